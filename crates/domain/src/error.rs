@@ -1,0 +1,125 @@
+//! Validation errors as data: a field name and a code, never a sentence. The web layer
+//! turns a code into a message in the user's language from the message catalogs.
+
+use serde::Serialize;
+
+/// Why one field was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case", tag = "code")]
+pub enum ErrorCode {
+    Required,
+    TooShort { min: usize },
+    TooLong { max: usize },
+    /// The text contains HTML or script markup.
+    Markup,
+    /// Control characters other than line breaks and tabs.
+    ControlCharacters,
+    InvalidEmail,
+    /// The value is not one of the allowed choices.
+    InvalidChoice,
+    UnknownOrganisation,
+    UnknownUser,
+    UnknownSubmission,
+    ConsentRequired,
+    InvalidSlug,
+    InvalidFormat,
+    InvalidDate,
+    /// Refers to the thing itself (a duplicate of itself, forward to the same unit).
+    SelfReference,
+}
+
+impl ErrorCode {
+    /// The message catalog key for this code.
+    pub fn key(&self) -> &'static str {
+        match self {
+            ErrorCode::Required => "error.required",
+            ErrorCode::TooShort { .. } => "error.too_short",
+            ErrorCode::TooLong { .. } => "error.too_long",
+            ErrorCode::Markup => "error.markup",
+            ErrorCode::ControlCharacters => "error.control_characters",
+            ErrorCode::InvalidEmail => "error.invalid_email",
+            ErrorCode::InvalidChoice => "error.invalid_choice",
+            ErrorCode::UnknownOrganisation => "error.unknown_organisation",
+            ErrorCode::UnknownUser => "error.unknown_user",
+            ErrorCode::UnknownSubmission => "error.unknown_submission",
+            ErrorCode::ConsentRequired => "error.consent_required",
+            ErrorCode::InvalidSlug => "error.invalid_slug",
+            ErrorCode::InvalidFormat => "error.invalid_format",
+            ErrorCode::InvalidDate => "error.invalid_date",
+            ErrorCode::SelfReference => "error.self_reference",
+        }
+    }
+
+    /// The number a message may show (`{n}` in the catalog).
+    pub fn number(&self) -> Option<usize> {
+        match self {
+            ErrorCode::TooShort { min } => Some(*min),
+            ErrorCode::TooLong { max } => Some(*max),
+            _ => None,
+        }
+    }
+}
+
+/// One refused field.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FieldError {
+    pub field: &'static str,
+    #[serde(flatten)]
+    pub code: ErrorCode,
+}
+
+impl FieldError {
+    pub fn new(field: &'static str, code: ErrorCode) -> Self {
+        Self { field, code }
+    }
+}
+
+/// All refused fields of one input, collected so that a form shows every problem at once.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FieldErrors(pub Vec<FieldError>);
+
+impl FieldErrors {
+    pub fn new() -> Self {
+        Self(Vec::new())
+    }
+
+    pub fn push(&mut self, field: &'static str, code: ErrorCode) {
+        self.0.push(FieldError::new(field, code));
+    }
+
+    /// Keeps the value if the parse succeeded, records the error otherwise.
+    pub fn take<T>(&mut self, result: Result<T, FieldError>) -> Option<T> {
+        match result {
+            Ok(v) => Some(v),
+            Err(e) => {
+                self.0.push(e);
+                None
+            }
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    pub fn has(&self, field: &str) -> bool {
+        self.0.iter().any(|e| e.field == field)
+    }
+
+    pub fn single(field: &'static str, code: ErrorCode) -> Self {
+        Self(vec![FieldError::new(field, code)])
+    }
+}
+
+impl std::fmt::Display for FieldErrors {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let parts: Vec<String> = self
+            .0
+            .iter()
+            .map(|e| format!("{}: {}", e.field, e.code.key()))
+            .collect();
+        write!(f, "{}", parts.join(", "))
+    }
+}
+
+impl std::error::Error for FieldErrors {}

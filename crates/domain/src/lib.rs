@@ -1,0 +1,14 @@
+//! Pure types and rules of Sluss. Nothing here does I/O: every value that crosses the
+//! edge of the system is parsed into one of these types first, so an invalid title, an
+//! unknown role or a malformed e-mail address cannot exist further in.
+
+pub mod error;
+pub mod org;
+pub mod reference;
+pub mod role;
+pub mod submission;
+pub mod text;
+pub mod time;
+pub mod triage;
+
+pub use error::{ErrorCode, FieldError, FieldErrors};

@@ -1,0 +1,125 @@
+//! Free text written by people. Text is kept as written (and escaped on output), but
+//! markup is refused with a clear message: nobody needs `<script>` to describe a need, and
+//! refusing it early keeps the record clean for every later reader and export.
+
+use crate::error::{ErrorCode, FieldError};
+
+/// Limits for one text field.
+#[derive(Debug, Clone, Copy)]
+pub struct TextRule {
+    pub field: &'static str,
+    pub min: usize,
+    pub max: usize,
+    pub multiline: bool,
+    pub required: bool,
+}
+
+impl TextRule {
+    pub const fn line(field: &'static str, min: usize, max: usize) -> Self {
+        Self { field, min, max, multiline: false, required: true }
+    }
+
+    pub const fn paragraph(field: &'static str, min: usize, max: usize) -> Self {
+        Self { field, min, max, multiline: true, required: true }
+    }
+
+    pub const fn optional(mut self) -> Self {
+        self.required = false;
+        self
+    }
+
+    /// Trims, normalises line breaks and checks the rule. An optional empty field gives `None`.
+    pub fn parse(&self, input: &str) -> Result<Option<String>, FieldError> {
+        let err = |code| FieldError::new(self.field, code);
+        let normalised = input.replace("\r\n", "\n").replace('\r', "\n");
+        let trimmed = normalised.trim();
+        if trimmed.is_empty() {
+            return if self.required { Err(err(ErrorCode::Required)) } else { Ok(None) };
+        }
+        let len = trimmed.chars().count();
+        if len < self.min {
+            return Err(err(ErrorCode::TooShort { min: self.min }));
+        }
+        if len > self.max {
+            return Err(err(ErrorCode::TooLong { max: self.max }));
+        }
+        if trimmed.chars().any(|c| c.is_control() && !(self.multiline && (c == '\n' || c == '\t'))) {
+            return Err(err(ErrorCode::ControlCharacters));
+        }
+        if looks_like_markup(trimmed) {
+            return Err(err(ErrorCode::Markup));
+        }
+        Ok(Some(trimmed.to_string()))
+    }
+
+    /// Like [`parse`](Self::parse) for a required field.
+    pub fn parse_required(&self, input: &str) -> Result<String, FieldError> {
+        match self.parse(input)? {
+            Some(s) => Ok(s),
+            None => Err(FieldError::new(self.field, ErrorCode::Required)),
+        }
+    }
+}
+
+/// True when the text contains something a browser would read as a tag, comment or
+/// script URL. A lone `<` as in "a < b" or "<3" is fine.
+pub fn looks_like_markup(s: &str) -> bool {
+    let bytes = s.as_bytes();
+    for (i, &b) in bytes.iter().enumerate() {
+        if b == b'<' {
+            if let Some(&next) = bytes.get(i + 1) {
+                if next.is_ascii_alphabetic() || next == b'/' || next == b'!' || next == b'?' {
+                    return true;
+                }
+            }
+        }
+    }
+    let lower = s.to_ascii_lowercase();
+    lower.contains("javascript:") || lower.contains("&#") || lower.contains("&lt;script")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const TITLE: TextRule = TextRule::line("title", 3, 10);
+
+    #[test]
+    fn trims_and_accepts() {
+        assert_eq!(TITLE.parse("  hej då ").unwrap().as_deref(), Some("hej då"));
+    }
+
+    #[test]
+    fn empty_required_is_refused() {
+        assert_eq!(TITLE.parse("   ").unwrap_err().code, ErrorCode::Required);
+    }
+
+    #[test]
+    fn empty_optional_is_none() {
+        assert_eq!(TITLE.optional().parse("").unwrap(), None);
+    }
+
+    #[test]
+    fn length_counts_characters_not_bytes() {
+        assert!(TITLE.parse("åäöåäöåäöå").is_ok());
+        assert_eq!(TITLE.parse("åäöåäöåäöåä").unwrap_err().code, ErrorCode::TooLong { max: 10 });
+        assert_eq!(TITLE.parse("ab").unwrap_err().code, ErrorCode::TooShort { min: 3 });
+    }
+
+    #[test]
+    fn markup_is_refused() {
+        for s in ["<script>x</script>", "a <b>fet</b>", "</p>", "<!-- x -->", "javascript:alert(1)", "&#60;script"] {
+            assert!(looks_like_markup(s), "{s}");
+        }
+        for s in ["a < b", "<3", "x<=y", "5 > 3", "Tom & Jerry"] {
+            assert!(!looks_like_markup(s), "{s}");
+        }
+    }
+
+    #[test]
+    fn line_breaks_only_in_paragraphs() {
+        let p = TextRule::paragraph("d", 1, 100);
+        assert_eq!(p.parse("a\r\nb").unwrap().as_deref(), Some("a\nb"));
+        assert_eq!(TextRule::line("t", 1, 100).parse("a\nb").unwrap_err().code, ErrorCode::ControlCharacters);
+    }
+}
