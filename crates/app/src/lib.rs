@@ -1,1 +1,85 @@
-//! placeholder
+//! Use cases of Sluss. Every function takes the caller, checks what the caller may do,
+//! validates input into domain types, and writes state and event in one transaction.
+//! Nothing here knows HTTP; the web layer and the command line are two faces of this.
+
+pub mod admin;
+pub mod auth;
+pub mod demo;
+pub mod error;
+pub mod follow_up;
+pub mod inbox;
+pub mod intake;
+pub mod secret;
+
+pub use error::AppError;
+pub use store::Db;
+
+use domain::role::Role;
+
+/// Settings the use cases need.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// The address people reach Sluss at, without a trailing slash; follow-up links use it.
+    pub public_url: String,
+    /// How long a sign-in lasts, in seconds.
+    pub session_ttl_secs: i64,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self { public_url: "http://127.0.0.1:8080".into(), session_ttl_secs: 8 * 3600 }
+    }
+}
+
+/// The application: the database and the settings. Cheap to clone.
+#[derive(Debug, Clone)]
+pub struct App {
+    pub db: Db,
+    pub config: Config,
+}
+
+impl App {
+    pub fn new(db: Db, config: Config) -> Self {
+        Self { db, config }
+    }
+
+    /// Connects, applies migrations and returns the app.
+    pub async fn open(database_url: &str, config: Config) -> anyhow::Result<Self> {
+        use anyhow::Context;
+        let db = Db::connect(database_url).await.with_context(|| format!("Failed to open the database {}", store::db::redact(database_url)))?;
+        store::migrate::run(&db).await.context("Failed to apply migrations")?;
+        Ok(Self::new(db, config))
+    }
+}
+
+/// A signed-in person and the roles they hold.
+#[derive(Debug, Clone)]
+pub struct CurrentUser {
+    pub id: String,
+    pub name: String,
+    pub email: String,
+    pub memberships: Vec<(String, Role)>,
+}
+
+/// Who is asking.
+#[derive(Debug, Clone)]
+pub enum Caller {
+    Public,
+    User(CurrentUser),
+}
+
+impl Caller {
+    pub fn user(&self) -> Option<&CurrentUser> {
+        match self {
+            Caller::User(u) => Some(u),
+            Caller::Public => None,
+        }
+    }
+
+    pub fn actor(&self) -> store::events::Actor {
+        match self {
+            Caller::User(u) => store::events::Actor::User(u.id.clone()),
+            Caller::Public => store::events::Actor::Public,
+        }
+    }
+}

@@ -1,1 +1,24 @@
-//! placeholder
+//! Persistence for Sluss. One schema and one text per query serve both SQLite and
+//! PostgreSQL: queries are written in the subset both understand, with `?` placeholders
+//! that [`db`] rewrites to `$n` for PostgreSQL. Ids are UUID text, times are fixed-width
+//! UTC text, integers are 64-bit; that is what keeps one text valid on both.
+//!
+//! Every write happens in a [`Tx`] together with its [`events`] row.
+
+pub mod db;
+pub mod events;
+pub mod migrate;
+pub mod orgs;
+pub mod references;
+pub mod sessions;
+pub mod submissions;
+pub mod users;
+
+pub use db::{Arg, Backend, Db, Record, Sql, StoreError, Tx, sql};
+
+pub type Result<T> = std::result::Result<T, StoreError>;
+
+/// A new time-ordered id.
+pub fn new_id() -> String {
+    uuid::Uuid::now_v7().to_string()
+}

@@ -1,0 +1,320 @@
+//! Mottagarfunktionen: the inbox where advisors receive, investigate and decide how each
+//! submission is handled. A role held in an organisation reaches its units; nobody sees
+//! another region's inbox.
+
+use crate::error::Result;
+use crate::{App, AppError, Caller, CurrentUser};
+use domain::org::{OrgNode, descendants, root_of};
+use domain::role::Role;
+use domain::submission::{SubmissionKind, SubmissionStatus, SubmitterRole};
+use domain::time::{Timestamp, parse_date};
+use domain::triage::{ActionInput, TriageAction};
+use domain::{ErrorCode, FieldErrors};
+use store::events::{self, EventRow, NewEvent};
+use store::orgs::OrgRow;
+use store::submissions::{self, Filter, MessageRow, SubmissionRow, TriageUpdate};
+use store::users::{self, Colleague};
+
+pub const PER_PAGE: i64 = 25;
+
+/// Organisation ids the user reaches with a role that passes `allowed`.
+fn reach(user: &CurrentUser, nodes: &[OrgNode], allowed: impl Fn(&Role) -> bool) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for (org_id, role) in &user.memberships {
+        if allowed(role) {
+            for id in descendants(nodes, org_id) {
+                if !out.contains(&id) {
+                    out.push(id);
+                }
+            }
+        }
+    }
+    out
+}
+
+fn require_user(caller: &Caller) -> Result<&CurrentUser> {
+    caller.user().ok_or(AppError::Unauthenticated)
+}
+
+/// Whether the caller may open the inbox at all (for navigation).
+pub fn has_inbox(caller: &Caller) -> bool {
+    caller.user().is_some_and(|u| u.memberships.iter().any(|(_, r)| r.can_read_inbox()))
+}
+
+/// Raw inbox filters, as typed in the filter form or the API query string.
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[serde(default)]
+pub struct InboxQuery {
+    pub status: String,
+    pub kind: String,
+    pub submitter_role: String,
+    pub unit: String,
+    pub assignee: String,
+    pub from: String,
+    pub to: String,
+    pub q: String,
+    pub page: String,
+}
+
+pub struct InboxPage {
+    pub rows: Vec<SubmissionRow>,
+    pub total: i64,
+    pub page: i64,
+    pub pages: i64,
+    /// Units the caller may filter on (visible organisations), by name.
+    pub units: Vec<OrgRow>,
+}
+
+fn opt(s: &str) -> Option<String> {
+    let t = s.trim();
+    (!t.is_empty()).then(|| t.to_string())
+}
+
+pub async fn list(app: &App, caller: &Caller, q: &InboxQuery) -> Result<InboxPage> {
+    let user = require_user(caller)?;
+    let mut tx = app.db.read().await?;
+    let all = store::orgs::all(&mut tx).await?;
+    let nodes: Vec<OrgNode> = all.iter().map(OrgRow::node).collect();
+    let visible = reach(user, &nodes, Role::can_read_inbox);
+    if visible.is_empty() {
+        return Err(AppError::Forbidden);
+    }
+    let mut errors = FieldErrors::new();
+    let mut choice = |field: &'static str, value: &str, ok: bool| {
+        if !value.trim().is_empty() && !ok {
+            errors.push(field, ErrorCode::InvalidChoice);
+        }
+        opt(value).filter(|_| ok)
+    };
+    let status = choice("status", &q.status, SubmissionStatus::parse(&q.status).is_some());
+    let kind = choice("kind", &q.kind, SubmissionKind::parse(&q.kind).is_some());
+    let submitter_role = choice("submitter_role", &q.submitter_role, SubmitterRole::parse(&q.submitter_role).is_some());
+    let unit = match opt(&q.unit) {
+        Some(slug) => match all.iter().find(|o| o.slug == slug && visible.contains(&o.id)) {
+            Some(o) => Some(o.id.clone()),
+            None => {
+                errors.push("unit", ErrorCode::UnknownOrganisation);
+                None
+            }
+        },
+        None => None,
+    };
+    let assignee_id = match q.assignee.trim() {
+        "" => None,
+        "me" => Some(user.id.clone()),
+        other => Some(other.to_string()),
+    };
+    let mut date = |field: &'static str, value: &str, next_day: bool| match opt(value) {
+        Some(v) => match parse_date(&v) {
+            Some(d) => {
+                let d = if next_day { d.next_day().unwrap_or(d) } else { d };
+                Some(Timestamp::from_offset(d.midnight().assume_utc()).to_db())
+            }
+            None => {
+                errors.push(field, ErrorCode::InvalidDate);
+                None
+            }
+        },
+        None => None,
+    };
+    let from = date("from", &q.from, false);
+    let until = date("to", &q.to, true);
+    let page = q.page.trim().parse::<i64>().ok().filter(|p| *p >= 1).unwrap_or(1);
+    if !errors.is_empty() {
+        return Err(AppError::Validation(errors));
+    }
+    let search = opt(&q.q).map(|s| s.chars().take(100).collect());
+    let filter = Filter {
+        org_ids: visible.clone(),
+        status,
+        kind,
+        submitter_role,
+        unit,
+        assignee_id,
+        from,
+        until,
+        q: search,
+        limit: PER_PAGE,
+        offset: (page - 1) * PER_PAGE,
+    };
+    let (rows, total) = submissions::list(&mut tx, &filter).await?;
+    let pages = ((total + PER_PAGE - 1) / PER_PAGE).max(1);
+    let units = all.into_iter().filter(|o| visible.contains(&o.id)).collect();
+    Ok(InboxPage { rows, total, page, pages, units })
+}
+
+pub struct Detail {
+    pub submission: SubmissionRow,
+    pub status: SubmissionStatus,
+    pub events: Vec<EventRow>,
+    pub messages: Vec<MessageRow>,
+    /// Who the submission can be assigned to.
+    pub colleagues: Vec<Colleague>,
+    /// Units in the same region it can be forwarded to.
+    pub forward_targets: Vec<OrgRow>,
+    pub can_triage: bool,
+}
+
+const TRIAGE_ROLES: [&str; 4] = ["advisor", "coordinator", "admin", "process_owner"];
+
+/// Loads a submission the caller may see; `NotFound` for one they may not, so that its
+/// existence is not revealed.
+async fn load_visible(tx: &mut store::Tx, user: &CurrentUser, id: &str) -> Result<(SubmissionRow, Vec<OrgRow>, Vec<OrgNode>, bool)> {
+    let all = store::orgs::all(tx).await?;
+    let nodes: Vec<OrgNode> = all.iter().map(OrgRow::node).collect();
+    let readable = reach(user, &nodes, Role::can_read_inbox);
+    if readable.is_empty() {
+        return Err(AppError::Forbidden);
+    }
+    if uuid_like(id).is_none() {
+        return Err(AppError::NotFound);
+    }
+    let row = submissions::by_id(tx, id).await?.ok_or(AppError::NotFound)?;
+    if !readable.contains(&row.org_id) {
+        return Err(AppError::NotFound);
+    }
+    let can_triage = reach(user, &nodes, Role::can_triage).contains(&row.org_id);
+    Ok((row, all, nodes, can_triage))
+}
+
+fn uuid_like(id: &str) -> Option<&str> {
+    (id.len() == 36 && id.bytes().all(|b| b.is_ascii_hexdigit() || b == b'-')).then_some(id)
+}
+
+/// Organisations whose roles reach `org_id`: itself and its ancestors.
+fn ancestors(nodes: &[OrgNode], org_id: &str) -> Vec<String> {
+    nodes.iter().filter(|n| descendants(nodes, &n.id).iter().any(|d| d == org_id)).map(|n| n.id.clone()).collect()
+}
+
+pub async fn detail(app: &App, caller: &Caller, id: &str) -> Result<Detail> {
+    let user = require_user(caller)?;
+    let mut tx = app.db.read().await?;
+    let (row, all, nodes, can_triage) = load_visible(&mut tx, user, id).await?;
+    let events = events::for_subject(&mut tx, "submission", &row.id).await?;
+    let messages = submissions::messages(&mut tx, &row.id).await?;
+    let colleagues = users::with_roles_in(&mut tx, &ancestors(&nodes, &row.org_id), &TRIAGE_ROLES).await?;
+    let region = descendants(&nodes, &root_of(&nodes, &row.org_id));
+    let forward_targets = all.into_iter().filter(|o| region.contains(&o.id) && o.id != row.org_id).collect();
+    let status = SubmissionStatus::parse(&row.status).unwrap_or(SubmissionStatus::New);
+    Ok(Detail { submission: row, status, events, messages, colleagues, forward_targets, can_triage })
+}
+
+/// Carries out one triage action: checks role and state, writes state and event together.
+pub async fn act(app: &App, caller: &Caller, id: &str, input: &ActionInput) -> Result<SubmissionStatus> {
+    let user = require_user(caller)?;
+    let action = TriageAction::parse(input)?;
+    let mut tx = app.db.write().await?;
+    let (row, all, nodes, can_triage) = load_visible(&mut tx, user, id).await?;
+    if !can_triage {
+        return Err(AppError::Forbidden);
+    }
+    let from = SubmissionStatus::parse(&row.status).unwrap_or(SubmissionStatus::New);
+    let to = action.next_status(from).ok_or(AppError::Conflict("action_not_allowed_in_status"))?;
+    let now = Timestamp::now().to_db();
+    let mut update = TriageUpdate {
+        status: to.as_str(),
+        org_id: &row.org_id,
+        assignee_id: row.assignee_id.as_deref(),
+        duplicate_of_id: row.duplicate_of_id.as_deref(),
+        reject_reason: row.reject_reason.as_deref(),
+        now: &now,
+    };
+    let mut payload = serde_json::json!({ "from": from.as_str(), "to": to.as_str() });
+    let region = descendants(&nodes, &root_of(&nodes, &row.org_id));
+    let assignee_id;
+    let duplicate_id;
+    let reason_str;
+    let target_id;
+    match &action {
+        TriageAction::Assign { user_id } => {
+            let wanted = user_id.clone().unwrap_or_else(|| user.id.clone());
+            let colleagues = users::with_roles_in(&mut tx, &ancestors(&nodes, &row.org_id), &TRIAGE_ROLES).await?;
+            let who = colleagues.into_iter().find(|c| c.id == wanted).ok_or(AppError::Validation(FieldErrors::single("user_id", ErrorCode::UnknownUser)))?;
+            payload["assignee_id"] = who.id.clone().into();
+            payload["assignee_name"] = who.name.clone().into();
+            assignee_id = who.id;
+            update.assignee_id = Some(&assignee_id);
+        }
+        TriageAction::Comment { note } => payload["note"] = note.clone().into(),
+        TriageAction::RequestInfo { message } | TriageAction::Message { message } => {
+            let kind = if action.name() == "request_info" { "request_info" } else { "message" };
+            submissions::add_message(&mut tx, &row.id, "to_submitter", kind, message, Some(&user.id), &now).await?;
+            payload["message"] = message.clone().into();
+        }
+        TriageAction::Reject { reason, message } => {
+            submissions::add_message(&mut tx, &row.id, "to_submitter", "rejection", message, Some(&user.id), &now).await?;
+            payload["reason"] = reason.as_str().into();
+            payload["message"] = message.clone().into();
+            reason_str = reason.as_str().to_string();
+            update.reject_reason = Some(&reason_str);
+        }
+        TriageAction::Forward { organisation, note } => {
+            let target = all
+                .iter()
+                .find(|o| &o.slug == organisation && region.contains(&o.id))
+                .ok_or(AppError::Validation(FieldErrors::single("organisation", ErrorCode::UnknownOrganisation)))?;
+            if target.id == row.org_id {
+                return Err(AppError::Validation(FieldErrors::single("organisation", ErrorCode::SelfReference)));
+            }
+            payload["from_org"] = row.org_name.clone().into();
+            payload["to_org"] = target.name.clone().into();
+            payload["to_org_id"] = target.id.clone().into();
+            if let Some(n) = note {
+                payload["note"] = n.clone().into();
+            }
+            target_id = target.id.clone();
+            update.org_id = &target_id;
+            update.assignee_id = None;
+        }
+        TriageAction::MarkDuplicate { of_reference } => {
+            let original = submissions::by_reference(&mut tx, of_reference, &region)
+                .await?
+                .ok_or(AppError::Validation(FieldErrors::single("duplicate_of", ErrorCode::UnknownSubmission)))?;
+            if original.id == row.id {
+                return Err(AppError::Validation(FieldErrors::single("duplicate_of", ErrorCode::SelfReference)));
+            }
+            payload["duplicate_of"] = original.reference.clone().into();
+            payload["duplicate_of_id"] = original.id.clone().into();
+            duplicate_id = original.id;
+            update.duplicate_of_id = Some(&duplicate_id);
+        }
+        TriageAction::Accept { note } | TriageAction::Reopen { note } => {
+            if let Some(n) = note {
+                payload["note"] = n.clone().into();
+            }
+            if matches!(action, TriageAction::Reopen { .. }) {
+                update.reject_reason = None;
+                update.duplicate_of_id = None;
+            }
+        }
+    }
+    submissions::update_triage(&mut tx, &row.id, &update).await?;
+    events::append(
+        &mut tx,
+        NewEvent {
+            actor: &caller.actor(),
+            kind: event_kind(&action),
+            subject_type: "submission",
+            subject_id: &row.id,
+            org_id: Some(update.org_id),
+            payload,
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(to)
+}
+
+fn event_kind(a: &TriageAction) -> &'static str {
+    match a {
+        TriageAction::Assign { .. } => "submission.assigned",
+        TriageAction::Comment { .. } => "submission.commented",
+        TriageAction::RequestInfo { .. } => "submission.info_requested",
+        TriageAction::Message { .. } => "submission.message_sent",
+        TriageAction::Reject { .. } => "submission.rejected",
+        TriageAction::Forward { .. } => "submission.forwarded",
+        TriageAction::MarkDuplicate { .. } => "submission.marked_duplicate",
+        TriageAction::Accept { .. } => "submission.accepted",
+        TriageAction::Reopen { .. } => "submission.reopened",
+    }
+}

@@ -1,0 +1,117 @@
+//! En väg in: the public intake of needs, ideas and offers. No account is needed. A
+//! submission gets its diarienummer from the receiving organisation's series and a private
+//! follow-up link, whose token is returned once and stored only hashed.
+
+use crate::error::Result;
+use crate::secret::{hash_token, new_token};
+use crate::{App, AppError, Caller};
+use domain::reference::ReferenceFormat;
+use domain::submission::{NewSubmission, SubmissionInput};
+use domain::time::Timestamp;
+use domain::{ErrorCode, FieldErrors};
+use store::events::{self, NewEvent};
+use store::{orgs, references, submissions};
+
+/// What the submitter gets back.
+#[derive(Debug, Clone)]
+pub struct Receipt {
+    pub id: String,
+    pub reference: String,
+    pub follow_up_token: String,
+    pub follow_up_url: String,
+}
+
+/// Where a channel came from; kept on the submission for the record.
+#[derive(Debug, Clone, Copy)]
+pub enum Channel {
+    Form,
+    Api,
+}
+
+impl Channel {
+    fn as_str(&self) -> &'static str {
+        match self {
+            Channel::Form => "form",
+            Channel::Api => "api",
+        }
+    }
+}
+
+/// The organisations a submission can be sent to, and the default one (the first region).
+pub async fn receivers(app: &App) -> Result<(Vec<orgs::OrgRow>, Option<String>)> {
+    let all = crate::admin::organisations(app).await?;
+    let default = all.iter().filter(|o| o.parent_id.is_none()).min_by(|a, b| a.created_at.cmp(&b.created_at)).map(|o| o.slug.clone());
+    Ok((all, default))
+}
+
+pub async fn submit(app: &App, caller: &Caller, input: &SubmissionInput, channel: Channel) -> Result<Receipt> {
+    let parsed = NewSubmission::parse(input);
+    let mut tx = app.db.write().await?;
+    // Resolve the organisation even when other fields failed, so every error shows at once.
+    let org = match parsed.as_ref().ok().and_then(|p| p.organisation.clone()).map(|s| s.as_str().to_string()) {
+        Some(slug) => orgs::by_slug(&mut tx, &slug).await?,
+        None if input.organisation.trim().is_empty() => {
+            let all = orgs::all(&mut tx).await?;
+            all.into_iter().filter(|o| o.parent_id.is_none()).min_by(|a, b| a.created_at.cmp(&b.created_at))
+        }
+        None => None,
+    };
+    let mut errors = parsed.as_ref().err().cloned().unwrap_or_default();
+    if org.is_none() && !errors.has("organisation") {
+        errors.push("organisation", ErrorCode::UnknownOrganisation);
+    }
+    let (Ok(sub), Some(org)) = (parsed, org) else {
+        return Err(AppError::Validation(errors));
+    };
+    if !errors.is_empty() {
+        return Err(AppError::Validation(errors));
+    }
+    let now = Timestamp::now();
+    let format = ReferenceFormat::parse("reference_format", &org.reference_format).unwrap_or_default();
+    let seq = references::next(&mut tx, &org.id, now.year()).await?;
+    let reference = format.render(now.year(), seq);
+    let id = store::new_id();
+    let token = new_token(24)?;
+    submissions::insert(
+        &mut tx,
+        &submissions::InsertSubmission {
+            id: &id,
+            reference: &reference,
+            org_id: &org.id,
+            kind: sub.kind.as_str(),
+            title: &sub.title,
+            description: &sub.description,
+            affected: sub.affected.as_deref(),
+            current_solution: sub.current_solution.as_deref(),
+            submitter_role: sub.submitter_role.as_str(),
+            contact_name: sub.contact_name.as_deref(),
+            contact_email: sub.contact_email.as_ref().map(|e| e.as_str()),
+            consent: sub.consent,
+            channel: channel.as_str(),
+            follow_up_hash: &hash_token(&token),
+            now: &now.to_db(),
+        },
+    )
+    .await?;
+    events::append(
+        &mut tx,
+        NewEvent {
+            actor: &caller.actor(),
+            kind: "submission.received",
+            subject_type: "submission",
+            subject_id: &id,
+            org_id: Some(&org.id),
+            payload: serde_json::json!({ "reference": reference, "kind": sub.kind.as_str(), "channel": channel.as_str() }),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    tracing::info!(reference, "submission received");
+    let follow_up_url = format!("{}/folj/{}", app.config.public_url, token);
+    Ok(Receipt { id, reference, follow_up_token: token, follow_up_url })
+}
+
+/// Checks input without writing anything (used to keep a form's state on errors).
+pub fn check(input: &SubmissionInput) -> std::result::Result<NewSubmission, FieldErrors> {
+    NewSubmission::parse(input)
+}

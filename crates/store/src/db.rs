@@ -1,0 +1,348 @@
+//! The seam between the two databases. Everything above this module is written once; the
+//! only backend-specific code is here and in the few statements `Backend` is asked about.
+
+use std::borrow::Cow;
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions, PgRow};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous};
+use sqlx::{AssertSqlSafe, FromRow, PgPool, Postgres, Sqlite, SqlitePool, Transaction};
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// A unique constraint refused the write; the name of the constraint or column is kept.
+    #[error("conflict: {0}")]
+    Conflict(String),
+    #[error("the database URL is not understood: {0}")]
+    BadUrl(String),
+    #[error(transparent)]
+    Db(sqlx::Error),
+    #[error("{0}")]
+    Other(String),
+}
+
+impl From<sqlx::Error> for StoreError {
+    fn from(e: sqlx::Error) -> Self {
+        if let sqlx::Error::Database(db) = &e {
+            if db.is_unique_violation() {
+                return StoreError::Conflict(db.constraint().unwrap_or(db.message()).to_string());
+            }
+        }
+        StoreError::Db(e)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// A value bound to a `?` placeholder.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Arg {
+    Text(Option<String>),
+    Int(Option<i64>),
+    Bool(bool),
+}
+
+impl From<&str> for Arg {
+    fn from(v: &str) -> Self {
+        Arg::Text(Some(v.to_string()))
+    }
+}
+impl From<String> for Arg {
+    fn from(v: String) -> Self {
+        Arg::Text(Some(v))
+    }
+}
+impl From<&String> for Arg {
+    fn from(v: &String) -> Self {
+        Arg::Text(Some(v.clone()))
+    }
+}
+impl From<Option<String>> for Arg {
+    fn from(v: Option<String>) -> Self {
+        Arg::Text(v)
+    }
+}
+impl From<Option<&str>> for Arg {
+    fn from(v: Option<&str>) -> Self {
+        Arg::Text(v.map(str::to_string))
+    }
+}
+impl From<i64> for Arg {
+    fn from(v: i64) -> Self {
+        Arg::Int(Some(v))
+    }
+}
+impl From<Option<i64>> for Arg {
+    fn from(v: Option<i64>) -> Self {
+        Arg::Int(v)
+    }
+}
+impl From<bool> for Arg {
+    fn from(v: bool) -> Self {
+        Arg::Bool(v)
+    }
+}
+
+/// One statement: its text in the shared dialect and its arguments.
+#[derive(Debug, Clone)]
+pub struct Sql {
+    text: Cow<'static, str>,
+    args: Vec<Arg>,
+}
+
+pub fn sql(text: &'static str) -> Sql {
+    Sql { text: Cow::Borrowed(text), args: Vec::new() }
+}
+
+impl Sql {
+    /// A statement assembled at run time (filters). Only ever from fixed fragments: values go
+    /// through [`bind`](Self::bind).
+    pub fn dynamic(text: String, args: Vec<Arg>) -> Sql {
+        Sql { text: Cow::Owned(text), args }
+    }
+
+    pub fn bind(mut self, a: impl Into<Arg>) -> Self {
+        self.args.push(a.into());
+        self
+    }
+
+    fn text_for(&self, backend: Backend) -> String {
+        match backend {
+            Backend::Sqlite => self.text.to_string(),
+            Backend::Postgres => numbered_placeholders(&self.text),
+        }
+    }
+}
+
+/// `?` → `$1, $2, …`, leaving quoted literals alone.
+pub fn numbered_placeholders(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 8);
+    let mut n = 0;
+    let mut in_quote = false;
+    for c in text.chars() {
+        match c {
+            '\'' => {
+                in_quote = !in_quote;
+                out.push(c);
+            }
+            '?' if !in_quote => {
+                n += 1;
+                out.push('$');
+                out.push_str(&n.to_string());
+            }
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+/// A row type decodable from both backends' rows.
+pub trait Record: for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> + Send + Unpin {}
+impl<T> Record for T where T: for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> + Send + Unpin {}
+
+#[derive(Clone)]
+enum Pools {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
+/// The database: a pool of one backend or the other.
+#[derive(Clone)]
+pub struct Db {
+    pools: Pools,
+}
+
+impl std::fmt::Debug for Db {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Db({:?})", self.backend())
+    }
+}
+
+impl Db {
+    /// Connects by URL scheme: `sqlite://path` (created if missing) or `postgres://…`.
+    pub async fn connect(url: &str) -> crate::Result<Db> {
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            let opts = PgConnectOptions::from_str(url).map_err(|e| StoreError::BadUrl(e.to_string()))?;
+            let pool = PgPoolOptions::new()
+                .max_connections(16)
+                .acquire_timeout(Duration::from_secs(30))
+                .connect_with(opts)
+                .await?;
+            Ok(Db { pools: Pools::Postgres(pool) })
+        } else if url.starts_with("sqlite:") {
+            let opts = SqliteConnectOptions::from_str(url)
+                .map_err(|e| StoreError::BadUrl(e.to_string()))?
+                .create_if_missing(true)
+                .journal_mode(SqliteJournalMode::Wal)
+                .synchronous(SqliteSynchronous::Normal)
+                .busy_timeout(Duration::from_secs(30))
+                .foreign_keys(true);
+            if let Some(dir) = opts.get_filename().parent() {
+                if !dir.as_os_str().is_empty() {
+                    std::fs::create_dir_all(dir).map_err(|e| StoreError::Other(format!("cannot create {}: {e}", dir.display())))?;
+                }
+            }
+            let pool = SqlitePoolOptions::new()
+                .max_connections(8)
+                .acquire_timeout(Duration::from_secs(30))
+                .connect_with(opts)
+                .await?;
+            Ok(Db { pools: Pools::Sqlite(pool) })
+        } else {
+            Err(StoreError::BadUrl(format!("expected sqlite:// or postgres://, got {}", redact(url))))
+        }
+    }
+
+    pub fn backend(&self) -> Backend {
+        match self.pools {
+            Pools::Sqlite(_) => Backend::Sqlite,
+            Pools::Postgres(_) => Backend::Postgres,
+        }
+    }
+
+    /// A write transaction. On SQLite it takes the write lock at once (`BEGIN IMMEDIATE`),
+    /// so read-then-write transactions never fail on a stale snapshot.
+    pub async fn write(&self) -> crate::Result<Tx> {
+        Ok(match &self.pools {
+            Pools::Sqlite(p) => Tx::Sqlite(p.begin_with("BEGIN IMMEDIATE").await?),
+            Pools::Postgres(p) => Tx::Postgres(p.begin().await?),
+        })
+    }
+
+    /// A read transaction: one consistent snapshot for everything a page shows.
+    pub async fn read(&self) -> crate::Result<Tx> {
+        Ok(match &self.pools {
+            Pools::Sqlite(p) => Tx::Sqlite(p.begin().await?),
+            Pools::Postgres(p) => Tx::Postgres(p.begin().await?),
+        })
+    }
+
+    pub async fn ping(&self) -> crate::Result<()> {
+        let mut tx = self.read().await?;
+        let _: (i64,) = tx.fetch_one(sql("SELECT 1")).await?;
+        tx.commit().await
+    }
+
+    pub async fn close(&self) {
+        match &self.pools {
+            Pools::Sqlite(p) => p.close().await,
+            Pools::Postgres(p) => p.close().await,
+        }
+    }
+}
+
+/// Hides a password in a URL before it reaches a log or an error.
+pub fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(at)) if at > s => {
+            let creds = &url[s + 3..at];
+            match creds.split_once(':') {
+                Some((user, _)) => format!("{}://{}:***@{}", &url[..s], user, &url[at + 1..]),
+                None => url.to_string(),
+            }
+        }
+        _ => url.to_string(),
+    }
+}
+
+/// An open transaction on one backend. Dropped without [`commit`](Tx::commit), it rolls back.
+pub enum Tx {
+    Sqlite(Transaction<'static, Sqlite>),
+    Postgres(Transaction<'static, Postgres>),
+}
+
+macro_rules! bind_all {
+    ($q:expr, $args:expr) => {{
+        let mut q = $q;
+        for a in $args {
+            q = match a {
+                Arg::Text(v) => q.bind(v.clone()),
+                Arg::Int(v) => q.bind(*v),
+                Arg::Bool(v) => q.bind(*v),
+            };
+        }
+        q
+    }};
+}
+
+impl Tx {
+    pub fn backend(&self) -> Backend {
+        match self {
+            Tx::Sqlite(_) => Backend::Sqlite,
+            Tx::Postgres(_) => Backend::Postgres,
+        }
+    }
+
+    pub async fn execute(&mut self, s: Sql) -> crate::Result<u64> {
+        let text = s.text_for(self.backend());
+        Ok(match self {
+            Tx::Sqlite(tx) => bind_all!(sqlx::query(AssertSqlSafe(text)), &s.args).execute(&mut **tx).await?.rows_affected(),
+            Tx::Postgres(tx) => bind_all!(sqlx::query(AssertSqlSafe(text)), &s.args).execute(&mut **tx).await?.rows_affected(),
+        })
+    }
+
+    pub async fn fetch_all<T: Record>(&mut self, s: Sql) -> crate::Result<Vec<T>> {
+        let text = s.text_for(self.backend());
+        Ok(match self {
+            Tx::Sqlite(tx) => bind_all!(sqlx::query_as::<_, T>(AssertSqlSafe(text)), &s.args).fetch_all(&mut **tx).await?,
+            Tx::Postgres(tx) => bind_all!(sqlx::query_as::<_, T>(AssertSqlSafe(text)), &s.args).fetch_all(&mut **tx).await?,
+        })
+    }
+
+    pub async fn fetch_optional<T: Record>(&mut self, s: Sql) -> crate::Result<Option<T>> {
+        let text = s.text_for(self.backend());
+        Ok(match self {
+            Tx::Sqlite(tx) => bind_all!(sqlx::query_as::<_, T>(AssertSqlSafe(text)), &s.args).fetch_optional(&mut **tx).await?,
+            Tx::Postgres(tx) => bind_all!(sqlx::query_as::<_, T>(AssertSqlSafe(text)), &s.args).fetch_optional(&mut **tx).await?,
+        })
+    }
+
+    pub async fn fetch_one<T: Record>(&mut self, s: Sql) -> crate::Result<T> {
+        self.fetch_optional(s).await?.ok_or(StoreError::Db(sqlx::Error::RowNotFound))
+    }
+
+    /// Runs several statements separated by `;` at line ends (migrations).
+    pub async fn execute_script(&mut self, script: &str) -> crate::Result<()> {
+        for stmt in script.split(";\n").map(str::trim).filter(|s| !s.is_empty()) {
+            let text = stmt.trim_end_matches(';').to_string();
+            match self {
+                Tx::Sqlite(tx) => {
+                    sqlx::raw_sql(AssertSqlSafe(text)).execute(&mut **tx).await?;
+                }
+                Tx::Postgres(tx) => {
+                    sqlx::raw_sql(AssertSqlSafe(text)).execute(&mut **tx).await?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    pub async fn commit(self) -> crate::Result<()> {
+        match self {
+            Tx::Sqlite(tx) => tx.commit().await?,
+            Tx::Postgres(tx) => tx.commit().await?,
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn placeholders_are_numbered_outside_quotes() {
+        assert_eq!(numbered_placeholders("SELECT a FROM t WHERE b = ? AND c = '?' AND d = ?"), "SELECT a FROM t WHERE b = $1 AND c = '?' AND d = $2");
+    }
+
+    #[test]
+    fn passwords_are_redacted() {
+        assert_eq!(redact("postgres://u:secret@h/db"), "postgres://u:***@h/db");
+        assert_eq!(redact("sqlite://./x.db"), "sqlite://./x.db");
+    }
+}

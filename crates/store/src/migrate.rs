@@ -1,0 +1,146 @@
+//! The schema, defined once for both databases, and the runner that applies it. Column
+//! types are the shared subset: TEXT, BIGINT, BOOLEAN. Ids are UUID text and times are
+//! fixed-width UTC text (see `domain::time`).
+
+use crate::db::{Backend, Db, sql};
+
+/// Applied in order; a migration, once released, is never edited.
+pub const MIGRATIONS: &[(i64, &str, &str)] = &[(1, "foundation", FOUNDATION)];
+
+const FOUNDATION: &str = r#"
+CREATE TABLE organisations (
+    id TEXT PRIMARY KEY,
+    slug TEXT NOT NULL UNIQUE,
+    name TEXT NOT NULL,
+    parent_id TEXT REFERENCES organisations (id),
+    reference_format TEXT NOT NULL,
+    created_at TEXT NOT NULL
+);
+CREATE TABLE users (
+    id TEXT PRIMARY KEY,
+    email TEXT NOT NULL UNIQUE,
+    name TEXT NOT NULL,
+    password_hash TEXT NOT NULL,
+    active BOOLEAN NOT NULL,
+    created_at TEXT NOT NULL
+);
+CREATE TABLE memberships (
+    user_id TEXT NOT NULL REFERENCES users (id),
+    org_id TEXT NOT NULL REFERENCES organisations (id),
+    role TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    PRIMARY KEY (user_id, org_id, role)
+);
+CREATE TABLE sessions (
+    token_hash TEXT PRIMARY KEY,
+    user_id TEXT NOT NULL REFERENCES users (id),
+    created_at TEXT NOT NULL,
+    expires_at TEXT NOT NULL
+);
+CREATE INDEX sessions_user ON sessions (user_id);
+CREATE TABLE api_tokens (
+    id TEXT PRIMARY KEY,
+    user_id TEXT NOT NULL REFERENCES users (id),
+    token_hash TEXT NOT NULL UNIQUE,
+    created_at TEXT NOT NULL,
+    last_used_at TEXT
+);
+CREATE TABLE reference_counters (
+    org_id TEXT NOT NULL REFERENCES organisations (id),
+    year BIGINT NOT NULL,
+    last_value BIGINT NOT NULL,
+    PRIMARY KEY (org_id, year)
+);
+CREATE TABLE submissions (
+    id TEXT PRIMARY KEY,
+    reference TEXT NOT NULL,
+    registered_org_id TEXT NOT NULL REFERENCES organisations (id),
+    org_id TEXT NOT NULL REFERENCES organisations (id),
+    kind TEXT NOT NULL,
+    title TEXT NOT NULL,
+    description TEXT NOT NULL,
+    affected TEXT,
+    current_solution TEXT,
+    submitter_role TEXT NOT NULL,
+    contact_name TEXT,
+    contact_email TEXT,
+    consent BOOLEAN NOT NULL,
+    channel TEXT NOT NULL,
+    status TEXT NOT NULL,
+    assignee_id TEXT REFERENCES users (id),
+    duplicate_of_id TEXT REFERENCES submissions (id),
+    reject_reason TEXT,
+    follow_up_hash TEXT NOT NULL UNIQUE,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    UNIQUE (registered_org_id, reference)
+);
+CREATE INDEX submissions_org_status ON submissions (org_id, status, created_at);
+CREATE INDEX submissions_reference ON submissions (reference);
+CREATE TABLE submission_messages (
+    id TEXT PRIMARY KEY,
+    submission_id TEXT NOT NULL REFERENCES submissions (id),
+    direction TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    body TEXT NOT NULL,
+    author_id TEXT REFERENCES users (id),
+    created_at TEXT NOT NULL
+);
+CREATE INDEX submission_messages_submission ON submission_messages (submission_id, created_at);
+CREATE TABLE events (
+    id TEXT PRIMARY KEY,
+    occurred_at TEXT NOT NULL,
+    actor_kind TEXT NOT NULL,
+    actor_id TEXT,
+    kind TEXT NOT NULL,
+    subject_type TEXT NOT NULL,
+    subject_id TEXT NOT NULL,
+    org_id TEXT,
+    payload TEXT NOT NULL
+);
+CREATE INDEX events_subject ON events (subject_type, subject_id, occurred_at);
+CREATE INDEX events_time ON events (occurred_at)
+"#;
+
+/// Applies every migration not yet applied, each in its own transaction. Safe to call from
+/// several nodes at once: SQLite serialises writers, PostgreSQL takes an advisory lock.
+pub async fn run(db: &Db) -> crate::Result<Vec<i64>> {
+    let mut applied = Vec::new();
+    {
+        let mut tx = db.write().await?;
+        tx.execute(sql(
+            "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)",
+        ))
+        .await
+        .or_else(|e| match e {
+            // Two nodes racing to create the table on PostgreSQL: the loser sees a conflict.
+            crate::StoreError::Conflict(_) => Ok(0),
+            e => Err(e),
+        })?;
+        tx.commit().await?;
+    }
+    for (version, name, script) in MIGRATIONS {
+        let mut tx = db.write().await?;
+        if db.backend() == Backend::Postgres {
+            tx.execute(sql("SELECT pg_advisory_xact_lock(7355608)")).await?;
+        }
+        let done: Option<(i64,)> = tx
+            .fetch_optional(sql("SELECT version FROM schema_migrations WHERE version = ?").bind(*version))
+            .await?;
+        if done.is_some() {
+            continue;
+        }
+        tx.execute_script(script).await?;
+        tx.execute(
+            sql("INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)")
+                .bind(*version)
+                .bind(*name)
+                .bind(domain::time::Timestamp::now().to_db()),
+        )
+        .await?;
+        tx.commit().await?;
+        tracing::info!(version, name, "applied migration");
+        applied.push(*version);
+    }
+    Ok(applied)
+}

@@ -1,0 +1,56 @@
+//! Organisations: regions and their units.
+
+use crate::db::{Tx, sql};
+use domain::time::Timestamp;
+
+#[derive(Debug, Clone, sqlx::FromRow, PartialEq, Eq)]
+pub struct OrgRow {
+    pub id: String,
+    pub slug: String,
+    pub name: String,
+    pub parent_id: Option<String>,
+    pub reference_format: String,
+    pub created_at: String,
+}
+
+impl OrgRow {
+    pub fn node(&self) -> domain::org::OrgNode {
+        domain::org::OrgNode { id: self.id.clone(), parent_id: self.parent_id.clone() }
+    }
+}
+
+const COLUMNS: &str = "id, slug, name, parent_id, reference_format, created_at";
+
+pub async fn insert(tx: &mut Tx, slug: &str, name: &str, parent_id: Option<&str>, reference_format: &str) -> crate::Result<OrgRow> {
+    let row = OrgRow {
+        id: crate::new_id(),
+        slug: slug.to_string(),
+        name: name.to_string(),
+        parent_id: parent_id.map(str::to_string),
+        reference_format: reference_format.to_string(),
+        created_at: Timestamp::now().to_db(),
+    };
+    tx.execute(
+        sql("INSERT INTO organisations (id, slug, name, parent_id, reference_format, created_at) VALUES (?, ?, ?, ?, ?, ?)")
+            .bind(&row.id)
+            .bind(&row.slug)
+            .bind(&row.name)
+            .bind(row.parent_id.clone())
+            .bind(&row.reference_format)
+            .bind(&row.created_at),
+    )
+    .await?;
+    Ok(row)
+}
+
+pub async fn all(tx: &mut Tx) -> crate::Result<Vec<OrgRow>> {
+    tx.fetch_all(crate::Sql::dynamic(format!("SELECT {COLUMNS} FROM organisations ORDER BY name"), vec![])).await
+}
+
+pub async fn by_slug(tx: &mut Tx, slug: &str) -> crate::Result<Option<OrgRow>> {
+    tx.fetch_optional(crate::Sql::dynamic(format!("SELECT {COLUMNS} FROM organisations WHERE slug = ?"), vec![slug.into()])).await
+}
+
+pub async fn by_id(tx: &mut Tx, id: &str) -> crate::Result<Option<OrgRow>> {
+    tx.fetch_optional(crate::Sql::dynamic(format!("SELECT {COLUMNS} FROM organisations WHERE id = ?"), vec![id.into()])).await
+}

@@ -1,0 +1,235 @@
+//! Submissions (needs, ideas, offers) and the messages exchanged with their submitters.
+
+use crate::db::{Arg, Sql, Tx, sql};
+use crate::users::placeholders;
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct SubmissionRow {
+    pub id: String,
+    pub reference: String,
+    pub registered_org_id: String,
+    pub org_id: String,
+    pub org_name: String,
+    pub kind: String,
+    pub title: String,
+    pub description: String,
+    pub affected: Option<String>,
+    pub current_solution: Option<String>,
+    pub submitter_role: String,
+    pub contact_name: Option<String>,
+    pub contact_email: Option<String>,
+    pub consent: bool,
+    pub channel: String,
+    pub status: String,
+    pub assignee_id: Option<String>,
+    pub assignee_name: Option<String>,
+    pub duplicate_of_id: Option<String>,
+    pub duplicate_of_reference: Option<String>,
+    pub reject_reason: Option<String>,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+const SELECT: &str = "SELECT s.id, s.reference, s.registered_org_id, s.org_id, o.name AS org_name, s.kind, s.title, s.description,
+    s.affected, s.current_solution, s.submitter_role, s.contact_name, s.contact_email, s.consent, s.channel, s.status,
+    s.assignee_id, u.name AS assignee_name, s.duplicate_of_id, d.reference AS duplicate_of_reference, s.reject_reason,
+    s.created_at, s.updated_at
+    FROM submissions s
+    JOIN organisations o ON o.id = s.org_id
+    LEFT JOIN users u ON u.id = s.assignee_id
+    LEFT JOIN submissions d ON d.id = s.duplicate_of_id";
+
+/// What is written when a submission is registered.
+#[derive(Debug, Clone)]
+pub struct InsertSubmission<'a> {
+    pub id: &'a str,
+    pub reference: &'a str,
+    pub org_id: &'a str,
+    pub kind: &'a str,
+    pub title: &'a str,
+    pub description: &'a str,
+    pub affected: Option<&'a str>,
+    pub current_solution: Option<&'a str>,
+    pub submitter_role: &'a str,
+    pub contact_name: Option<&'a str>,
+    pub contact_email: Option<&'a str>,
+    pub consent: bool,
+    pub channel: &'a str,
+    pub follow_up_hash: &'a str,
+    pub now: &'a str,
+}
+
+pub async fn insert(tx: &mut Tx, s: &InsertSubmission<'_>) -> crate::Result<()> {
+    tx.execute(
+        sql("INSERT INTO submissions (id, reference, registered_org_id, org_id, kind, title, description, affected, current_solution,
+             submitter_role, contact_name, contact_email, consent, channel, status, follow_up_hash, created_at, updated_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'new', ?, ?, ?)")
+        .bind(s.id)
+        .bind(s.reference)
+        .bind(s.org_id)
+        .bind(s.org_id)
+        .bind(s.kind)
+        .bind(s.title)
+        .bind(s.description)
+        .bind(s.affected)
+        .bind(s.current_solution)
+        .bind(s.submitter_role)
+        .bind(s.contact_name)
+        .bind(s.contact_email)
+        .bind(s.consent)
+        .bind(s.channel)
+        .bind(s.follow_up_hash)
+        .bind(s.now)
+        .bind(s.now),
+    )
+    .await?;
+    Ok(())
+}
+
+pub async fn by_id(tx: &mut Tx, id: &str) -> crate::Result<Option<SubmissionRow>> {
+    tx.fetch_optional(Sql::dynamic(format!("{SELECT} WHERE s.id = ?"), vec![id.into()])).await
+}
+
+pub async fn by_follow_up_hash(tx: &mut Tx, hash: &str) -> crate::Result<Option<SubmissionRow>> {
+    tx.fetch_optional(Sql::dynamic(format!("{SELECT} WHERE s.follow_up_hash = ?"), vec![hash.into()])).await
+}
+
+/// A submission by its reference among the given organisations.
+pub async fn by_reference(tx: &mut Tx, reference: &str, org_ids: &[String]) -> crate::Result<Option<SubmissionRow>> {
+    if org_ids.is_empty() {
+        return Ok(None);
+    }
+    let mut args: Vec<Arg> = vec![reference.into()];
+    args.extend(org_ids.iter().map(|o| o.as_str().into()));
+    let text = format!("{SELECT} WHERE s.reference = ? AND s.registered_org_id IN ({}) ORDER BY s.created_at LIMIT 1", placeholders(org_ids.len()));
+    tx.fetch_optional(Sql::dynamic(text, args)).await
+}
+
+/// Inbox filters. `org_ids` is what the caller may see; the rest narrows it.
+#[derive(Debug, Clone, Default)]
+pub struct Filter {
+    pub org_ids: Vec<String>,
+    pub status: Option<String>,
+    pub kind: Option<String>,
+    pub submitter_role: Option<String>,
+    pub unit: Option<String>,
+    pub assignee_id: Option<String>,
+    /// Inclusive lower bound on `created_at` (stored form).
+    pub from: Option<String>,
+    /// Exclusive upper bound on `created_at` (stored form).
+    pub until: Option<String>,
+    /// Matches reference or title, case-insensitively.
+    pub q: Option<String>,
+    pub limit: i64,
+    pub offset: i64,
+}
+
+fn where_clause(f: &Filter) -> (String, Vec<Arg>) {
+    let mut clauses = vec![format!("s.org_id IN ({})", placeholders(f.org_ids.len()))];
+    let mut args: Vec<Arg> = f.org_ids.iter().map(|o| o.as_str().into()).collect();
+    let mut eq = |col: &str, v: &Option<String>| {
+        if let Some(v) = v {
+            clauses.push(format!("{col} = ?"));
+            args.push(v.as_str().into());
+        }
+    };
+    eq("s.status", &f.status);
+    eq("s.kind", &f.kind);
+    eq("s.submitter_role", &f.submitter_role);
+    eq("s.org_id", &f.unit);
+    eq("s.assignee_id", &f.assignee_id);
+    if let Some(from) = &f.from {
+        clauses.push("s.created_at >= ?".into());
+        args.push(from.as_str().into());
+    }
+    if let Some(until) = &f.until {
+        clauses.push("s.created_at < ?".into());
+        args.push(until.as_str().into());
+    }
+    if let Some(q) = &f.q {
+        let pattern = format!("%{}%", q.to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
+        clauses.push("(LOWER(s.title) LIKE ? ESCAPE '\\' OR LOWER(s.reference) LIKE ? ESCAPE '\\')".into());
+        args.push(pattern.clone().into());
+        args.push(pattern.into());
+    }
+    (clauses.join(" AND "), args)
+}
+
+/// One page of the inbox, newest first, and the total count for paging.
+pub async fn list(tx: &mut Tx, f: &Filter) -> crate::Result<(Vec<SubmissionRow>, i64)> {
+    if f.org_ids.is_empty() {
+        return Ok((Vec::new(), 0));
+    }
+    let (clause, args) = where_clause(f);
+    let (total,): (i64,) = tx.fetch_one(Sql::dynamic(format!("SELECT COUNT(*) FROM submissions s WHERE {clause}"), args.clone())).await?;
+    let mut page_args = args;
+    page_args.push(f.limit.into());
+    page_args.push(f.offset.into());
+    let rows = tx
+        .fetch_all(Sql::dynamic(format!("{SELECT} WHERE {clause} ORDER BY s.created_at DESC, s.id DESC LIMIT ? OFFSET ?"), page_args))
+        .await?;
+    Ok((rows, total))
+}
+
+/// The fields triage changes, written together.
+#[derive(Debug, Clone)]
+pub struct TriageUpdate<'a> {
+    pub status: &'a str,
+    pub org_id: &'a str,
+    pub assignee_id: Option<&'a str>,
+    pub duplicate_of_id: Option<&'a str>,
+    pub reject_reason: Option<&'a str>,
+    pub now: &'a str,
+}
+
+pub async fn update_triage(tx: &mut Tx, id: &str, u: &TriageUpdate<'_>) -> crate::Result<()> {
+    tx.execute(
+        sql("UPDATE submissions SET status = ?, org_id = ?, assignee_id = ?, duplicate_of_id = ?, reject_reason = ?, updated_at = ? WHERE id = ?")
+            .bind(u.status)
+            .bind(u.org_id)
+            .bind(u.assignee_id)
+            .bind(u.duplicate_of_id)
+            .bind(u.reject_reason)
+            .bind(u.now)
+            .bind(id),
+    )
+    .await?;
+    Ok(())
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct MessageRow {
+    pub id: String,
+    pub direction: String,
+    pub kind: String,
+    pub body: String,
+    pub created_at: String,
+}
+
+pub async fn add_message(tx: &mut Tx, submission_id: &str, direction: &str, kind: &str, body: &str, author_id: Option<&str>, now: &str) -> crate::Result<String> {
+    let id = crate::new_id();
+    tx.execute(
+        sql("INSERT INTO submission_messages (id, submission_id, direction, kind, body, author_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)")
+            .bind(id.as_str())
+            .bind(submission_id)
+            .bind(direction)
+            .bind(kind)
+            .bind(body)
+            .bind(author_id)
+            .bind(now),
+    )
+    .await?;
+    Ok(id)
+}
+
+pub async fn messages(tx: &mut Tx, submission_id: &str) -> crate::Result<Vec<MessageRow>> {
+    tx.fetch_all(
+        sql("SELECT id, direction, kind, body, created_at FROM submission_messages WHERE submission_id = ? ORDER BY created_at, id").bind(submission_id),
+    )
+    .await
+}
+
+pub async fn count_in(tx: &mut Tx, org_id: &str) -> crate::Result<i64> {
+    let (n,): (i64,) = tx.fetch_one(sql("SELECT COUNT(*) FROM submissions WHERE registered_org_id = ?").bind(org_id)).await?;
+    Ok(n)
+}

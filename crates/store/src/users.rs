@@ -1,0 +1,122 @@
+//! People, their roles per organisation, and their API tokens.
+
+use crate::db::{Tx, sql};
+use domain::time::Timestamp;
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct UserRow {
+    pub id: String,
+    pub email: String,
+    pub name: String,
+    pub password_hash: String,
+    pub active: bool,
+    pub created_at: String,
+}
+
+#[derive(Debug, Clone, sqlx::FromRow, PartialEq, Eq)]
+pub struct MembershipRow {
+    pub org_id: String,
+    pub role: String,
+}
+
+pub async fn insert(tx: &mut Tx, email: &str, name: &str, password_hash: &str) -> crate::Result<UserRow> {
+    let row = UserRow {
+        id: crate::new_id(),
+        email: email.to_lowercase(),
+        name: name.to_string(),
+        password_hash: password_hash.to_string(),
+        active: true,
+        created_at: Timestamp::now().to_db(),
+    };
+    tx.execute(
+        sql("INSERT INTO users (id, email, name, password_hash, active, created_at) VALUES (?, ?, ?, ?, ?, ?)")
+            .bind(&row.id)
+            .bind(&row.email)
+            .bind(&row.name)
+            .bind(&row.password_hash)
+            .bind(row.active)
+            .bind(&row.created_at),
+    )
+    .await?;
+    Ok(row)
+}
+
+pub async fn by_email(tx: &mut Tx, email: &str) -> crate::Result<Option<UserRow>> {
+    tx.fetch_optional(
+        sql("SELECT id, email, name, password_hash, active, created_at FROM users WHERE email = ?").bind(email.trim().to_lowercase()),
+    )
+    .await
+}
+
+pub async fn by_id(tx: &mut Tx, id: &str) -> crate::Result<Option<UserRow>> {
+    tx.fetch_optional(sql("SELECT id, email, name, password_hash, active, created_at FROM users WHERE id = ?").bind(id)).await
+}
+
+pub async fn add_membership(tx: &mut Tx, user_id: &str, org_id: &str, role: &str) -> crate::Result<bool> {
+    let existing: Option<(String,)> = tx
+        .fetch_optional(sql("SELECT role FROM memberships WHERE user_id = ? AND org_id = ? AND role = ?").bind(user_id).bind(org_id).bind(role))
+        .await?;
+    if existing.is_some() {
+        return Ok(false);
+    }
+    tx.execute(
+        sql("INSERT INTO memberships (user_id, org_id, role, created_at) VALUES (?, ?, ?, ?)")
+            .bind(user_id)
+            .bind(org_id)
+            .bind(role)
+            .bind(Timestamp::now().to_db()),
+    )
+    .await?;
+    Ok(true)
+}
+
+pub async fn memberships(tx: &mut Tx, user_id: &str) -> crate::Result<Vec<MembershipRow>> {
+    tx.fetch_all(sql("SELECT org_id, role FROM memberships WHERE user_id = ? ORDER BY org_id, role").bind(user_id)).await
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Colleague {
+    pub id: String,
+    pub name: String,
+}
+
+/// Active users holding one of `roles` in one of `org_ids`.
+pub async fn with_roles_in(tx: &mut Tx, org_ids: &[String], roles: &[&str]) -> crate::Result<Vec<Colleague>> {
+    if org_ids.is_empty() || roles.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut args: Vec<crate::Arg> = org_ids.iter().map(|o| o.as_str().into()).collect();
+    args.extend(roles.iter().map(|r| (*r).into()));
+    let text = format!(
+        "SELECT DISTINCT u.id, u.name FROM users u JOIN memberships m ON m.user_id = u.id WHERE u.active = ? AND m.org_id IN ({}) AND m.role IN ({}) ORDER BY u.name",
+        placeholders(org_ids.len()),
+        placeholders(roles.len())
+    );
+    args.insert(0, true.into());
+    tx.fetch_all(crate::Sql::dynamic(text, args)).await
+}
+
+pub fn placeholders(n: usize) -> String {
+    vec!["?"; n].join(", ")
+}
+
+pub async fn insert_token(tx: &mut Tx, user_id: &str, token_hash: &str) -> crate::Result<String> {
+    let id = crate::new_id();
+    tx.execute(
+        sql("INSERT INTO api_tokens (id, user_id, token_hash, created_at) VALUES (?, ?, ?, ?)")
+            .bind(id.as_str())
+            .bind(user_id)
+            .bind(token_hash)
+            .bind(Timestamp::now().to_db()),
+    )
+    .await?;
+    Ok(id)
+}
+
+pub async fn user_by_token(tx: &mut Tx, token_hash: &str) -> crate::Result<Option<UserRow>> {
+    tx.fetch_optional(
+        sql("SELECT u.id, u.email, u.name, u.password_hash, u.active, u.created_at FROM users u JOIN api_tokens t ON t.user_id = u.id WHERE t.token_hash = ?")
+            .bind(token_hash),
+    )
+    .await
+}
