@@ -1,6 +1,7 @@
 //! En väg in: the public intake of needs, ideas and offers. No account is needed. A
-//! submission gets its diarienummer from the receiving organisation's series and a private
-//! follow-up link, whose token is returned once and stored only hashed.
+//! submission gets its diarienummer from its region's series (units share their region's
+//! diarium, so a number is unique within the region) and a private follow-up link, whose
+//! token is returned once and stored only hashed.
 
 use crate::error::Result;
 use crate::secret::{hash_token, new_token};
@@ -66,9 +67,14 @@ pub async fn submit(app: &App, caller: &Caller, input: &SubmissionInput, channel
     if !errors.is_empty() {
         return Err(AppError::Validation(errors));
     }
+    // A region keeps one diarium: its units register in the region's series.
+    let all = orgs::all(&mut tx).await?;
+    let nodes: Vec<_> = all.iter().map(orgs::OrgRow::node).collect();
+    let root_id = domain::org::root_of(&nodes, &org.id);
+    let series = all.iter().find(|o| o.id == root_id).unwrap_or(&org);
     let now = Timestamp::now();
-    let format = ReferenceFormat::parse("reference_format", &org.reference_format).unwrap_or_default();
-    let seq = references::next(&mut tx, &org.id, now.year()).await?;
+    let format = ReferenceFormat::parse("reference_format", &series.reference_format).unwrap_or_default();
+    let seq = references::next(&mut tx, &series.id, now.year()).await?;
     let reference = format.render(now.year(), seq);
     let id = store::new_id();
     let token = new_token(24)?;
@@ -77,6 +83,7 @@ pub async fn submit(app: &App, caller: &Caller, input: &SubmissionInput, channel
         &submissions::InsertSubmission {
             id: &id,
             reference: &reference,
+            registered_org_id: &series.id,
             org_id: &org.id,
             kind: sub.kind.as_str(),
             title: &sub.title,

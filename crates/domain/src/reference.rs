@@ -1,7 +1,7 @@
 //! Diarienummer: the reference every registered submission and case carries. The format
-//! is set per organisation; the default is `{year}/{seq:5}`, giving `2026/00042`. Numbers
-//! run per organisation and year without gaps; the store hands out the next number inside
-//! the same transaction that registers the item.
+//! is set per region (its units share the region's diarium); the default is
+//! `{year}/{seq:5}`, giving `2026/00042`. Numbers run per region and year without gaps;
+//! the store hands out the next number inside the same transaction that registers the item.
 
 use crate::error::{ErrorCode, FieldError};
 

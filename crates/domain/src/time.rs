@@ -50,9 +50,38 @@ impl Timestamp {
         self.0.format(&f).unwrap_or_default()
     }
 
+    /// The time on a Swedish wall clock (CET/CEST by the EU rule), as `2026-11-22 23:49`.
+    pub fn swedish_minute_string(&self) -> String {
+        let f = format_description!("[year]-[month]-[day] [hour]:[minute]");
+        self.0.to_offset(swedish_offset(self.0)).format(&f).unwrap_or_default()
+    }
+
+    /// The Swedish calendar date, as `2026-11-22`.
+    pub fn swedish_date_string(&self) -> String {
+        let f = format_description!("[year]-[month]-[day]");
+        self.0.to_offset(swedish_offset(self.0)).format(&f).unwrap_or_default()
+    }
+
     pub fn plus_seconds(&self, secs: i64) -> Self {
         Self(self.0 + time::Duration::seconds(secs))
     }
+}
+
+/// Summer time runs from 01:00 UTC on the last Sunday of March to 01:00 UTC on the last
+/// Sunday of October (EU rule); otherwise Sweden is at UTC+1.
+fn swedish_offset(t: OffsetDateTime) -> time::UtcOffset {
+    let last_sunday = |month: time::Month| {
+        let mut d = time::Date::from_calendar_date(t.year(), month, month.length(t.year())).ok()?;
+        while d.weekday() != time::Weekday::Sunday {
+            d = d.previous_day()?;
+        }
+        Some(d.with_hms(1, 0, 0).ok()?.assume_utc())
+    };
+    let summer = match (last_sunday(time::Month::March), last_sunday(time::Month::October)) {
+        (Some(start), Some(end)) => t >= start && t < end,
+        _ => false,
+    };
+    time::UtcOffset::from_hms(if summer { 2 } else { 1 }, 0, 0).unwrap_or(time::UtcOffset::UTC)
 }
 
 /// A calendar date typed by a person (`YYYY-MM-DD`), used in filters.
@@ -73,6 +102,20 @@ mod tests {
         assert_eq!(sa.len(), 27);
         assert!(sa < sb);
         assert_eq!(Timestamp::parse_db(&sa).unwrap().to_db(), sa);
+    }
+
+    #[test]
+    fn swedish_wall_clock() {
+        let winter = Timestamp::parse_db("2026-01-15T12:00:00.000000Z").unwrap();
+        assert_eq!(winter.swedish_minute_string(), "2026-01-15 13:00");
+        let summer = Timestamp::parse_db("2026-07-01T12:00:00.000000Z").unwrap();
+        assert_eq!(summer.swedish_minute_string(), "2026-07-01 14:00");
+        // 2026: summer time starts 29 March 01:00 UTC and ends 25 October 01:00 UTC.
+        assert_eq!(Timestamp::parse_db("2026-03-29T00:59:00.000000Z").unwrap().swedish_minute_string(), "2026-03-29 01:59");
+        assert_eq!(Timestamp::parse_db("2026-03-29T01:00:00.000000Z").unwrap().swedish_minute_string(), "2026-03-29 03:00");
+        assert_eq!(Timestamp::parse_db("2026-10-25T00:59:00.000000Z").unwrap().swedish_minute_string(), "2026-10-25 02:59");
+        assert_eq!(Timestamp::parse_db("2026-10-25T01:00:00.000000Z").unwrap().swedish_minute_string(), "2026-10-25 02:00");
+        assert_eq!(Timestamp::parse_db("2026-12-31T23:30:00.000000Z").unwrap().swedish_date_string(), "2027-01-01");
     }
 
     #[test]

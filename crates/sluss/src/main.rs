@@ -1,1 +1,251 @@
-fn main() {}
+//! The `sluss` command: serve the site, apply migrations, load demo data and administer
+//! organisations, users and API tokens.
+
+use std::time::Duration;
+
+use anyhow::{Context, Result};
+use clap::{Args, Parser, Subcommand};
+use tracing_subscriber::EnvFilter;
+
+use app::admin::{NewOrg, NewUser};
+use app::{App, AppError, Config};
+use store::events::Actor;
+
+#[derive(Parser)]
+#[command(name = "sluss", version, about = "Sluss – an innovation pipeline for the public sector")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Args, Clone)]
+struct DbArgs {
+    /// sqlite://PATH or postgres://USER@HOST/DB
+    #[arg(long, env = "SLUSS_DATABASE_URL", default_value = "sqlite://./data/sluss.db")]
+    database_url: String,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the site and the API.
+    Serve {
+        #[command(flatten)]
+        db: DbArgs,
+        /// Address to listen on.
+        #[arg(long, env = "SLUSS_BIND", default_value = "127.0.0.1:8080")]
+        bind: String,
+        /// The address people reach Sluss at (used in follow-up links; https makes cookies Secure).
+        #[arg(long, env = "SLUSS_PUBLIC_URL")]
+        public_url: Option<String>,
+        /// Load the demo data before serving.
+        #[arg(long)]
+        demo: bool,
+        /// Public writes (submissions, replies, sign-ins) allowed per client per 10 minutes.
+        #[arg(long, env = "SLUSS_PUBLIC_WRITE_LIMIT", default_value_t = 20)]
+        public_write_limit: u32,
+        /// Trust X-Forwarded-For (only when a reverse proxy sets it).
+        #[arg(long, env = "SLUSS_BEHIND_PROXY")]
+        behind_proxy: bool,
+    },
+    /// Apply database migrations and exit.
+    Migrate {
+        #[command(flatten)]
+        db: DbArgs,
+    },
+    /// Load the demo data (safe to run again).
+    Demo {
+        #[command(flatten)]
+        db: DbArgs,
+    },
+    /// Organisations.
+    Org {
+        #[command(subcommand)]
+        command: OrgCommand,
+    },
+    /// User accounts.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+    /// API tokens.
+    Token {
+        #[command(subcommand)]
+        command: TokenCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum OrgCommand {
+    /// Add a region, or a unit with --parent.
+    Add {
+        #[command(flatten)]
+        db: DbArgs,
+        #[arg(long)]
+        slug: String,
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        parent: Option<String>,
+        /// Diarienummer format, e.g. "{year}/{seq:5}" (the default).
+        #[arg(long)]
+        reference_format: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Add a user with a role in an organisation (or add the role to an existing user).
+    Add {
+        #[command(flatten)]
+        db: DbArgs,
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        org: String,
+        /// staff, advisor, decision_maker, process_owner, procurement, company, reviewer, fund_manager, coordinator or admin
+        #[arg(long)]
+        role: String,
+        #[arg(long, env = "SLUSS_USER_PASSWORD", hide_env_values = true)]
+        password: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum TokenCommand {
+    /// Create an API token; it is printed once, as the last line.
+    Create {
+        #[command(flatten)]
+        db: DbArgs,
+        #[arg(long)]
+        email: String,
+    },
+}
+
+fn init_logging() {
+    let filter = EnvFilter::try_from_env("RUST_LOG").unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn"));
+    tracing_subscriber::fmt().with_env_filter(filter).with_target(false).init();
+}
+
+async fn open(db: &DbArgs, public_url: Option<String>) -> Result<App> {
+    let mut config = Config::default();
+    if let Some(url) = public_url {
+        config.public_url = url.trim_end_matches('/').to_string();
+    }
+    App::open(&db.database_url, config).await
+}
+
+/// Turns a refused input into a readable message for the terminal.
+fn explain(e: AppError) -> anyhow::Error {
+    match e {
+        AppError::Validation(errors) => {
+            let tr = web::i18n::Tr::new(web::i18n::Lang::En);
+            let lines: Vec<String> = errors.0.iter().map(|fe| format!("  --{}: {}", fe.field.replace('_', "-"), tr.field_error(fe))).collect();
+            anyhow::anyhow!("invalid input:\n{}", lines.join("\n"))
+        }
+        AppError::Conflict(code) => anyhow::anyhow!("{}", web::i18n::Tr::new(web::i18n::Lang::En).t(&format!("conflict.{code}"))),
+        other => anyhow::Error::new(other),
+    }
+}
+
+fn print_demo_users(users: &[app::demo::DemoUser]) {
+    println!("Demo users (role, e-mail, password):");
+    for u in users {
+        println!("  {:<15} {:<32} {}", u.role.as_str(), u.email, u.password);
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+    tracing::info!("shutting down");
+}
+
+#[tokio::main]
+async fn main() -> Result<()> {
+    init_logging();
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Serve { db, bind, public_url, demo, public_write_limit, behind_proxy } => {
+            let listener = tokio::net::TcpListener::bind(&bind).await.with_context(|| format!("Failed to listen on {bind}"))?;
+            let local = listener.local_addr().context("Failed to read the bound address")?;
+            let public_url = public_url.unwrap_or_else(|| format!("http://{local}"));
+            let app = open(&db, Some(public_url.clone())).await?;
+            if demo {
+                let users = app::demo::load(&app).await.map_err(explain)?;
+                print_demo_users(&users);
+            }
+            let mut settings = web::Settings::for_public_url(&public_url);
+            settings.public_write_limit = public_write_limit;
+            settings.public_write_window = Duration::from_secs(600);
+            settings.behind_proxy = behind_proxy;
+            tracing::info!(database = %store::db::redact(&db.database_url), backend = ?app.db.backend(), "database ready");
+            tracing::info!("listening on http://{local} (public address {public_url})");
+            let state = web::AppState::new(app.clone(), settings);
+            web::serve(state, listener, shutdown_signal()).await.context("The server failed")?;
+            app.db.close().await;
+            Ok(())
+        }
+        Command::Migrate { db } => {
+            let app = open(&db, None).await?;
+            println!("Migrations applied; the database is at the latest version.");
+            app.db.close().await;
+            Ok(())
+        }
+        Command::Demo { db } => {
+            let app = open(&db, None).await?;
+            let users = app::demo::load(&app).await.map_err(explain)?;
+            println!("Demo data loaded: region '{}' with units '{}' and '{}', 30 submissions.", app::demo::REGION, app::demo::UNIT_CARE, app::demo::UNIT_SERVICE);
+            print_demo_users(&users);
+            app.db.close().await;
+            Ok(())
+        }
+        Command::Org { command: OrgCommand::Add { db, slug, name, parent, reference_format } } => {
+            let app = open(&db, None).await?;
+            let org = app::admin::add_org(&app, &Actor::System, NewOrg { slug: &slug, name: &name, parent: parent.as_deref(), reference_format: reference_format.as_deref() })
+                .await
+                .map_err(explain)?;
+            println!("Added organisation {} ({}).", org.name, org.slug);
+            app.db.close().await;
+            Ok(())
+        }
+        Command::User { command: UserCommand::Add { db, email, name, org, role, password } } => {
+            let app = open(&db, None).await?;
+            let (user, created) = app::admin::add_user(&app, &Actor::System, NewUser { email: &email, name: &name, org: &org, role: &role, password: &password })
+                .await
+                .map_err(explain)?;
+            if created {
+                println!("Added user {} <{}> as {role} in {org}.", user.name, user.email);
+            } else {
+                println!("{} already had an account; granted {role} in {org}.", user.email);
+            }
+            app.db.close().await;
+            Ok(())
+        }
+        Command::Token { command: TokenCommand::Create { db, email } } => {
+            let app = open(&db, None).await?;
+            let token = app::auth::create_api_token(&app, &email).await.map_err(explain)?;
+            println!("API token for {email} (shown once; send it as 'Authorization: Bearer TOKEN'):");
+            println!("{token}");
+            app.db.close().await;
+            Ok(())
+        }
+    }
+}

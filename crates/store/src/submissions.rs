@@ -44,6 +44,9 @@ const SELECT: &str = "SELECT s.id, s.reference, s.registered_org_id, s.org_id, o
 pub struct InsertSubmission<'a> {
     pub id: &'a str,
     pub reference: &'a str,
+    /// The organisation whose series the reference belongs to (the region).
+    pub registered_org_id: &'a str,
+    /// The receiving organisation (the region or one of its units).
     pub org_id: &'a str,
     pub kind: &'a str,
     pub title: &'a str,
@@ -66,7 +69,7 @@ pub async fn insert(tx: &mut Tx, s: &InsertSubmission<'_>) -> crate::Result<()> 
              VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'new', ?, ?, ?)")
         .bind(s.id)
         .bind(s.reference)
-        .bind(s.org_id)
+        .bind(s.registered_org_id)
         .bind(s.org_id)
         .bind(s.kind)
         .bind(s.title)

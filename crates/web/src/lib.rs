@@ -1,1 +1,87 @@
-//! placeholder
+//! The HTTP face of Sluss: server-rendered pages (askama, htmx where it helps, every flow
+//! working without JavaScript) and the JSON API v1. Handlers are thin: extract, call the
+//! app layer, render.
+
+pub mod api;
+pub mod ctx;
+pub mod i18n;
+pub mod pages;
+pub mod security;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::routing::{get, post};
+
+use app::App;
+use security::RateLimiter;
+
+/// Settings of the HTTP layer.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Mark cookies Secure (true when the public URL is https).
+    pub secure_cookies: bool,
+    /// Public writes (submissions, replies, sign-in attempts) allowed per client and window.
+    pub public_write_limit: u32,
+    pub public_write_window: Duration,
+    /// Take the client address from `X-Forwarded-For` (only behind a trusted proxy).
+    pub behind_proxy: bool,
+}
+
+impl Settings {
+    pub fn for_public_url(url: &str) -> Self {
+        Self { secure_cookies: url.starts_with("https://"), public_write_limit: 20, public_write_window: Duration::from_secs(600), behind_proxy: false }
+    }
+}
+
+#[derive(Clone)]
+pub struct AppState {
+    pub app: App,
+    pub settings: Arc<Settings>,
+    pub limiter: Arc<RateLimiter>,
+}
+
+impl AppState {
+    pub fn new(app: App, settings: Settings) -> Self {
+        let limiter = Arc::new(RateLimiter::new(settings.public_write_limit, settings.public_write_window));
+        Self { app, settings: Arc::new(settings), limiter }
+    }
+}
+
+pub fn router(state: AppState) -> Router {
+    let pages = Router::new()
+        .route("/", get(pages::home::show))
+        .route("/lamna", get(pages::intake::form).post(pages::intake::submit))
+        .route("/folj/{token}", get(pages::follow_up::show))
+        .route("/folj/{token}/svar", post(pages::follow_up::reply))
+        .route("/logga-in", get(pages::login::form).post(pages::login::submit))
+        .route("/logga-ut", post(pages::login::logout))
+        .route("/inkorg", get(pages::inbox::list))
+        .route("/inkorg/{id}", get(pages::inbox::detail))
+        .route("/inkorg/{id}/atgard", post(pages::inbox::act))
+        .route("/sprak/{lang}", get(pages::switch_language))
+        .fallback(pages::not_found)
+        .layer(axum::middleware::from_fn_with_state(state.clone(), security::csrf));
+    let api = Router::new()
+        .route("/api/v1/openapi.json", get(api::openapi))
+        .route("/api/v1/submissions", post(api::create_submission).get(api::list_submissions))
+        .route("/api/v1/submissions/{id}", get(api::get_submission))
+        .route("/api/v1/submissions/{id}/actions", post(api::act))
+        .fallback(api::not_found);
+    Router::new()
+        .route("/healthz", get(api::healthz))
+        .route("/static/{file}", get(pages::static_file))
+        .nest("/api", Router::new().fallback(api::not_found))
+        .merge(api)
+        .merge(pages)
+        .layer(axum::middleware::from_fn(security::headers))
+        .with_state(state)
+}
+
+/// Serves until `shutdown` completes, then finishes the requests in flight.
+pub async fn serve(state: AppState, listener: tokio::net::TcpListener, shutdown: impl std::future::Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
+    let app = router(state);
+    axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>()).with_graceful_shutdown(shutdown).await
+}

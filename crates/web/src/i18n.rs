@@ -1,0 +1,192 @@
+//! Message catalogs: Swedish first, English second. Every string a person reads comes from
+//! `i18n/sv.txt` or `i18n/en.txt` (`key = value` lines); a test checks that both define
+//! the same keys and that every key used in templates and code exists.
+
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
+use domain::FieldError;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lang {
+    Sv,
+    En,
+}
+
+impl Lang {
+    pub fn code(&self) -> &'static str {
+        match self {
+            Lang::Sv => "sv",
+            Lang::En => "en",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Lang> {
+        match s.trim() {
+            "sv" => Some(Lang::Sv),
+            "en" => Some(Lang::En),
+            _ => None,
+        }
+    }
+
+    pub fn other(&self) -> Lang {
+        match self {
+            Lang::Sv => Lang::En,
+            Lang::En => Lang::Sv,
+        }
+    }
+
+    /// The first supported language in an `Accept-Language` header, Swedish if none.
+    pub fn from_accept_language(header: &str) -> Lang {
+        for part in header.split(',') {
+            let tag = part.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+            if tag.starts_with("sv") {
+                return Lang::Sv;
+            }
+            if tag.starts_with("en") {
+                return Lang::En;
+            }
+        }
+        Lang::Sv
+    }
+}
+
+const SV: &str = include_str!("../i18n/sv.txt");
+const EN: &str = include_str!("../i18n/en.txt");
+
+pub fn parse_catalog(text: &'static str) -> HashMap<&'static str, &'static str> {
+    text.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .filter_map(|l| l.split_once(" = ").map(|(k, v)| (k.trim(), v.trim())))
+        .collect()
+}
+
+fn catalogs() -> &'static [HashMap<&'static str, &'static str>; 2] {
+    static C: OnceLock<[HashMap<&'static str, &'static str>; 2]> = OnceLock::new();
+    C.get_or_init(|| [parse_catalog(SV), parse_catalog(EN)])
+}
+
+/// Translations for one language, handed to every template.
+#[derive(Debug, Clone, Copy)]
+pub struct Tr {
+    pub lang: Lang,
+}
+
+impl Tr {
+    pub fn new(lang: Lang) -> Self {
+        Self { lang }
+    }
+
+    /// The message for `key`; a missing key shows as itself, so it is noticed, never hidden.
+    pub fn t(&self, key: &str) -> &'static str {
+        let [sv, en] = catalogs();
+        let cat = if self.lang == Lang::En { en } else { sv };
+        match cat.get(key) {
+            Some(v) => v,
+            None => {
+                tracing::warn!(key, "missing message");
+                // Leak-free fallback: look the key up in Swedish, else a fixed marker.
+                sv.get(key).copied().unwrap_or("[?]")
+            }
+        }
+    }
+
+    pub fn has(&self, key: &str) -> bool {
+        catalogs()[0].contains_key(key)
+    }
+
+    /// The message for `prefix` + `value`, for labels of stored codes (`status.` + `new`).
+    pub fn k(&self, prefix: &str, value: &str) -> &'static str {
+        self.t(&format!("{prefix}{value}"))
+    }
+
+    /// The message for `key` with `{n}` replaced.
+    pub fn n(&self, key: &str, n: impl std::fmt::Display) -> String {
+        self.t(key).replace("{n}", &n.to_string())
+    }
+
+    /// The message for `key` with `{a}` and `{b}` replaced.
+    pub fn ab(&self, key: &str, a: &str, b: &str) -> String {
+        self.t(key).replace("{a}", a).replace("{b}", b)
+    }
+
+    pub fn field_error(&self, e: &FieldError) -> String {
+        let msg = self.t(e.code.key());
+        match e.code.number() {
+            Some(n) => msg.replace("{n}", &n.to_string()),
+            None => msg.to_string(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeSet;
+
+    #[test]
+    fn catalogs_have_the_same_keys() {
+        let sv: BTreeSet<_> = parse_catalog(SV).into_keys().collect();
+        let en: BTreeSet<_> = parse_catalog(EN).into_keys().collect();
+        let only_sv: Vec<_> = sv.difference(&en).collect();
+        let only_en: Vec<_> = en.difference(&sv).collect();
+        assert!(only_sv.is_empty() && only_en.is_empty(), "only in sv: {only_sv:?}, only in en: {only_en:?}");
+    }
+
+    /// Every literal key passed to `t("…")`, `n("…"` or `ab("…"` in templates and sources exists.
+    #[test]
+    fn every_used_key_exists() {
+        let sv = parse_catalog(SV);
+        let root = concat!(env!("CARGO_MANIFEST_DIR"), "/");
+        let mut missing = Vec::new();
+        for dir in ["templates", "src", "src/pages"] {
+            for entry in std::fs::read_dir(format!("{root}{dir}")).unwrap() {
+                let path = entry.unwrap().path();
+                if path.is_dir() {
+                    continue;
+                }
+                let text = std::fs::read_to_string(&path).unwrap();
+                for pat in ["t(\"", ".n(\"", ".ab(\""] {
+                    for (i, _) in text.match_indices(pat) {
+                        let rest = &text[i + pat.len()..];
+                        let key = &rest[..rest.find('"').unwrap()];
+                        if key.contains('.') && !key.ends_with('.') && !sv.contains_key(key) {
+                            missing.push(format!("{}: {key}", path.display()));
+                        }
+                    }
+                }
+            }
+        }
+        assert!(missing.is_empty(), "missing keys: {missing:#?}");
+    }
+
+    #[test]
+    fn every_error_code_and_enum_has_a_message() {
+        use domain::ErrorCode::*;
+        let tr = Tr::new(Lang::En);
+        for code in [Required, TooShort { min: 1 }, TooLong { max: 1 }, Markup, ControlCharacters, InvalidEmail, InvalidChoice, UnknownOrganisation, UnknownUser, UnknownSubmission, ConsentRequired, InvalidSlug, InvalidFormat, InvalidDate, SelfReference] {
+            assert_ne!(tr.t(code.key()), "[?]", "{code:?}");
+        }
+        let sv = parse_catalog(SV);
+        for s in domain::submission::SubmissionStatus::ALL {
+            assert!(sv.contains_key(format!("status.{}", s.as_str()).as_str()));
+        }
+        for s in domain::submission::SubmissionKind::ALL {
+            assert!(sv.contains_key(format!("kind.{}", s.as_str()).as_str()));
+        }
+        for s in domain::submission::SubmitterRole::ALL {
+            assert!(sv.contains_key(format!("submitter_role.{}", s.as_str()).as_str()));
+        }
+        for s in domain::triage::RejectReason::ALL {
+            assert!(sv.contains_key(format!("reason.{}", s.as_str()).as_str()));
+        }
+    }
+
+    #[test]
+    fn accept_language() {
+        assert_eq!(Lang::from_accept_language("en-GB,en;q=0.9"), Lang::En);
+        assert_eq!(Lang::from_accept_language("de, sv;q=0.5"), Lang::Sv);
+        assert_eq!(Lang::from_accept_language(""), Lang::Sv);
+    }
+}

@@ -1,0 +1,75 @@
+//! The submitter's follow-up page behind the private link, and the receipt shown right
+//! after submitting.
+
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use axum::Form;
+
+use super::{FormErrors, render_status, see_other};
+use crate::AppState;
+use crate::ctx::Ctx;
+use crate::security::ClientIp;
+use app::AppError;
+use app::follow_up::FollowUp;
+use domain::time::Timestamp;
+
+#[derive(Template)]
+#[template(path = "follow_up.html")]
+struct FollowUpPage<'a> {
+    ctx: &'a Ctx,
+    f: FollowUp,
+    token: String,
+    link: String,
+    is_new: bool,
+    replied: bool,
+    reply: String,
+    errors: FormErrors,
+}
+
+impl FollowUpPage<'_> {
+    fn when(&self, ts: &str) -> String {
+        Timestamp::parse_db(ts).map(|t| t.swedish_minute_string()).unwrap_or_default()
+    }
+}
+
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+pub struct FollowUpQuery {
+    ny: Option<String>,
+    svar: Option<String>,
+}
+
+async fn page(state: &AppState, ctx: &Ctx, token: String, q: FollowUpQuery, reply: String, errors: FormErrors, status: StatusCode) -> Response {
+    let f = match app::follow_up::view(&state.app, &token).await {
+        Ok(f) => f,
+        Err(e) => return ctx.fail(e),
+    };
+    let link = format!("{}/folj/{}", state.app.config.public_url, token);
+    render_status(status, &FollowUpPage { ctx, f, token, link, is_new: q.ny.is_some(), replied: q.svar.is_some(), reply, errors })
+}
+
+pub async fn show(State(state): State<AppState>, ctx: Ctx, Path(token): Path<String>, Query(q): Query<FollowUpQuery>) -> Response {
+    page(&state, &ctx, token, q, String::new(), FormErrors::default(), StatusCode::OK).await
+}
+
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+pub struct ReplyForm {
+    reply: String,
+}
+
+pub async fn reply(State(state): State<AppState>, ctx: Ctx, ClientIp(ip): ClientIp, Path(token): Path<String>, Form(form): Form<ReplyForm>) -> Response {
+    if !state.limiter.allow(ip) {
+        return ctx.too_many();
+    }
+    match app::follow_up::reply(&state.app, &token, &form.reply).await {
+        Ok(()) => see_other(&format!("/folj/{token}?svar=1")),
+        Err(AppError::Validation(e)) => {
+            let errors = FormErrors::new(&ctx.t, &e);
+            page(&state, &ctx, token, FollowUpQuery::default(), form.reply, errors, StatusCode::UNPROCESSABLE_ENTITY).await
+        }
+        Err(e) => ctx.fail(e),
+    }
+}

@@ -1,0 +1,180 @@
+//! Server-rendered pages. Each module is one flow; this one holds what they share:
+//! rendering, error pages, static files and the language switch.
+
+pub mod follow_up;
+pub mod home;
+pub mod inbox;
+pub mod intake;
+pub mod login;
+
+use askama::Template;
+use axum::extract::{Path, Query};
+use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE, LOCATION, SET_COOKIE};
+use axum::http::{HeaderValue, StatusCode};
+use axum::response::{Html, IntoResponse, Response};
+
+use crate::ctx::{Ctx, LANG_COOKIE, set_cookie};
+use crate::i18n::{Lang, Tr};
+use app::AppError;
+use domain::FieldErrors;
+
+/// Renders a template, or a bare 500 if the template itself fails.
+pub fn render<T: Template>(t: &T) -> Response {
+    render_status(StatusCode::OK, t)
+}
+
+pub fn render_status<T: Template>(status: StatusCode, t: &T) -> Response {
+    match t.render() {
+        Ok(html) => (status, Html(html)).into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "template failed");
+            (StatusCode::INTERNAL_SERVER_ERROR, "Internal error").into_response()
+        }
+    }
+}
+
+/// A redirect after a successful form post (303, so the browser follows with GET).
+pub fn see_other(to: &str) -> Response {
+    (StatusCode::SEE_OTHER, [(LOCATION, to.to_string())]).into_response()
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+pub struct ErrorPage<'a> {
+    pub ctx: &'a Ctx,
+    pub title: &'a str,
+    pub body: &'a str,
+}
+
+/// Field errors as messages in the page's language, looked up by field name.
+#[derive(Debug, Clone, Default)]
+pub struct FormErrors(pub Vec<(String, String)>);
+
+impl FormErrors {
+    pub fn new(tr: &Tr, e: &FieldErrors) -> Self {
+        Self(e.0.iter().map(|fe| (fe.field.to_string(), tr.field_error(fe))).collect())
+    }
+
+    pub fn get(&self, field: &str) -> Option<&str> {
+        self.0.iter().find(|(f, _)| f == field).map(|(_, m)| m.as_str())
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// `aria-invalid` value for a field.
+    pub fn invalid(&self, field: &str) -> &'static str {
+        if self.get(field).is_some() { "true" } else { "false" }
+    }
+}
+
+impl Ctx {
+    /// The page for an error from the app layer.
+    pub fn fail(&self, e: AppError) -> Response {
+        match e {
+            AppError::Unauthenticated => see_other(&format!("/logga-in?next={}", url_encode(&self.here))),
+            AppError::NotFound => self.error_page(StatusCode::NOT_FOUND, "error.not_found.title", "error.not_found.body"),
+            AppError::Forbidden => self.error_page(StatusCode::FORBIDDEN, "error.forbidden.title", "error.forbidden.body"),
+            AppError::Conflict(code) => {
+                let body = self.t.t(&format!("conflict.{code}"));
+                let page = ErrorPage { ctx: self, title: self.t.t("error.conflict.title"), body };
+                render_status(StatusCode::CONFLICT, &page)
+            }
+            AppError::Validation(errors) => {
+                let body: Vec<String> = FormErrors::new(&self.t, &errors).0.into_iter().map(|(_, m)| m).collect();
+                let body = body.join(" ");
+                let page = ErrorPage { ctx: self, title: self.t.t("error.invalid.title"), body: &body };
+                render_status(StatusCode::UNPROCESSABLE_ENTITY, &page)
+            }
+            AppError::Internal(e) => {
+                tracing::error!(error = ?e, "request failed");
+                self.error_page(StatusCode::INTERNAL_SERVER_ERROR, "error.internal.title", "error.internal.body")
+            }
+        }
+    }
+
+    pub fn error_page(&self, status: StatusCode, title: &str, body: &str) -> Response {
+        let page = ErrorPage { ctx: self, title: self.t.t(title), body: self.t.t(body) };
+        render_status(status, &page)
+    }
+
+    pub fn too_many(&self) -> Response {
+        self.error_page(StatusCode::TOO_MANY_REQUESTS, "error.rate_limited.title", "error.rate_limited.body")
+    }
+}
+
+/// An error page for places without a full context (the CSRF guard).
+pub fn plain_error_page(lang: Lang, status: StatusCode, title: &str, body: &str) -> Response {
+    let tr = Tr::new(lang);
+    let ctx = Ctx { lang, t: tr, csrf: String::new(), caller: app::Caller::Public, here: "/".into(), user_name: None, has_inbox: false };
+    ctx.error_page(status, title, body)
+}
+
+pub async fn not_found(ctx: Ctx) -> Response {
+    ctx.error_page(StatusCode::NOT_FOUND, "error.not_found.title", "error.not_found.body")
+}
+
+/// Percent-encodes a value for a query string.
+pub fn url_encode(s: &str) -> String {
+    form_urlencoded::byte_serialize(s.as_bytes()).collect()
+}
+
+/// Only same-site paths are followed after sign-in or a language switch.
+pub fn safe_next(next: Option<&str>) -> String {
+    match next {
+        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.starts_with("/\\") => n.to_string(),
+        _ => "/".to_string(),
+    }
+}
+
+#[derive(serde::Deserialize)]
+pub struct NextQuery {
+    next: Option<String>,
+}
+
+/// Switches the language and goes back where the visitor was.
+pub async fn switch_language(Path(lang): Path<String>, Query(q): Query<NextQuery>, state: axum::extract::State<crate::AppState>) -> Response {
+    let lang = Lang::parse(&lang).unwrap_or(Lang::Sv);
+    let mut res = see_other(&safe_next(q.next.as_deref()));
+    if let Ok(v) = HeaderValue::from_str(&set_cookie(LANG_COOKIE, lang.code(), Some(365 * 24 * 3600), state.settings.secure_cookies)) {
+        res.headers_mut().append(SET_COOKIE, v);
+    }
+    res
+}
+
+const STYLE: &str = include_str!("../../static/style.css");
+const HTMX: &str = include_str!("../../static/htmx.min.js");
+const APP_JS: &str = include_str!("../../static/sluss.js");
+const LOGO: &str = include_str!("../../static/sluss.svg");
+
+/// Static assets, compiled into the binary so that `sluss` is one file.
+pub async fn static_file(Path(file): Path<String>) -> Response {
+    let (body, kind) = match file.as_str() {
+        "style.css" => (STYLE, "text/css; charset=utf-8"),
+        "htmx.min.js" => (HTMX, "text/javascript; charset=utf-8"),
+        "sluss.js" => (APP_JS, "text/javascript; charset=utf-8"),
+        "sluss.svg" => (LOGO, "image/svg+xml"),
+        _ => return StatusCode::NOT_FOUND.into_response(),
+    };
+    (
+        [(CONTENT_TYPE, HeaderValue::from_static(kind)), (CACHE_CONTROL, HeaderValue::from_static("public, max-age=3600"))],
+        body,
+    )
+        .into_response()
+}
+
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn next_is_same_site_only() {
+        assert_eq!(safe_next(Some("/inkorg?x=1")), "/inkorg?x=1");
+        assert_eq!(safe_next(Some("//evil.example")), "/");
+        assert_eq!(safe_next(Some("https://evil.example")), "/");
+        assert_eq!(safe_next(Some("/\\evil.example")), "/");
+        assert_eq!(safe_next(None), "/");
+    }
+}

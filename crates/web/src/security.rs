@@ -1,0 +1,174 @@
+//! Request guards: CSRF on every form post, security headers on every response, and a
+//! per-client rate limit for public writes.
+
+use std::collections::HashMap;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use axum::body::Body;
+use axum::extract::{ConnectInfo, Request, State};
+use axum::http::header::{CACHE_CONTROL, CONTENT_SECURITY_POLICY, REFERRER_POLICY, SET_COOKIE, X_CONTENT_TYPE_OPTIONS, X_FRAME_OPTIONS};
+use axum::http::{HeaderValue, Method, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+
+use crate::AppState;
+use crate::ctx::{CSRF_COOKIE, cookie, lang_of, set_cookie};
+use crate::i18n::Tr;
+use app::secret::{constant_time_eq, new_token};
+
+/// The CSRF token of this visitor, for forms to embed.
+#[derive(Debug, Clone)]
+pub struct CsrfToken(pub String);
+
+const MAX_FORM_BYTES: usize = 256 * 1024;
+
+/// Double-submit CSRF check for every POST to a page: the `_csrf` field must equal the
+/// visitor's CSRF cookie. Cookies are SameSite=Lax as a second line.
+pub async fn csrf(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let existing = cookie(req.headers(), CSRF_COOKIE).filter(|c| c.len() == 64 && c.bytes().all(|b| b.is_ascii_hexdigit()));
+    let (token, is_new) = match existing {
+        Some(t) => (t, false),
+        None => match new_token(32) {
+            Ok(t) => (t, true),
+            Err(e) => {
+                tracing::error!(error = %e, "no randomness for a CSRF token");
+                return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+            }
+        },
+    };
+    let lang = lang_of(req.headers());
+    let mut req = if req.method() == Method::POST {
+        let (parts, body) = req.into_parts();
+        let bytes = match axum::body::to_bytes(body, MAX_FORM_BYTES).await {
+            Ok(b) => b,
+            Err(_) => return (StatusCode::PAYLOAD_TOO_LARGE, Tr::new(lang).t("error.too_large")).into_response(),
+        };
+        let sent = form_urlencoded::parse(&bytes).find(|(k, _)| k == "_csrf").map(|(_, v)| v.into_owned()).unwrap_or_default();
+        if is_new || !constant_time_eq(&sent, &token) {
+            tracing::warn!(path = %parts.uri.path(), "CSRF check failed");
+            let page = crate::pages::plain_error_page(lang, StatusCode::FORBIDDEN, "error.csrf.title", "error.csrf.body");
+            let mut res = page.into_response();
+            if is_new {
+                if let Ok(v) = HeaderValue::from_str(&set_cookie(CSRF_COOKIE, &token, None, state.settings.secure_cookies)) {
+                    res.headers_mut().append(SET_COOKIE, v);
+                }
+            }
+            return res;
+        }
+        Request::from_parts(parts, Body::from(bytes))
+    } else {
+        req
+    };
+    req.extensions_mut().insert(CsrfToken(token.clone()));
+    let mut res = next.run(req).await;
+    if is_new {
+        if let Ok(v) = HeaderValue::from_str(&set_cookie(CSRF_COOKIE, &token, None, state.settings.secure_cookies)) {
+            res.headers_mut().append(SET_COOKIE, v);
+        }
+    }
+    res
+}
+
+/// Headers every response carries. Pages are private by default: nothing is cached.
+pub async fn headers(req: Request, next: Next) -> Response {
+    let is_static = req.uri().path().starts_with("/static/");
+    let mut res = next.run(req).await;
+    let h = res.headers_mut();
+    h.insert(
+        CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'"),
+    );
+    h.insert(X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    h.insert(X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    // Follow-up links carry a secret: never leak them in a Referer.
+    h.insert(REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    if !is_static && !h.contains_key(CACHE_CONTROL) {
+        h.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    res
+}
+
+/// A fixed-window counter per client address. It is per node: with several nodes the
+/// effective limit is the sum, which is still a bound.
+pub struct RateLimiter {
+    max: u32,
+    window: Duration,
+    hits: Mutex<HashMap<IpAddr, (Instant, u32)>>,
+}
+
+impl RateLimiter {
+    pub fn new(max: u32, window: Duration) -> Self {
+        Self { max, window, hits: Mutex::new(HashMap::new()) }
+    }
+
+    /// Counts one hit; false when the client is over the limit.
+    pub fn allow(&self, ip: IpAddr) -> bool {
+        let now = Instant::now();
+        let Ok(mut hits) = self.hits.lock() else {
+            return true;
+        };
+        if hits.len() > 100_000 {
+            hits.retain(|_, (start, _)| now.duration_since(*start) < self.window);
+        }
+        let entry = hits.entry(ip).or_insert((now, 0));
+        if now.duration_since(entry.0) >= self.window {
+            *entry = (now, 0);
+        }
+        entry.1 += 1;
+        entry.1 <= self.max
+    }
+}
+
+/// The client's address: the socket peer, or the last `X-Forwarded-For` hop when Sluss is
+/// configured to run behind a proxy.
+pub fn client_ip(parts_headers: &axum::http::HeaderMap, connect: Option<&ConnectInfo<SocketAddr>>, behind_proxy: bool) -> IpAddr {
+    if behind_proxy {
+        if let Some(ip) = parts_headers
+            .get("x-forwarded-for")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.rsplit(',').next())
+            .and_then(|v| v.trim().parse().ok())
+        {
+            return ip;
+        }
+    }
+    connect.map(|c| c.0.ip()).unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn limiter_counts_per_client() {
+        let l = RateLimiter::new(2, Duration::from_secs(60));
+        let a: IpAddr = "10.0.0.1".parse().unwrap();
+        let b: IpAddr = "10.0.0.2".parse().unwrap();
+        assert!(l.allow(a));
+        assert!(l.allow(a));
+        assert!(!l.allow(a));
+        assert!(l.allow(b));
+    }
+
+    #[test]
+    fn window_resets() {
+        let l = RateLimiter::new(1, Duration::from_millis(0));
+        let a: IpAddr = "10.0.0.1".parse().unwrap();
+        assert!(l.allow(a));
+        assert!(l.allow(a));
+    }
+}
+
+/// The client address as an extractor, for rate limits.
+pub struct ClientIp(pub IpAddr);
+
+impl axum::extract::FromRequestParts<AppState> for ClientIp {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut axum::http::request::Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let connect = parts.extensions.get::<ConnectInfo<SocketAddr>>();
+        Ok(ClientIp(client_ip(&parts.headers, connect, state.settings.behind_proxy)))
+    }
+}
