@@ -49,13 +49,13 @@ pub async fn submit(app: &App, caller: &Caller, input: &SubmissionInput, channel
     let parsed = NewSubmission::parse(input);
     let mut tx = app.db.write().await?;
     // Resolve the organisation even when other fields failed, so every error shows at once.
-    let org = match parsed.as_ref().ok().and_then(|p| p.organisation.clone()).map(|s| s.as_str().to_string()) {
-        Some(slug) => orgs::by_slug(&mut tx, &slug).await?,
-        None if input.organisation.trim().is_empty() => {
-            let all = orgs::all(&mut tx).await?;
-            all.into_iter().filter(|o| o.parent_id.is_none()).min_by(|a, b| a.created_at.cmp(&b.created_at))
-        }
-        None => None,
+    let slug = input.organisation.trim();
+    let org = if slug.is_empty() {
+        orgs::all(&mut tx).await?.into_iter().filter(|o| o.parent_id.is_none()).min_by(|a, b| a.created_at.cmp(&b.created_at))
+    } else if domain::org::Slug::parse("organisation", slug).is_ok() {
+        orgs::by_slug(&mut tx, slug).await?
+    } else {
+        None
     };
     let mut errors = parsed.as_ref().err().cloned().unwrap_or_default();
     if org.is_none() && !errors.has("organisation") {

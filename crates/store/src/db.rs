@@ -224,7 +224,7 @@ impl Db {
 
     pub async fn ping(&self) -> crate::Result<()> {
         let mut tx = self.read().await?;
-        let _: (i64,) = tx.fetch_one(sql("SELECT 1")).await?;
+        let _: (i64,) = tx.fetch_one(sql("SELECT CAST(1 AS BIGINT)")).await?;
         tx.commit().await
     }
 

@@ -64,17 +64,17 @@ pub fn router(state: AppState) -> Router {
         .route("/sprak/{lang}", get(pages::switch_language))
         .fallback(pages::not_found)
         .layer(axum::middleware::from_fn_with_state(state.clone(), security::csrf));
+    // Under /api/v1 even an unknown path answers in JSON.
     let api = Router::new()
-        .route("/api/v1/openapi.json", get(api::openapi))
-        .route("/api/v1/submissions", post(api::create_submission).get(api::list_submissions))
-        .route("/api/v1/submissions/{id}", get(api::get_submission))
-        .route("/api/v1/submissions/{id}/actions", post(api::act))
+        .route("/openapi.json", get(api::openapi))
+        .route("/submissions", post(api::create_submission).get(api::list_submissions))
+        .route("/submissions/{id}", get(api::get_submission))
+        .route("/submissions/{id}/actions", post(api::act))
         .fallback(api::not_found);
     Router::new()
         .route("/healthz", get(api::healthz))
         .route("/static/{file}", get(pages::static_file))
-        .nest("/api", Router::new().fallback(api::not_found))
-        .merge(api)
+        .nest("/api/v1", api)
         .merge(pages)
         .layer(axum::middleware::from_fn(security::headers))
         .with_state(state)

@@ -1,0 +1,10 @@
+//! The API suite: every scenario runs on a fresh SQLite file and, unchanged, on PostgreSQL
+//! when `TEST_DATABASE_URL` is set (always under CI).
+
+mod support;
+
+mod intake;
+mod pages;
+mod permissions;
+mod persistence;
+mod triage;
