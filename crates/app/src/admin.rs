@@ -46,7 +46,15 @@ pub async fn add_org(app: &App, actor: &Actor, o: NewOrg<'_>) -> Result<orgs::Or
     if !errors.is_empty() {
         return Err(AppError::Validation(errors));
     }
-    let row = match orgs::insert(&mut tx, slug.as_str(), &name, parent.as_ref().map(|p| p.id.as_str()), format.as_str()).await {
+    let row = match orgs::insert(
+        &mut tx,
+        slug.as_str(),
+        &name,
+        parent.as_ref().map(|p| p.id.as_str()),
+        format.as_str(),
+    )
+    .await
+    {
         Ok(row) => row,
         Err(StoreError::Conflict(_)) => return Err(AppError::Conflict("organisation_exists")),
         Err(e) => return Err(e.into()),
@@ -86,7 +94,12 @@ pub async fn add_user(app: &App, actor: &Actor, u: NewUser<'_>) -> Result<(users
         errors.push("role", ErrorCode::InvalidChoice);
     }
     if u.password.chars().count() < auth::MIN_PASSWORD {
-        errors.push("password", ErrorCode::TooShort { min: auth::MIN_PASSWORD });
+        errors.push(
+            "password",
+            ErrorCode::TooShort {
+                min: auth::MIN_PASSWORD,
+            },
+        );
     }
     // Hashed before the write transaction so the write lock is held only briefly.
     let hash = auth::hash_password(u.password).await?;
@@ -107,7 +120,14 @@ pub async fn add_user(app: &App, actor: &Actor, u: NewUser<'_>) -> Result<(users
             let user = users::insert(&mut tx, email.as_str(), &name, &hash).await?;
             events::append(
                 &mut tx,
-                NewEvent { actor, kind: "user.created", subject_type: "user", subject_id: &user.id, org_id: Some(&org.id), payload: serde_json::json!({ "name": user.name }) },
+                NewEvent {
+                    actor,
+                    kind: "user.created",
+                    subject_type: "user",
+                    subject_id: &user.id,
+                    org_id: Some(&org.id),
+                    payload: serde_json::json!({ "name": user.name }),
+                },
             )
             .await?;
             (user, true)
@@ -116,7 +136,14 @@ pub async fn add_user(app: &App, actor: &Actor, u: NewUser<'_>) -> Result<(users
     if users::add_membership(&mut tx, &user.id, &org.id, role.as_str()).await? {
         events::append(
             &mut tx,
-            NewEvent { actor, kind: "user.role_granted", subject_type: "user", subject_id: &user.id, org_id: Some(&org.id), payload: serde_json::json!({ "role": role.as_str() }) },
+            NewEvent {
+                actor,
+                kind: "user.role_granted",
+                subject_type: "user",
+                subject_id: &user.id,
+                org_id: Some(&org.id),
+                payload: serde_json::json!({ "role": role.as_str() }),
+            },
         )
         .await?;
     }

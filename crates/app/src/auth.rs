@@ -30,7 +30,9 @@ pub async fn hash_password(password: &str) -> anyhow::Result<String> {
 async fn verify_password(password: &str, hash: &str) -> bool {
     let (password, hash) = (password.to_string(), hash.to_string());
     tokio::task::spawn_blocking(move || match PasswordHash::new(&hash) {
-        Ok(parsed) => Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok(),
+        Ok(parsed) => Argon2::default()
+            .verify_password(password.as_bytes(), &parsed)
+            .is_ok(),
         Err(_) => false,
     })
     .await
@@ -58,10 +60,24 @@ pub async fn login(app: &App, email: &str, password: &str) -> Result<String> {
     let now = Timestamp::now();
     let expires = now.plus_seconds(app.config.session_ttl_secs);
     sessions::delete_expired(&mut tx, &now.to_db()).await?;
-    sessions::insert(&mut tx, &hash_token(&token), &user.id, &now.to_db(), &expires.to_db()).await?;
+    sessions::insert(
+        &mut tx,
+        &hash_token(&token),
+        &user.id,
+        &now.to_db(),
+        &expires.to_db(),
+    )
+    .await?;
     events::append(
         &mut tx,
-        NewEvent { actor: &Actor::User(user.id.clone()), kind: "user.signed_in", subject_type: "user", subject_id: &user.id, org_id: None, payload: serde_json::json!({}) },
+        NewEvent {
+            actor: &Actor::User(user.id.clone()),
+            kind: "user.signed_in",
+            subject_type: "user",
+            subject_id: &user.id,
+            org_id: None,
+            payload: serde_json::json!({}),
+        },
     )
     .await?;
     tx.commit().await?;
@@ -75,7 +91,14 @@ pub async fn logout(app: &App, session_token: &str) -> Result<()> {
         sessions::delete(&mut tx, &hash).await?;
         events::append(
             &mut tx,
-            NewEvent { actor: &Actor::User(user_id.clone()), kind: "user.signed_out", subject_type: "user", subject_id: &user_id, org_id: None, payload: serde_json::json!({}) },
+            NewEvent {
+                actor: &Actor::User(user_id.clone()),
+                kind: "user.signed_out",
+                subject_type: "user",
+                subject_id: &user_id,
+                org_id: None,
+                payload: serde_json::json!({}),
+            },
         )
         .await?;
     }
@@ -92,19 +115,33 @@ async fn load_user(tx: &mut store::Tx, user: users::UserRow) -> Result<Option<Cu
         .into_iter()
         .filter_map(|m| Role::parse(&m.role).map(|r| (m.org_id, r)))
         .collect();
-    Ok(Some(CurrentUser { id: user.id, name: user.name, email: user.email, memberships }))
+    Ok(Some(CurrentUser {
+        id: user.id,
+        name: user.name,
+        email: user.email,
+        memberships,
+    }))
 }
 
 /// The caller behind a session cookie.
 pub async fn caller_for_session(app: &App, session_token: &str) -> Result<Caller> {
     let mut tx = app.db.read().await?;
-    let Some(user_id) = sessions::user_for(&mut tx, &hash_token(session_token), &Timestamp::now().to_db()).await? else {
+    let Some(user_id) = sessions::user_for(
+        &mut tx,
+        &hash_token(session_token),
+        &Timestamp::now().to_db(),
+    )
+    .await?
+    else {
         return Ok(Caller::Public);
     };
     let Some(user) = users::by_id(&mut tx, &user_id).await? else {
         return Ok(Caller::Public);
     };
-    Ok(load_user(&mut tx, user).await?.map(Caller::User).unwrap_or(Caller::Public))
+    Ok(load_user(&mut tx, user)
+        .await?
+        .map(Caller::User)
+        .unwrap_or(Caller::Public))
 }
 
 /// The caller behind an API bearer token; an unknown token is an error, not the public.
@@ -113,18 +150,33 @@ pub async fn caller_for_api_token(app: &App, token: &str) -> Result<Caller> {
     let Some(user) = users::user_by_token(&mut tx, &hash_token(token.trim())).await? else {
         return Err(AppError::Unauthenticated);
     };
-    load_user(&mut tx, user).await?.map(Caller::User).ok_or(AppError::Unauthenticated)
+    load_user(&mut tx, user)
+        .await?
+        .map(Caller::User)
+        .ok_or(AppError::Unauthenticated)
 }
 
 /// Creates an API token for the user with this e-mail and returns it; it is shown once.
 pub async fn create_api_token(app: &App, email: &str) -> Result<String> {
     let mut tx = app.db.write().await?;
-    let user = users::by_email(&mut tx, email).await?.ok_or(AppError::Validation(domain::FieldErrors::single("email", domain::ErrorCode::UnknownUser)))?;
+    let user = users::by_email(&mut tx, email)
+        .await?
+        .ok_or(AppError::Validation(domain::FieldErrors::single(
+            "email",
+            domain::ErrorCode::UnknownUser,
+        )))?;
     let token = format!("sluss_{}", new_token(32)?);
     let id = users::insert_token(&mut tx, &user.id, &hash_token(&token)).await?;
     events::append(
         &mut tx,
-        NewEvent { actor: &Actor::System, kind: "api_token.created", subject_type: "user", subject_id: &user.id, org_id: None, payload: serde_json::json!({ "token_id": id }) },
+        NewEvent {
+            actor: &Actor::System,
+            kind: "api_token.created",
+            subject_type: "user",
+            subject_id: &user.id,
+            org_id: None,
+            payload: serde_json::json!({ "token_id": id }),
+        },
     )
     .await?;
     tx.commit().await?;

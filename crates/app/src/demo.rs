@@ -51,19 +51,66 @@ pub fn demo_users() -> Vec<DemoUser> {
 }
 
 const TOPICS: [(&str, &str, &str); 10] = [
-    ("need", "Digital incheckning på vårdcentralen", "Patienter står i kö vid receptionen varje morgon för att anmäla sin ankomst, trots att de har bokad tid."),
-    ("idea", "Påminnelse om läkemedel via sms", "Många äldre glömmer sina mediciner. En enkel påminnelse via sms skulle kunna minska antalet återbesök."),
-    ("offer", "Sensorer för fallolyckor i hemmet", "Vårt företag har tagit fram golvsensorer som larmar vid fall, och vi söker en testbädd inom hemtjänsten."),
-    ("need", "Tolk på distans vid akuten", "På akuten tar det ofta lång tid att få fram tolk. Personalen behöver snabbare tillgång till tolk på video."),
-    ("idea", "Gemensam bokning av lokaler", "Varje enhet bokar mötesrum i olika system. En gemensam bokning skulle spara tid för alla medarbetare."),
-    ("need", "Bättre skyltning till parkeringen", "Besökare hittar inte till parkeringen vid sjukhuset och kommer för sent till sina tider."),
-    ("idea", "Egenprovtagning hemma", "Patienter med kroniska sjukdomar skulle kunna ta enklare prover hemma och skicka in dem."),
-    ("offer", "AI-stöd för journalanteckningar", "Vi erbjuder taligenkänning som skriver utkast till journalanteckningar, och vill föra dialog med upphandlare."),
-    ("need", "Matsvinn i sjukhusköket", "Stora mängder mat slängs varje dag eftersom beställningar inte följer antalet inneliggande patienter."),
-    ("idea", "Digitalt väntrum för barnfamiljer", "Barnfamiljer skulle kunna vänta hemma och få ett meddelande när det är dags att komma till mottagningen."),
+    (
+        "need",
+        "Digital incheckning på vårdcentralen",
+        "Patienter står i kö vid receptionen varje morgon för att anmäla sin ankomst, trots att de har bokad tid.",
+    ),
+    (
+        "idea",
+        "Påminnelse om läkemedel via sms",
+        "Många äldre glömmer sina mediciner. En enkel påminnelse via sms skulle kunna minska antalet återbesök.",
+    ),
+    (
+        "offer",
+        "Sensorer för fallolyckor i hemmet",
+        "Vårt företag har tagit fram golvsensorer som larmar vid fall, och vi söker en testbädd inom hemtjänsten.",
+    ),
+    (
+        "need",
+        "Tolk på distans vid akuten",
+        "På akuten tar det ofta lång tid att få fram tolk. Personalen behöver snabbare tillgång till tolk på video.",
+    ),
+    (
+        "idea",
+        "Gemensam bokning av lokaler",
+        "Varje enhet bokar mötesrum i olika system. En gemensam bokning skulle spara tid för alla medarbetare.",
+    ),
+    (
+        "need",
+        "Bättre skyltning till parkeringen",
+        "Besökare hittar inte till parkeringen vid sjukhuset och kommer för sent till sina tider.",
+    ),
+    (
+        "idea",
+        "Egenprovtagning hemma",
+        "Patienter med kroniska sjukdomar skulle kunna ta enklare prover hemma och skicka in dem.",
+    ),
+    (
+        "offer",
+        "AI-stöd för journalanteckningar",
+        "Vi erbjuder taligenkänning som skriver utkast till journalanteckningar, och vill föra dialog med upphandlare.",
+    ),
+    (
+        "need",
+        "Matsvinn i sjukhusköket",
+        "Stora mängder mat slängs varje dag eftersom beställningar inte följer antalet inneliggande patienter.",
+    ),
+    (
+        "idea",
+        "Digitalt väntrum för barnfamiljer",
+        "Barnfamiljer skulle kunna vänta hemma och få ett meddelande när det är dags att komma till mottagningen.",
+    ),
 ];
 
-const ROLES: [&str; 6] = ["citizen", "patient", "staff", "company", "academia", "nonprofit"];
+const ROLES: [&str; 6] = [
+    "citizen",
+    "patient",
+    "staff",
+    "company",
+    "academia",
+    "nonprofit",
+];
 
 /// Loads the demo data; returns the demo users (for printing their passwords).
 pub async fn load(app: &App) -> Result<Vec<DemoUser>> {
@@ -72,18 +119,63 @@ pub async fn load(app: &App) -> Result<Vec<DemoUser>> {
     let region = orgs::by_slug(&mut tx, REGION).await?;
     drop(tx);
     if region.is_none() {
-        add_org(app, &system, NewOrg { slug: REGION, name: "Region Sydost", parent: None, reference_format: None }).await?;
-        add_org(app, &system, NewOrg { slug: UNIT_CARE, name: "Hälso- och sjukvården", parent: Some(REGION), reference_format: None }).await?;
-        add_org(app, &system, NewOrg { slug: UNIT_SERVICE, name: "Regionservice", parent: Some(REGION), reference_format: None }).await?;
+        add_org(
+            app,
+            &system,
+            NewOrg {
+                slug: REGION,
+                name: "Region Sydost",
+                parent: None,
+                reference_format: None,
+            },
+        )
+        .await?;
+        add_org(
+            app,
+            &system,
+            NewOrg {
+                slug: UNIT_CARE,
+                name: "Hälso- och sjukvården",
+                parent: Some(REGION),
+                reference_format: None,
+            },
+        )
+        .await?;
+        add_org(
+            app,
+            &system,
+            NewOrg {
+                slug: UNIT_SERVICE,
+                name: "Regionservice",
+                parent: Some(REGION),
+                reference_format: None,
+            },
+        )
+        .await?;
     }
     let people = demo_users();
     for u in &people {
-        add_user(app, &system, NewUser { email: &u.email, name: u.name, org: u.org, role: u.role.as_str(), password: &u.password }).await?;
+        add_user(
+            app,
+            &system,
+            NewUser {
+                email: &u.email,
+                name: u.name,
+                org: u.org,
+                role: u.role.as_str(),
+                password: &u.password,
+            },
+        )
+        .await?;
     }
     let mut tx = app.db.read().await?;
-    let region = orgs::by_slug(&mut tx, REGION).await?.ok_or(AppError::NotFound)?;
+    let region = orgs::by_slug(&mut tx, REGION)
+        .await?
+        .ok_or(AppError::NotFound)?;
     let existing = submissions::count_in(&mut tx, &region.id).await?;
-    let advisor = users::by_email(&mut tx, &people[1].email).await?.ok_or(AppError::NotFound)?;
+    let advisor = users::by_email(&mut tx, &people[1].email)
+        .await?
+        .ok_or(AppError::NotFound)?;
     drop(tx);
     if existing >= 30 {
         return Ok(people);
@@ -95,18 +187,33 @@ pub async fn load(app: &App) -> Result<Vec<DemoUser>> {
         let (kind, title, description) = TOPICS[i % TOPICS.len()];
         let input = SubmissionInput {
             kind: kind.into(),
-            title: if i < TOPICS.len() { title.to_string() } else { format!("{title} ({})", i / TOPICS.len() + 1) },
+            title: if i < TOPICS.len() {
+                title.to_string()
+            } else {
+                format!("{title} ({})", i / TOPICS.len() + 1)
+            },
             description: description.into(),
             affected: "Patienter, närstående och medarbetare.".into(),
-            current_solution: if i % 3 == 0 { "Det löses manuellt i dag.".into() } else { String::new() },
-            submitter_role: if kind == "offer" { "company".into() } else { ROLES[i % ROLES.len()].into() },
+            current_solution: if i % 3 == 0 {
+                "Det löses manuellt i dag.".into()
+            } else {
+                String::new()
+            },
+            submitter_role: if kind == "offer" {
+                "company".into()
+            } else {
+                ROLES[i % ROLES.len()].into()
+            },
             organisation: [REGION, UNIT_CARE, UNIT_SERVICE][i % 3].into(),
             consent: true,
             require_consent: true,
             ..Default::default()
         };
         let receipt = submit(app, &Caller::Public, &input, Channel::Form).await?;
-        let act = |action: &str| ActionInput { action: action.into(), ..Default::default() };
+        let act = |action: &str| ActionInput {
+            action: action.into(),
+            ..Default::default()
+        };
         let steps: Vec<ActionInput> = match i % 6 {
             0 => vec![],
             1 => vec![act("assign")],

@@ -4,10 +4,10 @@
 use crate::error::Result;
 use crate::secret::hash_token;
 use crate::{App, AppError};
+use domain::FieldErrors;
 use domain::submission::SubmissionStatus;
 use domain::time::Timestamp;
 use domain::triage::REPLY;
-use domain::FieldErrors;
 use store::events::{self, Actor, NewEvent};
 use store::submissions::{self, MessageRow};
 
@@ -39,7 +39,9 @@ pub async fn view(app: &App, token: &str) -> Result<FollowUp> {
         return Err(AppError::NotFound);
     }
     let mut tx = app.db.read().await?;
-    let s = submissions::by_follow_up_hash(&mut tx, &hash_token(token)).await?.ok_or(AppError::NotFound)?;
+    let s = submissions::by_follow_up_hash(&mut tx, &hash_token(token))
+        .await?
+        .ok_or(AppError::NotFound)?;
     let messages = submissions::messages(&mut tx, &s.id).await?;
     Ok(FollowUp {
         reference: s.reference,
@@ -58,9 +60,13 @@ pub async fn reply(app: &App, token: &str, text: &str) -> Result<()> {
     if !looks_like_token(token) {
         return Err(AppError::NotFound);
     }
-    let body = REPLY.parse_required(text).map_err(|e| AppError::Validation(FieldErrors(vec![e])))?;
+    let body = REPLY
+        .parse_required(text)
+        .map_err(|e| AppError::Validation(FieldErrors(vec![e])))?;
     let mut tx = app.db.write().await?;
-    let s = submissions::by_follow_up_hash(&mut tx, &hash_token(token)).await?.ok_or(AppError::NotFound)?;
+    let s = submissions::by_follow_up_hash(&mut tx, &hash_token(token))
+        .await?
+        .ok_or(AppError::NotFound)?;
     if s.status != SubmissionStatus::AwaitingInfo.as_str() {
         return Err(AppError::Conflict("not_awaiting_info"));
     }

@@ -38,7 +38,9 @@ fn require_user(caller: &Caller) -> Result<&CurrentUser> {
 
 /// Whether the caller may open the inbox at all (for navigation).
 pub fn has_inbox(caller: &Caller) -> bool {
-    caller.user().is_some_and(|u| u.memberships.iter().any(|(_, r)| r.can_read_inbox()))
+    caller
+        .user()
+        .is_some_and(|u| u.memberships.iter().any(|(_, r)| r.can_read_inbox()))
 }
 
 /// Raw inbox filters, as typed in the filter form or the API query string.
@@ -86,11 +88,22 @@ pub async fn list(app: &App, caller: &Caller, q: &InboxQuery) -> Result<InboxPag
         }
         opt(value).filter(|_| ok)
     };
-    let status = choice("status", &q.status, SubmissionStatus::parse(&q.status).is_some());
+    let status = choice(
+        "status",
+        &q.status,
+        SubmissionStatus::parse(&q.status).is_some(),
+    );
     let kind = choice("kind", &q.kind, SubmissionKind::parse(&q.kind).is_some());
-    let submitter_role = choice("submitter_role", &q.submitter_role, SubmitterRole::parse(&q.submitter_role).is_some());
+    let submitter_role = choice(
+        "submitter_role",
+        &q.submitter_role,
+        SubmitterRole::parse(&q.submitter_role).is_some(),
+    );
     let unit = match opt(&q.unit) {
-        Some(slug) => match all.iter().find(|o| o.slug == slug && visible.contains(&o.id)) {
+        Some(slug) => match all
+            .iter()
+            .find(|o| o.slug == slug && visible.contains(&o.id))
+        {
             Some(o) => Some(o.id.clone()),
             None => {
                 errors.push("unit", ErrorCode::UnknownOrganisation);
@@ -107,7 +120,11 @@ pub async fn list(app: &App, caller: &Caller, q: &InboxQuery) -> Result<InboxPag
     let mut date = |field: &'static str, value: &str, next_day: bool| match opt(value) {
         Some(v) => match parse_date(&v) {
             Some(d) => {
-                let d = if next_day { d.next_day().unwrap_or(d) } else { d };
+                let d = if next_day {
+                    d.next_day().unwrap_or(d)
+                } else {
+                    d
+                };
                 Some(Timestamp::from_offset(d.midnight().assume_utc()).to_db())
             }
             None => {
@@ -119,7 +136,13 @@ pub async fn list(app: &App, caller: &Caller, q: &InboxQuery) -> Result<InboxPag
     };
     let from = date("from", &q.from, false);
     let until = date("to", &q.to, true);
-    let page = q.page.trim().parse::<i64>().ok().filter(|p| *p >= 1).unwrap_or(1);
+    let page = q
+        .page
+        .trim()
+        .parse::<i64>()
+        .ok()
+        .filter(|p| *p >= 1)
+        .unwrap_or(1);
     if !errors.is_empty() {
         return Err(AppError::Validation(errors));
     }
@@ -139,8 +162,17 @@ pub async fn list(app: &App, caller: &Caller, q: &InboxQuery) -> Result<InboxPag
     };
     let (rows, total) = submissions::list(&mut tx, &filter).await?;
     let pages = ((total + PER_PAGE - 1) / PER_PAGE).max(1);
-    let units = all.into_iter().filter(|o| visible.contains(&o.id)).collect();
-    Ok(InboxPage { rows, total, page, pages, units })
+    let units = all
+        .into_iter()
+        .filter(|o| visible.contains(&o.id))
+        .collect();
+    Ok(InboxPage {
+        rows,
+        total,
+        page,
+        pages,
+        units,
+    })
 }
 
 pub struct Detail {
@@ -159,7 +191,11 @@ const TRIAGE_ROLES: [&str; 4] = ["advisor", "coordinator", "admin", "process_own
 
 /// Loads a submission the caller may see; `NotFound` for one they may not, so that its
 /// existence is not revealed.
-async fn load_visible(tx: &mut store::Tx, user: &CurrentUser, id: &str) -> Result<(SubmissionRow, Vec<OrgRow>, Vec<OrgNode>, bool)> {
+async fn load_visible(
+    tx: &mut store::Tx,
+    user: &CurrentUser,
+    id: &str,
+) -> Result<(SubmissionRow, Vec<OrgRow>, Vec<OrgNode>, bool)> {
     let all = store::orgs::all(tx).await?;
     let nodes: Vec<OrgNode> = all.iter().map(OrgRow::node).collect();
     let readable = reach(user, &nodes, Role::can_read_inbox);
@@ -169,7 +205,9 @@ async fn load_visible(tx: &mut store::Tx, user: &CurrentUser, id: &str) -> Resul
     if uuid_like(id).is_none() {
         return Err(AppError::NotFound);
     }
-    let row = submissions::by_id(tx, id).await?.ok_or(AppError::NotFound)?;
+    let row = submissions::by_id(tx, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
     if !readable.contains(&row.org_id) {
         return Err(AppError::NotFound);
     }
@@ -183,7 +221,11 @@ fn uuid_like(id: &str) -> Option<&str> {
 
 /// Organisations whose roles reach `org_id`: itself and its ancestors.
 fn ancestors(nodes: &[OrgNode], org_id: &str) -> Vec<String> {
-    nodes.iter().filter(|n| descendants(nodes, &n.id).iter().any(|d| d == org_id)).map(|n| n.id.clone()).collect()
+    nodes
+        .iter()
+        .filter(|n| descendants(nodes, &n.id).iter().any(|d| d == org_id))
+        .map(|n| n.id.clone())
+        .collect()
 }
 
 pub async fn detail(app: &App, caller: &Caller, id: &str) -> Result<Detail> {
@@ -192,15 +234,32 @@ pub async fn detail(app: &App, caller: &Caller, id: &str) -> Result<Detail> {
     let (row, all, nodes, can_triage) = load_visible(&mut tx, user, id).await?;
     let events = events::for_subject(&mut tx, "submission", &row.id).await?;
     let messages = submissions::messages(&mut tx, &row.id).await?;
-    let colleagues = users::with_roles_in(&mut tx, &ancestors(&nodes, &row.org_id), &TRIAGE_ROLES).await?;
+    let colleagues =
+        users::with_roles_in(&mut tx, &ancestors(&nodes, &row.org_id), &TRIAGE_ROLES).await?;
     let region = descendants(&nodes, &root_of(&nodes, &row.org_id));
-    let forward_targets = all.into_iter().filter(|o| region.contains(&o.id) && o.id != row.org_id).collect();
+    let forward_targets = all
+        .into_iter()
+        .filter(|o| region.contains(&o.id) && o.id != row.org_id)
+        .collect();
     let status = SubmissionStatus::parse(&row.status).unwrap_or(SubmissionStatus::New);
-    Ok(Detail { submission: row, status, events, messages, colleagues, forward_targets, can_triage })
+    Ok(Detail {
+        submission: row,
+        status,
+        events,
+        messages,
+        colleagues,
+        forward_targets,
+        can_triage,
+    })
 }
 
 /// Carries out one triage action: checks role and state, writes state and event together.
-pub async fn act(app: &App, caller: &Caller, id: &str, input: &ActionInput) -> Result<SubmissionStatus> {
+pub async fn act(
+    app: &App,
+    caller: &Caller,
+    id: &str,
+    input: &ActionInput,
+) -> Result<SubmissionStatus> {
     let user = require_user(caller)?;
     let action = TriageAction::parse(input)?;
     let mut tx = app.db.write().await?;
@@ -209,7 +268,9 @@ pub async fn act(app: &App, caller: &Caller, id: &str, input: &ActionInput) -> R
         return Err(AppError::Forbidden);
     }
     let from = SubmissionStatus::parse(&row.status).unwrap_or(SubmissionStatus::New);
-    let to = action.next_status(from).ok_or(AppError::Conflict("action_not_allowed_in_status"))?;
+    let to = action
+        .next_status(from)
+        .ok_or(AppError::Conflict("action_not_allowed_in_status"))?;
     let now = Timestamp::now().to_db();
     let mut update = TriageUpdate {
         status: to.as_str(),
@@ -228,8 +289,17 @@ pub async fn act(app: &App, caller: &Caller, id: &str, input: &ActionInput) -> R
     match &action {
         TriageAction::Assign { user_id } => {
             let wanted = user_id.clone().unwrap_or_else(|| user.id.clone());
-            let colleagues = users::with_roles_in(&mut tx, &ancestors(&nodes, &row.org_id), &TRIAGE_ROLES).await?;
-            let who = colleagues.into_iter().find(|c| c.id == wanted).ok_or(AppError::Validation(FieldErrors::single("user_id", ErrorCode::UnknownUser)))?;
+            let colleagues =
+                users::with_roles_in(&mut tx, &ancestors(&nodes, &row.org_id), &TRIAGE_ROLES)
+                    .await?;
+            let who =
+                colleagues
+                    .into_iter()
+                    .find(|c| c.id == wanted)
+                    .ok_or(AppError::Validation(FieldErrors::single(
+                        "user_id",
+                        ErrorCode::UnknownUser,
+                    )))?;
             payload["assignee_id"] = who.id.clone().into();
             payload["assignee_name"] = who.name.clone().into();
             assignee_id = who.id;
@@ -237,12 +307,34 @@ pub async fn act(app: &App, caller: &Caller, id: &str, input: &ActionInput) -> R
         }
         TriageAction::Comment { note } => payload["note"] = note.clone().into(),
         TriageAction::RequestInfo { message } | TriageAction::Message { message } => {
-            let kind = if action.name() == "request_info" { "request_info" } else { "message" };
-            submissions::add_message(&mut tx, &row.id, "to_submitter", kind, message, Some(&user.id), &now).await?;
+            let kind = if action.name() == "request_info" {
+                "request_info"
+            } else {
+                "message"
+            };
+            submissions::add_message(
+                &mut tx,
+                &row.id,
+                "to_submitter",
+                kind,
+                message,
+                Some(&user.id),
+                &now,
+            )
+            .await?;
             payload["message"] = message.clone().into();
         }
         TriageAction::Reject { reason, message } => {
-            submissions::add_message(&mut tx, &row.id, "to_submitter", "rejection", message, Some(&user.id), &now).await?;
+            submissions::add_message(
+                &mut tx,
+                &row.id,
+                "to_submitter",
+                "rejection",
+                message,
+                Some(&user.id),
+                &now,
+            )
+            .await?;
             payload["reason"] = reason.as_str().into();
             payload["message"] = message.clone().into();
             reason_str = reason.as_str().to_string();
@@ -252,9 +344,15 @@ pub async fn act(app: &App, caller: &Caller, id: &str, input: &ActionInput) -> R
             let target = all
                 .iter()
                 .find(|o| &o.slug == organisation && region.contains(&o.id))
-                .ok_or(AppError::Validation(FieldErrors::single("organisation", ErrorCode::UnknownOrganisation)))?;
+                .ok_or(AppError::Validation(FieldErrors::single(
+                    "organisation",
+                    ErrorCode::UnknownOrganisation,
+                )))?;
             if target.id == row.org_id {
-                return Err(AppError::Validation(FieldErrors::single("organisation", ErrorCode::SelfReference)));
+                return Err(AppError::Validation(FieldErrors::single(
+                    "organisation",
+                    ErrorCode::SelfReference,
+                )));
             }
             payload["from_org"] = row.org_name.clone().into();
             payload["to_org"] = target.name.clone().into();
@@ -269,9 +367,15 @@ pub async fn act(app: &App, caller: &Caller, id: &str, input: &ActionInput) -> R
         TriageAction::MarkDuplicate { of_reference } => {
             let original = submissions::by_reference(&mut tx, of_reference, &region)
                 .await?
-                .ok_or(AppError::Validation(FieldErrors::single("duplicate_of", ErrorCode::UnknownSubmission)))?;
+                .ok_or(AppError::Validation(FieldErrors::single(
+                    "duplicate_of",
+                    ErrorCode::UnknownSubmission,
+                )))?;
             if original.id == row.id {
-                return Err(AppError::Validation(FieldErrors::single("duplicate_of", ErrorCode::SelfReference)));
+                return Err(AppError::Validation(FieldErrors::single(
+                    "duplicate_of",
+                    ErrorCode::SelfReference,
+                )));
             }
             payload["duplicate_of"] = original.reference.clone().into();
             payload["duplicate_of_id"] = original.id.clone().into();

@@ -41,17 +41,30 @@ impl Channel {
 /// The organisations a submission can be sent to, and the default one (the first region).
 pub async fn receivers(app: &App) -> Result<(Vec<orgs::OrgRow>, Option<String>)> {
     let all = crate::admin::organisations(app).await?;
-    let default = all.iter().filter(|o| o.parent_id.is_none()).min_by(|a, b| a.created_at.cmp(&b.created_at)).map(|o| o.slug.clone());
+    let default = all
+        .iter()
+        .filter(|o| o.parent_id.is_none())
+        .min_by(|a, b| a.created_at.cmp(&b.created_at))
+        .map(|o| o.slug.clone());
     Ok((all, default))
 }
 
-pub async fn submit(app: &App, caller: &Caller, input: &SubmissionInput, channel: Channel) -> Result<Receipt> {
+pub async fn submit(
+    app: &App,
+    caller: &Caller,
+    input: &SubmissionInput,
+    channel: Channel,
+) -> Result<Receipt> {
     let parsed = NewSubmission::parse(input);
     let mut tx = app.db.write().await?;
     // Resolve the organisation even when other fields failed, so every error shows at once.
     let slug = input.organisation.trim();
     let org = if slug.is_empty() {
-        orgs::all(&mut tx).await?.into_iter().filter(|o| o.parent_id.is_none()).min_by(|a, b| a.created_at.cmp(&b.created_at))
+        orgs::all(&mut tx)
+            .await?
+            .into_iter()
+            .filter(|o| o.parent_id.is_none())
+            .min_by(|a, b| a.created_at.cmp(&b.created_at))
     } else if domain::org::Slug::parse("organisation", slug).is_ok() {
         orgs::by_slug(&mut tx, slug).await?
     } else {
@@ -73,7 +86,8 @@ pub async fn submit(app: &App, caller: &Caller, input: &SubmissionInput, channel
     let root_id = domain::org::root_of(&nodes, &org.id);
     let series = all.iter().find(|o| o.id == root_id).unwrap_or(&org);
     let now = Timestamp::now();
-    let format = ReferenceFormat::parse("reference_format", &series.reference_format).unwrap_or_default();
+    let format =
+        ReferenceFormat::parse("reference_format", &series.reference_format).unwrap_or_default();
     let seq = references::next(&mut tx, &series.id, now.year()).await?;
     let reference = format.render(now.year(), seq);
     let id = store::new_id();
@@ -115,7 +129,12 @@ pub async fn submit(app: &App, caller: &Caller, input: &SubmissionInput, channel
     tx.commit().await?;
     tracing::info!(reference, "submission received");
     let follow_up_url = format!("{}/folj/{}", app.config.public_url, token);
-    Ok(Receipt { id, reference, follow_up_token: token, follow_up_url })
+    Ok(Receipt {
+        id,
+        reference,
+        follow_up_token: token,
+        follow_up_url,
+    })
 }
 
 /// Checks input without writing anything (used to keep a form's state on errors).

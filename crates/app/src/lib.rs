@@ -27,7 +27,10 @@ pub struct Config {
 
 impl Default for Config {
     fn default() -> Self {
-        Self { public_url: "http://127.0.0.1:8080".into(), session_ttl_secs: 8 * 3600 }
+        Self {
+            public_url: "http://127.0.0.1:8080".into(),
+            session_ttl_secs: 8 * 3600,
+        }
     }
 }
 
@@ -46,8 +49,15 @@ impl App {
     /// Connects, applies migrations and returns the app.
     pub async fn open(database_url: &str, config: Config) -> anyhow::Result<Self> {
         use anyhow::Context;
-        let db = Db::connect(database_url).await.with_context(|| format!("Failed to open the database {}", store::db::redact(database_url)))?;
-        store::migrate::run(&db).await.context("Failed to apply migrations")?;
+        let db = Db::connect(database_url).await.with_context(|| {
+            format!(
+                "Failed to open the database {}",
+                store::db::redact(database_url)
+            )
+        })?;
+        store::migrate::run(&db)
+            .await
+            .context("Failed to apply migrations")?;
         Ok(Self::new(db, config))
     }
 }

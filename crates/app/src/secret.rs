@@ -6,7 +6,8 @@ use sha2::{Digest, Sha256};
 /// A new random token: `bytes` random bytes as lowercase hex.
 pub fn new_token(bytes: usize) -> anyhow::Result<String> {
     let mut buf = vec![0u8; bytes];
-    getrandom::fill(&mut buf).map_err(|e| anyhow::anyhow!("Failed to read the system's random source: {e}"))?;
+    getrandom::fill(&mut buf)
+        .map_err(|e| anyhow::anyhow!("Failed to read the system's random source: {e}"))?;
     Ok(hex(&buf))
 }
 

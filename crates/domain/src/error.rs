@@ -8,8 +8,12 @@ use serde::Serialize;
 #[serde(rename_all = "snake_case", tag = "code")]
 pub enum ErrorCode {
     Required,
-    TooShort { min: usize },
-    TooLong { max: usize },
+    TooShort {
+        min: usize,
+    },
+    TooLong {
+        max: usize,
+    },
     /// The text contains HTML or script markup.
     Markup,
     /// Control characters other than line breaks and tabs.

@@ -11,7 +11,8 @@ impl Slug {
     pub fn parse(field: &'static str, s: &str) -> Result<Self, FieldError> {
         let s = s.trim();
         let ok = (2..=60).contains(&s.len())
-            && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+            && s.bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
             && !s.starts_with('-')
             && !s.ends_with('-');
         if ok {
@@ -61,7 +62,11 @@ pub fn descendants(nodes: &[OrgNode], root: &str) -> Vec<String> {
 pub fn root_of(nodes: &[OrgNode], id: &str) -> String {
     let mut current = id.to_string();
     for _ in 0..nodes.len() {
-        match nodes.iter().find(|n| n.id == current).and_then(|n| n.parent_id.clone()) {
+        match nodes
+            .iter()
+            .find(|n| n.id == current)
+            .and_then(|n| n.parent_id.clone())
+        {
             Some(p) => current = p,
             None => break,
         }
@@ -74,7 +79,10 @@ mod tests {
     use super::*;
 
     fn n(id: &str, p: Option<&str>) -> OrgNode {
-        OrgNode { id: id.into(), parent_id: p.map(Into::into) }
+        OrgNode {
+            id: id.into(),
+            parent_id: p.map(Into::into),
+        }
     }
 
     #[test]
@@ -88,7 +96,13 @@ mod tests {
 
     #[test]
     fn tree() {
-        let nodes = vec![n("r", None), n("a", Some("r")), n("b", Some("r")), n("a1", Some("a")), n("x", None)];
+        let nodes = vec![
+            n("r", None),
+            n("a", Some("r")),
+            n("b", Some("r")),
+            n("a1", Some("a")),
+            n("x", None),
+        ];
         assert_eq!(descendants(&nodes, "r"), vec!["r", "a", "b", "a1"]);
         assert_eq!(descendants(&nodes, "a"), vec!["a", "a1"]);
         assert_eq!(root_of(&nodes, "a1"), "r");

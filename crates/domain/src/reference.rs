@@ -71,13 +71,18 @@ impl ReferenceFormat {
             }
         }
         let literal_ok = parts.iter().all(|p| match p {
-            Part::Literal(l) => !l.contains('}') && l.chars().all(|c| c.is_ascii_graphic() || c == ' '),
+            Part::Literal(l) => {
+                !l.contains('}') && l.chars().all(|c| c.is_ascii_graphic() || c == ' ')
+            }
             _ => true,
         });
         if seqs != 1 || !literal_ok {
             return Err(bad());
         }
-        Ok(Self { parts, source: s.to_string() })
+        Ok(Self {
+            parts,
+            source: s.to_string(),
+        })
     }
 
     pub fn as_str(&self) -> &str {
@@ -120,7 +125,16 @@ mod tests {
 
     #[test]
     fn bad_formats() {
-        for s in ["", "{year}", "{seq}{seq}", "{seq:0}", "{seq:11}", "{what}", "{year/{seq}", "a}{seq}"] {
+        for s in [
+            "",
+            "{year}",
+            "{seq}{seq}",
+            "{seq:0}",
+            "{seq:11}",
+            "{what}",
+            "{year/{seq}",
+            "a}{seq}",
+        ] {
             assert!(ReferenceFormat::parse("f", s).is_err(), "{s}");
         }
     }

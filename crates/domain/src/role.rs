@@ -52,7 +52,10 @@ impl Role {
 
     /// May work the inbox (mottagarfunktion) of the organisations the role reaches.
     pub fn can_triage(&self) -> bool {
-        matches!(self, Role::Advisor | Role::Coordinator | Role::Admin | Role::ProcessOwner)
+        matches!(
+            self,
+            Role::Advisor | Role::Coordinator | Role::Admin | Role::ProcessOwner
+        )
     }
 
     /// May read the inbox without acting on it.

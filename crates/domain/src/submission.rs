@@ -93,11 +93,15 @@ impl Email {
             && !domain.starts_with('.')
             && !domain.ends_with('.')
             && !domain.contains("..")
-            && domain.chars().all(|c| c.is_alphanumeric() || c == '.' || c == '-');
+            && domain
+                .chars()
+                .all(|c| c.is_alphanumeric() || c == '.' || c == '-');
         let local_ok = !local.is_empty()
             && local.len() <= 64
             && !local.contains('@')
-            && local.chars().all(|c| !c.is_whitespace() && !c.is_control() && !"<>()[],;:\"\\".contains(c));
+            && local
+                .chars()
+                .all(|c| !c.is_whitespace() && !c.is_control() && !"<>()[],;:\"\\".contains(c));
         if domain_ok && local_ok {
             Ok(Self(s.to_lowercase()))
         } else {
@@ -148,7 +152,14 @@ impl NewSubmission {
         let mut errors = FieldErrors::new();
         let kind = SubmissionKind::parse(&input.kind);
         if kind.is_none() {
-            errors.push("kind", if input.kind.trim().is_empty() { ErrorCode::Required } else { ErrorCode::InvalidChoice });
+            errors.push(
+                "kind",
+                if input.kind.trim().is_empty() {
+                    ErrorCode::Required
+                } else {
+                    ErrorCode::InvalidChoice
+                },
+            );
         }
         let title = errors.take(TITLE.parse_required(&input.title));
         let description = errors.take(DESCRIPTION.parse_required(&input.description));
@@ -156,42 +167,67 @@ impl NewSubmission {
         let current_solution = errors.take(CURRENT_SOLUTION.parse(&input.current_solution));
         let submitter_role = SubmitterRole::parse(&input.submitter_role);
         if submitter_role.is_none() {
-            let code = if input.submitter_role.trim().is_empty() { ErrorCode::Required } else { ErrorCode::InvalidChoice };
+            let code = if input.submitter_role.trim().is_empty() {
+                ErrorCode::Required
+            } else {
+                ErrorCode::InvalidChoice
+            };
             errors.push("submitter_role", code);
         }
         let organisation = if input.organisation.trim().is_empty() {
             Some(None)
         } else {
             errors
-                .take(Slug::parse("organisation", &input.organisation).map_err(|e| FieldError::new(e.field, ErrorCode::UnknownOrganisation)))
+                .take(
+                    Slug::parse("organisation", &input.organisation)
+                        .map_err(|e| FieldError::new(e.field, ErrorCode::UnknownOrganisation)),
+                )
                 .map(Some)
         };
         let contact_name = errors.take(CONTACT_NAME.parse(&input.contact_name));
         let contact_email = if input.contact_email.trim().is_empty() {
             Some(None)
         } else {
-            errors.take(Email::parse("contact_email", &input.contact_email)).map(Some)
+            errors
+                .take(Email::parse("contact_email", &input.contact_email))
+                .map(Some)
         };
         if input.require_consent && !input.consent {
             errors.push("consent", ErrorCode::ConsentRequired);
         }
-        match (kind, title, description, affected, current_solution, submitter_role, organisation, contact_name, contact_email) {
-            (Some(kind), Some(title), Some(description), Some(affected), Some(current_solution), Some(submitter_role), Some(organisation), Some(contact_name), Some(contact_email))
-                if errors.is_empty() =>
-            {
-                Ok(Self {
-                    kind,
-                    title,
-                    description,
-                    affected,
-                    current_solution,
-                    submitter_role,
-                    organisation,
-                    contact_name,
-                    contact_email,
-                    consent: input.consent || !input.require_consent,
-                })
-            }
+        match (
+            kind,
+            title,
+            description,
+            affected,
+            current_solution,
+            submitter_role,
+            organisation,
+            contact_name,
+            contact_email,
+        ) {
+            (
+                Some(kind),
+                Some(title),
+                Some(description),
+                Some(affected),
+                Some(current_solution),
+                Some(submitter_role),
+                Some(organisation),
+                Some(contact_name),
+                Some(contact_email),
+            ) if errors.is_empty() => Ok(Self {
+                kind,
+                title,
+                description,
+                affected,
+                current_solution,
+                submitter_role,
+                organisation,
+                contact_name,
+                contact_email,
+                consent: input.consent || !input.require_consent,
+            }),
             _ => Err(errors),
         }
     }
@@ -235,10 +271,23 @@ mod tests {
             ..Default::default()
         };
         let errors = NewSubmission::parse(&input).unwrap_err();
-        for f in ["kind", "title", "description", "submitter_role", "organisation", "contact_email", "consent"] {
+        for f in [
+            "kind",
+            "title",
+            "description",
+            "submitter_role",
+            "organisation",
+            "contact_email",
+            "consent",
+        ] {
             assert!(errors.has(f), "missing error for {f}: {errors:?}");
         }
-        assert!(errors.0.iter().any(|e| e.field == "description" && e.code == ErrorCode::Markup));
+        assert!(
+            errors
+                .0
+                .iter()
+                .any(|e| e.field == "description" && e.code == ErrorCode::Markup)
+        );
     }
 
     #[test]
@@ -252,9 +301,25 @@ mod tests {
 
     #[test]
     fn emails() {
-        assert_eq!(Email::parse("e", " Anna.Berg@Region.SE ").unwrap().as_str(), "anna.berg@region.se");
-        for bad in ["anna", "anna@", "@x.se", "a b@x.se", "a@x", "a@.se", "a@x..se", "a<b>@x.se"] {
-            assert_eq!(Email::parse("e", bad).unwrap_err().code, ErrorCode::InvalidEmail, "{bad}");
+        assert_eq!(
+            Email::parse("e", " Anna.Berg@Region.SE ").unwrap().as_str(),
+            "anna.berg@region.se"
+        );
+        for bad in [
+            "anna",
+            "anna@",
+            "@x.se",
+            "a b@x.se",
+            "a@x",
+            "a@.se",
+            "a@x..se",
+            "a<b>@x.se",
+        ] {
+            assert_eq!(
+                Email::parse("e", bad).unwrap_err().code,
+                ErrorCode::InvalidEmail,
+                "{bad}"
+            );
         }
     }
 

@@ -16,11 +16,23 @@ pub struct TextRule {
 
 impl TextRule {
     pub const fn line(field: &'static str, min: usize, max: usize) -> Self {
-        Self { field, min, max, multiline: false, required: true }
+        Self {
+            field,
+            min,
+            max,
+            multiline: false,
+            required: true,
+        }
     }
 
     pub const fn paragraph(field: &'static str, min: usize, max: usize) -> Self {
-        Self { field, min, max, multiline: true, required: true }
+        Self {
+            field,
+            min,
+            max,
+            multiline: true,
+            required: true,
+        }
     }
 
     pub const fn optional(mut self) -> Self {
@@ -34,7 +46,11 @@ impl TextRule {
         let normalised = input.replace("\r\n", "\n").replace('\r', "\n");
         let trimmed = normalised.trim();
         if trimmed.is_empty() {
-            return if self.required { Err(err(ErrorCode::Required)) } else { Ok(None) };
+            return if self.required {
+                Err(err(ErrorCode::Required))
+            } else {
+                Ok(None)
+            };
         }
         let len = trimmed.chars().count();
         if len < self.min {
@@ -43,7 +59,10 @@ impl TextRule {
         if len > self.max {
             return Err(err(ErrorCode::TooLong { max: self.max }));
         }
-        if trimmed.chars().any(|c| c.is_control() && !(self.multiline && (c == '\n' || c == '\t'))) {
+        if trimmed
+            .chars()
+            .any(|c| c.is_control() && !(self.multiline && (c == '\n' || c == '\t')))
+        {
             return Err(err(ErrorCode::ControlCharacters));
         }
         if looks_like_markup(trimmed) {
@@ -64,15 +83,11 @@ impl TextRule {
 /// True when the text contains something a browser would read as a tag, comment or
 /// script URL. A lone `<` as in "a < b" or "<3" is fine.
 pub fn looks_like_markup(s: &str) -> bool {
-    let bytes = s.as_bytes();
-    for (i, &b) in bytes.iter().enumerate() {
-        if b == b'<' {
-            if let Some(&next) = bytes.get(i + 1) {
-                if next.is_ascii_alphabetic() || next == b'/' || next == b'!' || next == b'?' {
-                    return true;
-                }
-            }
-        }
+    let tag_start = s.as_bytes().windows(2).any(|w| {
+        w[0] == b'<' && (w[1].is_ascii_alphabetic() || matches!(w[1], b'/' | b'!' | b'?'))
+    });
+    if tag_start {
+        return true;
     }
     let lower = s.to_ascii_lowercase();
     lower.contains("javascript:") || lower.contains("&#") || lower.contains("&lt;script")
@@ -102,13 +117,26 @@ mod tests {
     #[test]
     fn length_counts_characters_not_bytes() {
         assert!(TITLE.parse("åäöåäöåäöå").is_ok());
-        assert_eq!(TITLE.parse("åäöåäöåäöåä").unwrap_err().code, ErrorCode::TooLong { max: 10 });
-        assert_eq!(TITLE.parse("ab").unwrap_err().code, ErrorCode::TooShort { min: 3 });
+        assert_eq!(
+            TITLE.parse("åäöåäöåäöåä").unwrap_err().code,
+            ErrorCode::TooLong { max: 10 }
+        );
+        assert_eq!(
+            TITLE.parse("ab").unwrap_err().code,
+            ErrorCode::TooShort { min: 3 }
+        );
     }
 
     #[test]
     fn markup_is_refused() {
-        for s in ["<script>x</script>", "a <b>fet</b>", "</p>", "<!-- x -->", "javascript:alert(1)", "&#60;script"] {
+        for s in [
+            "<script>x</script>",
+            "a <b>fet</b>",
+            "</p>",
+            "<!-- x -->",
+            "javascript:alert(1)",
+            "&#60;script",
+        ] {
             assert!(looks_like_markup(s), "{s}");
         }
         for s in ["a < b", "<3", "x<=y", "5 > 3", "Tom & Jerry"] {
@@ -120,6 +148,9 @@ mod tests {
     fn line_breaks_only_in_paragraphs() {
         let p = TextRule::paragraph("d", 1, 100);
         assert_eq!(p.parse("a\r\nb").unwrap().as_deref(), Some("a\nb"));
-        assert_eq!(TextRule::line("t", 1, 100).parse("a\nb").unwrap_err().code, ErrorCode::ControlCharacters);
+        assert_eq!(
+            TextRule::line("t", 1, 100).parse("a\nb").unwrap_err().code,
+            ErrorCode::ControlCharacters
+        );
     }
 }

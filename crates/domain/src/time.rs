@@ -35,7 +35,9 @@ impl Timestamp {
     }
 
     pub fn parse_db(s: &str) -> Option<Self> {
-        OffsetDateTime::parse(s, &Rfc3339).ok().map(Self::from_offset)
+        OffsetDateTime::parse(s, &Rfc3339)
+            .ok()
+            .map(Self::from_offset)
     }
 
     /// `2026-11-22`
@@ -53,13 +55,19 @@ impl Timestamp {
     /// The time on a Swedish wall clock (CET/CEST by the EU rule), as `2026-11-22 23:49`.
     pub fn swedish_minute_string(&self) -> String {
         let f = format_description!("[year]-[month]-[day] [hour]:[minute]");
-        self.0.to_offset(swedish_offset(self.0)).format(&f).unwrap_or_default()
+        self.0
+            .to_offset(swedish_offset(self.0))
+            .format(&f)
+            .unwrap_or_default()
     }
 
     /// The Swedish calendar date, as `2026-11-22`.
     pub fn swedish_date_string(&self) -> String {
         let f = format_description!("[year]-[month]-[day]");
-        self.0.to_offset(swedish_offset(self.0)).format(&f).unwrap_or_default()
+        self.0
+            .to_offset(swedish_offset(self.0))
+            .format(&f)
+            .unwrap_or_default()
     }
 
     pub fn plus_seconds(&self, secs: i64) -> Self {
@@ -77,7 +85,10 @@ fn swedish_offset(t: OffsetDateTime) -> time::UtcOffset {
         }
         Some(d.with_hms(1, 0, 0).ok()?.assume_utc())
     };
-    let summer = match (last_sunday(time::Month::March), last_sunday(time::Month::October)) {
+    let summer = match (
+        last_sunday(time::Month::March),
+        last_sunday(time::Month::October),
+    ) {
         (Some(start), Some(end)) => t >= start && t < end,
         _ => false,
     };
@@ -111,11 +122,36 @@ mod tests {
         let summer = Timestamp::parse_db("2026-07-01T12:00:00.000000Z").unwrap();
         assert_eq!(summer.swedish_minute_string(), "2026-07-01 14:00");
         // 2026: summer time starts 29 March 01:00 UTC and ends 25 October 01:00 UTC.
-        assert_eq!(Timestamp::parse_db("2026-03-29T00:59:00.000000Z").unwrap().swedish_minute_string(), "2026-03-29 01:59");
-        assert_eq!(Timestamp::parse_db("2026-03-29T01:00:00.000000Z").unwrap().swedish_minute_string(), "2026-03-29 03:00");
-        assert_eq!(Timestamp::parse_db("2026-10-25T00:59:00.000000Z").unwrap().swedish_minute_string(), "2026-10-25 02:59");
-        assert_eq!(Timestamp::parse_db("2026-10-25T01:00:00.000000Z").unwrap().swedish_minute_string(), "2026-10-25 02:00");
-        assert_eq!(Timestamp::parse_db("2026-12-31T23:30:00.000000Z").unwrap().swedish_date_string(), "2027-01-01");
+        assert_eq!(
+            Timestamp::parse_db("2026-03-29T00:59:00.000000Z")
+                .unwrap()
+                .swedish_minute_string(),
+            "2026-03-29 01:59"
+        );
+        assert_eq!(
+            Timestamp::parse_db("2026-03-29T01:00:00.000000Z")
+                .unwrap()
+                .swedish_minute_string(),
+            "2026-03-29 03:00"
+        );
+        assert_eq!(
+            Timestamp::parse_db("2026-10-25T00:59:00.000000Z")
+                .unwrap()
+                .swedish_minute_string(),
+            "2026-10-25 02:59"
+        );
+        assert_eq!(
+            Timestamp::parse_db("2026-10-25T01:00:00.000000Z")
+                .unwrap()
+                .swedish_minute_string(),
+            "2026-10-25 02:00"
+        );
+        assert_eq!(
+            Timestamp::parse_db("2026-12-31T23:30:00.000000Z")
+                .unwrap()
+                .swedish_date_string(),
+            "2027-01-01"
+        );
     }
 
     #[test]

@@ -26,15 +26,35 @@ crate::submission::string_enum!(
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TriageAction {
     /// Assign to a handler (`None` = the acting user).
-    Assign { user_id: Option<String> },
-    Comment { note: String },
-    RequestInfo { message: String },
-    Message { message: String },
-    Reject { reason: RejectReason, message: String },
-    Forward { organisation: String, note: Option<String> },
-    MarkDuplicate { of_reference: String },
-    Accept { note: Option<String> },
-    Reopen { note: Option<String> },
+    Assign {
+        user_id: Option<String>,
+    },
+    Comment {
+        note: String,
+    },
+    RequestInfo {
+        message: String,
+    },
+    Message {
+        message: String,
+    },
+    Reject {
+        reason: RejectReason,
+        message: String,
+    },
+    Forward {
+        organisation: String,
+        note: Option<String>,
+    },
+    MarkDuplicate {
+        of_reference: String,
+    },
+    Accept {
+        note: Option<String>,
+    },
+    Reopen {
+        note: Option<String>,
+    },
 }
 
 impl TriageAction {
@@ -60,14 +80,27 @@ impl TriageAction {
             "assign" => Ok(TriageAction::Assign {
                 user_id: Some(raw.user_id.trim().to_string()).filter(|s| !s.is_empty()),
             }),
-            "comment" => Ok(TriageAction::Comment { note: NOTE.parse_required(&raw.note).map_err(one)? }),
-            "request_info" => Ok(TriageAction::RequestInfo { message: MESSAGE.parse_required(&raw.message).map_err(one)? }),
-            "message" => Ok(TriageAction::Message { message: MESSAGE.parse_required(&raw.message).map_err(one)? }),
+            "comment" => Ok(TriageAction::Comment {
+                note: NOTE.parse_required(&raw.note).map_err(one)?,
+            }),
+            "request_info" => Ok(TriageAction::RequestInfo {
+                message: MESSAGE.parse_required(&raw.message).map_err(one)?,
+            }),
+            "message" => Ok(TriageAction::Message {
+                message: MESSAGE.parse_required(&raw.message).map_err(one)?,
+            }),
             "reject" => {
                 let mut errors = FieldErrors::new();
                 let reason = RejectReason::parse(&raw.reason);
                 if reason.is_none() {
-                    errors.push("reason", if raw.reason.trim().is_empty() { ErrorCode::Required } else { ErrorCode::InvalidChoice });
+                    errors.push(
+                        "reason",
+                        if raw.reason.trim().is_empty() {
+                            ErrorCode::Required
+                        } else {
+                            ErrorCode::InvalidChoice
+                        },
+                    );
                 }
                 let message = errors.take(REASON_TEXT.parse_required(&raw.reason_text));
                 match (reason, message) {
@@ -79,7 +112,10 @@ impl TriageAction {
                 if raw.organisation.trim().is_empty() {
                     return Err(one(FieldError::new("organisation", ErrorCode::Required)));
                 }
-                Ok(TriageAction::Forward { organisation: raw.organisation.trim().to_string(), note: opt_note()? })
+                Ok(TriageAction::Forward {
+                    organisation: raw.organisation.trim().to_string(),
+                    note: opt_note()?,
+                })
             }
             "mark_duplicate" => {
                 let r = raw.duplicate_of.trim();
@@ -87,9 +123,14 @@ impl TriageAction {
                     return Err(one(FieldError::new("duplicate_of", ErrorCode::Required)));
                 }
                 if r.len() > 60 {
-                    return Err(one(FieldError::new("duplicate_of", ErrorCode::UnknownSubmission)));
+                    return Err(one(FieldError::new(
+                        "duplicate_of",
+                        ErrorCode::UnknownSubmission,
+                    )));
                 }
-                Ok(TriageAction::MarkDuplicate { of_reference: r.to_string() })
+                Ok(TriageAction::MarkDuplicate {
+                    of_reference: r.to_string(),
+                })
             }
             "accept" => Ok(TriageAction::Accept { note: opt_note()? }),
             "reopen" => Ok(TriageAction::Reopen { note: opt_note()? }),
@@ -136,12 +177,18 @@ mod tests {
     use SubmissionStatus as S;
 
     fn input(action: &str) -> ActionInput {
-        ActionInput { action: action.into(), ..Default::default() }
+        ActionInput {
+            action: action.into(),
+            ..Default::default()
+        }
     }
 
     #[test]
     fn transitions() {
-        let reject = TriageAction::Reject { reason: RejectReason::NotInnovation, message: "Förbättringsarbete".into() };
+        let reject = TriageAction::Reject {
+            reason: RejectReason::NotInnovation,
+            message: "Förbättringsarbete".into(),
+        };
         assert_eq!(reject.next_status(S::New), Some(S::Rejected));
         assert_eq!(reject.next_status(S::Rejected), None);
         let assign = TriageAction::Assign { user_id: None };
@@ -152,7 +199,10 @@ mod tests {
         let reopen = TriageAction::Reopen { note: None };
         assert_eq!(reopen.next_status(S::Duplicate), Some(S::InReview));
         assert_eq!(reopen.next_status(S::New), None);
-        let forward = TriageAction::Forward { organisation: "x".into(), note: None };
+        let forward = TriageAction::Forward {
+            organisation: "x".into(),
+            note: None,
+        };
         assert_eq!(forward.next_status(S::InReview), Some(S::New));
     }
 
@@ -163,13 +213,27 @@ mod tests {
         let mut raw = input("reject");
         raw.reason = "not_innovation".into();
         raw.reason_text = "Detta är förbättringsarbete och skickas till linjen.".into();
-        assert!(matches!(TriageAction::parse(&raw), Ok(TriageAction::Reject { reason: RejectReason::NotInnovation, .. })));
+        assert!(matches!(
+            TriageAction::parse(&raw),
+            Ok(TriageAction::Reject {
+                reason: RejectReason::NotInnovation,
+                ..
+            })
+        ));
     }
 
     #[test]
     fn parse_unknown_action() {
-        assert!(TriageAction::parse(&input("explode")).unwrap_err().has("action"));
+        assert!(
+            TriageAction::parse(&input("explode"))
+                .unwrap_err()
+                .has("action")
+        );
         assert!(TriageAction::parse(&input("")).unwrap_err().has("action"));
-        assert!(TriageAction::parse(&input("comment")).unwrap_err().has("note"));
+        assert!(
+            TriageAction::parse(&input("comment"))
+                .unwrap_err()
+                .has("note")
+        );
     }
 }

@@ -12,7 +12,11 @@ use app::{App, AppError, Config};
 use store::events::Actor;
 
 #[derive(Parser)]
-#[command(name = "sluss", version, about = "Sluss – an innovation pipeline for the public sector")]
+#[command(
+    name = "sluss",
+    version,
+    about = "Sluss – an innovation pipeline for the public sector"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -21,7 +25,11 @@ struct Cli {
 #[derive(Args, Clone)]
 struct DbArgs {
     /// sqlite://PATH or postgres://USER@HOST/DB
-    #[arg(long, env = "SLUSS_DATABASE_URL", default_value = "sqlite://./data/sluss.db")]
+    #[arg(
+        long,
+        env = "SLUSS_DATABASE_URL",
+        default_value = "sqlite://./data/sluss.db"
+    )]
     database_url: String,
 }
 
@@ -124,8 +132,12 @@ enum TokenCommand {
 }
 
 fn init_logging() {
-    let filter = EnvFilter::try_from_env("RUST_LOG").unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn"));
-    tracing_subscriber::fmt().with_env_filter(filter).with_target(false).init();
+    let filter =
+        EnvFilter::try_from_env("RUST_LOG").unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_target(false)
+        .init();
 }
 
 async fn open(db: &DbArgs, public_url: Option<String>) -> Result<App> {
@@ -141,10 +153,17 @@ fn explain(e: AppError) -> anyhow::Error {
     match e {
         AppError::Validation(errors) => {
             let tr = web::i18n::Tr::new(web::i18n::Lang::En);
-            let lines: Vec<String> = errors.0.iter().map(|fe| format!("  --{}: {}", fe.field.replace('_', "-"), tr.field_error(fe))).collect();
+            let lines: Vec<String> = errors
+                .0
+                .iter()
+                .map(|fe| format!("  --{}: {}", fe.field.replace('_', "-"), tr.field_error(fe)))
+                .collect();
             anyhow::anyhow!("invalid input:\n{}", lines.join("\n"))
         }
-        AppError::Conflict(code) => anyhow::anyhow!("{}", web::i18n::Tr::new(web::i18n::Lang::En).t(&format!("conflict.{code}"))),
+        AppError::Conflict(code) => anyhow::anyhow!(
+            "{}",
+            web::i18n::Tr::new(web::i18n::Lang::En).t(&format!("conflict.{code}"))
+        ),
         other => anyhow::Error::new(other),
     }
 }
@@ -183,9 +202,20 @@ async fn main() -> Result<()> {
     init_logging();
     let cli = Cli::parse();
     match cli.command {
-        Command::Serve { db, bind, public_url, demo, public_write_limit, behind_proxy } => {
-            let listener = tokio::net::TcpListener::bind(&bind).await.with_context(|| format!("Failed to listen on {bind}"))?;
-            let local = listener.local_addr().context("Failed to read the bound address")?;
+        Command::Serve {
+            db,
+            bind,
+            public_url,
+            demo,
+            public_write_limit,
+            behind_proxy,
+        } => {
+            let listener = tokio::net::TcpListener::bind(&bind)
+                .await
+                .with_context(|| format!("Failed to listen on {bind}"))?;
+            let local = listener
+                .local_addr()
+                .context("Failed to read the bound address")?;
             let public_url = public_url.unwrap_or_else(|| format!("http://{local}"));
             let app = open(&db, Some(public_url.clone())).await?;
             if demo {
@@ -199,7 +229,9 @@ async fn main() -> Result<()> {
             tracing::info!(database = %store::db::redact(&db.database_url), backend = ?app.db.backend(), "database ready");
             tracing::info!("listening on http://{local} (public address {public_url})");
             let state = web::AppState::new(app.clone(), settings);
-            web::serve(state, listener, shutdown_signal()).await.context("The server failed")?;
+            web::serve(state, listener, shutdown_signal())
+                .await
+                .context("The server failed")?;
             app.db.close().await;
             Ok(())
         }
@@ -212,37 +244,92 @@ async fn main() -> Result<()> {
         Command::Demo { db } => {
             let app = open(&db, None).await?;
             let users = app::demo::load(&app).await.map_err(explain)?;
-            println!("Demo data loaded: region '{}' with units '{}' and '{}', 30 submissions.", app::demo::REGION, app::demo::UNIT_CARE, app::demo::UNIT_SERVICE);
+            println!(
+                "Demo data loaded: region '{}' with units '{}' and '{}', 30 submissions.",
+                app::demo::REGION,
+                app::demo::UNIT_CARE,
+                app::demo::UNIT_SERVICE
+            );
             print_demo_users(&users);
             app.db.close().await;
             Ok(())
         }
-        Command::Org { command: OrgCommand::Add { db, slug, name, parent, reference_format } } => {
+        Command::Org {
+            command:
+                OrgCommand::Add {
+                    db,
+                    slug,
+                    name,
+                    parent,
+                    reference_format,
+                },
+        } => {
             let app = open(&db, None).await?;
-            let org = app::admin::add_org(&app, &Actor::System, NewOrg { slug: &slug, name: &name, parent: parent.as_deref(), reference_format: reference_format.as_deref() })
-                .await
-                .map_err(explain)?;
+            let org = app::admin::add_org(
+                &app,
+                &Actor::System,
+                NewOrg {
+                    slug: &slug,
+                    name: &name,
+                    parent: parent.as_deref(),
+                    reference_format: reference_format.as_deref(),
+                },
+            )
+            .await
+            .map_err(explain)?;
             println!("Added organisation {} ({}).", org.name, org.slug);
             app.db.close().await;
             Ok(())
         }
-        Command::User { command: UserCommand::Add { db, email, name, org, role, password } } => {
+        Command::User {
+            command:
+                UserCommand::Add {
+                    db,
+                    email,
+                    name,
+                    org,
+                    role,
+                    password,
+                },
+        } => {
             let app = open(&db, None).await?;
-            let (user, created) = app::admin::add_user(&app, &Actor::System, NewUser { email: &email, name: &name, org: &org, role: &role, password: &password })
-                .await
-                .map_err(explain)?;
+            let (user, created) = app::admin::add_user(
+                &app,
+                &Actor::System,
+                NewUser {
+                    email: &email,
+                    name: &name,
+                    org: &org,
+                    role: &role,
+                    password: &password,
+                },
+            )
+            .await
+            .map_err(explain)?;
             if created {
-                println!("Added user {} <{}> as {role} in {org}.", user.name, user.email);
+                println!(
+                    "Added user {} <{}> as {role} in {org}.",
+                    user.name, user.email
+                );
             } else {
-                println!("{} already had an account; granted {role} in {org}.", user.email);
+                println!(
+                    "{} already had an account; granted {role} in {org}.",
+                    user.email
+                );
             }
             app.db.close().await;
             Ok(())
         }
-        Command::Token { command: TokenCommand::Create { db, email } } => {
+        Command::Token {
+            command: TokenCommand::Create { db, email },
+        } => {
             let app = open(&db, None).await?;
-            let token = app::auth::create_api_token(&app, &email).await.map_err(explain)?;
-            println!("API token for {email} (shown once; send it as 'Authorization: Bearer TOKEN'):");
+            let token = app::auth::create_api_token(&app, &email)
+                .await
+                .map_err(explain)?;
+            println!(
+                "API token for {email} (shown once; send it as 'Authorization: Bearer TOKEN'):"
+            );
             println!("{token}");
             app.db.close().await;
             Ok(())

@@ -6,7 +6,9 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions, PgRow};
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous,
+};
 use sqlx::{AssertSqlSafe, FromRow, PgPool, Postgres, Sqlite, SqlitePool, Transaction};
 
 #[derive(Debug, thiserror::Error)]
@@ -24,10 +26,10 @@ pub enum StoreError {
 
 impl From<sqlx::Error> for StoreError {
     fn from(e: sqlx::Error) -> Self {
-        if let sqlx::Error::Database(db) = &e {
-            if db.is_unique_violation() {
-                return StoreError::Conflict(db.constraint().unwrap_or(db.message()).to_string());
-            }
+        if let sqlx::Error::Database(db) = &e
+            && db.is_unique_violation()
+        {
+            return StoreError::Conflict(db.constraint().unwrap_or(db.message()).to_string());
         }
         StoreError::Db(e)
     }
@@ -96,14 +98,20 @@ pub struct Sql {
 }
 
 pub fn sql(text: &'static str) -> Sql {
-    Sql { text: Cow::Borrowed(text), args: Vec::new() }
+    Sql {
+        text: Cow::Borrowed(text),
+        args: Vec::new(),
+    }
 }
 
 impl Sql {
     /// A statement assembled at run time (filters). Only ever from fixed fragments: values go
     /// through [`bind`](Self::bind).
     pub fn dynamic(text: String, args: Vec<Arg>) -> Sql {
-        Sql { text: Cow::Owned(text), args }
+        Sql {
+            text: Cow::Owned(text),
+            args,
+        }
     }
 
     pub fn bind(mut self, a: impl Into<Arg>) -> Self {
@@ -142,8 +150,14 @@ pub fn numbered_placeholders(text: &str) -> String {
 }
 
 /// A row type decodable from both backends' rows.
-pub trait Record: for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> + Send + Unpin {}
-impl<T> Record for T where T: for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> + Send + Unpin {}
+pub trait Record:
+    for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> + Send + Unpin
+{
+}
+impl<T> Record for T where
+    T: for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> + Send + Unpin
+{
+}
 
 #[derive(Clone)]
 enum Pools {
@@ -167,13 +181,16 @@ impl Db {
     /// Connects by URL scheme: `sqlite://path` (created if missing) or `postgres://…`.
     pub async fn connect(url: &str) -> crate::Result<Db> {
         if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-            let opts = PgConnectOptions::from_str(url).map_err(|e| StoreError::BadUrl(e.to_string()))?;
+            let opts =
+                PgConnectOptions::from_str(url).map_err(|e| StoreError::BadUrl(e.to_string()))?;
             let pool = PgPoolOptions::new()
                 .max_connections(16)
                 .acquire_timeout(Duration::from_secs(30))
                 .connect_with(opts)
                 .await?;
-            Ok(Db { pools: Pools::Postgres(pool) })
+            Ok(Db {
+                pools: Pools::Postgres(pool),
+            })
         } else if url.starts_with("sqlite:") {
             let opts = SqliteConnectOptions::from_str(url)
                 .map_err(|e| StoreError::BadUrl(e.to_string()))?
@@ -182,19 +199,26 @@ impl Db {
                 .synchronous(SqliteSynchronous::Normal)
                 .busy_timeout(Duration::from_secs(30))
                 .foreign_keys(true);
-            if let Some(dir) = opts.get_filename().parent() {
-                if !dir.as_os_str().is_empty() {
-                    std::fs::create_dir_all(dir).map_err(|e| StoreError::Other(format!("cannot create {}: {e}", dir.display())))?;
-                }
+            if let Some(dir) = opts.get_filename().parent()
+                && !dir.as_os_str().is_empty()
+            {
+                std::fs::create_dir_all(dir).map_err(|e| {
+                    StoreError::Other(format!("cannot create {}: {e}", dir.display()))
+                })?;
             }
             let pool = SqlitePoolOptions::new()
                 .max_connections(8)
                 .acquire_timeout(Duration::from_secs(30))
                 .connect_with(opts)
                 .await?;
-            Ok(Db { pools: Pools::Sqlite(pool) })
+            Ok(Db {
+                pools: Pools::Sqlite(pool),
+            })
         } else {
-            Err(StoreError::BadUrl(format!("expected sqlite:// or postgres://, got {}", redact(url))))
+            Err(StoreError::BadUrl(format!(
+                "expected sqlite:// or postgres://, got {}",
+                redact(url)
+            )))
         }
     }
 
@@ -281,29 +305,53 @@ impl Tx {
     pub async fn execute(&mut self, s: Sql) -> crate::Result<u64> {
         let text = s.text_for(self.backend());
         Ok(match self {
-            Tx::Sqlite(tx) => bind_all!(sqlx::query(AssertSqlSafe(text)), &s.args).execute(&mut **tx).await?.rows_affected(),
-            Tx::Postgres(tx) => bind_all!(sqlx::query(AssertSqlSafe(text)), &s.args).execute(&mut **tx).await?.rows_affected(),
+            Tx::Sqlite(tx) => bind_all!(sqlx::query(AssertSqlSafe(text)), &s.args)
+                .execute(&mut **tx)
+                .await?
+                .rows_affected(),
+            Tx::Postgres(tx) => bind_all!(sqlx::query(AssertSqlSafe(text)), &s.args)
+                .execute(&mut **tx)
+                .await?
+                .rows_affected(),
         })
     }
 
     pub async fn fetch_all<T: Record>(&mut self, s: Sql) -> crate::Result<Vec<T>> {
         let text = s.text_for(self.backend());
         Ok(match self {
-            Tx::Sqlite(tx) => bind_all!(sqlx::query_as::<_, T>(AssertSqlSafe(text)), &s.args).fetch_all(&mut **tx).await?,
-            Tx::Postgres(tx) => bind_all!(sqlx::query_as::<_, T>(AssertSqlSafe(text)), &s.args).fetch_all(&mut **tx).await?,
+            Tx::Sqlite(tx) => {
+                bind_all!(sqlx::query_as::<_, T>(AssertSqlSafe(text)), &s.args)
+                    .fetch_all(&mut **tx)
+                    .await?
+            }
+            Tx::Postgres(tx) => {
+                bind_all!(sqlx::query_as::<_, T>(AssertSqlSafe(text)), &s.args)
+                    .fetch_all(&mut **tx)
+                    .await?
+            }
         })
     }
 
     pub async fn fetch_optional<T: Record>(&mut self, s: Sql) -> crate::Result<Option<T>> {
         let text = s.text_for(self.backend());
         Ok(match self {
-            Tx::Sqlite(tx) => bind_all!(sqlx::query_as::<_, T>(AssertSqlSafe(text)), &s.args).fetch_optional(&mut **tx).await?,
-            Tx::Postgres(tx) => bind_all!(sqlx::query_as::<_, T>(AssertSqlSafe(text)), &s.args).fetch_optional(&mut **tx).await?,
+            Tx::Sqlite(tx) => {
+                bind_all!(sqlx::query_as::<_, T>(AssertSqlSafe(text)), &s.args)
+                    .fetch_optional(&mut **tx)
+                    .await?
+            }
+            Tx::Postgres(tx) => {
+                bind_all!(sqlx::query_as::<_, T>(AssertSqlSafe(text)), &s.args)
+                    .fetch_optional(&mut **tx)
+                    .await?
+            }
         })
     }
 
     pub async fn fetch_one<T: Record>(&mut self, s: Sql) -> crate::Result<T> {
-        self.fetch_optional(s).await?.ok_or(StoreError::Db(sqlx::Error::RowNotFound))
+        self.fetch_optional(s)
+            .await?
+            .ok_or(StoreError::Db(sqlx::Error::RowNotFound))
     }
 
     /// Runs several statements separated by `;` at line ends (migrations).
@@ -312,10 +360,14 @@ impl Tx {
             let text = stmt.trim_end_matches(';').to_string();
             match self {
                 Tx::Sqlite(tx) => {
-                    sqlx::raw_sql(AssertSqlSafe(text)).execute(&mut **tx).await?;
+                    sqlx::raw_sql(AssertSqlSafe(text))
+                        .execute(&mut **tx)
+                        .await?;
                 }
                 Tx::Postgres(tx) => {
-                    sqlx::raw_sql(AssertSqlSafe(text)).execute(&mut **tx).await?;
+                    sqlx::raw_sql(AssertSqlSafe(text))
+                        .execute(&mut **tx)
+                        .await?;
                 }
             }
         }
@@ -337,7 +389,10 @@ mod tests {
 
     #[test]
     fn placeholders_are_numbered_outside_quotes() {
-        assert_eq!(numbered_placeholders("SELECT a FROM t WHERE b = ? AND c = '?' AND d = ?"), "SELECT a FROM t WHERE b = $1 AND c = '?' AND d = $2");
+        assert_eq!(
+            numbered_placeholders("SELECT a FROM t WHERE b = ? AND c = '?' AND d = ?"),
+            "SELECT a FROM t WHERE b = $1 AND c = '?' AND d = $2"
+        );
     }
 
     #[test]

@@ -69,7 +69,11 @@ pub struct EventRow {
 }
 
 /// The timeline of one subject, oldest first.
-pub async fn for_subject(tx: &mut Tx, subject_type: &str, subject_id: &str) -> crate::Result<Vec<EventRow>> {
+pub async fn for_subject(
+    tx: &mut Tx,
+    subject_type: &str,
+    subject_id: &str,
+) -> crate::Result<Vec<EventRow>> {
     tx.fetch_all(
         sql("SELECT e.id, e.occurred_at, e.actor_kind, e.actor_id, u.name AS actor_name, e.kind, e.subject_type, e.subject_id, e.org_id, e.payload
              FROM events e LEFT JOIN users u ON u.id = e.actor_id

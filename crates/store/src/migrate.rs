@@ -122,10 +122,13 @@ pub async fn run(db: &Db) -> crate::Result<Vec<i64>> {
     for (version, name, script) in MIGRATIONS {
         let mut tx = db.write().await?;
         if db.backend() == Backend::Postgres {
-            tx.execute(sql("SELECT pg_advisory_xact_lock(7355608)")).await?;
+            tx.execute(sql("SELECT pg_advisory_xact_lock(7355608)"))
+                .await?;
         }
         let done: Option<(i64,)> = tx
-            .fetch_optional(sql("SELECT version FROM schema_migrations WHERE version = ?").bind(*version))
+            .fetch_optional(
+                sql("SELECT version FROM schema_migrations WHERE version = ?").bind(*version),
+            )
             .await?;
         if done.is_some() {
             continue;

@@ -15,13 +15,22 @@ pub struct OrgRow {
 
 impl OrgRow {
     pub fn node(&self) -> domain::org::OrgNode {
-        domain::org::OrgNode { id: self.id.clone(), parent_id: self.parent_id.clone() }
+        domain::org::OrgNode {
+            id: self.id.clone(),
+            parent_id: self.parent_id.clone(),
+        }
     }
 }
 
 const COLUMNS: &str = "id, slug, name, parent_id, reference_format, created_at";
 
-pub async fn insert(tx: &mut Tx, slug: &str, name: &str, parent_id: Option<&str>, reference_format: &str) -> crate::Result<OrgRow> {
+pub async fn insert(
+    tx: &mut Tx,
+    slug: &str,
+    name: &str,
+    parent_id: Option<&str>,
+    reference_format: &str,
+) -> crate::Result<OrgRow> {
     let row = OrgRow {
         id: crate::new_id(),
         slug: slug.to_string(),
@@ -44,13 +53,25 @@ pub async fn insert(tx: &mut Tx, slug: &str, name: &str, parent_id: Option<&str>
 }
 
 pub async fn all(tx: &mut Tx) -> crate::Result<Vec<OrgRow>> {
-    tx.fetch_all(crate::Sql::dynamic(format!("SELECT {COLUMNS} FROM organisations ORDER BY name"), vec![])).await
+    tx.fetch_all(crate::Sql::dynamic(
+        format!("SELECT {COLUMNS} FROM organisations ORDER BY name"),
+        vec![],
+    ))
+    .await
 }
 
 pub async fn by_slug(tx: &mut Tx, slug: &str) -> crate::Result<Option<OrgRow>> {
-    tx.fetch_optional(crate::Sql::dynamic(format!("SELECT {COLUMNS} FROM organisations WHERE slug = ?"), vec![slug.into()])).await
+    tx.fetch_optional(crate::Sql::dynamic(
+        format!("SELECT {COLUMNS} FROM organisations WHERE slug = ?"),
+        vec![slug.into()],
+    ))
+    .await
 }
 
 pub async fn by_id(tx: &mut Tx, id: &str) -> crate::Result<Option<OrgRow>> {
-    tx.fetch_optional(crate::Sql::dynamic(format!("SELECT {COLUMNS} FROM organisations WHERE id = ?"), vec![id.into()])).await
+    tx.fetch_optional(crate::Sql::dynamic(
+        format!("SELECT {COLUMNS} FROM organisations WHERE id = ?"),
+        vec![id.into()],
+    ))
+    .await
 }

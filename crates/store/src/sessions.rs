@@ -3,7 +3,13 @@
 
 use crate::db::{Tx, sql};
 
-pub async fn insert(tx: &mut Tx, token_hash: &str, user_id: &str, created_at: &str, expires_at: &str) -> crate::Result<()> {
+pub async fn insert(
+    tx: &mut Tx,
+    token_hash: &str,
+    user_id: &str,
+    created_at: &str,
+    expires_at: &str,
+) -> crate::Result<()> {
     tx.execute(
         sql("INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES (?, ?, ?, ?)")
             .bind(token_hash)
@@ -18,16 +24,22 @@ pub async fn insert(tx: &mut Tx, token_hash: &str, user_id: &str, created_at: &s
 /// The user id of a live session.
 pub async fn user_for(tx: &mut Tx, token_hash: &str, now: &str) -> crate::Result<Option<String>> {
     let row: Option<(String,)> = tx
-        .fetch_optional(sql("SELECT user_id FROM sessions WHERE token_hash = ? AND expires_at > ?").bind(token_hash).bind(now))
+        .fetch_optional(
+            sql("SELECT user_id FROM sessions WHERE token_hash = ? AND expires_at > ?")
+                .bind(token_hash)
+                .bind(now),
+        )
         .await?;
     Ok(row.map(|r| r.0))
 }
 
 pub async fn delete(tx: &mut Tx, token_hash: &str) -> crate::Result<()> {
-    tx.execute(sql("DELETE FROM sessions WHERE token_hash = ?").bind(token_hash)).await?;
+    tx.execute(sql("DELETE FROM sessions WHERE token_hash = ?").bind(token_hash))
+        .await?;
     Ok(())
 }
 
 pub async fn delete_expired(tx: &mut Tx, now: &str) -> crate::Result<u64> {
-    tx.execute(sql("DELETE FROM sessions WHERE expires_at <= ?").bind(now)).await
+    tx.execute(sql("DELETE FROM sessions WHERE expires_at <= ?").bind(now))
+        .await
 }

@@ -90,21 +90,36 @@ pub async fn insert(tx: &mut Tx, s: &InsertSubmission<'_>) -> crate::Result<()> 
 }
 
 pub async fn by_id(tx: &mut Tx, id: &str) -> crate::Result<Option<SubmissionRow>> {
-    tx.fetch_optional(Sql::dynamic(format!("{SELECT} WHERE s.id = ?"), vec![id.into()])).await
+    tx.fetch_optional(Sql::dynamic(
+        format!("{SELECT} WHERE s.id = ?"),
+        vec![id.into()],
+    ))
+    .await
 }
 
 pub async fn by_follow_up_hash(tx: &mut Tx, hash: &str) -> crate::Result<Option<SubmissionRow>> {
-    tx.fetch_optional(Sql::dynamic(format!("{SELECT} WHERE s.follow_up_hash = ?"), vec![hash.into()])).await
+    tx.fetch_optional(Sql::dynamic(
+        format!("{SELECT} WHERE s.follow_up_hash = ?"),
+        vec![hash.into()],
+    ))
+    .await
 }
 
 /// A submission by its reference among the given organisations.
-pub async fn by_reference(tx: &mut Tx, reference: &str, org_ids: &[String]) -> crate::Result<Option<SubmissionRow>> {
+pub async fn by_reference(
+    tx: &mut Tx,
+    reference: &str,
+    org_ids: &[String],
+) -> crate::Result<Option<SubmissionRow>> {
     if org_ids.is_empty() {
         return Ok(None);
     }
     let mut args: Vec<Arg> = vec![reference.into()];
     args.extend(org_ids.iter().map(|o| o.as_str().into()));
-    let text = format!("{SELECT} WHERE s.reference = ? AND s.registered_org_id IN ({}) ORDER BY s.created_at LIMIT 1", placeholders(org_ids.len()));
+    let text = format!(
+        "{SELECT} WHERE s.reference = ? AND s.registered_org_id IN ({}) ORDER BY s.created_at LIMIT 1",
+        placeholders(org_ids.len())
+    );
     tx.fetch_optional(Sql::dynamic(text, args)).await
 }
 
@@ -150,8 +165,16 @@ fn where_clause(f: &Filter) -> (String, Vec<Arg>) {
         args.push(until.as_str().into());
     }
     if let Some(q) = &f.q {
-        let pattern = format!("%{}%", q.to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
-        clauses.push("(LOWER(s.title) LIKE ? ESCAPE '\\' OR LOWER(s.reference) LIKE ? ESCAPE '\\')".into());
+        let pattern = format!(
+            "%{}%",
+            q.to_lowercase()
+                .replace('\\', "\\\\")
+                .replace('%', "\\%")
+                .replace('_', "\\_")
+        );
+        clauses.push(
+            "(LOWER(s.title) LIKE ? ESCAPE '\\' OR LOWER(s.reference) LIKE ? ESCAPE '\\')".into(),
+        );
         args.push(pattern.clone().into());
         args.push(pattern.into());
     }
@@ -164,12 +187,22 @@ pub async fn list(tx: &mut Tx, f: &Filter) -> crate::Result<(Vec<SubmissionRow>,
         return Ok((Vec::new(), 0));
     }
     let (clause, args) = where_clause(f);
-    let (total,): (i64,) = tx.fetch_one(Sql::dynamic(format!("SELECT COUNT(*) FROM submissions s WHERE {clause}"), args.clone())).await?;
+    let (total,): (i64,) = tx
+        .fetch_one(Sql::dynamic(
+            format!("SELECT COUNT(*) FROM submissions s WHERE {clause}"),
+            args.clone(),
+        ))
+        .await?;
     let mut page_args = args;
     page_args.push(f.limit.into());
     page_args.push(f.offset.into());
     let rows = tx
-        .fetch_all(Sql::dynamic(format!("{SELECT} WHERE {clause} ORDER BY s.created_at DESC, s.id DESC LIMIT ? OFFSET ?"), page_args))
+        .fetch_all(Sql::dynamic(
+            format!(
+                "{SELECT} WHERE {clause} ORDER BY s.created_at DESC, s.id DESC LIMIT ? OFFSET ?"
+            ),
+            page_args,
+        ))
         .await?;
     Ok((rows, total))
 }
@@ -209,7 +242,15 @@ pub struct MessageRow {
     pub created_at: String,
 }
 
-pub async fn add_message(tx: &mut Tx, submission_id: &str, direction: &str, kind: &str, body: &str, author_id: Option<&str>, now: &str) -> crate::Result<String> {
+pub async fn add_message(
+    tx: &mut Tx,
+    submission_id: &str,
+    direction: &str,
+    kind: &str,
+    body: &str,
+    author_id: Option<&str>,
+    now: &str,
+) -> crate::Result<String> {
     let id = crate::new_id();
     tx.execute(
         sql("INSERT INTO submission_messages (id, submission_id, direction, kind, body, author_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)")
@@ -233,6 +274,8 @@ pub async fn messages(tx: &mut Tx, submission_id: &str) -> crate::Result<Vec<Mes
 }
 
 pub async fn count_in(tx: &mut Tx, org_id: &str) -> crate::Result<i64> {
-    let (n,): (i64,) = tx.fetch_one(sql("SELECT COUNT(*) FROM submissions WHERE registered_org_id = ?").bind(org_id)).await?;
+    let (n,): (i64,) = tx
+        .fetch_one(sql("SELECT COUNT(*) FROM submissions WHERE registered_org_id = ?").bind(org_id))
+        .await?;
     Ok(n)
 }

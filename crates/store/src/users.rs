@@ -19,7 +19,12 @@ pub struct MembershipRow {
     pub role: String,
 }
 
-pub async fn insert(tx: &mut Tx, email: &str, name: &str, password_hash: &str) -> crate::Result<UserRow> {
+pub async fn insert(
+    tx: &mut Tx,
+    email: &str,
+    name: &str,
+    password_hash: &str,
+) -> crate::Result<UserRow> {
     let row = UserRow {
         id: crate::new_id(),
         email: email.to_lowercase(),
@@ -43,18 +48,33 @@ pub async fn insert(tx: &mut Tx, email: &str, name: &str, password_hash: &str) -
 
 pub async fn by_email(tx: &mut Tx, email: &str) -> crate::Result<Option<UserRow>> {
     tx.fetch_optional(
-        sql("SELECT id, email, name, password_hash, active, created_at FROM users WHERE email = ?").bind(email.trim().to_lowercase()),
+        sql("SELECT id, email, name, password_hash, active, created_at FROM users WHERE email = ?")
+            .bind(email.trim().to_lowercase()),
     )
     .await
 }
 
 pub async fn by_id(tx: &mut Tx, id: &str) -> crate::Result<Option<UserRow>> {
-    tx.fetch_optional(sql("SELECT id, email, name, password_hash, active, created_at FROM users WHERE id = ?").bind(id)).await
+    tx.fetch_optional(
+        sql("SELECT id, email, name, password_hash, active, created_at FROM users WHERE id = ?")
+            .bind(id),
+    )
+    .await
 }
 
-pub async fn add_membership(tx: &mut Tx, user_id: &str, org_id: &str, role: &str) -> crate::Result<bool> {
+pub async fn add_membership(
+    tx: &mut Tx,
+    user_id: &str,
+    org_id: &str,
+    role: &str,
+) -> crate::Result<bool> {
     let existing: Option<(String,)> = tx
-        .fetch_optional(sql("SELECT role FROM memberships WHERE user_id = ? AND org_id = ? AND role = ?").bind(user_id).bind(org_id).bind(role))
+        .fetch_optional(
+            sql("SELECT role FROM memberships WHERE user_id = ? AND org_id = ? AND role = ?")
+                .bind(user_id)
+                .bind(org_id)
+                .bind(role),
+        )
         .await?;
     if existing.is_some() {
         return Ok(false);
@@ -71,7 +91,11 @@ pub async fn add_membership(tx: &mut Tx, user_id: &str, org_id: &str, role: &str
 }
 
 pub async fn memberships(tx: &mut Tx, user_id: &str) -> crate::Result<Vec<MembershipRow>> {
-    tx.fetch_all(sql("SELECT org_id, role FROM memberships WHERE user_id = ? ORDER BY org_id, role").bind(user_id)).await
+    tx.fetch_all(
+        sql("SELECT org_id, role FROM memberships WHERE user_id = ? ORDER BY org_id, role")
+            .bind(user_id),
+    )
+    .await
 }
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -81,7 +105,11 @@ pub struct Colleague {
 }
 
 /// Active users holding one of `roles` in one of `org_ids`.
-pub async fn with_roles_in(tx: &mut Tx, org_ids: &[String], roles: &[&str]) -> crate::Result<Vec<Colleague>> {
+pub async fn with_roles_in(
+    tx: &mut Tx,
+    org_ids: &[String],
+    roles: &[&str],
+) -> crate::Result<Vec<Colleague>> {
     if org_ids.is_empty() || roles.is_empty() {
         return Ok(Vec::new());
     }

@@ -3,12 +3,12 @@
 //! language of `Accept-Language` (Swedish by default); refused fields give 422 with
 //! `{ "errors": [ { "field", "code", "message" } ] }`.
 
+use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::header::{AUTHORIZATION, CONTENT_TYPE, WWW_AUTHENTICATE};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::Json;
 use serde_json::{Value, json};
 
 use crate::AppState;
@@ -26,7 +26,11 @@ use store::submissions::SubmissionRow;
 const OPENAPI: &str = include_str!("../openapi.json");
 
 fn error_json(tr: &Tr, status: StatusCode, code: &str, message_key: &str) -> Response {
-    (status, Json(json!({ "error": code, "message": tr.t(message_key) }))).into_response()
+    (
+        status,
+        Json(json!({ "error": code, "message": tr.t(message_key) })),
+    )
+        .into_response()
 }
 
 /// The JSON face of an app error.
@@ -60,29 +64,50 @@ pub async fn healthz(State(state): State<AppState>) -> Response {
         Ok(()) => (StatusCode::OK, Json(json!({ "status": "ok" }))).into_response(),
         Err(e) => {
             tracing::error!(error = %e, "health check failed");
-            (StatusCode::SERVICE_UNAVAILABLE, Json(json!({ "status": "unavailable" }))).into_response()
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                Json(json!({ "status": "unavailable" })),
+            )
+                .into_response()
         }
     }
 }
 
 pub async fn openapi() -> Response {
-    ([(CONTENT_TYPE, HeaderValue::from_static("application/json"))], OPENAPI).into_response()
+    (
+        [(CONTENT_TYPE, HeaderValue::from_static("application/json"))],
+        OPENAPI,
+    )
+        .into_response()
 }
 
 pub async fn not_found(headers: HeaderMap) -> Response {
-    error_json(&Tr::new(lang_of(&headers)), StatusCode::NOT_FOUND, "not_found", "error.not_found.body")
+    error_json(
+        &Tr::new(lang_of(&headers)),
+        StatusCode::NOT_FOUND,
+        "not_found",
+        "error.not_found.body",
+    )
 }
 
 /// Parses a JSON object body; every field is read as text so that a wrong type becomes a
 /// field error rather than a generic parse failure.
-fn parse_object(tr: &Tr, body: &Bytes) -> Result<serde_json::Map<String, Value>, Response> {
+fn parse_object(body: &Bytes) -> Option<serde_json::Map<String, Value>> {
     match serde_json::from_slice::<Value>(body) {
-        Ok(Value::Object(map)) => Ok(map),
-        _ => Err(error_json(tr, StatusCode::BAD_REQUEST, "bad_json", "error.bad_json")),
+        Ok(Value::Object(map)) => Some(map),
+        _ => None,
     }
 }
 
-fn text_field(map: &serde_json::Map<String, Value>, name: &'static str, errors: &mut FieldErrors) -> String {
+fn bad_json(tr: &Tr) -> Response {
+    error_json(tr, StatusCode::BAD_REQUEST, "bad_json", "error.bad_json")
+}
+
+fn text_field(
+    map: &serde_json::Map<String, Value>,
+    name: &'static str,
+    errors: &mut FieldErrors,
+) -> String {
     match map.get(name) {
         None | Some(Value::Null) => String::new(),
         Some(Value::String(s)) => s.clone(),
@@ -93,14 +118,23 @@ fn text_field(map: &serde_json::Map<String, Value>, name: &'static str, errors: 
     }
 }
 
-pub async fn create_submission(State(state): State<AppState>, headers: HeaderMap, ClientIp(ip): ClientIp, body: Bytes) -> Response {
+pub async fn create_submission(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    ClientIp(ip): ClientIp,
+    body: Bytes,
+) -> Response {
     let tr = Tr::new(lang_of(&headers));
     if !state.limiter.allow(ip) {
-        return error_json(&tr, StatusCode::TOO_MANY_REQUESTS, "rate_limited", "error.rate_limited.body");
+        return error_json(
+            &tr,
+            StatusCode::TOO_MANY_REQUESTS,
+            "rate_limited",
+            "error.rate_limited.body",
+        );
     }
-    let map = match parse_object(&tr, &body) {
-        Ok(m) => m,
-        Err(res) => return res,
+    let Some(map) = parse_object(&body) else {
+        return bad_json(&tr);
     };
     let mut type_errors = FieldErrors::new();
     let consent = match map.get("consent") {
@@ -137,7 +171,11 @@ pub async fn create_submission(State(state): State<AppState>, headers: HeaderMap
         return fail(&tr, AppError::Validation(all));
     }
     match app::intake::submit(&state.app, &Caller::Public, &input, Channel::Api).await {
-        Ok(r) => (StatusCode::CREATED, Json(json!({ "id": r.id, "reference": r.reference, "follow_up_url": r.follow_up_url }))).into_response(),
+        Ok(r) => (
+            StatusCode::CREATED,
+            Json(json!({ "id": r.id, "reference": r.reference, "follow_up_url": r.follow_up_url })),
+        )
+            .into_response(),
         Err(e) => fail(&tr, e),
     }
 }
@@ -147,7 +185,10 @@ async fn bearer(state: &AppState, headers: &HeaderMap) -> Result<Caller, AppErro
     let token = headers
         .get(AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
+        .and_then(|v| {
+            v.strip_prefix("Bearer ")
+                .or_else(|| v.strip_prefix("bearer "))
+        })
         .ok_or(AppError::Unauthenticated)?;
     app::auth::caller_for_api_token(&state.app, token).await
 }
@@ -170,7 +211,11 @@ fn submission_json(s: &SubmissionRow) -> Value {
     })
 }
 
-pub async fn list_submissions(State(state): State<AppState>, headers: HeaderMap, Query(q): Query<InboxQuery>) -> Response {
+pub async fn list_submissions(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(q): Query<InboxQuery>,
+) -> Response {
     let tr = Tr::new(lang_of(&headers));
     let caller = match bearer(&state, &headers).await {
         Ok(c) => c,
@@ -189,7 +234,11 @@ pub async fn list_submissions(State(state): State<AppState>, headers: HeaderMap,
     }
 }
 
-pub async fn get_submission(State(state): State<AppState>, headers: HeaderMap, Path(id): Path<String>) -> Response {
+pub async fn get_submission(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Response {
     let tr = Tr::new(lang_of(&headers));
     let caller = match bearer(&state, &headers).await {
         Ok(c) => c,
@@ -220,15 +269,19 @@ pub async fn get_submission(State(state): State<AppState>, headers: HeaderMap, P
     }
 }
 
-pub async fn act(State(state): State<AppState>, headers: HeaderMap, Path(id): Path<String>, body: Bytes) -> Response {
+pub async fn act(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Response {
     let tr = Tr::new(lang_of(&headers));
     let caller = match bearer(&state, &headers).await {
         Ok(c) => c,
         Err(e) => return fail(&tr, e),
     };
-    let map = match parse_object(&tr, &body) {
-        Ok(m) => m,
-        Err(res) => return res,
+    let Some(map) = parse_object(&body) else {
+        return bad_json(&tr);
     };
     let mut errors = FieldErrors::new();
     let input = ActionInput {

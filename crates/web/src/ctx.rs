@@ -43,7 +43,14 @@ pub fn set_cookie(name: &str, value: &str, max_age: Option<i64>, secure: bool) -
 pub fn lang_of(headers: &HeaderMap) -> Lang {
     cookie(headers, LANG_COOKIE)
         .and_then(|c| Lang::parse(&c))
-        .unwrap_or_else(|| Lang::from_accept_language(headers.get(ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()).unwrap_or("")))
+        .unwrap_or_else(|| {
+            Lang::from_accept_language(
+                headers
+                    .get(ACCEPT_LANGUAGE)
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or(""),
+            )
+        })
 }
 
 /// The request context of a page.
@@ -66,13 +73,21 @@ impl Ctx {
 
     /// The link that switches language and returns here.
     pub fn switch_lang_href(&self) -> String {
-        format!("/sprak/{}?next={}", self.lang.other().code(), crate::pages::url_encode(&self.here))
+        format!(
+            "/sprak/{}?next={}",
+            self.lang.other().code(),
+            crate::pages::url_encode(&self.here)
+        )
     }
 
     /// `aria-current="page"` for the navigation link of the section we are in.
     pub fn current(&self, prefix: &str) -> &'static str {
         let path = self.here.split('?').next().unwrap_or("");
-        let hit = if prefix == "/" { path == "/" } else { path == prefix || path.starts_with(&format!("{prefix}/")) };
+        let hit = if prefix == "/" {
+            path == "/"
+        } else {
+            path == prefix || path.starts_with(&format!("{prefix}/"))
+        };
         if hit { "page" } else { "false" }
     }
 }
@@ -80,22 +95,47 @@ impl Ctx {
 impl FromRequestParts<AppState> for Ctx {
     type Rejection = Response;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         let lang = lang_of(&parts.headers);
-        let csrf = parts.extensions.get::<CsrfToken>().map(|c| c.0.clone()).unwrap_or_default();
+        let csrf = parts
+            .extensions
+            .get::<CsrfToken>()
+            .map(|c| c.0.clone())
+            .unwrap_or_default();
         let caller = match cookie(&parts.headers, SESSION_COOKIE) {
-            Some(token) if !token.is_empty() => match app::auth::caller_for_session(&state.app, &token).await {
-                Ok(c) => c,
-                Err(e) => {
-                    tracing::error!(error = %e, "session lookup failed");
-                    return Err((StatusCode::SERVICE_UNAVAILABLE, Tr::new(lang).t("error.unavailable")).into_response());
+            Some(token) if !token.is_empty() => {
+                match app::auth::caller_for_session(&state.app, &token).await {
+                    Ok(c) => c,
+                    Err(e) => {
+                        tracing::error!(error = %e, "session lookup failed");
+                        return Err((
+                            StatusCode::SERVICE_UNAVAILABLE,
+                            Tr::new(lang).t("error.unavailable"),
+                        )
+                            .into_response());
+                    }
                 }
-            },
+            }
             _ => Caller::Public,
         };
-        let here = parts.uri.path_and_query().map(|p| p.as_str().to_string()).unwrap_or_else(|| "/".into());
+        let here = parts
+            .uri
+            .path_and_query()
+            .map(|p| p.as_str().to_string())
+            .unwrap_or_else(|| "/".into());
         let user_name = caller.user().map(|u| u.name.clone());
         let has_inbox = app::inbox::has_inbox(&caller);
-        Ok(Ctx { lang, t: Tr::new(lang), csrf, caller, here, user_name, has_inbox })
+        Ok(Ctx {
+            lang,
+            t: Tr::new(lang),
+            csrf,
+            caller,
+            here,
+            user_name,
+            has_inbox,
+        })
     }
 }

@@ -39,7 +39,12 @@ impl Lang {
     /// The first supported language in an `Accept-Language` header, Swedish if none.
     pub fn from_accept_language(header: &str) -> Lang {
         for part in header.split(',') {
-            let tag = part.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+            let tag = part
+                .split(';')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_ascii_lowercase();
             if tag.starts_with("sv") {
                 return Lang::Sv;
             }
@@ -131,7 +136,10 @@ mod tests {
         let en: BTreeSet<_> = parse_catalog(EN).into_keys().collect();
         let only_sv: Vec<_> = sv.difference(&en).collect();
         let only_en: Vec<_> = en.difference(&sv).collect();
-        assert!(only_sv.is_empty() && only_en.is_empty(), "only in sv: {only_sv:?}, only in en: {only_en:?}");
+        assert!(
+            only_sv.is_empty() && only_en.is_empty(),
+            "only in sv: {only_sv:?}, only in en: {only_en:?}"
+        );
     }
 
     /// Every literal key passed to `t("…")`, `n("…"` or `ab("…"` in templates and sources exists.
@@ -165,7 +173,23 @@ mod tests {
     fn every_error_code_and_enum_has_a_message() {
         use domain::ErrorCode::*;
         let tr = Tr::new(Lang::En);
-        for code in [Required, TooShort { min: 1 }, TooLong { max: 1 }, Markup, ControlCharacters, InvalidEmail, InvalidChoice, UnknownOrganisation, UnknownUser, UnknownSubmission, ConsentRequired, InvalidSlug, InvalidFormat, InvalidDate, SelfReference] {
+        for code in [
+            Required,
+            TooShort { min: 1 },
+            TooLong { max: 1 },
+            Markup,
+            ControlCharacters,
+            InvalidEmail,
+            InvalidChoice,
+            UnknownOrganisation,
+            UnknownUser,
+            UnknownSubmission,
+            ConsentRequired,
+            InvalidSlug,
+            InvalidFormat,
+            InvalidDate,
+            SelfReference,
+        ] {
             assert_ne!(tr.t(code.key()), "[?]", "{code:?}");
         }
         let sv = parse_catalog(SV);

@@ -32,7 +32,12 @@ pub struct Settings {
 
 impl Settings {
     pub fn for_public_url(url: &str) -> Self {
-        Self { secure_cookies: url.starts_with("https://"), public_write_limit: 20, public_write_window: Duration::from_secs(600), behind_proxy: false }
+        Self {
+            secure_cookies: url.starts_with("https://"),
+            public_write_limit: 20,
+            public_write_window: Duration::from_secs(600),
+            behind_proxy: false,
+        }
     }
 }
 
@@ -45,29 +50,48 @@ pub struct AppState {
 
 impl AppState {
     pub fn new(app: App, settings: Settings) -> Self {
-        let limiter = Arc::new(RateLimiter::new(settings.public_write_limit, settings.public_write_window));
-        Self { app, settings: Arc::new(settings), limiter }
+        let limiter = Arc::new(RateLimiter::new(
+            settings.public_write_limit,
+            settings.public_write_window,
+        ));
+        Self {
+            app,
+            settings: Arc::new(settings),
+            limiter,
+        }
     }
 }
 
 pub fn router(state: AppState) -> Router {
     let pages = Router::new()
         .route("/", get(pages::home::show))
-        .route("/lamna", get(pages::intake::form).post(pages::intake::submit))
+        .route(
+            "/lamna",
+            get(pages::intake::form).post(pages::intake::submit),
+        )
         .route("/folj/{token}", get(pages::follow_up::show))
         .route("/folj/{token}/svar", post(pages::follow_up::reply))
-        .route("/logga-in", get(pages::login::form).post(pages::login::submit))
+        .route(
+            "/logga-in",
+            get(pages::login::form).post(pages::login::submit),
+        )
         .route("/logga-ut", post(pages::login::logout))
         .route("/inkorg", get(pages::inbox::list))
         .route("/inkorg/{id}", get(pages::inbox::detail))
         .route("/inkorg/{id}/atgard", post(pages::inbox::act))
         .route("/sprak/{lang}", get(pages::switch_language))
         .fallback(pages::not_found)
-        .layer(axum::middleware::from_fn_with_state(state.clone(), security::csrf));
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            security::csrf,
+        ));
     // Under /api/v1 even an unknown path answers in JSON.
     let api = Router::new()
         .route("/openapi.json", get(api::openapi))
-        .route("/submissions", post(api::create_submission).get(api::list_submissions))
+        .route(
+            "/submissions",
+            post(api::create_submission).get(api::list_submissions),
+        )
         .route("/submissions/{id}", get(api::get_submission))
         .route("/submissions/{id}/actions", post(api::act))
         .fallback(api::not_found);
@@ -81,7 +105,16 @@ pub fn router(state: AppState) -> Router {
 }
 
 /// Serves until `shutdown` completes, then finishes the requests in flight.
-pub async fn serve(state: AppState, listener: tokio::net::TcpListener, shutdown: impl std::future::Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
+pub async fn serve(
+    state: AppState,
+    listener: tokio::net::TcpListener,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
     let app = router(state);
-    axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>()).with_graceful_shutdown(shutdown).await
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
 }

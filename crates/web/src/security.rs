@@ -8,7 +8,10 @@ use std::time::{Duration, Instant};
 
 use axum::body::Body;
 use axum::extract::{ConnectInfo, Request, State};
-use axum::http::header::{CACHE_CONTROL, CONTENT_SECURITY_POLICY, REFERRER_POLICY, SET_COOKIE, X_CONTENT_TYPE_OPTIONS, X_FRAME_OPTIONS};
+use axum::http::header::{
+    CACHE_CONTROL, CONTENT_SECURITY_POLICY, REFERRER_POLICY, SET_COOKIE, X_CONTENT_TYPE_OPTIONS,
+    X_FRAME_OPTIONS,
+};
 use axum::http::{HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -27,7 +30,8 @@ const MAX_FORM_BYTES: usize = 256 * 1024;
 /// Double-submit CSRF check for every POST to a page: the `_csrf` field must equal the
 /// visitor's CSRF cookie. Cookies are SameSite=Lax as a second line.
 pub async fn csrf(State(state): State<AppState>, req: Request, next: Next) -> Response {
-    let existing = cookie(req.headers(), CSRF_COOKIE).filter(|c| c.len() == 64 && c.bytes().all(|b| b.is_ascii_hexdigit()));
+    let existing = cookie(req.headers(), CSRF_COOKIE)
+        .filter(|c| c.len() == 64 && c.bytes().all(|b| b.is_ascii_hexdigit()));
     let (token, is_new) = match existing {
         Some(t) => (t, false),
         None => match new_token(32) {
@@ -43,17 +47,36 @@ pub async fn csrf(State(state): State<AppState>, req: Request, next: Next) -> Re
         let (parts, body) = req.into_parts();
         let bytes = match axum::body::to_bytes(body, MAX_FORM_BYTES).await {
             Ok(b) => b,
-            Err(_) => return (StatusCode::PAYLOAD_TOO_LARGE, Tr::new(lang).t("error.too_large")).into_response(),
+            Err(_) => {
+                return (
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    Tr::new(lang).t("error.too_large"),
+                )
+                    .into_response();
+            }
         };
-        let sent = form_urlencoded::parse(&bytes).find(|(k, _)| k == "_csrf").map(|(_, v)| v.into_owned()).unwrap_or_default();
+        let sent = form_urlencoded::parse(&bytes)
+            .find(|(k, _)| k == "_csrf")
+            .map(|(_, v)| v.into_owned())
+            .unwrap_or_default();
         if is_new || !constant_time_eq(&sent, &token) {
             tracing::warn!(path = %parts.uri.path(), "CSRF check failed");
-            let page = crate::pages::plain_error_page(lang, StatusCode::FORBIDDEN, "error.csrf.title", "error.csrf.body");
+            let page = crate::pages::plain_error_page(
+                lang,
+                StatusCode::FORBIDDEN,
+                "error.csrf.title",
+                "error.csrf.body",
+            );
             let mut res = page.into_response();
-            if is_new {
-                if let Ok(v) = HeaderValue::from_str(&set_cookie(CSRF_COOKIE, &token, None, state.settings.secure_cookies)) {
-                    res.headers_mut().append(SET_COOKIE, v);
-                }
+            if is_new
+                && let Ok(v) = HeaderValue::from_str(&set_cookie(
+                    CSRF_COOKIE,
+                    &token,
+                    None,
+                    state.settings.secure_cookies,
+                ))
+            {
+                res.headers_mut().append(SET_COOKIE, v);
             }
             return res;
         }
@@ -63,10 +86,15 @@ pub async fn csrf(State(state): State<AppState>, req: Request, next: Next) -> Re
     };
     req.extensions_mut().insert(CsrfToken(token.clone()));
     let mut res = next.run(req).await;
-    if is_new {
-        if let Ok(v) = HeaderValue::from_str(&set_cookie(CSRF_COOKIE, &token, None, state.settings.secure_cookies)) {
-            res.headers_mut().append(SET_COOKIE, v);
-        }
+    if is_new
+        && let Ok(v) = HeaderValue::from_str(&set_cookie(
+            CSRF_COOKIE,
+            &token,
+            None,
+            state.settings.secure_cookies,
+        ))
+    {
+        res.headers_mut().append(SET_COOKIE, v);
     }
     res
 }
@@ -100,7 +128,11 @@ pub struct RateLimiter {
 
 impl RateLimiter {
     pub fn new(max: u32, window: Duration) -> Self {
-        Self { max, window, hits: Mutex::new(HashMap::new()) }
+        Self {
+            max,
+            window,
+            hits: Mutex::new(HashMap::new()),
+        }
     }
 
     /// Counts one hit; false when the client is over the limit.
@@ -123,18 +155,42 @@ impl RateLimiter {
 
 /// The client's address: the socket peer, or the last `X-Forwarded-For` hop when Sluss is
 /// configured to run behind a proxy.
-pub fn client_ip(parts_headers: &axum::http::HeaderMap, connect: Option<&ConnectInfo<SocketAddr>>, behind_proxy: bool) -> IpAddr {
-    if behind_proxy {
-        if let Some(ip) = parts_headers
+pub fn client_ip(
+    parts_headers: &axum::http::HeaderMap,
+    connect: Option<&ConnectInfo<SocketAddr>>,
+    behind_proxy: bool,
+) -> IpAddr {
+    if behind_proxy
+        && let Some(ip) = parts_headers
             .get("x-forwarded-for")
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.rsplit(',').next())
             .and_then(|v| v.trim().parse().ok())
-        {
-            return ip;
-        }
+    {
+        return ip;
     }
-    connect.map(|c| c.0.ip()).unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED))
+    connect
+        .map(|c| c.0.ip())
+        .unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED))
+}
+
+/// The client address as an extractor, for rate limits.
+pub struct ClientIp(pub IpAddr);
+
+impl axum::extract::FromRequestParts<AppState> for ClientIp {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let connect = parts.extensions.get::<ConnectInfo<SocketAddr>>();
+        Ok(ClientIp(client_ip(
+            &parts.headers,
+            connect,
+            state.settings.behind_proxy,
+        )))
+    }
 }
 
 #[cfg(test)]
@@ -158,17 +214,5 @@ mod tests {
         let a: IpAddr = "10.0.0.1".parse().unwrap();
         assert!(l.allow(a));
         assert!(l.allow(a));
-    }
-}
-
-/// The client address as an extractor, for rate limits.
-pub struct ClientIp(pub IpAddr);
-
-impl axum::extract::FromRequestParts<AppState> for ClientIp {
-    type Rejection = std::convert::Infallible;
-
-    async fn from_request_parts(parts: &mut axum::http::request::Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        let connect = parts.extensions.get::<ConnectInfo<SocketAddr>>();
-        Ok(ClientIp(client_ip(&parts.headers, connect, state.settings.behind_proxy)))
     }
 }

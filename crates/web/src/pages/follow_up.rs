@@ -2,10 +2,10 @@
 //! after submitting.
 
 use askama::Template;
+use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use axum::Form;
 
 use super::{FormErrors, render_status, see_other};
 use crate::AppState;
@@ -30,7 +30,9 @@ struct FollowUpPage<'a> {
 
 impl FollowUpPage<'_> {
     fn when(&self, ts: &str) -> String {
-        Timestamp::parse_db(ts).map(|t| t.swedish_minute_string()).unwrap_or_default()
+        Timestamp::parse_db(ts)
+            .map(|t| t.swedish_minute_string())
+            .unwrap_or_default()
     }
 }
 
@@ -41,17 +43,51 @@ pub struct FollowUpQuery {
     svar: Option<String>,
 }
 
-async fn page(state: &AppState, ctx: &Ctx, token: String, q: FollowUpQuery, reply: String, errors: FormErrors, status: StatusCode) -> Response {
+async fn page(
+    state: &AppState,
+    ctx: &Ctx,
+    token: String,
+    q: FollowUpQuery,
+    reply: String,
+    errors: FormErrors,
+    status: StatusCode,
+) -> Response {
     let f = match app::follow_up::view(&state.app, &token).await {
         Ok(f) => f,
         Err(e) => return ctx.fail(e),
     };
     let link = format!("{}/folj/{}", state.app.config.public_url, token);
-    render_status(status, &FollowUpPage { ctx, f, token, link, is_new: q.ny.is_some(), replied: q.svar.is_some(), reply, errors })
+    render_status(
+        status,
+        &FollowUpPage {
+            ctx,
+            f,
+            token,
+            link,
+            is_new: q.ny.is_some(),
+            replied: q.svar.is_some(),
+            reply,
+            errors,
+        },
+    )
 }
 
-pub async fn show(State(state): State<AppState>, ctx: Ctx, Path(token): Path<String>, Query(q): Query<FollowUpQuery>) -> Response {
-    page(&state, &ctx, token, q, String::new(), FormErrors::default(), StatusCode::OK).await
+pub async fn show(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(token): Path<String>,
+    Query(q): Query<FollowUpQuery>,
+) -> Response {
+    page(
+        &state,
+        &ctx,
+        token,
+        q,
+        String::new(),
+        FormErrors::default(),
+        StatusCode::OK,
+    )
+    .await
 }
 
 #[derive(serde::Deserialize, Default)]
@@ -60,7 +96,13 @@ pub struct ReplyForm {
     reply: String,
 }
 
-pub async fn reply(State(state): State<AppState>, ctx: Ctx, ClientIp(ip): ClientIp, Path(token): Path<String>, Form(form): Form<ReplyForm>) -> Response {
+pub async fn reply(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    ClientIp(ip): ClientIp,
+    Path(token): Path<String>,
+    Form(form): Form<ReplyForm>,
+) -> Response {
     if !state.limiter.allow(ip) {
         return ctx.too_many();
     }
@@ -68,7 +110,16 @@ pub async fn reply(State(state): State<AppState>, ctx: Ctx, ClientIp(ip): Client
         Ok(()) => see_other(&format!("/folj/{token}?svar=1")),
         Err(AppError::Validation(e)) => {
             let errors = FormErrors::new(&ctx.t, &e);
-            page(&state, &ctx, token, FollowUpQuery::default(), form.reply, errors, StatusCode::UNPROCESSABLE_ENTITY).await
+            page(
+                &state,
+                &ctx,
+                token,
+                FollowUpQuery::default(),
+                form.reply,
+                errors,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
         }
         Err(e) => ctx.fail(e),
     }

@@ -2,10 +2,10 @@
 //! timeline, and the triage actions.
 
 use askama::Template;
+use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use axum::Form;
 
 use super::{FormErrors, render_status, see_other, url_encode};
 use crate::AppState;
@@ -19,7 +19,9 @@ use domain::triage::{ActionInput, RejectReason};
 use store::events::EventRow;
 
 pub fn when(ts: &str) -> String {
-    Timestamp::parse_db(ts).map(|t| t.swedish_minute_string()).unwrap_or_default()
+    Timestamp::parse_db(ts)
+        .map(|t| t.swedish_minute_string())
+        .unwrap_or_default()
 }
 
 #[derive(Template)]
@@ -48,24 +50,55 @@ impl ListPage<'_> {
             ("to", &q.to),
             ("q", &q.q),
         ];
-        let mut s: Vec<String> = pairs.iter().filter(|(_, v)| !v.is_empty()).map(|(k, v)| format!("{k}={}", url_encode(v))).collect();
+        let mut s: Vec<String> = pairs
+            .iter()
+            .filter(|(_, v)| !v.is_empty())
+            .map(|(k, v)| format!("{k}={}", url_encode(v)))
+            .collect();
         s.push(format!("page={page}"));
         format!("/inkorg?{}", s.join("&amp;"))
     }
 
     fn any_filter(&self) -> bool {
         let q = &self.q;
-        [&q.status, &q.kind, &q.submitter_role, &q.unit, &q.assignee, &q.from, &q.to, &q.q].iter().any(|v| !v.is_empty())
+        [
+            &q.status,
+            &q.kind,
+            &q.submitter_role,
+            &q.unit,
+            &q.assignee,
+            &q.from,
+            &q.to,
+            &q.q,
+        ]
+        .iter()
+        .any(|v| !v.is_empty())
     }
 }
 
-pub async fn list(State(state): State<AppState>, ctx: Ctx, Query(q): Query<InboxQuery>) -> Response {
+pub async fn list(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(q): Query<InboxQuery>,
+) -> Response {
     let (page, errors, status) = match app::inbox::list(&state.app, &ctx.caller, &q).await {
         Ok(p) => (Some(p), FormErrors::default(), StatusCode::OK),
-        Err(AppError::Validation(e)) => (None, FormErrors::new(&ctx.t, &e), StatusCode::UNPROCESSABLE_ENTITY),
+        Err(AppError::Validation(e)) => (
+            None,
+            FormErrors::new(&ctx.t, &e),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
         Err(e) => return ctx.fail(e),
     };
-    let view = ListPage { ctx: &ctx, q, page, errors, statuses: SubmissionStatus::ALL, kinds: SubmissionKind::ALL, roles: SubmitterRole::ALL };
+    let view = ListPage {
+        ctx: &ctx,
+        q,
+        page,
+        errors,
+        statuses: SubmissionStatus::ALL,
+        kinds: SubmissionKind::ALL,
+        roles: SubmitterRole::ALL,
+    };
     render_status(status, &view)
 }
 
@@ -81,16 +114,27 @@ pub fn event_view(t: &Tr, e: &EventRow) -> EventView {
     let payload: serde_json::Value = serde_json::from_str(&e.payload).unwrap_or_default();
     let s = |k: &str| payload.get(k).and_then(|v| v.as_str()).map(str::to_string);
     let who = match e.actor_kind.as_str() {
-        "user" => e.actor_name.clone().unwrap_or_else(|| t.t("timeline.someone").to_string()),
+        "user" => e
+            .actor_name
+            .clone()
+            .unwrap_or_else(|| t.t("timeline.someone").to_string()),
         "public" => t.t("timeline.submitter").to_string(),
         _ => t.t("timeline.system").to_string(),
     };
     let detail = match e.kind.as_str() {
         "submission.received" => s("channel").map(|c| t.k("channel.", &c).to_string()),
         "submission.assigned" => s("assignee_name"),
-        "submission.rejected" => Some(format!("{}: {}", s("reason").map(|r| t.k("reason.", &r)).unwrap_or(""), s("message").unwrap_or_default())),
+        "submission.rejected" => Some(format!(
+            "{}: {}",
+            s("reason").map(|r| t.k("reason.", &r)).unwrap_or(""),
+            s("message").unwrap_or_default()
+        )),
         "submission.forwarded" => {
-            let base = t.ab("timeline.forwarded_detail", &s("from_org").unwrap_or_default(), &s("to_org").unwrap_or_default());
+            let base = t.ab(
+                "timeline.forwarded_detail",
+                &s("from_org").unwrap_or_default(),
+                &s("to_org").unwrap_or_default(),
+            );
             Some(match s("note") {
                 Some(n) => format!("{base} – {n}"),
                 None => base,
@@ -100,7 +144,12 @@ pub fn event_view(t: &Tr, e: &EventRow) -> EventView {
         "submission.info_requested" | "submission.message_sent" => s("message"),
         _ => s("note"),
     };
-    EventView { when: when(&e.occurred_at), who, what: t.k("event.", &e.kind), detail }
+    EventView {
+        when: when(&e.occurred_at),
+        who,
+        what: t.k("event.", &e.kind),
+        detail,
+    }
 }
 
 #[derive(Template)]
@@ -134,27 +183,93 @@ pub struct DetailQuery {
     klart: String,
 }
 
-async fn detail_page(state: &AppState, ctx: &Ctx, id: &str, done: String, open: String, input: ActionInput, errors: FormErrors, status: StatusCode) -> Response {
+/// What a re-rendered detail page remembers of the last post.
+#[derive(Default)]
+struct PostState {
+    /// The action just carried out, for the confirmation.
+    done: String,
+    /// The action whose form is shown again with errors.
+    open: String,
+    input: ActionInput,
+    errors: FormErrors,
+}
+
+async fn detail_page(
+    state: &AppState,
+    ctx: &Ctx,
+    id: &str,
+    post: PostState,
+    status: StatusCode,
+) -> Response {
     let d = match app::inbox::detail(&state.app, &ctx.caller, id).await {
         Ok(d) => d,
         Err(e) => return ctx.fail(e),
     };
     let events = d.events.iter().map(|e| event_view(&ctx.t, e)).collect();
-    let done = if ctx.t.has(&format!("done.{done}")) { done } else { String::new() };
-    render_status(status, &DetailPage { ctx, d, events, done, open, input, errors, reasons: RejectReason::ALL })
+    let done = if ctx.t.has(&format!("done.{}", post.done)) {
+        post.done
+    } else {
+        String::new()
+    };
+    let page = DetailPage {
+        ctx,
+        d,
+        events,
+        done,
+        open: post.open,
+        input: post.input,
+        errors: post.errors,
+        reasons: RejectReason::ALL,
+    };
+    render_status(status, &page)
 }
 
-pub async fn detail(State(state): State<AppState>, ctx: Ctx, Path(id): Path<String>, Query(q): Query<DetailQuery>) -> Response {
-    detail_page(&state, &ctx, &id, q.klart, String::new(), ActionInput::default(), FormErrors::default(), StatusCode::OK).await
+pub async fn detail(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    Query(q): Query<DetailQuery>,
+) -> Response {
+    detail_page(
+        &state,
+        &ctx,
+        &id,
+        PostState {
+            done: q.klart,
+            ..Default::default()
+        },
+        StatusCode::OK,
+    )
+    .await
 }
 
-pub async fn act(State(state): State<AppState>, ctx: Ctx, Path(id): Path<String>, Form(input): Form<ActionInput>) -> Response {
+pub async fn act(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    Form(input): Form<ActionInput>,
+) -> Response {
     match app::inbox::act(&state.app, &ctx.caller, &id, &input).await {
-        Ok(_) => see_other(&format!("/inkorg/{id}?klart={}", url_encode(input.action.trim()))),
+        Ok(_) => see_other(&format!(
+            "/inkorg/{id}?klart={}",
+            url_encode(input.action.trim())
+        )),
         Err(AppError::Validation(e)) => {
             let errors = FormErrors::new(&ctx.t, &e);
             let open = input.action.trim().to_string();
-            detail_page(&state, &ctx, &id, String::new(), open, input, errors, StatusCode::UNPROCESSABLE_ENTITY).await
+            detail_page(
+                &state,
+                &ctx,
+                &id,
+                PostState {
+                    open,
+                    input,
+                    errors,
+                    ..Default::default()
+                },
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
         }
         Err(e) => ctx.fail(e),
     }

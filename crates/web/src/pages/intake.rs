@@ -1,10 +1,10 @@
 //! "Lämna ett behov eller en idé": the public intake form and its receipt.
 
 use askama::Template;
+use axum::Form;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use axum::Form;
 
 use super::{FormErrors, render_status, see_other};
 use crate::AppState;
@@ -51,7 +51,13 @@ pub struct IntakeQuery {
     kind: String,
 }
 
-async fn page(state: &AppState, ctx: &Ctx, mut form: IntakeForm, errors: FormErrors, status: StatusCode) -> Response {
+async fn page(
+    state: &AppState,
+    ctx: &Ctx,
+    mut form: IntakeForm,
+    errors: FormErrors,
+    status: StatusCode,
+) -> Response {
     let (orgs, default) = match app::intake::receivers(&state.app).await {
         Ok(r) => r,
         Err(e) => return ctx.fail(e),
@@ -59,21 +65,48 @@ async fn page(state: &AppState, ctx: &Ctx, mut form: IntakeForm, errors: FormErr
     if form.organisation.is_empty() {
         form.organisation = default.unwrap_or_default();
     }
-    render_status(status, &IntakePage { ctx, form, errors, orgs, kinds: SubmissionKind::ALL, roles: SubmitterRole::ALL })
+    render_status(
+        status,
+        &IntakePage {
+            ctx,
+            form,
+            errors,
+            orgs,
+            kinds: SubmissionKind::ALL,
+            roles: SubmitterRole::ALL,
+        },
+    )
 }
 
-pub async fn form(State(state): State<AppState>, ctx: Ctx, Query(q): Query<IntakeQuery>) -> Response {
-    let form = IntakeForm { organisation: q.org, kind: q.kind, ..Default::default() };
+pub async fn form(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(q): Query<IntakeQuery>,
+) -> Response {
+    let form = IntakeForm {
+        organisation: q.org,
+        kind: q.kind,
+        ..Default::default()
+    };
     page(&state, &ctx, form, FormErrors::default(), StatusCode::OK).await
 }
 
-pub async fn submit(State(state): State<AppState>, ctx: Ctx, ClientIp(ip): ClientIp, Form(form): Form<IntakeForm>) -> Response {
+pub async fn submit(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    ClientIp(ip): ClientIp,
+    Form(form): Form<IntakeForm>,
+) -> Response {
     if !state.limiter.allow(ip) {
         return ctx.too_many();
     }
     if !form.website.trim().is_empty() {
         tracing::info!("honeypot filled in; submission dropped");
-        return ctx.error_page(StatusCode::UNPROCESSABLE_ENTITY, "error.spam.title", "error.spam.body");
+        return ctx.error_page(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "error.spam.title",
+            "error.spam.body",
+        );
     }
     let input = SubmissionInput {
         kind: form.kind.clone(),
@@ -97,4 +130,3 @@ pub async fn submit(State(state): State<AppState>, ctx: Ctx, ClientIp(ip): Clien
         Err(e) => ctx.fail(e),
     }
 }
-

@@ -1,11 +1,11 @@
 //! Sign-in and sign-out for staff.
 
 use askama::Template;
+use axum::Form;
 use axum::extract::{Query, State};
 use axum::http::header::SET_COOKIE;
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::Response;
-use axum::Form;
 
 use super::{render_status, safe_next, see_other};
 use crate::AppState;
@@ -30,7 +30,15 @@ pub struct LoginQuery {
 
 pub async fn form(ctx: Ctx, Query(q): Query<LoginQuery>) -> Response {
     let next = safe_next(q.next.as_deref());
-    render_status(StatusCode::OK, &LoginPage { ctx: &ctx, email: String::new(), next, failed: false })
+    render_status(
+        StatusCode::OK,
+        &LoginPage {
+            ctx: &ctx,
+            email: String::new(),
+            next,
+            failed: false,
+        },
+    )
 }
 
 #[derive(serde::Deserialize, Default)]
@@ -41,7 +49,12 @@ pub struct LoginForm {
     next: Option<String>,
 }
 
-pub async fn submit(State(state): State<AppState>, ctx: Ctx, ClientIp(ip): ClientIp, Form(form): Form<LoginForm>) -> Response {
+pub async fn submit(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    ClientIp(ip): ClientIp,
+    Form(form): Form<LoginForm>,
+) -> Response {
     if !state.limiter.allow(ip) {
         return ctx.too_many();
     }
@@ -49,25 +62,43 @@ pub async fn submit(State(state): State<AppState>, ctx: Ctx, ClientIp(ip): Clien
     match app::auth::login(&state.app, &form.email, &form.password).await {
         Ok(token) => {
             let mut res = see_other(if next == "/" { "/inkorg" } else { &next });
-            let c = set_cookie(SESSION_COOKIE, &token, Some(state.app.config.session_ttl_secs), state.settings.secure_cookies);
+            let c = set_cookie(
+                SESSION_COOKIE,
+                &token,
+                Some(state.app.config.session_ttl_secs),
+                state.settings.secure_cookies,
+            );
             if let Ok(v) = HeaderValue::from_str(&c) {
                 res.headers_mut().append(SET_COOKIE, v);
             }
             res
         }
-        Err(AppError::Unauthenticated) => render_status(StatusCode::UNAUTHORIZED, &LoginPage { ctx: &ctx, email: form.email, next, failed: true }),
+        Err(AppError::Unauthenticated) => render_status(
+            StatusCode::UNAUTHORIZED,
+            &LoginPage {
+                ctx: &ctx,
+                email: form.email,
+                next,
+                failed: true,
+            },
+        ),
         Err(e) => ctx.fail(e),
     }
 }
 
 pub async fn logout(State(state): State<AppState>, ctx: Ctx, headers: HeaderMap) -> Response {
-    if let Some(token) = cookie(&headers, SESSION_COOKIE) {
-        if let Err(e) = app::auth::logout(&state.app, &token).await {
-            return ctx.fail(e);
-        }
+    if let Some(token) = cookie(&headers, SESSION_COOKIE)
+        && let Err(e) = app::auth::logout(&state.app, &token).await
+    {
+        return ctx.fail(e);
     }
     let mut res = see_other("/");
-    if let Ok(v) = HeaderValue::from_str(&set_cookie(SESSION_COOKIE, "", Some(0), state.settings.secure_cookies)) {
+    if let Ok(v) = HeaderValue::from_str(&set_cookie(
+        SESSION_COOKIE,
+        "",
+        Some(0),
+        state.settings.secure_cookies,
+    )) {
         res.headers_mut().append(SET_COOKIE, v);
     }
     res

@@ -52,11 +52,18 @@ pub struct FormErrors(pub Vec<(String, String)>);
 
 impl FormErrors {
     pub fn new(tr: &Tr, e: &FieldErrors) -> Self {
-        Self(e.0.iter().map(|fe| (fe.field.to_string(), tr.field_error(fe))).collect())
+        Self(
+            e.0.iter()
+                .map(|fe| (fe.field.to_string(), tr.field_error(fe)))
+                .collect(),
+        )
     }
 
     pub fn get(&self, field: &str) -> Option<&str> {
-        self.0.iter().find(|(f, _)| f == field).map(|(_, m)| m.as_str())
+        self.0
+            .iter()
+            .find(|(f, _)| f == field)
+            .map(|(_, m)| m.as_str())
     }
 
     pub fn is_empty(&self) -> bool {
@@ -65,7 +72,11 @@ impl FormErrors {
 
     /// `aria-invalid` value for a field.
     pub fn invalid(&self, field: &str) -> &'static str {
-        if self.get(field).is_some() { "true" } else { "false" }
+        if self.get(field).is_some() {
+            "true"
+        } else {
+            "false"
+        }
     }
 }
 
@@ -73,46 +84,92 @@ impl Ctx {
     /// The page for an error from the app layer.
     pub fn fail(&self, e: AppError) -> Response {
         match e {
-            AppError::Unauthenticated => see_other(&format!("/logga-in?next={}", url_encode(&self.here))),
-            AppError::NotFound => self.error_page(StatusCode::NOT_FOUND, "error.not_found.title", "error.not_found.body"),
-            AppError::Forbidden => self.error_page(StatusCode::FORBIDDEN, "error.forbidden.title", "error.forbidden.body"),
+            AppError::Unauthenticated => {
+                see_other(&format!("/logga-in?next={}", url_encode(&self.here)))
+            }
+            AppError::NotFound => self.error_page(
+                StatusCode::NOT_FOUND,
+                "error.not_found.title",
+                "error.not_found.body",
+            ),
+            AppError::Forbidden => self.error_page(
+                StatusCode::FORBIDDEN,
+                "error.forbidden.title",
+                "error.forbidden.body",
+            ),
             AppError::Conflict(code) => {
                 let body = self.t.t(&format!("conflict.{code}"));
-                let page = ErrorPage { ctx: self, title: self.t.t("error.conflict.title"), body };
+                let page = ErrorPage {
+                    ctx: self,
+                    title: self.t.t("error.conflict.title"),
+                    body,
+                };
                 render_status(StatusCode::CONFLICT, &page)
             }
             AppError::Validation(errors) => {
-                let body: Vec<String> = FormErrors::new(&self.t, &errors).0.into_iter().map(|(_, m)| m).collect();
+                let body: Vec<String> = FormErrors::new(&self.t, &errors)
+                    .0
+                    .into_iter()
+                    .map(|(_, m)| m)
+                    .collect();
                 let body = body.join(" ");
-                let page = ErrorPage { ctx: self, title: self.t.t("error.invalid.title"), body: &body };
+                let page = ErrorPage {
+                    ctx: self,
+                    title: self.t.t("error.invalid.title"),
+                    body: &body,
+                };
                 render_status(StatusCode::UNPROCESSABLE_ENTITY, &page)
             }
             AppError::Internal(e) => {
                 tracing::error!(error = ?e, "request failed");
-                self.error_page(StatusCode::INTERNAL_SERVER_ERROR, "error.internal.title", "error.internal.body")
+                self.error_page(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "error.internal.title",
+                    "error.internal.body",
+                )
             }
         }
     }
 
     pub fn error_page(&self, status: StatusCode, title: &str, body: &str) -> Response {
-        let page = ErrorPage { ctx: self, title: self.t.t(title), body: self.t.t(body) };
+        let page = ErrorPage {
+            ctx: self,
+            title: self.t.t(title),
+            body: self.t.t(body),
+        };
         render_status(status, &page)
     }
 
     pub fn too_many(&self) -> Response {
-        self.error_page(StatusCode::TOO_MANY_REQUESTS, "error.rate_limited.title", "error.rate_limited.body")
+        self.error_page(
+            StatusCode::TOO_MANY_REQUESTS,
+            "error.rate_limited.title",
+            "error.rate_limited.body",
+        )
     }
 }
 
 /// An error page for places without a full context (the CSRF guard).
 pub fn plain_error_page(lang: Lang, status: StatusCode, title: &str, body: &str) -> Response {
     let tr = Tr::new(lang);
-    let ctx = Ctx { lang, t: tr, csrf: String::new(), caller: app::Caller::Public, here: "/".into(), user_name: None, has_inbox: false };
+    let ctx = Ctx {
+        lang,
+        t: tr,
+        csrf: String::new(),
+        caller: app::Caller::Public,
+        here: "/".into(),
+        user_name: None,
+        has_inbox: false,
+    };
     ctx.error_page(status, title, body)
 }
 
 pub async fn not_found(ctx: Ctx) -> Response {
-    ctx.error_page(StatusCode::NOT_FOUND, "error.not_found.title", "error.not_found.body")
+    ctx.error_page(
+        StatusCode::NOT_FOUND,
+        "error.not_found.title",
+        "error.not_found.body",
+    )
 }
 
 /// Percent-encodes a value for a query string.
@@ -123,7 +180,9 @@ pub fn url_encode(s: &str) -> String {
 /// Only same-site paths are followed after sign-in or a language switch.
 pub fn safe_next(next: Option<&str>) -> String {
     match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.starts_with("/\\") => n.to_string(),
+        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.starts_with("/\\") => {
+            n.to_string()
+        }
         _ => "/".to_string(),
     }
 }
@@ -134,10 +193,19 @@ pub struct NextQuery {
 }
 
 /// Switches the language and goes back where the visitor was.
-pub async fn switch_language(Path(lang): Path<String>, Query(q): Query<NextQuery>, state: axum::extract::State<crate::AppState>) -> Response {
+pub async fn switch_language(
+    Path(lang): Path<String>,
+    Query(q): Query<NextQuery>,
+    state: axum::extract::State<crate::AppState>,
+) -> Response {
     let lang = Lang::parse(&lang).unwrap_or(Lang::Sv);
     let mut res = see_other(&safe_next(q.next.as_deref()));
-    if let Ok(v) = HeaderValue::from_str(&set_cookie(LANG_COOKIE, lang.code(), Some(365 * 24 * 3600), state.settings.secure_cookies)) {
+    if let Ok(v) = HeaderValue::from_str(&set_cookie(
+        LANG_COOKIE,
+        lang.code(),
+        Some(365 * 24 * 3600),
+        state.settings.secure_cookies,
+    )) {
         res.headers_mut().append(SET_COOKIE, v);
     }
     res
@@ -158,12 +226,17 @@ pub async fn static_file(Path(file): Path<String>) -> Response {
         _ => return StatusCode::NOT_FOUND.into_response(),
     };
     (
-        [(CONTENT_TYPE, HeaderValue::from_static(kind)), (CACHE_CONTROL, HeaderValue::from_static("public, max-age=3600"))],
+        [
+            (CONTENT_TYPE, HeaderValue::from_static(kind)),
+            (
+                CACHE_CONTROL,
+                HeaderValue::from_static("public, max-age=3600"),
+            ),
+        ],
         body,
     )
         .into_response()
 }
-
 
 #[cfg(test)]
 mod tests {

@@ -26,7 +26,10 @@ async fn submit_gives_reference_and_follow_up_link(backend: Backend) {
     no_org.as_object_mut().unwrap().remove("organisation");
     let res = t.post_submission(&no_org).await;
     assert_eq!(res.status(), 201);
-    assert_eq!(res.json::<Value>().await.unwrap()["reference"], format!("{year}/00002"));
+    assert_eq!(
+        res.json::<Value>().await.unwrap()["reference"],
+        format!("{year}/00002")
+    );
     t.finish().await;
 }
 both!(submit_gives_reference_and_follow_up_link);
@@ -41,7 +44,10 @@ async fn refused_input_gives_422_per_field_and_writes_nothing(backend: Backend) 
         ("kind", json!("wish")),
         ("kind", json!(5)),
         ("description", json!("för kort")),
-        ("description", json!("<script>alert('x')</script> och lite mer text för längden")),
+        (
+            "description",
+            json!("<script>alert('x')</script> och lite mer text för längden"),
+        ),
         ("submitter_role", json!("king")),
         ("organisation", json!("finns-inte")),
         ("contact_email", json!("not-an-address")),
@@ -55,7 +61,10 @@ async fn refused_input_gives_422_per_field_and_writes_nothing(backend: Backend) 
         assert_eq!(res.status(), 422, "{field} = {value}");
         let json: Value = res.json().await.unwrap();
         let errors = json["errors"].as_array().unwrap();
-        let e = errors.iter().find(|e| e["field"] == field).unwrap_or_else(|| panic!("no error for {field}: {json}"));
+        let e = errors
+            .iter()
+            .find(|e| e["field"] == field)
+            .unwrap_or_else(|| panic!("no error for {field}: {json}"));
         assert!(!e["message"].as_str().unwrap().is_empty());
     }
     // Every problem at once, and messages in the caller's language.
@@ -69,15 +78,38 @@ async fn refused_input_gives_422_per_field_and_writes_nothing(backend: Backend) 
         .unwrap();
     assert_eq!(res.status(), 422);
     let json: Value = res.json().await.unwrap();
-    let fields: Vec<&str> = json["errors"].as_array().unwrap().iter().map(|e| e["field"].as_str().unwrap()).collect();
+    let fields: Vec<&str> = json["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"].as_str().unwrap())
+        .collect();
     for f in ["kind", "title", "description", "submitter_role"] {
         assert!(fields.contains(&f), "{f} in {fields:?}");
     }
     assert_eq!(json["errors"][0]["message"], "Fill in this field.");
-    let sv: Value = t.post_submission(&json!({ "title": "" })).await.json().await.unwrap();
-    assert!(sv["errors"].as_array().unwrap().iter().any(|e| e["message"] == "Fyll i fältet."));
+    let sv: Value = t
+        .post_submission(&json!({ "title": "" }))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        sv["errors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["message"] == "Fyll i fältet.")
+    );
     // Not JSON at all.
-    let res = t.http.post(t.url("/api/v1/submissions")).header("content-type", "application/json").body("{nope").send().await.unwrap();
+    let res = t
+        .http
+        .post(t.url("/api/v1/submissions"))
+        .header("content-type", "application/json")
+        .body("{nope")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 400);
     assert_eq!(t.submission_count().await, 0, "nothing written");
     assert_eq!(t.event_count().await, events_before, "no event written");
@@ -94,14 +126,24 @@ async fn fifty_concurrent_submissions_get_fifty_consecutive_references(backend: 
         let http = t.http.clone();
         let url = t.url("/api/v1/submissions");
         // Half to the region, half to its unit: one series for both.
-        let body = valid_submission(if i % 2 == 0 { "region-a" } else { "unit-a" }, &format!("Samtidigt behov nummer {i}"));
-        tasks.push(tokio::spawn(async move { http.post(url).json(&body).send().await.unwrap() }));
+        let body = valid_submission(
+            if i % 2 == 0 { "region-a" } else { "unit-a" },
+            &format!("Samtidigt behov nummer {i}"),
+        );
+        tasks.push(tokio::spawn(async move {
+            http.post(url).json(&body).send().await.unwrap()
+        }));
     }
     let mut refs = Vec::new();
     for task in tasks {
         let res = task.await.unwrap();
         assert_eq!(res.status(), 201);
-        refs.push(res.json::<Value>().await.unwrap()["reference"].as_str().unwrap().to_string());
+        refs.push(
+            res.json::<Value>().await.unwrap()["reference"]
+                .as_str()
+                .unwrap()
+                .to_string(),
+        );
     }
     refs.sort();
     let year = time::OffsetDateTime::now_utc().year();
@@ -115,9 +157,18 @@ both!(fifty_concurrent_submissions_get_fifty_consecutive_references);
 async fn regions_have_their_own_series_and_formats(backend: Backend) {
     let t = spawn(backend).await;
     t.org("region-a", None).await;
-    app::admin::add_org(&t.app, &store::events::Actor::System, app::admin::NewOrg { slug: "region-b", name: "Region B", parent: None, reference_format: Some("RB-{year}-{seq:3}") })
-        .await
-        .unwrap();
+    app::admin::add_org(
+        &t.app,
+        &store::events::Actor::System,
+        app::admin::NewOrg {
+            slug: "region-b",
+            name: "Region B",
+            parent: None,
+            reference_format: Some("RB-{year}-{seq:3}"),
+        },
+    )
+    .await
+    .unwrap();
     let a = t.submit_ok("region-a", "Behov i region A").await;
     let b = t.submit_ok("region-b", "Behov i region B").await;
     let year = time::OffsetDateTime::now_utc().year();
@@ -134,7 +185,9 @@ async fn public_writes_are_rate_limited(backend: Backend) {
     for _ in 0..3 {
         t.submit_ok("region-a", "Inom gränsen").await;
     }
-    let res = t.post_submission(&valid_submission("region-a", "Över gränsen")).await;
+    let res = t
+        .post_submission(&valid_submission("region-a", "Över gränsen"))
+        .await;
     assert_eq!(res.status(), 429);
     assert_eq!(t.submission_count().await, 3);
     t.finish().await;

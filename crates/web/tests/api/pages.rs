@@ -9,7 +9,10 @@ fn intake_form<'a>(csrf: &'a str, title: &'a str) -> Vec<(&'static str, &'a str)
         ("_csrf", csrf),
         ("kind", "idea"),
         ("title", title),
-        ("description", "Ett sms dagen innan besöket skulle minska antalet uteblivna besök."),
+        (
+            "description",
+            "Ett sms dagen innan besöket skulle minska antalet uteblivna besök.",
+        ),
         ("affected", "Patienter och personal"),
         ("current_solution", ""),
         ("submitter_role", "citizen"),
@@ -26,15 +29,33 @@ async fn intake_form_works_without_javascript(backend: Backend) {
     t.org("region-a", None).await;
     let c = client();
     let csrf = t.csrf(&c, "/lamna").await;
-    let res = c.post(t.url("/lamna")).form(&intake_form(&csrf, "Påminnelse via sms")).send().await.unwrap();
+    let res = c
+        .post(t.url("/lamna"))
+        .form(&intake_form(&csrf, "Påminnelse via sms"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 303);
     let location = res.headers()["location"].to_str().unwrap().to_string();
-    assert!(location.starts_with("/folj/") && location.ends_with("?ny=1"), "{location}");
-    let html = c.get(t.url(&location)).send().await.unwrap().text().await.unwrap();
+    assert!(
+        location.starts_with("/folj/") && location.ends_with("?ny=1"),
+        "{location}"
+    );
+    let html = c
+        .get(t.url(&location))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     let year = time::OffsetDateTime::now_utc().year();
     assert!(html.contains(&format!("{year}/00001")));
     assert!(html.contains("Tack! Vi har tagit emot det du skickade."));
-    assert!(html.contains(&format!("{}{}", t.base, location.trim_end_matches("?ny=1"))), "the private link is shown");
+    assert!(
+        html.contains(&format!("{}{}", t.base, location.trim_end_matches("?ny=1"))),
+        "the private link is shown"
+    );
     t.finish().await;
 }
 both!(intake_form_works_without_javascript);
@@ -55,7 +76,11 @@ async fn refused_form_keeps_what_was_typed_and_writes_nothing(backend: Backend) 
     assert!(html.contains("Du behöver godkänna hur dina uppgifter hanteras"));
     assert!(html.contains("Skriv en e-postadress i formatet"));
     // What was typed comes back, escaped.
-    assert!(html.contains("value=\"Kö &#60; 5 &#38; &#34;snabbt&#34;\"") || html.contains("value=\"Kö &lt; 5 &amp; &quot;snabbt&quot;\""), "title kept and escaped");
+    assert!(
+        html.contains("value=\"Kö &#60; 5 &#38; &#34;snabbt&#34;\"")
+            || html.contains("value=\"Kö &lt; 5 &amp; &quot;snabbt&quot;\""),
+        "title kept and escaped"
+    );
     assert!(html.contains("value=\"inte-en-adress\""));
     assert!(html.contains("Ett sms dagen innan besöket"));
     assert!(html.contains("aria-invalid=\"true\""));
@@ -66,15 +91,36 @@ async fn refused_form_keeps_what_was_typed_and_writes_nothing(backend: Backend) 
     assert_eq!(res.status(), 422);
     let html = res.text().await.unwrap();
     assert!(html.contains("får inte innehålla HTML-kod"), "{html}");
-    assert!(!html.contains("<script>alert(1)</script>"), "never echoed raw");
+    assert!(
+        !html.contains("<script>alert(1)</script>"),
+        "never echoed raw"
+    );
     // The honeypot and a missing CSRF token: refused.
     let mut bot = intake_form(&csrf, "Botten fyller i allt");
     bot.retain(|(k, _)| *k != "website");
     bot.push(("website", "http://spam.example"));
-    assert_eq!(c.post(t.url("/lamna")).form(&bot).send().await.unwrap().status(), 422);
-    let res = client().post(t.url("/lamna")).form(&intake_form("", "Utan token")).send().await.unwrap();
+    assert_eq!(
+        c.post(t.url("/lamna"))
+            .form(&bot)
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        422
+    );
+    let res = client()
+        .post(t.url("/lamna"))
+        .form(&intake_form("", "Utan token"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 403);
-    let res = c.post(t.url("/lamna")).form(&intake_form("0".repeat(64).as_str(), "Fel token")).send().await.unwrap();
+    let res = c
+        .post(t.url("/lamna"))
+        .form(&intake_form("0".repeat(64).as_str(), "Fel token"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 403);
     assert_eq!(t.submission_count().await, 0);
     t.finish().await;
@@ -91,44 +137,116 @@ async fn advisor_works_the_inbox_with_forms(backend: Backend) {
     // A wrong password: 401 and a general message, nothing about which part was wrong.
     let c = client();
     let csrf = t.csrf(&c, "/logga-in").await;
-    let res = c.post(t.url("/logga-in")).form(&[("_csrf", csrf.as_str()), ("email", "advisor@x.se"), ("password", "wrong-password")]).send().await.unwrap();
+    let res = c
+        .post(t.url("/logga-in"))
+        .form(&[
+            ("_csrf", csrf.as_str()),
+            ("email", "advisor@x.se"),
+            ("password", "wrong-password"),
+        ])
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 401);
-    assert!(res.text().await.unwrap().contains("Fel e-postadress eller lösenord"));
+    assert!(
+        res.text()
+            .await
+            .unwrap()
+            .contains("Fel e-postadress eller lösenord")
+    );
 
     let b = t.browser_login("advisor@x.se", &pw).await;
-    let html = b.get(t.url("/inkorg")).send().await.unwrap().text().await.unwrap();
+    let html = b
+        .get(t.url("/inkorg"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert!(html.contains("1 träffar"));
-    assert!(html.contains("Titel med &#60; och &#38; tecken") || html.contains("Titel med &lt; och &amp; tecken"), "escaped");
-    let html = b.get(t.url("/inkorg?kind=offer")).send().await.unwrap().text().await.unwrap();
+    assert!(
+        html.contains("Titel med &#60; och &#38; tecken")
+            || html.contains("Titel med &lt; och &amp; tecken"),
+        "escaped"
+    );
+    let html = b
+        .get(t.url("/inkorg?kind=offer"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert!(html.contains("Inget matchar filtren"));
 
-    let detail = b.get(t.url(&format!("/inkorg/{id}"))).send().await.unwrap().text().await.unwrap();
-    assert!(detail.contains("anna@example.se"), "handlers see contact details");
+    let detail = b
+        .get(t.url(&format!("/inkorg/{id}")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        detail.contains("anna@example.se"),
+        "handlers see contact details"
+    );
     let csrf = csrf_in(&detail).unwrap();
     // A reject without a reason: the form comes back open with the text kept.
     let res = b
         .post(t.url(&format!("/inkorg/{id}/atgard")))
-        .form(&[("_csrf", csrf.as_str()), ("action", "reject"), ("reason", ""), ("reason_text", "Min motivering")])
+        .form(&[
+            ("_csrf", csrf.as_str()),
+            ("action", "reject"),
+            ("reason", ""),
+            ("reason_text", "Min motivering"),
+        ])
         .send()
         .await
         .unwrap();
     assert_eq!(res.status(), 422);
     let html = res.text().await.unwrap();
-    assert!(html.contains("<details open>") && html.contains("Min motivering") && html.contains("Välj ett av alternativen") || html.contains("Fyll i fältet"));
+    assert!(
+        html.contains("<details open>")
+            && html.contains("Min motivering")
+            && html.contains("Välj ett av alternativen")
+            || html.contains("Fyll i fältet")
+    );
     let res = b
         .post(t.url(&format!("/inkorg/{id}/atgard")))
-        .form(&[("_csrf", csrf.as_str()), ("action", "reject"), ("reason", "not_innovation"), ("reason_text", "Förbättringsarbete, skickat till linjen.")])
+        .form(&[
+            ("_csrf", csrf.as_str()),
+            ("action", "reject"),
+            ("reason", "not_innovation"),
+            ("reason_text", "Förbättringsarbete, skickat till linjen."),
+        ])
         .send()
         .await
         .unwrap();
     assert_eq!(res.status(), 303);
-    let html = b.get(t.url(res.headers()["location"].to_str().unwrap())).send().await.unwrap().text().await.unwrap();
+    let html = b
+        .get(t.url(res.headers()["location"].to_str().unwrap()))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert!(html.contains("Det är avslutat och motiveringen är skickad till inlämnaren."));
     assert!(html.contains("id=\"status\">Avslutad<"));
 
     // Signing out ends the session.
     let csrf = csrf_in(&html).unwrap();
-    assert_eq!(b.post(t.url("/logga-ut")).form(&[("_csrf", csrf.as_str())]).send().await.unwrap().status(), 303);
+    assert_eq!(
+        b.post(t.url("/logga-ut"))
+            .form(&[("_csrf", csrf.as_str())])
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        303
+    );
     assert_eq!(b.get(t.url("/inkorg")).send().await.unwrap().status(), 303);
     t.finish().await;
 }
@@ -139,7 +257,12 @@ async fn language_health_openapi_and_headers(backend: Backend) {
     let c = client();
     let res = c.get(t.url("/")).send().await.unwrap();
     let headers = res.headers().clone();
-    assert!(headers["content-security-policy"].to_str().unwrap().contains("default-src 'self'"));
+    assert!(
+        headers["content-security-policy"]
+            .to_str()
+            .unwrap()
+            .contains("default-src 'self'")
+    );
     assert_eq!(headers["referrer-policy"], "no-referrer");
     let cookie = headers["set-cookie"].to_str().unwrap();
     assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"));
@@ -147,20 +270,56 @@ async fn language_health_openapi_and_headers(backend: Backend) {
     let res = c.get(t.url("/sprak/en?next=/lamna")).send().await.unwrap();
     assert_eq!(res.status(), 303);
     assert_eq!(res.headers()["location"], "/lamna");
-    let html = c.get(t.url("/lamna")).send().await.unwrap().text().await.unwrap();
+    let html = c
+        .get(t.url("/lamna"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert!(html.contains("<html lang=\"en\">") && html.contains("Submit a need or an idea"));
     // An open redirect is not possible.
-    let res = c.get(t.url("/sprak/sv?next=//evil.example")).send().await.unwrap();
+    let res = c
+        .get(t.url("/sprak/sv?next=//evil.example"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.headers()["location"], "/");
     assert_eq!(c.get(t.url("/healthz")).send().await.unwrap().status(), 200);
-    let spec: Value = c.get(t.url("/api/v1/openapi.json")).send().await.unwrap().json().await.unwrap();
+    let spec: Value = c
+        .get(t.url("/api/v1/openapi.json"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(spec["openapi"], "3.1.0");
-    for p in ["/api/v1/submissions", "/api/v1/submissions/{id}", "/api/v1/submissions/{id}/actions", "/healthz"] {
+    for p in [
+        "/api/v1/submissions",
+        "/api/v1/submissions/{id}",
+        "/api/v1/submissions/{id}/actions",
+        "/healthz",
+    ] {
         assert!(spec["paths"].get(p).is_some(), "{p}");
     }
-    assert_eq!(c.get(t.url("/finns-inte")).send().await.unwrap().status(), 404);
-    assert_eq!(c.get(t.url("/folj/abc")).send().await.unwrap().status(), 404);
-    assert_eq!(c.get(t.url(&format!("/folj/{}", "a".repeat(48)))).send().await.unwrap().status(), 404);
+    assert_eq!(
+        c.get(t.url("/finns-inte")).send().await.unwrap().status(),
+        404
+    );
+    assert_eq!(
+        c.get(t.url("/folj/abc")).send().await.unwrap().status(),
+        404
+    );
+    assert_eq!(
+        c.get(t.url(&format!("/folj/{}", "a".repeat(48))))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        404
+    );
     t.finish().await;
 }
 both!(language_health_openapi_and_headers);

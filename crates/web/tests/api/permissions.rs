@@ -24,54 +24,133 @@ async fn one_region_cannot_see_another_regions_inbox(backend: Backend) {
         t.token("staff-a@x.se").await,
         t.token("decider-a@x.se").await,
     );
-    let titles = |v: &Value| -> Vec<String> { v["items"].as_array().unwrap().iter().map(|i| i["title"].as_str().unwrap().to_string()).collect() };
+    let titles = |v: &Value| -> Vec<String> {
+        v["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| i["title"].as_str().unwrap().to_string())
+            .collect()
+    };
 
     // The region's advisor sees the region and its unit, not region B.
-    let list: Value = t.api_get(&ta, "/api/v1/submissions").await.json().await.unwrap();
+    let list: Value = t
+        .api_get(&ta, "/api/v1/submissions")
+        .await
+        .json()
+        .await
+        .unwrap();
     let seen = titles(&list);
-    assert!(seen.contains(&"Behov i region A".to_string()) && seen.contains(&"Behov i enhet A".to_string()));
+    assert!(
+        seen.contains(&"Behov i region A".to_string())
+            && seen.contains(&"Behov i enhet A".to_string())
+    );
     assert!(!seen.contains(&"Behov i region B".to_string()));
     assert_eq!(list["total"], 2);
     // Region B's advisor sees only region B.
-    let list: Value = t.api_get(&tb, "/api/v1/submissions").await.json().await.unwrap();
+    let list: Value = t
+        .api_get(&tb, "/api/v1/submissions")
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(titles(&list), vec!["Behov i region B".to_string()]);
     // A unit's advisor sees the unit only.
-    let list: Value = t.api_get(&tu, "/api/v1/submissions").await.json().await.unwrap();
+    let list: Value = t
+        .api_get(&tu, "/api/v1/submissions")
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(titles(&list), vec!["Behov i enhet A".to_string()]);
 
     // Another region's submission is not found, to read or to act on.
     let id_b = in_b["id"].as_str().unwrap();
-    assert_eq!(t.api_get(&ta, &format!("/api/v1/submissions/{id_b}")).await.status(), 404);
-    assert_eq!(t.act(&ta, id_b, json!({ "action": "assign" })).await.status(), 404);
-    assert_eq!(t.api_get(&tu, &format!("/api/v1/submissions/{}", in_a["id"].as_str().unwrap())).await.status(), 404);
+    assert_eq!(
+        t.api_get(&ta, &format!("/api/v1/submissions/{id_b}"))
+            .await
+            .status(),
+        404
+    );
+    assert_eq!(
+        t.act(&ta, id_b, json!({ "action": "assign" }))
+            .await
+            .status(),
+        404
+    );
+    assert_eq!(
+        t.api_get(
+            &tu,
+            &format!("/api/v1/submissions/{}", in_a["id"].as_str().unwrap())
+        )
+        .await
+        .status(),
+        404
+    );
 
     // Staff without an inbox role: forbidden. A decision maker may read but not act.
     assert_eq!(t.api_get(&ts, "/api/v1/submissions").await.status(), 403);
     assert_eq!(t.api_get(&td, "/api/v1/submissions").await.status(), 200);
     let id_unit = in_unit["id"].as_str().unwrap();
-    assert_eq!(t.act(&td, id_unit, json!({ "action": "comment", "note": "Jag tycker till" })).await.status(), 403);
+    assert_eq!(
+        t.act(
+            &td,
+            id_unit,
+            json!({ "action": "comment", "note": "Jag tycker till" })
+        )
+        .await
+        .status(),
+        403
+    );
 
     // No token, a wrong token: 401 with a Bearer challenge.
-    let res = t.http.get(t.url("/api/v1/submissions")).send().await.unwrap();
+    let res = t
+        .http
+        .get(t.url("/api/v1/submissions"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 401);
     assert_eq!(res.headers()["www-authenticate"], "Bearer");
-    assert_eq!(t.api_get("sluss_wrong", "/api/v1/submissions").await.status(), 401);
+    assert_eq!(
+        t.api_get("sluss_wrong", "/api/v1/submissions")
+            .await
+            .status(),
+        401
+    );
 
     // The HTML inbox follows the same rules.
     let pw = t.user("advisor-b2@x.se", "region-b", "advisor").await;
     let browser = t.browser_login("advisor-b2@x.se", &pw).await;
-    let html = browser.get(t.url("/inkorg")).send().await.unwrap().text().await.unwrap();
+    let html = browser
+        .get(t.url("/inkorg"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert!(html.contains("Behov i region B") && !html.contains("Behov i region A"));
-    let res = browser.get(t.url(&format!("/inkorg/{}", in_a["id"].as_str().unwrap()))).send().await.unwrap();
+    let res = browser
+        .get(t.url(&format!("/inkorg/{}", in_a["id"].as_str().unwrap())))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 404);
     let staff_pw = t.user("staff-b@x.se", "region-b", "staff").await;
     let staff = t.browser_login("staff-b@x.se", &staff_pw).await;
-    assert_eq!(staff.get(t.url("/inkorg")).send().await.unwrap().status(), 403);
+    assert_eq!(
+        staff.get(t.url("/inkorg")).send().await.unwrap().status(),
+        403
+    );
     // Not signed in: sent to the sign-in page, and back afterwards.
     let anon = crate::support::client();
     let res = anon.get(t.url("/inkorg?status=new")).send().await.unwrap();
     assert_eq!(res.status(), 303);
-    assert_eq!(res.headers()["location"], "/logga-in?next=%2Finkorg%3Fstatus%3Dnew");
+    assert_eq!(
+        res.headers()["location"],
+        "/logga-in?next=%2Finkorg%3Fstatus%3Dnew"
+    );
     t.finish().await;
 }
 both!(one_region_cannot_see_another_regions_inbox);

@@ -10,12 +10,23 @@ async fn data_survives_a_restart(backend: Backend) {
     t.user("advisor@x.se", "region-a", "advisor").await;
     let token = t.token("advisor@x.se").await;
     let first = t.submit_ok("region-a", "Före omstarten").await;
-    let res = t.act(&token, first["id"].as_str().unwrap(), serde_json::json!({ "action": "assign" })).await;
+    let res = t
+        .act(
+            &token,
+            first["id"].as_str().unwrap(),
+            serde_json::json!({ "action": "assign" }),
+        )
+        .await;
     assert_eq!(res.status(), 200);
     let db = t.stop().await;
 
     let t = spawn_on(db, settings(100_000)).await;
-    let list: Value = t.api_get(&token, "/api/v1/submissions").await.json().await.unwrap();
+    let list: Value = t
+        .api_get(&token, "/api/v1/submissions")
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(list["total"], 1);
     assert_eq!(list["items"][0]["title"], "Före omstarten");
     assert_eq!(list["items"][0]["status"], "in_review");
@@ -25,7 +36,15 @@ async fn data_survives_a_restart(backend: Backend) {
     // The follow-up link from before the restart still works.
     let link = first["follow_up_url"].as_str().unwrap();
     let path = &link[link.find("/folj/").unwrap()..];
-    let html = t.http.get(t.url(path)).send().await.unwrap().text().await.unwrap();
+    let html = t
+        .http
+        .get(t.url(path))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert!(html.contains("Före omstarten") && html.contains("Under utredning"));
     t.finish().await;
 }

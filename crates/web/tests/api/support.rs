@@ -24,12 +24,12 @@ macro_rules! both {
         mod $name {
             #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
             async fn sqlite() {
-                super::$name(crate::support::Backend::Sqlite).await
+                super::$name($crate::support::Backend::Sqlite).await
             }
             #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
             async fn postgres() {
-                if crate::support::postgres_url().is_some() {
-                    super::$name(crate::support::Backend::Postgres).await
+                if $crate::support::postgres_url().is_some() {
+                    super::$name($crate::support::Backend::Postgres).await
                 }
             }
         }
@@ -42,7 +42,9 @@ pub fn postgres_url() -> Option<String> {
         Ok(url) if !url.is_empty() => Some(url),
         _ => {
             if std::env::var("CI").is_ok_and(|v| v == "true") {
-                panic!("TEST_DATABASE_URL must be set under CI: the PostgreSQL half of the suite may not be skipped");
+                panic!(
+                    "TEST_DATABASE_URL must be set under CI: the PostgreSQL half of the suite may not be skipped"
+                );
             }
             eprintln!("TEST_DATABASE_URL is not set: skipping the PostgreSQL run of this test");
             None
@@ -53,7 +55,12 @@ pub fn postgres_url() -> Option<String> {
 static COUNTER: AtomicU32 = AtomicU32::new(0);
 
 fn unique_name() -> String {
-    format!("sluss_t_{}_{}_{}", std::process::id(), COUNTER.fetch_add(1, Ordering::SeqCst), uuid::Uuid::now_v7().simple())
+    format!(
+        "sluss_t_{}_{}_{}",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::SeqCst),
+        uuid::Uuid::now_v7().simple()
+    )
 }
 
 /// A database for one test.
@@ -69,16 +76,31 @@ impl TestDb {
         match backend {
             Backend::Sqlite => {
                 let path = std::env::temp_dir().join(format!("{name}.db"));
-                TestDb { url: format!("sqlite://{}", path.display()), backend, name }
+                TestDb {
+                    url: format!("sqlite://{}", path.display()),
+                    backend,
+                    name,
+                }
             }
             Backend::Postgres => {
                 let admin = postgres_url().expect("TEST_DATABASE_URL");
-                let mut conn = sqlx::PgConnection::connect(&admin).await.expect("connect to TEST_DATABASE_URL");
-                sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}"))).execute(&mut conn).await.expect("create test database");
+                let mut conn = sqlx::PgConnection::connect(&admin)
+                    .await
+                    .expect("connect to TEST_DATABASE_URL");
+                sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+                    .execute(&mut conn)
+                    .await
+                    .expect("create test database");
                 conn.close().await.ok();
                 let base = admin.split('?').next().unwrap_or(&admin);
-                let cut = base.rfind('/').expect("a database name in TEST_DATABASE_URL");
-                TestDb { url: format!("{}/{name}", &base[..cut]), backend, name }
+                let cut = base
+                    .rfind('/')
+                    .expect("a database name in TEST_DATABASE_URL");
+                TestDb {
+                    url: format!("{}/{name}", &base[..cut]),
+                    backend,
+                    name,
+                }
             }
         }
     }
@@ -92,10 +114,15 @@ impl TestDb {
                 }
             }
             Backend::Postgres => {
-                if let Some(admin) = postgres_url() {
-                    if let Ok(mut conn) = sqlx::PgConnection::connect(&admin).await {
-                        let _ = sqlx::raw_sql(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name))).execute(&mut conn).await;
-                    }
+                if let Some(admin) = postgres_url()
+                    && let Ok(mut conn) = sqlx::PgConnection::connect(&admin).await
+                {
+                    let _ = sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+                        "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+                        self.name
+                    )))
+                    .execute(&mut conn)
+                    .await;
                 }
             }
         }
@@ -112,11 +139,20 @@ pub struct TestApp {
 }
 
 pub fn client() -> reqwest::Client {
-    reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().expect("client")
+    reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client")
 }
 
 pub fn settings(limit: u32) -> Settings {
-    Settings { secure_cookies: false, public_write_limit: limit, public_write_window: Duration::from_secs(600), behind_proxy: false }
+    Settings {
+        secure_cookies: false,
+        public_write_limit: limit,
+        public_write_window: Duration::from_secs(600),
+        behind_proxy: false,
+    }
 }
 
 pub async fn spawn(backend: Backend) -> TestApp {
@@ -124,10 +160,20 @@ pub async fn spawn(backend: Backend) -> TestApp {
 }
 
 pub async fn spawn_on(db: TestDb, settings: Settings) -> TestApp {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
     let addr = listener.local_addr().expect("addr");
     let base = format!("http://{addr}");
-    let app = App::open(&db.url, Config { public_url: base.clone(), session_ttl_secs: 3600 }).await.expect("open app");
+    let app = App::open(
+        &db.url,
+        Config {
+            public_url: base.clone(),
+            session_ttl_secs: 3600,
+        },
+    )
+    .await
+    .expect("open app");
     let state = AppState::new(app.clone(), settings);
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     let server = tokio::spawn(async move {
@@ -137,7 +183,14 @@ pub async fn spawn_on(db: TestDb, settings: Settings) -> TestApp {
         .await
         .expect("server");
     });
-    TestApp { base, app, db, http: client(), shutdown: Some(tx), server: Some(server) }
+    TestApp {
+        base,
+        app,
+        db,
+        http: client(),
+        shutdown: Some(tx),
+        server: Some(server),
+    }
 }
 
 impl TestApp {
@@ -164,36 +217,82 @@ impl TestApp {
     }
 
     pub async fn org(&self, slug: &str, parent: Option<&str>) {
-        app::admin::add_org(&self.app, &Actor::System, NewOrg { slug, name: &format!("Org {slug}"), parent, reference_format: None }).await.expect("add org");
+        app::admin::add_org(
+            &self.app,
+            &Actor::System,
+            NewOrg {
+                slug,
+                name: &format!("Org {slug}"),
+                parent,
+                reference_format: None,
+            },
+        )
+        .await
+        .expect("add org");
     }
 
     /// Adds a user and returns the password.
     pub async fn user(&self, email: &str, org: &str, role: &str) -> String {
         let password = format!("pw-{email}-long-enough");
-        app::admin::add_user(&self.app, &Actor::System, NewUser { email, name: &format!("Name {email}"), org, role, password: &password }).await.expect("add user");
+        app::admin::add_user(
+            &self.app,
+            &Actor::System,
+            NewUser {
+                email,
+                name: &format!("Name {email}"),
+                org,
+                role,
+                password: &password,
+            },
+        )
+        .await
+        .expect("add user");
         password
     }
 
     pub async fn token(&self, email: &str) -> String {
-        app::auth::create_api_token(&self.app, email).await.expect("token")
+        app::auth::create_api_token(&self.app, email)
+            .await
+            .expect("token")
     }
 
     pub async fn post_submission(&self, body: &Value) -> reqwest::Response {
-        self.http.post(self.url("/api/v1/submissions")).json(body).send().await.expect("request")
+        self.http
+            .post(self.url("/api/v1/submissions"))
+            .json(body)
+            .send()
+            .await
+            .expect("request")
     }
 
     pub async fn submit_ok(&self, org: &str, title: &str) -> Value {
         let res = self.post_submission(&valid_submission(org, title)).await;
-        assert_eq!(res.status(), 201, "submission refused: {:?}", res.text().await);
+        assert_eq!(
+            res.status(),
+            201,
+            "submission refused: {:?}",
+            res.text().await
+        );
         res.json().await.expect("json")
     }
 
     pub async fn api_get(&self, token: &str, path: &str) -> reqwest::Response {
-        self.http.get(self.url(path)).bearer_auth(token).send().await.expect("request")
+        self.http
+            .get(self.url(path))
+            .bearer_auth(token)
+            .send()
+            .await
+            .expect("request")
     }
 
     pub async fn act(&self, token: &str, id: &str, body: Value) -> reqwest::Response {
-        self.http.post(self.url(&format!("/api/v1/submissions/{id}/actions"))).bearer_auth(token).json(&body).send().await.expect("request")
+        self.http
+            .post(self.url(&format!("/api/v1/submissions/{id}/actions")))
+            .bearer_auth(token)
+            .json(&body)
+            .send()
+            .await
+            .expect("request")
     }
 
     pub async fn event_count(&self) -> i64 {
@@ -203,13 +302,23 @@ impl TestApp {
 
     pub async fn submission_count(&self) -> i64 {
         let mut tx = self.app.db.read().await.expect("read");
-        let (n,): (i64,) = tx.fetch_one(store::sql("SELECT COUNT(*) FROM submissions")).await.expect("count");
+        let (n,): (i64,) = tx
+            .fetch_one(store::sql("SELECT COUNT(*) FROM submissions"))
+            .await
+            .expect("count");
         n
     }
 
     /// GETs a page with this client and returns its CSRF token.
     pub async fn csrf(&self, client: &reqwest::Client, path: &str) -> String {
-        let html = client.get(self.url(path)).send().await.expect("get").text().await.expect("text");
+        let html = client
+            .get(self.url(path))
+            .send()
+            .await
+            .expect("get")
+            .text()
+            .await
+            .expect("text");
         csrf_in(&html).expect("a CSRF field on the page")
     }
 
@@ -217,7 +326,16 @@ impl TestApp {
     pub async fn browser_login(&self, email: &str, password: &str) -> reqwest::Client {
         let c = client();
         let csrf = self.csrf(&c, "/logga-in").await;
-        let res = c.post(self.url("/logga-in")).form(&[("_csrf", csrf.as_str()), ("email", email), ("password", password)]).send().await.expect("login");
+        let res = c
+            .post(self.url("/logga-in"))
+            .form(&[
+                ("_csrf", csrf.as_str()),
+                ("email", email),
+                ("password", password),
+            ])
+            .send()
+            .await
+            .expect("login");
         assert_eq!(res.status(), 303, "sign-in failed");
         c
     }

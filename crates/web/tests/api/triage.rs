@@ -20,7 +20,10 @@ async fn every_triage_action_is_an_event(backend: Backend) {
     let token = t.token("advisor@x.se").await;
     let first = t.submit_ok("region-a", "Första behovet").await;
     let second = t.submit_ok("region-a", "Andra behovet").await;
-    let (id, id2) = (first["id"].as_str().unwrap().to_string(), second["id"].as_str().unwrap().to_string());
+    let (id, id2) = (
+        first["id"].as_str().unwrap().to_string(),
+        second["id"].as_str().unwrap().to_string(),
+    );
     let follow_up = first["follow_up_url"].as_str().unwrap().to_string();
 
     let mut events = t.event_count().await;
@@ -42,68 +45,210 @@ async fn every_triage_action_is_an_event(backend: Backend) {
     assert_eq!(v["assignee"]["name"], "Name advisor@x.se");
     let colleague_id = {
         let mut tx = t.app.db.read().await.unwrap();
-        store::users::by_email(&mut tx, "colleague@x.se").await.unwrap().unwrap().id
+        store::users::by_email(&mut tx, "colleague@x.se")
+            .await
+            .unwrap()
+            .unwrap()
+            .id
     };
-    step(json!({ "action": "assign", "user_id": colleague_id }), "in_review").await;
-    assert_eq!(status_of(&t, &token, &id).await["assignee"]["name"], "Name colleague@x.se");
+    step(
+        json!({ "action": "assign", "user_id": colleague_id }),
+        "in_review",
+    )
+    .await;
+    assert_eq!(
+        status_of(&t, &token, &id).await["assignee"]["name"],
+        "Name colleague@x.se"
+    );
     // Internal comment: never on the follow-up page.
-    step(json!({ "action": "comment", "note": "Intern anteckning om behovet" }), "in_review").await;
+    step(
+        json!({ "action": "comment", "note": "Intern anteckning om behovet" }),
+        "in_review",
+    )
+    .await;
     // Ask for more: shown on the follow-up page.
-    step(json!({ "action": "request_info", "message": "Hur ofta händer detta?" }), "awaiting_info").await;
-    let html = t.http.get(&follow_up).send().await.unwrap().text().await.unwrap();
+    step(
+        json!({ "action": "request_info", "message": "Hur ofta händer detta?" }),
+        "awaiting_info",
+    )
+    .await;
+    let html = t
+        .http
+        .get(&follow_up)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert!(html.contains("Hur ofta händer detta?"));
     assert!(!html.contains("Intern anteckning"));
     assert!(html.contains("Svara på frågan"), "reply form shown");
     // The submitter answers on the follow-up page (a form with CSRF).
     let c = crate::support::client();
     let csrf = t.csrf(&c, &follow_up.replace(&t.base, "")).await;
-    let res = c.post(format!("{follow_up}/svar")).form(&[("_csrf", csrf.as_str()), ("reply", "Varje morgon mellan åtta och nio.")]).send().await.unwrap();
+    let res = c
+        .post(format!("{follow_up}/svar"))
+        .form(&[
+            ("_csrf", csrf.as_str()),
+            ("reply", "Varje morgon mellan åtta och nio."),
+        ])
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 303);
     let v = status_of(&t, &token, &id).await;
     assert_eq!(v["status"], "in_review");
-    assert!(v["messages"].as_array().unwrap().iter().any(|m| m["body"] == "Varje morgon mellan åtta och nio." && m["direction"] == "from_submitter"));
+    assert!(
+        v["messages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|m| m["body"] == "Varje morgon mellan åtta och nio."
+                && m["direction"] == "from_submitter")
+    );
     // A message without a status change.
-    step(json!({ "action": "message", "message": "Tack, vi återkommer." }), "in_review").await;
+    step(
+        json!({ "action": "message", "message": "Tack, vi återkommer." }),
+        "in_review",
+    )
+    .await;
     // Forward to the unit: new again there, unassigned.
-    step(json!({ "action": "forward", "organisation": "unit-a", "note": "Hör till enheten" }), "new").await;
+    step(
+        json!({ "action": "forward", "organisation": "unit-a", "note": "Hör till enheten" }),
+        "new",
+    )
+    .await;
     let v = status_of(&t, &token, &id).await;
     assert_eq!(v["organisation"]["name"], "Org unit-a");
     assert!(v["assignee"].is_null());
     // Forward out of the region, or to where it already is: refused.
-    assert_eq!(t.act(&token, &id, json!({ "action": "forward", "organisation": "region-b" })).await.status(), 422);
-    assert_eq!(t.act(&token, &id, json!({ "action": "forward", "organisation": "unit-a" })).await.status(), 422);
+    assert_eq!(
+        t.act(
+            &token,
+            &id,
+            json!({ "action": "forward", "organisation": "region-b" })
+        )
+        .await
+        .status(),
+        422
+    );
+    assert_eq!(
+        t.act(
+            &token,
+            &id,
+            json!({ "action": "forward", "organisation": "unit-a" })
+        )
+        .await
+        .status(),
+        422
+    );
     // Mark as a duplicate of the second submission, by reference; not of itself.
     let self_ref = first["reference"].as_str().unwrap();
-    assert_eq!(t.act(&token, &id, json!({ "action": "mark_duplicate", "duplicate_of": self_ref })).await.status(), 422);
-    assert_eq!(t.act(&token, &id, json!({ "action": "mark_duplicate", "duplicate_of": "1999/99999" })).await.status(), 422);
-    step(json!({ "action": "mark_duplicate", "duplicate_of": second["reference"] }), "duplicate").await;
-    assert_eq!(status_of(&t, &token, &id).await["duplicate_of"], second["reference"]);
+    assert_eq!(
+        t.act(
+            &token,
+            &id,
+            json!({ "action": "mark_duplicate", "duplicate_of": self_ref })
+        )
+        .await
+        .status(),
+        422
+    );
+    assert_eq!(
+        t.act(
+            &token,
+            &id,
+            json!({ "action": "mark_duplicate", "duplicate_of": "1999/99999" })
+        )
+        .await
+        .status(),
+        422
+    );
+    step(
+        json!({ "action": "mark_duplicate", "duplicate_of": second["reference"] }),
+        "duplicate",
+    )
+    .await;
+    assert_eq!(
+        status_of(&t, &token, &id).await["duplicate_of"],
+        second["reference"]
+    );
     // Closed: only comments and reopening.
     let res = t.act(&token, &id, json!({ "action": "accept" })).await;
     assert_eq!(res.status(), 409);
-    step(json!({ "action": "reopen", "note": "Inte en dubblett ändå" }), "in_review").await;
+    step(
+        json!({ "action": "reopen", "note": "Inte en dubblett ändå" }),
+        "in_review",
+    )
+    .await;
     // Reject with a reason: the submitter sees the explanation and the reason.
-    assert_eq!(t.act(&token, &id, json!({ "action": "reject", "reason": "not_innovation" })).await.status(), 422);
+    assert_eq!(
+        t.act(
+            &token,
+            &id,
+            json!({ "action": "reject", "reason": "not_innovation" })
+        )
+        .await
+        .status(),
+        422
+    );
     step(
         json!({ "action": "reject", "reason": "not_innovation", "reason_text": "Detta är förbättringsarbete och har skickats till linjen." }),
         "rejected",
     )
     .await;
-    let html = t.http.get(&follow_up).send().await.unwrap().text().await.unwrap();
+    let html = t
+        .http
+        .get(&follow_up)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert!(html.contains("Detta är förbättringsarbete och har skickats till linjen."));
     assert!(html.contains("Inte innovation: förbättringsarbete, skickat vidare till linjen"));
     assert!(html.contains(">Avslutad<"));
-    assert_eq!(t.act(&token, &id, json!({ "action": "reject", "reason": "other", "reason_text": "Igen" })).await.status(), 409);
+    assert_eq!(
+        t.act(
+            &token,
+            &id,
+            json!({ "action": "reject", "reason": "other", "reason_text": "Igen" })
+        )
+        .await
+        .status(),
+        409
+    );
     // Accept the other one.
-    let res = t.act(&token, &id2, json!({ "action": "accept", "note": "Går vidare" })).await;
+    let res = t
+        .act(
+            &token,
+            &id2,
+            json!({ "action": "accept", "note": "Går vidare" }),
+        )
+        .await;
     assert_eq!(res.json::<Value>().await.unwrap()["status"], "accepted");
     // Unknown action and wrong types.
-    assert_eq!(t.act(&token, &id2, json!({ "action": "explode" })).await.status(), 422);
-    assert_eq!(t.act(&token, &id2, json!({ "action": 7 })).await.status(), 422);
+    assert_eq!(
+        t.act(&token, &id2, json!({ "action": "explode" }))
+            .await
+            .status(),
+        422
+    );
+    assert_eq!(
+        t.act(&token, &id2, json!({ "action": 7 })).await.status(),
+        422
+    );
 
     // One event per action, in the timeline, in order.
     let v = status_of(&t, &token, &id).await;
-    let kinds: Vec<&str> = v["events"].as_array().unwrap().iter().map(|e| e["kind"].as_str().unwrap()).collect();
+    let kinds: Vec<&str> = v["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["kind"].as_str().unwrap())
+        .collect();
     assert_eq!(
         kinds,
         vec![
@@ -133,7 +278,10 @@ async fn inbox_filters_and_pages(backend: Backend) {
     t.user("advisor@x.se", "region-a", "advisor").await;
     let token = t.token("advisor@x.se").await;
     for i in 0..30 {
-        let mut body = crate::support::valid_submission(if i % 3 == 0 { "unit-a" } else { "region-a" }, &format!("Behov nummer {i:02}"));
+        let mut body = crate::support::valid_submission(
+            if i % 3 == 0 { "unit-a" } else { "region-a" },
+            &format!("Behov nummer {i:02}"),
+        );
         body["kind"] = json!(if i % 2 == 0 { "idea" } else { "need" });
         body["submitter_role"] = json!(if i % 5 == 0 { "staff" } else { "citizen" });
         let res = t.post_submission(&body).await;
@@ -163,13 +311,37 @@ async fn inbox_filters_and_pages(backend: Backend) {
     assert_eq!(get("?assignee=me").await["total"], 0);
     let today = time::OffsetDateTime::now_utc().date();
     let tomorrow = today.next_day().unwrap();
-    assert_eq!(t.api_get(&token, &format!("/api/v1/submissions?from={today}&to={today}")).await.json::<Value>().await.unwrap()["total"], 30);
-    assert_eq!(t.api_get(&token, &format!("/api/v1/submissions?from={tomorrow}")).await.json::<Value>().await.unwrap()["total"], 0);
+    assert_eq!(
+        t.api_get(
+            &token,
+            &format!("/api/v1/submissions?from={today}&to={today}")
+        )
+        .await
+        .json::<Value>()
+        .await
+        .unwrap()["total"],
+        30
+    );
+    assert_eq!(
+        t.api_get(&token, &format!("/api/v1/submissions?from={tomorrow}"))
+            .await
+            .json::<Value>()
+            .await
+            .unwrap()["total"],
+        0
+    );
     // Bad filters are named.
-    let res = t.api_get(&token, "/api/v1/submissions?status=lost&from=igår").await;
+    let res = t
+        .api_get(&token, "/api/v1/submissions?status=lost&from=igår")
+        .await;
     assert_eq!(res.status(), 422);
     let v: Value = res.json().await.unwrap();
-    let fields: Vec<&str> = v["errors"].as_array().unwrap().iter().map(|e| e["field"].as_str().unwrap()).collect();
+    let fields: Vec<&str> = v["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"].as_str().unwrap())
+        .collect();
     assert_eq!(fields, vec!["status", "from"]);
     t.finish().await;
 }
