@@ -12,7 +12,7 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
 use crate::AppState;
-use crate::ctx::lang_of;
+use crate::ctx::api_lang_of;
 use crate::i18n::Tr;
 use crate::security::ClientIp;
 use app::inbox::InboxQuery;
@@ -83,7 +83,7 @@ pub async fn openapi() -> Response {
 
 pub async fn not_found(headers: HeaderMap) -> Response {
     error_json(
-        &Tr::new(lang_of(&headers)),
+        &Tr::new(api_lang_of(&headers)),
         StatusCode::NOT_FOUND,
         "not_found",
         "error.not_found.body",
@@ -124,7 +124,7 @@ pub async fn create_submission(
     ClientIp(ip): ClientIp,
     body: Bytes,
 ) -> Response {
-    let tr = Tr::new(lang_of(&headers));
+    let tr = Tr::new(api_lang_of(&headers));
     if !state.limiter.allow(ip) {
         return error_json(
             &tr,
@@ -216,7 +216,7 @@ pub async fn list_submissions(
     headers: HeaderMap,
     Query(q): Query<InboxQuery>,
 ) -> Response {
-    let tr = Tr::new(lang_of(&headers));
+    let tr = Tr::new(api_lang_of(&headers));
     let caller = match bearer(&state, &headers).await {
         Ok(c) => c,
         Err(e) => return fail(&tr, e),
@@ -239,7 +239,7 @@ pub async fn get_submission(
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Response {
-    let tr = Tr::new(lang_of(&headers));
+    let tr = Tr::new(api_lang_of(&headers));
     let caller = match bearer(&state, &headers).await {
         Ok(c) => c,
         Err(e) => return fail(&tr, e),
@@ -275,7 +275,7 @@ pub async fn act(
     Path(id): Path<String>,
     body: Bytes,
 ) -> Response {
-    let tr = Tr::new(lang_of(&headers));
+    let tr = Tr::new(api_lang_of(&headers));
     let caller = match bearer(&state, &headers).await {
         Ok(c) => c,
         Err(e) => return fail(&tr, e),

@@ -40,7 +40,15 @@ pub fn set_cookie(name: &str, value: &str, max_age: Option<i64>, secure: bool) -
     c
 }
 
+/// The language of a page: Swedish unless the visitor chose English with the switch.
 pub fn lang_of(headers: &HeaderMap) -> Lang {
+    cookie(headers, LANG_COOKIE)
+        .and_then(|c| Lang::parse(&c))
+        .unwrap_or(Lang::Sv)
+}
+
+/// The language of an API answer: the cookie if set, else `Accept-Language`, else Swedish.
+pub fn api_lang_of(headers: &HeaderMap) -> Lang {
     cookie(headers, LANG_COOKIE)
         .and_then(|c| Lang::parse(&c))
         .unwrap_or_else(|| {

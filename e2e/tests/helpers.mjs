@@ -1,0 +1,149 @@
+// Shared by the browser tests: start Sluss on a fresh SQLite file with demo data, drive
+// Debian's Chromium with Playwright, and check every visited page with axe-core.
+
+import { spawn } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { createRequire } from "node:module";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import assert from "node:assert/strict";
+import { chromium } from "playwright-core";
+
+const require = createRequire(import.meta.url);
+const AXE_SOURCE = readFileSync(require.resolve("axe-core/axe.min.js"), "utf8");
+
+export const DEMO = {
+  advisor: { email: "advisor@demo.sluss.se", password: "demo-advisor-2026" },
+};
+
+/** Starts `sluss serve --demo` on a free port; resolves when it answers /healthz. */
+export async function startServer() {
+  const bin = process.env.SLUSS_BIN;
+  assert.ok(bin, "SLUSS_BIN must point at the sluss binary");
+  const dir = mkdtempSync(join(tmpdir(), "sluss-e2e-"));
+  const child = spawn(bin, ["serve", "--demo", "--bind", "127.0.0.1:0", "--database-url", `sqlite://${dir}/e2e.db`], {
+    env: { ...process.env, RUST_LOG: "warn,sluss=info,web=info", NO_COLOR: "1", SLUSS_PUBLIC_WRITE_LIMIT: "1000" },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let log = "";
+  const base = await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`sluss did not start:\n${log}`)), 60_000);
+    const onData = (chunk) => {
+      log += chunk.toString();
+      const m = log.match(/listening on (http:\/\/127\.0\.0\.1:\d+)/);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[1]);
+      }
+    };
+    child.stdout.on("data", onData);
+    child.stderr.on("data", onData);
+    child.on("exit", (code) => reject(new Error(`sluss exited with ${code}:\n${log}`)));
+  });
+  for (let i = 0; i < 100; i++) {
+    try {
+      const res = await fetch(`${base}/healthz`);
+      if (res.ok) break;
+    } catch {
+      /* not yet */
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return {
+    base,
+    log: () => log,
+    /** Stops with SIGTERM (a clean shutdown), or SIGKILL if that takes over 10 s. */
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null) {
+        const exited = new Promise((r) => child.once("exit", r));
+        child.kill("SIGTERM");
+        const timer = setTimeout(() => child.kill("SIGKILL"), 10_000);
+        await exited;
+        clearTimeout(timer);
+      }
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export async function launch() {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH || "/usr/bin/chromium",
+    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run"],
+  });
+}
+
+/** A new page in its own context; waits fail after 15 s with a message instead of hanging. */
+export async function newPage(browser, options = {}) {
+  const context = await browser.newContext({ locale: "sv-SE", ...options });
+  context.setDefaultTimeout(15_000);
+  const page = await context.newPage();
+  if (options.javaScriptEnabled === false) noScript.add(page);
+  return page;
+}
+
+const noScript = new WeakSet();
+
+/**
+ * axe-core cannot run in a page whose scripts are disabled. For such a page, the exact HTML it
+ * received is replayed at the same address in a checker page where the site's own scripts are
+ * blocked (so the DOM is what a no-JavaScript visitor gets) and axe is injected.
+ */
+async function replayWithoutScripts(page) {
+  const html = await page.content();
+  const url = page.url();
+  const context = await page.context().browser().newContext({ locale: "sv-SE" });
+  const checker = await context.newPage();
+  await checker.route("**/*", (route) => {
+    const req = route.request();
+    if (req.url() === url && req.resourceType() === "document") return route.fulfill({ status: 200, contentType: "text/html; charset=utf-8", body: html });
+    if (req.resourceType() === "script") return route.abort();
+    return route.continue();
+  });
+  await checker.goto(url);
+  return { checker, close: () => context.close() };
+}
+
+/** Runs axe-core on the page as it is now; fails the test on any violation. */
+export async function checkA11y(page, label) {
+  if (noScript.has(page)) {
+    const { checker, close } = await replayWithoutScripts(page);
+    try {
+      return await runAxe(checker, `${label}, as served without JavaScript`);
+    } finally {
+      await close();
+    }
+  }
+  return runAxe(page, label);
+}
+
+async function runAxe(page, label) {
+  await page.evaluate(AXE_SOURCE);
+  const result = await page.evaluate(async () => {
+    // eslint-disable-next-line no-undef
+    const r = await axe.run(document, { resultTypes: ["violations"] });
+    return r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map((n) => n.target.join(" ")).slice(0, 5) }));
+  });
+  assert.deepEqual(result, [], `axe violations on ${label} (${page.url()}):\n${JSON.stringify(result, null, 2)}`);
+  return result;
+}
+
+/** Presses Tab until the focused element matches `selector`; fails if it is never reached. */
+export async function tabTo(page, selector, max = 80) {
+  for (let i = 0; i < max; i++) {
+    const hit = await page.evaluate((sel) => document.activeElement && document.activeElement.matches(sel), selector);
+    if (hit) return;
+    await page.keyboard.press("Tab");
+  }
+  assert.fail(`could not reach ${selector} with the keyboard`);
+}
+
+/** Whether the focused element shows a visible focus indicator (outline or box-shadow). */
+export async function focusVisible(page) {
+  return page.evaluate(() => {
+    const el = document.activeElement;
+    if (!el) return false;
+    const s = getComputedStyle(el);
+    return (s.outlineStyle !== "none" && parseFloat(s.outlineWidth) > 0) || (s.boxShadow && s.boxShadow !== "none");
+  });
+}
