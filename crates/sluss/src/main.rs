@@ -18,8 +18,9 @@ use store::events::Actor;
     about = "Sluss – an innovation pipeline for the public sector"
 )]
 struct Cli {
+    /// Without a command, `sluss` serves with the defaults (like `sluss serve`).
     #[command(subcommand)]
-    command: Command,
+    command: Option<Command>,
 }
 
 #[derive(Args, Clone)]
@@ -201,7 +202,11 @@ async fn shutdown_signal() {
 async fn main() -> Result<()> {
     init_logging();
     let cli = Cli::parse();
-    match cli.command {
+    let command = match cli.command {
+        Some(c) => c,
+        None => Cli::parse_from(["sluss", "serve"]).command.context("serve is a command")?,
+    };
+    match command {
         Command::Serve {
             db,
             bind,

@@ -18,6 +18,10 @@ use domain::time::Timestamp;
 use domain::triage::{ActionInput, RejectReason};
 use store::events::EventRow;
 
+pub fn day(ts: &str) -> String {
+    Timestamp::parse_db(ts).map(|t| t.swedish_date_string()).unwrap_or_default()
+}
+
 pub fn when(ts: &str) -> String {
     Timestamp::parse_db(ts)
         .map(|t| t.swedish_minute_string())

@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# The test command: installs what the tests need, then runs every test.
+#   formatting and lints → Rust unit and API tests (SQLite, and PostgreSQL when reachable;
+#   always under CI) → browser tests (Playwright + Debian's Chromium + axe-core).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# Build outside the clone when we may, so that a fresh clone on the same machine reuses it.
+if [ -z "${CARGO_TARGET_DIR:-}" ]; then
+  if mkdir -p /var/cache/sluss-target 2>/dev/null && [ -w /var/cache/sluss-target ]; then
+    export CARGO_TARGET_DIR=/var/cache/sluss-target
+  else
+    export CARGO_TARGET_DIR="$PWD/target"
+  fi
+fi
+
+step() { printf '\n== %s\n' "$*"; }
+
+as_root() {
+  if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi
+}
+
+step "Installing what the tests need"
+if [ ! -x /usr/bin/chromium ]; then
+  echo "Installing Debian's chromium"
+  as_root apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+fi
+/usr/bin/chromium --version
+(cd e2e && npm ci --no-audit --no-fund --loglevel=error)
+
+# PostgreSQL: CI always has one at 127.0.0.1:5432; elsewhere use it when it answers.
+if [ -z "${TEST_DATABASE_URL:-}" ]; then
+  if [ "${CI:-}" = "true" ]; then
+    export TEST_DATABASE_URL=postgres://postgres@127.0.0.1:5432/test
+  elif (exec 3<>/dev/tcp/127.0.0.1/5432) 2>/dev/null; then
+    export TEST_DATABASE_URL=postgres://postgres@127.0.0.1:5432/test
+  fi
+fi
+if [ -n "${TEST_DATABASE_URL:-}" ]; then
+  echo "PostgreSQL half of the suite: on"
+else
+  echo "PostgreSQL half of the suite: off (no server at 127.0.0.1:5432; set TEST_DATABASE_URL)"
+fi
+
+step "Formatting and lints"
+cargo fmt --all -- --check
+cargo clippy --workspace --all-targets --locked -- -D warnings
+
+step "Rust tests (domain, store, app, API on SQLite and PostgreSQL)"
+cargo test --workspace --locked
+
+step "Browser tests (Chromium, axe-core)"
+cargo build --locked -p sluss
+SLUSS_BIN="$CARGO_TARGET_DIR/debug/sluss" npm --prefix e2e test
