@@ -204,7 +204,9 @@ async fn main() -> Result<()> {
     let cli = Cli::parse();
     let command = match cli.command {
         Some(c) => c,
-        None => Cli::parse_from(["sluss", "serve"]).command.context("serve is a command")?,
+        None => Cli::parse_from(["sluss", "serve"])
+            .command
+            .context("serve is a command")?,
     };
     match command {
         Command::Serve {

@@ -19,7 +19,9 @@ use domain::triage::{ActionInput, RejectReason};
 use store::events::EventRow;
 
 pub fn day(ts: &str) -> String {
-    Timestamp::parse_db(ts).map(|t| t.swedish_date_string()).unwrap_or_default()
+    Timestamp::parse_db(ts)
+        .map(|t| t.swedish_date_string())
+        .unwrap_or_default()
 }
 
 pub fn when(ts: &str) -> String {

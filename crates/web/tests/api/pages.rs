@@ -266,8 +266,18 @@ async fn language_health_openapi_and_headers(backend: Backend) {
     assert_eq!(headers["referrer-policy"], "no-referrer");
     let cookie = headers["set-cookie"].to_str().unwrap();
     // Before any organisation exists, the intake says so instead of showing a form that cannot work.
-    let html = c.get(t.url("/lamna")).send().await.unwrap().text().await.unwrap();
-    assert!(html.contains("ingen organisation är upplagd") && !html.contains("<form method=\"post\" action=\"/lamna\""));
+    let html = c
+        .get(t.url("/lamna"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        html.contains("ingen organisation är upplagd")
+            && !html.contains("<form method=\"post\" action=\"/lamna\"")
+    );
     assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"));
     assert!(res.text().await.unwrap().contains("<html lang=\"sv\">"));
     let res = c.get(t.url("/sprak/en?next=/lamna")).send().await.unwrap();
