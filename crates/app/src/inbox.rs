@@ -382,6 +382,10 @@ pub async fn act(
             duplicate_id = original.id;
             update.duplicate_of_id = Some(&duplicate_id);
         }
+        TriageAction::EraseContact => {
+            // The event records that it happened, never what was removed.
+            submissions::erase_contact(&mut tx, &row.id, &now).await?;
+        }
         TriageAction::Accept { note } | TriageAction::Reopen { note } => {
             if let Some(n) = note {
                 payload["note"] = n.clone().into();
@@ -420,5 +424,6 @@ fn event_kind(a: &TriageAction) -> &'static str {
         TriageAction::MarkDuplicate { .. } => "submission.marked_duplicate",
         TriageAction::Accept { .. } => "submission.accepted",
         TriageAction::Reopen { .. } => "submission.reopened",
+        TriageAction::EraseContact => "submission.contact_erased",
     }
 }

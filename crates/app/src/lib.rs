@@ -9,6 +9,7 @@ pub mod error;
 pub mod follow_up;
 pub mod inbox;
 pub mod intake;
+pub mod personal_data;
 pub mod secret;
 
 pub use error::AppError;

@@ -55,6 +55,8 @@ pub enum TriageAction {
     Reopen {
         note: Option<String>,
     },
+    /// Removes the submitter's name and e-mail address (on their request), in any status.
+    EraseContact,
 }
 
 impl TriageAction {
@@ -69,6 +71,7 @@ impl TriageAction {
             TriageAction::MarkDuplicate { .. } => "mark_duplicate",
             TriageAction::Accept { .. } => "accept",
             TriageAction::Reopen { .. } => "reopen",
+            TriageAction::EraseContact => "erase_contact",
         }
     }
 
@@ -134,6 +137,7 @@ impl TriageAction {
             }
             "accept" => Ok(TriageAction::Accept { note: opt_note()? }),
             "reopen" => Ok(TriageAction::Reopen { note: opt_note()? }),
+            "erase_contact" => Ok(TriageAction::EraseContact),
             "" => Err(one(FieldError::new("action", ErrorCode::Required))),
             _ => Err(one(FieldError::new("action", ErrorCode::InvalidChoice))),
         }
@@ -143,7 +147,7 @@ impl TriageAction {
     pub fn next_status(&self, from: SubmissionStatus) -> Option<SubmissionStatus> {
         use SubmissionStatus as S;
         match self {
-            TriageAction::Comment { .. } => Some(from),
+            TriageAction::Comment { .. } | TriageAction::EraseContact => Some(from),
             TriageAction::Reopen { .. } => (!from.is_open()).then_some(S::InReview),
             _ if !from.is_open() => None,
             TriageAction::Assign { .. } => Some(if from == S::New { S::InReview } else { from }),

@@ -81,6 +81,29 @@ enum Command {
         #[command(subcommand)]
         command: TokenCommand,
     },
+    /// A submitter's personal data: export it, or erase it.
+    PersonalData {
+        #[command(subcommand)]
+        command: PersonalDataCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum PersonalDataCommand {
+    /// Print, as JSON, everything held under an e-mail address.
+    Export {
+        #[command(flatten)]
+        db: DbArgs,
+        #[arg(long)]
+        email: String,
+    },
+    /// Remove the name and e-mail address from every submission made with this address.
+    Erase {
+        #[command(flatten)]
+        db: DbArgs,
+        #[arg(long)]
+        email: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -324,6 +347,31 @@ async fn main() -> Result<()> {
                     user.email
                 );
             }
+            app.db.close().await;
+            Ok(())
+        }
+        Command::PersonalData {
+            command: PersonalDataCommand::Export { db, email },
+        } => {
+            let app = open(&db, None).await?;
+            let data = app::personal_data::export(&app, &email)
+                .await
+                .map_err(explain)?;
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&data).context("Failed to write JSON")?
+            );
+            app.db.close().await;
+            Ok(())
+        }
+        Command::PersonalData {
+            command: PersonalDataCommand::Erase { db, email },
+        } => {
+            let app = open(&db, None).await?;
+            let n = app::personal_data::erase(&app, &Actor::System, &email)
+                .await
+                .map_err(explain)?;
+            println!("Erased the contact details from {n} submission(s).");
             app.db.close().await;
             Ok(())
         }

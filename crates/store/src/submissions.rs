@@ -279,3 +279,22 @@ pub async fn count_in(tx: &mut Tx, org_id: &str) -> crate::Result<i64> {
         .await?;
     Ok(n)
 }
+
+/// Removes the submitter's name and e-mail address from one submission.
+pub async fn erase_contact(tx: &mut Tx, id: &str, now: &str) -> crate::Result<u64> {
+    tx.execute(
+        sql("UPDATE submissions SET contact_name = NULL, contact_email = NULL, updated_at = ? WHERE id = ?")
+            .bind(now)
+            .bind(id),
+    )
+    .await
+}
+
+/// Every submission whose submitter gave this e-mail address (stored lowercased).
+pub async fn by_contact_email(tx: &mut Tx, email: &str) -> crate::Result<Vec<SubmissionRow>> {
+    tx.fetch_all(Sql::dynamic(
+        format!("{SELECT} WHERE s.contact_email = ? ORDER BY s.created_at"),
+        vec![email.trim().to_lowercase().into()],
+    ))
+    .await
+}

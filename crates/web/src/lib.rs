@@ -101,6 +101,7 @@ pub fn router(state: AppState) -> Router {
         .nest("/api/v1", api)
         .merge(pages)
         .layer(axum::middleware::from_fn(security::headers))
+        .layer(axum::middleware::from_fn(security::access_log))
         .with_state(state)
 }
 

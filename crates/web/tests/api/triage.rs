@@ -346,3 +346,77 @@ async fn inbox_filters_and_pages(backend: Backend) {
     t.finish().await;
 }
 both!(inbox_filters_and_pages);
+
+async fn personal_data_is_exportable_and_erasable(backend: Backend) {
+    let t = spawn(backend).await;
+    t.org("region-a", None).await;
+    t.org("unit-a", Some("region-a")).await;
+    t.user("advisor@x.se", "region-a", "advisor").await;
+    let token = t.token("advisor@x.se").await;
+    let first = t.submit_ok("region-a", "Första behovet").await;
+    t.submit_ok("unit-a", "Andra behovet").await;
+    let mut other = crate::support::valid_submission("region-a", "Någon annans behov");
+    other["contact_email"] = json!("bertil@example.se");
+    assert_eq!(t.post_submission(&other).await.status(), 201);
+
+    // Export: everything under the address, and nothing else.
+    let data = app::personal_data::export(&t.app, "Anna@Example.se")
+        .await
+        .unwrap();
+    let subs = data["submissions"].as_array().unwrap();
+    assert_eq!(subs.len(), 2);
+    assert!(subs.iter().all(|s| s["contact_name"] == "Anna Andersson"));
+    assert!(subs.iter().any(|s| s["title"] == "Andra behovet"));
+
+    // A handler erases one submission's contact details from the inbox.
+    let id = first["id"].as_str().unwrap();
+    let res = t
+        .act(&token, id, json!({ "action": "erase_contact" }))
+        .await;
+    assert_eq!(res.status(), 200);
+    let v = status_of(&t, &token, id).await;
+    assert!(v["contact"]["name"].is_null() && v["contact"]["email"].is_null());
+    assert_eq!(
+        v["events"].as_array().unwrap().last().unwrap()["kind"],
+        "submission.contact_erased"
+    );
+
+    // Erasing by address takes the rest; the other submitter is untouched.
+    assert_eq!(
+        app::personal_data::erase(&t.app, &store::events::Actor::System, "anna@example.se")
+            .await
+            .unwrap(),
+        1
+    );
+    let data = app::personal_data::export(&t.app, "anna@example.se")
+        .await
+        .unwrap();
+    assert!(data["submissions"].as_array().unwrap().is_empty());
+    assert_eq!(
+        app::personal_data::export(&t.app, "bertil@example.se")
+            .await
+            .unwrap()["submissions"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+    // The address is nowhere in the event log.
+    let mut tx = t.app.db.read().await.unwrap();
+    let (n,): (i64,) = tx
+        .fetch_one(
+            store::sql("SELECT COUNT(*) FROM events WHERE payload LIKE ?")
+                .bind("%anna@example.se%"),
+        )
+        .await
+        .unwrap();
+    assert_eq!(n, 0);
+    drop(tx);
+    // A malformed address is refused, not treated as "nothing found".
+    assert!(matches!(
+        app::personal_data::export(&t.app, "not an address").await,
+        Err(app::AppError::Validation(_))
+    ));
+    t.finish().await;
+}
+both!(personal_data_is_exportable_and_erasable);

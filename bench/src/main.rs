@@ -1,0 +1,462 @@
+//! sluss-bench: starts the release `sluss` binary on a fresh database, puts it under load
+//! from this process over loopback, and prints every figure beside the limit it is held to
+//! (ratio = figure / limit; at most 1.0 is within). Exits non-zero when a limit is broken.
+//!
+//!     cargo build --release -p sluss && cargo run --release -p sluss-bench -- [--database-url URL] [--submissions N] [--concurrency C]
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, bail};
+use serde_json::{Value, json};
+
+/// A figure and the limit it must stay under.
+struct Row {
+    name: &'static str,
+    value: f64,
+    unit: &'static str,
+    limit: f64,
+    /// true: the value must be at least the limit (throughput); false: at most.
+    at_least: bool,
+}
+
+impl Row {
+    fn ratio(&self) -> f64 {
+        if self.at_least {
+            self.limit / self.value.max(f64::MIN_POSITIVE)
+        } else {
+            self.value / self.limit
+        }
+    }
+}
+
+struct Options {
+    database_url: Option<String>,
+    submissions: usize,
+    concurrency: usize,
+}
+
+fn options() -> Result<Options> {
+    let mut o = Options {
+        database_url: None,
+        submissions: 2000,
+        concurrency: 16,
+    };
+    let mut args = std::env::args().skip(1);
+    while let Some(a) = args.next() {
+        match a.as_str() {
+            "--database-url" => {
+                o.database_url = Some(args.next().context("--database-url needs a value")?)
+            }
+            "--submissions" => {
+                o.submissions = args
+                    .next()
+                    .context("--submissions needs a value")?
+                    .parse()?
+            }
+            "--concurrency" => {
+                o.concurrency = args
+                    .next()
+                    .context("--concurrency needs a value")?
+                    .parse()?
+            }
+            other => bail!("unknown argument {other}"),
+        }
+    }
+    Ok(o)
+}
+
+fn sluss_bin() -> String {
+    std::env::var("SLUSS_BIN").unwrap_or_else(|_| {
+        let target = std::env::var("CARGO_TARGET_DIR").unwrap_or_else(|_| "target".into());
+        format!("{target}/release/sluss")
+    })
+}
+
+fn run(bin: &str, db: &str, args: &[&str]) -> Result<String> {
+    let out = Command::new(bin)
+        .args(args)
+        .arg("--database-url")
+        .arg(db)
+        .env("RUST_LOG", "warn")
+        .output()
+        .with_context(|| format!("Failed to run {bin}"))?;
+    if !out.status.success() {
+        bail!(
+            "sluss {:?} failed: {}",
+            args,
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    Ok(String::from_utf8_lossy(&out.stdout).to_string())
+}
+
+/// Starts `sluss serve` and returns it with its address.
+fn serve(bin: &str, db: &str) -> Result<(Child, String)> {
+    let mut child = Command::new(bin)
+        .args([
+            "serve",
+            "--bind",
+            "127.0.0.1:0",
+            "--public-write-limit",
+            "100000000",
+            "--database-url",
+            db,
+        ])
+        .env("RUST_LOG", "warn,sluss=info")
+        .env("NO_COLOR", "1")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .context("Failed to start sluss serve")?;
+    let stderr = child.stderr.take().context("no stderr")?;
+    let mut lines = BufReader::new(stderr).lines();
+    let base = loop {
+        let line = lines.next().context("sluss stopped before it listened")??;
+        if let Some(i) = line.find("listening on http://") {
+            let rest = &line[i + "listening on ".len()..];
+            break rest
+                .split_whitespace()
+                .next()
+                .unwrap_or_default()
+                .to_string();
+        }
+    };
+    // Keep draining its log so it never blocks on a full pipe.
+    std::thread::spawn(move || for _ in lines {});
+    Ok((child, base))
+}
+
+fn memory_kib(pid: u32, field: &str) -> Result<f64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status"))?;
+    let line = status
+        .lines()
+        .find(|l| l.starts_with(field))
+        .with_context(|| format!("{field} missing"))?;
+    Ok(line.split_whitespace().nth(1).context("value")?.parse()?)
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[i].as_secs_f64() * 1000.0
+}
+
+/// Runs `total` requests with `concurrency` workers; returns sorted latencies, wall time and results.
+async fn load<F, Fut>(
+    total: usize,
+    concurrency: usize,
+    make: F,
+) -> Result<(Vec<Duration>, Duration, Vec<Value>)>
+where
+    F: Fn(usize) -> Fut + Send + Sync + 'static,
+    Fut: std::future::Future<Output = Result<Value>> + Send,
+{
+    let make = Arc::new(make);
+    let next = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let started = Instant::now();
+    let mut workers = Vec::new();
+    for _ in 0..concurrency {
+        let (make, next) = (make.clone(), next.clone());
+        workers.push(tokio::spawn(async move {
+            let mut out = Vec::new();
+            loop {
+                let i = next.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                if i >= total {
+                    break;
+                }
+                let t = Instant::now();
+                let v = make(i).await?;
+                out.push((t.elapsed(), v));
+            }
+            Ok::<_, anyhow::Error>(out)
+        }));
+    }
+    let mut lat = Vec::new();
+    let mut values = Vec::new();
+    for w in workers {
+        for (d, v) in w.await?? {
+            lat.push(d);
+            values.push(v);
+        }
+    }
+    let wall = started.elapsed();
+    lat.sort();
+    Ok((lat, wall, values))
+}
+
+#[tokio::main]
+async fn main() -> Result<()> {
+    let o = options()?;
+    let bin = sluss_bin();
+    anyhow::ensure!(
+        std::path::Path::new(&bin).exists(),
+        "{bin} not found: run `cargo build --release -p sluss` first, or set SLUSS_BIN"
+    );
+    let dir = std::env::temp_dir().join(format!("sluss-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&dir)?;
+    let db = o
+        .database_url
+        .clone()
+        .unwrap_or_else(|| format!("sqlite://{}/bench.db", dir.display()));
+    let backend = if db.starts_with("postgres") {
+        "PostgreSQL"
+    } else {
+        "SQLite"
+    };
+
+    run(
+        &bin,
+        &db,
+        &[
+            "org",
+            "add",
+            "--slug",
+            "region-bench",
+            "--name",
+            "Region Bench",
+        ],
+    )?;
+    run(
+        &bin,
+        &db,
+        &[
+            "org",
+            "add",
+            "--slug",
+            "unit-bench",
+            "--name",
+            "Enhet Bench",
+            "--parent",
+            "region-bench",
+        ],
+    )?;
+    run(
+        &bin,
+        &db,
+        &[
+            "user",
+            "add",
+            "--email",
+            "bench@example.se",
+            "--name",
+            "Bench",
+            "--org",
+            "region-bench",
+            "--role",
+            "advisor",
+            "--password",
+            "bench-password-123",
+        ],
+    )?;
+    let token = run(
+        &bin,
+        &db,
+        &["token", "create", "--email", "bench@example.se"],
+    )?
+    .lines()
+    .last()
+    .unwrap_or_default()
+    .trim()
+    .to_string();
+
+    let (mut child, base) = serve(&bin, &db)?;
+    let pid = child.id();
+    let http = reqwest::Client::builder()
+        .pool_max_idle_per_host(o.concurrency)
+        .build()?;
+    let idle_rss = memory_kib(pid, "VmRSS:")?;
+
+    // 1. The public intake.
+    let (c, b) = (http.clone(), base.clone());
+    let (intake, intake_wall, receipts) = load(o.submissions, o.concurrency, move |i| {
+        let (c, b) = (c.clone(), b.clone());
+        async move {
+            let kind = ["need", "idea", "offer"][i % 3];
+            let role = ["citizen", "patient", "staff"][i % 3];
+            let org = if i % 2 == 0 { "region-bench" } else { "unit-bench" };
+            let body = json!({
+                "kind": kind,
+                "title": format!("Behov nummer {i} från lasttestet"),
+                "description": "Patienter står i kö vid receptionen varje morgon trots att de har en bokad tid.",
+                "submitter_role": role,
+                "organisation": org,
+                "contact_email": "lasttest@example.se",
+            });
+            let res = c.post(format!("{b}/api/v1/submissions")).json(&body).send().await?;
+            anyhow::ensure!(res.status() == 201, "submission answered {}", res.status());
+            Ok(res.json::<Value>().await?)
+        }
+    })
+    .await?;
+    let mut refs: Vec<String> = receipts
+        .iter()
+        .filter_map(|r| r["reference"].as_str().map(str::to_string))
+        .collect();
+    refs.sort();
+    refs.dedup();
+    anyhow::ensure!(refs.len() == o.submissions, "references were not unique");
+
+    // 2. The inbox through the API: pages and filters over everything just written.
+    let reads = 1000;
+    let (c, b, t) = (http.clone(), base.clone(), token.clone());
+    let pages = o.submissions.div_ceil(25).max(1);
+    let (inbox, inbox_wall, _) = load(reads, o.concurrency, move |i| {
+        let (c, b, t) = (c.clone(), b.clone(), t.clone());
+        async move {
+            let q = match i % 4 {
+                0 => format!("?page={}", i % pages + 1),
+                1 => "?kind=idea&unit=unit-bench".to_string(),
+                2 => format!("?q=nummer%20{}", i % 100),
+                _ => "?status=new&submitter_role=patient".to_string(),
+            };
+            let res = c
+                .get(format!("{b}/api/v1/submissions{q}"))
+                .bearer_auth(&t)
+                .send()
+                .await?;
+            anyhow::ensure!(res.status() == 200, "inbox answered {}", res.status());
+            Ok(res.json::<Value>().await?["total"].clone())
+        }
+    })
+    .await?;
+
+    // 3. Follow-up pages (server-rendered HTML).
+    let links: Arc<Vec<String>> = Arc::new(
+        receipts
+            .iter()
+            .filter_map(|r| r["follow_up_url"].as_str().map(str::to_string))
+            .collect(),
+    );
+    let c = http.clone();
+    let (follow, follow_wall, _) = load(reads, o.concurrency, move |i| {
+        let (c, links) = (c.clone(), links.clone());
+        async move {
+            let res = c.get(&links[i % links.len()]).send().await?;
+            anyhow::ensure!(res.status() == 200, "follow-up answered {}", res.status());
+            Ok(Value::Null)
+        }
+    })
+    .await?;
+
+    let peak_rss = memory_kib(pid, "VmHWM:")?;
+    let _ = Command::new("kill")
+        .args(["-TERM", &pid.to_string()])
+        .status();
+    let stopped = Instant::now();
+    let _ = child.wait();
+    let shutdown_ms = stopped.elapsed().as_secs_f64() * 1000.0;
+    let _ = std::fs::remove_dir_all(&dir);
+
+    let rps = |n: usize, wall: Duration| n as f64 / wall.as_secs_f64();
+    let rows = [
+        Row {
+            name: "intake: submissions per second",
+            value: rps(o.submissions, intake_wall),
+            unit: "/s",
+            limit: 200.0,
+            at_least: true,
+        },
+        Row {
+            name: "intake: p50 latency",
+            value: percentile(&intake, 0.50),
+            unit: "ms",
+            limit: 50.0,
+            at_least: false,
+        },
+        Row {
+            name: "intake: p99 latency",
+            value: percentile(&intake, 0.99),
+            unit: "ms",
+            limit: 250.0,
+            at_least: false,
+        },
+        Row {
+            name: "inbox API: requests per second",
+            value: rps(reads, inbox_wall),
+            unit: "/s",
+            limit: 200.0,
+            at_least: true,
+        },
+        Row {
+            name: "inbox API: p99 latency",
+            value: percentile(&inbox, 0.99),
+            unit: "ms",
+            limit: 250.0,
+            at_least: false,
+        },
+        Row {
+            name: "follow-up page: p99 latency",
+            value: percentile(&follow, 0.99),
+            unit: "ms",
+            limit: 100.0,
+            at_least: false,
+        },
+        Row {
+            name: "follow-up page: requests per second",
+            value: rps(reads, follow_wall),
+            unit: "/s",
+            limit: 300.0,
+            at_least: true,
+        },
+        Row {
+            name: "memory: resident at start",
+            value: idle_rss / 1024.0,
+            unit: "MiB",
+            limit: 64.0,
+            at_least: false,
+        },
+        Row {
+            name: "memory: peak resident under load",
+            value: peak_rss / 1024.0,
+            unit: "MiB",
+            limit: 128.0,
+            at_least: false,
+        },
+        Row {
+            name: "shutdown on SIGTERM",
+            value: shutdown_ms,
+            unit: "ms",
+            limit: 2000.0,
+            at_least: false,
+        },
+    ];
+    println!(
+        "sluss-bench on {backend}: {} submissions, {reads} inbox reads, {reads} follow-up reads, {} concurrent clients on loopback",
+        o.submissions, o.concurrency
+    );
+    println!(
+        "{:<40} {:>12} {:>12} {:>7}",
+        "figure", "value", "limit", "ratio"
+    );
+    let mut broken = 0;
+    for r in &rows {
+        let limit = format!(
+            "{}{:.0} {}",
+            if r.at_least { "≥ " } else { "≤ " },
+            r.limit,
+            r.unit
+        );
+        let ok = r.ratio() <= 1.0;
+        if !ok {
+            broken += 1;
+        }
+        println!(
+            "{:<40} {:>9.1} {:<3} {:>12} {:>7.2}{}",
+            r.name,
+            r.value,
+            r.unit,
+            limit,
+            r.ratio(),
+            if ok { "" } else { "  over the limit" }
+        );
+    }
+    if broken > 0 {
+        bail!("{broken} figure(s) over their limit");
+    }
+    Ok(())
+}

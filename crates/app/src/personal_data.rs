@@ -1,0 +1,67 @@
+//! The submitter's rights over their personal data: everything Sluss holds under an e-mail
+//! address can be exported, and erased. Erasing removes the name and address from each
+//! submission and records that it happened, never what was removed.
+
+use crate::error::Result;
+use crate::{App, AppError};
+use domain::FieldErrors;
+use domain::submission::Email;
+use domain::time::Timestamp;
+use store::events::{self, Actor, NewEvent};
+use store::submissions;
+
+/// Everything held under one e-mail address, as JSON.
+pub async fn export(app: &App, email: &str) -> Result<serde_json::Value> {
+    let email =
+        Email::parse("email", email).map_err(|e| AppError::Validation(FieldErrors(vec![e])))?;
+    let mut tx = app.db.read().await?;
+    let rows = submissions::by_contact_email(&mut tx, email.as_str()).await?;
+    let mut out = Vec::new();
+    for s in rows {
+        let messages = submissions::messages(&mut tx, &s.id).await?;
+        out.push(serde_json::json!({
+            "reference": s.reference,
+            "received": s.created_at,
+            "organisation": s.org_name,
+            "kind": s.kind,
+            "status": s.status,
+            "title": s.title,
+            "description": s.description,
+            "affected": s.affected,
+            "current_solution": s.current_solution,
+            "submitter_role": s.submitter_role,
+            "contact_name": s.contact_name,
+            "contact_email": s.contact_email,
+            "consent": s.consent,
+            "messages": messages.iter().map(|m| serde_json::json!({ "direction": m.direction, "kind": m.kind, "body": m.body, "at": m.created_at })).collect::<Vec<_>>(),
+        }));
+    }
+    Ok(serde_json::json!({ "email": email.as_str(), "submissions": out }))
+}
+
+/// Removes the name and e-mail address from every submission made with this address;
+/// returns how many submissions were changed.
+pub async fn erase(app: &App, actor: &Actor, email: &str) -> Result<usize> {
+    let email =
+        Email::parse("email", email).map_err(|e| AppError::Validation(FieldErrors(vec![e])))?;
+    let mut tx = app.db.write().await?;
+    let rows = submissions::by_contact_email(&mut tx, email.as_str()).await?;
+    let now = Timestamp::now().to_db();
+    for s in &rows {
+        submissions::erase_contact(&mut tx, &s.id, &now).await?;
+        events::append(
+            &mut tx,
+            NewEvent {
+                actor,
+                kind: "submission.contact_erased",
+                subject_type: "submission",
+                subject_id: &s.id,
+                org_id: Some(&s.org_id),
+                payload: serde_json::json!({}),
+            },
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(rows.len())
+}
