@@ -264,7 +264,12 @@ async fn main() -> Result<()> {
     .trim()
     .to_string();
 
+    eprintln!("sluss-bench: serving {backend} database from {bin}");
     let (mut child, base) = serve(&bin, &db)?;
+    eprintln!(
+        "sluss-bench: server at {base}; posting {} submissions",
+        o.submissions
+    );
     let pid = child.id();
     let http = reqwest::Client::builder()
         .pool_max_idle_per_host(o.concurrency)
@@ -301,6 +306,7 @@ async fn main() -> Result<()> {
     refs.dedup();
     anyhow::ensure!(refs.len() == o.submissions, "references were not unique");
 
+    eprintln!("sluss-bench: reading the inbox");
     // 2. The inbox through the API: pages and filters over everything just written.
     let reads = 1000;
     let (c, b, t) = (http.clone(), base.clone(), token.clone());
@@ -325,6 +331,7 @@ async fn main() -> Result<()> {
     })
     .await?;
 
+    eprintln!("sluss-bench: reading follow-up pages");
     // 3. Follow-up pages (server-rendered HTML).
     let links: Arc<Vec<String>> = Arc::new(
         receipts
