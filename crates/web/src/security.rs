@@ -68,15 +68,8 @@ pub async fn csrf(State(state): State<AppState>, req: Request, next: Next) -> Re
                 "error.csrf.body",
             );
             let mut res = page.into_response();
-            if is_new
-                && let Ok(v) = HeaderValue::from_str(&set_cookie(
-                    CSRF_COOKIE,
-                    &token,
-                    None,
-                    state.settings.secure_cookies,
-                ))
-            {
-                res.headers_mut().append(SET_COOKIE, v);
+            if is_new {
+                append_csrf_cookie(&mut res, &token, state.settings.secure_cookies);
             }
             return res;
         }
@@ -86,17 +79,16 @@ pub async fn csrf(State(state): State<AppState>, req: Request, next: Next) -> Re
     };
     req.extensions_mut().insert(CsrfToken(token.clone()));
     let mut res = next.run(req).await;
-    if is_new
-        && let Ok(v) = HeaderValue::from_str(&set_cookie(
-            CSRF_COOKIE,
-            &token,
-            None,
-            state.settings.secure_cookies,
-        ))
-    {
-        res.headers_mut().append(SET_COOKIE, v);
+    if is_new {
+        append_csrf_cookie(&mut res, &token, state.settings.secure_cookies);
     }
     res
+}
+
+fn append_csrf_cookie(res: &mut Response, token: &str, secure: bool) {
+    if let Ok(v) = HeaderValue::from_str(&set_cookie(CSRF_COOKIE, token, None, secure)) {
+        res.headers_mut().append(SET_COOKIE, v);
+    }
 }
 
 /// Headers every response carries. Pages are private by default: nothing is cached.

@@ -208,10 +208,13 @@ async fn advisor_works_the_inbox_with_forms(backend: Backend) {
     assert_eq!(res.status(), 422);
     let html = res.text().await.unwrap();
     assert!(
-        html.contains("<details open>")
-            && html.contains("Min motivering")
-            && html.contains("Välj ett av alternativen")
-            || html.contains("Fyll i fältet")
+        html.contains("<details open>"),
+        "the reject form is open again"
+    );
+    assert!(html.contains("Min motivering"), "the typed text is kept");
+    assert!(
+        html.contains("id=\"e-reject-reason\">Fyll i fältet.</p>"),
+        "the reason's error sits at the reason"
     );
     let res = b
         .post(t.url(&format!("/inkorg/{id}/atgard")))
