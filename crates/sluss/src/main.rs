@@ -52,6 +52,9 @@ enum Command {
         /// Public writes (submissions, replies, sign-ins) allowed per client per 10 minutes.
         #[arg(long, env = "SLUSS_PUBLIC_WRITE_LIMIT", default_value_t = 20)]
         public_write_limit: u32,
+        /// Sign-in attempts allowed per client address per 10 minutes.
+        #[arg(long, env = "SLUSS_SIGN_IN_LIMIT", default_value_t = 100)]
+        sign_in_limit: u32,
         /// Trust X-Forwarded-For (only when a reverse proxy sets it).
         #[arg(long, env = "SLUSS_BEHIND_PROXY")]
         behind_proxy: bool,
@@ -252,6 +255,7 @@ async fn run() -> Result<()> {
             public_url,
             demo,
             public_write_limit,
+            sign_in_limit,
             behind_proxy,
         } => {
             let listener = tokio::net::TcpListener::bind(&bind)
@@ -270,6 +274,7 @@ async fn run() -> Result<()> {
             settings.public_write_limit = public_write_limit;
             settings.public_write_window = Duration::from_secs(600);
             settings.behind_proxy = behind_proxy;
+            settings.sign_in_limit = sign_in_limit;
             tracing::info!(database = %store::db::redact(&db.database_url), backend = ?app.db.backend(), "database ready");
             tracing::info!("listening on http://{local} (public address {public_url})");
             let state = web::AppState::new(app.clone(), settings);

@@ -28,6 +28,9 @@ pub struct Settings {
     pub public_write_window: Duration,
     /// Take the client address from `X-Forwarded-For` (only behind a trusted proxy).
     pub behind_proxy: bool,
+    /// Sign-in attempts allowed per client address and window. Kept apart from public
+    /// writes: a whole office may sign in from one address.
+    pub sign_in_limit: u32,
 }
 
 impl Settings {
@@ -37,6 +40,7 @@ impl Settings {
             public_write_limit: 20,
             public_write_window: Duration::from_secs(600),
             behind_proxy: false,
+            sign_in_limit: 100,
         }
     }
 }
@@ -46,6 +50,7 @@ pub struct AppState {
     pub app: App,
     pub settings: Arc<Settings>,
     pub limiter: Arc<RateLimiter>,
+    pub sign_in_limiter: Arc<RateLimiter>,
 }
 
 impl AppState {
@@ -54,10 +59,15 @@ impl AppState {
             settings.public_write_limit,
             settings.public_write_window,
         ));
+        let sign_in_limiter = Arc::new(RateLimiter::new(
+            settings.sign_in_limit,
+            settings.public_write_window,
+        ));
         Self {
             app,
             settings: Arc::new(settings),
             limiter,
+            sign_in_limiter,
         }
     }
 }

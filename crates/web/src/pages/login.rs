@@ -55,7 +55,7 @@ pub async fn submit(
     ClientIp(ip): ClientIp,
     Form(form): Form<LoginForm>,
 ) -> Response {
-    if !state.limiter.allow(ip) {
+    if !state.sign_in_limiter.allow(ip) {
         return ctx.too_many();
     }
     let next = safe_next(form.next.as_deref());

@@ -190,6 +190,23 @@ async fn public_writes_are_rate_limited(backend: Backend) {
         .await;
     assert_eq!(res.status(), 429);
     assert_eq!(t.submission_count().await, 3);
+    // Sign-in has its own allowance: the blocked intake does not block it.
+    let c = crate::support::client();
+    let csrf = t.csrf(&c, "/logga-in").await;
+    for attempt in 1..=4 {
+        let res = c
+            .post(t.url("/logga-in"))
+            .form(&[
+                ("_csrf", csrf.as_str()),
+                ("email", "nobody@x.se"),
+                ("password", "wrong-password"),
+            ])
+            .send()
+            .await
+            .unwrap();
+        let expected = if attempt <= 3 { 401 } else { 429 };
+        assert_eq!(res.status(), expected, "sign-in attempt {attempt}");
+    }
     t.finish().await;
 }
 both!(public_writes_are_rate_limited);

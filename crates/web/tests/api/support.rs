@@ -152,6 +152,7 @@ pub fn settings(limit: u32) -> Settings {
         public_write_limit: limit,
         public_write_window: Duration::from_secs(600),
         behind_proxy: false,
+        sign_in_limit: limit,
     }
 }
 
