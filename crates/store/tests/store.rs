@@ -212,3 +212,62 @@ async fn events_are_appended_with_their_change() {
     })
     .await;
 }
+
+#[derive(sqlx::FromRow, Debug, PartialEq, Eq, PartialOrd, Ord, Clone)]
+struct Column {
+    table_name: String,
+    column_name: String,
+    nullable: bool,
+}
+
+/// Tables, columns and nullability as each database reports them after migrating.
+async fn columns(db: &Db) -> Vec<Column> {
+    let mut tx = db.read().await.unwrap();
+    let text = match db.backend() {
+        store::Backend::Sqlite => {
+            "SELECT m.name AS table_name, p.name AS column_name, (p.\"notnull\" = 0 AND p.pk = 0) AS nullable
+             FROM sqlite_master m JOIN pragma_table_info(m.name) p
+             WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%' ORDER BY 1, 2"
+        }
+        store::Backend::Postgres => {
+            "SELECT table_name::TEXT AS table_name, column_name::TEXT AS column_name, (is_nullable = 'YES') AS nullable
+             FROM information_schema.columns WHERE table_schema = 'public' ORDER BY 1, 2"
+        }
+    };
+    let mut cols: Vec<Column> = tx.fetch_all(sql(text)).await.unwrap();
+    cols.sort();
+    cols
+}
+
+#[tokio::test]
+async fn one_schema_text_gives_the_same_tables_on_both_databases() {
+    let seen = std::sync::Mutex::new(Vec::new());
+    with_db("schema", async |db| {
+        store::migrate::run(&db).await.unwrap();
+        seen.lock().unwrap().push(columns(&db).await);
+    })
+    .await;
+    let seen = seen.into_inner().unwrap();
+    assert!(
+        seen[0]
+            .iter()
+            .any(|c| c.table_name == "submissions" && c.column_name == "reference" && !c.nullable)
+    );
+    assert!(
+        seen[0].iter().any(|c| c.table_name == "submissions"
+            && c.column_name == "contact_email"
+            && c.nullable)
+    );
+    if std::env::var("TEST_DATABASE_URL").is_ok_and(|u| !u.is_empty()) {
+        assert_eq!(seen.len(), 2, "both databases were migrated");
+    }
+    if seen.len() == 2 {
+        let (sqlite, postgres) = (&seen[0], &seen[1]);
+        let only_sqlite: Vec<_> = sqlite.iter().filter(|c| !postgres.contains(c)).collect();
+        let only_postgres: Vec<_> = postgres.iter().filter(|c| !sqlite.contains(c)).collect();
+        assert!(
+            only_sqlite.is_empty() && only_postgres.is_empty(),
+            "SQLite only: {only_sqlite:?}\nPostgreSQL only: {only_postgres:?}"
+        );
+    }
+}
