@@ -244,7 +244,8 @@ async fn one_schema_text_gives_the_same_tables_on_both_databases() {
     let seen = std::sync::Mutex::new(Vec::new());
     with_db("schema", async |db| {
         store::migrate::run(&db).await.unwrap();
-        seen.lock().unwrap().push(columns(&db).await);
+        let cols = columns(&db).await;
+        seen.lock().unwrap().push(cols);
     })
     .await;
     let seen = seen.into_inner().unwrap();
