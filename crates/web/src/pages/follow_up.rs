@@ -1,8 +1,8 @@
 //! The submitter's follow-up page behind the private link, and the receipt shown right
 //! after submitting.
 
+use super::HtmlForm;
 use askama::Template;
-use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
@@ -101,7 +101,7 @@ pub async fn reply(
     ctx: Ctx,
     ClientIp(ip): ClientIp,
     Path(token): Path<String>,
-    Form(form): Form<ReplyForm>,
+    HtmlForm(form): HtmlForm<ReplyForm>,
 ) -> Response {
     if !state.limiter.allow(ip) {
         return ctx.too_many();

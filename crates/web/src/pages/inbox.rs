@@ -1,8 +1,8 @@
 //! The inbox (mottagarfunktion): the list with filters and paging, the detail page with its
 //! timeline, and the triage actions.
 
+use super::HtmlForm;
 use askama::Template;
-use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
@@ -253,7 +253,7 @@ pub async fn act(
     State(state): State<AppState>,
     ctx: Ctx,
     Path(id): Path<String>,
-    Form(input): Form<ActionInput>,
+    HtmlForm(input): HtmlForm<ActionInput>,
 ) -> Response {
     match app::inbox::act(&state.app, &ctx.caller, &id, &input).await {
         Ok(_) => see_other(&format!(

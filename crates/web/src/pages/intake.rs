@@ -1,7 +1,7 @@
 //! "Lämna ett behov eller en idé": the public intake form and its receipt.
 
+use super::HtmlForm;
 use askama::Template;
-use axum::Form;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
@@ -95,7 +95,7 @@ pub async fn submit(
     State(state): State<AppState>,
     ctx: Ctx,
     ClientIp(ip): ClientIp,
-    Form(form): Form<IntakeForm>,
+    HtmlForm(form): HtmlForm<IntakeForm>,
 ) -> Response {
     if !state.limiter.allow(ip) {
         return ctx.too_many();

@@ -1,7 +1,7 @@
 //! Sign-in and sign-out for staff.
 
+use super::HtmlForm;
 use askama::Template;
-use axum::Form;
 use axum::extract::{Query, State};
 use axum::http::header::SET_COOKIE;
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
@@ -53,7 +53,7 @@ pub async fn submit(
     State(state): State<AppState>,
     ctx: Ctx,
     ClientIp(ip): ClientIp,
-    Form(form): Form<LoginForm>,
+    HtmlForm(form): HtmlForm<LoginForm>,
 ) -> Response {
     if !state.sign_in_limiter.allow(ip) {
         return ctx.too_many();

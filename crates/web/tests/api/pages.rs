@@ -108,6 +108,21 @@ async fn refused_form_keeps_what_was_typed_and_writes_nothing(backend: Backend) 
             .status(),
         422
     );
+    // A body that is not a readable form: a page in Swedish, nothing written.
+    let res = c
+        .post(t.url("/lamna"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(format!("_csrf={csrf}&title=a&title=b"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 400);
+    assert!(
+        res.text()
+            .await
+            .unwrap()
+            .contains("Formuläret gick inte att läsa")
+    );
     let res = client()
         .post(t.url("/lamna"))
         .form(&intake_form("", "Utan token"))
