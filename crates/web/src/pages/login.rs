@@ -30,6 +30,10 @@ pub struct LoginQuery {
 
 pub async fn form(ctx: Ctx, Query(q): Query<LoginQuery>) -> Response {
     let next = safe_next(q.next.as_deref());
+    // Already signed in: go on to where the sign-in would have led.
+    if ctx.user_name.is_some() {
+        return see_other(landing(ctx.has_inbox, &next));
+    }
     render_status(
         StatusCode::OK,
         &LoginPage {
@@ -39,6 +43,14 @@ pub async fn form(ctx: Ctx, Query(q): Query<LoginQuery>) -> Response {
             failed: false,
         },
     )
+}
+
+/// Where to go after signing in: the page asked for, else the inbox for those who have one.
+fn landing(has_inbox: bool, next: &str) -> &str {
+    match next {
+        "/" if has_inbox => "/inkorg",
+        other => other,
+    }
 }
 
 #[derive(serde::Deserialize, Default)]
@@ -61,7 +73,11 @@ pub async fn submit(
     let next = safe_next(form.next.as_deref());
     match app::auth::login(&state.app, &form.email, &form.password).await {
         Ok(token) => {
-            let mut res = see_other(if next == "/" { "/inkorg" } else { &next });
+            let has_inbox = app::auth::caller_for_session(&state.app, &token)
+                .await
+                .map(|c| app::inbox::has_inbox(&c))
+                .unwrap_or(false);
+            let mut res = see_other(landing(has_inbox, &next));
             let c = set_cookie(
                 SESSION_COOKIE,
                 &token,

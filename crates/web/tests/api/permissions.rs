@@ -138,7 +138,33 @@ async fn one_region_cannot_see_another_regions_inbox(backend: Backend) {
         .unwrap();
     assert_eq!(res.status(), 404);
     let staff_pw = t.user("staff-b@x.se", "region-b", "staff").await;
-    let staff = t.browser_login("staff-b@x.se", &staff_pw).await;
+    let staff = crate::support::client();
+    let csrf = t.csrf(&staff, "/logga-in").await;
+    let res = staff
+        .post(t.url("/logga-in"))
+        .form(&[
+            ("_csrf", csrf.as_str()),
+            ("email", "staff-b@x.se"),
+            ("password", staff_pw.as_str()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        res.headers()["location"],
+        "/",
+        "staff without an inbox land on the start page"
+    );
+    assert_eq!(
+        staff
+            .get(t.url("/logga-in"))
+            .send()
+            .await
+            .unwrap()
+            .headers()["location"],
+        "/",
+        "already signed in"
+    );
     assert_eq!(
         staff.get(t.url("/inkorg")).send().await.unwrap().status(),
         403
