@@ -238,20 +238,6 @@ pub async fn static_file(Path(file): Path<String>) -> Response {
         .into_response()
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn next_is_same_site_only() {
-        assert_eq!(safe_next(Some("/inkorg?x=1")), "/inkorg?x=1");
-        assert_eq!(safe_next(Some("//evil.example")), "/");
-        assert_eq!(safe_next(Some("https://evil.example")), "/");
-        assert_eq!(safe_next(Some("/\\evil.example")), "/");
-        assert_eq!(safe_next(None), "/");
-    }
-}
-
 /// A form body, refused with a page in the visitor's language rather than a bare text when
 /// it cannot be read (a crafted or truncated post; browsers send well-formed ones).
 pub struct HtmlForm<T>(pub T);
@@ -276,5 +262,19 @@ impl<T: serde::de::DeserializeOwned> axum::extract::FromRequest<crate::AppState>
                 ))
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn next_is_same_site_only() {
+        assert_eq!(safe_next(Some("/inkorg?x=1")), "/inkorg?x=1");
+        assert_eq!(safe_next(Some("//evil.example")), "/");
+        assert_eq!(safe_next(Some("https://evil.example")), "/");
+        assert_eq!(safe_next(Some("/\\evil.example")), "/");
+        assert_eq!(safe_next(None), "/");
     }
 }
