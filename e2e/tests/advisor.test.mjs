@@ -66,12 +66,12 @@ async function rejectFlow({ javaScriptEnabled }) {
     // Reject without a text first: the form comes back open, with the choice kept.
     await advisor.locator("summary", { hasText: "Avsluta med motivering" }).click();
     await advisor.locator("#f-reject-reason").selectOption("not_innovation");
-    await Promise.all([advisor.waitForLoadState("load"), advisor.locator("button.danger").click()]);
+    await Promise.all([advisor.waitForLoadState("load"), advisor.locator('form:has(input[value="reject"]) button').click()]);
     await advisor.waitForSelector("#error-summary");
     assert.equal(await advisor.locator("#f-reject-reason").inputValue(), "not_innovation");
     await checkA11y(advisor, `reject form with errors${label}`);
     await advisor.locator("#f-reject-reason_text").fill("Det här är förbättringsarbete i befintlig verksamhet. Vi har skickat det till linjen.");
-    await Promise.all([advisor.waitForURL(/klart=reject/), advisor.locator("button.danger").click()]);
+    await Promise.all([advisor.waitForURL(/klart=reject/), advisor.locator('form:has(input[value="reject"]) button').click()]);
     assert.equal((await advisor.locator("#status").textContent()).trim(), "Avslutad");
     assert.match(await advisor.locator("#done").textContent(), /motiveringen är skickad/);
     await checkA11y(advisor, `submission after rejection${label}`);

@@ -40,6 +40,9 @@ pub async fn add_org(app: &App, actor: &Actor, o: NewOrg<'_>) -> Result<orgs::Or
         },
         None => None,
     };
+    if parent.is_some() && o.reference_format.is_some() {
+        errors.push("reference_format", ErrorCode::OnlyForRegions);
+    }
     let (Some(slug), Some(name), Some(format)) = (slug, name, format) else {
         return Err(AppError::Validation(errors));
     };

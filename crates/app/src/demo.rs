@@ -183,6 +183,7 @@ pub async fn load(app: &App) -> Result<Vec<DemoUser>> {
     let advisor_login = auth::login(app, &advisor.email, &people[1].password).await?;
     let caller = auth::caller_for_session(app, &advisor_login).await?;
     auth::logout(app, &advisor_login).await?;
+    let mut originals: Vec<Option<String>> = vec![None; TOPICS.len()];
     for i in existing as usize..30 {
         let (kind, title, description) = TOPICS[i % TOPICS.len()];
         let input = SubmissionInput {
@@ -210,12 +211,19 @@ pub async fn load(app: &App) -> Result<Vec<DemoUser>> {
             ..Default::default()
         };
         let receipt = submit(app, &Caller::Public, &input, Channel::Form).await?;
+        if i < TOPICS.len() {
+            originals[i] = Some(receipt.reference.clone());
+        }
         let act = |action: &str| ActionInput {
             action: action.into(),
             ..Default::default()
         };
         let steps: Vec<ActionInput> = match i % 6 {
-            0 => vec![],
+            // A later copy of an earlier topic is what a duplicate looks like.
+            0 => match originals.get(i % TOPICS.len()).cloned().flatten() {
+                Some(original) if i >= TOPICS.len() => vec![ActionInput { duplicate_of: original, ..act("mark_duplicate") }],
+                _ => vec![],
+            },
             1 => vec![act("assign")],
             2 => vec![act("assign"), ActionInput { message: "Kan du berätta hur ofta detta händer?".into(), ..act("request_info") }],
             3 => vec![

@@ -30,6 +30,8 @@ pub enum ErrorCode {
     InvalidDate,
     /// Refers to the thing itself (a duplicate of itself, forward to the same unit).
     SelfReference,
+    /// Only a region may have this (its own diarium series); units use their region's.
+    OnlyForRegions,
 }
 
 impl ErrorCode {
@@ -51,6 +53,7 @@ impl ErrorCode {
             ErrorCode::InvalidFormat => "error.invalid_format",
             ErrorCode::InvalidDate => "error.invalid_date",
             ErrorCode::SelfReference => "error.self_reference",
+            ErrorCode::OnlyForRegions => "error.only_for_regions",
         }
     }
 

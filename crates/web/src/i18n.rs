@@ -189,6 +189,7 @@ mod tests {
             InvalidFormat,
             InvalidDate,
             SelfReference,
+            OnlyForRegions,
         ] {
             assert_ne!(tr.t(code.key()), "[?]", "{code:?}");
         }

@@ -210,3 +210,61 @@ async fn public_writes_are_rate_limited(backend: Backend) {
     t.finish().await;
 }
 both!(public_writes_are_rate_limited);
+
+async fn demo_data_loads_once_with_every_status(backend: Backend) {
+    let t = spawn(backend).await;
+    let users = app::demo::load(&t.app).await.unwrap();
+    assert_eq!(users.len(), 10, "one user per role");
+    let again = app::demo::load(&t.app).await.unwrap();
+    assert_eq!(again.len(), 10);
+    assert_eq!(
+        t.submission_count().await,
+        30,
+        "loading twice changes nothing"
+    );
+    let mut tx = t.app.db.read().await.unwrap();
+    let statuses: Vec<(String,)> = tx
+        .fetch_all(store::sql(
+            "SELECT DISTINCT status FROM submissions ORDER BY status",
+        ))
+        .await
+        .unwrap();
+    let statuses: Vec<String> = statuses.into_iter().map(|s| s.0).collect();
+    assert_eq!(
+        statuses,
+        vec![
+            "accepted",
+            "awaiting_info",
+            "duplicate",
+            "in_review",
+            "new",
+            "rejected"
+        ]
+    );
+    drop(tx);
+    // Every demo password signs in.
+    for u in &users {
+        app::auth::login(&t.app, &u.email, &u.password)
+            .await
+            .unwrap();
+    }
+    // A unit cannot be given its own series.
+    let e = app::admin::add_org(
+        &t.app,
+        &store::events::Actor::System,
+        app::admin::NewOrg {
+            slug: "ny-enhet",
+            name: "Ny enhet",
+            parent: Some("region-sydost"),
+            reference_format: Some("E-{seq}"),
+        },
+    )
+    .await
+    .unwrap_err();
+    assert!(
+        matches!(e, app::AppError::Validation(ref f) if f.has("reference_format")),
+        "{e:?}"
+    );
+    t.finish().await;
+}
+both!(demo_data_loads_once_with_every_status);
