@@ -410,3 +410,84 @@ async fn run() -> Result<()> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn no_command_serves_with_the_documented_defaults() {
+        // The environment may set these; the defaults are what a fresh machine gets.
+        for var in ["SLUSS_DATABASE_URL", "SLUSS_BIND", "SLUSS_PUBLIC_URL"] {
+            assert!(
+                std::env::var(var).is_err(),
+                "{var} is set in the test environment"
+            );
+        }
+        assert!(Cli::try_parse_from(["sluss"]).unwrap().command.is_none());
+        match Cli::try_parse_from(["sluss", "serve"]).unwrap().command {
+            Some(Command::Serve {
+                db,
+                bind,
+                demo,
+                public_write_limit,
+                sign_in_limit,
+                ..
+            }) => {
+                assert_eq!(db.database_url, "sqlite://./data/sluss.db");
+                assert_eq!(bind, "127.0.0.1:8080");
+                assert!(!demo);
+                assert_eq!((public_write_limit, sign_in_limit), (20, 100));
+            }
+            _ => panic!("serve expected"),
+        }
+    }
+
+    #[test]
+    fn commands_parse_as_documented() {
+        let ok = |args: &[&str]| {
+            Cli::try_parse_from(args)
+                .map(|_| ())
+                .map_err(|e| e.to_string())
+        };
+        ok(&[
+            "sluss",
+            "serve",
+            "--database-url",
+            "postgres://u@h/db",
+            "--bind",
+            "0.0.0.0:80",
+            "--demo",
+        ])
+        .unwrap();
+        ok(&["sluss", "migrate"]).unwrap();
+        ok(&["sluss", "demo"]).unwrap();
+        ok(&[
+            "sluss", "org", "add", "--slug", "r", "--name", "R", "--parent", "p",
+        ])
+        .unwrap();
+        ok(&[
+            "sluss",
+            "user",
+            "add",
+            "--email",
+            "e@x.se",
+            "--name",
+            "N",
+            "--org",
+            "r",
+            "--role",
+            "advisor",
+            "--password",
+            "p",
+        ])
+        .unwrap();
+        ok(&["sluss", "token", "create", "--email", "e@x.se"]).unwrap();
+        ok(&["sluss", "personal-data", "export", "--email", "e@x.se"]).unwrap();
+        ok(&["sluss", "personal-data", "erase", "--email", "e@x.se"]).unwrap();
+        assert!(
+            ok(&["sluss", "org", "add", "--slug", "r"]).is_err(),
+            "--name is required"
+        );
+    }
+}
