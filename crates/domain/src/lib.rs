@@ -4,6 +4,7 @@
 
 pub mod error;
 pub mod org;
+pub mod process;
 pub mod reference;
 pub mod role;
 pub mod submission;

@@ -1,0 +1,758 @@
+//! Process templates as data. A template (TOML) has phases; a phase has steps and ends in
+//! a gate decided by one role; a step has checklist items and may be due some days after
+//! the phase starts. Paths (vägval) may add steps to a phase. Parsing refuses a template
+//! with messages that name the line and the field, so that a process owner can mend it.
+
+use serde::Deserialize;
+use toml::Spanned;
+
+use crate::role::Role;
+
+crate::submission::string_enum!(
+    /// The path a case takes after Planering och vägval.
+    Vagval {
+        NotInnovation => "not_innovation",
+        InternalDevelopment => "internal_development",
+        FouSamverkan => "fou_samverkan",
+        InnovationProcurement => "innovation_procurement",
+        Testbed => "testbed",
+        BuyExisting => "buy_existing",
+        Close => "close",
+    }
+);
+
+/// A validated template.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Template {
+    pub key: String,
+    pub name: String,
+    pub version: i64,
+    pub description: String,
+    /// The role that owns and follows up the process (Region Blekinge's processägare).
+    pub owner_role: Option<Role>,
+    /// The functions a working group draws its members from.
+    pub functions: Vec<Function>,
+    pub phases: Vec<Phase>,
+    pub paths: Vec<Path>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Function {
+    pub key: String,
+    pub name: String,
+    pub help: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Phase {
+    pub key: String,
+    pub name: String,
+    pub description: String,
+    pub steps: Vec<Step>,
+    pub gate: Gate,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Step {
+    pub key: String,
+    pub name: String,
+    pub help: String,
+    /// Days after the phase starts by which the step is due.
+    pub due_days: Option<i64>,
+    pub items: Vec<Item>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Item {
+    pub key: String,
+    pub text: String,
+    pub required: bool,
+    pub help: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Gate {
+    pub name: String,
+    /// The role whose mandate decides the gate.
+    pub role: Role,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Path {
+    pub vagval: Vagval,
+    pub name: String,
+    pub help: String,
+    /// Steps the path adds, each to a named phase.
+    pub steps: Vec<(String, Step)>,
+}
+
+impl Template {
+    pub fn phase(&self, key: &str) -> Option<&Phase> {
+        self.phases.iter().find(|p| p.key == key)
+    }
+
+    pub fn step_count(&self) -> usize {
+        self.phases.iter().map(|p| p.steps.len()).sum()
+    }
+
+    pub fn item_count(&self) -> usize {
+        self.phases
+            .iter()
+            .flat_map(|p| &p.steps)
+            .map(|s| s.items.len())
+            .sum()
+    }
+}
+
+/// What is wrong with one field of a template.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Problem {
+    /// Not valid TOML, or a value of the wrong type; the parser's own words.
+    Syntax(String),
+    Empty,
+    TooLong {
+        max: usize,
+    },
+    /// Keys are lowercase letters, digits, `-` and `_`.
+    InvalidKey,
+    DuplicateKey,
+    UnknownRole,
+    UnknownPhase,
+    UnknownPath,
+    OutOfRange {
+        min: i64,
+        max: i64,
+    },
+    NoPhases,
+    NoSteps,
+    MissingGate,
+}
+
+/// One refusal: where (line, column, field path) and what.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TemplateError {
+    pub line: usize,
+    pub column: usize,
+    pub field: String,
+    pub problem: Problem,
+}
+
+impl TemplateError {
+    /// What is wrong, in English (the command line's language).
+    pub fn message(&self) -> String {
+        match &self.problem {
+            Problem::Syntax(m) => m.clone(),
+            Problem::Empty => "must not be empty".into(),
+            Problem::TooLong { max } => format!("must be at most {max} characters"),
+            Problem::InvalidKey => {
+                "must use lowercase letters a–z, digits, '-' and '_' (2 to 60)".into()
+            }
+            Problem::DuplicateKey => "is used twice; keys must be unique".into(),
+            Problem::UnknownRole => format!(
+                "is not a role; use one of: {}",
+                Role::ALL.map(|r| r.as_str()).join(", ")
+            ),
+            Problem::UnknownPhase => "names no phase of this template".into(),
+            Problem::UnknownPath => format!(
+                "is not a path; use one of: {}",
+                Vagval::ALL
+                    .iter()
+                    .map(|v| v.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            Problem::OutOfRange { min, max } => format!("must be between {min} and {max}"),
+            Problem::NoPhases => "a template needs at least one [[phases]]".into(),
+            Problem::NoSteps => "a phase needs at least one [[phases.steps]]".into(),
+            Problem::MissingGate => "a phase must end in a [phases.gate] with a role".into(),
+        }
+    }
+}
+
+impl std::fmt::Display for TemplateError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "line {}, {}: {}", self.line, self.field, self.message())
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawTemplate {
+    template: RawHeader,
+    #[serde(default)]
+    functions: Vec<RawFunction>,
+    #[serde(default)]
+    phases: Vec<RawPhase>,
+    #[serde(default)]
+    paths: Vec<RawPath>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawHeader {
+    key: Spanned<String>,
+    name: Spanned<String>,
+    version: Spanned<i64>,
+    #[serde(default)]
+    description: String,
+    owner_role: Option<Spanned<String>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawFunction {
+    key: Spanned<String>,
+    name: Spanned<String>,
+    #[serde(default)]
+    help: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawPhase {
+    key: Spanned<String>,
+    name: Spanned<String>,
+    #[serde(default)]
+    description: String,
+    #[serde(default)]
+    steps: Vec<RawStep>,
+    gate: Option<RawGate>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawStep {
+    key: Spanned<String>,
+    name: Spanned<String>,
+    #[serde(default)]
+    help: String,
+    due_days: Option<Spanned<i64>>,
+    #[serde(default)]
+    items: Vec<RawItem>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawItem {
+    key: Spanned<String>,
+    text: Spanned<String>,
+    #[serde(default = "yes")]
+    required: bool,
+    #[serde(default)]
+    help: String,
+}
+
+fn yes() -> bool {
+    true
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawGate {
+    name: Spanned<String>,
+    role: Spanned<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawPath {
+    key: Spanned<String>,
+    name: Spanned<String>,
+    #[serde(default)]
+    help: String,
+    #[serde(default)]
+    steps: Vec<RawPathStep>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawPathStep {
+    phase: Spanned<String>,
+    key: Spanned<String>,
+    name: Spanned<String>,
+    #[serde(default)]
+    help: String,
+    due_days: Option<Spanned<i64>>,
+    #[serde(default)]
+    items: Vec<RawItem>,
+}
+
+/// Turns byte offsets into lines and collects refusals.
+struct Checker<'a> {
+    text: &'a str,
+    errors: Vec<TemplateError>,
+}
+
+impl Checker<'_> {
+    fn at(&mut self, offset: usize, field: String, problem: Problem) {
+        let before = &self.text[..offset.min(self.text.len())];
+        let line = before.matches('\n').count() + 1;
+        let column = before
+            .rsplit('\n')
+            .next()
+            .map(|l| l.chars().count() + 1)
+            .unwrap_or(1);
+        self.errors.push(TemplateError {
+            line,
+            column,
+            field,
+            problem,
+        });
+    }
+
+    fn text(&mut self, v: &Spanned<String>, field: String, max: usize) -> String {
+        let t = v.get_ref().trim();
+        if t.is_empty() {
+            self.at(v.span().start, field, Problem::Empty);
+        } else if t.chars().count() > max {
+            self.at(v.span().start, field, Problem::TooLong { max });
+        }
+        t.to_string()
+    }
+
+    fn key(&mut self, v: &Spanned<String>, field: String, seen: &mut Vec<String>) -> String {
+        let k = v.get_ref().trim();
+        let ok = (2..=60).contains(&k.len())
+            && k.bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_');
+        if !ok {
+            self.at(v.span().start, field, Problem::InvalidKey);
+        } else if seen.iter().any(|s| s == k) {
+            self.at(v.span().start, field, Problem::DuplicateKey);
+        } else {
+            seen.push(k.to_string());
+        }
+        k.to_string()
+    }
+
+    fn role(&mut self, v: &Spanned<String>, field: String) -> Option<Role> {
+        let r = Role::parse(v.get_ref());
+        if r.is_none() {
+            self.at(v.span().start, field, Problem::UnknownRole);
+        }
+        r
+    }
+
+    fn step(&mut self, raw: StepParts<'_>, field: &str, step_keys: &mut Vec<String>) -> Step {
+        let key = self.key(raw.key, format!("{field}.key"), step_keys);
+        let name = self.text(raw.name, format!("{field}.name"), 200);
+        if let Some(d) = raw.due_days
+            && !(0..=3650).contains(d.get_ref())
+        {
+            self.at(
+                d.span().start,
+                format!("{field}.due_days"),
+                Problem::OutOfRange { min: 0, max: 3650 },
+            );
+        }
+        let mut item_keys = Vec::new();
+        let items = raw
+            .items
+            .iter()
+            .enumerate()
+            .map(|(k, it)| {
+                let f = format!("{field}.items[{}]", k + 1);
+                Item {
+                    key: self.key(&it.key, format!("{f}.key"), &mut item_keys),
+                    text: self.text(&it.text, format!("{f}.text"), 500),
+                    required: it.required,
+                    help: it.help.trim().to_string(),
+                }
+            })
+            .collect();
+        Step {
+            key,
+            name,
+            help: raw.help.trim().to_string(),
+            due_days: raw.due_days.map(|d| *d.get_ref()),
+            items,
+        }
+    }
+}
+
+struct StepParts<'a> {
+    key: &'a Spanned<String>,
+    name: &'a Spanned<String>,
+    help: &'a str,
+    due_days: Option<&'a Spanned<i64>>,
+    items: &'a [RawItem],
+}
+
+/// Parses and validates a template; every problem found is returned, not just the first.
+pub fn parse_template(text: &str) -> Result<Template, Vec<TemplateError>> {
+    let mut c = Checker {
+        text,
+        errors: Vec::new(),
+    };
+    let raw: RawTemplate = match toml::from_str(text) {
+        Ok(r) => r,
+        Err(e) => {
+            let offset = e.span().map(|s| s.start).unwrap_or(0);
+            let message = e.message().trim().to_string();
+            c.at(offset, "(file)".into(), Problem::Syntax(message));
+            return Err(c.errors);
+        }
+    };
+    let h = &raw.template;
+    let key = c.key(&h.key, "template.key".into(), &mut Vec::new());
+    let name = c.text(&h.name, "template.name".into(), 200);
+    if !(1..=1_000_000).contains(h.version.get_ref()) {
+        c.at(
+            h.version.span().start,
+            "template.version".into(),
+            Problem::OutOfRange {
+                min: 1,
+                max: 1_000_000,
+            },
+        );
+    }
+    let owner_role = h
+        .owner_role
+        .as_ref()
+        .and_then(|r| c.role(r, "template.owner_role".into()));
+    let mut function_keys = Vec::new();
+    let functions = raw
+        .functions
+        .iter()
+        .enumerate()
+        .map(|(i, f)| Function {
+            key: c.key(
+                &f.key,
+                format!("functions[{}].key", i + 1),
+                &mut function_keys,
+            ),
+            name: c.text(&f.name, format!("functions[{}].name", i + 1), 200),
+            help: f.help.trim().to_string(),
+        })
+        .collect();
+    if raw.phases.is_empty() {
+        c.at(0, "phases".into(), Problem::NoPhases);
+    }
+    let mut phase_keys = Vec::new();
+    let mut step_keys = Vec::new();
+    let mut phases = Vec::new();
+    for (i, p) in raw.phases.iter().enumerate() {
+        let field = format!("phases[{}]", i + 1);
+        let key = c.key(&p.key, format!("{field}.key"), &mut phase_keys);
+        let name = c.text(&p.name, format!("{field}.name"), 200);
+        if p.steps.is_empty() {
+            c.at(
+                p.key.span().start,
+                format!("{field}.steps"),
+                Problem::NoSteps,
+            );
+        }
+        let steps = p
+            .steps
+            .iter()
+            .enumerate()
+            .map(|(j, s)| {
+                let parts = StepParts {
+                    key: &s.key,
+                    name: &s.name,
+                    help: &s.help,
+                    due_days: s.due_days.as_ref(),
+                    items: &s.items,
+                };
+                c.step(parts, &format!("{field}.steps[{}]", j + 1), &mut step_keys)
+            })
+            .collect();
+        let gate = match &p.gate {
+            Some(g) => {
+                let gate_name = c.text(&g.name, format!("{field}.gate.name"), 200);
+                c.role(&g.role, format!("{field}.gate.role"))
+                    .map(|role| Gate {
+                        name: gate_name,
+                        role,
+                    })
+            }
+            None => {
+                c.at(
+                    p.key.span().start,
+                    format!("{field}.gate"),
+                    Problem::MissingGate,
+                );
+                None
+            }
+        };
+        if let Some(gate) = gate {
+            phases.push(Phase {
+                key,
+                name,
+                description: p.description.trim().to_string(),
+                steps,
+                gate,
+            });
+        }
+    }
+    let mut path_keys = Vec::new();
+    let mut paths = Vec::new();
+    for (i, p) in raw.paths.iter().enumerate() {
+        let field = format!("paths[{}]", i + 1);
+        let k = c.key(&p.key, format!("{field}.key"), &mut path_keys);
+        let vagval = Vagval::parse(&k);
+        if vagval.is_none() && !c.errors.iter().any(|e| e.field == format!("{field}.key")) {
+            c.at(
+                p.key.span().start,
+                format!("{field}.key"),
+                Problem::UnknownPath,
+            );
+        }
+        let name = c.text(&p.name, format!("{field}.name"), 200);
+        let mut steps = Vec::new();
+        for (j, s) in p.steps.iter().enumerate() {
+            let sf = format!("{field}.steps[{}]", j + 1);
+            if !phase_keys.iter().any(|pk| pk == s.phase.get_ref().trim()) {
+                c.at(
+                    s.phase.span().start,
+                    format!("{sf}.phase"),
+                    Problem::UnknownPhase,
+                );
+            }
+            let parts = StepParts {
+                key: &s.key,
+                name: &s.name,
+                help: &s.help,
+                due_days: s.due_days.as_ref(),
+                items: &s.items,
+            };
+            let step = c.step(parts, &sf, &mut step_keys);
+            steps.push((s.phase.get_ref().trim().to_string(), step));
+        }
+        if let Some(vagval) = vagval {
+            paths.push(Path {
+                vagval,
+                name,
+                help: p.help.trim().to_string(),
+                steps,
+            });
+        }
+    }
+    if !c.errors.is_empty() {
+        return Err(c.errors);
+    }
+    Ok(Template {
+        key,
+        name,
+        version: *h.version.get_ref(),
+        description: h.description.trim().to_string(),
+        owner_role,
+        functions,
+        phases,
+        paths,
+    })
+}
+
+/// The templates Sluss ships with: (file name, TOML text).
+pub const BUILT_IN: [(&str, &str); 2] = [
+    (
+        "spelplanen.toml",
+        include_str!("../templates/spelplanen.toml"),
+    ),
+    ("blekinge.toml", include_str!("../templates/blekinge.toml")),
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn built_in(name: &str) -> Template {
+        let text = BUILT_IN.iter().find(|(n, _)| *n == name).unwrap().1;
+        parse_template(text).unwrap_or_else(|e| {
+            panic!(
+                "{name}: {}",
+                e.iter()
+                    .map(|e| e.to_string())
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            )
+        })
+    }
+
+    #[test]
+    fn spelplanen_has_the_four_steps_and_the_checklist() {
+        let t = built_in("spelplanen.toml");
+        let names: Vec<&str> = t.phases.iter().map(|p| p.name.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "Behovs- och omvärldsanalys",
+                "Planering och vägval",
+                "Projektgenomförande",
+                "Resultat"
+            ]
+        );
+        let check = t.phases[1]
+            .steps
+            .iter()
+            .find(|s| s.name == "Checklista före samutveckling")
+            .unwrap();
+        let keys: Vec<&str> = check.items.iter().map(|i| i.key.as_str()).collect();
+        assert_eq!(
+            keys,
+            [
+                "upphandling",
+                "it",
+                "medicinsk-teknik",
+                "juridik-ip",
+                "informationssakerhet",
+                "verksamheten"
+            ]
+        );
+        assert!(check.items.iter().all(|i| i.required));
+        // The working group draws on the functions that test, buy and implement.
+        for f in ["testa", "kopa", "implementera"] {
+            assert!(t.functions.iter().any(|x| x.key == f), "{f}");
+        }
+        // The environment scan comes before any development.
+        assert!(
+            t.phases[0]
+                .steps
+                .iter()
+                .any(|s| s.items.iter().any(|i| i.key == "befintliga-losningar"))
+        );
+        assert!(t.phases.iter().all(|p| p.gate.role == Role::DecisionMaker));
+        let procurement = t
+            .paths
+            .iter()
+            .find(|p| p.vagval == Vagval::InnovationProcurement)
+            .unwrap();
+        assert_eq!(procurement.steps[0].0, "genomforande");
+        assert_eq!(t.owner_role, Some(Role::ProcessOwner));
+    }
+
+    #[test]
+    fn blekinge_has_its_six_phases_and_a_process_owner() {
+        let t = built_in("blekinge.toml");
+        let keys: Vec<&str> = t.phases.iter().map(|p| p.key.as_str()).collect();
+        assert_eq!(
+            keys,
+            [
+                "ta-emot",
+                "utreda",
+                "besluta",
+                "genomfora",
+                "implementera",
+                "folja-upp"
+            ]
+        );
+        assert_eq!(t.owner_role, Some(Role::ProcessOwner));
+        assert_eq!(t.phases.last().unwrap().gate.role, Role::ProcessOwner);
+        assert!(t.step_count() >= 6 && t.item_count() >= 12);
+    }
+
+    const SMALL: &str = r#"[template]
+key = "liten"
+name = "Liten process"
+version = 1
+
+[[phases]]
+key = "forsta"
+name = "Första"
+
+[[phases.steps]]
+key = "steg"
+name = "Ett steg"
+
+[[phases.steps.items]]
+key = "punkt"
+text = "En punkt"
+
+[phases.gate]
+name = "Grind"
+role = "decision_maker"
+"#;
+
+    #[test]
+    fn a_small_template_parses() {
+        let t = parse_template(SMALL).unwrap();
+        assert!(
+            t.phases[0].steps[0].items[0].required,
+            "items are required unless said otherwise"
+        );
+        assert!(t.paths.is_empty());
+    }
+
+    #[test]
+    fn errors_name_the_line_and_the_field() {
+        let bad = SMALL.replace("role = \"decision_maker\"", "role = \"boss\"");
+        let e = parse_template(&bad).unwrap_err();
+        assert_eq!(e.len(), 1);
+        assert_eq!(
+            (e[0].line, e[0].field.as_str(), &e[0].problem),
+            (20, "phases[1].gate.role", &Problem::UnknownRole)
+        );
+        assert!(e[0].to_string().starts_with(
+            "line 20, phases[1].gate.role: is not a role; use one of: staff, advisor"
+        ));
+    }
+
+    #[test]
+    fn every_problem_is_reported_at_once() {
+        let bad = SMALL
+            .replace("key = \"punkt\"", "key = \"Punkt!\"")
+            .replace("name = \"Ett steg\"", "name = \"\"\ndue_days = 99999")
+            .replace("version = 1", "version = 0");
+        let e = parse_template(&bad).unwrap_err();
+        let fields: Vec<&str> = e.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(
+            fields,
+            [
+                "template.version",
+                "phases[1].steps[1].name",
+                "phases[1].steps[1].due_days",
+                "phases[1].steps[1].items[1].key"
+            ]
+        );
+    }
+
+    #[test]
+    fn structure_is_checked() {
+        let no_gate = SMALL.split("[phases.gate]").next().unwrap().to_string();
+        assert_eq!(
+            parse_template(&no_gate).unwrap_err()[0].problem,
+            Problem::MissingGate
+        );
+        let dup = format!("{SMALL}\n{}", &SMALL[SMALL.find("[[phases]]").unwrap()..]);
+        let e = parse_template(&dup).unwrap_err();
+        assert!(
+            e.iter()
+                .any(|e| e.field == "phases[2].key" && e.problem == Problem::DuplicateKey),
+            "{e:?}"
+        );
+        let path = format!(
+            "{SMALL}\n[[paths]]\nkey = \"teleport\"\nname = \"X\"\n\n[[paths]]\nkey = \"testbed\"\nname = \"T\"\n\n[[paths.steps]]\nphase = \"nowhere\"\nkey = \"s2\"\nname = \"S\"\n"
+        );
+        let e = parse_template(&path).unwrap_err();
+        assert!(
+            e.iter()
+                .any(|e| e.field == "paths[1].key" && e.problem == Problem::UnknownPath)
+        );
+        assert!(e.iter().any(|e| e.field == "paths[2].steps[1].phase"
+            && e.problem == Problem::UnknownPhase
+            && e.line > 20));
+        let none = "[template]\nkey = \"tom\"\nname = \"Tom\"\nversion = 1\n";
+        assert_eq!(
+            parse_template(none).unwrap_err()[0].problem,
+            Problem::NoPhases
+        );
+    }
+
+    #[test]
+    fn syntax_and_type_errors_name_the_line() {
+        let e = parse_template("[template]\nkey = \"x\"\nname = \"X\"\nversion = \"ett\"\n")
+            .unwrap_err();
+        assert_eq!(e[0].line, 4, "{e:?}");
+        assert!(matches!(e[0].problem, Problem::Syntax(_)));
+        let e = parse_template("[template\nkey = 1").unwrap_err();
+        assert_eq!(e[0].line, 1);
+        let e = parse_template(
+            &SMALL.replace("name = \"Grind\"", "name = \"Grind\"\ncolour = \"red\""),
+        )
+        .unwrap_err();
+        assert!(
+            matches!(&e[0].problem, Problem::Syntax(m) if m.contains("colour")),
+            "{e:?}"
+        );
+    }
+}
