@@ -33,6 +33,8 @@ pub struct Template {
     /// The functions a working group draws its members from.
     pub functions: Vec<Function>,
     pub phases: Vec<Phase>,
+    /// The phase in which the path (vägval) is chosen; required when there are paths.
+    pub vagval_phase: Option<String>,
     pub paths: Vec<Path>,
 }
 
@@ -196,6 +198,7 @@ struct RawHeader {
     #[serde(default)]
     description: String,
     owner_role: Option<Spanned<String>>,
+    vagval_phase: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -528,6 +531,28 @@ pub fn parse_template(text: &str) -> Result<Template, Vec<TemplateError>> {
             });
         }
     }
+    let vagval_phase = match &h.vagval_phase {
+        Some(v) => {
+            if !phase_keys.iter().any(|k| k == v.get_ref().trim()) {
+                c.at(
+                    v.span().start,
+                    "template.vagval_phase".into(),
+                    Problem::UnknownPhase,
+                );
+            }
+            Some(v.get_ref().trim().to_string())
+        }
+        None => {
+            if !paths.is_empty() {
+                c.at(
+                    h.key.span().start,
+                    "template.vagval_phase".into(),
+                    Problem::Empty,
+                );
+            }
+            None
+        }
+    };
     if !c.errors.is_empty() {
         return Err(c.errors);
     }
@@ -539,6 +564,7 @@ pub fn parse_template(text: &str) -> Result<Template, Vec<TemplateError>> {
         owner_role,
         functions,
         phases,
+        vagval_phase,
         paths,
     })
 }
