@@ -700,7 +700,7 @@ mod tests {
                 let roles: &[Role] = if rng.below(10) < 6 {
                     &gate_role
                 } else {
-                    rng.pick(&role_sets[..])
+                    role_sets[rng.below(role_sets.len())]
                 };
                 let open = s.open_required(&t);
                 let attempt = match rng.below(10) {
