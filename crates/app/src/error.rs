@@ -18,6 +18,9 @@ pub enum AppError {
     /// Not signed in, or wrong credentials (HTTP 401).
     #[error("not signed in")]
     Unauthenticated,
+    /// A process template was refused; each problem names its line and field (HTTP 422).
+    #[error("invalid process template ({} problems)", .0.len())]
+    Template(Vec<domain::process::TemplateError>),
     /// The action does not fit the current state, e.g. rejecting a closed submission (HTTP 409).
     #[error("conflict: {0}")]
     Conflict(&'static str),

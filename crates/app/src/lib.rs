@@ -10,6 +10,7 @@ pub mod follow_up;
 pub mod inbox;
 pub mod intake;
 pub mod personal_data;
+pub mod processes;
 pub mod secret;
 
 pub use error::AppError;
@@ -59,7 +60,11 @@ impl App {
         store::migrate::run(&db)
             .await
             .context("Failed to apply migrations")?;
-        Ok(Self::new(db, config))
+        let app = Self::new(db, config);
+        processes::install_built_ins(&app)
+            .await
+            .context("Failed to store the built-in process templates")?;
+        Ok(app)
     }
 }
 

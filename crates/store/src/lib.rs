@@ -9,6 +9,7 @@ pub mod db;
 pub mod events;
 pub mod migrate;
 pub mod orgs;
+pub mod processes;
 pub mod references;
 pub mod sessions;
 pub mod submissions;

@@ -5,7 +5,34 @@
 use crate::db::{Backend, Db, sql};
 
 /// Applied in order; a migration, once released, is never edited.
-pub const MIGRATIONS: &[(i64, &str, &str)] = &[(1, "foundation", FOUNDATION)];
+pub const MIGRATIONS: &[(i64, &str, &str)] = &[
+    (1, "foundation", FOUNDATION),
+    (2, "process_templates", PROCESS_TEMPLATES),
+];
+
+/// Process templates, stored with their version and source text, and which version of each
+/// a region has active. A case will keep the id of the version it began with.
+const PROCESS_TEMPLATES: &str = r#"
+CREATE TABLE process_templates (
+    id TEXT PRIMARY KEY,
+    template_key TEXT NOT NULL,
+    version BIGINT NOT NULL,
+    name TEXT NOT NULL,
+    source TEXT NOT NULL,
+    built_in BOOLEAN NOT NULL,
+    created_by TEXT REFERENCES users (id),
+    created_at TEXT NOT NULL,
+    UNIQUE (template_key, version)
+);
+CREATE TABLE active_templates (
+    org_id TEXT NOT NULL REFERENCES organisations (id),
+    template_key TEXT NOT NULL,
+    template_id TEXT NOT NULL REFERENCES process_templates (id),
+    activated_by TEXT REFERENCES users (id),
+    activated_at TEXT NOT NULL,
+    PRIMARY KEY (org_id, template_key)
+)
+"#;
 
 const FOUNDATION: &str = r#"
 CREATE TABLE organisations (

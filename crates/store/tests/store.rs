@@ -63,7 +63,7 @@ fn uuid_like() -> String {
 #[tokio::test]
 async fn migrations_apply_once_and_again() {
     with_db("migrate", async |db| {
-        assert_eq!(store::migrate::run(&db).await.unwrap(), vec![1]);
+        assert_eq!(store::migrate::run(&db).await.unwrap(), vec![1, 2]);
         assert!(
             store::migrate::run(&db).await.unwrap().is_empty(),
             "second run applies nothing"
@@ -73,7 +73,7 @@ async fn migrations_apply_once_and_again() {
             .fetch_one(sql("SELECT COUNT(*) FROM schema_migrations"))
             .await
             .unwrap();
-        assert_eq!(n, 1);
+        assert_eq!(n, 2);
     })
     .await;
 }

@@ -40,6 +40,13 @@ pub fn fail(tr: &Tr, e: AppError) -> Response {
             let list: Vec<Value> = errors.0.iter().map(|fe| json!({ "field": fe.field, "code": code_name(fe), "message": tr.field_error(fe) })).collect();
             (StatusCode::UNPROCESSABLE_ENTITY, Json(json!({ "errors": list }))).into_response()
         }
+        AppError::Template(problems) => {
+            let list: Vec<Value> = problems
+                .iter()
+                .map(|p| json!({ "field": p.field, "line": p.line, "column": p.column, "code": "invalid_template", "message": p.message() }))
+                .collect();
+            (StatusCode::UNPROCESSABLE_ENTITY, Json(json!({ "errors": list }))).into_response()
+        }
         AppError::NotFound => error_json(tr, StatusCode::NOT_FOUND, "not_found", "error.not_found.body"),
         AppError::Forbidden => error_json(tr, StatusCode::FORBIDDEN, "forbidden", "error.forbidden.body"),
         AppError::Unauthenticated => {

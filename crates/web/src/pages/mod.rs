@@ -120,6 +120,16 @@ impl Ctx {
                 };
                 render_status(StatusCode::UNPROCESSABLE_ENTITY, &page)
             }
+            AppError::Template(problems) => {
+                let body: Vec<String> = problems.iter().map(|p| p.to_string()).collect();
+                let body = body.join(" · ");
+                let page = ErrorPage {
+                    ctx: self,
+                    title: self.t.t("error.invalid.title"),
+                    body: &body,
+                };
+                render_status(StatusCode::UNPROCESSABLE_ENTITY, &page)
+            }
             AppError::Internal(e) => {
                 tracing::error!(error = ?e, "request failed");
                 self.error_page(

@@ -7,4 +7,5 @@ mod intake;
 mod pages;
 mod permissions;
 mod persistence;
+mod processes;
 mod triage;

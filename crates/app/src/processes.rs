@@ -1,0 +1,173 @@
+//! Process templates in use. The built-in templates are stored at start; process owners and
+//! administrators upload new versions, which are validated and kept with their source, and
+//! choose the version a region uses. A version, once stored, never changes.
+
+use crate::error::Result;
+use crate::{App, AppError, Caller};
+use domain::org::{OrgNode, root_of};
+use domain::process::{BUILT_IN, parse_template};
+use domain::role::Role;
+use domain::time::Timestamp;
+use domain::{ErrorCode, FieldErrors};
+use store::StoreError;
+use store::events::{self, Actor, NewEvent};
+use store::processes::{self, NewTemplate, TemplateRow};
+
+fn may_manage(role: &Role) -> bool {
+    matches!(role, Role::ProcessOwner | Role::Admin)
+}
+
+/// Stores each built-in template version not yet stored; returns how many were new. Safe
+/// to run on every start and on several nodes at once.
+pub async fn install_built_ins(app: &App) -> Result<usize> {
+    let mut stored = 0;
+    for (file, source) in BUILT_IN {
+        let t = parse_template(source)
+            .map_err(|e| anyhow::anyhow!("built-in template {file} is invalid: {}", e[0]))?;
+        let mut tx = app.db.write().await?;
+        if processes::by_key_version(&mut tx, &t.key, t.version)
+            .await?
+            .is_some()
+        {
+            continue;
+        }
+        let now = Timestamp::now().to_db();
+        let new = NewTemplate {
+            key: &t.key,
+            version: t.version,
+            name: &t.name,
+            source,
+            built_in: true,
+            created_by: None,
+            now: &now,
+        };
+        let id = match processes::insert(&mut tx, &new).await {
+            Ok(id) => id,
+            Err(StoreError::Conflict(_)) => continue, // another node stored it first
+            Err(e) => return Err(e.into()),
+        };
+        events::append(
+            &mut tx,
+            NewEvent { actor: &Actor::System, kind: "process_template.stored", subject_type: "process_template", subject_id: &id, org_id: None, payload: serde_json::json!({ "key": t.key, "version": t.version, "built_in": true }) },
+        )
+        .await?;
+        tx.commit().await?;
+        stored += 1;
+    }
+    Ok(stored)
+}
+
+/// Validates and stores a new template version.
+pub async fn upload(app: &App, caller: &Caller, source: &str) -> Result<TemplateRow> {
+    let user = caller.user().ok_or(AppError::Unauthenticated)?;
+    if !user.memberships.iter().any(|(_, r)| may_manage(r)) {
+        return Err(AppError::Forbidden);
+    }
+    let t = parse_template(source).map_err(AppError::Template)?;
+    let mut tx = app.db.write().await?;
+    if processes::by_key_version(&mut tx, &t.key, t.version)
+        .await?
+        .is_some()
+    {
+        return Err(AppError::Conflict("template_version_exists"));
+    }
+    let now = Timestamp::now().to_db();
+    let new = NewTemplate {
+        key: &t.key,
+        version: t.version,
+        name: &t.name,
+        source,
+        built_in: false,
+        created_by: Some(&user.id),
+        now: &now,
+    };
+    let id = match processes::insert(&mut tx, &new).await {
+        Ok(id) => id,
+        Err(StoreError::Conflict(_)) => return Err(AppError::Conflict("template_version_exists")),
+        Err(e) => return Err(e.into()),
+    };
+    events::append(
+        &mut tx,
+        NewEvent {
+            actor: &caller.actor(),
+            kind: "process_template.stored",
+            subject_type: "process_template",
+            subject_id: &id,
+            org_id: None,
+            payload: serde_json::json!({ "key": t.key, "version": t.version, "built_in": false }),
+        },
+    )
+    .await?;
+    let row = processes::by_id(&mut tx, &id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    tx.commit().await?;
+    Ok(row)
+}
+
+/// Makes a stored version the one a region uses for new cases.
+pub async fn activate(app: &App, caller: &Caller, region: &str, template_id: &str) -> Result<()> {
+    let user = caller.user().ok_or(AppError::Unauthenticated)?;
+    let mut tx = app.db.write().await?;
+    let org = store::orgs::by_slug(&mut tx, region.trim())
+        .await?
+        .ok_or(AppError::Validation(FieldErrors::single(
+            "organisation",
+            ErrorCode::UnknownOrganisation,
+        )))?;
+    let all = store::orgs::all(&mut tx).await?;
+    let nodes: Vec<OrgNode> = all.iter().map(store::orgs::OrgRow::node).collect();
+    if root_of(&nodes, &org.id) != org.id {
+        return Err(AppError::Validation(FieldErrors::single(
+            "organisation",
+            ErrorCode::OnlyForRegions,
+        )));
+    }
+    if !user
+        .memberships
+        .iter()
+        .any(|(o, r)| *o == org.id && may_manage(r))
+    {
+        return Err(AppError::Forbidden);
+    }
+    let t = processes::by_id(&mut tx, template_id.trim())
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let now = Timestamp::now().to_db();
+    processes::activate(
+        &mut tx,
+        &org.id,
+        &t.template_key,
+        &t.id,
+        Some(&user.id),
+        &now,
+    )
+    .await?;
+    events::append(
+        &mut tx,
+        NewEvent {
+            actor: &caller.actor(),
+            kind: "process_template.activated",
+            subject_type: "process_template",
+            subject_id: &t.id,
+            org_id: Some(&org.id),
+            payload: serde_json::json!({ "key": t.template_key, "version": t.version }),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+pub async fn list(app: &App) -> Result<Vec<TemplateRow>> {
+    let mut tx = app.db.read().await?;
+    Ok(processes::all(&mut tx).await?)
+}
+
+pub async fn active_in(app: &App, region: &str) -> Result<Vec<TemplateRow>> {
+    let mut tx = app.db.read().await?;
+    let org = store::orgs::by_slug(&mut tx, region.trim())
+        .await?
+        .ok_or(AppError::NotFound)?;
+    Ok(processes::active_in(&mut tx, &org.id).await?)
+}

@@ -1,0 +1,114 @@
+//! Stored process templates: every version kept with its source text, and the version each
+//! region has active.
+
+use crate::db::{Tx, sql};
+
+#[derive(Debug, Clone, sqlx::FromRow, PartialEq, Eq)]
+pub struct TemplateRow {
+    pub id: String,
+    pub template_key: String,
+    pub version: i64,
+    pub name: String,
+    pub source: String,
+    pub built_in: bool,
+    pub created_at: String,
+}
+
+const COLUMNS: &str =
+    "SELECT id, template_key, version, name, source, built_in, created_at FROM process_templates";
+
+pub struct NewTemplate<'a> {
+    pub key: &'a str,
+    pub version: i64,
+    pub name: &'a str,
+    pub source: &'a str,
+    pub built_in: bool,
+    pub created_by: Option<&'a str>,
+    pub now: &'a str,
+}
+
+pub async fn insert(tx: &mut Tx, t: &NewTemplate<'_>) -> crate::Result<String> {
+    let id = crate::new_id();
+    tx.execute(
+        sql("INSERT INTO process_templates (id, template_key, version, name, source, built_in, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
+            .bind(id.as_str())
+            .bind(t.key)
+            .bind(t.version)
+            .bind(t.name)
+            .bind(t.source)
+            .bind(t.built_in)
+            .bind(t.created_by)
+            .bind(t.now),
+    )
+    .await?;
+    Ok(id)
+}
+
+pub async fn by_key_version(
+    tx: &mut Tx,
+    key: &str,
+    version: i64,
+) -> crate::Result<Option<TemplateRow>> {
+    tx.fetch_optional(crate::Sql::dynamic(
+        format!("{COLUMNS} WHERE template_key = ? AND version = ?"),
+        vec![key.into(), version.into()],
+    ))
+    .await
+}
+
+pub async fn by_id(tx: &mut Tx, id: &str) -> crate::Result<Option<TemplateRow>> {
+    tx.fetch_optional(crate::Sql::dynamic(
+        format!("{COLUMNS} WHERE id = ?"),
+        vec![id.into()],
+    ))
+    .await
+}
+
+/// Every stored version, by key and newest version first.
+pub async fn all(tx: &mut Tx) -> crate::Result<Vec<TemplateRow>> {
+    tx.fetch_all(crate::Sql::dynamic(
+        format!("{COLUMNS} ORDER BY template_key, version DESC"),
+        vec![],
+    ))
+    .await
+}
+
+/// Makes `template_id` the active version of its key for one organisation.
+pub async fn activate(
+    tx: &mut Tx,
+    org_id: &str,
+    key: &str,
+    template_id: &str,
+    by: Option<&str>,
+    now: &str,
+) -> crate::Result<()> {
+    tx.execute(
+        sql("DELETE FROM active_templates WHERE org_id = ? AND template_key = ?")
+            .bind(org_id)
+            .bind(key),
+    )
+    .await?;
+    tx.execute(
+        sql("INSERT INTO active_templates (org_id, template_key, template_id, activated_by, activated_at) VALUES (?, ?, ?, ?, ?)")
+            .bind(org_id)
+            .bind(key)
+            .bind(template_id)
+            .bind(by)
+            .bind(now),
+    )
+    .await?;
+    Ok(())
+}
+
+/// The versions active in one organisation.
+pub async fn active_in(tx: &mut Tx, org_id: &str) -> crate::Result<Vec<TemplateRow>> {
+    tx.fetch_all(
+        sql(
+            "SELECT t.id, t.template_key, t.version, t.name, t.source, t.built_in, t.created_at
+             FROM active_templates a JOIN process_templates t ON t.id = a.template_id
+             WHERE a.org_id = ? ORDER BY t.template_key",
+        )
+        .bind(org_id),
+    )
+    .await
+}
