@@ -35,6 +35,26 @@ pub enum ErrorCode {
 }
 
 impl ErrorCode {
+    /// Every code (with sample numbers), so catalogs can be checked against all of them.
+    pub const ALL: [ErrorCode; 16] = [
+        ErrorCode::Required,
+        ErrorCode::TooShort { min: 1 },
+        ErrorCode::TooLong { max: 1 },
+        ErrorCode::Markup,
+        ErrorCode::ControlCharacters,
+        ErrorCode::InvalidEmail,
+        ErrorCode::InvalidChoice,
+        ErrorCode::UnknownOrganisation,
+        ErrorCode::UnknownUser,
+        ErrorCode::UnknownSubmission,
+        ErrorCode::ConsentRequired,
+        ErrorCode::InvalidSlug,
+        ErrorCode::InvalidFormat,
+        ErrorCode::InvalidDate,
+        ErrorCode::SelfReference,
+        ErrorCode::OnlyForRegions,
+    ];
+
     /// The message catalog key for this code.
     pub fn key(&self) -> &'static str {
         match self {
@@ -130,3 +150,35 @@ impl std::fmt::Display for FieldErrors {
 }
 
 impl std::error::Error for FieldErrors {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `ALL` lists every variant: the match below fails to compile when one is added, and
+    /// the count catches a variant left out of the list.
+    #[test]
+    fn all_lists_every_code() {
+        let index = |c: &ErrorCode| match c {
+            ErrorCode::Required => 0,
+            ErrorCode::TooShort { .. } => 1,
+            ErrorCode::TooLong { .. } => 2,
+            ErrorCode::Markup => 3,
+            ErrorCode::ControlCharacters => 4,
+            ErrorCode::InvalidEmail => 5,
+            ErrorCode::InvalidChoice => 6,
+            ErrorCode::UnknownOrganisation => 7,
+            ErrorCode::UnknownUser => 8,
+            ErrorCode::UnknownSubmission => 9,
+            ErrorCode::ConsentRequired => 10,
+            ErrorCode::InvalidSlug => 11,
+            ErrorCode::InvalidFormat => 12,
+            ErrorCode::InvalidDate => 13,
+            ErrorCode::SelfReference => 14,
+            ErrorCode::OnlyForRegions => 15,
+        };
+        let mut seen: Vec<usize> = ErrorCode::ALL.iter().map(index).collect();
+        seen.sort();
+        assert_eq!(seen, (0..16).collect::<Vec<_>>());
+    }
+}

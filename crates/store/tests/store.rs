@@ -157,50 +157,36 @@ async fn unique_violations_are_conflicts_and_roll_back() {
     .await;
 }
 
+/// Writes an organisation and its event in the caller's transaction.
+async fn org_with_event(tx: &mut store::Tx) -> orgs::OrgRow {
+    let org = orgs::insert(tx, "region-a", "A", None, "{year}/{seq:5}")
+        .await
+        .unwrap();
+    let event = store::events::NewEvent {
+        actor: &store::events::Actor::System,
+        kind: "organisation.created",
+        subject_type: "organisation",
+        subject_id: &org.id,
+        org_id: Some(&org.id),
+        payload: serde_json::json!({ "slug": "region-a" }),
+    };
+    store::events::append(tx, event).await.unwrap();
+    org
+}
+
 #[tokio::test]
 async fn events_are_appended_with_their_change() {
     with_db("events", async |db| {
         store::migrate::run(&db).await.unwrap();
-        let actor = store::events::Actor::System;
         let mut tx = db.write().await.unwrap();
-        let org = orgs::insert(&mut tx, "region-a", "A", None, "{year}/{seq:5}")
-            .await
-            .unwrap();
-        store::events::append(
-            &mut tx,
-            store::events::NewEvent {
-                actor: &actor,
-                kind: "organisation.created",
-                subject_type: "organisation",
-                subject_id: &org.id,
-                org_id: Some(&org.id),
-                payload: serde_json::json!({ "slug": "region-a" }),
-            },
-        )
-        .await
-        .unwrap();
+        org_with_event(&mut tx).await;
         drop(tx); // rolled back: neither the organisation nor its event exists
         let mut tx = db.read().await.unwrap();
         assert_eq!(store::events::count(&mut tx).await.unwrap(), 0);
         assert!(orgs::all(&mut tx).await.unwrap().is_empty());
         drop(tx);
         let mut tx = db.write().await.unwrap();
-        let org = orgs::insert(&mut tx, "region-a", "A", None, "{year}/{seq:5}")
-            .await
-            .unwrap();
-        store::events::append(
-            &mut tx,
-            store::events::NewEvent {
-                actor: &actor,
-                kind: "organisation.created",
-                subject_type: "organisation",
-                subject_id: &org.id,
-                org_id: Some(&org.id),
-                payload: serde_json::json!({ "slug": "region-a" }),
-            },
-        )
-        .await
-        .unwrap();
+        let org = org_with_event(&mut tx).await;
         tx.commit().await.unwrap();
         let mut tx = db.read().await.unwrap();
         let timeline = store::events::for_subject(&mut tx, "organisation", &org.id)

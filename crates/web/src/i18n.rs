@@ -171,26 +171,9 @@ mod tests {
 
     #[test]
     fn every_error_code_and_enum_has_a_message() {
-        use domain::ErrorCode::*;
+        use domain::ErrorCode;
         let tr = Tr::new(Lang::En);
-        for code in [
-            Required,
-            TooShort { min: 1 },
-            TooLong { max: 1 },
-            Markup,
-            ControlCharacters,
-            InvalidEmail,
-            InvalidChoice,
-            UnknownOrganisation,
-            UnknownUser,
-            UnknownSubmission,
-            ConsentRequired,
-            InvalidSlug,
-            InvalidFormat,
-            InvalidDate,
-            SelfReference,
-            OnlyForRegions,
-        ] {
+        for code in ErrorCode::ALL {
             assert_ne!(tr.t(code.key()), "[?]", "{code:?}");
         }
         let sv = parse_catalog(SV);
