@@ -15,6 +15,10 @@ pub enum AppError {
     /// Signed in, but without the role the action needs (HTTP 403).
     #[error("forbidden")]
     Forbidden,
+    /// A gate or path decision by someone without the gate's role in the case's
+    /// organisation (HTTP 403); names the role that has the mandate.
+    #[error("no mandate: needs {}", .0.as_str())]
+    NoMandate(domain::role::Role),
     /// Not signed in, or wrong credentials (HTTP 401).
     #[error("not signed in")]
     Unauthenticated,

@@ -21,6 +21,8 @@ pub struct FollowUp {
     pub org_name: String,
     pub created_at: String,
     pub messages: Vec<MessageRow>,
+    /// The cases the submission became part of, with their public status.
+    pub cases: Vec<crate::cases::PublicStatus>,
 }
 
 impl FollowUp {
@@ -43,6 +45,7 @@ pub async fn view(app: &App, token: &str) -> Result<FollowUp> {
         .await?
         .ok_or(AppError::NotFound)?;
     let messages = submissions::messages(&mut tx, &s.id).await?;
+    let cases = crate::cases::public_status_of_submission(&mut tx, &s.id).await?;
     Ok(FollowUp {
         reference: s.reference,
         title: s.title,
@@ -52,6 +55,7 @@ pub async fn view(app: &App, token: &str) -> Result<FollowUp> {
         org_name: s.org_name,
         created_at: s.created_at,
         messages,
+        cases,
     })
 }
 

@@ -18,7 +18,7 @@ use store::users::{self, Colleague};
 pub const PER_PAGE: i64 = 25;
 
 /// Organisation ids the user reaches with a role that passes `allowed`.
-fn reach(user: &CurrentUser, nodes: &[OrgNode], allowed: impl Fn(&Role) -> bool) -> Vec<String> {
+pub(crate) fn reach(user: &CurrentUser, nodes: &[OrgNode], allowed: impl Fn(&Role) -> bool) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     for (org_id, role) in &user.memberships {
         if allowed(role) {
@@ -32,7 +32,7 @@ fn reach(user: &CurrentUser, nodes: &[OrgNode], allowed: impl Fn(&Role) -> bool)
     out
 }
 
-fn require_user(caller: &Caller) -> Result<&CurrentUser> {
+pub(crate) fn require_user(caller: &Caller) -> Result<&CurrentUser> {
     caller.user().ok_or(AppError::Unauthenticated)
 }
 
@@ -187,7 +187,7 @@ pub struct Detail {
     pub can_triage: bool,
 }
 
-const TRIAGE_ROLES: [&str; 4] = ["advisor", "coordinator", "admin", "process_owner"];
+pub(crate) const TRIAGE_ROLES: [&str; 4] = ["advisor", "coordinator", "admin", "process_owner"];
 
 /// Loads a submission the caller may see; `NotFound` for one they may not, so that its
 /// existence is not revealed.
@@ -215,12 +215,12 @@ async fn load_visible(
     Ok((row, all, nodes, can_triage))
 }
 
-fn uuid_like(id: &str) -> Option<&str> {
+pub(crate) fn uuid_like(id: &str) -> Option<&str> {
     (id.len() == 36 && id.bytes().all(|b| b.is_ascii_hexdigit() || b == b'-')).then_some(id)
 }
 
 /// Organisations whose roles reach `org_id`: itself and its ancestors.
-fn ancestors(nodes: &[OrgNode], org_id: &str) -> Vec<String> {
+pub(crate) fn ancestors(nodes: &[OrgNode], org_id: &str) -> Vec<String> {
     nodes
         .iter()
         .filter(|n| descendants(nodes, &n.id).iter().any(|d| d == org_id))

@@ -17,6 +17,13 @@ fn may_manage(role: &Role) -> bool {
     matches!(role, Role::ProcessOwner | Role::Admin)
 }
 
+/// Whether the caller may upload templates (for navigation).
+pub fn may_manage_any(caller: &Caller) -> bool {
+    caller
+        .user()
+        .is_some_and(|u| u.memberships.iter().any(|(_, r)| may_manage(r)))
+}
+
 /// Stores each built-in template version not yet stored; returns how many were new. Safe
 /// to run on every start and on several nodes at once.
 pub async fn install_built_ins(app: &App) -> Result<usize> {
@@ -170,4 +177,36 @@ pub async fn active_in(app: &App, region: &str) -> Result<Vec<TemplateRow>> {
         .await?
         .ok_or(AppError::NotFound)?;
     Ok(processes::active_in(&mut tx, &org.id).await?)
+}
+
+/// What the process page shows: every stored version, and for each region the caller
+/// manages, the versions it has active.
+pub struct Overview {
+    pub templates: Vec<TemplateRow>,
+    pub regions: Vec<(store::orgs::OrgRow, Vec<TemplateRow>)>,
+}
+
+pub async fn overview(app: &App, caller: &Caller) -> Result<Overview> {
+    let user = caller.user().ok_or(AppError::Unauthenticated)?;
+    if !user.memberships.iter().any(|(_, r)| may_manage(r)) {
+        return Err(AppError::Forbidden);
+    }
+    let mut tx = app.db.read().await?;
+    let all = store::orgs::all(&mut tx).await?;
+    let nodes: Vec<OrgNode> = all.iter().map(store::orgs::OrgRow::node).collect();
+    let mut regions = Vec::new();
+    for org in &all {
+        let managed = user
+            .memberships
+            .iter()
+            .any(|(o, r)| *o == org.id && may_manage(r));
+        if managed && root_of(&nodes, &org.id) == org.id {
+            let active = processes::active_in(&mut tx, &org.id).await?;
+            regions.push((org.clone(), active));
+        }
+    }
+    Ok(Overview {
+        templates: processes::all(&mut tx).await?,
+        regions,
+    })
 }

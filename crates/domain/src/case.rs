@@ -22,7 +22,8 @@ crate::submission::string_enum!(
 );
 
 /// One change to a case, as recorded in the event log.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
 pub enum CaseEvent {
     Ticked {
         step: String,
@@ -51,6 +52,56 @@ pub enum CaseEvent {
         override_reason: Option<String>,
         open_items: Vec<(String, String)>,
     },
+    /// A unit took the solution into use.
+    Adopted {
+        org_id: String,
+        by: String,
+    },
+    /// A benefit measure: what is measured, in which unit, before and after.
+    MeasureRecorded {
+        name: String,
+        unit: String,
+        before: String,
+        after: String,
+        by: String,
+    },
+    /// The solution was handed over to ordinary operations (out of the project trap).
+    HandoverRecorded {
+        receiver: String,
+        note: String,
+        by: String,
+    },
+}
+
+impl CaseEvent {
+    /// The event kind in the log.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            CaseEvent::Ticked { .. } => "case.item_ticked",
+            CaseEvent::Unticked { .. } => "case.item_unticked",
+            CaseEvent::PathChosen { .. } => "case.path_chosen",
+            CaseEvent::GateDecided { .. } => "case.gate_decided",
+            CaseEvent::Adopted { .. } => "case.adopted",
+            CaseEvent::MeasureRecorded { .. } => "case.measure_recorded",
+            CaseEvent::HandoverRecorded { .. } => "case.handover_recorded",
+        }
+    }
+}
+
+/// A benefit measure on record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Measure {
+    pub name: String,
+    pub unit: String,
+    pub before: String,
+    pub after: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Handover {
+    pub receiver: String,
+    pub note: String,
+    pub by: String,
 }
 
 /// Why a change was refused; nothing changes.
@@ -78,6 +129,12 @@ pub enum CaseError {
     NothingBefore,
     /// An event names a phase other than the current one (a stale or forged event).
     WrongPhase,
+    /// The gate needs the handover to ordinary operations on record first.
+    HandoverRequired,
+    /// The unit is already recorded as adopting the solution.
+    AlreadyAdopted,
+    /// A field is empty, too long, or not a number where one is needed.
+    Invalid(&'static str),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -95,6 +152,10 @@ pub struct CaseState {
     pub vagval: Option<Vagval>,
     /// Gate decisions in order, overrides included.
     pub decisions: Vec<CaseEvent>,
+    /// Units that adopted the solution, by organisation id.
+    pub adopted: Vec<String>,
+    pub measures: Vec<Measure>,
+    pub handover: Option<Handover>,
 }
 
 impl Default for CaseState {
@@ -111,6 +172,16 @@ fn text(s: &str) -> Option<String> {
         .then(|| t.to_string())
 }
 
+/// A number as typed (`12`, `-3,5`, `4.25`), normalised to a decimal point.
+fn number(s: &str) -> Option<String> {
+    let t = s.trim().replace(',', ".").replace(' ', "");
+    let ok = !t.is_empty()
+        && t.len() <= 20
+        && t.parse::<f64>().is_ok_and(f64::is_finite)
+        && t.chars().all(|c| c.is_ascii_digit() || c == '.' || c == '-');
+    ok.then_some(t)
+}
+
 impl CaseState {
     pub fn new() -> Self {
         Self {
@@ -119,6 +190,9 @@ impl CaseState {
             ticked: BTreeMap::new(),
             vagval: None,
             decisions: Vec::new(),
+            adopted: Vec::new(),
+            measures: Vec::new(),
+            handover: None,
         }
     }
 
@@ -280,6 +354,61 @@ impl CaseState {
         Ok(e)
     }
 
+    /// Records that a unit adopted the solution; the caller checks the unit exists.
+    pub fn adopt(&self, t: &Template, org_id: &str, by: &str) -> Result<CaseEvent, CaseError> {
+        let e = CaseEvent::Adopted {
+            org_id: org_id.into(),
+            by: by.into(),
+        };
+        self.check(t, &e)?;
+        Ok(e)
+    }
+
+    /// Records a benefit measure; before and after are numbers (a decimal comma is fine).
+    pub fn measure(
+        &self,
+        t: &Template,
+        name: &str,
+        unit: &str,
+        before: &str,
+        after: &str,
+        by: &str,
+    ) -> Result<CaseEvent, CaseError> {
+        let short = |s: &str, field: &'static str, max: usize| {
+            text(s)
+                .filter(|v| v.chars().count() <= max)
+                .ok_or(CaseError::Invalid(field))
+        };
+        let e = CaseEvent::MeasureRecorded {
+            name: short(name, "name", 200)?,
+            unit: short(unit, "unit", 40)?,
+            before: number(before).ok_or(CaseError::Invalid("before"))?,
+            after: number(after).ok_or(CaseError::Invalid("after"))?,
+            by: by.into(),
+        };
+        self.check(t, &e)?;
+        Ok(e)
+    }
+
+    /// Records the handover to ordinary operations: who received it, and how.
+    pub fn hand_over(
+        &self,
+        t: &Template,
+        receiver: &str,
+        note: &str,
+        by: &str,
+    ) -> Result<CaseEvent, CaseError> {
+        let e = CaseEvent::HandoverRecorded {
+            receiver: text(receiver)
+                .filter(|v| v.chars().count() <= 200)
+                .ok_or(CaseError::Invalid("receiver"))?,
+            note: text(note).ok_or(CaseError::Invalid("note"))?,
+            by: by.into(),
+        };
+        self.check(t, &e)?;
+        Ok(e)
+    }
+
     /// Whether an event may be applied now. The same rules hold on replay, so a log that
     /// was written through these checks always replays.
     fn check(&self, t: &Template, e: &CaseEvent) -> Result<(), CaseError> {
@@ -345,7 +474,19 @@ impl CaseState {
                     }
                     _ => {}
                 }
+                if *decision == GateDecision::Proceed
+                    && current.gate.requires_handover
+                    && self.handover.is_none()
+                {
+                    return Err(CaseError::HandoverRequired);
+                }
             }
+            CaseEvent::Adopted { org_id, .. } => {
+                if self.adopted.contains(org_id) {
+                    return Err(CaseError::AlreadyAdopted);
+                }
+            }
+            CaseEvent::MeasureRecorded { .. } | CaseEvent::HandoverRecorded { .. } => {}
         }
         Ok(())
     }
@@ -383,6 +524,26 @@ impl CaseState {
                     GateDecision::Close => self.status = CaseStatus::Closed,
                 }
                 self.decisions.push(e.clone());
+            }
+            CaseEvent::Adopted { org_id, .. } => self.adopted.push(org_id.clone()),
+            CaseEvent::MeasureRecorded {
+                name,
+                unit,
+                before,
+                after,
+                ..
+            } => self.measures.push(Measure {
+                name: name.clone(),
+                unit: unit.clone(),
+                before: before.clone(),
+                after: after.clone(),
+            }),
+            CaseEvent::HandoverRecorded { receiver, note, by } => {
+                self.handover = Some(Handover {
+                    receiver: receiver.clone(),
+                    note: note.clone(),
+                    by: by.clone(),
+                })
             }
         }
         Ok(())
@@ -703,7 +864,13 @@ mod tests {
                     role_sets[rng.below(role_sets.len())]
                 };
                 let open = s.open_required(&t);
-                let attempt = match rng.below(10) {
+                let attempt = match rng.below(12) {
+                    10 => s.hand_over(&t, "Linjen", *rng.pick(&["överlämnad", ""]), "u"),
+                    11 => match rng.below(3) {
+                        0 => s.adopt(&t, *rng.pick(&["a", "b"]), "u"),
+                        1 => s.measure(&t, "Väntetid", "dagar", "12", "4,5", "u"),
+                        _ => s.measure(&t, "Väntetid", "dagar", "tolv", "4", "u"),
+                    },
                     0..=4 => {
                         let (st, it) = if !open.is_empty() && rng.below(10) < 7 {
                             rng.pick(&open).clone()
@@ -778,7 +945,15 @@ mod tests {
             }
             if s.status == CaseStatus::Completed {
                 completed += 1;
+                // The last gate requires the handover to ordinary operations.
+                assert!(s.handover.is_some());
             }
+            // The log survives storage as JSON.
+            let stored: Vec<CaseEvent> = log
+                .iter()
+                .map(|e| serde_json::from_str(&serde_json::to_string(e).unwrap()).unwrap())
+                .collect();
+            assert_eq!(stored, log);
             // The event log replays to the case's state.
             assert_eq!(CaseState::replay(&t, &log).unwrap(), s);
         }

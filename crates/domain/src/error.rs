@@ -32,11 +32,16 @@ pub enum ErrorCode {
     SelfReference,
     /// Only a region may have this (its own diarium series); units use their region's.
     OnlyForRegions,
+    /// A case is opened only from accepted submissions.
+    NotAccepted,
+    /// Required checklist items are open: passing the gate needs a reason on record.
+    OverrideRequired,
+    InvalidNumber,
 }
 
 impl ErrorCode {
     /// Every code (with sample numbers), so catalogs can be checked against all of them.
-    pub const ALL: [ErrorCode; 16] = [
+    pub const ALL: [ErrorCode; 19] = [
         ErrorCode::Required,
         ErrorCode::TooShort { min: 1 },
         ErrorCode::TooLong { max: 1 },
@@ -53,6 +58,9 @@ impl ErrorCode {
         ErrorCode::InvalidDate,
         ErrorCode::SelfReference,
         ErrorCode::OnlyForRegions,
+        ErrorCode::NotAccepted,
+        ErrorCode::OverrideRequired,
+        ErrorCode::InvalidNumber,
     ];
 
     /// The message catalog key for this code.
@@ -74,6 +82,9 @@ impl ErrorCode {
             ErrorCode::InvalidDate => "error.invalid_date",
             ErrorCode::SelfReference => "error.self_reference",
             ErrorCode::OnlyForRegions => "error.only_for_regions",
+            ErrorCode::NotAccepted => "error.not_accepted",
+            ErrorCode::OverrideRequired => "error.override_required",
+            ErrorCode::InvalidNumber => "error.invalid_number",
         }
     }
 

@@ -77,6 +77,8 @@ pub struct Gate {
     pub name: String,
     /// The role whose mandate decides the gate.
     pub role: Role,
+    /// Passing the gate needs the handover to ordinary operations on record (Resultat).
+    pub requires_handover: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -254,6 +256,8 @@ fn yes() -> bool {
 struct RawGate {
     name: Spanned<String>,
     role: Spanned<String>,
+    #[serde(default)]
+    requires_handover: bool,
 }
 
 #[derive(Deserialize)]
@@ -467,6 +471,7 @@ pub fn parse_template(text: &str) -> Result<Template, Vec<TemplateError>> {
                     .map(|role| Gate {
                         name: gate_name,
                         role,
+                        requires_handover: g.requires_handover,
                     })
             }
             None => {

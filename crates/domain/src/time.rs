@@ -22,6 +22,11 @@ impl Timestamp {
         self.0
     }
 
+    /// The same moment `days` days later (or earlier, when negative).
+    pub fn plus_days(&self, days: i64) -> Self {
+        Self(self.0.saturating_add(time::Duration::days(days)))
+    }
+
     pub fn year(&self) -> i32 {
         self.0.year()
     }

@@ -6,6 +6,7 @@
 //! Every write happens in a [`Tx`] together with its [`events`] row.
 
 pub mod db;
+pub mod cases;
 pub mod events;
 pub mod migrate;
 pub mod orgs;

@@ -8,7 +8,57 @@ use crate::db::{Backend, Db, sql};
 pub const MIGRATIONS: &[(i64, &str, &str)] = &[
     (1, "foundation", FOUNDATION),
     (2, "process_templates", PROCESS_TEMPLATES),
+    (3, "cases", CASES),
 ];
+
+/// Cases (ärenden). The row is a projection for lists and the register; the case's own
+/// history is its events (subject_type 'case'), which replay to its state. `version` grows
+/// with every change, so two people acting at once cannot both act on the same state.
+const CASES: &str = r#"
+CREATE TABLE cases (
+    id TEXT PRIMARY KEY,
+    reference TEXT NOT NULL,
+    registered_org_id TEXT NOT NULL REFERENCES organisations (id),
+    org_id TEXT NOT NULL REFERENCES organisations (id),
+    template_id TEXT NOT NULL REFERENCES process_templates (id),
+    title TEXT NOT NULL,
+    public_title TEXT NOT NULL,
+    description TEXT NOT NULL,
+    handler_id TEXT REFERENCES users (id),
+    phase_key TEXT NOT NULL,
+    phase_started_at TEXT NOT NULL,
+    status TEXT NOT NULL,
+    vagval TEXT,
+    next_due_at TEXT,
+    confidential BOOLEAN NOT NULL,
+    legal_ground TEXT,
+    version BIGINT NOT NULL,
+    created_by TEXT REFERENCES users (id),
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    UNIQUE (registered_org_id, reference)
+);
+CREATE INDEX cases_org_status ON cases (org_id, status, phase_key);
+CREATE INDEX cases_reference ON cases (reference);
+CREATE INDEX cases_handler ON cases (handler_id);
+CREATE TABLE case_submissions (
+    case_id TEXT NOT NULL REFERENCES cases (id),
+    submission_id TEXT NOT NULL REFERENCES submissions (id),
+    linked_at TEXT NOT NULL,
+    PRIMARY KEY (case_id, submission_id)
+);
+CREATE INDEX case_submissions_submission ON case_submissions (submission_id);
+CREATE TABLE case_members (
+    id TEXT PRIMARY KEY,
+    case_id TEXT NOT NULL REFERENCES cases (id),
+    user_id TEXT REFERENCES users (id),
+    name TEXT NOT NULL,
+    function_key TEXT NOT NULL,
+    added_at TEXT NOT NULL
+);
+CREATE INDEX case_members_case ON case_members (case_id);
+CREATE INDEX case_members_user ON case_members (user_id)
+"#;
 
 /// Process templates, stored with their version and source text, and which version of each
 /// a region has active. A case will keep the id of the version it began with.

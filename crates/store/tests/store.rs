@@ -63,7 +63,7 @@ fn uuid_like() -> String {
 #[tokio::test]
 async fn migrations_apply_once_and_again() {
     with_db("migrate", async |db| {
-        assert_eq!(store::migrate::run(&db).await.unwrap(), vec![1, 2]);
+        assert_eq!(store::migrate::run(&db).await.unwrap(), vec![1, 2, 3]);
         assert!(
             store::migrate::run(&db).await.unwrap().is_empty(),
             "second run applies nothing"

@@ -49,6 +49,15 @@ pub fn fail(tr: &Tr, e: AppError) -> Response {
         }
         AppError::NotFound => error_json(tr, StatusCode::NOT_FOUND, "not_found", "error.not_found.body"),
         AppError::Forbidden => error_json(tr, StatusCode::FORBIDDEN, "forbidden", "error.forbidden.body"),
+        AppError::NoMandate(role) => (
+            StatusCode::FORBIDDEN,
+            Json(json!({
+                "error": "no_mandate",
+                "role": role.as_str(),
+                "message": tr.t("error.no_mandate.body").replace("{role}", tr.k("role.", role.as_str())),
+            })),
+        )
+            .into_response(),
         AppError::Unauthenticated => {
             let mut res = error_json(tr, StatusCode::UNAUTHORIZED, "unauthenticated", "error.unauthenticated");
             res.headers_mut().insert(WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
@@ -99,14 +108,14 @@ pub async fn not_found(headers: HeaderMap) -> Response {
 
 /// Parses a JSON object body; every field is read as text so that a wrong type becomes a
 /// field error rather than a generic parse failure.
-fn parse_object(body: &Bytes) -> Option<serde_json::Map<String, Value>> {
+pub(crate) fn parse_object(body: &Bytes) -> Option<serde_json::Map<String, Value>> {
     match serde_json::from_slice::<Value>(body) {
         Ok(Value::Object(map)) => Some(map),
         _ => None,
     }
 }
 
-fn bad_json(tr: &Tr) -> Response {
+pub(crate) fn bad_json(tr: &Tr) -> Response {
     error_json(tr, StatusCode::BAD_REQUEST, "bad_json", "error.bad_json")
 }
 
@@ -188,7 +197,7 @@ pub async fn create_submission(
 }
 
 /// The caller behind the bearer token; the API has no cookies and so needs no CSRF token.
-async fn bearer(state: &AppState, headers: &HeaderMap) -> Result<Caller, AppError> {
+pub(crate) async fn bearer(state: &AppState, headers: &HeaderMap) -> Result<Caller, AppError> {
     let token = headers
         .get(AUTHORIZATION)
         .and_then(|v| v.to_str().ok())

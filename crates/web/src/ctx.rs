@@ -72,6 +72,8 @@ pub struct Ctx {
     pub here: String,
     pub user_name: Option<String>,
     pub has_inbox: bool,
+    /// May upload and activate process templates.
+    pub manages_processes: bool,
 }
 
 impl Ctx {
@@ -136,6 +138,7 @@ impl FromRequestParts<AppState> for Ctx {
             .unwrap_or_else(|| "/".into());
         let user_name = caller.user().map(|u| u.name.clone());
         let has_inbox = app::inbox::has_inbox(&caller);
+        let manages_processes = app::processes::may_manage_any(&caller);
         Ok(Ctx {
             lang,
             t: Tr::new(lang),
@@ -144,6 +147,7 @@ impl FromRequestParts<AppState> for Ctx {
             here,
             user_name,
             has_inbox,
+            manages_processes,
         })
     }
 }

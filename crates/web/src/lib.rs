@@ -3,6 +3,7 @@
 //! app layer, render.
 
 pub mod api;
+pub mod api_cases;
 pub mod ctx;
 pub mod i18n;
 pub mod pages;
@@ -89,6 +90,21 @@ pub fn router(state: AppState) -> Router {
         .route("/inkorg", get(pages::inbox::list))
         .route("/inkorg/{id}", get(pages::inbox::detail))
         .route("/inkorg/{id}/atgard", post(pages::inbox::act))
+        .route("/arenden", get(pages::cases::board))
+        .route("/arenden/mina", get(pages::cases::mine))
+        .route("/arenden/forsenade", get(pages::cases::overdue))
+        .route(
+            "/arenden/nytt",
+            get(pages::cases::new_form).post(pages::cases::open),
+        )
+        .route("/arenden/{id}", get(pages::cases::show))
+        .route("/arenden/{id}/{form}", post(pages::cases::act))
+        .route("/diarium", get(pages::diarium::show))
+        .route(
+            "/processer",
+            get(pages::processes::show).post(pages::processes::upload),
+        )
+        .route("/processer/aktivera", post(pages::processes::activate))
         .route("/sprak/{lang}", get(pages::switch_language))
         .fallback(pages::not_found)
         .layer(axum::middleware::from_fn_with_state(
@@ -104,6 +120,15 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/submissions/{id}", get(api::get_submission))
         .route("/submissions/{id}/actions", post(api::act))
+        .route("/cases", get(api_cases::list).post(api_cases::open))
+        .route("/cases/{id}", get(api_cases::get))
+        .route("/cases/{id}/events", get(api_cases::events))
+        .route("/cases/{id}/checklist", post(api_cases::tick))
+        .route("/cases/{id}/decisions", post(api_cases::decide))
+        .route("/cases/{id}/path", post(api_cases::path))
+        .route("/cases/{id}/result", post(api_cases::result))
+        .route("/cases/{id}/members", post(api_cases::member))
+        .route("/diarium", get(api_cases::diarium))
         .fallback(api::not_found);
     Router::new()
         .route("/healthz", get(api::healthz))

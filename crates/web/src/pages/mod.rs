@@ -1,11 +1,14 @@
 //! Server-rendered pages. Each module is one flow; this one holds what they share:
 //! rendering, error pages, static files and the language switch.
 
+pub mod cases;
+pub mod diarium;
 pub mod follow_up;
 pub mod home;
 pub mod inbox;
 pub mod intake;
 pub mod login;
+pub mod processes;
 
 use askama::Template;
 use axum::extract::{Path, Query};
@@ -97,6 +100,18 @@ impl Ctx {
                 "error.forbidden.title",
                 "error.forbidden.body",
             ),
+            AppError::NoMandate(role) => {
+                let body = self
+                    .t
+                    .t("error.no_mandate.body")
+                    .replace("{role}", self.t.k("role.", role.as_str()));
+                let page = ErrorPage {
+                    ctx: self,
+                    title: self.t.t("error.forbidden.title"),
+                    body: &body,
+                };
+                render_status(StatusCode::FORBIDDEN, &page)
+            }
             AppError::Conflict(code) => {
                 let body = self.t.t(&format!("conflict.{code}"));
                 let page = ErrorPage {
@@ -121,7 +136,10 @@ impl Ctx {
                 render_status(StatusCode::UNPROCESSABLE_ENTITY, &page)
             }
             AppError::Template(problems) => {
-                let body: Vec<String> = problems.iter().map(|p| p.to_string()).collect();
+                let body: Vec<String> = problems
+                    .iter()
+                    .map(|p| processes::problem_message(&self.t, p))
+                    .collect();
                 let body = body.join(" · ");
                 let page = ErrorPage {
                     ctx: self,
@@ -170,6 +188,7 @@ pub fn plain_error_page(lang: Lang, status: StatusCode, title: &str, body: &str)
         here: "/".into(),
         user_name: None,
         has_inbox: false,
+        manages_processes: false,
     };
     ctx.error_page(status, title, body)
 }

@@ -1,0 +1,423 @@
+//! Cases (ärenden): the row that lists and the public register read, the submissions a case
+//! grew from, and its working group. The case's history is in [`crate::events`].
+
+use crate::db::{Arg, Sql, Tx, sql};
+use crate::users::placeholders;
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct CaseRow {
+    pub id: String,
+    pub reference: String,
+    pub registered_org_id: String,
+    pub org_id: String,
+    pub org_name: String,
+    pub template_id: String,
+    pub template_key: String,
+    pub template_version: i64,
+    pub title: String,
+    pub public_title: String,
+    pub description: String,
+    pub handler_id: Option<String>,
+    pub handler_name: Option<String>,
+    pub phase_key: String,
+    pub phase_started_at: String,
+    pub status: String,
+    pub vagval: Option<String>,
+    pub next_due_at: Option<String>,
+    pub confidential: bool,
+    pub legal_ground: Option<String>,
+    pub version: i64,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+const SELECT: &str = "SELECT c.id, c.reference, c.registered_org_id, c.org_id, o.name AS org_name, c.template_id,
+    t.template_key, t.version AS template_version, c.title, c.public_title, c.description, c.handler_id,
+    u.name AS handler_name, c.phase_key, c.phase_started_at, c.status, c.vagval, c.next_due_at, c.confidential,
+    c.legal_ground, c.version, c.created_at, c.updated_at
+    FROM cases c
+    JOIN organisations o ON o.id = c.org_id
+    JOIN process_templates t ON t.id = c.template_id
+    LEFT JOIN users u ON u.id = c.handler_id";
+
+pub struct NewCase<'a> {
+    pub id: &'a str,
+    pub reference: &'a str,
+    pub registered_org_id: &'a str,
+    pub org_id: &'a str,
+    pub template_id: &'a str,
+    pub title: &'a str,
+    pub public_title: &'a str,
+    pub description: &'a str,
+    pub handler_id: Option<&'a str>,
+    pub phase_key: &'a str,
+    pub next_due_at: Option<&'a str>,
+    pub created_by: Option<&'a str>,
+    pub now: &'a str,
+}
+
+pub async fn insert(tx: &mut Tx, c: &NewCase<'_>) -> crate::Result<()> {
+    tx.execute(
+        sql("INSERT INTO cases (id, reference, registered_org_id, org_id, template_id, title, public_title, description,
+             handler_id, phase_key, phase_started_at, status, vagval, next_due_at, confidential, legal_ground, version,
+             created_by, created_at, updated_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'active', NULL, ?, ?, NULL, 1, ?, ?, ?)")
+        .bind(c.id)
+        .bind(c.reference)
+        .bind(c.registered_org_id)
+        .bind(c.org_id)
+        .bind(c.template_id)
+        .bind(c.title)
+        .bind(c.public_title)
+        .bind(c.description)
+        .bind(c.handler_id)
+        .bind(c.phase_key)
+        .bind(c.now)
+        .bind(c.next_due_at)
+        .bind(false)
+        .bind(c.created_by)
+        .bind(c.now)
+        .bind(c.now),
+    )
+    .await?;
+    Ok(())
+}
+
+pub async fn by_id(tx: &mut Tx, id: &str) -> crate::Result<Option<CaseRow>> {
+    tx.fetch_optional(Sql::dynamic(
+        format!("{SELECT} WHERE c.id = ?"),
+        vec![id.into()],
+    ))
+    .await
+}
+
+/// The state columns a change to the case's process moves.
+pub struct StateUpdate<'a> {
+    pub phase_key: &'a str,
+    pub phase_started_at: &'a str,
+    pub status: &'a str,
+    pub vagval: Option<&'a str>,
+    pub next_due_at: Option<&'a str>,
+    pub now: &'a str,
+}
+
+/// Moves the case from `version` to `version + 1`; false when someone else changed it first.
+pub async fn update_state(
+    tx: &mut Tx,
+    id: &str,
+    version: i64,
+    u: &StateUpdate<'_>,
+) -> crate::Result<bool> {
+    let n = tx
+        .execute(
+            sql("UPDATE cases SET phase_key = ?, phase_started_at = ?, status = ?, vagval = ?, next_due_at = ?,
+                 updated_at = ?, version = version + 1 WHERE id = ? AND version = ?")
+            .bind(u.phase_key)
+            .bind(u.phase_started_at)
+            .bind(u.status)
+            .bind(u.vagval)
+            .bind(u.next_due_at)
+            .bind(u.now)
+            .bind(id)
+            .bind(version),
+        )
+        .await?;
+    Ok(n == 1)
+}
+
+/// The descriptive fields, edited together.
+pub struct DetailsUpdate<'a> {
+    pub title: &'a str,
+    pub public_title: &'a str,
+    pub description: &'a str,
+    pub org_id: &'a str,
+    pub handler_id: Option<&'a str>,
+    pub confidential: bool,
+    pub legal_ground: Option<&'a str>,
+    pub now: &'a str,
+}
+
+pub async fn update_details(
+    tx: &mut Tx,
+    id: &str,
+    version: i64,
+    u: &DetailsUpdate<'_>,
+) -> crate::Result<bool> {
+    let n = tx
+        .execute(
+            sql("UPDATE cases SET title = ?, public_title = ?, description = ?, org_id = ?, handler_id = ?, confidential = ?,
+                 legal_ground = ?, updated_at = ?, version = version + 1 WHERE id = ? AND version = ?")
+            .bind(u.title)
+            .bind(u.public_title)
+            .bind(u.description)
+            .bind(u.org_id)
+            .bind(u.handler_id)
+            .bind(u.confidential)
+            .bind(u.legal_ground)
+            .bind(u.now)
+            .bind(id)
+            .bind(version),
+        )
+        .await?;
+    Ok(n == 1)
+}
+
+/// Bumps the version for a change that touches no column of its own (a new member).
+pub async fn touch(tx: &mut Tx, id: &str, version: i64, now: &str) -> crate::Result<bool> {
+    let n = tx
+        .execute(
+            sql("UPDATE cases SET updated_at = ?, version = version + 1 WHERE id = ? AND version = ?")
+                .bind(now)
+                .bind(id)
+                .bind(version),
+        )
+        .await?;
+    Ok(n == 1)
+}
+
+pub async fn link_submission(
+    tx: &mut Tx,
+    case_id: &str,
+    submission_id: &str,
+    now: &str,
+) -> crate::Result<()> {
+    tx.execute(
+        sql("INSERT INTO case_submissions (case_id, submission_id, linked_at) VALUES (?, ?, ?)")
+            .bind(case_id)
+            .bind(submission_id)
+            .bind(now),
+    )
+    .await?;
+    Ok(())
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct LinkedSubmission {
+    pub id: String,
+    pub reference: String,
+    pub title: String,
+    pub status: String,
+}
+
+pub async fn submissions_of(tx: &mut Tx, case_id: &str) -> crate::Result<Vec<LinkedSubmission>> {
+    tx.fetch_all(
+        sql("SELECT s.id, s.reference, s.title, s.status FROM case_submissions cs JOIN submissions s ON s.id = cs.submission_id
+             WHERE cs.case_id = ? ORDER BY s.reference")
+        .bind(case_id),
+    )
+    .await
+}
+
+/// The cases a submission became part of (what its follow-up page shows).
+pub async fn of_submission(tx: &mut Tx, submission_id: &str) -> crate::Result<Vec<CaseRow>> {
+    tx.fetch_all(Sql::dynamic(
+        format!(
+            "{SELECT} WHERE c.id IN (SELECT case_id FROM case_submissions WHERE submission_id = ?) ORDER BY c.created_at"
+        ),
+        vec![submission_id.into()],
+    ))
+    .await
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct MemberRow {
+    pub id: String,
+    pub user_id: Option<String>,
+    pub name: String,
+    pub function_key: String,
+    pub added_at: String,
+}
+
+pub struct NewMember<'a> {
+    pub case_id: &'a str,
+    pub user_id: Option<&'a str>,
+    pub name: &'a str,
+    pub function_key: &'a str,
+    pub now: &'a str,
+}
+
+pub async fn add_member(tx: &mut Tx, m: &NewMember<'_>) -> crate::Result<String> {
+    let id = crate::new_id();
+    tx.execute(
+        sql("INSERT INTO case_members (id, case_id, user_id, name, function_key, added_at) VALUES (?, ?, ?, ?, ?, ?)")
+            .bind(id.as_str())
+            .bind(m.case_id)
+            .bind(m.user_id)
+            .bind(m.name)
+            .bind(m.function_key)
+            .bind(m.now),
+    )
+    .await?;
+    Ok(id)
+}
+
+pub async fn remove_member(tx: &mut Tx, case_id: &str, member_id: &str) -> crate::Result<u64> {
+    tx.execute(
+        sql("DELETE FROM case_members WHERE case_id = ? AND id = ?")
+            .bind(case_id)
+            .bind(member_id),
+    )
+    .await
+}
+
+pub async fn members(tx: &mut Tx, case_id: &str) -> crate::Result<Vec<MemberRow>> {
+    tx.fetch_all(
+        sql("SELECT id, user_id, name, function_key, added_at FROM case_members WHERE case_id = ? ORDER BY added_at, id")
+            .bind(case_id),
+    )
+    .await
+}
+
+/// Case filters. `org_ids` is what the caller may see; the rest narrows it.
+#[derive(Debug, Clone, Default)]
+pub struct Filter {
+    pub org_ids: Vec<String>,
+    pub unit: Option<String>,
+    pub handler_id: Option<String>,
+    /// Cases where this user is the handler or in the working group.
+    pub involving: Option<String>,
+    pub vagval: Option<String>,
+    pub status: Option<String>,
+    /// Active cases with a step due before this time.
+    pub due_before: Option<String>,
+    /// Matches reference or title, case-insensitively.
+    pub q: Option<String>,
+    pub limit: i64,
+}
+
+pub async fn list(tx: &mut Tx, f: &Filter) -> crate::Result<Vec<CaseRow>> {
+    if f.org_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut clauses = vec![format!("c.org_id IN ({})", placeholders(f.org_ids.len()))];
+    let mut args: Vec<Arg> = f.org_ids.iter().map(|o| o.as_str().into()).collect();
+    let mut eq = |col: &str, v: &Option<String>| {
+        if let Some(v) = v {
+            clauses.push(format!("{col} = ?"));
+            args.push(v.as_str().into());
+        }
+    };
+    eq("c.org_id", &f.unit);
+    eq("c.handler_id", &f.handler_id);
+    eq("c.vagval", &f.vagval);
+    eq("c.status", &f.status);
+    if let Some(u) = &f.involving {
+        clauses.push(
+            "(c.handler_id = ? OR c.id IN (SELECT case_id FROM case_members WHERE user_id = ?))"
+                .into(),
+        );
+        args.push(u.as_str().into());
+        args.push(u.as_str().into());
+    }
+    if let Some(t) = &f.due_before {
+        clauses.push("c.status = 'active' AND c.next_due_at < ?".into());
+        args.push(t.as_str().into());
+    }
+    if let Some(q) = &f.q {
+        clauses.push(
+            "(LOWER(c.title) LIKE ? ESCAPE '\\' OR LOWER(c.reference) LIKE ? ESCAPE '\\')".into(),
+        );
+        let p = like_pattern(q);
+        args.push(p.clone().into());
+        args.push(p.into());
+    }
+    args.push(f.limit.into());
+    tx.fetch_all(Sql::dynamic(
+        format!(
+            "{SELECT} WHERE {} ORDER BY c.created_at DESC, c.id DESC LIMIT ?",
+            clauses.join(" AND ")
+        ),
+        args,
+    ))
+    .await
+}
+
+fn like_pattern(q: &str) -> String {
+    format!(
+        "%{}%",
+        q.to_lowercase()
+            .replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_")
+    )
+}
+
+/// One line of the public register: only what may be public.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct DiariumRow {
+    /// `submission` or `case`.
+    pub entry_type: String,
+    pub id: String,
+    pub reference: String,
+    pub registered_at: String,
+    pub org_name: String,
+    /// For a submission its kind; for a case its public title (masked when confidential).
+    pub heading: String,
+    pub status: String,
+    pub phase_key: Option<String>,
+    pub template_id: Option<String>,
+    pub confidential: bool,
+    pub legal_ground: Option<String>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct DiariumFilter {
+    /// Matches the diarienummer, case-insensitively.
+    pub reference: Option<String>,
+    pub from: Option<String>,
+    pub until: Option<String>,
+    pub limit: i64,
+    pub offset: i64,
+}
+
+/// The public register, newest first, and its total for paging. A submission shows its
+/// kind, never its submitter's words; a confidential case shows no title at all.
+pub async fn diarium(
+    tx: &mut Tx,
+    f: &DiariumFilter,
+) -> crate::Result<(Vec<DiariumRow>, i64)> {
+    let mut clauses: Vec<&str> = Vec::new();
+    let mut args: Vec<Arg> = Vec::new();
+    if let Some(r) = &f.reference {
+        clauses.push("LOWER(reference) LIKE ? ESCAPE '\\'");
+        args.push(like_pattern(r).into());
+    }
+    if let Some(from) = &f.from {
+        clauses.push("registered_at >= ?");
+        args.push(from.as_str().into());
+    }
+    if let Some(until) = &f.until {
+        clauses.push("registered_at < ?");
+        args.push(until.as_str().into());
+    }
+    let filter = if clauses.is_empty() {
+        String::new()
+    } else {
+        format!("WHERE {}", clauses.join(" AND "))
+    };
+    let union = "SELECT 'submission' AS entry_type, s.id, s.reference, s.created_at AS registered_at, o.name AS org_name,
+            s.kind AS heading, s.status, CAST(NULL AS TEXT) AS phase_key, CAST(NULL AS TEXT) AS template_id, FALSE AS confidential, CAST(NULL AS TEXT) AS legal_ground
+            FROM submissions s JOIN organisations o ON o.id = s.org_id
+        UNION ALL
+        SELECT 'case', c.id, c.reference, c.created_at, o.name,
+            CASE WHEN c.confidential THEN '' ELSE c.public_title END, c.status, c.phase_key, c.template_id, c.confidential, c.legal_ground
+            FROM cases c JOIN organisations o ON o.id = c.org_id";
+    let (total,): (i64,) = tx
+        .fetch_one(Sql::dynamic(
+            format!("SELECT COUNT(*) FROM ({union}) d {filter}"),
+            args.clone(),
+        ))
+        .await?;
+    args.push(f.limit.into());
+    args.push(f.offset.into());
+    let rows = tx
+        .fetch_all(Sql::dynamic(
+            format!(
+                "SELECT entry_type, id, reference, registered_at, org_name, heading, status, phase_key, template_id, confidential, legal_ground
+                 FROM ({union}) d {filter} ORDER BY registered_at DESC, reference DESC LIMIT ? OFFSET ?"
+            ),
+            args,
+        ))
+        .await?;
+    Ok((rows, total))
+}

@@ -1,0 +1,613 @@
+//! Cases (ärenden): the board by phase, my cases, overdue steps, opening a case, and the
+//! case page where checklists are ticked, gates decided, the path chosen and the result
+//! recorded. Every form works without JavaScript; a refused form comes back with what was
+//! typed and a message at each field.
+
+use std::collections::HashMap;
+
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use serde::de::DeserializeOwned;
+
+use super::inbox::{day, event_view, EventView};
+use super::{FormErrors, HtmlForm, render_status, see_other, url_encode};
+use crate::AppState;
+use crate::ctx::Ctx;
+use app::AppError;
+use app::cases::{
+    Board, BoardQuery, CaseView, DecideInput, DetailsInput, MemberInput, OpenChoices, OpenInput,
+    OverdueStep, PathInput, ResultInput, TickInput,
+};
+use domain::case::{CaseEvent, CaseStatus, GateDecision};
+use domain::process::{Step, Vagval};
+use domain::time::Timestamp;
+
+/// Form values as typed, kept to show again after a refusal.
+pub type Values = HashMap<String, String>;
+
+fn input<T: DeserializeOwned + Default>(v: &Values) -> T {
+    let map: serde_json::Map<String, serde_json::Value> = v
+        .iter()
+        .filter(|(k, _)| !k.starts_with('_'))
+        .map(|(k, v)| (k.clone(), serde_json::Value::String(v.clone())))
+        .collect();
+    serde_json::from_value(serde_json::Value::Object(map)).unwrap_or_default()
+}
+
+fn truthy(s: &str) -> bool {
+    matches!(s.trim(), "1" | "on" | "true" | "yes")
+}
+
+// ── Board, my cases ─────────────────────────────────────────────────────────────────────
+
+#[derive(Template)]
+#[template(path = "cases_board.html")]
+struct BoardPage<'a> {
+    ctx: &'a Ctx,
+    q: BoardQuery,
+    board: Option<Board>,
+    errors: FormErrors,
+    mine: bool,
+    paths: &'static [Vagval],
+}
+
+impl BoardPage<'_> {
+    fn overdue(&self, c: &store::cases::CaseRow) -> bool {
+        match (&c.next_due_at, &self.board) {
+            (Some(d), Some(b)) => *d < b.now,
+            _ => false,
+        }
+    }
+
+    fn action(&self) -> &'static str {
+        if self.mine { "/arenden/mina" } else { "/arenden" }
+    }
+
+    fn any_filter(&self) -> bool {
+        let q = &self.q;
+        [&q.unit, &q.handler, &q.vagval, &q.overdue, &q.status, &q.q]
+            .iter()
+            .any(|v| !v.is_empty())
+    }
+}
+
+async fn board_page(state: &AppState, ctx: &Ctx, q: BoardQuery, mine: bool) -> Response {
+    let (board, errors, status) = match app::cases::board(&state.app, &ctx.caller, &q, mine).await
+    {
+        Ok(b) => (Some(b), FormErrors::default(), StatusCode::OK),
+        Err(AppError::Validation(e)) => (
+            None,
+            FormErrors::new(&ctx.t, &e),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        Err(e) => return ctx.fail(e),
+    };
+    let page = BoardPage {
+        ctx,
+        q,
+        board,
+        errors,
+        mine,
+        paths: Vagval::ALL,
+    };
+    render_status(status, &page)
+}
+
+pub async fn board(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(q): Query<BoardQuery>,
+) -> Response {
+    board_page(&state, &ctx, q, false).await
+}
+
+pub async fn mine(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(q): Query<BoardQuery>,
+) -> Response {
+    board_page(&state, &ctx, q, true).await
+}
+
+// ── Overdue steps ───────────────────────────────────────────────────────────────────────
+
+#[derive(Template)]
+#[template(path = "cases_overdue.html")]
+struct OverduePage<'a> {
+    ctx: &'a Ctx,
+    steps: Vec<OverdueStep>,
+}
+
+impl OverduePage<'_> {
+    fn date(&self, t: &Timestamp) -> String {
+        t.swedish_date_string()
+    }
+}
+
+pub async fn overdue(State(state): State<AppState>, ctx: Ctx) -> Response {
+    match app::cases::overdue(&state.app, &ctx.caller).await {
+        Ok(steps) => render_status(StatusCode::OK, &OverduePage { ctx: &ctx, steps }),
+        Err(e) => ctx.fail(e),
+    }
+}
+
+// ── Opening a case ──────────────────────────────────────────────────────────────────────
+
+#[derive(Template)]
+#[template(path = "case_new.html")]
+struct NewPage<'a> {
+    ctx: &'a Ctx,
+    choices: OpenChoices,
+    v: Values,
+    errors: FormErrors,
+}
+
+impl NewPage<'_> {
+    fn val(&self, k: &str) -> &str {
+        self.v.get(k).map(String::as_str).unwrap_or("")
+    }
+
+    fn me(&self) -> &str {
+        self.ctx.caller.user().map(|u| u.id.as_str()).unwrap_or("")
+    }
+}
+
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+pub struct NewQuery {
+    /// A submission's diarienummer to open the case from.
+    fran: String,
+}
+
+async fn new_page(state: &AppState, ctx: &Ctx, v: Values, errors: FormErrors, status: StatusCode) -> Response {
+    match app::cases::open_choices(&state.app, &ctx.caller).await {
+        Ok(choices) => render_status(
+            status,
+            &NewPage {
+                ctx,
+                choices,
+                v,
+                errors,
+            },
+        ),
+        Err(e) => ctx.fail(e),
+    }
+}
+
+pub async fn new_form(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(q): Query<NewQuery>,
+) -> Response {
+    let mut v = Values::new();
+    if !q.fran.trim().is_empty() {
+        v.insert("submissions".into(), q.fran.trim().to_string());
+    }
+    new_page(&state, &ctx, v, FormErrors::default(), StatusCode::OK).await
+}
+
+pub async fn open(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    HtmlForm(v): HtmlForm<Values>,
+) -> Response {
+    let input: OpenInput = input(&v);
+    match app::cases::open(&state.app, &ctx.caller, &input).await {
+        Ok((id, _)) => see_other(&format!("/arenden/{id}?klart=opened")),
+        Err(AppError::Validation(e)) => {
+            let errors = FormErrors::new(&ctx.t, &e);
+            new_page(&state, &ctx, v, errors, StatusCode::UNPROCESSABLE_ENTITY).await
+        }
+        Err(e) => ctx.fail(e),
+    }
+}
+
+// ── The case page ───────────────────────────────────────────────────────────────────────
+
+#[derive(Template)]
+#[template(path = "case.html")]
+struct CasePage<'a> {
+    ctx: &'a Ctx,
+    c: CaseView,
+    events: Vec<EventView>,
+    done: String,
+    /// The form shown again with errors, and what was typed in it.
+    open: String,
+    v: Values,
+    errors: FormErrors,
+    decisions: &'static [GateDecision],
+    details: DetailsInput,
+}
+
+impl CasePage<'_> {
+    fn is_open(&self, form: &str) -> bool {
+        self.open == form
+    }
+
+    /// A value typed into `form`, when that form is the one shown again.
+    fn val(&self, form: &str, k: &str) -> &str {
+        if self.open == form {
+            self.v.get(k).map(String::as_str).unwrap_or("")
+        } else {
+            ""
+        }
+    }
+
+    fn err(&self, form: &str, field: &str) -> Option<&str> {
+        if self.open == form {
+            self.errors.get(field)
+        } else {
+            None
+        }
+    }
+
+    fn phase_name(&self) -> &str {
+        self.c
+            .template
+            .phases
+            .get(self.c.state.phase)
+            .map(|p| p.name.as_str())
+            .unwrap_or("")
+    }
+
+    fn steps(&self) -> Vec<&Step> {
+        self.c.state.steps(&self.c.template, self.c.state.phase)
+    }
+
+    fn ticked(&self, step: &str, item: &str) -> Option<&domain::case::Tick> {
+        self.c.state.ticked.get(&(step.to_string(), item.to_string()))
+    }
+
+    /// A person's name from the people the page knows.
+    fn name_of(&self, user_id: &str) -> String {
+        self.c
+            .colleagues
+            .iter()
+            .find(|p| p.id == user_id)
+            .map(|p| p.name.clone())
+            .or_else(|| {
+                self.c
+                    .members
+                    .iter()
+                    .find(|m| m.user_id.as_deref() == Some(user_id))
+                    .map(|m| m.name.clone())
+            })
+            .or_else(|| {
+                self.ctx
+                    .caller
+                    .user()
+                    .filter(|u| u.id == user_id)
+                    .map(|u| u.name.clone())
+            })
+            .unwrap_or_else(|| self.ctx.t.t("timeline.someone").to_string())
+    }
+
+    fn due_of(&self, step: &str) -> Option<(String, bool)> {
+        let now = Timestamp::now();
+        self.c
+            .due
+            .iter()
+            .find(|(k, _, _)| k == step)
+            .map(|(_, d, done)| (d.swedish_date_string(), !done && *d < now))
+    }
+
+    fn open_count(&self) -> usize {
+        self.c.state.open_required(&self.c.template).len()
+    }
+
+    fn gate_role(&self) -> &'static str {
+        self.c
+            .template
+            .phases
+            .get(self.c.state.phase)
+            .map(|p| p.gate.role.as_str())
+            .unwrap_or("")
+    }
+
+    fn gate_name(&self) -> &str {
+        self.c
+            .template
+            .phases
+            .get(self.c.state.phase)
+            .map(|p| p.gate.name.as_str())
+            .unwrap_or("")
+    }
+
+    fn gate_needs_handover(&self) -> bool {
+        self.c
+            .template
+            .phases
+            .get(self.c.state.phase)
+            .is_some_and(|p| p.gate.requires_handover)
+    }
+
+    fn path_name(&self, v: &Vagval) -> String {
+        self.c
+            .template
+            .paths
+            .iter()
+            .find(|p| p.vagval == *v)
+            .map(|p| p.name.clone())
+            .unwrap_or_else(|| self.ctx.t.k("vagval.", v.as_str()).to_string())
+    }
+
+    fn phase_state(&self, i: &usize) -> &'static str {
+        let i = *i;
+        if self.c.state.status == CaseStatus::Completed || i < self.c.state.phase {
+            "done"
+        } else if i == self.c.state.phase {
+            "current"
+        } else {
+            "todo"
+        }
+    }
+
+    fn is_active(&self) -> bool {
+        self.c.state.status == CaseStatus::Active
+    }
+
+    fn decision_list(&self) -> Vec<DecisionView> {
+        self.c
+            .state
+            .decisions
+            .iter()
+            .filter_map(|d| match d {
+                CaseEvent::GateDecided {
+                    phase,
+                    decision,
+                    by,
+                    role,
+                    rationale,
+                    override_reason,
+                    open_items,
+                } => Some(DecisionView {
+                    phase: self
+                        .c
+                        .template
+                        .phase(phase)
+                        .map(|p| p.name.clone())
+                        .unwrap_or_default(),
+                    decision: decision.as_str(),
+                    by: self.name_of(by),
+                    role: role.as_str(),
+                    rationale: rationale.clone(),
+                    override_reason: override_reason.clone(),
+                    open_items: open_items.len(),
+                }),
+                _ => None,
+            })
+            .collect()
+    }
+}
+
+struct DecisionView {
+    phase: String,
+    decision: &'static str,
+    by: String,
+    role: &'static str,
+    rationale: String,
+    override_reason: Option<String>,
+    open_items: usize,
+}
+
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+pub struct CaseQuery {
+    klart: String,
+}
+
+struct PostState {
+    done: String,
+    open: String,
+    v: Values,
+    errors: FormErrors,
+}
+
+async fn case_page(state: &AppState, ctx: &Ctx, id: &str, post: PostState, status: StatusCode) -> Response {
+    let c = match app::cases::view(&state.app, &ctx.caller, id).await {
+        Ok(c) => c,
+        Err(e) => return ctx.fail(e),
+    };
+    let events = c.events.iter().map(|e| case_event_view(ctx, &c, e)).collect();
+    let done = if ctx.t.has(&format!("case.done.{}", post.done)) {
+        post.done
+    } else {
+        String::new()
+    };
+    let slug = c
+        .units
+        .iter()
+        .find(|o| o.id == c.case.org_id)
+        .map(|o| o.slug.clone())
+        .unwrap_or_default();
+    let details = if post.open == "uppgifter" {
+        input(&post.v)
+    } else {
+        DetailsInput::from_case(&c.case, &slug)
+    };
+    let page = CasePage {
+        ctx,
+        c,
+        events,
+        done,
+        open: post.open,
+        v: post.v,
+        errors: post.errors,
+        decisions: GateDecision::ALL,
+        details,
+    };
+    render_status(status, &page)
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    Query(q): Query<CaseQuery>,
+) -> Response {
+    let post = PostState {
+        done: q.klart,
+        open: String::new(),
+        v: Values::new(),
+        errors: FormErrors::default(),
+    };
+    case_page(&state, &ctx, &id, post, StatusCode::OK).await
+}
+
+/// One handler for the case page's forms; the last path segment names the form.
+pub async fn act(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path((id, form)): Path<(String, String)>,
+    HtmlForm(v): HtmlForm<Values>,
+) -> Response {
+    let a = &state.app;
+    let caller = &ctx.caller;
+    let (result, done) = match form.as_str() {
+        "bock" => {
+            let mut t: TickInput = input(&v);
+            t.undo = v.get("undo").is_some_and(|u| truthy(u));
+            let done = if t.undo { "unticked" } else { "ticked" };
+            (app::cases::tick(a, caller, &id, &t).await.map(|_| ()), done)
+        }
+        "beslut" => (
+            app::cases::decide(a, caller, &id, &input::<DecideInput>(&v))
+                .await
+                .map(|_| ()),
+            "decided",
+        ),
+        "vagval" => (
+            app::cases::choose_path(a, caller, &id, &input::<PathInput>(&v))
+                .await
+                .map(|_| ()),
+            "path",
+        ),
+        "resultat" => {
+            let r: ResultInput = input(&v);
+            let done = match r.kind.as_str() {
+                "adopt" => "adopted",
+                "measure" => "measured",
+                _ => "handover",
+            };
+            (
+                app::cases::record_result(a, caller, &id, &r).await.map(|_| ()),
+                done,
+            )
+        }
+        "grupp" => {
+            let m: MemberInput = input(&v);
+            let done = if m.remove.is_empty() { "member_added" } else { "member_removed" };
+            (app::cases::member(a, caller, &id, &m).await, done)
+        }
+        "uppgifter" => (
+            app::cases::edit(a, caller, &id, &input::<DetailsInput>(&v)).await,
+            "updated",
+        ),
+        _ => return super::not_found(ctx).await,
+    };
+    let anchor = match form.as_str() {
+        "bock" => "checklist",
+        "beslut" => "gate",
+        "vagval" => "path",
+        "resultat" => "result",
+        "grupp" => "group",
+        _ => "done",
+    };
+    match result {
+        Ok(()) => see_other(&format!(
+            "/arenden/{}?klart={done}#{anchor}",
+            url_encode(&id)
+        )),
+        Err(AppError::Validation(e)) => {
+            let errors = FormErrors::new(&ctx.t, &e);
+            let open = match (form.as_str(), v.get("kind").map(String::as_str)) {
+                ("resultat", Some(k)) => format!("resultat-{k}"),
+                (f, _) => f.to_string(),
+            };
+            let post = PostState {
+                done: String::new(),
+                open,
+                v,
+                errors,
+            };
+            case_page(&state, &ctx, &id, post, StatusCode::UNPROCESSABLE_ENTITY).await
+        }
+        Err(e) => ctx.fail(e),
+    }
+}
+
+/// A line of the case's timeline, with the template's words for items, paths and phases.
+fn case_event_view(ctx: &Ctx, c: &CaseView, e: &store::events::EventRow) -> EventView {
+    let mut v = event_view(&ctx.t, e);
+    let payload: serde_json::Value = serde_json::from_str(&e.payload).unwrap_or_default();
+    let s = |k: &str| payload.get(k).and_then(|x| x.as_str()).map(str::to_string);
+    let t = &c.template;
+    let item_text = |step: &str, item: &str| {
+        t.phases
+            .iter()
+            .flat_map(|p| &p.steps)
+            .chain(t.paths.iter().flat_map(|p| p.steps.iter().map(|(_, s)| s)))
+            .filter(|s| s.key == step)
+            .flat_map(|s| &s.items)
+            .find(|i| i.key == item)
+            .map(|i| i.text.clone())
+            .unwrap_or_else(|| format!("{step}/{item}"))
+    };
+    let event: Option<CaseEvent> = payload
+        .get("event")
+        .and_then(|x| serde_json::from_value(x.clone()).ok());
+    v.detail = match (e.kind.as_str(), event) {
+        (_, Some(CaseEvent::Ticked { step, item, note, .. })) => Some(match note {
+            Some(n) => format!("{} – {n}", item_text(&step, &item)),
+            None => item_text(&step, &item),
+        }),
+        (_, Some(CaseEvent::Unticked { step, item, .. })) => Some(item_text(&step, &item)),
+        (_, Some(CaseEvent::PathChosen { vagval, rationale, .. })) => {
+            let name = t
+                .paths
+                .iter()
+                .find(|p| p.vagval == vagval)
+                .map(|p| p.name.clone())
+                .unwrap_or_default();
+            Some(format!("{name} – {rationale}"))
+        }
+        (_, Some(CaseEvent::GateDecided { phase, decision, rationale, override_reason, .. })) => {
+            let phase = t.phase(&phase).map(|p| p.name.clone()).unwrap_or(phase);
+            let mut d = format!(
+                "{phase}: {} – {rationale}",
+                ctx.t.k("decision.", decision.as_str())
+            );
+            if let Some(o) = override_reason {
+                d.push_str(&format!(" ({}: {o})", ctx.t.t("case.gate.override")));
+            }
+            Some(d)
+        }
+        (_, Some(CaseEvent::Adopted { org_id, .. })) => Some(c.unit_name(&org_id)),
+        (_, Some(CaseEvent::MeasureRecorded { name, unit, before, after, .. })) => {
+            Some(format!("{name}: {before} → {after} {unit}"))
+        }
+        (_, Some(CaseEvent::HandoverRecorded { receiver, .. })) => Some(receiver),
+        ("case.opened", None) => s("reference"),
+        ("case.member_added" | "case.member_removed", None) => Some(format!(
+            "{} – {}",
+            s("name").unwrap_or_default(),
+            c.function_name(&s("function").unwrap_or_default())
+        )),
+        ("case.updated", None) => payload.get("changed").and_then(|x| x.as_array()).map(|a| {
+            a.iter()
+                .filter_map(|f| f.as_str())
+                .map(|f| ctx.t.k("case.changed.", f))
+                .collect::<Vec<_>>()
+                .join(", ")
+        }),
+        (_, None) => v.detail.take(),
+    };
+    v
+}
+
+/// The day part of a stored time, for templates.
+pub fn date(ts: &str) -> String {
+    day(ts)
+}

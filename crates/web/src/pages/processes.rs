@@ -1,0 +1,164 @@
+//! Process templates for process owners and administrators: every stored version, upload
+//! with a preview that names each problem's line and field, and the version each region
+//! uses for new cases.
+
+use askama::Template;
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+
+use super::{HtmlForm, render_status, see_other};
+use crate::AppState;
+use crate::ctx::Ctx;
+use crate::i18n::Tr;
+use app::AppError;
+use app::processes::Overview;
+use domain::process::{Problem, TemplateError, Vagval, parse_template};
+
+/// A template problem in the reader's language, with where it is.
+pub fn problem_message(t: &Tr, e: &TemplateError) -> String {
+    let what = match &e.problem {
+        Problem::Syntax(m) => format!("{} {m}", t.t("template.problem.syntax")),
+        Problem::TooLong { max } => t.n("template.problem.too_long", max),
+        Problem::OutOfRange { min, max } => t.ab(
+            "template.problem.out_of_range",
+            &min.to_string(),
+            &max.to_string(),
+        ),
+        Problem::UnknownRole => format!(
+            "{} {}",
+            t.t("template.problem.unknown_role"),
+            domain::role::Role::ALL.map(|r| r.as_str()).join(", ")
+        ),
+        Problem::UnknownPath => format!(
+            "{} {}",
+            t.t("template.problem.unknown_path"),
+            Vagval::ALL
+                .iter()
+                .map(|v| v.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        Problem::Empty => t.t("template.problem.empty").to_string(),
+        Problem::InvalidKey => t.t("template.problem.invalid_key").to_string(),
+        Problem::DuplicateKey => t.t("template.problem.duplicate_key").to_string(),
+        Problem::UnknownPhase => t.t("template.problem.unknown_phase").to_string(),
+        Problem::NoPhases => t.t("template.problem.no_phases").to_string(),
+        Problem::NoSteps => t.t("template.problem.no_steps").to_string(),
+        Problem::MissingGate => t.t("template.problem.missing_gate").to_string(),
+    };
+    format!(
+        "{} {}, {} {}: {} – {what}",
+        t.t("template.line"),
+        e.line,
+        t.t("template.column"),
+        e.column,
+        e.field
+    )
+}
+
+#[derive(Template)]
+#[template(path = "processes.html")]
+struct Page<'a> {
+    ctx: &'a Ctx,
+    o: Overview,
+    source: String,
+    preview: Option<domain::process::Template>,
+    problems: Vec<String>,
+    done: String,
+}
+
+impl Page<'_> {
+    fn active_in(&self, template_id: &str) -> Vec<String> {
+        self.o
+            .regions
+            .iter()
+            .filter(|(_, active)| active.iter().any(|t| t.id == template_id))
+            .map(|(r, _)| r.name.clone())
+            .collect()
+    }
+}
+
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+pub struct DoneQuery {
+    klart: String,
+}
+
+async fn page(
+    state: &AppState,
+    ctx: &Ctx,
+    source: String,
+    preview: Option<domain::process::Template>,
+    problems: Vec<String>,
+    done: String,
+    status: StatusCode,
+) -> Response {
+    match app::processes::overview(&state.app, &ctx.caller).await {
+        Ok(o) => render_status(
+            status,
+            &Page {
+                ctx,
+                o,
+                source,
+                preview,
+                problems,
+                done,
+            },
+        ),
+        Err(e) => ctx.fail(e),
+    }
+}
+
+pub async fn show(State(state): State<AppState>, ctx: Ctx, Query(q): Query<DoneQuery>) -> Response {
+    let done = match q.klart.as_str() {
+        d @ ("stored" | "activated") => d.to_string(),
+        _ => String::new(),
+    };
+    page(&state, &ctx, String::new(), None, Vec::new(), done, StatusCode::OK).await
+}
+
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+pub struct UploadForm {
+    source: String,
+    /// `preview` or `save`.
+    action: String,
+}
+
+pub async fn upload(State(state): State<AppState>, ctx: Ctx, HtmlForm(f): HtmlForm<UploadForm>) -> Response {
+    if f.action == "save" {
+        return match app::processes::upload(&state.app, &ctx.caller, &f.source).await {
+            Ok(_) => see_other("/processer?klart=stored"),
+            Err(AppError::Template(problems)) => {
+                let msgs = problems.iter().map(|p| problem_message(&ctx.t, p)).collect();
+                page(&state, &ctx, f.source, None, msgs, String::new(), StatusCode::UNPROCESSABLE_ENTITY).await
+            }
+            Err(e) => ctx.fail(e),
+        };
+    }
+    if let Err(e) = app::processes::overview(&state.app, &ctx.caller).await {
+        return ctx.fail(e);
+    }
+    match parse_template(&f.source) {
+        Ok(t) => page(&state, &ctx, f.source, Some(t), Vec::new(), String::new(), StatusCode::OK).await,
+        Err(problems) => {
+            let msgs = problems.iter().map(|p| problem_message(&ctx.t, p)).collect();
+            page(&state, &ctx, f.source, None, msgs, String::new(), StatusCode::UNPROCESSABLE_ENTITY).await
+        }
+    }
+}
+
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+pub struct ActivateForm {
+    region: String,
+    template: String,
+}
+
+pub async fn activate(State(state): State<AppState>, ctx: Ctx, HtmlForm(f): HtmlForm<ActivateForm>) -> Response {
+    match app::processes::activate(&state.app, &ctx.caller, &f.region, &f.template).await {
+        Ok(()) => see_other("/processer?klart=activated"),
+        Err(e) => ctx.fail(e),
+    }
+}
