@@ -309,7 +309,10 @@ pub async fn open(app: &App, caller: &Caller, input: &OpenInput) -> Result<(Stri
                     errors.push("submissions", ErrorCode::NotAccepted);
                     break;
                 }
-                if !linked.iter().any(|x: &submissions::SubmissionRow| x.id == s.id) {
+                if !linked
+                    .iter()
+                    .any(|x: &submissions::SubmissionRow| x.id == s.id)
+                {
                     linked.push(s);
                 }
             }
@@ -361,8 +364,8 @@ pub async fn open(app: &App, caller: &Caller, input: &OpenInput) -> Result<(Stri
         .find(|o| o.id == region_id)
         .ok_or(AppError::NotFound)?;
     let now = Timestamp::now();
-    let format = ReferenceFormat::parse("reference_format", &region.reference_format)
-        .unwrap_or_default();
+    let format =
+        ReferenceFormat::parse("reference_format", &region.reference_format).unwrap_or_default();
     let seq = references::next(&mut tx, &region.id, now.year()).await?;
     let reference = format.render(now.year(), seq);
     let id = store::new_id();
@@ -650,17 +653,22 @@ pub struct TickInput {
 /// Ticks (or unticks) a checklist item of the current phase.
 pub async fn tick(app: &App, caller: &Caller, id: &str, input: &TickInput) -> Result<CaseState> {
     let user = require_user(caller)?;
-    let note = NOTE.parse(&input.note).map_err(|e| {
-        AppError::Validation(FieldErrors(vec![e]))
-    })?;
+    let note = NOTE
+        .parse(&input.note)
+        .map_err(|e| AppError::Validation(FieldErrors(vec![e])))?;
     let mut tx = app.db.write().await?;
     let l = for_work(&mut tx, user, id).await?;
     let (step, item) = (input.step.trim(), input.item.trim());
     let e = if input.undo {
         l.state.untick(&l.template, step, item, &user.id)
     } else {
-        l.state
-            .tick(&l.template, step, item, &user.id, note.as_deref().unwrap_or(""))
+        l.state.tick(
+            &l.template,
+            step,
+            item,
+            &user.id,
+            note.as_deref().unwrap_or(""),
+        )
     }
     .map_err(case_error)?;
     let s = record(&mut tx, caller, &l, e).await?;
@@ -678,7 +686,12 @@ pub struct DecideInput {
 }
 
 /// Decides the current phase's gate under the caller's mandate.
-pub async fn decide(app: &App, caller: &Caller, id: &str, input: &DecideInput) -> Result<CaseState> {
+pub async fn decide(
+    app: &App,
+    caller: &Caller,
+    id: &str,
+    input: &DecideInput,
+) -> Result<CaseState> {
     let user = require_user(caller)?;
     let mut errors = FieldErrors::new();
     let decision = GateDecision::parse(&input.decision);
@@ -733,7 +746,12 @@ pub struct PathInput {
 }
 
 /// Records the vägval under the mandate of the vägval phase's gate.
-pub async fn choose_path(app: &App, caller: &Caller, id: &str, input: &PathInput) -> Result<CaseState> {
+pub async fn choose_path(
+    app: &App,
+    caller: &Caller,
+    id: &str,
+    input: &PathInput,
+) -> Result<CaseState> {
     let user = require_user(caller)?;
     let mut errors = FieldErrors::new();
     let vagval = Vagval::parse(&input.vagval);
@@ -927,7 +945,8 @@ pub async fn member(app: &App, caller: &Caller, id: &str, input: &MemberInput) -
         )
         .await?;
         kind = "case.member_added";
-        payload = serde_json::json!({ "v": l.row.version + 1, "name": name, "function": function.key });
+        payload =
+            serde_json::json!({ "v": l.row.version + 1, "name": name, "function": function.key });
     }
     if !cases::touch(&mut tx, &l.row.id, l.row.version, &now).await? {
         return Err(AppError::Conflict("case_changed"));
@@ -970,7 +989,11 @@ impl DetailsInput {
             description: c.description.clone(),
             unit: unit_slug.to_string(),
             handler: c.handler_id.clone().unwrap_or_default(),
-            confidential: if c.confidential { "on".into() } else { String::new() },
+            confidential: if c.confidential {
+                "on".into()
+            } else {
+                String::new()
+            },
             legal_ground: c.legal_ground.clone().unwrap_or_default(),
         }
     }
@@ -1018,8 +1041,21 @@ pub async fn edit(app: &App, caller: &Caller, id: &str, input: &DetailsInput) ->
             }
         }
     };
-    let (Some(title), Some(public_title), Some(description), Some(legal_ground), Some(unit), Some(handler)) =
-        (title, public_title, description, legal_ground, unit, handler)
+    let (
+        Some(title),
+        Some(public_title),
+        Some(description),
+        Some(legal_ground),
+        Some(unit),
+        Some(handler),
+    ) = (
+        title,
+        public_title,
+        description,
+        legal_ground,
+        unit,
+        handler,
+    )
     else {
         return Err(AppError::Validation(errors));
     };
@@ -1135,7 +1171,10 @@ pub async fn board(app: &App, caller: &Caller, q: &BoardQuery, mine: bool) -> Re
     }
     let mut errors = FieldErrors::new();
     let unit = match opt(&q.unit) {
-        Some(slug) => match all.iter().find(|o| o.slug == slug && visible.contains(&o.id)) {
+        Some(slug) => match all
+            .iter()
+            .find(|o| o.slug == slug && visible.contains(&o.id))
+        {
             Some(o) => Some(o.id.clone()),
             None => {
                 errors.push("unit", ErrorCode::UnknownOrganisation);
@@ -1215,7 +1254,11 @@ pub async fn board(app: &App, caller: &Caller, q: &BoardQuery, mine: bool) -> Re
         };
         if row.status != CaseStatus::Active.as_str() {
             lane.finished.push(row);
-        } else if let Some(c) = lane.columns.iter_mut().find(|c| c.phase_key == row.phase_key) {
+        } else if let Some(c) = lane
+            .columns
+            .iter_mut()
+            .find(|c| c.phase_key == row.phase_key)
+        {
             c.cases.push(row);
         }
     }
@@ -1223,7 +1266,10 @@ pub async fn board(app: &App, caller: &Caller, q: &BoardQuery, mine: bool) -> Re
     Ok(Board {
         lanes,
         total,
-        units: all.into_iter().filter(|o| visible.contains(&o.id)).collect(),
+        units: all
+            .into_iter()
+            .filter(|o| visible.contains(&o.id))
+            .collect(),
         colleagues,
         now,
     })
@@ -1350,7 +1396,11 @@ pub async fn diarium(app: &App, q: &DiariumQuery) -> Result<DiariumPage> {
     let mut date = |field: &'static str, value: &str, next_day: bool| match opt(value) {
         Some(v) => match parse_date(&v) {
             Some(d) => {
-                let d = if next_day { d.next_day().unwrap_or(d) } else { d };
+                let d = if next_day {
+                    d.next_day().unwrap_or(d)
+                } else {
+                    d
+                };
                 Some(Timestamp::from_offset(d.midnight().assume_utc()).to_db())
             }
             None => {

@@ -6,6 +6,7 @@ use crate::admin::{NewOrg, NewUser, add_org, add_user};
 use crate::error::Result;
 use crate::intake::{Channel, submit};
 use crate::{App, AppError, Caller, auth};
+use domain::process::Vagval;
 use domain::role::Role;
 use domain::submission::SubmissionInput;
 use domain::triage::ActionInput;
@@ -177,9 +178,27 @@ pub async fn load(app: &App) -> Result<Vec<DemoUser>> {
         .await?
         .ok_or(AppError::NotFound)?;
     drop(tx);
-    if existing >= 30 {
-        return Ok(people);
+    if existing < 30 {
+        load_submissions(app, &people, existing, &advisor).await?;
     }
+    load_cases(app, &people).await?;
+    Ok(people)
+}
+
+/// The caller a demo account signs in as.
+async fn demo_caller(app: &App, u: &DemoUser) -> Result<Caller> {
+    let token = auth::login(app, &u.email, &u.password).await?;
+    let caller = auth::caller_for_session(app, &token).await?;
+    auth::logout(app, &token).await?;
+    Ok(caller)
+}
+
+async fn load_submissions(
+    app: &App,
+    people: &[DemoUser],
+    existing: i64,
+    advisor: &users::UserRow,
+) -> Result<()> {
     let advisor_login = auth::login(app, &advisor.email, &people[1].password).await?;
     let caller = auth::caller_for_session(app, &advisor_login).await?;
     auth::logout(app, &advisor_login).await?;
@@ -245,5 +264,325 @@ pub async fn load(app: &App) -> Result<Vec<DemoUser>> {
             }
         }
     }
-    Ok(people)
+    Ok(())
+}
+
+/// A case per phase of each built-in template, plus finished ones, walked there through the
+/// same use cases as real work: ticks, the path, the handover and gate decisions, each by
+/// the demo account that holds the mandate.
+async fn load_cases(app: &App, people: &[DemoUser]) -> Result<()> {
+    use crate::cases::{
+        self, DecideInput, OpenInput, PathInput, References, ResultInput, TickInput,
+    };
+    let mut tx = app.db.read().await?;
+    let region = orgs::by_slug(&mut tx, REGION)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let existing = store::cases::count_in(&mut tx, &region.id).await?;
+    let org_ids: Vec<String> = orgs::all(&mut tx)
+        .await?
+        .into_iter()
+        .map(|o| o.id)
+        .collect();
+    let accepted: Vec<String> = submissions::list(
+        &mut tx,
+        &submissions::Filter {
+            org_ids,
+            status: Some("accepted".into()),
+            limit: 100,
+            ..Default::default()
+        },
+    )
+    .await?
+    .0
+    .into_iter()
+    .map(|s| s.reference)
+    .collect();
+    drop(tx);
+    if existing > 0 {
+        return Ok(());
+    }
+    let by_role = |r: Role| {
+        people
+            .iter()
+            .find(|p| p.role == r)
+            .ok_or(AppError::NotFound)
+    };
+    let advisor = demo_caller(app, by_role(Role::Advisor)?).await?;
+    let decider = demo_caller(app, by_role(Role::DecisionMaker)?).await?;
+    let owner = demo_caller(app, by_role(Role::ProcessOwner)?).await?;
+    for t in crate::processes::list(app).await? {
+        crate::processes::activate(app, &owner, REGION, &t.id).await?;
+    }
+    let templates = crate::processes::active_in(app, REGION).await?;
+    // (template key, phases to pass, path, finish: none / "close" / "complete", title)
+    let plan: [(&str, usize, Vagval, &str, &str); 16] = [
+        (
+            "spelplanen",
+            0,
+            Vagval::InnovationProcurement,
+            "",
+            "Digital incheckning på vårdcentralen",
+        ),
+        (
+            "spelplanen",
+            1,
+            Vagval::InnovationProcurement,
+            "",
+            "Sensorer som larmar vid fall i hemmet",
+        ),
+        (
+            "spelplanen",
+            2,
+            Vagval::InnovationProcurement,
+            "",
+            "Innovationspartnerskap för digitala vårdmöten",
+        ),
+        (
+            "spelplanen",
+            2,
+            Vagval::Testbed,
+            "",
+            "Testbädd för egenmonitorering vid hjärtsvikt",
+        ),
+        (
+            "spelplanen",
+            3,
+            Vagval::BuyExisting,
+            "",
+            "Läkemedelsrobot i hemtjänsten",
+        ),
+        (
+            "spelplanen",
+            4,
+            Vagval::FouSamverkan,
+            "complete",
+            "AI-stöd för att prioritera remisser",
+        ),
+        (
+            "spelplanen",
+            1,
+            Vagval::NotInnovation,
+            "close",
+            "Ny rutin för beställning av förbrukningsmaterial",
+        ),
+        (
+            "spelplanen",
+            0,
+            Vagval::Close,
+            "close",
+            "Parkeringsapp för besökare",
+        ),
+        (
+            "blekinge",
+            0,
+            Vagval::InternalDevelopment,
+            "",
+            "Samordnad planering av hemsjukvård",
+        ),
+        (
+            "blekinge",
+            1,
+            Vagval::InternalDevelopment,
+            "",
+            "Tolkning via video på akuten",
+        ),
+        (
+            "blekinge",
+            2,
+            Vagval::InnovationProcurement,
+            "",
+            "Digitalt stöd för vårdplanering vid utskrivning",
+        ),
+        (
+            "blekinge",
+            3,
+            Vagval::InnovationProcurement,
+            "",
+            "Smarta lås i hemtjänsten",
+        ),
+        (
+            "blekinge",
+            4,
+            Vagval::BuyExisting,
+            "",
+            "Självincheckning för provtagning",
+        ),
+        (
+            "blekinge",
+            5,
+            Vagval::InternalDevelopment,
+            "",
+            "Enklare kallelser i 1177",
+        ),
+        (
+            "blekinge",
+            6,
+            Vagval::InternalDevelopment,
+            "complete",
+            "Påminnelser om läkemedel via sms",
+        ),
+        (
+            "blekinge",
+            0,
+            Vagval::Close,
+            "close",
+            "Egen app för kallelser",
+        ),
+    ];
+    for (i, (key, passes, path, finish, title)) in plan.into_iter().enumerate() {
+        let Some(template) = templates.iter().find(|t| t.template_key == key) else {
+            continue;
+        };
+        let input = OpenInput {
+            title: title.into(),
+            description: format!(
+                "{title}. Behovet är beskrivet av verksamheten och ärendet drivs enligt processen."
+            ),
+            unit: [UNIT_CARE, REGION, UNIT_SERVICE][i % 3].into(),
+            template: template.id.clone(),
+            submissions: References(accepted.get(i).cloned().into_iter().collect()),
+            ..Default::default()
+        };
+        let (id, _) = cases::open(app, &advisor, &input).await?;
+        let add = |function: &str, name: &str| cases::MemberInput {
+            function: function.into(),
+            name: name.into(),
+            ..Default::default()
+        };
+        let functions: Vec<String> = cases::view(app, &advisor, &id)
+            .await?
+            .template
+            .functions
+            .iter()
+            .map(|f| f.key.clone())
+            .take(3)
+            .collect();
+        for (f, name) in
+            functions
+                .iter()
+                .zip(["Eva Verksamhetschef", "Tomas Testledare", "Inga Inköpare"])
+        {
+            cases::member(app, &advisor, &id, &add(f, name)).await?;
+        }
+        for _ in 0..passes {
+            let v = cases::view(app, &advisor, &id).await?;
+            if v.state.status != domain::case::CaseStatus::Active {
+                break;
+            }
+            for (step, item) in v.state.open_required(&v.template) {
+                cases::tick(
+                    app,
+                    &advisor,
+                    &id,
+                    &TickInput {
+                        step,
+                        item,
+                        ..Default::default()
+                    },
+                )
+                .await?;
+            }
+            let phase = &v.template.phases[v.state.phase];
+            let who = [&advisor, &decider, &owner]
+                .into_iter()
+                .find(|c| {
+                    c.user()
+                        .is_some_and(|u| u.memberships.iter().any(|(_, r)| *r == phase.gate.role))
+                })
+                .ok_or(AppError::NotFound)?;
+            if v.path_open() {
+                cases::choose_path(
+                    app,
+                    who,
+                    &id,
+                    &PathInput {
+                        vagval: path.as_str().into(),
+                        rationale: "Vägvalet följer av behovsanalysen och omvärldsanalysen.".into(),
+                    },
+                )
+                .await?;
+                if matches!(path, Vagval::NotInnovation | Vagval::Close) {
+                    break;
+                }
+            }
+            if phase.gate.requires_handover {
+                for (kind, extra) in [("adopt", UNIT_CARE), ("measure", ""), ("handover", "")] {
+                    let r = ResultInput {
+                        kind: kind.into(),
+                        unit: extra.into(),
+                        name: "Väntetid till besked".into(),
+                        measure_unit: "dagar".into(),
+                        before: "14".into(),
+                        after: "3,5".into(),
+                        receiver: "Hälso- och sjukvårdens linjeorganisation".into(),
+                        note: "Förvaltningen har tagit över drift, support och vidareutveckling."
+                            .into(),
+                    };
+                    cases::record_result(app, &advisor, &id, &r).await?;
+                }
+            }
+            cases::decide(
+                app,
+                who,
+                &id,
+                &DecideInput {
+                    decision: "proceed".into(),
+                    rationale: "Underlaget är tillräckligt för att gå vidare.".into(),
+                    ..Default::default()
+                },
+            )
+            .await?;
+        }
+        if finish == "close" {
+            let v = cases::view(app, &advisor, &id).await?;
+            let phase = &v.template.phases[v.state.phase];
+            if v.path_open() && matches!(path, Vagval::NotInnovation | Vagval::Close) {
+                let who = [&advisor, &decider, &owner]
+                    .into_iter()
+                    .find(|c| {
+                        c.user().is_some_and(|u| {
+                            u.memberships.iter().any(|(_, r)| *r == phase.gate.role)
+                        })
+                    })
+                    .ok_or(AppError::NotFound)?;
+                cases::choose_path(app, who, &id, &PathInput { vagval: path.as_str().into(), rationale: "Detta är förbättringsarbete i befintlig verksamhet och lämnas till linjen.".into() }).await?;
+            }
+            let who = [&advisor, &decider, &owner]
+                .into_iter()
+                .find(|c| {
+                    c.user()
+                        .is_some_and(|u| u.memberships.iter().any(|(_, r)| *r == phase.gate.role))
+                })
+                .ok_or(AppError::NotFound)?;
+            cases::decide(
+                app,
+                who,
+                &id,
+                &DecideInput {
+                    decision: "close".into(),
+                    rationale: "Ärendet avslutas enligt vägvalet.".into(),
+                    ..Default::default()
+                },
+            )
+            .await?;
+        }
+        if i == 3 {
+            cases::edit(
+                app,
+                &advisor,
+                &id,
+                &cases::DetailsInput {
+                    confidential: "on".into(),
+                    legal_ground: "31 kap. 16 § OSL (affärsförhållanden)".into(),
+                    ..cases::DetailsInput::from_case(
+                        &cases::view(app, &advisor, &id).await?.case,
+                        UNIT_CARE,
+                    )
+                },
+            )
+            .await?;
+        }
+    }
+    Ok(())
 }

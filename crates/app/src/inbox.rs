@@ -18,7 +18,11 @@ use store::users::{self, Colleague};
 pub const PER_PAGE: i64 = 25;
 
 /// Organisation ids the user reaches with a role that passes `allowed`.
-pub(crate) fn reach(user: &CurrentUser, nodes: &[OrgNode], allowed: impl Fn(&Role) -> bool) -> Vec<String> {
+pub(crate) fn reach(
+    user: &CurrentUser,
+    nodes: &[OrgNode],
+    allowed: impl Fn(&Role) -> bool,
+) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     for (org_id, role) in &user.memberships {
         if allowed(role) {

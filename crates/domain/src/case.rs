@@ -53,10 +53,7 @@ pub enum CaseEvent {
         open_items: Vec<(String, String)>,
     },
     /// A unit took the solution into use.
-    Adopted {
-        org_id: String,
-        by: String,
-    },
+    Adopted { org_id: String, by: String },
     /// A benefit measure: what is measured, in which unit, before and after.
     MeasureRecorded {
         name: String,
@@ -178,7 +175,8 @@ fn number(s: &str) -> Option<String> {
     let ok = !t.is_empty()
         && t.len() <= 20
         && t.parse::<f64>().is_ok_and(f64::is_finite)
-        && t.chars().all(|c| c.is_ascii_digit() || c == '.' || c == '-');
+        && t.chars()
+            .all(|c| c.is_ascii_digit() || c == '.' || c == '-');
     ok.then_some(t)
 }
 
@@ -865,9 +863,9 @@ mod tests {
                 };
                 let open = s.open_required(&t);
                 let attempt = match rng.below(12) {
-                    10 => s.hand_over(&t, "Linjen", *rng.pick(&["överlämnad", ""]), "u"),
+                    10 => s.hand_over(&t, "Linjen", rng.pick::<&str>(&["överlämnad", ""]), "u"),
                     11 => match rng.below(3) {
-                        0 => s.adopt(&t, *rng.pick(&["a", "b"]), "u"),
+                        0 => s.adopt(&t, rng.pick::<&str>(&["a", "b"]), "u"),
                         1 => s.measure(&t, "Väntetid", "dagar", "12", "4,5", "u"),
                         _ => s.measure(&t, "Väntetid", "dagar", "tolv", "4", "u"),
                     },

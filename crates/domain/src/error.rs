@@ -187,9 +187,12 @@ mod tests {
             ErrorCode::InvalidDate => 13,
             ErrorCode::SelfReference => 14,
             ErrorCode::OnlyForRegions => 15,
+            ErrorCode::NotAccepted => 16,
+            ErrorCode::OverrideRequired => 17,
+            ErrorCode::InvalidNumber => 18,
         };
         let mut seen: Vec<usize> = ErrorCode::ALL.iter().map(index).collect();
         seen.sort();
-        assert_eq!(seen, (0..16).collect::<Vec<_>>());
+        assert_eq!(seen, (0..19).collect::<Vec<_>>());
     }
 }

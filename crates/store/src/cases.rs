@@ -83,6 +83,14 @@ pub async fn insert(tx: &mut Tx, c: &NewCase<'_>) -> crate::Result<()> {
     Ok(())
 }
 
+/// How many cases a region has registered.
+pub async fn count_in(tx: &mut Tx, region_id: &str) -> crate::Result<i64> {
+    let (n,): (i64,) = tx
+        .fetch_one(sql("SELECT COUNT(*) FROM cases WHERE registered_org_id = ?").bind(region_id))
+        .await?;
+    Ok(n)
+}
+
 pub async fn by_id(tx: &mut Tx, id: &str) -> crate::Result<Option<CaseRow>> {
     tx.fetch_optional(Sql::dynamic(
         format!("{SELECT} WHERE c.id = ?"),
@@ -372,10 +380,7 @@ pub struct DiariumFilter {
 
 /// The public register, newest first, and its total for paging. A submission shows its
 /// kind, never its submitter's words; a confidential case shows no title at all.
-pub async fn diarium(
-    tx: &mut Tx,
-    f: &DiariumFilter,
-) -> crate::Result<(Vec<DiariumRow>, i64)> {
+pub async fn diarium(tx: &mut Tx, f: &DiariumFilter) -> crate::Result<(Vec<DiariumRow>, i64)> {
     let mut clauses: Vec<&str> = Vec::new();
     let mut args: Vec<Arg> = Vec::new();
     if let Some(r) = &f.reference {

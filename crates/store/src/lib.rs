@@ -5,8 +5,8 @@
 //!
 //! Every write happens in a [`Tx`] together with its [`events`] row.
 
-pub mod db;
 pub mod cases;
+pub mod db;
 pub mod events;
 pub mod migrate;
 pub mod orgs;

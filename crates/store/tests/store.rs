@@ -63,7 +63,9 @@ fn uuid_like() -> String {
 #[tokio::test]
 async fn migrations_apply_once_and_again() {
     with_db("migrate", async |db| {
-        assert_eq!(store::migrate::run(&db).await.unwrap(), vec![1, 2, 3]);
+        let all: Vec<i64> = store::migrate::MIGRATIONS.iter().map(|m| m.0).collect();
+        assert_eq!(all, (1..=all.len() as i64).collect::<Vec<_>>());
+        assert_eq!(store::migrate::run(&db).await.unwrap(), all);
         assert!(
             store::migrate::run(&db).await.unwrap().is_empty(),
             "second run applies nothing"
@@ -73,7 +75,7 @@ async fn migrations_apply_once_and_again() {
             .fetch_one(sql("SELECT COUNT(*) FROM schema_migrations"))
             .await
             .unwrap();
-        assert_eq!(n, 2);
+        assert_eq!(n, all.len() as i64);
     })
     .await;
 }

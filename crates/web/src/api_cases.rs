@@ -105,7 +105,11 @@ fn body<T: DeserializeOwned>(b: &Bytes) -> Option<T> {
     serde_json::from_value(Value::Object(map)).ok()
 }
 
-pub async fn list(State(state): State<AppState>, headers: HeaderMap, Query(q): Query<BoardQuery>) -> Response {
+pub async fn list(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(q): Query<BoardQuery>,
+) -> Response {
     let (tr, caller) = caller_and_tr(&state, &headers).await;
     let caller = match caller {
         Ok(c) => c,
@@ -135,12 +139,22 @@ pub async fn open(State(state): State<AppState>, headers: HeaderMap, b: Bytes) -
         return bad_json(&tr);
     };
     match app::cases::open(&state.app, &caller, &input).await {
-        Ok((id, reference)) => (StatusCode::CREATED, Json(json!({ "id": id, "reference": reference }))).into_response(),
+        Ok((id, reference)) => (
+            StatusCode::CREATED,
+            Json(json!({ "id": id, "reference": reference })),
+        )
+            .into_response(),
         Err(e) => fail(&tr, e),
     }
 }
 
-async fn full(state: &AppState, caller: &Caller, tr: &Tr, id: &str, status: StatusCode) -> Response {
+async fn full(
+    state: &AppState,
+    caller: &Caller,
+    tr: &Tr,
+    id: &str,
+    status: StatusCode,
+) -> Response {
     match app::cases::view(&state.app, caller, id).await {
         Ok(v) => {
             let mut out = case_json(&v.case);
@@ -162,7 +176,11 @@ async fn full(state: &AppState, caller: &Caller, tr: &Tr, id: &str, status: Stat
     }
 }
 
-pub async fn get(State(state): State<AppState>, headers: HeaderMap, Path(id): Path<String>) -> Response {
+pub async fn get(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Response {
     let (tr, caller) = caller_and_tr(&state, &headers).await;
     match caller {
         Ok(c) => full(&state, &c, &tr, &id, StatusCode::OK).await,
@@ -170,14 +188,19 @@ pub async fn get(State(state): State<AppState>, headers: HeaderMap, Path(id): Pa
     }
 }
 
-pub async fn events(State(state): State<AppState>, headers: HeaderMap, Path(id): Path<String>) -> Response {
+pub async fn events(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Response {
     let (tr, caller) = caller_and_tr(&state, &headers).await;
     let caller = match caller {
         Ok(c) => c,
         Err(e) => return fail(&tr, e),
     };
     match app::cases::events_of(&state.app, &caller, &id).await {
-        Ok(events) => Json(json!({ "items": events.iter().map(event_json).collect::<Vec<_>>() })).into_response(),
+        Ok(events) => Json(json!({ "items": events.iter().map(event_json).collect::<Vec<_>>() }))
+            .into_response(),
         Err(e) => fail(&tr, e),
     }
 }
@@ -214,7 +237,11 @@ change!(path, PathInput, app::cases::choose_path);
 change!(result, ResultInput, app::cases::record_result);
 change!(member, MemberInput, app::cases::member);
 
-pub async fn diarium(State(state): State<AppState>, headers: HeaderMap, Query(q): Query<DiariumQuery>) -> Response {
+pub async fn diarium(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(q): Query<DiariumQuery>,
+) -> Response {
     let tr = Tr::new(api_lang_of(&headers));
     match app::cases::diarium(&state.app, &q).await {
         Ok(p) => Json(json!({

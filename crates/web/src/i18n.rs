@@ -189,6 +189,43 @@ mod tests {
         for s in domain::triage::RejectReason::ALL {
             assert!(sv.contains_key(format!("reason.{}", s.as_str()).as_str()));
         }
+        let keys = domain::role::Role::ALL
+            .iter()
+            .map(|r| format!("role.{}", r.as_str()))
+            .chain(
+                domain::process::Vagval::ALL
+                    .iter()
+                    .map(|v| format!("vagval.{}", v.as_str())),
+            )
+            .chain(
+                domain::case::GateDecision::ALL
+                    .iter()
+                    .map(|d| format!("decision.{}", d.as_str())),
+            )
+            .chain(
+                domain::case::CaseStatus::ALL
+                    .iter()
+                    .map(|s| format!("case_status.{}", s.as_str())),
+            );
+        for key in keys {
+            assert!(sv.contains_key(key.as_str()), "{key}");
+        }
+        // Every kind of case event has a timeline label.
+        for kind in [
+            "opened",
+            "item_ticked",
+            "item_unticked",
+            "path_chosen",
+            "gate_decided",
+            "adopted",
+            "measure_recorded",
+            "handover_recorded",
+            "member_added",
+            "member_removed",
+            "updated",
+        ] {
+            assert!(sv.contains_key(format!("event.case.{kind}").as_str()), "{kind}");
+        }
     }
 
     #[test]

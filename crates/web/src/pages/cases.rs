@@ -11,7 +11,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use serde::de::DeserializeOwned;
 
-use super::inbox::{day, event_view, EventView};
+use super::inbox::{EventView, day, event_view};
 use super::{FormErrors, HtmlForm, render_status, see_other, url_encode};
 use crate::AppState;
 use crate::ctx::Ctx;
@@ -62,7 +62,11 @@ impl BoardPage<'_> {
     }
 
     fn action(&self) -> &'static str {
-        if self.mine { "/arenden/mina" } else { "/arenden" }
+        if self.mine {
+            "/arenden/mina"
+        } else {
+            "/arenden"
+        }
     }
 
     fn any_filter(&self) -> bool {
@@ -74,8 +78,7 @@ impl BoardPage<'_> {
 }
 
 async fn board_page(state: &AppState, ctx: &Ctx, q: BoardQuery, mine: bool) -> Response {
-    let (board, errors, status) = match app::cases::board(&state.app, &ctx.caller, &q, mine).await
-    {
+    let (board, errors, status) = match app::cases::board(&state.app, &ctx.caller, &q, mine).await {
         Ok(b) => (Some(b), FormErrors::default(), StatusCode::OK),
         Err(AppError::Validation(e)) => (
             None,
@@ -161,7 +164,13 @@ pub struct NewQuery {
     fran: String,
 }
 
-async fn new_page(state: &AppState, ctx: &Ctx, v: Values, errors: FormErrors, status: StatusCode) -> Response {
+async fn new_page(
+    state: &AppState,
+    ctx: &Ctx,
+    v: Values,
+    errors: FormErrors,
+    status: StatusCode,
+) -> Response {
     match app::cases::open_choices(&state.app, &ctx.caller).await {
         Ok(choices) => render_status(
             status,
@@ -257,7 +266,10 @@ impl CasePage<'_> {
     }
 
     fn ticked(&self, step: &str, item: &str) -> Option<&domain::case::Tick> {
-        self.c.state.ticked.get(&(step.to_string(), item.to_string()))
+        self.c
+            .state
+            .ticked
+            .get(&(step.to_string(), item.to_string()))
     }
 
     /// A person's name from the people the page knows.
@@ -405,12 +417,22 @@ struct PostState {
     errors: FormErrors,
 }
 
-async fn case_page(state: &AppState, ctx: &Ctx, id: &str, post: PostState, status: StatusCode) -> Response {
+async fn case_page(
+    state: &AppState,
+    ctx: &Ctx,
+    id: &str,
+    post: PostState,
+    status: StatusCode,
+) -> Response {
     let c = match app::cases::view(&state.app, &ctx.caller, id).await {
         Ok(c) => c,
         Err(e) => return ctx.fail(e),
     };
-    let events = c.events.iter().map(|e| case_event_view(ctx, &c, e)).collect();
+    let events = c
+        .events
+        .iter()
+        .map(|e| case_event_view(ctx, &c, e))
+        .collect();
     let done = if ctx.t.has(&format!("case.done.{}", post.done)) {
         post.done
     } else {
@@ -492,13 +514,19 @@ pub async fn act(
                 _ => "handover",
             };
             (
-                app::cases::record_result(a, caller, &id, &r).await.map(|_| ()),
+                app::cases::record_result(a, caller, &id, &r)
+                    .await
+                    .map(|_| ()),
                 done,
             )
         }
         "grupp" => {
             let m: MemberInput = input(&v);
-            let done = if m.remove.is_empty() { "member_added" } else { "member_removed" };
+            let done = if m.remove.is_empty() {
+                "member_added"
+            } else {
+                "member_removed"
+            };
             (app::cases::member(a, caller, &id, &m).await, done)
         }
         "uppgifter" => (
@@ -559,12 +587,22 @@ fn case_event_view(ctx: &Ctx, c: &CaseView, e: &store::events::EventRow) -> Even
         .get("event")
         .and_then(|x| serde_json::from_value(x.clone()).ok());
     v.detail = match (e.kind.as_str(), event) {
-        (_, Some(CaseEvent::Ticked { step, item, note, .. })) => Some(match note {
+        (
+            _,
+            Some(CaseEvent::Ticked {
+                step, item, note, ..
+            }),
+        ) => Some(match note {
             Some(n) => format!("{} – {n}", item_text(&step, &item)),
             None => item_text(&step, &item),
         }),
         (_, Some(CaseEvent::Unticked { step, item, .. })) => Some(item_text(&step, &item)),
-        (_, Some(CaseEvent::PathChosen { vagval, rationale, .. })) => {
+        (
+            _,
+            Some(CaseEvent::PathChosen {
+                vagval, rationale, ..
+            }),
+        ) => {
             let name = t
                 .paths
                 .iter()
@@ -573,7 +611,16 @@ fn case_event_view(ctx: &Ctx, c: &CaseView, e: &store::events::EventRow) -> Even
                 .unwrap_or_default();
             Some(format!("{name} – {rationale}"))
         }
-        (_, Some(CaseEvent::GateDecided { phase, decision, rationale, override_reason, .. })) => {
+        (
+            _,
+            Some(CaseEvent::GateDecided {
+                phase,
+                decision,
+                rationale,
+                override_reason,
+                ..
+            }),
+        ) => {
             let phase = t.phase(&phase).map(|p| p.name.clone()).unwrap_or(phase);
             let mut d = format!(
                 "{phase}: {} – {rationale}",
@@ -585,9 +632,16 @@ fn case_event_view(ctx: &Ctx, c: &CaseView, e: &store::events::EventRow) -> Even
             Some(d)
         }
         (_, Some(CaseEvent::Adopted { org_id, .. })) => Some(c.unit_name(&org_id)),
-        (_, Some(CaseEvent::MeasureRecorded { name, unit, before, after, .. })) => {
-            Some(format!("{name}: {before} → {after} {unit}"))
-        }
+        (
+            _,
+            Some(CaseEvent::MeasureRecorded {
+                name,
+                unit,
+                before,
+                after,
+                ..
+            }),
+        ) => Some(format!("{name}: {before} → {after} {unit}")),
         (_, Some(CaseEvent::HandoverRecorded { receiver, .. })) => Some(receiver),
         ("case.opened", None) => s("reference"),
         ("case.member_added" | "case.member_removed", None) => Some(format!(

@@ -147,6 +147,7 @@ pub fn event_view(t: &Tr, e: &EventRow) -> EventView {
             })
         }
         "submission.marked_duplicate" => s("duplicate_of"),
+        "submission.case_opened" => s("case_reference"),
         "submission.info_requested" | "submission.message_sent" => s("message"),
         _ => s("note"),
     };

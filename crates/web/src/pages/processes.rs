@@ -115,7 +115,16 @@ pub async fn show(State(state): State<AppState>, ctx: Ctx, Query(q): Query<DoneQ
         d @ ("stored" | "activated") => d.to_string(),
         _ => String::new(),
     };
-    page(&state, &ctx, String::new(), None, Vec::new(), done, StatusCode::OK).await
+    page(
+        &state,
+        &ctx,
+        String::new(),
+        None,
+        Vec::new(),
+        done,
+        StatusCode::OK,
+    )
+    .await
 }
 
 #[derive(serde::Deserialize, Default)]
@@ -126,13 +135,29 @@ pub struct UploadForm {
     action: String,
 }
 
-pub async fn upload(State(state): State<AppState>, ctx: Ctx, HtmlForm(f): HtmlForm<UploadForm>) -> Response {
+pub async fn upload(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    HtmlForm(f): HtmlForm<UploadForm>,
+) -> Response {
     if f.action == "save" {
         return match app::processes::upload(&state.app, &ctx.caller, &f.source).await {
             Ok(_) => see_other("/processer?klart=stored"),
             Err(AppError::Template(problems)) => {
-                let msgs = problems.iter().map(|p| problem_message(&ctx.t, p)).collect();
-                page(&state, &ctx, f.source, None, msgs, String::new(), StatusCode::UNPROCESSABLE_ENTITY).await
+                let msgs = problems
+                    .iter()
+                    .map(|p| problem_message(&ctx.t, p))
+                    .collect();
+                page(
+                    &state,
+                    &ctx,
+                    f.source,
+                    None,
+                    msgs,
+                    String::new(),
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                )
+                .await
             }
             Err(e) => ctx.fail(e),
         };
@@ -141,10 +166,33 @@ pub async fn upload(State(state): State<AppState>, ctx: Ctx, HtmlForm(f): HtmlFo
         return ctx.fail(e);
     }
     match parse_template(&f.source) {
-        Ok(t) => page(&state, &ctx, f.source, Some(t), Vec::new(), String::new(), StatusCode::OK).await,
+        Ok(t) => {
+            page(
+                &state,
+                &ctx,
+                f.source,
+                Some(t),
+                Vec::new(),
+                String::new(),
+                StatusCode::OK,
+            )
+            .await
+        }
         Err(problems) => {
-            let msgs = problems.iter().map(|p| problem_message(&ctx.t, p)).collect();
-            page(&state, &ctx, f.source, None, msgs, String::new(), StatusCode::UNPROCESSABLE_ENTITY).await
+            let msgs = problems
+                .iter()
+                .map(|p| problem_message(&ctx.t, p))
+                .collect();
+            page(
+                &state,
+                &ctx,
+                f.source,
+                None,
+                msgs,
+                String::new(),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
         }
     }
 }
@@ -156,7 +204,11 @@ pub struct ActivateForm {
     template: String,
 }
 
-pub async fn activate(State(state): State<AppState>, ctx: Ctx, HtmlForm(f): HtmlForm<ActivateForm>) -> Response {
+pub async fn activate(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    HtmlForm(f): HtmlForm<ActivateForm>,
+) -> Response {
     match app::processes::activate(&state.app, &ctx.caller, &f.region, &f.template).await {
         Ok(()) => see_other("/processer?klart=activated"),
         Err(e) => ctx.fail(e),

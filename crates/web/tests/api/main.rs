@@ -3,6 +3,7 @@
 
 mod support;
 
+mod cases;
 mod intake;
 mod pages;
 mod permissions;
