@@ -224,7 +224,10 @@ mod tests {
             "member_removed",
             "updated",
         ] {
-            assert!(sv.contains_key(format!("event.case.{kind}").as_str()), "{kind}");
+            assert!(
+                sv.contains_key(format!("event.case.{kind}").as_str()),
+                "{kind}"
+            );
         }
     }
 

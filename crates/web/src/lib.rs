@@ -154,3 +154,30 @@ pub async fn serve(
     .with_graceful_shutdown(shutdown)
     .await
 }
+
+#[cfg(test)]
+mod tests {
+    /// Every route of the API router is described in the OpenAPI document, with its method.
+    #[test]
+    fn every_api_route_is_in_openapi() {
+        let src = include_str!("lib.rs");
+        let start = src.find("let api = Router::new()").expect("api router");
+        let end = start + src[start..].find(".fallback(").expect("fallback");
+        let spec: serde_json::Value =
+            serde_json::from_str(include_str!("../openapi.json")).expect("valid JSON");
+        let mut checked = 0;
+        for chunk in src[start..end].split(".route(").skip(1) {
+            let path = chunk.split('"').nth(1).expect("a path");
+            let full = format!("/api/v1{path}");
+            let entry = &spec["paths"][&full];
+            assert!(entry.is_object(), "{full} is not in openapi.json");
+            for method in ["get", "post"] {
+                if chunk.contains(&format!("{method}(")) {
+                    assert!(entry[method].is_object(), "{method} {full}");
+                }
+            }
+            checked += 1;
+        }
+        assert!(checked >= 13, "found only {checked} routes");
+    }
+}
