@@ -14,7 +14,17 @@ const AXE_SOURCE = readFileSync(require.resolve("axe-core/axe.min.js"), "utf8");
 
 export const DEMO = {
   advisor: { email: "advisor@demo.sluss.se", password: "demo-advisor-2026" },
+  decisionMaker: { email: "decision-maker@demo.sluss.se", password: "demo-decision-maker-2026" },
+  processOwner: { email: "process-owner@demo.sluss.se", password: "demo-process-owner-2026" },
 };
+
+/** Signs in through the form and lands on `next`. */
+export async function signIn(page, base, user, next) {
+  await page.goto(`${base}/logga-in?next=${encodeURIComponent(next)}`);
+  await page.locator("#f-email").fill(user.email);
+  await page.locator("#f-password").fill(user.password);
+  await Promise.all([page.waitForURL((u) => u.pathname === next.split("?")[0]), page.locator('main button[type="submit"]').click()]);
+}
 
 /** Starts `sluss serve --demo` on a free port; resolves when it answers /healthz. */
 export async function startServer() {

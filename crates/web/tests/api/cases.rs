@@ -791,3 +791,103 @@ async fn process_templates_are_previewed_and_activated_in_the_ui(backend: Backen
     t.finish().await;
 }
 both!(process_templates_are_previewed_and_activated_in_the_ui);
+
+async fn overdue(t: &TestApp, token: &str) -> i64 {
+    let v: Value = t
+        .api_get(token, "/api/v1/cases?overdue=1")
+        .await
+        .json()
+        .await
+        .unwrap();
+    v["total"].as_i64().unwrap()
+}
+
+async fn overdue_steps_follow_the_checklist(backend: Backend) {
+    let t = spawn(backend).await;
+    t.org("region-a", None).await;
+    let pw = t.user("advisor@x.se", "region-a", "advisor").await;
+    let adv = t.token("advisor@x.se").await;
+    let spelplanen = app::processes::list(&t.app).await.unwrap()[1].id.clone();
+    let res = post(&t, &adv, "/api/v1/cases", json!({ "title": "Försenat ärende", "description": "x", "unit": "region-a", "template": spelplanen })).await;
+    let opened: Value = res.json().await.unwrap();
+    let (id, reference) = (
+        opened["id"].as_str().unwrap(),
+        opened["reference"].as_str().unwrap(),
+    );
+    // A fresh case has due dates ahead of it: nothing is overdue.
+    assert!(case(&t, &adv, id).await["next_due_at"].is_string());
+    assert_eq!(overdue(&t, &adv).await, 0);
+    // Sixty days pass (the phase began long ago).
+    let then = domain::time::Timestamp::now().plus_days(-60).to_db();
+    {
+        let mut tx = t.app.db.write().await.unwrap();
+        tx.execute(
+            store::sql("UPDATE cases SET phase_started_at = ?, next_due_at = ? WHERE id = ?")
+                .bind(then.as_str())
+                .bind(then.as_str())
+                .bind(id),
+        )
+        .await
+        .unwrap();
+        tx.commit().await.unwrap();
+    }
+    assert_eq!(overdue(&t, &adv).await, 1);
+    let c = t.browser_login("advisor@x.se", &pw).await;
+    let page = c
+        .get(t.url("/arenden/forsenade"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    for step in [
+        "Bilda arbetsgrupp",
+        "Utred det egentliga behovet",
+        "Omvärldsanalys",
+        reference,
+    ] {
+        assert!(page.contains(step), "{step} in {page}");
+    }
+    let board = c
+        .get(t.url("/arenden?overdue=1"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(board.contains(reference) && board.contains("Försenat steg"));
+    // Every item of the due steps done: the due date is recomputed and nothing is overdue.
+    let checklist = case(&t, &adv, id).await["process"]["checklist"].clone();
+    for step in checklist
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| s["due_days"].is_i64())
+    {
+        for item in step["items"].as_array().unwrap() {
+            let res = post(
+                &t,
+                &adv,
+                &format!("/api/v1/cases/{id}/checklist"),
+                json!({ "step": step["step"], "item": item["item"] }),
+            )
+            .await;
+            assert_eq!(res.status(), 200);
+        }
+    }
+    assert_eq!(case(&t, &adv, id).await["next_due_at"], Value::Null);
+    assert_eq!(overdue(&t, &adv).await, 0);
+    let page = c
+        .get(t.url("/arenden/forsenade"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(!page.contains(reference));
+    t.finish().await;
+}
+both!(overdue_steps_follow_the_checklist);
