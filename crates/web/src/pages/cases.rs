@@ -272,13 +272,20 @@ impl CasePage<'_> {
             .get(&(step.to_string(), item.to_string()))
     }
 
-    /// A person's name from the people the page knows.
+    /// A person's name from the people the page knows: those who acted on the case first.
     fn name_of(&self, user_id: &str) -> String {
         self.c
-            .colleagues
+            .events
             .iter()
-            .find(|p| p.id == user_id)
-            .map(|p| p.name.clone())
+            .find(|e| e.actor_id.as_deref() == Some(user_id))
+            .and_then(|e| e.actor_name.clone())
+            .or_else(|| {
+                self.c
+                    .colleagues
+                    .iter()
+                    .find(|p| p.id == user_id)
+                    .map(|p| p.name.clone())
+            })
             .or_else(|| {
                 self.c
                     .members
