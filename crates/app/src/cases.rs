@@ -975,10 +975,26 @@ pub struct DetailsInput {
     pub description: String,
     pub unit: String,
     pub handler: String,
-    /// `on`/`true` when the case is confidential (sekretess).
+    /// `on`/`true` when the case is confidential (sekretess); JSON may send a boolean.
+    #[serde(deserialize_with = "flag")]
     pub confidential: String,
     /// The provision the confidentiality rests on (e.g. OSL 31 kap. 16 §).
     pub legal_ground: String,
+}
+
+/// A checkbox as a form sends it (`on`, or absent) or a JSON boolean.
+fn flag<'de, D: serde::Deserializer<'de>>(d: D) -> std::result::Result<String, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Raw {
+        Bool(bool),
+        Text(String),
+    }
+    Ok(match Raw::deserialize(d)? {
+        Raw::Bool(true) => "true".into(),
+        Raw::Bool(false) => String::new(),
+        Raw::Text(s) => s,
+    })
 }
 
 impl DetailsInput {

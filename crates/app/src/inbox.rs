@@ -189,6 +189,8 @@ pub struct Detail {
     /// Units in the same region it can be forwarded to.
     pub forward_targets: Vec<OrgRow>,
     pub can_triage: bool,
+    /// The cases opened from this submission.
+    pub cases: Vec<store::cases::CaseRow>,
 }
 
 pub(crate) const TRIAGE_ROLES: [&str; 4] = ["advisor", "coordinator", "admin", "process_owner"];
@@ -246,6 +248,7 @@ pub async fn detail(app: &App, caller: &Caller, id: &str) -> Result<Detail> {
         .filter(|o| region.contains(&o.id) && o.id != row.org_id)
         .collect();
     let status = SubmissionStatus::parse(&row.status).unwrap_or(SubmissionStatus::New);
+    let cases = store::cases::of_submission(&mut tx, &row.id).await?;
     Ok(Detail {
         submission: row,
         status,
@@ -254,6 +257,7 @@ pub async fn detail(app: &App, caller: &Caller, id: &str) -> Result<Detail> {
         colleagues,
         forward_targets,
         can_triage,
+        cases,
     })
 }
 

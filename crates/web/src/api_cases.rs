@@ -15,8 +15,8 @@ use crate::api::{bad_json, bearer, fail, parse_object};
 use crate::ctx::api_lang_of;
 use crate::i18n::Tr;
 use app::cases::{
-    BoardQuery, CaseView, DecideInput, DiariumQuery, MemberInput, OpenInput, PathInput,
-    ResultInput, TickInput,
+    BoardQuery, CaseView, DecideInput, DetailsInput, DiariumQuery, MemberInput, OpenInput,
+    PathInput, ResultInput, TickInput,
 };
 use app::{AppError, Caller};
 use domain::case::{CaseEvent, CaseState};
@@ -236,6 +236,7 @@ change!(decide, DecideInput, app::cases::decide);
 change!(path, PathInput, app::cases::choose_path);
 change!(result, ResultInput, app::cases::record_result);
 change!(member, MemberInput, app::cases::member);
+change!(details, DetailsInput, app::cases::edit);
 
 pub async fn diarium(
     State(state): State<AppState>,

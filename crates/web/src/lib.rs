@@ -128,6 +128,7 @@ pub fn router(state: AppState) -> Router {
         .route("/cases/{id}/path", post(api_cases::path))
         .route("/cases/{id}/result", post(api_cases::result))
         .route("/cases/{id}/members", post(api_cases::member))
+        .route("/cases/{id}/details", post(api_cases::details))
         .route("/diarium", get(api_cases::diarium))
         .fallback(api::not_found);
     Router::new()
@@ -179,6 +180,6 @@ mod tests {
             }
             checked += 1;
         }
-        assert!(checked >= 13, "found only {checked} routes");
+        assert!(checked >= 14, "found only {checked} routes");
     }
 }

@@ -303,6 +303,21 @@ impl CasePage<'_> {
             .unwrap_or_else(|| self.ctx.t.t("timeline.someone").to_string())
     }
 
+    /// When an item was (last) ticked, from the event log.
+    fn ticked_at(&self, step: &str, item: &str) -> String {
+        self.c
+            .events
+            .iter()
+            .rev()
+            .filter(|e| e.kind == "case.item_ticked")
+            .find(|e| {
+                serde_json::from_str::<serde_json::Value>(&e.payload)
+                    .is_ok_and(|p| p["event"]["step"] == step && p["event"]["item"] == item)
+            })
+            .map(|e| super::inbox::when(&e.occurred_at))
+            .unwrap_or_default()
+    }
+
     fn due_of(&self, step: &str) -> Option<(String, bool)> {
         let now = Timestamp::now();
         self.c

@@ -605,6 +605,28 @@ async fn confidential_cases_are_masked_and_forms_keep_input(backend: Backend) {
         .await
         .unwrap();
     assert_eq!(d["items"][0]["heading"], Value::Null);
+    // Through the API the mark is lifted again (a JSON boolean), and the title is public.
+    let res = post(&t, &adv, &format!("/api/v1/cases/{id}/details"), json!({ "title": "Upphandling av robotar", "description": "Nu offentligt.", "unit": "region-a", "confidential": false })).await;
+    assert_eq!(res.status(), 200, "{:?}", res.text().await);
+    let d: Value = t
+        .http
+        .get(t.url(&format!("/api/v1/diarium?q={reference}")))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        (
+            d["items"][0]["heading"].clone(),
+            d["items"][0]["confidential"].clone()
+        ),
+        (json!("Upphandling av robotar"), json!(false))
+    );
+    let res = post(&t, &adv, &format!("/api/v1/cases/{id}/details"), json!({ "title": "Upphandling av robotar", "description": "x", "unit": "region-a", "confidential": true })).await;
+    assert_eq!(res.status(), 422);
+    field_error(&res.json().await.unwrap(), "legal_ground", "required");
     // The register searches by date too, and a bad date is a clear error.
     let res = t
         .http
