@@ -350,6 +350,147 @@ async fn main() -> Result<()> {
     })
     .await?;
 
+    // 4. Cases: open from accepted submissions, tick checklist items, and read the case
+    // (replayed from its events), the board and the public register.
+    let cases_n = (o.submissions / 10).max(10);
+    eprintln!("sluss-bench: opening {cases_n} cases");
+    let accepted: Arc<Vec<(String, String)>> = Arc::new(
+        receipts
+            .iter()
+            .take(cases_n)
+            .filter_map(|r| {
+                Some((
+                    r["id"].as_str()?.to_string(),
+                    r["reference"].as_str()?.to_string(),
+                ))
+            })
+            .collect(),
+    );
+    let (c, b, t, acc) = (http.clone(), base.clone(), token.clone(), accepted.clone());
+    load(cases_n, o.concurrency, move |i| {
+        let (c, b, t, acc) = (c.clone(), b.clone(), t.clone(), acc.clone());
+        async move {
+            let res = c
+                .post(format!("{b}/api/v1/submissions/{}/actions", acc[i].0))
+                .bearer_auth(&t)
+                .json(&json!({ "action": "accept" }))
+                .send()
+                .await?;
+            anyhow::ensure!(res.status() == 200, "accept answered {}", res.status());
+            Ok(Value::Null)
+        }
+    })
+    .await?;
+    let (c, b, t, acc) = (http.clone(), base.clone(), token.clone(), accepted.clone());
+    let (open, open_wall, opened) = load(cases_n, o.concurrency, move |i| {
+        let (c, b, t, acc) = (c.clone(), b.clone(), t.clone(), acc.clone());
+        async move {
+            let body = json!({
+                "title": format!("Ärende {i} från lasttestet"),
+                "description": "Ett antaget behov som drivs enligt Spelplanen.",
+                "unit": if i % 2 == 0 { "region-bench" } else { "unit-bench" },
+                "template": if i % 3 == 0 { "blekinge" } else { "spelplanen" },
+                "submissions": [acc[i].1],
+            });
+            let res = c
+                .post(format!("{b}/api/v1/cases"))
+                .bearer_auth(&t)
+                .json(&body)
+                .send()
+                .await?;
+            anyhow::ensure!(res.status() == 201, "case answered {}", res.status());
+            Ok(res.json::<Value>().await?["id"].clone())
+        }
+    })
+    .await?;
+    let case_ids: Arc<Vec<String>> = Arc::new(
+        opened
+            .iter()
+            .filter_map(|v| v.as_str().map(str::to_string))
+            .collect(),
+    );
+    // Each case gets its first two checklist items ticked (distinct cases in parallel).
+    let first_items: Vec<(String, String, String)> = {
+        let mut out = Vec::new();
+        for id in case_ids.iter() {
+            let v: Value = http
+                .get(format!("{base}/api/v1/cases/{id}"))
+                .bearer_auth(&token)
+                .send()
+                .await?
+                .json()
+                .await?;
+            let step = &v["process"]["checklist"][0];
+            for item in step["items"].as_array().into_iter().flatten().take(2) {
+                out.push((
+                    id.clone(),
+                    step["step"].as_str().unwrap_or_default().to_string(),
+                    item["item"].as_str().unwrap_or_default().to_string(),
+                ));
+            }
+        }
+        out
+    };
+    let ticks_n = first_items.len();
+    let items = Arc::new(first_items);
+    let (c, b, t) = (http.clone(), base.clone(), token.clone());
+    let (ticks, ticks_wall, _) = load(ticks_n, o.concurrency, move |i| {
+        let (c, b, t, items) = (c.clone(), b.clone(), t.clone(), items.clone());
+        async move {
+            // Workers take items in order, so two ticks of one case may race: a 409 (the
+            // case changed underneath) is an honest answer, retried once.
+            let (id, step, item) = &items[i];
+            for _ in 0..3 {
+                let res = c
+                    .post(format!("{b}/api/v1/cases/{id}/checklist"))
+                    .bearer_auth(&t)
+                    .json(&json!({ "step": step, "item": item }))
+                    .send()
+                    .await?;
+                match res.status().as_u16() {
+                    200 => return Ok(Value::Null),
+                    409 => continue,
+                    s => anyhow::bail!("tick answered {s}"),
+                }
+            }
+            anyhow::bail!("tick kept conflicting")
+        }
+    })
+    .await?;
+    eprintln!("sluss-bench: reading cases, the board and the register");
+    let (c, b, t, ids) = (http.clone(), base.clone(), token.clone(), case_ids.clone());
+    let (case_reads, case_wall, _) = load(reads, o.concurrency, move |i| {
+        let (c, b, t, ids) = (c.clone(), b.clone(), t.clone(), ids.clone());
+        async move {
+            let url = match i % 4 {
+                0 | 1 => format!("{b}/api/v1/cases/{}", ids[i % ids.len()]),
+                2 => format!("{b}/api/v1/cases?status=all&q=%C3%84rende%20{}", i % 50),
+                _ => format!("{b}/api/v1/cases/{}/events", ids[i % ids.len()]),
+            };
+            let res = c.get(url).bearer_auth(&t).send().await?;
+            anyhow::ensure!(res.status() == 200, "case read answered {}", res.status());
+            Ok(Value::Null)
+        }
+    })
+    .await?;
+    let c = http.clone();
+    let b = base.clone();
+    let total_pages = (o.submissions + cases_n).div_ceil(50);
+    let (diarium, diarium_wall, _) = load(reads, o.concurrency, move |i| {
+        let (c, b) = (c.clone(), b.clone());
+        async move {
+            let url = match i % 3 {
+                0 => format!("{b}/diarium?page={}", i % total_pages + 1),
+                1 => format!("{b}/diarium?q=000{}", i % 100),
+                _ => format!("{b}/diarium"),
+            };
+            let res = c.get(url).send().await?;
+            anyhow::ensure!(res.status() == 200, "diarium answered {}", res.status());
+            Ok(Value::Null)
+        }
+    })
+    .await?;
+
     let peak_rss = memory_kib(pid, "VmHWM:")?;
     let _ = Command::new("kill")
         .args(["-TERM", &pid.to_string()])
@@ -411,6 +552,62 @@ async fn main() -> Result<()> {
             at_least: true,
         },
         Row {
+            name: "open case: cases per second",
+            value: rps(cases_n, open_wall),
+            unit: "/s",
+            limit: 100.0,
+            at_least: true,
+        },
+        Row {
+            name: "open case: p99 latency",
+            value: percentile(&open, 0.99),
+            unit: "ms",
+            limit: 250.0,
+            at_least: false,
+        },
+        Row {
+            name: "checklist tick: p99 latency",
+            value: percentile(&ticks, 0.99),
+            unit: "ms",
+            limit: 250.0,
+            at_least: false,
+        },
+        Row {
+            name: "checklist tick: ticks per second",
+            value: rps(ticks_n, ticks_wall),
+            unit: "/s",
+            limit: 100.0,
+            at_least: true,
+        },
+        Row {
+            name: "case API reads: p99 latency",
+            value: percentile(&case_reads, 0.99),
+            unit: "ms",
+            limit: 250.0,
+            at_least: false,
+        },
+        Row {
+            name: "case API reads: requests per second",
+            value: rps(reads, case_wall),
+            unit: "/s",
+            limit: 200.0,
+            at_least: true,
+        },
+        Row {
+            name: "diarium page: p99 latency",
+            value: percentile(&diarium, 0.99),
+            unit: "ms",
+            limit: 250.0,
+            at_least: false,
+        },
+        Row {
+            name: "diarium page: requests per second",
+            value: rps(reads, diarium_wall),
+            unit: "/s",
+            limit: 200.0,
+            at_least: true,
+        },
+        Row {
             name: "memory: resident at start",
             value: idle_rss / 1024.0,
             unit: "MiB",
@@ -433,7 +630,7 @@ async fn main() -> Result<()> {
         },
     ];
     println!(
-        "sluss-bench on {backend}: {} submissions, {reads} inbox reads, {reads} follow-up reads, {} concurrent clients on loopback",
+        "sluss-bench on {backend}: {} submissions, {reads} inbox reads, {reads} follow-up reads, {cases_n} cases with {ticks_n} ticks, {reads} case reads, {reads} diarium pages, {} concurrent clients on loopback",
         o.submissions, o.concurrency
     );
     println!(

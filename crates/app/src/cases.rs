@@ -81,7 +81,8 @@ pub struct OpenInput {
     pub description: String,
     /// The owning unit's slug.
     pub unit: String,
-    /// The process template version's id; empty for the region's only active one.
+    /// The process template version's id, or its key (`spelplanen`) for the version the
+    /// region uses; may be empty when the region uses only one.
     pub template: String,
     /// Diarienummer of accepted submissions the case grows from.
     pub submissions: References,
@@ -282,7 +283,10 @@ pub async fn open(app: &App, caller: &Caller, input: &OpenInput) -> Result<(Stri
             let found = if wanted.is_empty() && choices.len() == 1 {
                 choices.into_iter().next()
             } else {
-                choices.into_iter().find(|t| t.id == wanted)
+                // An id, or a template key naming the version the region uses.
+                choices
+                    .into_iter()
+                    .find(|t| t.id == wanted || t.template_key == wanted)
             };
             if found.is_none() {
                 errors.push(
