@@ -21,7 +21,7 @@ use domain::reference::ReferenceFormat;
 use domain::role::Role;
 use domain::submission::SubmissionStatus;
 use domain::text::TextRule;
-use domain::time::{Timestamp, parse_date};
+use domain::time::Timestamp;
 use domain::{ErrorCode, FieldErrors};
 use serde::Deserialize;
 use store::cases::{self, CaseRow, LinkedSubmission, MemberRow};
@@ -680,6 +680,39 @@ pub async fn tick(app: &App, caller: &Caller, id: &str, input: &TickInput) -> Re
     Ok(s)
 }
 
+/// A choice among fixed values: `Required` when empty, `InvalidChoice` when unknown.
+fn choice<T>(
+    errors: &mut FieldErrors,
+    field: &'static str,
+    raw: &str,
+    parse: impl Fn(&str) -> Option<T>,
+) -> Option<T> {
+    let v = parse(raw);
+    if v.is_none() {
+        let code = if raw.trim().is_empty() {
+            ErrorCode::Required
+        } else {
+            ErrorCode::InvalidChoice
+        };
+        errors.push(field, code);
+    }
+    v
+}
+
+/// Loads an active case for a decision at its current gate; refuses someone without the
+/// gate's mandate before looking at their input, so that they learn that first.
+async fn for_decision(tx: &mut Tx, user: &CurrentUser, id: &str) -> Result<Loaded> {
+    let l = load(tx, user, id).await?;
+    if l.state.status != CaseStatus::Active {
+        return Err(AppError::Conflict("case_not_active"));
+    }
+    let gate_role = l.template.phases[l.state.phase].gate.role;
+    if !l.mandate.contains(&gate_role) {
+        return Err(AppError::NoMandate(gate_role));
+    }
+    Ok(l)
+}
+
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(default)]
 pub struct DecideInput {
@@ -698,29 +731,16 @@ pub async fn decide(
 ) -> Result<CaseState> {
     let user = require_user(caller)?;
     let mut errors = FieldErrors::new();
-    let decision = GateDecision::parse(&input.decision);
-    if decision.is_none() {
-        errors.push(
-            "decision",
-            if input.decision.trim().is_empty() {
-                ErrorCode::Required
-            } else {
-                ErrorCode::InvalidChoice
-            },
-        );
-    }
+    let decision = choice(
+        &mut errors,
+        "decision",
+        &input.decision,
+        GateDecision::parse,
+    );
     let rationale = errors.take(RATIONALE.parse_required(&input.rationale));
     let override_reason = errors.take(OVERRIDE.parse(&input.override_reason));
     let mut tx = app.db.write().await?;
-    let l = load(&mut tx, user, id).await?;
-    if l.state.status != CaseStatus::Active {
-        return Err(AppError::Conflict("case_not_active"));
-    }
-    // The mandate is checked before the input, so that someone without it learns that first.
-    let gate_role = l.template.phases[l.state.phase].gate.role;
-    if !l.mandate.contains(&gate_role) {
-        return Err(AppError::NoMandate(gate_role));
-    }
+    let l = for_decision(&mut tx, user, id).await?;
     let (Some(decision), Some(rationale), Some(override_reason)) =
         (decision, rationale, override_reason)
     else {
@@ -758,27 +778,10 @@ pub async fn choose_path(
 ) -> Result<CaseState> {
     let user = require_user(caller)?;
     let mut errors = FieldErrors::new();
-    let vagval = Vagval::parse(&input.vagval);
-    if vagval.is_none() {
-        errors.push(
-            "vagval",
-            if input.vagval.trim().is_empty() {
-                ErrorCode::Required
-            } else {
-                ErrorCode::InvalidChoice
-            },
-        );
-    }
+    let vagval = choice(&mut errors, "vagval", &input.vagval, Vagval::parse);
     let rationale = errors.take(RATIONALE.parse_required(&input.rationale));
     let mut tx = app.db.write().await?;
-    let l = load(&mut tx, user, id).await?;
-    if l.state.status != CaseStatus::Active {
-        return Err(AppError::Conflict("case_not_active"));
-    }
-    let gate_role = l.template.phases[l.state.phase].gate.role;
-    if !l.mandate.contains(&gate_role) {
-        return Err(AppError::NoMandate(gate_role));
-    }
+    let l = for_decision(&mut tx, user, id).await?;
     let (Some(vagval), Some(rationale)) = (vagval, rationale) else {
         return Err(AppError::Validation(errors));
     };
@@ -895,21 +898,9 @@ pub async fn member(app: &App, caller: &Caller, id: &str, input: &MemberInput) -
         payload = serde_json::json!({ "v": l.row.version + 1, "name": m.name, "function": m.function_key });
     } else {
         let mut errors = FieldErrors::new();
-        let function = l
-            .template
-            .functions
-            .iter()
-            .find(|f| f.key == input.function.trim());
-        if function.is_none() {
-            errors.push(
-                "function",
-                if input.function.trim().is_empty() {
-                    ErrorCode::Required
-                } else {
-                    ErrorCode::InvalidChoice
-                },
-            );
-        }
+        let function = choice(&mut errors, "function", &input.function, |f| {
+            l.template.functions.iter().find(|x| x.key == f.trim())
+        });
         let (user_id, name) = match opt(&input.user_id) {
             Some(uid) => {
                 let region = descendants(&l.nodes, &root_of(&l.nodes, &l.row.org_id));
@@ -1413,25 +1404,8 @@ pub struct DiariumPage {
 /// The public register: open to everyone, personal data never in it.
 pub async fn diarium(app: &App, q: &DiariumQuery) -> Result<DiariumPage> {
     let mut errors = FieldErrors::new();
-    let mut date = |field: &'static str, value: &str, next_day: bool| match opt(value) {
-        Some(v) => match parse_date(&v) {
-            Some(d) => {
-                let d = if next_day {
-                    d.next_day().unwrap_or(d)
-                } else {
-                    d
-                };
-                Some(Timestamp::from_offset(d.midnight().assume_utc()).to_db())
-            }
-            None => {
-                errors.push(field, ErrorCode::InvalidDate);
-                None
-            }
-        },
-        None => None,
-    };
-    let from = date("from", &q.from, false);
-    let until = date("to", &q.to, true);
+    let from = crate::inbox::date_bound(&mut errors, "from", &q.from, false);
+    let until = crate::inbox::date_bound(&mut errors, "to", &q.to, true);
     let reference = opt(&q.q).map(|s| s.chars().take(40).collect::<String>());
     if !errors.is_empty() {
         return Err(AppError::Validation(errors));

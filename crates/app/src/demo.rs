@@ -267,6 +267,18 @@ async fn load_submissions(
     Ok(())
 }
 
+/// The demo account that holds `role` (the gate's mandate).
+fn holder<'a>(callers: &[&'a Caller], role: Role) -> Result<&'a Caller> {
+    callers
+        .iter()
+        .copied()
+        .find(|c| {
+            c.user()
+                .is_some_and(|u| u.memberships.iter().any(|(_, r)| *r == role))
+        })
+        .ok_or(AppError::NotFound)
+}
+
 /// A case per phase of each built-in template, plus finished ones, walked there through the
 /// same use cases as real work: ticks, the path, the handover and gate decisions, each by
 /// the demo account that holds the mandate.
@@ -484,13 +496,7 @@ async fn load_cases(app: &App, people: &[DemoUser]) -> Result<()> {
                 .await?;
             }
             let phase = &v.template.phases[v.state.phase];
-            let who = [&advisor, &decider, &owner]
-                .into_iter()
-                .find(|c| {
-                    c.user()
-                        .is_some_and(|u| u.memberships.iter().any(|(_, r)| *r == phase.gate.role))
-                })
-                .ok_or(AppError::NotFound)?;
+            let who = holder(&[&advisor, &decider, &owner], phase.gate.role)?;
             if v.path_open() {
                 cases::choose_path(
                     app,
@@ -538,23 +544,10 @@ async fn load_cases(app: &App, people: &[DemoUser]) -> Result<()> {
             let v = cases::view(app, &advisor, &id).await?;
             let phase = &v.template.phases[v.state.phase];
             if v.path_open() && matches!(path, Vagval::NotInnovation | Vagval::Close) {
-                let who = [&advisor, &decider, &owner]
-                    .into_iter()
-                    .find(|c| {
-                        c.user().is_some_and(|u| {
-                            u.memberships.iter().any(|(_, r)| *r == phase.gate.role)
-                        })
-                    })
-                    .ok_or(AppError::NotFound)?;
+                let who = holder(&[&advisor, &decider, &owner], phase.gate.role)?;
                 cases::choose_path(app, who, &id, &PathInput { vagval: path.as_str().into(), rationale: "Detta är förbättringsarbete i befintlig verksamhet och lämnas till linjen.".into() }).await?;
             }
-            let who = [&advisor, &decider, &owner]
-                .into_iter()
-                .find(|c| {
-                    c.user()
-                        .is_some_and(|u| u.memberships.iter().any(|(_, r)| *r == phase.gate.role))
-                })
-                .ok_or(AppError::NotFound)?;
+            let who = holder(&[&advisor, &decider, &owner], phase.gate.role)?;
             cases::decide(
                 app,
                 who,

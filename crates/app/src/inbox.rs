@@ -36,6 +36,31 @@ pub(crate) fn reach(
     out
 }
 
+/// A date filter (`YYYY-MM-DD`) as a stored-time bound: the day's start, or with
+/// `next_day` the next day's start (an exclusive upper bound). A bad date is recorded.
+pub(crate) fn date_bound(
+    errors: &mut FieldErrors,
+    field: &'static str,
+    value: &str,
+    next_day: bool,
+) -> Option<String> {
+    let v = opt(value)?;
+    match parse_date(&v) {
+        Some(d) => {
+            let d = if next_day {
+                d.next_day().unwrap_or(d)
+            } else {
+                d
+            };
+            Some(Timestamp::from_offset(d.midnight().assume_utc()).to_db())
+        }
+        None => {
+            errors.push(field, ErrorCode::InvalidDate);
+            None
+        }
+    }
+}
+
 pub(crate) fn require_user(caller: &Caller) -> Result<&CurrentUser> {
     caller.user().ok_or(AppError::Unauthenticated)
 }
@@ -121,25 +146,8 @@ pub async fn list(app: &App, caller: &Caller, q: &InboxQuery) -> Result<InboxPag
         "me" => Some(user.id.clone()),
         other => Some(other.to_string()),
     };
-    let mut date = |field: &'static str, value: &str, next_day: bool| match opt(value) {
-        Some(v) => match parse_date(&v) {
-            Some(d) => {
-                let d = if next_day {
-                    d.next_day().unwrap_or(d)
-                } else {
-                    d
-                };
-                Some(Timestamp::from_offset(d.midnight().assume_utc()).to_db())
-            }
-            None => {
-                errors.push(field, ErrorCode::InvalidDate);
-                None
-            }
-        },
-        None => None,
-    };
-    let from = date("from", &q.from, false);
-    let until = date("to", &q.to, true);
+    let from = date_bound(&mut errors, "from", &q.from, false);
+    let until = date_bound(&mut errors, "to", &q.to, true);
     let page = q
         .page
         .trim()

@@ -140,61 +140,38 @@ pub async fn upload(
     ctx: Ctx,
     HtmlForm(f): HtmlForm<UploadForm>,
 ) -> Response {
-    if f.action == "save" {
-        return match app::processes::upload(&state.app, &ctx.caller, &f.source).await {
-            Ok(_) => see_other("/processer?klart=stored"),
-            Err(AppError::Template(problems)) => {
-                let msgs = problems
-                    .iter()
-                    .map(|p| problem_message(&ctx.t, p))
-                    .collect();
-                page(
-                    &state,
-                    &ctx,
-                    f.source,
-                    None,
-                    msgs,
-                    String::new(),
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                )
-                .await
-            }
-            Err(e) => ctx.fail(e),
-        };
-    }
-    if let Err(e) = app::processes::overview(&state.app, &ctx.caller).await {
-        return ctx.fail(e);
-    }
-    match parse_template(&f.source) {
-        Ok(t) => {
-            page(
-                &state,
-                &ctx,
-                f.source,
-                Some(t),
-                Vec::new(),
-                String::new(),
-                StatusCode::OK,
-            )
-            .await
+    // A save stores the template when it is valid; a preview only parses it. Either way a
+    // refused template comes back with every problem, in the reader's language.
+    let outcome = if f.action == "save" {
+        match app::processes::upload(&state.app, &ctx.caller, &f.source).await {
+            Ok(_) => return see_other("/processer?klart=stored"),
+            Err(AppError::Template(problems)) => Err(problems),
+            Err(e) => return ctx.fail(e),
         }
-        Err(problems) => {
-            let msgs = problems
+    } else {
+        parse_template(&f.source).map(Some)
+    };
+    let (preview, problems, status) = match outcome {
+        Ok(t) => (t, Vec::new(), StatusCode::OK),
+        Err(problems) => (
+            None,
+            problems
                 .iter()
                 .map(|p| problem_message(&ctx.t, p))
-                .collect();
-            page(
-                &state,
-                &ctx,
-                f.source,
-                None,
-                msgs,
-                String::new(),
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
-        }
-    }
+                .collect(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+    };
+    page(
+        &state,
+        &ctx,
+        f.source,
+        preview,
+        problems,
+        String::new(),
+        status,
+    )
+    .await
 }
 
 #[derive(serde::Deserialize, Default)]
