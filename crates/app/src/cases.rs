@@ -244,6 +244,23 @@ pub async fn open_choices(app: &App, caller: &Caller) -> Result<OpenChoices> {
     })
 }
 
+/// A handler by user id, among those who may triage in `org_ids`; `UnknownUser` otherwise.
+async fn handler_in(
+    tx: &mut Tx,
+    errors: &mut FieldErrors,
+    org_ids: &[String],
+    id: String,
+) -> Result<Option<String>> {
+    let known = users::with_roles_in(tx, org_ids, &TRIAGE_ROLES)
+        .await?
+        .iter()
+        .any(|c| c.id == id);
+    if !known {
+        errors.push("handler", ErrorCode::UnknownUser);
+    }
+    Ok(known.then_some(id))
+}
+
 /// Opens a case; returns its id and diarienummer.
 pub async fn open(app: &App, caller: &Caller, input: &OpenInput) -> Result<(String, String)> {
     let user = require_user(caller)?;
@@ -329,18 +346,7 @@ pub async fn open(app: &App, caller: &Caller, input: &OpenInput) -> Result<(Stri
     }
     let handler_id = match opt(&input.handler) {
         None => Some(user.id.clone()),
-        Some(h) => {
-            if users::with_roles_in(&mut tx, &region_ids, &TRIAGE_ROLES)
-                .await?
-                .iter()
-                .any(|c| c.id == h)
-            {
-                Some(h)
-            } else {
-                errors.push("handler", ErrorCode::UnknownUser);
-                None
-            }
-        }
+        Some(h) => handler_in(&mut tx, &mut errors, &region_ids, h).await?,
     };
     let (
         Some(title),
@@ -1039,18 +1045,9 @@ pub async fn edit(app: &App, caller: &Caller, id: &str, input: &DetailsInput) ->
     }
     let handler = match opt(&input.handler) {
         None => Some(None),
-        Some(h) => {
-            if users::with_roles_in(&mut tx, &region, &TRIAGE_ROLES)
-                .await?
-                .iter()
-                .any(|c| c.id == h)
-            {
-                Some(Some(h))
-            } else {
-                errors.push("handler", ErrorCode::UnknownUser);
-                None
-            }
-        }
+        Some(h) => handler_in(&mut tx, &mut errors, &region, h)
+            .await?
+            .map(Some),
     };
     let (
         Some(title),
@@ -1181,19 +1178,7 @@ pub async fn board(app: &App, caller: &Caller, q: &BoardQuery, mine: bool) -> Re
         return Err(AppError::Forbidden);
     }
     let mut errors = FieldErrors::new();
-    let unit = match opt(&q.unit) {
-        Some(slug) => match all
-            .iter()
-            .find(|o| o.slug == slug && visible.contains(&o.id))
-        {
-            Some(o) => Some(o.id.clone()),
-            None => {
-                errors.push("unit", ErrorCode::UnknownOrganisation);
-                None
-            }
-        },
-        None => None,
-    };
+    let unit = crate::inbox::unit_filter(&mut errors, &all, &visible, &q.unit);
     let vagval = match opt(&q.vagval) {
         Some(v) if Vagval::parse(&v).is_some() => Some(v),
         Some(_) => {

@@ -36,6 +36,24 @@ pub(crate) fn reach(
     out
 }
 
+/// A unit filter by slug, among the visible organisations; its id, or an error recorded.
+pub(crate) fn unit_filter(
+    errors: &mut FieldErrors,
+    all: &[OrgRow],
+    visible: &[String],
+    slug: &str,
+) -> Option<String> {
+    let slug = opt(slug)?;
+    let found = all
+        .iter()
+        .find(|o| o.slug == slug && visible.contains(&o.id))
+        .map(|o| o.id.clone());
+    if found.is_none() {
+        errors.push("unit", ErrorCode::UnknownOrganisation);
+    }
+    found
+}
+
 /// A date filter (`YYYY-MM-DD`) as a stored-time bound: the day's start, or with
 /// `next_day` the next day's start (an exclusive upper bound). A bad date is recorded.
 pub(crate) fn date_bound(
@@ -128,19 +146,7 @@ pub async fn list(app: &App, caller: &Caller, q: &InboxQuery) -> Result<InboxPag
         &q.submitter_role,
         SubmitterRole::parse(&q.submitter_role).is_some(),
     );
-    let unit = match opt(&q.unit) {
-        Some(slug) => match all
-            .iter()
-            .find(|o| o.slug == slug && visible.contains(&o.id))
-        {
-            Some(o) => Some(o.id.clone()),
-            None => {
-                errors.push("unit", ErrorCode::UnknownOrganisation);
-                None
-            }
-        },
-        None => None,
-    };
+    let unit = unit_filter(&mut errors, &all, &visible, &q.unit);
     let assignee_id = match q.assignee.trim() {
         "" => None,
         "me" => Some(user.id.clone()),
