@@ -706,6 +706,82 @@ mod tests {
         assert_eq!(replayed.decisions, s.decisions);
     }
 
+    /// The Resultat gate needs the handover on record, even with every item ticked and even
+    /// with an override; measures are numbers, and a unit adopts once.
+    #[test]
+    fn the_last_gate_needs_the_handover() {
+        let t = template(0);
+        let mut s = CaseState::new();
+        let path = s
+            .choose_path(&t, Vagval::Testbed, "d1", DM, "x")
+            .unwrap_err();
+        assert_eq!(path, CaseError::PathNotHere);
+        while s.phase + 1 < t.phases.len() {
+            if s.phase == 1 {
+                let e = s
+                    .choose_path(&t, Vagval::Testbed, "d1", DM, "Testbädd")
+                    .unwrap();
+                s.apply(&t, &e).unwrap();
+            }
+            let e = s
+                .decide(&t, GateDecision::Proceed, "d1", DM, "Vidare", "Skäl")
+                .unwrap();
+            s.apply(&t, &e).unwrap();
+        }
+        for (step, item) in s.open_required(&t) {
+            let e = s.tick(&t, &step, &item, "a1", "").unwrap();
+            s.apply(&t, &e).unwrap();
+        }
+        for override_reason in ["", "Vi vill avsluta"] {
+            assert_eq!(
+                s.decide(
+                    &t,
+                    GateDecision::Proceed,
+                    "d1",
+                    DM,
+                    "Klart",
+                    override_reason
+                )
+                .unwrap_err(),
+                CaseError::HandoverRequired
+            );
+        }
+        assert_eq!(
+            s.measure(&t, "Ledtid", "dagar", "12", "fyra", "a1")
+                .unwrap_err(),
+            CaseError::Invalid("after")
+        );
+        let e = s
+            .measure(&t, "Ledtid", "dagar", " 12 ", "4,5", "a1")
+            .unwrap();
+        s.apply(&t, &e).unwrap();
+        assert_eq!(s.measures[0].after, "4.5");
+        let e = s.adopt(&t, "unit-1", "a1").unwrap();
+        s.apply(&t, &e).unwrap();
+        assert_eq!(
+            s.adopt(&t, "unit-1", "a1").unwrap_err(),
+            CaseError::AlreadyAdopted
+        );
+        assert_eq!(
+            s.hand_over(&t, "Linjen", "", "a1").unwrap_err(),
+            CaseError::Invalid("note")
+        );
+        let e = s
+            .hand_over(&t, "Linjen", "Förvaltningen har tagit över", "a1")
+            .unwrap();
+        s.apply(&t, &e).unwrap();
+        let e = s
+            .decide(&t, GateDecision::Proceed, "d1", DM, "Överlämnat", "")
+            .unwrap();
+        s.apply(&t, &e).unwrap();
+        assert_eq!(s.status, CaseStatus::Completed);
+        // Nothing more is recorded on a finished case.
+        assert_eq!(
+            s.adopt(&t, "unit-2", "a1").unwrap_err(),
+            CaseError::NotActive
+        );
+    }
+
     #[test]
     fn paths_that_end_the_case_only_close_it() {
         let t = template(0);

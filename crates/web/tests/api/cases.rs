@@ -728,11 +728,23 @@ async fn concurrent_changes_apply_once(backend: Backend) {
 }
 both!(concurrent_changes_apply_once);
 
+async fn open_on(t: &TestApp, token: &str, template: &str) -> String {
+    let res = post(t, token, "/api/v1/cases", json!({ "title": "Ett ärende", "description": "x", "unit": "region-a", "template": template })).await;
+    assert_eq!(res.status(), 201);
+    res.json::<Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
 async fn process_templates_are_previewed_and_activated_in_the_ui(backend: Backend) {
     let t = spawn(backend).await;
     t.org("region-a", None).await;
     let pw = t.user("owner@x.se", "region-a", "process_owner").await;
     let staff_pw = t.user("staff@x.se", "region-a", "staff").await;
+    t.user("advisor@x.se", "region-a", "advisor").await;
+    let adv = t.token("advisor@x.se").await;
+    let before = open_on(&t, &adv, "blekinge").await;
     let c = t.browser_login("owner@x.se", &pw).await;
     let csrf = t.csrf(&c, "/processer").await;
     let source = domain::process::BUILT_IN[1]
@@ -804,6 +816,13 @@ async fn process_templates_are_previewed_and_activated_in_the_ui(backend: Backen
         active.iter().map(|a| a.version).collect::<Vec<_>>(),
         vec![2]
     );
+    // New cases take the active version; a case keeps the version it began with.
+    let after = open_on(&t, &adv, "blekinge").await;
+    assert_eq!(case(&t, &adv, &after).await["template"]["version"], 2);
+    assert_eq!(case(&t, &adv, &before).await["template"]["version"], 1);
+    // Only the active template is offered now.
+    let res = post(&t, &adv, "/api/v1/cases", json!({ "title": "Ett ärende", "description": "x", "unit": "region-a", "template": "spelplanen" })).await;
+    assert_eq!(res.status(), 422);
     // Others may not see the page.
     let s = t.browser_login("staff@x.se", &staff_pw).await;
     assert_eq!(
