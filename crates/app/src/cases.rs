@@ -890,6 +890,9 @@ pub async fn member(app: &App, caller: &Caller, id: &str, input: &MemberInput) -
     let user = require_user(caller)?;
     let mut tx = app.db.write().await?;
     let l = for_work(&mut tx, user, id).await?;
+    if l.state.status != CaseStatus::Active {
+        return Err(AppError::Conflict("case_not_active"));
+    }
     let now = Timestamp::now().to_db();
     let payload;
     let kind;
