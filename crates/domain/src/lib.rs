@@ -6,6 +6,7 @@ pub mod case;
 pub mod error;
 pub mod org;
 pub mod process;
+pub mod ranking;
 pub mod reference;
 pub mod role;
 pub mod submission;

@@ -1,6 +1,7 @@
 //! The `sluss` command: serve the site, apply migrations, load demo data and administer
 //! organisations, users and API tokens.
 
+mod ranking_cli;
 use std::time::Duration;
 
 use anyhow::{Context, Result};
@@ -89,10 +90,48 @@ enum Command {
         #[command(subcommand)]
         command: ProcessCommand,
     },
+    /// The ranking engine of pairwise voting, on files.
+    Ranking {
+        #[command(subcommand)]
+        command: RankingCommand,
+    },
     /// A submitter's personal data: export it, or erase it.
     PersonalData {
         #[command(subcommand)]
         command: PersonalDataCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum RankingCommand {
+    /// Fit scores from a CSV of votes (header, columns winner,loser); prints
+    /// idea,score,low,high,wins,losses, best first.
+    Fit {
+        #[arg(long)]
+        votes: std::path::PathBuf,
+        /// Strength of the Gaussian prior (its variance is 1/(2·alpha)).
+        #[arg(long, default_value_t = ranking_cli::DEFAULT_ALPHA)]
+        alpha: f64,
+    },
+    /// Simulate voters from a known truth; prints Kendall's tau against it at log-spaced vote counts.
+    Simulate {
+        #[arg(long)]
+        ideas: usize,
+        #[arg(long)]
+        votes: usize,
+        /// Standard deviation of the true strengths.
+        #[arg(long)]
+        spread: f64,
+        /// uniform or adaptive.
+        #[arg(long)]
+        selector: String,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        #[arg(long, default_value_t = ranking_cli::DEFAULT_ALPHA)]
+        alpha: f64,
+        /// Points per doubling of the vote count.
+        #[arg(long, default_value_t = 4)]
+        points: u32,
     },
 }
 
@@ -422,6 +461,30 @@ async fn run() -> Result<()> {
                 anyhow::bail!("{} is not a valid process template", file.display())
             }
         },
+        Command::Ranking {
+            command: RankingCommand::Fit { votes, alpha },
+        } => {
+            print!("{}", ranking_cli::fit_file(&votes, alpha)?);
+            Ok(())
+        }
+        Command::Ranking {
+            command:
+                RankingCommand::Simulate {
+                    ideas,
+                    votes,
+                    spread,
+                    selector,
+                    seed,
+                    alpha,
+                    points,
+                },
+        } => {
+            print!(
+                "{}",
+                ranking_cli::simulate(ideas, votes, spread, &selector, seed, alpha, points)?
+            );
+            Ok(())
+        }
         Command::PersonalData {
             command: PersonalDataCommand::Export { db, email },
         } => {
