@@ -4,6 +4,7 @@
 
 pub mod admin;
 pub mod auth;
+pub mod campaigns;
 pub mod cases;
 pub mod demo;
 pub mod error;

@@ -37,11 +37,18 @@ pub enum ErrorCode {
     /// Required checklist items are open: passing the gate needs a reason on record.
     OverrideRequired,
     InvalidNumber,
+    /// Too long, with the length it had (a concept over 500 characters).
+    TooLongWas {
+        max: usize,
+        len: usize,
+    },
+    /// A vote for a pair that was not offered to this participant.
+    NotOffered,
 }
 
 impl ErrorCode {
     /// Every code (with sample numbers), so catalogs can be checked against all of them.
-    pub const ALL: [ErrorCode; 19] = [
+    pub const ALL: [ErrorCode; 21] = [
         ErrorCode::Required,
         ErrorCode::TooShort { min: 1 },
         ErrorCode::TooLong { max: 1 },
@@ -61,6 +68,8 @@ impl ErrorCode {
         ErrorCode::NotAccepted,
         ErrorCode::OverrideRequired,
         ErrorCode::InvalidNumber,
+        ErrorCode::TooLongWas { max: 1, len: 2 },
+        ErrorCode::NotOffered,
     ];
 
     /// The message catalog key for this code.
@@ -85,6 +94,8 @@ impl ErrorCode {
             ErrorCode::NotAccepted => "error.not_accepted",
             ErrorCode::OverrideRequired => "error.override_required",
             ErrorCode::InvalidNumber => "error.invalid_number",
+            ErrorCode::TooLongWas { .. } => "error.too_long_was",
+            ErrorCode::NotOffered => "error.not_offered",
         }
     }
 
@@ -93,6 +104,7 @@ impl ErrorCode {
         match self {
             ErrorCode::TooShort { min } => Some(*min),
             ErrorCode::TooLong { max } => Some(*max),
+            ErrorCode::TooLongWas { max, .. } => Some(*max),
             _ => None,
         }
     }
@@ -190,9 +202,11 @@ mod tests {
             ErrorCode::NotAccepted => 16,
             ErrorCode::OverrideRequired => 17,
             ErrorCode::InvalidNumber => 18,
+            ErrorCode::TooLongWas { .. } => 19,
+            ErrorCode::NotOffered => 20,
         };
         let mut seen: Vec<usize> = ErrorCode::ALL.iter().map(index).collect();
         seen.sort();
-        assert_eq!(seen, (0..19).collect::<Vec<_>>());
+        assert_eq!(seen, (0..21).collect::<Vec<_>>());
     }
 }

@@ -1123,7 +1123,11 @@ mod tests {
         let cps = log_checkpoints(100, 4000, 24);
         let votes_to = |sp: f64, sel: Selector, ch: &Choice| {
             let mut total = 0.0;
-            for seed in 1..=20 {
+            let seeds = std::env::var("S")
+                .ok()
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(20u64);
+            for seed in 1..=seeds {
                 let pts = simulate_with(100, sp, sel, seed, 0.1, &cps, ch);
                 total += pts
                     .iter()
@@ -1131,7 +1135,11 @@ mod tests {
                     .map(|p| p.votes)
                     .unwrap_or(20000) as f64;
             }
-            total / 20.0
+            total
+                / std::env::var("S")
+                    .ok()
+                    .and_then(|v| v.parse::<f64>().ok())
+                    .unwrap_or(20.0)
         };
         let env = |k: &str, d: f64| {
             std::env::var(k)

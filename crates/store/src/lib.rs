@@ -5,6 +5,7 @@
 //!
 //! Every write happens in a [`Tx`] together with its [`events`] row.
 
+pub mod campaigns;
 pub mod cases;
 pub mod db;
 pub mod events;

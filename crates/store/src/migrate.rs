@@ -9,7 +9,85 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
     (1, "foundation", FOUNDATION),
     (2, "process_templates", PROCESS_TEMPLATES),
     (3, "cases", CASES),
+    (4, "campaigns", CAMPAIGNS),
 ];
+
+/// Campaigns of pairwise voting: workshops run by a facilitator and open questions. A
+/// participant may be anonymous (a pseudonym and a token in a cookie). Every pair shown to
+/// a participant is an offer, shown once; a vote answers exactly one offer. `votes_cast`
+/// is raised by a conditional update, so the quota holds under concurrent votes.
+const CAMPAIGNS: &str = r#"
+CREATE TABLE campaigns (
+    id TEXT PRIMARY KEY,
+    org_id TEXT NOT NULL REFERENCES organisations (id),
+    code TEXT NOT NULL UNIQUE,
+    mode TEXT NOT NULL,
+    title TEXT NOT NULL,
+    question TEXT NOT NULL,
+    phase TEXT NOT NULL,
+    vote_quota BIGINT NOT NULL,
+    require_approval BOOLEAN NOT NULL,
+    top_n BIGINT NOT NULL,
+    seed BIGINT NOT NULL,
+    created_by TEXT REFERENCES users (id),
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+);
+CREATE TABLE campaign_criteria (
+    id TEXT PRIMARY KEY,
+    campaign_id TEXT NOT NULL REFERENCES campaigns (id),
+    name TEXT NOT NULL,
+    weight BIGINT NOT NULL,
+    position BIGINT NOT NULL
+);
+CREATE INDEX campaign_criteria_campaign ON campaign_criteria (campaign_id, position);
+CREATE TABLE participants (
+    id TEXT PRIMARY KEY,
+    campaign_id TEXT NOT NULL REFERENCES campaigns (id),
+    number BIGINT NOT NULL,
+    token_hash TEXT NOT NULL UNIQUE,
+    user_id TEXT REFERENCES users (id),
+    votes_cast BIGINT NOT NULL,
+    created_at TEXT NOT NULL,
+    UNIQUE (campaign_id, number)
+);
+CREATE TABLE ideas (
+    id TEXT PRIMARY KEY,
+    campaign_id TEXT NOT NULL REFERENCES campaigns (id),
+    seq BIGINT NOT NULL,
+    body TEXT NOT NULL,
+    participant_id TEXT REFERENCES participants (id),
+    status TEXT NOT NULL,
+    flags BIGINT NOT NULL,
+    created_at TEXT NOT NULL,
+    UNIQUE (campaign_id, seq)
+);
+CREATE TABLE pair_offers (
+    id TEXT PRIMARY KEY,
+    campaign_id TEXT NOT NULL REFERENCES campaigns (id),
+    participant_id TEXT NOT NULL REFERENCES participants (id),
+    left_idea_id TEXT NOT NULL REFERENCES ideas (id),
+    right_idea_id TEXT NOT NULL REFERENCES ideas (id),
+    pair_key TEXT NOT NULL,
+    answered BOOLEAN NOT NULL,
+    offered_at TEXT NOT NULL,
+    UNIQUE (participant_id, pair_key)
+);
+CREATE INDEX pair_offers_open ON pair_offers (participant_id, answered);
+CREATE TABLE votes (
+    id TEXT PRIMARY KEY,
+    campaign_id TEXT NOT NULL REFERENCES campaigns (id),
+    participant_id TEXT NOT NULL REFERENCES participants (id),
+    offer_id TEXT NOT NULL UNIQUE REFERENCES pair_offers (id),
+    choice TEXT NOT NULL,
+    winner_idea_id TEXT REFERENCES ideas (id),
+    loser_idea_id TEXT REFERENCES ideas (id),
+    skip_reason TEXT,
+    response_ms BIGINT,
+    created_at TEXT NOT NULL
+);
+CREATE INDEX votes_campaign ON votes (campaign_id, created_at)
+"#;
 
 /// Cases (ärenden). The row is a projection for lists and the register; the case's own
 /// history is its events (subject_type 'case'), which replay to its state. `version` grows

@@ -117,11 +117,14 @@ impl Tr {
     }
 
     pub fn field_error(&self, e: &FieldError) -> String {
-        let msg = self.t(e.code.key());
-        match e.code.number() {
-            Some(n) => msg.replace("{n}", &n.to_string()),
-            None => msg.to_string(),
+        let mut msg = self.t(e.code.key()).to_string();
+        if let Some(n) = e.code.number() {
+            msg = msg.replace("{n}", &n.to_string());
         }
+        if let domain::ErrorCode::TooLongWas { len, .. } = e.code {
+            msg = msg.replace("{len}", &len.to_string());
+        }
+        msg
     }
 }
 

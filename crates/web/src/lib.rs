@@ -3,6 +3,7 @@
 //! app layer, render.
 
 pub mod api;
+pub mod api_campaigns;
 pub mod api_cases;
 pub mod ctx;
 pub mod i18n;
@@ -130,6 +131,17 @@ pub fn router(state: AppState) -> Router {
         .route("/cases/{id}/members", post(api_cases::member))
         .route("/cases/{id}/details", post(api_cases::details))
         .route("/diarium", get(api_cases::diarium))
+        .route("/campaigns", post(api_campaigns::create))
+        .route("/campaigns/{code}", get(api_campaigns::results))
+        .route("/campaigns/{code}/phase", post(api_campaigns::phase))
+        .route("/campaigns/{code}/participants", post(api_campaigns::join))
+        .route("/campaigns/{code}/ideas", post(api_campaigns::add_idea))
+        .route(
+            "/campaigns/{code}/ideas/{idea}/status",
+            post(api_campaigns::idea_status),
+        )
+        .route("/campaigns/{code}/pair", get(api_campaigns::pair))
+        .route("/campaigns/{code}/votes", post(api_campaigns::vote))
         .fallback(api::not_found);
     Router::new()
         .route("/healthz", get(api::healthz))
@@ -180,6 +192,6 @@ mod tests {
             }
             checked += 1;
         }
-        assert!(checked >= 14, "found only {checked} routes");
+        assert!(checked >= 22, "found only {checked} routes");
     }
 }

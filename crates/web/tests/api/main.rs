@@ -3,6 +3,7 @@
 
 mod support;
 
+mod campaigns;
 mod cases;
 mod intake;
 mod pages;

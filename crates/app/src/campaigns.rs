@@ -1,0 +1,605 @@
+//! Campaigns of pairwise voting. A facilitator (a role that may triage, or a coordinator)
+//! creates a campaign in an organisation and moves it through its phases; participants join
+//! with the campaign's code, with or without an account, add ideas and vote on pairs under
+//! a quota. Every pair a participant sees is an offer recorded before it is shown, so a vote
+//! can only answer a pair that was offered, once; the quota is taken by a conditional
+//! update. Results come from the ranking engine in `domain::ranking`.
+
+use crate::error::Result;
+use crate::inbox::{reach, require_user};
+use crate::secret::{hash_token, new_token};
+use crate::{App, AppError, Caller};
+use domain::campaign::{Mode, Phase};
+use domain::ranking::{Choice, Comparisons, Ranker, Rng, Selector, fit, standings};
+use domain::role::Role;
+use domain::text::TextRule;
+use domain::time::Timestamp;
+use domain::{ErrorCode, FieldErrors};
+use serde::Deserialize;
+use store::StoreError;
+use store::campaigns::{self, CampaignRow, IdeaRow, OfferRow, ParticipantRow};
+use store::events::{self, NewEvent};
+use store::orgs::OrgRow;
+
+/// Prior strength of the ranking (variance of a strength: 1/(2·alpha)).
+pub const ALPHA: f64 = 0.1;
+/// The longest concept (Kalmar's workshop: at most 500 characters).
+pub const MAX_IDEA: usize = 500;
+
+/// The default criteria, from Kalmar's workshop.
+pub const DEFAULT_CRITERIA: [&str; 3] = [
+    "Kan påverkas lokalt eller regionalt",
+    "Förnyelse och nytta för offentlig verksamhet, näringsliv och invånare",
+    "Nytänkande och konkret",
+];
+
+fn single(field: &'static str, code: ErrorCode) -> AppError {
+    AppError::Validation(FieldErrors::single(field, code))
+}
+
+/// May run campaigns in the organisation: a role that triages, or a coordinator.
+fn may_facilitate(r: &Role) -> bool {
+    r.can_triage() || matches!(r, Role::Coordinator)
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct NewCampaignInput {
+    pub title: String,
+    pub question: String,
+    /// `workshop` or `open`.
+    pub mode: String,
+    /// The owning organisation's slug.
+    pub organisation: String,
+    /// Votes per participant; 20 when empty.
+    pub vote_quota: Option<i64>,
+    /// Ideas added by participants wait for approval (open mode).
+    pub require_approval: bool,
+    /// How many of the best concepts go on to next steps; 5 when empty.
+    pub top_n: Option<i64>,
+}
+
+const TITLE: TextRule = TextRule::line("title", 3, 200);
+const QUESTION: TextRule = TextRule::paragraph("question", 3, 1000);
+const IDEA: TextRule = TextRule::paragraph("text", 2, MAX_IDEA);
+
+/// A join code: six characters without the easily confused ones (0/O, 1/I/L).
+fn join_code() -> Result<String> {
+    const ALPHABET: &[u8] = b"ABCDEFGHJKMNPQRSTUVWXYZ23456789";
+    let mut bytes = [0u8; 6];
+    getrandom::fill(&mut bytes).map_err(|e| AppError::Internal(anyhow::anyhow!("{e}")))?;
+    Ok(bytes
+        .iter()
+        .map(|b| ALPHABET[*b as usize % ALPHABET.len()] as char)
+        .collect())
+}
+
+/// Creates a campaign with the default criteria; returns it.
+pub async fn create(app: &App, caller: &Caller, input: &NewCampaignInput) -> Result<CampaignRow> {
+    let user = require_user(caller)?;
+    let mut errors = FieldErrors::new();
+    let title = errors.take(TITLE.parse_required(&input.title));
+    let question = errors.take(QUESTION.parse_required(&input.question));
+    let mode = Mode::parse(&input.mode);
+    if mode.is_none() {
+        errors.push("mode", ErrorCode::InvalidChoice);
+    }
+    let quota = input.vote_quota.unwrap_or(20);
+    if !(1..=1000).contains(&quota) {
+        errors.push("vote_quota", ErrorCode::InvalidNumber);
+    }
+    let top_n = input.top_n.unwrap_or(5);
+    if !(1..=50).contains(&top_n) {
+        errors.push("top_n", ErrorCode::InvalidNumber);
+    }
+    let mut tx = app.db.write().await?;
+    let all = store::orgs::all(&mut tx).await?;
+    let nodes: Vec<_> = all.iter().map(OrgRow::node).collect();
+    let allowed = reach(user, &nodes, may_facilitate);
+    if allowed.is_empty() {
+        return Err(AppError::Forbidden);
+    }
+    let org = all
+        .iter()
+        .find(|o| o.slug == input.organisation.trim() && allowed.contains(&o.id));
+    if org.is_none() {
+        errors.push("organisation", ErrorCode::UnknownOrganisation);
+    }
+    let (Some(title), Some(question), Some(mode), Some(org), true) =
+        (title, question, mode, org, errors.is_empty())
+    else {
+        return Err(AppError::Validation(errors));
+    };
+    let now = Timestamp::now().to_db();
+    let id = store::new_id();
+    let mut seed_bytes = [0u8; 8];
+    getrandom::fill(&mut seed_bytes).map_err(|e| AppError::Internal(anyhow::anyhow!("{e}")))?;
+    let seed = i64::from_le_bytes(seed_bytes) & i64::MAX;
+    // A fresh code; on the rare clash, another.
+    let mut code = join_code()?;
+    for _ in 0..5 {
+        if campaigns::by_code(&mut tx, &code).await?.is_none() {
+            break;
+        }
+        code = join_code()?;
+    }
+    campaigns::insert(
+        &mut tx,
+        &campaigns::NewCampaign {
+            id: &id,
+            org_id: &org.id,
+            code: &code,
+            mode: mode.as_str(),
+            title: &title,
+            question: &question,
+            phase: Phase::Draft.as_str(),
+            vote_quota: quota,
+            require_approval: input.require_approval,
+            top_n,
+            seed,
+            created_by: Some(&user.id),
+            now: &now,
+        },
+    )
+    .await?;
+    for (i, name) in DEFAULT_CRITERIA.iter().enumerate() {
+        campaigns::insert_criterion(&mut tx, &id, name, 1, i as i64).await?;
+    }
+    events::append(
+        &mut tx,
+        NewEvent {
+            actor: &caller.actor(),
+            kind: "campaign.created",
+            subject_type: "campaign",
+            subject_id: &id,
+            org_id: Some(&org.id),
+            payload: serde_json::json!({ "code": code, "mode": mode.as_str(), "title": title }),
+        },
+    )
+    .await?;
+    let row = campaigns::by_code(&mut tx, &code)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    tx.commit().await?;
+    Ok(row)
+}
+
+async fn campaign(tx: &mut store::Tx, code: &str) -> Result<CampaignRow> {
+    let code = code.trim().to_ascii_uppercase();
+    if code.is_empty() || code.len() > 12 {
+        return Err(AppError::NotFound);
+    }
+    campaigns::by_code(tx, &code)
+        .await?
+        .ok_or(AppError::NotFound)
+}
+
+fn mode_of(c: &CampaignRow) -> Mode {
+    Mode::parse(&c.mode).unwrap_or(Mode::Workshop)
+}
+
+fn phase_of(c: &CampaignRow) -> Phase {
+    Phase::parse(&c.phase).unwrap_or(Phase::Draft)
+}
+
+/// The facilitator's check: a role that may run campaigns where this one belongs.
+async fn facilitator(tx: &mut store::Tx, caller: &Caller, c: &CampaignRow) -> Result<()> {
+    let user = require_user(caller)?;
+    let all = store::orgs::all(tx).await?;
+    let nodes: Vec<_> = all.iter().map(OrgRow::node).collect();
+    if reach(user, &nodes, may_facilitate).contains(&c.org_id) {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden)
+    }
+}
+
+/// Opens a phase (and so closes the one before).
+pub async fn set_phase(app: &App, caller: &Caller, code: &str, phase: &str) -> Result<Phase> {
+    let mut tx = app.db.write().await?;
+    let c = campaign(&mut tx, code).await?;
+    facilitator(&mut tx, caller, &c).await?;
+    let next = Phase::parse(phase)
+        .filter(|p| Phase::of(mode_of(&c)).contains(p))
+        .ok_or_else(|| single("phase", ErrorCode::InvalidChoice))?;
+    let now = Timestamp::now().to_db();
+    campaigns::set_phase(&mut tx, &c.id, next.as_str(), &now).await?;
+    events::append(
+        &mut tx,
+        NewEvent {
+            actor: &caller.actor(),
+            kind: "campaign.phase_opened",
+            subject_type: "campaign",
+            subject_id: &c.id,
+            org_id: Some(&c.org_id),
+            payload: serde_json::json!({ "from": c.phase, "to": next.as_str() }),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(next)
+}
+
+/// A participant: their row and, when just created, their token (shown once).
+pub struct Joined {
+    pub participant: ParticipantRow,
+    pub token: String,
+}
+
+/// Joins a campaign with its code; an account is optional.
+pub async fn join(app: &App, caller: &Caller, code: &str) -> Result<Joined> {
+    for _ in 0..5 {
+        let mut tx = app.db.write().await?;
+        let c = campaign(&mut tx, code).await?;
+        if phase_of(&c) == Phase::Closed {
+            return Err(AppError::Conflict("campaign_closed"));
+        }
+        let token = new_token(24)?;
+        let now = Timestamp::now().to_db();
+        let user_id = caller.user().map(|u| u.id.as_str());
+        match campaigns::insert_participant(&mut tx, &c.id, &hash_token(&token), user_id, &now)
+            .await
+        {
+            Ok(participant) => {
+                tx.commit().await?;
+                return Ok(Joined { participant, token });
+            }
+            // Two joined at once and took the same number: try again.
+            Err(StoreError::Conflict(_)) => continue,
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Err(AppError::Conflict("busy"))
+}
+
+async fn participant(tx: &mut store::Tx, c: &CampaignRow, token: &str) -> Result<ParticipantRow> {
+    let t = token.trim();
+    if t.is_empty() || t.len() > 128 {
+        return Err(AppError::Unauthenticated);
+    }
+    campaigns::participant_by_token(tx, &c.id, &hash_token(t))
+        .await?
+        .ok_or(AppError::Unauthenticated)
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct IdeaInput {
+    pub text: String,
+}
+
+/// Adds an idea (a concept, in a workshop). Participants add ideas while the phase takes
+/// them; the facilitator may add at any time before voting ends. An idea over 500
+/// characters is refused with its length.
+pub async fn add_idea(
+    app: &App,
+    caller: &Caller,
+    code: &str,
+    participant_token: Option<&str>,
+    input: &IdeaInput,
+) -> Result<IdeaRow> {
+    let len = input.text.trim().chars().count();
+    if len > MAX_IDEA {
+        return Err(single("text", ErrorCode::TooLongWas { max: MAX_IDEA, len }));
+    }
+    let text = IDEA
+        .parse_required(&input.text)
+        .map_err(|e| AppError::Validation(FieldErrors(vec![e])))?;
+    let mut tx = app.db.write().await?;
+    let c = campaign(&mut tx, code).await?;
+    let (author, status) = match participant_token {
+        Some(t) => {
+            let p = participant(&mut tx, &c, t).await?;
+            if !phase_of(&c).takes_ideas() {
+                return Err(AppError::Conflict("phase_closed"));
+            }
+            let status = if c.require_approval {
+                "pending"
+            } else {
+                "active"
+            };
+            (Some(p.id), status)
+        }
+        None => {
+            facilitator(&mut tx, caller, &c).await?;
+            if phase_of(&c) == Phase::Closed {
+                return Err(AppError::Conflict("phase_closed"));
+            }
+            (None, "active")
+        }
+    };
+    let now = Timestamp::now().to_db();
+    let idea =
+        campaigns::insert_idea(&mut tx, &c.id, &text, author.as_deref(), status, &now).await?;
+    events::append(
+        &mut tx,
+        NewEvent {
+            actor: &caller.actor(),
+            kind: "campaign.idea_added",
+            subject_type: "campaign",
+            subject_id: &c.id,
+            org_id: Some(&c.org_id),
+            payload: serde_json::json!({ "idea_id": idea.id, "status": status }),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(idea)
+}
+
+/// Approves, withdraws or restores an idea (the facilitator).
+pub async fn set_idea_status(
+    app: &App,
+    caller: &Caller,
+    code: &str,
+    idea_id: &str,
+    status: &str,
+) -> Result<()> {
+    if !matches!(status, "active" | "withdrawn") {
+        return Err(single("status", ErrorCode::InvalidChoice));
+    }
+    let mut tx = app.db.write().await?;
+    let c = campaign(&mut tx, code).await?;
+    facilitator(&mut tx, caller, &c).await?;
+    let idea = campaigns::ideas(&mut tx, &c.id)
+        .await?
+        .into_iter()
+        .find(|i| i.id == idea_id)
+        .ok_or(AppError::NotFound)?;
+    campaigns::set_idea_status(&mut tx, &idea.id, status).await?;
+    events::append(
+        &mut tx,
+        NewEvent {
+            actor: &caller.actor(),
+            kind: "campaign.idea_status",
+            subject_type: "campaign",
+            subject_id: &c.id,
+            org_id: Some(&c.org_id),
+            payload: serde_json::json!({ "idea_id": idea.id, "from": idea.status, "to": status }),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// A pair to vote on, with what is left of the quota.
+pub struct Pair {
+    pub offer: OfferRow,
+    pub left: IdeaRow,
+    pub right: IdeaRow,
+    pub remaining: i64,
+    pub quota: i64,
+}
+
+/// The ranking state of a campaign rebuilt from its votes (ideas by sequence number).
+fn ranker(ideas: &[IdeaRow], votes: &[(String, String)]) -> Ranker {
+    let mut r = Ranker::new(ideas.len(), ALPHA);
+    for (k, i) in ideas.iter().enumerate() {
+        r.active[k] = i.status == "active";
+    }
+    let index = |id: &str| ideas.iter().position(|i| i.id == id);
+    for (w, l) in votes {
+        if let (Some(w), Some(l)) = (index(w), index(l)) {
+            r.record(w, l);
+        }
+    }
+    if !votes.is_empty() {
+        r.refit();
+    }
+    r
+}
+
+/// The pair this participant is to vote on now: the one already shown and unanswered, or
+/// a new one chosen by the engine among pairs never shown to them. `None` when every pair
+/// has been shown.
+pub async fn next_pair(app: &App, code: &str, token: &str) -> Result<Option<Pair>> {
+    let mut tx = app.db.write().await?;
+    let c = campaign(&mut tx, code).await?;
+    let p = participant(&mut tx, &c, token).await?;
+    if !phase_of(&c).takes_votes() {
+        return Err(AppError::Conflict("phase_closed"));
+    }
+    if p.votes_cast >= c.vote_quota {
+        return Err(AppError::Conflict("quota_used"));
+    }
+    let ideas = campaigns::ideas(&mut tx, &c.id).await?;
+    let remaining = c.vote_quota - p.votes_cast;
+    if let Some(o) = campaigns::open_offer(&mut tx, &p.id).await? {
+        let find = |id: &str| ideas.iter().find(|i| i.id == id).cloned();
+        if let (Some(left), Some(right)) = (find(&o.left_idea_id), find(&o.right_idea_id))
+            && left.status == "active"
+            && right.status == "active"
+        {
+            tx.commit().await?;
+            return Ok(Some(Pair {
+                offer: o,
+                left,
+                right,
+                remaining,
+                quota: c.vote_quota,
+            }));
+        }
+        // An idea of the open pair was withdrawn: that offer lapses.
+        campaigns::answer_offer(&mut tx, &o.id).await?;
+    }
+    let votes = campaigns::decided_votes(&mut tx, &c.id).await?;
+    let r = ranker(&ideas, &votes);
+    let seen = campaigns::offered_keys(&mut tx, &p.id).await?;
+    let seen_pairs: std::collections::HashSet<(usize, usize)> = {
+        let index = |id: &str| ideas.iter().position(|i| i.id == id);
+        seen.iter()
+            .filter_map(|k| k.split_once(':'))
+            .filter_map(|(a, b)| Some((index(a)?, index(b)?)))
+            .collect()
+    };
+    // Deterministic per campaign, participant and step, so a test can pin the pairs.
+    let mut rng = Rng::new(
+        (c.seed as u64)
+            ^ (p.number as u64).wrapping_mul(0x9E37_79B9)
+            ^ (seen.len() as u64).wrapping_mul(0x85EB_CA6B),
+    );
+    let Some((a, b)) = r.next_pair(&mut rng, Selector::Adaptive, &Choice::default(), &|x, y| {
+        seen_pairs.contains(&(x, y))
+    }) else {
+        tx.commit().await?;
+        return Ok(None);
+    };
+    let now = Timestamp::now().to_db();
+    let offer =
+        campaigns::insert_offer(&mut tx, &c.id, &p.id, &ideas[a].id, &ideas[b].id, &now).await?;
+    tx.commit().await?;
+    Ok(Some(Pair {
+        offer,
+        left: ideas[a].clone(),
+        right: ideas[b].clone(),
+        remaining,
+        quota: c.vote_quota,
+    }))
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct VoteInput {
+    pub offer_id: String,
+    /// `left`, `right` or `skip` ("Kan inte avgöra").
+    pub choice: String,
+    /// Why the participant could not decide (optional).
+    pub reason: String,
+    /// Milliseconds from showing the pair to the vote, as the client measured it.
+    pub response_ms: Option<i64>,
+}
+
+/// Records a vote for an offered pair; returns the votes left. Refused, and not counted:
+/// past the quota, a pair not offered to this participant, a pair already voted on, a
+/// closed phase, a withdrawn idea.
+pub async fn vote(app: &App, code: &str, token: &str, input: &VoteInput) -> Result<i64> {
+    let choice = input.choice.trim();
+    if !matches!(choice, "left" | "right" | "skip") {
+        return Err(single("choice", ErrorCode::InvalidChoice));
+    }
+    let reason = TextRule::line("reason", 1, 200)
+        .optional()
+        .parse(&input.reason)
+        .map_err(|e| AppError::Validation(FieldErrors(vec![e])))?;
+    let response_ms = input.response_ms.filter(|ms| (0..=86_400_000).contains(ms));
+    let mut tx = app.db.write().await?;
+    let c = campaign(&mut tx, code).await?;
+    let p = participant(&mut tx, &c, token).await?;
+    if !phase_of(&c).takes_votes() {
+        return Err(AppError::Conflict("phase_closed"));
+    }
+    let offer = campaigns::offer(&mut tx, input.offer_id.trim())
+        .await?
+        .filter(|o| o.participant_id == p.id)
+        .ok_or_else(|| single("offer_id", ErrorCode::NotOffered))?;
+    if offer.answered {
+        return Err(AppError::Conflict("already_voted"));
+    }
+    let ideas = campaigns::ideas(&mut tx, &c.id).await?;
+    let active = |id: &str| ideas.iter().any(|i| i.id == id && i.status == "active");
+    if !active(&offer.left_idea_id) || !active(&offer.right_idea_id) {
+        return Err(AppError::Conflict("idea_withdrawn"));
+    }
+    if choice != "skip" && !campaigns::take_quota(&mut tx, &p.id, c.vote_quota).await? {
+        return Err(AppError::Conflict("quota_used"));
+    }
+    if !campaigns::answer_offer(&mut tx, &offer.id).await? {
+        return Err(AppError::Conflict("already_voted"));
+    }
+    let (winner, loser) = match choice {
+        "left" => (
+            Some(offer.left_idea_id.as_str()),
+            Some(offer.right_idea_id.as_str()),
+        ),
+        "right" => (
+            Some(offer.right_idea_id.as_str()),
+            Some(offer.left_idea_id.as_str()),
+        ),
+        _ => (None, None),
+    };
+    let now = Timestamp::now().to_db();
+    match campaigns::insert_vote(
+        &mut tx,
+        &campaigns::NewVote {
+            campaign_id: &c.id,
+            participant_id: &p.id,
+            offer_id: &offer.id,
+            choice,
+            winner,
+            loser,
+            skip_reason: reason.as_deref(),
+            response_ms,
+            now: &now,
+        },
+    )
+    .await
+    {
+        Ok(_) => {}
+        Err(StoreError::Conflict(_)) => return Err(AppError::Conflict("already_voted")),
+        Err(e) => return Err(e.into()),
+    }
+    tx.commit().await?;
+    let used = p.votes_cast + i64::from(choice != "skip");
+    Ok(c.vote_quota - used)
+}
+
+/// One idea in the results.
+pub struct Ranked {
+    pub idea: IdeaRow,
+    pub score: f64,
+    pub low: f64,
+    pub high: f64,
+    pub wins: u64,
+    pub losses: u64,
+}
+
+pub struct Results {
+    pub campaign: CampaignRow,
+    pub ranked: Vec<Ranked>,
+    pub votes: i64,
+    pub skips: i64,
+    pub participants: i64,
+}
+
+/// The current results: every active idea with its score and interval, best first, fitted
+/// from every vote at the time of asking.
+pub async fn results(app: &App, code: &str) -> Result<Results> {
+    let mut tx = app.db.read().await?;
+    let c = campaign(&mut tx, code).await?;
+    let ideas = campaigns::ideas(&mut tx, &c.id).await?;
+    let votes = campaigns::decided_votes(&mut tx, &c.id).await?;
+    let (decided, skips) = campaigns::vote_counts(&mut tx, &c.id).await?;
+    let (participants,): (i64,) = tx
+        .fetch_one(
+            store::sql("SELECT COUNT(*) FROM participants WHERE campaign_id = ?")
+                .bind(c.id.as_str()),
+        )
+        .await?;
+    let index = |id: &str| ideas.iter().position(|i| i.id == id);
+    let pairs: Vec<(usize, usize)> = votes
+        .iter()
+        .filter_map(|(w, l)| Some((index(w)?, index(l)?)))
+        .collect();
+    let comparisons = Comparisons::from_votes(ideas.len(), &pairs);
+    let f = fit(&comparisons, ALPHA, None);
+    let ranked = standings(&comparisons, &f)
+        .into_iter()
+        .filter(|s| ideas[s.item].status == "active")
+        .map(|s| Ranked {
+            idea: ideas[s.item].clone(),
+            score: s.score,
+            low: s.low,
+            high: s.high,
+            wins: s.wins,
+            losses: s.losses,
+        })
+        .collect();
+    Ok(Results {
+        campaign: c,
+        ranked,
+        votes: decided,
+        skips,
+        participants,
+    })
+}

@@ -1,0 +1,388 @@
+//! Campaigns of pairwise voting: the campaign, its criteria, participants, ideas, the pairs
+//! offered to each participant and the votes that answer them.
+
+use crate::db::{Tx, sql};
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct CampaignRow {
+    pub id: String,
+    pub org_id: String,
+    pub code: String,
+    pub mode: String,
+    pub title: String,
+    pub question: String,
+    pub phase: String,
+    pub vote_quota: i64,
+    pub require_approval: bool,
+    pub top_n: i64,
+    pub seed: i64,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+const CAMPAIGN: &str = "SELECT id, org_id, code, mode, title, question, phase, vote_quota, require_approval, top_n, seed, created_at, updated_at FROM campaigns";
+
+pub struct NewCampaign<'a> {
+    pub id: &'a str,
+    pub org_id: &'a str,
+    pub code: &'a str,
+    pub mode: &'a str,
+    pub title: &'a str,
+    pub question: &'a str,
+    pub phase: &'a str,
+    pub vote_quota: i64,
+    pub require_approval: bool,
+    pub top_n: i64,
+    pub seed: i64,
+    pub created_by: Option<&'a str>,
+    pub now: &'a str,
+}
+
+pub async fn insert(tx: &mut Tx, c: &NewCampaign<'_>) -> crate::Result<()> {
+    tx.execute(
+        sql("INSERT INTO campaigns (id, org_id, code, mode, title, question, phase, vote_quota, require_approval, top_n, seed, created_by, created_at, updated_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+        .bind(c.id)
+        .bind(c.org_id)
+        .bind(c.code)
+        .bind(c.mode)
+        .bind(c.title)
+        .bind(c.question)
+        .bind(c.phase)
+        .bind(c.vote_quota)
+        .bind(c.require_approval)
+        .bind(c.top_n)
+        .bind(c.seed)
+        .bind(c.created_by)
+        .bind(c.now)
+        .bind(c.now),
+    )
+    .await?;
+    Ok(())
+}
+
+pub async fn by_code(tx: &mut Tx, code: &str) -> crate::Result<Option<CampaignRow>> {
+    tx.fetch_optional(crate::Sql::dynamic(
+        format!("{CAMPAIGN} WHERE code = ?"),
+        vec![code.into()],
+    ))
+    .await
+}
+
+pub async fn set_phase(tx: &mut Tx, id: &str, phase: &str, now: &str) -> crate::Result<()> {
+    tx.execute(
+        sql("UPDATE campaigns SET phase = ?, updated_at = ? WHERE id = ?")
+            .bind(phase)
+            .bind(now)
+            .bind(id),
+    )
+    .await?;
+    Ok(())
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct CriterionRow {
+    pub id: String,
+    pub name: String,
+    pub weight: i64,
+    pub position: i64,
+}
+
+pub async fn insert_criterion(
+    tx: &mut Tx,
+    campaign_id: &str,
+    name: &str,
+    weight: i64,
+    position: i64,
+) -> crate::Result<()> {
+    tx.execute(
+        sql("INSERT INTO campaign_criteria (id, campaign_id, name, weight, position) VALUES (?, ?, ?, ?, ?)")
+            .bind(crate::new_id().as_str())
+            .bind(campaign_id)
+            .bind(name)
+            .bind(weight)
+            .bind(position),
+    )
+    .await?;
+    Ok(())
+}
+
+pub async fn criteria(tx: &mut Tx, campaign_id: &str) -> crate::Result<Vec<CriterionRow>> {
+    tx.fetch_all(
+        sql("SELECT id, name, weight, position FROM campaign_criteria WHERE campaign_id = ? ORDER BY position")
+            .bind(campaign_id),
+    )
+    .await
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ParticipantRow {
+    pub id: String,
+    pub campaign_id: String,
+    pub number: i64,
+    pub user_id: Option<String>,
+    pub votes_cast: i64,
+}
+
+/// Adds a participant with the next number in the campaign; a concurrent join may take the
+/// same number first, which surfaces as a conflict for the caller to retry.
+pub async fn insert_participant(
+    tx: &mut Tx,
+    campaign_id: &str,
+    token_hash: &str,
+    user_id: Option<&str>,
+    now: &str,
+) -> crate::Result<ParticipantRow> {
+    let id = crate::new_id();
+    tx.execute(
+        sql("INSERT INTO participants (id, campaign_id, number, token_hash, user_id, votes_cast, created_at)
+             SELECT ?, ?, COALESCE(MAX(number), 0) + 1, ?, ?, 0, ? FROM participants WHERE campaign_id = ?")
+        .bind(id.as_str())
+        .bind(campaign_id)
+        .bind(token_hash)
+        .bind(user_id)
+        .bind(now)
+        .bind(campaign_id),
+    )
+    .await?;
+    tx.fetch_one(
+        sql("SELECT id, campaign_id, number, user_id, votes_cast FROM participants WHERE id = ?")
+            .bind(id.as_str()),
+    )
+    .await
+}
+
+pub async fn participant_by_token(
+    tx: &mut Tx,
+    campaign_id: &str,
+    token_hash: &str,
+) -> crate::Result<Option<ParticipantRow>> {
+    tx.fetch_optional(
+        sql("SELECT id, campaign_id, number, user_id, votes_cast FROM participants WHERE campaign_id = ? AND token_hash = ?")
+            .bind(campaign_id)
+            .bind(token_hash),
+    )
+    .await
+}
+
+/// Counts one vote against the quota; false when the quota is used up. One conditional
+/// update, so concurrent votes of one participant cannot pass the quota together.
+pub async fn take_quota(tx: &mut Tx, participant_id: &str, quota: i64) -> crate::Result<bool> {
+    let n = tx
+        .execute(
+            sql("UPDATE participants SET votes_cast = votes_cast + 1 WHERE id = ? AND votes_cast < ?")
+                .bind(participant_id)
+                .bind(quota),
+        )
+        .await?;
+    Ok(n == 1)
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct IdeaRow {
+    pub id: String,
+    pub seq: i64,
+    pub body: String,
+    pub participant_id: Option<String>,
+    pub status: String,
+    pub flags: i64,
+    pub created_at: String,
+}
+
+pub async fn insert_idea(
+    tx: &mut Tx,
+    campaign_id: &str,
+    body: &str,
+    participant_id: Option<&str>,
+    status: &str,
+    now: &str,
+) -> crate::Result<IdeaRow> {
+    let id = crate::new_id();
+    tx.execute(
+        sql("INSERT INTO ideas (id, campaign_id, seq, body, participant_id, status, flags, created_at)
+             SELECT ?, ?, COALESCE(MAX(seq), -1) + 1, ?, ?, ?, 0, ? FROM ideas WHERE campaign_id = ?")
+        .bind(id.as_str())
+        .bind(campaign_id)
+        .bind(body)
+        .bind(participant_id)
+        .bind(status)
+        .bind(now)
+        .bind(campaign_id),
+    )
+    .await?;
+    tx.fetch_one(
+        sql("SELECT id, seq, body, participant_id, status, flags, created_at FROM ideas WHERE id = ?")
+            .bind(id.as_str()),
+    )
+    .await
+}
+
+/// Every idea of a campaign, by sequence number (the ranking engine's index).
+pub async fn ideas(tx: &mut Tx, campaign_id: &str) -> crate::Result<Vec<IdeaRow>> {
+    tx.fetch_all(
+        sql("SELECT id, seq, body, participant_id, status, flags, created_at FROM ideas WHERE campaign_id = ? ORDER BY seq")
+            .bind(campaign_id),
+    )
+    .await
+}
+
+pub async fn set_idea_status(tx: &mut Tx, id: &str, status: &str) -> crate::Result<()> {
+    tx.execute(
+        sql("UPDATE ideas SET status = ? WHERE id = ?")
+            .bind(status)
+            .bind(id),
+    )
+    .await?;
+    Ok(())
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct OfferRow {
+    pub id: String,
+    pub participant_id: String,
+    pub left_idea_id: String,
+    pub right_idea_id: String,
+    pub answered: bool,
+    pub offered_at: String,
+}
+
+const OFFER: &str =
+    "SELECT id, participant_id, left_idea_id, right_idea_id, answered, offered_at FROM pair_offers";
+
+/// The pair shown to a participant and not yet answered, if any.
+pub async fn open_offer(tx: &mut Tx, participant_id: &str) -> crate::Result<Option<OfferRow>> {
+    tx.fetch_optional(crate::Sql::dynamic(
+        format!("{OFFER} WHERE participant_id = ? AND answered = ? ORDER BY offered_at LIMIT 1"),
+        vec![participant_id.into(), false.into()],
+    ))
+    .await
+}
+
+pub async fn offer(tx: &mut Tx, id: &str) -> crate::Result<Option<OfferRow>> {
+    tx.fetch_optional(crate::Sql::dynamic(
+        format!("{OFFER} WHERE id = ?"),
+        vec![id.into()],
+    ))
+    .await
+}
+
+/// The pairs already shown to a participant, as `smaller-id:larger-id` keys.
+pub async fn offered_keys(tx: &mut Tx, participant_id: &str) -> crate::Result<Vec<String>> {
+    let rows: Vec<(String,)> = tx
+        .fetch_all(
+            sql("SELECT pair_key FROM pair_offers WHERE participant_id = ?").bind(participant_id),
+        )
+        .await?;
+    Ok(rows.into_iter().map(|r| r.0).collect())
+}
+
+pub fn pair_key(a: &str, b: &str) -> String {
+    if a < b {
+        format!("{a}:{b}")
+    } else {
+        format!("{b}:{a}")
+    }
+}
+
+pub async fn insert_offer(
+    tx: &mut Tx,
+    campaign_id: &str,
+    participant_id: &str,
+    left: &str,
+    right: &str,
+    now: &str,
+) -> crate::Result<OfferRow> {
+    let id = crate::new_id();
+    tx.execute(
+        sql("INSERT INTO pair_offers (id, campaign_id, participant_id, left_idea_id, right_idea_id, pair_key, answered, offered_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
+        .bind(id.as_str())
+        .bind(campaign_id)
+        .bind(participant_id)
+        .bind(left)
+        .bind(right)
+        .bind(pair_key(left, right))
+        .bind(false)
+        .bind(now),
+    )
+    .await?;
+    Ok(OfferRow {
+        id,
+        participant_id: participant_id.into(),
+        left_idea_id: left.into(),
+        right_idea_id: right.into(),
+        answered: false,
+        offered_at: now.into(),
+    })
+}
+
+/// Marks an offer answered; false when it already was (a second vote for the same pair).
+pub async fn answer_offer(tx: &mut Tx, id: &str) -> crate::Result<bool> {
+    let n = tx
+        .execute(
+            sql("UPDATE pair_offers SET answered = ? WHERE id = ? AND answered = ?")
+                .bind(true)
+                .bind(id)
+                .bind(false),
+        )
+        .await?;
+    Ok(n == 1)
+}
+
+pub struct NewVote<'a> {
+    pub campaign_id: &'a str,
+    pub participant_id: &'a str,
+    pub offer_id: &'a str,
+    pub choice: &'a str,
+    pub winner: Option<&'a str>,
+    pub loser: Option<&'a str>,
+    pub skip_reason: Option<&'a str>,
+    pub response_ms: Option<i64>,
+    pub now: &'a str,
+}
+
+pub async fn insert_vote(tx: &mut Tx, v: &NewVote<'_>) -> crate::Result<String> {
+    let id = crate::new_id();
+    tx.execute(
+        sql("INSERT INTO votes (id, campaign_id, participant_id, offer_id, choice, winner_idea_id, loser_idea_id, skip_reason, response_ms, created_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+        .bind(id.as_str())
+        .bind(v.campaign_id)
+        .bind(v.participant_id)
+        .bind(v.offer_id)
+        .bind(v.choice)
+        .bind(v.winner)
+        .bind(v.loser)
+        .bind(v.skip_reason)
+        .bind(v.response_ms)
+        .bind(v.now),
+    )
+    .await?;
+    Ok(id)
+}
+
+/// The decided votes of a campaign as (winner, loser) idea ids, oldest first. Skips are
+/// stored but not counted as wins.
+pub async fn decided_votes(tx: &mut Tx, campaign_id: &str) -> crate::Result<Vec<(String, String)>> {
+    tx.fetch_all(
+        sql("SELECT winner_idea_id, loser_idea_id FROM votes WHERE campaign_id = ? AND choice <> 'skip' ORDER BY created_at, id")
+            .bind(campaign_id),
+    )
+    .await
+}
+
+pub async fn vote_counts(tx: &mut Tx, campaign_id: &str) -> crate::Result<(i64, i64)> {
+    let (decided,): (i64,) = tx
+        .fetch_one(
+            sql("SELECT COUNT(*) FROM votes WHERE campaign_id = ? AND choice <> 'skip'")
+                .bind(campaign_id),
+        )
+        .await?;
+    let (skips,): (i64,) = tx
+        .fetch_one(
+            sql("SELECT COUNT(*) FROM votes WHERE campaign_id = ? AND choice = 'skip'")
+                .bind(campaign_id),
+        )
+        .await?;
+    Ok((decided, skips))
+}

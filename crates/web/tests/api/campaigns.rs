@@ -1,0 +1,316 @@
+//! Campaigns of pairwise voting through the API: a workshop where ten participants vote at
+//! once ends with exactly their votes counted and the quota held; every refused vote is
+//! refused with a reason and not counted.
+
+use crate::both;
+use crate::support::{Backend, TestApp, spawn};
+use serde_json::{Value, json};
+
+async fn as_participant(
+    t: &TestApp,
+    method: reqwest::Method,
+    path: &str,
+    token: &str,
+    body: Option<Value>,
+) -> reqwest::Response {
+    let mut r = t
+        .http
+        .request(method, t.url(path))
+        .header("x-participant-token", token);
+    if let Some(b) = body {
+        r = r.json(&b);
+    }
+    r.send().await.expect("request")
+}
+
+async fn facilitate(t: &TestApp, token: &str, path: &str, body: Value) -> reqwest::Response {
+    t.http
+        .post(t.url(path))
+        .bearer_auth(token)
+        .json(&body)
+        .send()
+        .await
+        .expect("request")
+}
+
+async fn join(t: &TestApp, code: &str) -> String {
+    let res = t
+        .http
+        .post(t.url(&format!("/api/v1/campaigns/{code}/participants")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 201);
+    res.json::<Value>().await.unwrap()["token"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
+async fn count(t: &TestApp, sql: &'static str) -> i64 {
+    let mut tx = t.app.db.read().await.unwrap();
+    let (n,): (i64,) = tx.fetch_one(store::sql(sql)).await.unwrap();
+    n
+}
+
+async fn a_workshop_counts_exactly_the_votes_cast(backend: Backend) {
+    let t = spawn(backend).await;
+    t.org("region-a", None).await;
+    t.user("facilitator@x.se", "region-a", "advisor").await;
+    t.user("staff@x.se", "region-a", "staff").await;
+    let fac = t.token("facilitator@x.se").await;
+    let staff = t.token("staff@x.se").await;
+    let body = json!({ "title": "Framtidens vård i Kalmar län", "question": "Vilka idéer ska vi gå vidare med?", "mode": "workshop", "organisation": "region-a", "vote_quota": 6 });
+    assert_eq!(
+        facilitate(&t, &staff, "/api/v1/campaigns", body.clone())
+            .await
+            .status(),
+        403
+    );
+    let res = facilitate(&t, &fac, "/api/v1/campaigns", body).await;
+    assert_eq!(res.status(), 201);
+    let code = res.json::<Value>().await.unwrap()["code"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(code.len(), 6);
+
+    // Participants join with the code (lower case works too) and write concepts.
+    let mut tokens = Vec::new();
+    for i in 0..10 {
+        let c = if i % 2 == 0 {
+            code.clone()
+        } else {
+            code.to_lowercase()
+        };
+        tokens.push(join(&t, &c).await);
+    }
+    let path = format!("/api/v1/campaigns/{code}/ideas");
+    let res = as_participant(
+        &t,
+        reqwest::Method::POST,
+        &path,
+        &tokens[0],
+        Some(json!({ "text": "Tidigt" })),
+    )
+    .await;
+    assert_eq!(res.status(), 409, "ideas are not taken in the draft phase");
+    let res = facilitate(
+        &t,
+        &fac,
+        &format!("/api/v1/campaigns/{code}/phase"),
+        json!({ "phase": "concepts" }),
+    )
+    .await;
+    assert_eq!(res.status(), 200);
+    let long = "å".repeat(501);
+    let res = as_participant(
+        &t,
+        reqwest::Method::POST,
+        &path,
+        &tokens[0],
+        Some(json!({ "text": long })),
+    )
+    .await;
+    assert_eq!(res.status(), 422);
+    let v: Value = res.json().await.unwrap();
+    assert_eq!(v["errors"][0]["code"], "too_long_was");
+    assert!(
+        v["errors"][0]["message"].as_str().unwrap().contains("501"),
+        "{v}"
+    );
+    for (i, tok) in tokens.iter().enumerate().take(8) {
+        let res = as_participant(
+            &t,
+            reqwest::Method::POST,
+            &path,
+            tok,
+            Some(json!({ "text": format!("Koncept {i}: digital vårdcentral med stöd i hemmet") })),
+        )
+        .await;
+        assert_eq!(res.status(), 201);
+    }
+    let withdrawn = {
+        let res = facilitate(
+            &t,
+            &fac,
+            &path,
+            json!({ "text": "Ett koncept som dras tillbaka" }),
+        )
+        .await;
+        assert_eq!(res.status(), 201);
+        res.json::<Value>().await.unwrap()["id"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    let res = facilitate(
+        &t,
+        &fac,
+        &format!("/api/v1/campaigns/{code}/ideas/{withdrawn}/status"),
+        json!({ "status": "withdrawn" }),
+    )
+    .await;
+    assert_eq!(res.status(), 200);
+
+    // Voting is closed until the facilitator opens it.
+    let pair_path = format!("/api/v1/campaigns/{code}/pair");
+    let vote_path = format!("/api/v1/campaigns/{code}/votes");
+    let res = as_participant(&t, reqwest::Method::GET, &pair_path, &tokens[0], None).await;
+    assert_eq!(res.status(), 409);
+    facilitate(
+        &t,
+        &fac,
+        &format!("/api/v1/campaigns/{code}/phase"),
+        json!({ "phase": "voting" }),
+    )
+    .await;
+
+    // Ten participants vote at once, each up to the quota and then once more.
+    let mut tasks = Vec::new();
+    for (k, tok) in tokens.iter().cloned().enumerate() {
+        let (http, base, code) = (t.http.clone(), t.base.clone(), code.clone());
+        let withdrawn = withdrawn.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut counted = 0;
+            let mut seen = Vec::new();
+            loop {
+                let res = http.get(format!("{base}/api/v1/campaigns/{code}/pair")).header("x-participant-token", &tok).send().await.unwrap();
+                if res.status() == 409 {
+                    let v: Value = res.json().await.unwrap();
+                    assert_eq!(v["code"], "quota_used");
+                    break;
+                }
+                assert_eq!(res.status(), 200);
+                let p: Value = res.json().await.unwrap();
+                let (l, r) = (p["left"]["id"].as_str().unwrap().to_string(), p["right"]["id"].as_str().unwrap().to_string());
+                assert!(l != withdrawn && r != withdrawn, "a withdrawn idea is never offered");
+                let key = if l < r { (l.clone(), r.clone()) } else { (r.clone(), l.clone()) };
+                assert!(!seen.contains(&key), "never the same pair twice");
+                seen.push(key);
+                assert_eq!(p["remaining"], 6 - counted);
+                // Participant 0 skips once (not counted as a win, nor against the quota).
+                let choice = if k == 0 && seen.len() == 1 { "skip" } else if seen.len() % 2 == 0 { "left" } else { "right" };
+                let res = http.post(format!("{base}/api/v1/campaigns/{code}/votes")).header("x-participant-token", &tok)
+                    .json(&json!({ "offer_id": p["offer_id"], "choice": choice, "response_ms": 900, "reason": if choice == "skip" { "Båda är bra" } else { "" } }))
+                    .send().await.unwrap();
+                assert_eq!(res.status(), 201);
+                if choice != "skip" {
+                    counted += 1;
+                }
+                assert_eq!(res.json::<Value>().await.unwrap()["remaining"], 6 - counted);
+                // The same offer again is refused.
+                let again = http.post(format!("{base}/api/v1/campaigns/{code}/votes")).header("x-participant-token", &tok)
+                    .json(&json!({ "offer_id": p["offer_id"], "choice": "left" })).send().await.unwrap();
+                assert_eq!(again.status(), 409);
+            }
+            counted
+        }));
+    }
+    let mut total = 0;
+    for task in tasks {
+        total += task.await.unwrap();
+    }
+    assert_eq!(total, 60);
+    assert_eq!(
+        count(&t, "SELECT COUNT(*) FROM votes WHERE choice <> 'skip'").await,
+        60
+    );
+    assert_eq!(
+        count(&t, "SELECT COUNT(*) FROM votes WHERE choice = 'skip'").await,
+        1
+    );
+    assert_eq!(
+        count(&t, "SELECT MAX(votes_cast) FROM participants").await,
+        6
+    );
+
+    // A vote for a pair offered to someone else, or for nothing, is refused and not counted.
+    let other_offer: (String,) = {
+        let mut tx = t.app.db.read().await.unwrap();
+        tx.fetch_one(store::sql(
+            "SELECT id FROM pair_offers ORDER BY offered_at LIMIT 1",
+        ))
+        .await
+        .unwrap()
+    };
+    let newcomer = join(&t, &code).await;
+    for offer in [other_offer.0.as_str(), "nope"] {
+        let res = as_participant(
+            &t,
+            reqwest::Method::POST,
+            &vote_path,
+            &newcomer,
+            Some(json!({ "offer_id": offer, "choice": "left" })),
+        )
+        .await;
+        assert_eq!(res.status(), 422);
+        assert_eq!(
+            res.json::<Value>().await.unwrap()["errors"][0]["code"],
+            "not_offered"
+        );
+    }
+    let res = as_participant(
+        &t,
+        reqwest::Method::POST,
+        &vote_path,
+        "not-a-token",
+        Some(json!({ "offer_id": other_offer.0, "choice": "left" })),
+    )
+    .await;
+    assert_eq!(res.status(), 401);
+    // A pair shown, then voting closed: the vote is refused.
+    let res = as_participant(&t, reqwest::Method::GET, &pair_path, &newcomer, None).await;
+    let offer = res.json::<Value>().await.unwrap()["offer_id"].clone();
+    facilitate(
+        &t,
+        &fac,
+        &format!("/api/v1/campaigns/{code}/phase"),
+        json!({ "phase": "results" }),
+    )
+    .await;
+    let res = as_participant(
+        &t,
+        reqwest::Method::POST,
+        &vote_path,
+        &newcomer,
+        Some(json!({ "offer_id": offer, "choice": "left" })),
+    )
+    .await;
+    assert_eq!(res.status(), 409);
+    assert_eq!(
+        count(&t, "SELECT COUNT(*) FROM votes WHERE choice <> 'skip'").await,
+        60
+    );
+
+    // Results: every active idea, scored from the votes, best first.
+    let r: Value = t
+        .http
+        .get(t.url(&format!("/api/v1/campaigns/{code}")))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        (
+            r["votes"].clone(),
+            r["skips"].clone(),
+            r["participants"].clone()
+        ),
+        (json!(60), json!(1), json!(11))
+    );
+    let ideas = r["ideas"].as_array().unwrap();
+    assert_eq!(ideas.len(), 8, "the withdrawn idea is not ranked");
+    let scores: Vec<f64> = ideas.iter().map(|i| i["score"].as_f64().unwrap()).collect();
+    assert!(scores.windows(2).all(|w| w[0] >= w[1]), "{scores:?}");
+    for i in ideas {
+        assert!(i["low"].as_f64().unwrap() <= i["score"].as_f64().unwrap());
+        assert!(i["score"].as_f64().unwrap() <= i["high"].as_f64().unwrap());
+    }
+    let wins: u64 = ideas.iter().map(|i| i["wins"].as_u64().unwrap()).sum();
+    assert_eq!(wins, 60);
+    t.finish().await;
+}
+both!(a_workshop_counts_exactly_the_votes_cast);
