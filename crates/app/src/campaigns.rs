@@ -603,3 +603,91 @@ pub async fn results(app: &App, code: &str) -> Result<Results> {
         participants,
     })
 }
+
+/// What a participant's page shows: the campaign and its active ideas.
+pub struct Overview {
+    pub campaign: CampaignRow,
+    pub ideas: Vec<IdeaRow>,
+    /// The participant's own record, when the token is theirs.
+    pub participant: Option<ParticipantRow>,
+}
+
+pub async fn overview(app: &App, code: &str, token: Option<&str>) -> Result<Overview> {
+    let mut tx = app.db.read().await?;
+    let c = campaign(&mut tx, code).await?;
+    let ideas = campaigns::ideas(&mut tx, &c.id)
+        .await?
+        .into_iter()
+        .filter(|i| i.status == "active")
+        .collect();
+    let participant = match token {
+        Some(t) => participant(&mut tx, &c, t).await.ok(),
+        None => None,
+    };
+    Ok(Overview {
+        campaign: c,
+        ideas,
+        participant,
+    })
+}
+
+/// The facilitator's view: results, and every idea whatever its status.
+pub struct Lead {
+    pub results: Results,
+    pub ideas: Vec<IdeaRow>,
+}
+
+pub async fn lead(app: &App, caller: &Caller, code: &str) -> Result<Lead> {
+    let mut tx = app.db.read().await?;
+    let c = campaign(&mut tx, code).await?;
+    facilitator(&mut tx, caller, &c).await?;
+    let ideas = campaigns::ideas(&mut tx, &c.id).await?;
+    drop(tx);
+    Ok(Lead {
+        results: results(app, code).await?,
+        ideas,
+    })
+}
+
+/// A fingerprint of a campaign's state for live updates: phase, votes and ideas.
+pub async fn fingerprint(app: &App, code: &str) -> Result<String> {
+    let mut tx = app.db.read().await?;
+    let c = campaign(&mut tx, code).await?;
+    let (decided, skips) = campaigns::vote_counts(&mut tx, &c.id).await?;
+    let (ideas,): (i64,) = tx
+        .fetch_one(
+            store::sql("SELECT COUNT(*) FROM ideas WHERE campaign_id = ? AND status = 'active'")
+                .bind(c.id.as_str()),
+        )
+        .await?;
+    Ok(format!("{}:{decided}:{skips}:{ideas}", c.phase))
+}
+
+/// The campaigns a facilitator may run, newest first.
+pub async fn mine(app: &App, caller: &Caller) -> Result<(Vec<CampaignRow>, Vec<OrgRow>)> {
+    let user = require_user(caller)?;
+    let mut tx = app.db.read().await?;
+    let all = store::orgs::all(&mut tx).await?;
+    let nodes: Vec<_> = all.iter().map(OrgRow::node).collect();
+    let allowed = reach(user, &nodes, may_facilitate);
+    if allowed.is_empty() {
+        return Err(AppError::Forbidden);
+    }
+    let mut out = Vec::new();
+    for org in &allowed {
+        out.extend(campaigns::in_org(&mut tx, org).await?);
+    }
+    out.sort_by(|a, b| b.created_at.cmp(&a.created_at));
+    let orgs = all
+        .into_iter()
+        .filter(|o| allowed.contains(&o.id))
+        .collect();
+    Ok((out, orgs))
+}
+
+/// Whether the caller may run campaigns anywhere (for navigation).
+pub fn may_run_any(caller: &Caller) -> bool {
+    caller
+        .user()
+        .is_some_and(|u| u.memberships.iter().any(|(_, r)| may_facilitate(r)))
+}

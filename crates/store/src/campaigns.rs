@@ -69,6 +69,14 @@ pub async fn by_code(tx: &mut Tx, code: &str) -> crate::Result<Option<CampaignRo
     .await
 }
 
+pub async fn in_org(tx: &mut Tx, org_id: &str) -> crate::Result<Vec<CampaignRow>> {
+    tx.fetch_all(crate::Sql::dynamic(
+        format!("{CAMPAIGN} WHERE org_id = ? ORDER BY created_at DESC"),
+        vec![org_id.into()],
+    ))
+    .await
+}
+
 pub async fn set_phase(tx: &mut Tx, id: &str, phase: &str, now: &str) -> crate::Result<()> {
     tx.execute(
         sql("UPDATE campaigns SET phase = ?, updated_at = ? WHERE id = ?")

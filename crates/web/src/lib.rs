@@ -53,6 +53,9 @@ pub struct AppState {
     pub settings: Arc<Settings>,
     pub limiter: Arc<RateLimiter>,
     pub sign_in_limiter: Arc<RateLimiter>,
+    /// Turns true when the server starts to shut down, so long-lived streams end.
+    pub stopping: tokio::sync::watch::Receiver<bool>,
+    stop: Arc<tokio::sync::watch::Sender<bool>>,
 }
 
 impl AppState {
@@ -65,11 +68,14 @@ impl AppState {
             settings.sign_in_limit,
             settings.public_write_window,
         ));
+        let (stop, stopping) = tokio::sync::watch::channel(false);
         Self {
             app,
             settings: Arc::new(settings),
             limiter,
             sign_in_limiter,
+            stopping,
+            stop: Arc::new(stop),
         }
     }
 }
@@ -106,6 +112,27 @@ pub fn router(state: AppState) -> Router {
             get(pages::processes::show).post(pages::processes::upload),
         )
         .route("/processer/aktivera", post(pages::processes::activate))
+        .route(
+            "/workshop",
+            get(pages::workshop::join_form).post(pages::workshop::join),
+        )
+        .route(
+            "/workshop/ny",
+            get(pages::workshop::new_form).post(pages::workshop::create),
+        )
+        .route("/workshop/{code}", get(pages::workshop::show))
+        .route(
+            "/workshop/{code}/koncept",
+            post(pages::workshop::add_concept),
+        )
+        .route("/workshop/{code}/rost", post(pages::workshop::vote))
+        .route("/workshop/{code}/leda", get(pages::workshop::lead))
+        .route("/workshop/{code}/fas", post(pages::workshop::set_phase))
+        .route(
+            "/workshop/{code}/ide/{idea}",
+            post(pages::workshop::idea_status),
+        )
+        .route("/workshop/{code}/live", get(pages::workshop::live))
         .route("/sprak/{lang}", get(pages::switch_language))
         .fallback(pages::not_found)
         .layer(axum::middleware::from_fn_with_state(
@@ -159,6 +186,12 @@ pub async fn serve(
     listener: tokio::net::TcpListener,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    let stop = state.stop.clone();
+    let shutdown = async move {
+        shutdown.await;
+        // Live streams end first, so that the requests in flight can finish.
+        let _ = stop.send(true);
+    };
     let app = router(state);
     axum::serve(
         listener,

@@ -9,4 +9,58 @@
   }
   document.addEventListener("DOMContentLoaded", function () { focusErrors(document); });
   document.addEventListener("htmx:afterSwap", function (e) { focusErrors(e.target); });
+
+  // Pairwise voting: the time from showing the pair to the vote, and ← → to choose.
+  document.addEventListener("DOMContentLoaded", function () {
+    var form = document.querySelector("form[data-vote]");
+    if (!form) return;
+    var shown = Date.now();
+    form.addEventListener("submit", function () {
+      var f = form.querySelector('input[name="response_ms"]');
+      if (f) f.value = String(Date.now() - shown);
+    });
+    document.addEventListener("keydown", function (e) {
+      var t = e.target;
+      if (t && (t.tagName === "INPUT" || t.tagName === "TEXTAREA" || t.isContentEditable)) return;
+      if (e.altKey || e.ctrlKey || e.metaKey) return;
+      var button = form.querySelector('button[data-key="' + e.key + '"]');
+      if (button) { e.preventDefault(); button.click(); }
+    });
+  });
+
+  // A character counter under a text area with data-counter="MAX".
+  document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll("textarea[data-counter]").forEach(function (area) {
+      var max = parseInt(area.getAttribute("data-counter"), 10);
+      var out = document.createElement("p");
+      out.className = "hint counter";
+      out.setAttribute("aria-live", "polite");
+      area.insertAdjacentElement("afterend", out);
+      function update() {
+        var n = Array.from(area.value).length;
+        out.textContent = n + " / " + max;
+        out.classList.toggle("over", n > max);
+      }
+      area.addEventListener("input", update);
+      update();
+    });
+  });
+
+  // Live results: on each server-sent update, fetch the page again and swap the section.
+  document.addEventListener("DOMContentLoaded", function () {
+    var live = document.querySelector("[data-live]");
+    if (!live || !window.EventSource) return;
+    var source = new EventSource(live.getAttribute("data-live"));
+    var first = true;
+    source.addEventListener("update", function () {
+      if (first) { first = false; return; }
+      fetch(window.location.href, { headers: { "Accept": "text/html" } })
+        .then(function (r) { return r.text(); })
+        .then(function (html) {
+          var doc = new DOMParser().parseFromString(html, "text/html");
+          var fresh = doc.getElementById(live.id);
+          if (fresh) live.innerHTML = fresh.innerHTML;
+        });
+    });
+  });
 })();

@@ -9,6 +9,7 @@ pub mod inbox;
 pub mod intake;
 pub mod login;
 pub mod processes;
+pub mod workshop;
 
 use askama::Template;
 use axum::extract::{Path, Query};

@@ -314,3 +314,101 @@ async fn a_workshop_counts_exactly_the_votes_cast(backend: Backend) {
     t.finish().await;
 }
 both!(a_workshop_counts_exactly_the_votes_cast);
+
+/// Reads from a server-sent event stream until `needle` has arrived.
+async fn read_until(res: &mut reqwest::Response, seen: &mut String, needle: &str) {
+    let deadline = std::time::Duration::from_secs(10);
+    tokio::time::timeout(deadline, async {
+        while !seen.contains(needle) {
+            let chunk = res
+                .chunk()
+                .await
+                .expect("stream")
+                .expect("stream still open");
+            seen.push_str(&String::from_utf8_lossy(&chunk));
+        }
+    })
+    .await
+    .unwrap_or_else(|_| panic!("no {needle:?} in {seen:?}"));
+}
+
+async fn live_results_stream_and_end_on_shutdown(backend: Backend) {
+    let t = spawn(backend).await;
+    t.org("region-a", None).await;
+    t.user("facilitator@x.se", "region-a", "advisor").await;
+    let fac = t.token("facilitator@x.se").await;
+    let res = facilitate(&t, &fac, "/api/v1/campaigns", json!({ "title": "Live", "question": "Vilken?", "mode": "open", "organisation": "region-a" })).await;
+    let code = res.json::<Value>().await.unwrap()["code"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    for text in ["Första idén", "Andra idén"] {
+        facilitate(
+            &t,
+            &fac,
+            &format!("/api/v1/campaigns/{code}/ideas"),
+            json!({ "text": text }),
+        )
+        .await;
+    }
+    facilitate(
+        &t,
+        &fac,
+        &format!("/api/v1/campaigns/{code}/phase"),
+        json!({ "phase": "open" }),
+    )
+    .await;
+    let mut stream = t
+        .http
+        .get(t.url(&format!("/workshop/{code}/live")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(stream.status(), 200);
+    assert!(
+        stream.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/event-stream")
+    );
+    let mut seen = String::new();
+    read_until(&mut stream, &mut seen, "data: open:0:0:2").await;
+    // A vote reaches the stream.
+    let voter = join(&t, &code).await;
+    let pair: Value = as_participant(
+        &t,
+        reqwest::Method::GET,
+        &format!("/api/v1/campaigns/{code}/pair"),
+        &voter,
+        None,
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    let res = as_participant(
+        &t,
+        reqwest::Method::POST,
+        &format!("/api/v1/campaigns/{code}/votes"),
+        &voter,
+        Some(json!({ "offer_id": pair["offer_id"], "choice": "left" })),
+    )
+    .await;
+    assert_eq!(res.status(), 201);
+    read_until(&mut stream, &mut seen, "data: open:1:0:2").await;
+    // An unknown campaign has no stream.
+    assert_eq!(
+        t.http
+            .get(t.url("/workshop/NOPE99/live"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        404
+    );
+    // Shutting down ends the stream instead of waiting for the client to leave.
+    tokio::time::timeout(std::time::Duration::from_secs(5), t.finish())
+        .await
+        .expect("shutdown with a live stream open finishes");
+}
+both!(live_results_stream_and_end_on_shutdown);
