@@ -691,3 +691,84 @@ pub fn may_run_any(caller: &Caller) -> bool {
         .user()
         .is_some_and(|u| u.memberships.iter().any(|(_, r)| may_facilitate(r)))
 }
+
+/// A field for CSV: quoted when it holds a comma, a quote or a line break.
+fn csv_field(s: &str) -> String {
+    if s.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_string()
+    }
+}
+
+/// Exports `ideas`, `votes` or `skips` as CSV (the facilitator). Voters appear by their
+/// pseudonym number only.
+pub async fn export(app: &App, caller: &Caller, code: &str, kind: &str) -> Result<String> {
+    let mut tx = app.db.read().await?;
+    let c = campaign(&mut tx, code).await?;
+    facilitator(&mut tx, caller, &c).await?;
+    let ideas = campaigns::ideas(&mut tx, &c.id).await?;
+    let seq = |id: &str| {
+        ideas
+            .iter()
+            .find(|i| i.id == id)
+            .map(|i| i.seq.to_string())
+            .unwrap_or_default()
+    };
+    let mut out = String::new();
+    match kind {
+        "ideas" => {
+            drop(tx);
+            let r = results(app, code).await?;
+            out.push_str("idea,text,status,score,low,high,wins,losses,created_at\n");
+            for i in &ideas {
+                let ranked = r.ranked.iter().find(|x| x.idea.id == i.id);
+                let num = |f: fn(&Ranked) -> f64| {
+                    ranked.map(|x| format!("{:.2}", f(x))).unwrap_or_default()
+                };
+                out.push_str(&format!(
+                    "{},{},{},{},{},{},{},{},{}\n",
+                    i.seq,
+                    csv_field(&i.body),
+                    i.status,
+                    num(|x| x.score),
+                    num(|x| x.low),
+                    num(|x| x.high),
+                    ranked.map(|x| x.wins).unwrap_or(0),
+                    ranked.map(|x| x.losses).unwrap_or(0),
+                    i.created_at
+                ));
+            }
+        }
+        "votes" | "skips" => {
+            let rows = campaigns::votes_for_export(&mut tx, &c.id).await?;
+            if kind == "votes" {
+                out.push_str("voter,left,right,choice,time,response_ms\n");
+            } else {
+                out.push_str("voter,left,right,reason,time,response_ms\n");
+            }
+            for v in rows
+                .iter()
+                .filter(|v| (v.choice == "skip") == (kind == "skips"))
+            {
+                let ms = v.response_ms.map(|m| m.to_string()).unwrap_or_default();
+                let fourth = if kind == "votes" {
+                    v.choice.clone()
+                } else {
+                    csv_field(v.skip_reason.as_deref().unwrap_or(""))
+                };
+                out.push_str(&format!(
+                    "P{},{},{},{},{},{}\n",
+                    v.participant,
+                    seq(&v.left_idea_id),
+                    seq(&v.right_idea_id),
+                    fourth,
+                    v.created_at,
+                    ms
+                ));
+            }
+        }
+        _ => return Err(AppError::NotFound),
+    }
+    Ok(out)
+}

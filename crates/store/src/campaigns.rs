@@ -394,3 +394,25 @@ pub async fn vote_counts(tx: &mut Tx, campaign_id: &str) -> crate::Result<(i64, 
         .await?;
     Ok((decided, skips))
 }
+
+/// One vote for export: who (by participant number), the pair, the choice and its timing.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct VoteExportRow {
+    pub participant: i64,
+    pub left_idea_id: String,
+    pub right_idea_id: String,
+    pub choice: String,
+    pub skip_reason: Option<String>,
+    pub response_ms: Option<i64>,
+    pub created_at: String,
+}
+
+pub async fn votes_for_export(tx: &mut Tx, campaign_id: &str) -> crate::Result<Vec<VoteExportRow>> {
+    tx.fetch_all(
+        sql("SELECT p.number AS participant, o.left_idea_id, o.right_idea_id, v.choice, v.skip_reason, v.response_ms, v.created_at
+             FROM votes v JOIN pair_offers o ON o.id = v.offer_id JOIN participants p ON p.id = v.participant_id
+             WHERE v.campaign_id = ? ORDER BY v.created_at, v.id")
+        .bind(campaign_id),
+    )
+    .await
+}

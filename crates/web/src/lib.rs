@@ -133,6 +133,10 @@ pub fn router(state: AppState) -> Router {
             post(pages::workshop::idea_status),
         )
         .route("/workshop/{code}/live", get(pages::workshop::live))
+        .route(
+            "/workshop/{code}/export/{file}",
+            get(pages::workshop::export),
+        )
         .route("/sprak/{lang}", get(pages::switch_language))
         .fallback(pages::not_found)
         .layer(axum::middleware::from_fn_with_state(

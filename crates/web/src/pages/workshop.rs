@@ -546,3 +546,35 @@ pub async fn live(State(state): State<AppState>, Path(code): Path<String>) -> Re
         .keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
         .into_response()
 }
+
+/// The facilitator's CSV exports: ideas, votes and skips.
+pub async fn export(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path((code, file)): Path<(String, String)>,
+) -> Response {
+    let Some(kind) = file.strip_suffix(".csv") else {
+        return super::not_found(ctx).await;
+    };
+    match app::campaigns::export(&state.app, &ctx.caller, &code, kind).await {
+        Ok(csv) => (
+            [
+                (
+                    axum::http::header::CONTENT_TYPE,
+                    HeaderValue::from_static("text/csv; charset=utf-8"),
+                ),
+                (
+                    axum::http::header::CONTENT_DISPOSITION,
+                    HeaderValue::from_str(&format!(
+                        "attachment; filename=\"{}-{kind}.csv\"",
+                        upper(&code)
+                    ))
+                    .unwrap_or(HeaderValue::from_static("attachment")),
+                ),
+            ],
+            csv,
+        )
+            .into_response(),
+        Err(e) => ctx.fail(e),
+    }
+}

@@ -56,7 +56,7 @@ async fn count(t: &TestApp, sql: &'static str) -> i64 {
 async fn a_workshop_counts_exactly_the_votes_cast(backend: Backend) {
     let t = spawn(backend).await;
     t.org("region-a", None).await;
-    t.user("facilitator@x.se", "region-a", "advisor").await;
+    let fac_pw = t.user("facilitator@x.se", "region-a", "advisor").await;
     t.user("staff@x.se", "region-a", "staff").await;
     let fac = t.token("facilitator@x.se").await;
     let staff = t.token("staff@x.se").await;
@@ -311,6 +311,53 @@ async fn a_workshop_counts_exactly_the_votes_cast(backend: Backend) {
     }
     let wins: u64 = ideas.iter().map(|i| i["wins"].as_u64().unwrap()).sum();
     assert_eq!(wins, 60);
+
+    // Exports for the facilitator: one row per vote, skips apart, voters by pseudonym.
+    let browser = t.browser_login("facilitator@x.se", &fac_pw).await;
+    let get = |file: &str| {
+        let (browser, url) = (
+            browser.clone(),
+            t.url(&format!("/workshop/{code}/export/{file}")),
+        );
+        async move { browser.get(url).send().await.unwrap() }
+    };
+    let res = get("votes.csv").await;
+    assert_eq!(res.status(), 200);
+    assert!(
+        res.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/csv")
+    );
+    let votes_csv = res.text().await.unwrap();
+    let lines: Vec<&str> = votes_csv.lines().collect();
+    assert_eq!(lines[0], "voter,left,right,choice,time,response_ms");
+    assert_eq!(lines.len(), 61);
+    assert!(
+        lines[1..]
+            .iter()
+            .all(|l| l.starts_with('P') && l.ends_with(",900")),
+        "{votes_csv}"
+    );
+    let skips = get("skips.csv").await.text().await.unwrap();
+    assert_eq!(skips.lines().count(), 2);
+    assert!(skips.contains("Båda är bra"));
+    let ideas_csv = get("ideas.csv").await.text().await.unwrap();
+    assert_eq!(
+        ideas_csv.lines().count(),
+        10,
+        "nine ideas, the withdrawn one too"
+    );
+    assert!(ideas_csv.contains(",withdrawn,"));
+    assert_eq!(get("people.csv").await.status(), 404);
+    // Nobody else gets them.
+    let res = t
+        .http
+        .get(t.url(&format!("/workshop/{code}/export/votes.csv")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303, "the public is sent to sign in");
     t.finish().await;
 }
 both!(a_workshop_counts_exactly_the_votes_cast);
