@@ -91,6 +91,11 @@ test("a workshop: two participants write concepts and vote, the facilitator sees
     await anna.goto(`${base}/workshop/${code}`);
     assert.equal(await anna.locator(".results li").count(), 6);
     await checkA11y(anna, "results for a participant");
+
+    // The top five go on to the inbox as ideas, linked back to the workshop.
+    await Promise.all([facilitator.waitForURL(/klart=forward/), facilitator.locator('form[action$="/vidare"] button').click()]);
+    assert.equal(await facilitator.locator("#outcomes li").count(), 5);
+    await checkA11y(facilitator, "facilitator's screen after next steps");
   } finally {
     await browser.close();
     await server.stop();

@@ -635,6 +635,8 @@ pub async fn overview(app: &App, code: &str, token: Option<&str>) -> Result<Over
 pub struct Lead {
     pub results: Results,
     pub ideas: Vec<IdeaRow>,
+    /// Concepts taken forward, and the submissions they became.
+    pub outcomes: Vec<campaigns::OutcomeRow>,
 }
 
 pub async fn lead(app: &App, caller: &Caller, code: &str) -> Result<Lead> {
@@ -642,10 +644,12 @@ pub async fn lead(app: &App, caller: &Caller, code: &str) -> Result<Lead> {
     let c = campaign(&mut tx, code).await?;
     facilitator(&mut tx, caller, &c).await?;
     let ideas = campaigns::ideas(&mut tx, &c.id).await?;
+    let outcomes = campaigns::outcomes(&mut tx, &c.id).await?;
     drop(tx);
     Ok(Lead {
         results: results(app, code).await?,
         ideas,
+        outcomes,
     })
 }
 
@@ -770,5 +774,84 @@ pub async fn export(app: &App, caller: &Caller, code: &str, kind: &str) -> Resul
         }
         _ => return Err(AppError::NotFound),
     }
+    Ok(out)
+}
+
+/// Takes the best `n` concepts forward (the facilitator's choice of N, the campaign's
+/// top N by default): each becomes a submission in the owning organisation's inbox,
+/// registered in its diarium, linked back to the campaign. Concepts already taken forward
+/// are not taken twice. All of it is one transaction.
+pub async fn take_forward(
+    app: &App,
+    caller: &Caller,
+    code: &str,
+    n: Option<i64>,
+) -> Result<Vec<campaigns::OutcomeRow>> {
+    let r = results(app, code).await?;
+    let c = &r.campaign;
+    let n = n.unwrap_or(c.top_n);
+    if !(1..=50).contains(&n) {
+        return Err(single("n", ErrorCode::InvalidNumber));
+    }
+    let mut tx = app.db.write().await?;
+    facilitator(&mut tx, caller, c).await?;
+    let org = store::orgs::by_id(&mut tx, &c.org_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let done = campaigns::outcomes(&mut tx, &c.id).await?;
+    let now = Timestamp::now().to_db();
+    for x in r.ranked.iter().take(n as usize) {
+        if done.iter().any(|o| o.idea_id == x.idea.id) {
+            continue;
+        }
+        let title: String = x.idea.body.chars().take(110).collect();
+        let title = if title.chars().count() < 5 {
+            format!("Koncept: {title}")
+        } else {
+            title
+        };
+        let input = domain::submission::SubmissionInput {
+            kind: "idea".into(),
+            title,
+            description: format!(
+                "{}\n\n– Från {} ({}), plats {} med {:.0} poäng av 100.",
+                x.idea.body,
+                c.title,
+                c.code,
+                r.ranked
+                    .iter()
+                    .position(|y| y.idea.id == x.idea.id)
+                    .unwrap_or(0)
+                    + 1,
+                x.score
+            ),
+            submitter_role: "staff".into(),
+            organisation: org.slug.clone(),
+            ..Default::default()
+        };
+        let receipt = crate::intake::register(
+            &mut tx,
+            app,
+            caller,
+            &input,
+            crate::intake::Channel::Campaign,
+        )
+        .await?;
+        campaigns::insert_outcome(&mut tx, &c.id, &x.idea.id, &receipt.id, &now).await?;
+        events::append(
+            &mut tx,
+            NewEvent {
+                actor: &caller.actor(),
+                kind: "campaign.taken_forward",
+                subject_type: "campaign",
+                subject_id: &c.id,
+                org_id: Some(&c.org_id),
+                payload: serde_json::json!({ "idea_id": x.idea.id, "submission": receipt.reference }),
+            },
+        )
+        .await?;
+    }
+    let out = campaigns::outcomes(&mut tx, &c.id).await?;
+    tx.commit().await?;
     Ok(out)
 }

@@ -27,6 +27,8 @@ pub struct Receipt {
 pub enum Channel {
     Form,
     Api,
+    /// A concept taken forward from a workshop or an open campaign.
+    Campaign,
 }
 
 impl Channel {
@@ -34,6 +36,7 @@ impl Channel {
         match self {
             Channel::Form => "form",
             Channel::Api => "api",
+            Channel::Campaign => "campaign",
         }
     }
 }
@@ -55,18 +58,32 @@ pub async fn submit(
     input: &SubmissionInput,
     channel: Channel,
 ) -> Result<Receipt> {
-    let parsed = NewSubmission::parse(input);
     let mut tx = app.db.write().await?;
+    let receipt = register(&mut tx, app, caller, input, channel).await?;
+    tx.commit().await?;
+    tracing::info!(reference = receipt.reference, "submission received");
+    Ok(receipt)
+}
+
+/// Registers a submission in the caller's transaction (which also writes what it came from).
+pub(crate) async fn register(
+    tx: &mut store::Tx,
+    app: &App,
+    caller: &Caller,
+    input: &SubmissionInput,
+    channel: Channel,
+) -> Result<Receipt> {
+    let parsed = NewSubmission::parse(input);
     // Resolve the organisation even when other fields failed, so every error shows at once.
     let slug = input.organisation.trim();
     let org = if slug.is_empty() {
-        orgs::all(&mut tx)
+        orgs::all(tx)
             .await?
             .into_iter()
             .filter(|o| o.parent_id.is_none())
             .min_by(|a, b| a.created_at.cmp(&b.created_at))
     } else if domain::org::Slug::parse("organisation", slug).is_ok() {
-        orgs::by_slug(&mut tx, slug).await?
+        orgs::by_slug(tx, slug).await?
     } else {
         None
     };
@@ -81,19 +98,19 @@ pub async fn submit(
         return Err(AppError::Validation(errors));
     }
     // A region keeps one diarium: its units register in the region's series.
-    let all = orgs::all(&mut tx).await?;
+    let all = orgs::all(tx).await?;
     let nodes: Vec<_> = all.iter().map(orgs::OrgRow::node).collect();
     let root_id = domain::org::root_of(&nodes, &org.id);
     let series = all.iter().find(|o| o.id == root_id).unwrap_or(&org);
     let now = Timestamp::now();
     let format =
         ReferenceFormat::parse("reference_format", &series.reference_format).unwrap_or_default();
-    let seq = references::next(&mut tx, &series.id, now.year()).await?;
+    let seq = references::next(tx, &series.id, now.year()).await?;
     let reference = format.render(now.year(), seq);
     let id = store::new_id();
     let token = new_token(24)?;
     submissions::insert(
-        &mut tx,
+        tx,
         &submissions::InsertSubmission {
             id: &id,
             reference: &reference,
@@ -115,7 +132,7 @@ pub async fn submit(
     )
     .await?;
     events::append(
-        &mut tx,
+        tx,
         NewEvent {
             actor: &caller.actor(),
             kind: "submission.received",
@@ -126,8 +143,6 @@ pub async fn submit(
         },
     )
     .await?;
-    tx.commit().await?;
-    tracing::info!(reference, "submission received");
     let follow_up_url = format!("{}/folj/{}", app.config.public_url, token);
     Ok(Receipt {
         id,

@@ -86,7 +86,14 @@ CREATE TABLE votes (
     response_ms BIGINT,
     created_at TEXT NOT NULL
 );
-CREATE INDEX votes_campaign ON votes (campaign_id, created_at)
+CREATE INDEX votes_campaign ON votes (campaign_id, created_at);
+CREATE TABLE campaign_outcomes (
+    campaign_id TEXT NOT NULL REFERENCES campaigns (id),
+    idea_id TEXT NOT NULL REFERENCES ideas (id),
+    submission_id TEXT NOT NULL REFERENCES submissions (id),
+    created_at TEXT NOT NULL,
+    PRIMARY KEY (campaign_id, idea_id)
+)
 "#;
 
 /// Cases (ärenden). The row is a projection for lists and the register; the case's own

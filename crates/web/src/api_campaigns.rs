@@ -248,3 +248,30 @@ pub async fn results(
         Err(e) => fail(&tr, e),
     }
 }
+
+pub async fn take_forward(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(code): Path<String>,
+    b: Bytes,
+) -> Response {
+    let tr = Tr::new(api_lang_of(&headers));
+    let caller = match bearer(&state, &headers).await {
+        Ok(c) => c,
+        Err(e) => return fail(&tr, e),
+    };
+    let Some(v) = parse_object(&b) else {
+        return bad_json(&tr);
+    };
+    let n = match v.get("n") {
+        None | Some(Value::Null) => None,
+        Some(x) => Some(x.as_i64().unwrap_or(0)),
+    };
+    match app::campaigns::take_forward(&state.app, &caller, &code, n).await {
+        Ok(out) => Json(json!({
+            "items": out.iter().map(|o| json!({ "idea_id": o.idea_id, "submission_id": o.submission_id, "reference": o.reference })).collect::<Vec<_>>(),
+        }))
+        .into_response(),
+        Err(e) => fail(&tr, e),
+    }
+}

@@ -134,6 +134,10 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/workshop/{code}/live", get(pages::workshop::live))
         .route(
+            "/workshop/{code}/vidare",
+            post(pages::workshop::take_forward),
+        )
+        .route(
             "/workshop/{code}/export/{file}",
             get(pages::workshop::export),
         )
@@ -173,6 +177,10 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/campaigns/{code}/pair", get(api_campaigns::pair))
         .route("/campaigns/{code}/votes", post(api_campaigns::vote))
+        .route(
+            "/campaigns/{code}/next-steps",
+            post(api_campaigns::take_forward),
+        )
         .fallback(api::not_found);
     Router::new()
         .route("/healthz", get(api::healthz))
@@ -229,6 +237,6 @@ mod tests {
             }
             checked += 1;
         }
-        assert!(checked >= 22, "found only {checked} routes");
+        assert!(checked >= 23, "found only {checked} routes");
     }
 }

@@ -578,3 +578,32 @@ pub async fn export(
         Err(e) => ctx.fail(e),
     }
 }
+
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+pub struct ForwardForm {
+    n: String,
+}
+
+/// Takes the best concepts forward as submissions in the inbox.
+pub async fn take_forward(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(code): Path<String>,
+    HtmlForm(f): HtmlForm<ForwardForm>,
+) -> Response {
+    let n = match f.n.trim() {
+        "" => None,
+        v => match v.parse() {
+            Ok(n) => Some(n),
+            Err(_) => Some(0),
+        },
+    };
+    match app::campaigns::take_forward(&state.app, &ctx.caller, &code, n).await {
+        Ok(_) => see_other(&format!(
+            "/workshop/{}/leda?klart=forward#h-forward",
+            url_encode(&upper(&code))
+        )),
+        Err(e) => ctx.fail(e),
+    }
+}

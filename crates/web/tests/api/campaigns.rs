@@ -312,6 +312,42 @@ async fn a_workshop_counts_exactly_the_votes_cast(backend: Backend) {
     let wins: u64 = ideas.iter().map(|i| i["wins"].as_u64().unwrap()).sum();
     assert_eq!(wins, 60);
 
+    // Next steps: the best concepts become submissions in the inbox, each once.
+    let before = t.submission_count().await;
+    let next_steps = format!("/api/v1/campaigns/{code}/next-steps");
+    let forward = |n: Value| facilitate(&t, &fac, &next_steps, json!({ "n": n }));
+    assert_eq!(forward(json!(0)).await.status(), 422);
+    let three: Value = forward(json!(3)).await.json().await.unwrap();
+    assert_eq!(three["items"].as_array().unwrap().len(), 3);
+    let five: Value = forward(Value::Null).await.json().await.unwrap();
+    assert_eq!(
+        five["items"].as_array().unwrap().len(),
+        5,
+        "the campaign's top five"
+    );
+    assert_eq!(t.submission_count().await, before + 5);
+    let first = five["items"][0]["submission_id"].as_str().unwrap();
+    let s: Value = t
+        .api_get(&fac, &format!("/api/v1/submissions/{first}"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(s["channel"], "campaign");
+    assert!(
+        s["description"].as_str().unwrap().contains(&code),
+        "linked back to the workshop"
+    );
+    let best = ideas[0]["text"].as_str().unwrap();
+    assert!(
+        five["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|i| i["idea_id"] == ideas[0]["id"]),
+        "{best}"
+    );
+
     // Exports for the facilitator: one row per vote, skips apart, voters by pseudonym.
     let browser = t.browser_login("facilitator@x.se", &fac_pw).await;
     let get = |file: &str| {
