@@ -66,6 +66,21 @@ test("a workshop: two participants write concepts and vote, the facilitator sees
     await joinAndWrite(anna, base, code, ["Videobesök i glesbygd", "Egenmätning av blodtryck hemma", "Digital incheckning"], "");
     await joinAndWrite(bo, base, code, ["Sensorer som larmar vid fall", "Läkemedelsrobot i hemtjänsten", "Gemensam vårdplan i appen"], " (no JavaScript)");
 
+    // Criteria: each participant scores a concept 1–5 on the three criteria.
+    await Promise.all([facilitator.waitForURL(/klart=phase/), facilitator.locator('form:has(input[value="criteria"]) button').click()]);
+    for (const [page, label] of [[anna, ""], [bo, " (no JavaScript)"]]) {
+      await page.goto(`${base}/workshop/${code}`);
+      const form = page.locator("form.criteria-form").first();
+      const groups = await form.locator("fieldset.scale").count();
+      assert.equal(groups, 3);
+      for (let g = 0; g < groups; g++) await form.locator("fieldset.scale").nth(g).locator('label:text("4")').click();
+      await Promise.all([page.waitForEvent("load"), form.locator("button").click()]);
+      assert.match(page.url(), /klart=score/);
+      await checkA11y(page, `criteria page${label}`);
+    }
+    await facilitator.goto(`${base}/workshop/${code}/leda`);
+    assert.equal(await facilitator.locator("#criteria-table tbody tr").count(), 6);
+
     // Voting opens; the facilitator's screen listens for updates.
     await facilitator.goto(`${base}/workshop/${code}/leda`);
     await Promise.all([facilitator.waitForURL(/klart=phase/), facilitator.locator('form:has(input[value="voting"]) button').click()]);

@@ -451,3 +451,43 @@ pub async fn insert_outcome(
     .await?;
     Ok(())
 }
+
+/// Sets a participant's score (1–5) of an idea on a criterion; a second score replaces it.
+pub async fn set_score(
+    tx: &mut Tx,
+    campaign_id: &str,
+    participant_id: &str,
+    idea_id: &str,
+    criterion_id: &str,
+    score: i64,
+    now: &str,
+) -> crate::Result<()> {
+    tx.execute(
+        sql("INSERT INTO criterion_scores (campaign_id, participant_id, idea_id, criterion_id, score, updated_at) VALUES (?, ?, ?, ?, ?, ?)
+             ON CONFLICT (participant_id, idea_id, criterion_id) DO UPDATE SET score = excluded.score, updated_at = excluded.updated_at")
+        .bind(campaign_id)
+        .bind(participant_id)
+        .bind(idea_id)
+        .bind(criterion_id)
+        .bind(score)
+        .bind(now),
+    )
+    .await?;
+    Ok(())
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ScoreRow {
+    pub participant_id: String,
+    pub idea_id: String,
+    pub criterion_id: String,
+    pub score: i64,
+}
+
+pub async fn scores(tx: &mut Tx, campaign_id: &str) -> crate::Result<Vec<ScoreRow>> {
+    tx.fetch_all(
+        sql("SELECT participant_id, idea_id, criterion_id, score FROM criterion_scores WHERE campaign_id = ?")
+            .bind(campaign_id),
+    )
+    .await
+}

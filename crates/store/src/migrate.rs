@@ -87,6 +87,16 @@ CREATE TABLE votes (
     created_at TEXT NOT NULL
 );
 CREATE INDEX votes_campaign ON votes (campaign_id, created_at);
+CREATE TABLE criterion_scores (
+    campaign_id TEXT NOT NULL REFERENCES campaigns (id),
+    participant_id TEXT NOT NULL REFERENCES participants (id),
+    idea_id TEXT NOT NULL REFERENCES ideas (id),
+    criterion_id TEXT NOT NULL REFERENCES campaign_criteria (id),
+    score BIGINT NOT NULL,
+    updated_at TEXT NOT NULL,
+    PRIMARY KEY (participant_id, idea_id, criterion_id)
+);
+CREATE INDEX criterion_scores_campaign ON criterion_scores (campaign_id);
 CREATE TABLE campaign_outcomes (
     campaign_id TEXT NOT NULL REFERENCES campaigns (id),
     idea_id TEXT NOT NULL REFERENCES ideas (id),

@@ -14,7 +14,7 @@ use crate::api::{bad_json, bearer, fail, parse_object};
 use crate::ctx::api_lang_of;
 use crate::i18n::Tr;
 use crate::security::ClientIp;
-use app::campaigns::{IdeaInput, NewCampaignInput, VoteInput};
+use app::campaigns::{IdeaInput, NewCampaignInput, ScoreInput, VoteInput};
 use app::{AppError, Caller};
 use store::campaigns::{CampaignRow, IdeaRow};
 
@@ -222,9 +222,31 @@ pub async fn results(
     Path(code): Path<String>,
 ) -> Response {
     let tr = Tr::new(api_lang_of(&headers));
+    let criteria = match app::campaigns::criteria_of(&state.app, &code).await {
+        Ok(c) => c,
+        Err(e) => return fail(&tr, e),
+    };
     match app::campaigns::results(&state.app, &code).await {
         Ok(r) => {
             let mut c = campaign_json(&r.campaign);
+            c["criteria"] = criteria
+                .criteria
+                .iter()
+                .map(|k| json!({ "id": k.id, "name": k.name, "weight": k.weight }))
+                .collect();
+            c["criteria_results"] = criteria
+                .rows
+                .iter()
+                .map(|x| {
+                    json!({
+                        "id": x.idea.id,
+                        "weighted_mean": (x.weighted_mean * 100.0).round() / 100.0,
+                        "spread": (x.spread * 100.0).round() / 100.0,
+                        "raters": x.raters,
+                        "per_criterion": x.per_criterion,
+                    })
+                })
+                .collect();
             c["votes"] = json!(r.votes);
             c["skips"] = json!(r.skips);
             c["participants"] = json!(r.participants);
@@ -272,6 +294,29 @@ pub async fn take_forward(
             "items": out.iter().map(|o| json!({ "idea_id": o.idea_id, "submission_id": o.submission_id, "reference": o.reference })).collect::<Vec<_>>(),
         }))
         .into_response(),
+        Err(e) => fail(&tr, e),
+    }
+}
+
+pub async fn score(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(code): Path<String>,
+    b: Bytes,
+) -> Response {
+    let tr = Tr::new(api_lang_of(&headers));
+    let Some(token) = participant_token(&headers) else {
+        return fail(&tr, AppError::Unauthenticated);
+    };
+    let Some(input) = body::<ScoreInput>(&b) else {
+        return bad_json(&tr);
+    };
+    match app::campaigns::score(&state.app, &code, &token, &input).await {
+        Ok(()) => (
+            StatusCode::CREATED,
+            Json(json!({ "idea_id": input.idea_id })),
+        )
+            .into_response(),
         Err(e) => fail(&tr, e),
     }
 }

@@ -126,6 +126,7 @@ pub fn router(state: AppState) -> Router {
             post(pages::workshop::add_concept),
         )
         .route("/workshop/{code}/rost", post(pages::workshop::vote))
+        .route("/workshop/{code}/bedomning", post(pages::workshop::score))
         .route("/workshop/{code}/leda", get(pages::workshop::lead))
         .route("/workshop/{code}/fas", post(pages::workshop::set_phase))
         .route(
@@ -177,6 +178,7 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/campaigns/{code}/pair", get(api_campaigns::pair))
         .route("/campaigns/{code}/votes", post(api_campaigns::vote))
+        .route("/campaigns/{code}/scores", post(api_campaigns::score))
         .route(
             "/campaigns/{code}/next-steps",
             post(api_campaigns::take_forward),
@@ -237,6 +239,6 @@ mod tests {
             }
             checked += 1;
         }
-        assert!(checked >= 23, "found only {checked} routes");
+        assert!(checked >= 24, "found only {checked} routes");
     }
 }

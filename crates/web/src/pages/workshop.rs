@@ -125,12 +125,17 @@ struct ParticipantPage<'a> {
     /// Why there is no pair: quota used, nothing left, or voting closed.
     no_pair: &'static str,
     results: Option<Results>,
+    criteria: Vec<store::campaigns::CriterionRow>,
     errors: FormErrors,
     text: String,
     done: String,
 }
 
 impl ParticipantPage<'_> {
+    fn is_criteria(&self) -> bool {
+        self.o.campaign.phase == "criteria"
+    }
+
     fn phase(&self) -> &str {
         self.o.campaign.phase.as_str()
     }
@@ -208,6 +213,14 @@ async fn participant_page(
     } else {
         None
     };
+    let criteria = if phase == Phase::Criteria {
+        match app::campaigns::criteria_of(&state.app, code).await {
+            Ok(c) => c.criteria,
+            Err(e) => return ctx.fail(e),
+        }
+    } else {
+        Vec::new()
+    };
     let done = if ctx.t.has(&format!("workshop.done.{done}")) {
         done
     } else {
@@ -221,6 +234,7 @@ async fn participant_page(
             pair,
             no_pair,
             results,
+            criteria,
             errors,
             text,
             done,
@@ -417,6 +431,7 @@ pub async fn create(
 struct LeadPage<'a> {
     ctx: &'a Ctx,
     l: Lead,
+    criteria: app::campaigns::CriteriaResults,
     phases: &'static [Phase],
     join_url: String,
     done: String,
@@ -434,6 +449,18 @@ impl LeadPage<'_> {
     fn score(&self, s: &f64) -> String {
         format!("{:.0}", s)
     }
+
+    fn one(&self, s: &f64) -> String {
+        format!("{:.1}", s)
+    }
+
+    fn nobody_scored(&self) -> bool {
+        self.criteria.rows.iter().all(|r| r.raters == 0)
+    }
+
+    fn mean(&self, s: &Option<f64>) -> String {
+        s.map(|v| format!("{v:.1}")).unwrap_or_else(|| "–".into())
+    }
 }
 
 pub async fn lead(
@@ -444,6 +471,10 @@ pub async fn lead(
 ) -> Response {
     let l = match app::campaigns::lead(&state.app, &ctx.caller, &code).await {
         Ok(l) => l,
+        Err(e) => return ctx.fail(e),
+    };
+    let criteria = match app::campaigns::criteria_of(&state.app, &code).await {
+        Ok(c) => c,
         Err(e) => return ctx.fail(e),
     };
     let mode = Mode::parse(&l.results.campaign.mode).unwrap_or(Mode::Workshop);
@@ -461,6 +492,7 @@ pub async fn lead(
         &LeadPage {
             ctx: &ctx,
             l,
+            criteria,
             phases: Phase::of(mode),
             join_url,
             done,
@@ -604,6 +636,49 @@ pub async fn take_forward(
             "/workshop/{}/leda?klart=forward#h-forward",
             url_encode(&upper(&code))
         )),
+        Err(e) => ctx.fail(e),
+    }
+}
+
+/// A participant's scores of one concept: `idea_id` and `c-{criterion id}` = 1–5.
+pub async fn score(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    headers: HeaderMap,
+    Path(code): Path<String>,
+    HtmlForm(form): HtmlForm<std::collections::HashMap<String, String>>,
+) -> Response {
+    let Some(token) = token_of(&headers, &code) else {
+        return see_other(&format!("/workshop?code={}", url_encode(&upper(&code))));
+    };
+    let input = app::campaigns::ScoreInput {
+        idea_id: form.get("idea_id").cloned().unwrap_or_default(),
+        scores: form
+            .iter()
+            .filter_map(|(k, v)| Some((k.strip_prefix("c-")?.to_string(), v.trim().parse().ok()?)))
+            .collect(),
+    };
+    match app::campaigns::score(&state.app, &code, &token, &input).await {
+        Ok(()) => see_other(&format!(
+            "/workshop/{}?klart=score#idea-{}",
+            url_encode(&upper(&code)),
+            url_encode(&input.idea_id)
+        )),
+        Err(AppError::Validation(e)) => {
+            let post = Post {
+                errors: FormErrors::new(&ctx.t, &e),
+                ..Default::default()
+            };
+            participant_page(
+                &state,
+                &ctx,
+                &headers,
+                &code,
+                post,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
         Err(e) => ctx.fail(e),
     }
 }

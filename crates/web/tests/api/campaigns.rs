@@ -495,3 +495,138 @@ async fn live_results_stream_and_end_on_shutdown(backend: Backend) {
         .expect("shutdown with a live stream open finishes");
 }
 both!(live_results_stream_and_end_on_shutdown);
+
+async fn criteria_scores_give_weighted_means(backend: Backend) {
+    let t = spawn(backend).await;
+    t.org("region-a", None).await;
+    t.user("facilitator@x.se", "region-a", "coordinator").await;
+    let fac = t.token("facilitator@x.se").await;
+    let res = facilitate(&t, &fac, "/api/v1/campaigns", json!({ "title": "Kriterier", "question": "Vilken?", "mode": "workshop", "organisation": "region-a" })).await;
+    assert_eq!(res.status(), 201, "a coordinator may run a workshop");
+    let code = res.json::<Value>().await.unwrap()["code"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let mut ideas = Vec::new();
+    for text in ["Videobesök", "Egenmätning"] {
+        let r: Value = facilitate(
+            &t,
+            &fac,
+            &format!("/api/v1/campaigns/{code}/ideas"),
+            json!({ "text": text }),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+        ideas.push(r["id"].as_str().unwrap().to_string());
+    }
+    let r: Value = t
+        .http
+        .get(t.url(&format!("/api/v1/campaigns/{code}")))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let criteria: Vec<String> = r["criteria"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["id"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(criteria.len(), 3, "the three default criteria");
+    let path = format!("/api/v1/campaigns/{code}/scores");
+    let p1 = join(&t, &code).await;
+    let all = |v: i64| {
+        criteria
+            .iter()
+            .map(|c| (c.clone(), json!(v)))
+            .collect::<serde_json::Map<_, _>>()
+    };
+    let res = as_participant(
+        &t,
+        reqwest::Method::POST,
+        &path,
+        &p1,
+        Some(json!({ "idea_id": ideas[0], "scores": all(4) })),
+    )
+    .await;
+    assert_eq!(res.status(), 409, "only in the criteria phase");
+    facilitate(
+        &t,
+        &fac,
+        &format!("/api/v1/campaigns/{code}/phase"),
+        json!({ "phase": "criteria" }),
+    )
+    .await;
+    for (bad, code_) in [
+        (
+            json!({ "idea_id": ideas[0], "scores": all(6) }),
+            "invalid_number",
+        ),
+        (
+            json!({ "idea_id": ideas[0], "scores": { "nope": 3 } }),
+            "invalid_choice",
+        ),
+        (
+            json!({ "idea_id": "x", "scores": all(3) }),
+            "invalid_choice",
+        ),
+    ] {
+        let res = as_participant(&t, reqwest::Method::POST, &path, &p1, Some(bad)).await;
+        assert_eq!(res.status(), 422);
+        assert_eq!(
+            res.json::<Value>().await.unwrap()["errors"][0]["code"],
+            code_
+        );
+    }
+    let p2 = join(&t, &code).await;
+    for (tok, a, b) in [(&p1, 5, 2), (&p2, 3, 4)] {
+        for (idea, v) in [(&ideas[0], a), (&ideas[1], b)] {
+            let res = as_participant(
+                &t,
+                reqwest::Method::POST,
+                &path,
+                tok,
+                Some(json!({ "idea_id": idea, "scores": all(v) })),
+            )
+            .await;
+            assert_eq!(res.status(), 201);
+        }
+    }
+    // A second score replaces the first.
+    let res = as_participant(
+        &t,
+        reqwest::Method::POST,
+        &path,
+        &p2,
+        Some(json!({ "idea_id": ideas[0], "scores": all(5) })),
+    )
+    .await;
+    assert_eq!(res.status(), 201);
+    let r: Value = t
+        .http
+        .get(t.url(&format!("/api/v1/campaigns/{code}")))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let rows = r["criteria_results"].as_array().unwrap();
+    assert_eq!(rows[0]["id"], ideas[0].as_str());
+    assert_eq!(
+        (
+            rows[0]["weighted_mean"].clone(),
+            rows[0]["spread"].clone(),
+            rows[0]["raters"].clone()
+        ),
+        (json!(5.0), json!(0.0), json!(2))
+    );
+    assert_eq!(rows[1]["weighted_mean"], json!(3.0));
+    assert_eq!(rows[1]["spread"], json!(1.41));
+    t.finish().await;
+}
+both!(criteria_scores_give_weighted_means);
