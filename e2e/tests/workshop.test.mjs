@@ -59,10 +59,28 @@ test("a workshop: two participants write concepts and vote, the facilitator sees
     await Promise.all([facilitator.waitForURL(/\/workshop\/[A-Z0-9]{6}\/leda$/), facilitator.locator('main button[type="submit"]').click()]);
     const code = (await facilitator.locator(".join-code").textContent()).trim();
     await checkA11y(facilitator, "facilitator's screen");
-    await Promise.all([facilitator.waitForURL(/klart=phase/), facilitator.locator('form:has(input[value="concepts"]) button').click()]);
-
+    // Research questions: answered alone first, then the group's answers are shown.
+    await facilitator.locator("#f-question").fill("Vad är det största problemet i dag?");
+    await Promise.all([facilitator.waitForURL(/klart=question/), facilitator.locator('form[action$="/fraga"] button').click()]);
+    await Promise.all([facilitator.waitForURL(/klart=phase/), facilitator.locator('form:has(input[value="research"]) button').click()]);
     const anna = await newPage(browser);
     const bo = await newPage(browser, { javaScriptEnabled: false });
+    for (const [page, answer, label] of [[anna, "Långa resor till vården", ""], [bo, "Svårt att nå vården på telefon", " (no JavaScript)"]]) {
+      await page.goto(`${base}/workshop?code=${code}`);
+      await Promise.all([page.waitForURL(new RegExp(`/workshop/${code}$`)), page.locator('main button[type="submit"]').click()]);
+      assert.match(await page.locator("main").textContent(), /Gruppens svar visas när du har svarat/);
+      await page.locator(".question textarea").fill(answer);
+      await Promise.all([page.waitForEvent("load"), page.locator(".question button").click()]);
+      await checkA11y(page, `research question answered${label}`);
+    }
+    assert.match(await bo.locator(".answers").textContent(), /Långa resor till vården/);
+    await facilitator.goto(`${base}/workshop/${code}/leda`);
+    await Promise.all([facilitator.waitForURL(/klart=phase/), facilitator.locator('form:has(input[value="concepts"]) button').click()]);
+
+    // The public list of open questions (none yet).
+    const visitor = await newPage(browser);
+    await visitor.goto(`${base}/fragor`);
+    await checkA11y(visitor, "open questions");
     await joinAndWrite(anna, base, code, ["Videobesök i glesbygd", "Egenmätning av blodtryck hemma", "Digital incheckning"], "");
     await joinAndWrite(bo, base, code, ["Sensorer som larmar vid fall", "Läkemedelsrobot i hemtjänsten", "Gemensam vårdplan i appen"], " (no JavaScript)");
 

@@ -1019,6 +1019,154 @@ pub async fn criteria_of(app: &App, code: &str) -> Result<CriteriaResults> {
     Ok(CriteriaResults { criteria, rows })
 }
 
+/// Flags an idea as unsuitable (once per participant); the facilitator sees the count.
+pub async fn flag(app: &App, code: &str, token: &str, idea_id: &str) -> Result<i64> {
+    let mut tx = app.db.write().await?;
+    let c = campaign(&mut tx, code).await?;
+    let p = participant(&mut tx, &c, token).await?;
+    let idea = campaigns::ideas(&mut tx, &c.id)
+        .await?
+        .into_iter()
+        .find(|i| i.id == idea_id.trim() && i.status == "active")
+        .ok_or_else(|| single("idea_id", ErrorCode::InvalidChoice))?;
+    let now = Timestamp::now().to_db();
+    let n = campaigns::flag_idea(&mut tx, &idea.id, &p.id, &now).await?;
+    events::append(
+        &mut tx,
+        NewEvent {
+            actor: &store::events::Actor::Public,
+            kind: "campaign.idea_flagged",
+            subject_type: "campaign",
+            subject_id: &c.id,
+            org_id: Some(&c.org_id),
+            payload: serde_json::json!({ "idea_id": idea.id, "flags": n }),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(n)
+}
+
+/// Open questions anyone may vote on (the public showcase).
+pub async fn showcase(app: &App) -> Result<Vec<CampaignRow>> {
+    let mut tx = app.db.read().await?;
+    Ok(campaigns::open_campaigns(&mut tx).await?)
+}
+
+/// Adds a research question (the facilitator).
+pub async fn add_question(app: &App, caller: &Caller, code: &str, body: &str) -> Result<()> {
+    let body = TextRule::paragraph("question", 3, 500)
+        .parse_required(body)
+        .map_err(|e| AppError::Validation(FieldErrors(vec![e])))?;
+    let mut tx = app.db.write().await?;
+    let c = campaign(&mut tx, code).await?;
+    facilitator(&mut tx, caller, &c).await?;
+    campaigns::add_question(&mut tx, &c.id, &body).await?;
+    events::append(
+        &mut tx,
+        NewEvent {
+            actor: &caller.actor(),
+            kind: "campaign.question_added",
+            subject_type: "campaign",
+            subject_id: &c.id,
+            org_id: Some(&c.org_id),
+            payload: serde_json::json!({ "question": body }),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// A research question as one participant sees it: their answer, and the others' once they
+/// have answered themselves (alone first, then together).
+pub struct Question {
+    pub id: String,
+    pub body: String,
+    pub mine: Option<String>,
+    /// (participant number, answer) of the others; empty until `mine` is given.
+    pub others: Vec<(i64, String)>,
+    pub answered: usize,
+}
+
+pub async fn research(app: &App, code: &str, token: Option<&str>) -> Result<Vec<Question>> {
+    let mut tx = app.db.read().await?;
+    let c = campaign(&mut tx, code).await?;
+    let me = match token {
+        Some(t) => participant(&mut tx, &c, t).await.ok(),
+        None => None,
+    };
+    let questions = campaigns::questions(&mut tx, &c.id).await?;
+    let answers = campaigns::answers(&mut tx, &c.id).await?;
+    Ok(questions
+        .into_iter()
+        .map(|q| {
+            let here: Vec<&campaigns::AnswerRow> =
+                answers.iter().filter(|a| a.question_id == q.id).collect();
+            let mine = me.as_ref().and_then(|p| {
+                here.iter()
+                    .find(|a| a.participant_id == p.id)
+                    .map(|a| a.body.clone())
+            });
+            let others = if mine.is_some() || me.is_none() {
+                here.iter()
+                    .filter(|a| me.as_ref().is_none_or(|p| a.participant_id != p.id))
+                    .map(|a| (a.participant, a.body.clone()))
+                    .collect()
+            } else {
+                Vec::new()
+            };
+            Question {
+                id: q.id,
+                body: q.body,
+                mine,
+                others,
+                answered: here.len(),
+            }
+        })
+        .collect())
+}
+
+/// A participant's answer to a research question, in the research phase.
+pub async fn answer(
+    app: &App,
+    code: &str,
+    token: &str,
+    question_id: &str,
+    body: &str,
+) -> Result<()> {
+    let body = TextRule::paragraph("answer", 1, 2000)
+        .parse_required(body)
+        .map_err(|e| AppError::Validation(FieldErrors(vec![e])))?;
+    let mut tx = app.db.write().await?;
+    let c = campaign(&mut tx, code).await?;
+    let p = participant(&mut tx, &c, token).await?;
+    if phase_of(&c) != Phase::Research {
+        return Err(AppError::Conflict("phase_closed"));
+    }
+    let q = campaigns::questions(&mut tx, &c.id)
+        .await?
+        .into_iter()
+        .find(|q| q.id == question_id.trim())
+        .ok_or_else(|| single("question_id", ErrorCode::InvalidChoice))?;
+    let now = Timestamp::now().to_db();
+    campaigns::set_answer(&mut tx, &q.id, &p.id, &body, &now).await?;
+    events::append(
+        &mut tx,
+        NewEvent {
+            actor: &store::events::Actor::Public,
+            kind: "campaign.answered",
+            subject_type: "campaign",
+            subject_id: &c.id,
+            org_id: Some(&c.org_id),
+            payload: serde_json::json!({ "question_id": q.id, "participant": p.number }),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -87,6 +87,25 @@ CREATE TABLE votes (
     created_at TEXT NOT NULL
 );
 CREATE INDEX votes_campaign ON votes (campaign_id, created_at);
+CREATE TABLE idea_flags (
+    idea_id TEXT NOT NULL REFERENCES ideas (id),
+    participant_id TEXT NOT NULL REFERENCES participants (id),
+    created_at TEXT NOT NULL,
+    PRIMARY KEY (idea_id, participant_id)
+);
+CREATE TABLE research_questions (
+    id TEXT PRIMARY KEY,
+    campaign_id TEXT NOT NULL REFERENCES campaigns (id),
+    body TEXT NOT NULL,
+    position BIGINT NOT NULL
+);
+CREATE TABLE research_answers (
+    question_id TEXT NOT NULL REFERENCES research_questions (id),
+    participant_id TEXT NOT NULL REFERENCES participants (id),
+    body TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    PRIMARY KEY (question_id, participant_id)
+);
 CREATE TABLE criterion_scores (
     campaign_id TEXT NOT NULL REFERENCES campaigns (id),
     participant_id TEXT NOT NULL REFERENCES participants (id),

@@ -320,3 +320,18 @@ pub async fn score(
         Err(e) => fail(&tr, e),
     }
 }
+
+pub async fn flag(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path((code, idea)): Path<(String, String)>,
+) -> Response {
+    let tr = Tr::new(api_lang_of(&headers));
+    let Some(token) = participant_token(&headers) else {
+        return fail(&tr, AppError::Unauthenticated);
+    };
+    match app::campaigns::flag(&state.app, &code, &token, &idea).await {
+        Ok(n) => Json(json!({ "id": idea, "flags": n })).into_response(),
+        Err(e) => fail(&tr, e),
+    }
+}

@@ -127,6 +127,13 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/workshop/{code}/rost", post(pages::workshop::vote))
         .route("/workshop/{code}/bedomning", post(pages::workshop::score))
+        .route("/workshop/{code}/svar", post(pages::workshop::answer))
+        .route("/workshop/{code}/flagga", post(pages::workshop::flag))
+        .route(
+            "/workshop/{code}/fraga",
+            post(pages::workshop::add_question),
+        )
+        .route("/fragor", get(pages::workshop::showcase))
         .route("/workshop/{code}/leda", get(pages::workshop::lead))
         .route("/workshop/{code}/fas", post(pages::workshop::set_phase))
         .route(
@@ -179,6 +186,10 @@ pub fn router(state: AppState) -> Router {
         .route("/campaigns/{code}/pair", get(api_campaigns::pair))
         .route("/campaigns/{code}/votes", post(api_campaigns::vote))
         .route("/campaigns/{code}/scores", post(api_campaigns::score))
+        .route(
+            "/campaigns/{code}/ideas/{idea}/flag",
+            post(api_campaigns::flag),
+        )
         .route(
             "/campaigns/{code}/next-steps",
             post(api_campaigns::take_forward),
@@ -239,6 +250,6 @@ mod tests {
             }
             checked += 1;
         }
-        assert!(checked >= 24, "found only {checked} routes");
+        assert!(checked >= 25, "found only {checked} routes");
     }
 }

@@ -126,12 +126,17 @@ struct ParticipantPage<'a> {
     no_pair: &'static str,
     results: Option<Results>,
     criteria: Vec<store::campaigns::CriterionRow>,
+    questions: Vec<app::campaigns::Question>,
     errors: FormErrors,
     text: String,
     done: String,
 }
 
 impl ParticipantPage<'_> {
+    fn is_research(&self) -> bool {
+        self.o.campaign.phase == "research"
+    }
+
     fn is_criteria(&self) -> bool {
         self.o.campaign.phase == "criteria"
     }
@@ -213,6 +218,14 @@ async fn participant_page(
     } else {
         None
     };
+    let questions = if phase == Phase::Research {
+        match app::campaigns::research(&state.app, code, Some(&token)).await {
+            Ok(q) => q,
+            Err(e) => return ctx.fail(e),
+        }
+    } else {
+        Vec::new()
+    };
     let criteria = if phase == Phase::Criteria {
         match app::campaigns::criteria_of(&state.app, code).await {
             Ok(c) => c.criteria,
@@ -235,6 +248,7 @@ async fn participant_page(
             no_pair,
             results,
             criteria,
+            questions,
             errors,
             text,
             done,
@@ -347,6 +361,7 @@ pub struct NewForm {
     mode: String,
     organisation: String,
     vote_quota: String,
+    require_approval: String,
 }
 
 async fn new_page(
@@ -405,7 +420,7 @@ pub async fn create(
         },
         organisation: f.organisation,
         vote_quota: Some(quota.clone().unwrap_or(0)),
-        require_approval: false,
+        require_approval: !f.require_approval.is_empty(),
         top_n: None,
     };
     match app::campaigns::create(&state.app, &ctx.caller, &input).await {
@@ -431,6 +446,7 @@ pub async fn create(
 struct LeadPage<'a> {
     ctx: &'a Ctx,
     l: Lead,
+    questions: Vec<app::campaigns::Question>,
     criteria: app::campaigns::CriteriaResults,
     phases: &'static [Phase],
     join_url: String,
@@ -477,6 +493,10 @@ pub async fn lead(
         Ok(c) => c,
         Err(e) => return ctx.fail(e),
     };
+    let questions = match app::campaigns::research(&state.app, &code, None).await {
+        Ok(q) => q,
+        Err(e) => return ctx.fail(e),
+    };
     let mode = Mode::parse(&l.results.campaign.mode).unwrap_or(Mode::Workshop);
     let join_url = format!(
         "{}/workshop?code={}",
@@ -492,6 +512,7 @@ pub async fn lead(
         &LeadPage {
             ctx: &ctx,
             l,
+            questions,
             criteria,
             phases: Phase::of(mode),
             join_url,
@@ -679,6 +700,115 @@ pub async fn score(
             )
             .await
         }
+        Err(e) => ctx.fail(e),
+    }
+}
+
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+pub struct AnswerForm {
+    question_id: String,
+    answer: String,
+}
+
+pub async fn answer(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    headers: HeaderMap,
+    Path(code): Path<String>,
+    HtmlForm(f): HtmlForm<AnswerForm>,
+) -> Response {
+    let Some(token) = token_of(&headers, &code) else {
+        return see_other(&format!("/workshop?code={}", url_encode(&upper(&code))));
+    };
+    match app::campaigns::answer(&state.app, &code, &token, &f.question_id, &f.answer).await {
+        Ok(()) => see_other(&format!(
+            "/workshop/{}?klart=answer#q-{}",
+            url_encode(&upper(&code)),
+            url_encode(&f.question_id)
+        )),
+        Err(AppError::Validation(e)) => {
+            let post = Post {
+                errors: FormErrors::new(&ctx.t, &e),
+                ..Default::default()
+            };
+            participant_page(
+                &state,
+                &ctx,
+                &headers,
+                &code,
+                post,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+        Err(e) => ctx.fail(e),
+    }
+}
+
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+pub struct FlagForm {
+    idea_id: String,
+}
+
+pub async fn flag(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    headers: HeaderMap,
+    Path(code): Path<String>,
+    HtmlForm(f): HtmlForm<FlagForm>,
+) -> Response {
+    let Some(token) = token_of(&headers, &code) else {
+        return see_other(&format!("/workshop?code={}", url_encode(&upper(&code))));
+    };
+    match app::campaigns::flag(&state.app, &code, &token, &f.idea_id).await {
+        Ok(_) => see_other(&format!(
+            "/workshop/{}?klart=flag",
+            url_encode(&upper(&code))
+        )),
+        Err(e) => ctx.fail(e),
+    }
+}
+
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+pub struct QuestionForm {
+    question: String,
+}
+
+pub async fn add_question(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(code): Path<String>,
+    HtmlForm(f): HtmlForm<QuestionForm>,
+) -> Response {
+    match app::campaigns::add_question(&state.app, &ctx.caller, &code, &f.question).await {
+        Ok(()) => see_other(&format!(
+            "/workshop/{}/leda?klart=question#h-research",
+            url_encode(&upper(&code))
+        )),
+        Err(e) => ctx.fail(e),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "showcase_questions.html")]
+struct ShowcasePage<'a> {
+    ctx: &'a Ctx,
+    campaigns: Vec<store::campaigns::CampaignRow>,
+}
+
+/// The open questions anyone may vote on.
+pub async fn showcase(State(state): State<AppState>, ctx: Ctx) -> Response {
+    match app::campaigns::showcase(&state.app).await {
+        Ok(campaigns) => render_status(
+            StatusCode::OK,
+            &ShowcasePage {
+                ctx: &ctx,
+                campaigns,
+            },
+        ),
         Err(e) => ctx.fail(e),
     }
 }

@@ -3,7 +3,7 @@
 //! refused with a reason and not counted.
 
 use crate::both;
-use crate::support::{Backend, TestApp, spawn};
+use crate::support::{Backend, TestApp, csrf_in, spawn};
 use serde_json::{Value, json};
 
 async fn as_participant(
@@ -630,3 +630,226 @@ async fn criteria_scores_give_weighted_means(backend: Backend) {
     t.finish().await;
 }
 both!(criteria_scores_give_weighted_means);
+
+async fn open_questions_wait_for_approval_and_take_flags(backend: Backend) {
+    let t = spawn(backend).await;
+    t.org("region-a", None).await;
+    t.user("facilitator@x.se", "region-a", "advisor").await;
+    let fac = t.token("facilitator@x.se").await;
+    let res = facilitate(&t, &fac, "/api/v1/campaigns", json!({ "title": "Hur blir vården bättre?", "question": "Vilken idé är bäst?", "mode": "open", "organisation": "region-a", "require_approval": true })).await;
+    let code = res.json::<Value>().await.unwrap()["code"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let ideas_path = format!("/api/v1/campaigns/{code}/ideas");
+    for text in ["Kortare köer", "Bättre parkering"] {
+        facilitate(&t, &fac, &ideas_path, json!({ "text": text })).await;
+    }
+    // Not on the showcase until it is open.
+    let page = t
+        .http
+        .get(t.url("/fragor"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(!page.contains("Hur blir vården bättre?"));
+    let res = facilitate(
+        &t,
+        &fac,
+        &format!("/api/v1/campaigns/{code}/phase"),
+        json!({ "phase": "voting" }),
+    )
+    .await;
+    assert_eq!(
+        res.status(),
+        422,
+        "an open question has no voting phase of its own"
+    );
+    facilitate(
+        &t,
+        &fac,
+        &format!("/api/v1/campaigns/{code}/phase"),
+        json!({ "phase": "open" }),
+    )
+    .await;
+    let page = t
+        .http
+        .get(t.url("/fragor"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("Hur blir vården bättre?"));
+
+    // A participant's idea waits for approval and is not shown in pairs until then.
+    let p = join(&t, &code).await;
+    let res = as_participant(
+        &t,
+        reqwest::Method::POST,
+        &ideas_path,
+        &p,
+        Some(json!({ "text": "Gratis wifi i väntrummet" })),
+    )
+    .await;
+    let pending: Value = res.json().await.unwrap();
+    assert_eq!(pending["status"], "pending");
+    let pair_path = format!("/api/v1/campaigns/{code}/pair");
+    let pair: Value = as_participant(&t, reqwest::Method::GET, &pair_path, &p, None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    for side in ["left", "right"] {
+        assert_ne!(pair[side]["id"], pending["id"]);
+    }
+    let res = facilitate(
+        &t,
+        &fac,
+        &format!(
+            "/api/v1/campaigns/{code}/ideas/{}/status",
+            pending["id"].as_str().unwrap()
+        ),
+        json!({ "status": "active" }),
+    )
+    .await;
+    assert_eq!(res.status(), 200);
+    // Flags count once per participant.
+    let flag = |who: String, idea: String| {
+        let t = &t;
+        let path = format!("/api/v1/campaigns/{code}/ideas/{idea}/flag");
+        async move {
+            let res = as_participant(t, reqwest::Method::POST, &path, &who, None).await;
+            assert_eq!(res.status(), 200);
+            res.json::<Value>().await.unwrap()["flags"]
+                .as_i64()
+                .unwrap()
+        }
+    };
+    let idea = pending["id"].as_str().unwrap().to_string();
+    assert_eq!(flag(p.clone(), idea.clone()).await, 1);
+    assert_eq!(flag(p.clone(), idea.clone()).await, 1);
+    let q = join(&t, &code).await;
+    assert_eq!(flag(q, idea.clone()).await, 2);
+    let res = as_participant(
+        &t,
+        reqwest::Method::POST,
+        &format!("/api/v1/campaigns/{code}/ideas/nope/flag"),
+        &p,
+        None,
+    )
+    .await;
+    assert_eq!(res.status(), 422);
+    t.finish().await;
+}
+both!(open_questions_wait_for_approval_and_take_flags);
+
+async fn research_answers_are_shown_after_answering(backend: Backend) {
+    let t = spawn(backend).await;
+    t.org("region-a", None).await;
+    let pw = t.user("facilitator@x.se", "region-a", "advisor").await;
+    let fac = t.token("facilitator@x.se").await;
+    let res = facilitate(&t, &fac, "/api/v1/campaigns", json!({ "title": "Forskning", "question": "Vad behövs?", "mode": "workshop", "organisation": "region-a" })).await;
+    let code = res.json::<Value>().await.unwrap()["code"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let lead = t.browser_login("facilitator@x.se", &pw).await;
+    let csrf = t.csrf(&lead, &format!("/workshop/{code}/leda")).await;
+    let res = lead
+        .post(t.url(&format!("/workshop/{code}/fraga")))
+        .form(&[
+            ("_csrf", csrf.as_str()),
+            ("question", "Vad är det största problemet i dag?"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303);
+    facilitate(
+        &t,
+        &fac,
+        &format!("/api/v1/campaigns/{code}/phase"),
+        json!({ "phase": "research" }),
+    )
+    .await;
+    // Two participants join through the page (a cookie each).
+    let mut people = Vec::new();
+    for _ in 0..2 {
+        let c = crate::support::client();
+        let csrf = t.csrf(&c, "/workshop").await;
+        let res = c
+            .post(t.url("/workshop"))
+            .form(&[("_csrf", csrf.as_str()), ("code", code.as_str())])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 303);
+        people.push(c);
+    }
+    let page = |c: &reqwest::Client| {
+        let (c, url) = (c.clone(), t.url(&format!("/workshop/{code}")));
+        async move { c.get(url).send().await.unwrap().text().await.unwrap() }
+    };
+    let first = page(&people[0]).await;
+    let qid = {
+        let i = first.find("name=\"question_id\" value=\"").unwrap()
+            + "name=\"question_id\" value=\"".len();
+        first[i..i + first[i..].find('"').unwrap()].to_string()
+    };
+    let post_answer = |c: reqwest::Client, text: &'static str| {
+        let (url, page_url, qid) = (
+            t.url(&format!("/workshop/{code}/svar")),
+            t.url(&format!("/workshop/{code}")),
+            qid.clone(),
+        );
+        async move {
+            let html = c.get(page_url).send().await.unwrap().text().await.unwrap();
+            let csrf = csrf_in(&html).unwrap();
+            c.post(url)
+                .form(&[
+                    ("_csrf", csrf.as_str()),
+                    ("question_id", qid.as_str()),
+                    ("answer", text),
+                ])
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        }
+    };
+    assert_eq!(
+        post_answer(people[0].clone(), "Långa väntetider").await,
+        303
+    );
+    // The second has not answered: the first's answer is not shown to them yet.
+    let second = page(&people[1]).await;
+    assert!(!second.contains("Långa väntetider"));
+    assert_eq!(
+        post_answer(people[1].clone(), "Svårt att nå vården på telefon").await,
+        303
+    );
+    let second = page(&people[1]).await;
+    assert!(
+        second.contains("Långa väntetider"),
+        "alone first, then together"
+    );
+    let first = page(&people[0]).await;
+    assert!(first.contains("Svårt att nå vården på telefon"));
+    let leader = lead
+        .get(t.url(&format!("/workshop/{code}/leda")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(leader.contains("2 svar"));
+    t.finish().await;
+}
+both!(research_answers_are_shown_after_answering);
