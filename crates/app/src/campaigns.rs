@@ -216,7 +216,9 @@ pub async fn set_phase(app: &App, caller: &Caller, code: &str, phase: &str) -> R
         },
     )
     .await?;
+    campaigns::notify_changed(&mut tx, &c.code).await?;
     tx.commit().await?;
+    app.changed(&c.code);
     Ok(next)
 }
 
@@ -323,7 +325,9 @@ pub async fn add_idea(
         },
     )
     .await?;
+    campaigns::notify_changed(&mut tx, &c.code).await?;
     tx.commit().await?;
+    app.changed(&c.code);
     Ok(idea)
 }
 
@@ -359,7 +363,9 @@ pub async fn set_idea_status(
         },
     )
     .await?;
+    campaigns::notify_changed(&mut tx, &c.code).await?;
     tx.commit().await?;
+    app.changed(&c.code);
     Ok(())
 }
 
@@ -539,7 +545,9 @@ pub async fn vote(app: &App, code: &str, token: &str, input: &VoteInput) -> Resu
         Err(StoreError::Conflict(_)) => return Err(AppError::Conflict("already_voted")),
         Err(e) => return Err(e.into()),
     }
+    campaigns::notify_changed(&mut tx, &c.code).await?;
     tx.commit().await?;
+    app.changed(&c.code);
     let used = p.votes_cast + i64::from(choice != "skip");
     Ok(c.vote_quota - used)
 }
@@ -912,7 +920,9 @@ pub async fn score(app: &App, code: &str, token: &str, input: &ScoreInput) -> Re
         },
     )
     .await?;
+    campaigns::notify_changed(&mut tx, &c.code).await?;
     tx.commit().await?;
+    app.changed(&c.code);
     Ok(())
 }
 

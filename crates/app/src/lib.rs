@@ -43,11 +43,20 @@ impl Default for Config {
 pub struct App {
     pub db: Db,
     pub config: Config,
+    /// Codes of campaigns that just changed, for live results on this node (and, through
+    /// PostgreSQL's LISTEN/NOTIFY, from every other node).
+    pub live: tokio::sync::broadcast::Sender<String>,
 }
 
 impl App {
     pub fn new(db: Db, config: Config) -> Self {
-        Self { db, config }
+        let (live, _) = tokio::sync::broadcast::channel(1024);
+        Self { db, config, live }
+    }
+
+    /// Announces on this node that a campaign changed (other nodes hear it from PostgreSQL).
+    pub fn changed(&self, code: &str) {
+        let _ = self.live.send(code.to_string());
     }
 
     /// Connects, applies migrations and returns the app.
@@ -63,6 +72,13 @@ impl App {
             .await
             .context("Failed to apply migrations")?;
         let app = Self::new(db, config);
+        let live = app.live.clone();
+        app.db
+            .listen(store::campaigns::LIVE_CHANNEL, move |code| {
+                let _ = live.send(code);
+            })
+            .await
+            .context("Failed to listen for live updates")?;
         processes::install_built_ins(&app)
             .await
             .context("Failed to store the built-in process templates")?;

@@ -593,3 +593,20 @@ pub async fn set_answer(
     .await?;
     Ok(())
 }
+
+/// The notification channel of live campaign updates (PostgreSQL).
+pub const LIVE_CHANNEL: &str = "sluss_live";
+
+/// Tells every node, when this transaction commits, that a campaign changed. PostgreSQL
+/// delivers the notification at commit and drops it on rollback; SQLite has one node.
+pub async fn notify_changed(tx: &mut Tx, code: &str) -> crate::Result<()> {
+    if tx.backend() == crate::Backend::Postgres {
+        tx.execute(
+            sql("SELECT CAST(pg_notify(?, ?) AS TEXT)")
+                .bind(LIVE_CHANNEL)
+                .bind(code),
+        )
+        .await?;
+    }
+    Ok(())
+}

@@ -252,6 +252,38 @@ impl Db {
         tx.commit().await
     }
 
+    /// Listens on a PostgreSQL notification channel: every payload sent there by any node
+    /// goes to `on`, until the pool closes. On SQLite (one node) there is nothing to listen to.
+    pub async fn listen(
+        &self,
+        channel: &str,
+        on: impl Fn(String) + Send + 'static,
+    ) -> crate::Result<bool> {
+        let Pools::Postgres(pool) = &self.pools else {
+            return Ok(false);
+        };
+        let mut listener = sqlx::postgres::PgListener::connect_with(pool).await?;
+        listener.listen(channel).await?;
+        let pool = pool.clone();
+        tokio::spawn(async move {
+            loop {
+                match listener.try_recv().await {
+                    Ok(Some(n)) => on(n.payload().to_string()),
+                    // The connection dropped; sqlx reconnects on the next call.
+                    Ok(None) => continue,
+                    Err(e) => {
+                        if pool.is_closed() {
+                            break;
+                        }
+                        tracing::warn!(error = %e, "notification listener failed; retrying");
+                        tokio::time::sleep(Duration::from_secs(1)).await;
+                    }
+                }
+            }
+        });
+        Ok(true)
+    }
+
     pub async fn close(&self) {
         match &self.pools {
             Pools::Sqlite(p) => p.close().await,

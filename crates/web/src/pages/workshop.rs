@@ -574,9 +574,11 @@ pub async fn live(State(state): State<AppState>, Path(code): Path<String>) -> Re
     }
     let app = state.app.clone();
     let stopping = state.stopping.clone();
+    let changes = app.live.subscribe();
+    let code = code.trim().to_ascii_uppercase();
     let stream = futures_util::stream::unfold(
-        (app, code, String::new(), stopping),
-        |(app, code, last, mut stopping)| async move {
+        (app, code, String::new(), stopping, changes),
+        |(app, code, last, mut stopping, mut changes)| async move {
             loop {
                 if *stopping.borrow() {
                     return None;
@@ -586,10 +588,25 @@ pub async fn live(State(state): State<AppState>, Path(code): Path<String>) -> Re
                     .unwrap_or_default();
                 if now != last {
                     let ev = Event::default().event("update").data(now.clone());
-                    return Some((Ok::<_, Infallible>(ev), (app, code, now, stopping)));
+                    return Some((Ok::<_, Infallible>(ev), (app, code, now, stopping, changes)));
                 }
+                // Wait for a change to this campaign (from this node, or from another
+                // through PostgreSQL), a slow safety poll, or shutdown.
                 tokio::select! {
-                    _ = tokio::time::sleep(Duration::from_millis(500)) => {}
+                    _ = async {
+                        loop {
+                            match changes.recv().await {
+                                Ok(c) if c == code => break,
+                                Ok(_) => continue,
+                                // Missed some: look anyway.
+                                Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => break,
+                                Err(tokio::sync::broadcast::error::RecvError::Closed) => {
+                                    std::future::pending::<()>().await
+                                }
+                            }
+                        }
+                    } => {}
+                    _ = tokio::time::sleep(Duration::from_secs(5)) => {}
                     _ = stopping.changed() => return None,
                 }
             }

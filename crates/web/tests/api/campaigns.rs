@@ -853,3 +853,77 @@ async fn research_answers_are_shown_after_answering(backend: Backend) {
     t.finish().await;
 }
 both!(research_answers_are_shown_after_answering);
+
+/// Two nodes on one PostgreSQL: a vote on one reaches a live stream on the other within a
+/// second (through LISTEN/NOTIFY, not the slow safety poll).
+async fn live_results_reach_every_node(backend: Backend) {
+    if backend != Backend::Postgres {
+        return; // one SQLite file is one node
+    }
+    let a = spawn(backend).await;
+    let b = crate::support::spawn_on(a.db.clone(), crate::support::settings(100_000)).await;
+    a.org("region-a", None).await;
+    a.user("facilitator@x.se", "region-a", "advisor").await;
+    let fac = a.token("facilitator@x.se").await;
+    let res = facilitate(&a, &fac, "/api/v1/campaigns", json!({ "title": "Två noder", "question": "Vilken?", "mode": "open", "organisation": "region-a" })).await;
+    let code = res.json::<Value>().await.unwrap()["code"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    for text in ["Första idén", "Andra idén"] {
+        facilitate(
+            &a,
+            &fac,
+            &format!("/api/v1/campaigns/{code}/ideas"),
+            json!({ "text": text }),
+        )
+        .await;
+    }
+    facilitate(
+        &a,
+        &fac,
+        &format!("/api/v1/campaigns/{code}/phase"),
+        json!({ "phase": "open" }),
+    )
+    .await;
+    let mut stream = b
+        .http
+        .get(b.url(&format!("/workshop/{code}/live")))
+        .send()
+        .await
+        .unwrap();
+    let mut seen = String::new();
+    read_until(&mut stream, &mut seen, "data: open:0:0:2").await;
+    let voter = join(&a, &code).await;
+    let pair: Value = as_participant(
+        &a,
+        reqwest::Method::GET,
+        &format!("/api/v1/campaigns/{code}/pair"),
+        &voter,
+        None,
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    let started = std::time::Instant::now();
+    let res = as_participant(
+        &a,
+        reqwest::Method::POST,
+        &format!("/api/v1/campaigns/{code}/votes"),
+        &voter,
+        Some(json!({ "offer_id": pair["offer_id"], "choice": "right" })),
+    )
+    .await;
+    assert_eq!(res.status(), 201);
+    read_until(&mut stream, &mut seen, "data: open:1:0:2").await;
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(1),
+        "took {:?}",
+        started.elapsed()
+    );
+    drop(stream);
+    b.stop().await;
+    a.finish().await;
+}
+both!(live_results_reach_every_node);

@@ -64,6 +64,7 @@ fn unique_name() -> String {
 }
 
 /// A database for one test.
+#[derive(Clone)]
 pub struct TestDb {
     pub url: String,
     backend: Backend,
