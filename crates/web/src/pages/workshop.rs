@@ -453,7 +453,33 @@ struct LeadPage<'a> {
     done: String,
 }
 
+/// The join address as an SVG QR code (dark modules as one path), for the projector.
+pub fn qr_svg(text: &str) -> String {
+    use qrcodegen::{QrCode, QrCodeEcc};
+    let Ok(qr) = QrCode::encode_text(text, QrCodeEcc::Medium) else {
+        return String::new();
+    };
+    let size = qr.size();
+    let border = 4;
+    let mut path = String::new();
+    for y in 0..size {
+        for x in 0..size {
+            if qr.get_module(x, y) {
+                path.push_str(&format!("M{},{}h1v1h-1z", x + border, y + border));
+            }
+        }
+    }
+    let dim = size + 2 * border;
+    format!(
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {dim} {dim}\" width=\"240\" height=\"240\" shape-rendering=\"crispEdges\"><rect width=\"100%\" height=\"100%\" fill=\"#fff\"/><path d=\"{path}\" fill=\"#000\"/></svg>"
+    )
+}
+
 impl LeadPage<'_> {
+    fn qr(&self) -> String {
+        qr_svg(&self.join_url)
+    }
+
     fn is_current(&self, p: &Phase) -> bool {
         self.l.results.campaign.phase == p.as_str()
     }
@@ -827,5 +853,19 @@ pub async fn showcase(State(state): State<AppState>, ctx: Ctx) -> Response {
             },
         ),
         Err(e) => ctx.fail(e),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_qr_code_is_an_svg_of_the_address() {
+        let svg = super::qr_svg("http://127.0.0.1:8080/workshop?code=K7Q2XM");
+        assert!(svg.starts_with("<svg") && svg.ends_with("</svg>"));
+        assert!(svg.matches('M').count() > 100, "many dark modules");
+        assert_ne!(
+            svg,
+            super::qr_svg("http://127.0.0.1:8080/workshop?code=ABCDEF")
+        );
     }
 }
