@@ -786,14 +786,15 @@ pub async fn export(app: &App, caller: &Caller, code: &str, kind: &str) -> Resul
 }
 
 /// Takes the best `n` concepts forward (the facilitator's choice of N, the campaign's
-/// top N by default): each becomes a submission in the owning organisation's inbox,
-/// registered in its diarium, linked back to the campaign. Concepts already taken forward
-/// are not taken twice. All of it is one transaction.
+/// top N by default): each becomes a submission in the owning organisation's inbox
+/// (`to_case` false) or a case opened directly, registered in the diarium and linked back
+/// to the campaign. A concept is taken forward once. All of it is one transaction.
 pub async fn take_forward(
     app: &App,
     caller: &Caller,
     code: &str,
     n: Option<i64>,
+    to_case: bool,
 ) -> Result<Vec<campaigns::OutcomeRow>> {
     let r = results(app, code).await?;
     let c = &r.campaign;
@@ -808,7 +809,7 @@ pub async fn take_forward(
         .ok_or(AppError::NotFound)?;
     let done = campaigns::outcomes(&mut tx, &c.id).await?;
     let now = Timestamp::now().to_db();
-    for x in r.ranked.iter().take(n as usize) {
+    for (place, x) in r.ranked.iter().enumerate().take(n as usize) {
         if done.iter().any(|o| o.idea_id == x.idea.id) {
             continue;
         }
@@ -818,34 +819,65 @@ pub async fn take_forward(
         } else {
             title
         };
-        let input = domain::submission::SubmissionInput {
-            kind: "idea".into(),
-            title,
-            description: format!(
-                "{}\n\n– Från {} ({}), plats {} med {:.0} poäng av 100.",
-                x.idea.body,
-                c.title,
-                c.code,
-                r.ranked
-                    .iter()
-                    .position(|y| y.idea.id == x.idea.id)
-                    .unwrap_or(0)
-                    + 1,
-                x.score
-            ),
-            submitter_role: "staff".into(),
-            organisation: org.slug.clone(),
-            ..Default::default()
+        let description = format!(
+            "{}\n\n– Från {} ({}), plats {} med {:.0} poäng av 100.",
+            x.idea.body,
+            c.title,
+            c.code,
+            place + 1,
+            x.score
+        );
+        let (submission_id, case_id, reference) = if to_case {
+            let input = crate::cases::OpenInput {
+                title,
+                description,
+                unit: org.slug.clone(),
+                template: String::new(),
+                ..Default::default()
+            };
+            let (id, reference) = match crate::cases::open_in(&mut tx, caller, &input).await {
+                Ok(v) => v,
+                // Several process templates to choose from: the region's first.
+                Err(AppError::Validation(e)) if e.has("template") => {
+                    let choices = crate::cases::open_choices(app, caller).await?;
+                    let first = choices.templates.first().ok_or(AppError::Validation(e))?;
+                    let input = crate::cases::OpenInput {
+                        template: first.id.clone(),
+                        ..input
+                    };
+                    crate::cases::open_in(&mut tx, caller, &input).await?
+                }
+                Err(e) => return Err(e),
+            };
+            (None, Some(id), reference)
+        } else {
+            let input = domain::submission::SubmissionInput {
+                kind: "idea".into(),
+                title,
+                description,
+                submitter_role: "staff".into(),
+                organisation: org.slug.clone(),
+                ..Default::default()
+            };
+            let receipt = crate::intake::register(
+                &mut tx,
+                app,
+                caller,
+                &input,
+                crate::intake::Channel::Campaign,
+            )
+            .await?;
+            (Some(receipt.id), None, receipt.reference)
         };
-        let receipt = crate::intake::register(
+        campaigns::insert_outcome(
             &mut tx,
-            app,
-            caller,
-            &input,
-            crate::intake::Channel::Campaign,
+            &c.id,
+            &x.idea.id,
+            submission_id.as_deref(),
+            case_id.as_deref(),
+            &now,
         )
         .await?;
-        campaigns::insert_outcome(&mut tx, &c.id, &x.idea.id, &receipt.id, &now).await?;
         events::append(
             &mut tx,
             NewEvent {
@@ -854,7 +886,7 @@ pub async fn take_forward(
                 subject_type: "campaign",
                 subject_id: &c.id,
                 org_id: Some(&c.org_id),
-                payload: serde_json::json!({ "idea_id": x.idea.id, "submission": receipt.reference }),
+                payload: serde_json::json!({ "idea_id": x.idea.id, "reference": reference, "as": if to_case { "case" } else { "submission" } }),
             },
         )
         .await?;

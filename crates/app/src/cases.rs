@@ -263,13 +263,25 @@ async fn handler_in(
 
 /// Opens a case; returns its id and diarienummer.
 pub async fn open(app: &App, caller: &Caller, input: &OpenInput) -> Result<(String, String)> {
+    let mut tx = app.db.write().await?;
+    let opened = open_in(&mut tx, caller, input).await?;
+    tx.commit().await?;
+    tracing::info!(reference = opened.1, "case opened");
+    Ok(opened)
+}
+
+/// Opens a case in the caller's transaction (which may write what the case came from).
+pub(crate) async fn open_in(
+    tx: &mut Tx,
+    caller: &Caller,
+    input: &OpenInput,
+) -> Result<(String, String)> {
     let user = require_user(caller)?;
     let mut errors = FieldErrors::new();
     let title = errors.take(TITLE.parse_required(&input.title));
     let public_title = errors.take(PUBLIC_TITLE.parse(&input.public_title));
     let description = errors.take(DESCRIPTION.parse_required(&input.description));
-    let mut tx = app.db.write().await?;
-    let (all, nodes) = orgs_and_nodes(&mut tx).await?;
+    let (all, nodes) = orgs_and_nodes(tx).await?;
     let workable = reach(user, &nodes, Role::can_triage);
     if workable.is_empty() {
         return Err(AppError::Forbidden);
@@ -295,7 +307,7 @@ pub async fn open(app: &App, caller: &Caller, input: &OpenInput) -> Result<(Stri
     // The template: the one named, among those the region may use.
     let template = match &region_id {
         Some(r) => {
-            let choices = template_choices(&mut tx, r).await?;
+            let choices = template_choices(tx, r).await?;
             let wanted = input.template.trim();
             let found = if wanted.is_empty() && choices.len() == 1 {
                 choices.into_iter().next()
@@ -323,7 +335,7 @@ pub async fn open(app: &App, caller: &Caller, input: &OpenInput) -> Result<(Stri
     let mut linked = Vec::new();
     let mut refs_ok = true;
     for r in &input.submissions.0 {
-        match submissions::by_reference(&mut tx, r, &region_ids).await? {
+        match submissions::by_reference(tx, r, &region_ids).await? {
             Some(s) => {
                 if s.status != SubmissionStatus::Accepted.as_str() {
                     refs_ok = false;
@@ -346,7 +358,7 @@ pub async fn open(app: &App, caller: &Caller, input: &OpenInput) -> Result<(Stri
     }
     let handler_id = match opt(&input.handler) {
         None => Some(user.id.clone()),
-        Some(h) => handler_in(&mut tx, &mut errors, &region_ids, h).await?,
+        Some(h) => handler_in(tx, &mut errors, &region_ids, h).await?,
     };
     let (
         Some(title),
@@ -376,7 +388,7 @@ pub async fn open(app: &App, caller: &Caller, input: &OpenInput) -> Result<(Stri
     let now = Timestamp::now();
     let format =
         ReferenceFormat::parse("reference_format", &region.reference_format).unwrap_or_default();
-    let seq = references::next(&mut tx, &region.id, now.year()).await?;
+    let seq = references::next(tx, &region.id, now.year()).await?;
     let reference = format.render(now.year(), seq);
     let id = store::new_id();
     let state = CaseState::new();
@@ -384,7 +396,7 @@ pub async fn open(app: &App, caller: &Caller, input: &OpenInput) -> Result<(Stri
     let public_title = public_title.unwrap_or_else(|| title.clone());
     let now_db = now.to_db();
     cases::insert(
-        &mut tx,
+        tx,
         &cases::NewCase {
             id: &id,
             reference: &reference,
@@ -403,9 +415,9 @@ pub async fn open(app: &App, caller: &Caller, input: &OpenInput) -> Result<(Stri
     )
     .await?;
     for s in &linked {
-        cases::link_submission(&mut tx, &id, &s.id, &now_db).await?;
+        cases::link_submission(tx, &id, &s.id, &now_db).await?;
         events::append(
-            &mut tx,
+            tx,
             NewEvent {
                 actor: &caller.actor(),
                 kind: "submission.case_opened",
@@ -418,7 +430,7 @@ pub async fn open(app: &App, caller: &Caller, input: &OpenInput) -> Result<(Stri
         .await?;
     }
     events::append(
-        &mut tx,
+        tx,
         NewEvent {
             actor: &caller.actor(),
             kind: "case.opened",
@@ -435,8 +447,6 @@ pub async fn open(app: &App, caller: &Caller, input: &OpenInput) -> Result<(Stri
         },
     )
     .await?;
-    tx.commit().await?;
-    tracing::info!(reference, "case opened");
     Ok((id, reference))
 }
 

@@ -119,7 +119,8 @@ CREATE INDEX criterion_scores_campaign ON criterion_scores (campaign_id);
 CREATE TABLE campaign_outcomes (
     campaign_id TEXT NOT NULL REFERENCES campaigns (id),
     idea_id TEXT NOT NULL REFERENCES ideas (id),
-    submission_id TEXT NOT NULL REFERENCES submissions (id),
+    submission_id TEXT REFERENCES submissions (id),
+    case_id TEXT REFERENCES cases (id),
     created_at TEXT NOT NULL,
     PRIMARY KEY (campaign_id, idea_id)
 )

@@ -289,9 +289,10 @@ pub async fn take_forward(
         None | Some(Value::Null) => None,
         Some(x) => Some(x.as_i64().unwrap_or(0)),
     };
-    match app::campaigns::take_forward(&state.app, &caller, &code, n).await {
+    let to_case = v.get("as").and_then(Value::as_str) == Some("case");
+    match app::campaigns::take_forward(&state.app, &caller, &code, n, to_case).await {
         Ok(out) => Json(json!({
-            "items": out.iter().map(|o| json!({ "idea_id": o.idea_id, "submission_id": o.submission_id, "reference": o.reference })).collect::<Vec<_>>(),
+            "items": out.iter().map(|o| json!({ "idea_id": o.idea_id, "submission_id": o.submission_id, "case_id": o.case_id, "reference": o.reference })).collect::<Vec<_>>(),
         }))
         .into_response(),
         Err(e) => fail(&tr, e),

@@ -679,6 +679,8 @@ pub async fn export(
 #[serde(default)]
 pub struct ForwardForm {
     n: String,
+    /// `submission` (the default) or `case`.
+    to: String,
 }
 
 /// Takes the best concepts forward as submissions in the inbox.
@@ -695,7 +697,8 @@ pub async fn take_forward(
             Err(_) => Some(0),
         },
     };
-    match app::campaigns::take_forward(&state.app, &ctx.caller, &code, n).await {
+    let to_case = f.to == "case";
+    match app::campaigns::take_forward(&state.app, &ctx.caller, &code, n, to_case).await {
         Ok(_) => see_other(&format!(
             "/workshop/{}/leda?klart=forward#h-forward",
             url_encode(&upper(&code))

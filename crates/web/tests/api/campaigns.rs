@@ -347,6 +347,18 @@ async fn a_workshop_counts_exactly_the_votes_cast(backend: Backend) {
             .any(|i| i["idea_id"] == ideas[0]["id"]),
         "{best}"
     );
+    // The sixth goes on as a case, directly.
+    let res = facilitate(&t, &fac, &next_steps, json!({ "n": 6, "as": "case" })).await;
+    assert_eq!(res.status(), 200);
+    let six: Value = res.json().await.unwrap();
+    let as_case = six["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|i| i["case_id"].is_string())
+        .count();
+    assert_eq!(as_case, 1);
+    assert_eq!(count(&t, "SELECT COUNT(*) FROM cases").await, 1);
 
     // Exports for the facilitator: one row per vote, skips apart, voters by pseudonym.
     let browser = t.browser_login("facilitator@x.se", &fac_pw).await;
