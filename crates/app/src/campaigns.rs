@@ -1209,6 +1209,81 @@ pub async fn answer(
     Ok(())
 }
 
+/// The facilitator's change to the criteria: new weights (0–10; 0 leaves a criterion out)
+/// and, optionally, a new criterion.
+#[derive(Debug, Clone, Default)]
+pub struct CriteriaInput {
+    pub weights: std::collections::BTreeMap<String, String>,
+    pub new_name: String,
+    pub new_weight: String,
+}
+
+pub async fn set_criteria(
+    app: &App,
+    caller: &Caller,
+    code: &str,
+    input: &CriteriaInput,
+) -> Result<()> {
+    let mut tx = app.db.write().await?;
+    let c = campaign(&mut tx, code).await?;
+    facilitator(&mut tx, caller, &c).await?;
+    let existing = campaigns::criteria(&mut tx, &c.id).await?;
+    let weight = |v: &str| {
+        v.trim()
+            .parse::<i64>()
+            .ok()
+            .filter(|w| (0..=10).contains(w))
+    };
+    let mut errors = FieldErrors::new();
+    let mut changes = Vec::new();
+    for (id, v) in &input.weights {
+        match (existing.iter().find(|k| &k.id == id), weight(v)) {
+            (Some(k), Some(w)) => changes.push((k.id.clone(), w)),
+            (None, _) => errors.push("criteria", ErrorCode::InvalidChoice),
+            (_, None) => errors.push("criteria", ErrorCode::InvalidNumber),
+        }
+    }
+    let new = match input.new_name.trim() {
+        "" => None,
+        _ => {
+            let name =
+                errors.take(TextRule::line("new_name", 2, 120).parse_required(&input.new_name));
+            let w = weight(&input.new_weight)
+                .or_else(|| input.new_weight.trim().is_empty().then_some(1));
+            if w.is_none() {
+                errors.push("new_weight", ErrorCode::InvalidNumber);
+            }
+            name.zip(w)
+        }
+    };
+    if !errors.is_empty() {
+        errors.0.dedup();
+        return Err(AppError::Validation(errors));
+    }
+    for (id, w) in &changes {
+        campaigns::set_weight(&mut tx, &c.id, id, *w).await?;
+    }
+    if let Some((name, w)) = &new {
+        campaigns::insert_criterion(&mut tx, &c.id, name, *w, existing.len() as i64).await?;
+    }
+    events::append(
+        &mut tx,
+        NewEvent {
+            actor: &caller.actor(),
+            kind: "campaign.criteria_changed",
+            subject_type: "campaign",
+            subject_id: &c.id,
+            org_id: Some(&c.org_id),
+            payload: serde_json::json!({ "weights": changes, "added": new.as_ref().map(|(n, _)| n) }),
+        },
+    )
+    .await?;
+    campaigns::notify_changed(&mut tx, &c.code).await?;
+    tx.commit().await?;
+    app.changed(&c.code);
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -115,6 +115,21 @@ pub async fn insert_criterion(
     Ok(())
 }
 
+pub async fn set_weight(
+    tx: &mut Tx,
+    campaign_id: &str,
+    id: &str,
+    weight: i64,
+) -> crate::Result<u64> {
+    tx.execute(
+        sql("UPDATE campaign_criteria SET weight = ? WHERE campaign_id = ? AND id = ?")
+            .bind(weight)
+            .bind(campaign_id)
+            .bind(id),
+    )
+    .await
+}
+
 pub async fn criteria(tx: &mut Tx, campaign_id: &str) -> crate::Result<Vec<CriterionRow>> {
     tx.fetch_all(
         sql("SELECT id, name, weight, position FROM campaign_criteria WHERE campaign_id = ? ORDER BY position")

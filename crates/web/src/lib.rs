@@ -133,6 +133,10 @@ pub fn router(state: AppState) -> Router {
             "/workshop/{code}/fraga",
             post(pages::workshop::add_question),
         )
+        .route(
+            "/workshop/{code}/kriterier",
+            post(pages::workshop::set_criteria),
+        )
         .route("/fragor", get(pages::workshop::showcase))
         .route("/workshop/{code}/leda", get(pages::workshop::lead))
         .route("/workshop/{code}/fas", post(pages::workshop::set_phase))

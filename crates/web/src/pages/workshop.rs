@@ -872,3 +872,27 @@ mod tests {
         );
     }
 }
+
+/// The facilitator sets criteria weights (`w-{id}`) and may add a criterion.
+pub async fn set_criteria(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(code): Path<String>,
+    HtmlForm(form): HtmlForm<std::collections::HashMap<String, String>>,
+) -> Response {
+    let input = app::campaigns::CriteriaInput {
+        weights: form
+            .iter()
+            .filter_map(|(k, v)| Some((k.strip_prefix("w-")?.to_string(), v.clone())))
+            .collect(),
+        new_name: form.get("new_name").cloned().unwrap_or_default(),
+        new_weight: form.get("new_weight").cloned().unwrap_or_default(),
+    };
+    match app::campaigns::set_criteria(&state.app, &ctx.caller, &code, &input).await {
+        Ok(()) => see_other(&format!(
+            "/workshop/{}/leda?klart=criteria#h-criteria",
+            url_encode(&upper(&code))
+        )),
+        Err(e) => ctx.fail(e),
+    }
+}

@@ -511,7 +511,7 @@ both!(live_results_stream_and_end_on_shutdown);
 async fn criteria_scores_give_weighted_means(backend: Backend) {
     let t = spawn(backend).await;
     t.org("region-a", None).await;
-    t.user("facilitator@x.se", "region-a", "coordinator").await;
+    let pw = t.user("facilitator@x.se", "region-a", "coordinator").await;
     let fac = t.token("facilitator@x.se").await;
     let res = facilitate(&t, &fac, "/api/v1/campaigns", json!({ "title": "Kriterier", "question": "Vilken?", "mode": "workshop", "organisation": "region-a" })).await;
     assert_eq!(res.status(), 201, "a coordinator may run a workshop");
@@ -639,6 +639,44 @@ async fn criteria_scores_give_weighted_means(backend: Backend) {
     );
     assert_eq!(rows[1]["weighted_mean"], json!(3.0));
     assert_eq!(rows[1]["spread"], json!(1.41));
+    // The facilitator weights the first criterion 3 and leaves the others out (0).
+    let lead = t.browser_login("facilitator@x.se", &pw).await;
+    let csrf = t.csrf(&lead, &format!("/workshop/{code}/leda")).await;
+    let mut form = vec![("_csrf".to_string(), csrf.clone())];
+    for (k, c) in criteria.iter().enumerate() {
+        form.push((format!("w-{c}"), if k == 0 { "3" } else { "0" }.to_string()));
+    }
+    form.push(("new_name".into(), "Går att testa snart".into()));
+    let res = lead
+        .post(t.url(&format!("/workshop/{code}/kriterier")))
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303);
+    let r: Value = t
+        .http
+        .get(t.url(&format!("/api/v1/campaigns/{code}")))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(r["criteria"].as_array().unwrap().len(), 4);
+    assert_eq!(r["criteria"][0]["weight"], 3);
+    assert_eq!(r["criteria_results"][0]["weighted_mean"], json!(5.0));
+    let bad = vec![
+        ("_csrf".to_string(), csrf),
+        (format!("w-{}", criteria[0]), "99".to_string()),
+    ];
+    let res = lead
+        .post(t.url(&format!("/workshop/{code}/kriterier")))
+        .form(&bad)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 422);
     t.finish().await;
 }
 both!(criteria_scores_give_weighted_means);
