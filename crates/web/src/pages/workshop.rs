@@ -859,20 +859,6 @@ pub async fn showcase(State(state): State<AppState>, ctx: Ctx) -> Response {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn the_qr_code_is_an_svg_of_the_address() {
-        let svg = super::qr_svg("http://127.0.0.1:8080/workshop?code=K7Q2XM");
-        assert!(svg.starts_with("<svg") && svg.ends_with("</svg>"));
-        assert!(svg.matches('M').count() > 100, "many dark modules");
-        assert_ne!(
-            svg,
-            super::qr_svg("http://127.0.0.1:8080/workshop?code=ABCDEF")
-        );
-    }
-}
-
 /// The facilitator sets criteria weights (`w-{id}`) and may add a criterion.
 pub async fn set_criteria(
     State(state): State<AppState>,
@@ -894,5 +880,19 @@ pub async fn set_criteria(
             url_encode(&upper(&code))
         )),
         Err(e) => ctx.fail(e),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_qr_code_is_an_svg_of_the_address() {
+        let svg = super::qr_svg("http://127.0.0.1:8080/workshop?code=K7Q2XM");
+        assert!(svg.starts_with("<svg") && svg.ends_with("</svg>"));
+        assert!(svg.matches('M').count() > 100, "many dark modules");
+        assert_ne!(
+            svg,
+            super::qr_svg("http://127.0.0.1:8080/workshop?code=ABCDEF")
+        );
     }
 }
