@@ -182,6 +182,7 @@ pub async fn load(app: &App) -> Result<Vec<DemoUser>> {
         load_submissions(app, &people, existing, &advisor).await?;
     }
     load_cases(app, &people).await?;
+    load_campaigns(app, &people).await?;
     Ok(people)
 }
 
@@ -577,5 +578,103 @@ async fn load_cases(app: &App, people: &[DemoUser]) -> Result<()> {
             .await?;
         }
     }
+    Ok(())
+}
+
+/// A workshop in its voting phase with concepts and votes, and an open question, so the
+/// facilitator's screen and the public list have something to show.
+async fn load_campaigns(app: &App, people: &[DemoUser]) -> Result<()> {
+    use crate::campaigns::{self, IdeaInput, NewCampaignInput, VoteInput};
+    let advisor = people
+        .iter()
+        .find(|p| p.role == Role::Advisor)
+        .ok_or(AppError::NotFound)?;
+    let caller = demo_caller(app, advisor).await?;
+    if !campaigns::mine(app, &caller).await?.0.is_empty() {
+        return Ok(());
+    }
+    let workshop = campaigns::create(
+        app,
+        &caller,
+        &NewCampaignInput {
+            title: "Framtidens nära vård i Region Sydost".into(),
+            question:
+                "Vilka idéer ska vi gå vidare med för att vården ska komma närmare invånarna?"
+                    .into(),
+            mode: "workshop".into(),
+            organisation: REGION.into(),
+            vote_quota: Some(20),
+            ..Default::default()
+        },
+    )
+    .await?;
+    let code = workshop.code.clone();
+    for text in [
+        "Videobesök hos distriktssköterskan för den som bor långt från vårdcentralen.",
+        "Egenmätning av blodtryck hemma, med värdena direkt i journalen.",
+        "Digital incheckning och kölapp i mobilen på vårdcentralen.",
+        "Sensorer som larmar vid fall hos äldre som bor hemma.",
+        "En gemensam vårdplan som patient, kommun och region ser samtidigt.",
+        "Mobila provtagningsteam som kommer hem till den som inte kan resa.",
+        "Chatt med sjuksköterska på kvällar och helger.",
+    ] {
+        campaigns::add_idea(app, &caller, &code, None, &IdeaInput { text: text.into() }).await?;
+    }
+    campaigns::set_phase(app, &caller, &code, "voting").await?;
+    for k in 0..6u64 {
+        let joined = campaigns::join(app, &Caller::Public, &code).await?;
+        for v in 0..(8 + k as usize) {
+            let Some(pair) = campaigns::next_pair(app, &code, &joined.token).await? else {
+                break;
+            };
+            // Voters who lean toward the earlier concepts, with some noise.
+            let left_first = pair.left.seq < pair.right.seq;
+            let choice = if (v as u64 + k) % 4 == 0 {
+                !left_first
+            } else {
+                left_first
+            };
+            campaigns::vote(
+                app,
+                &code,
+                &joined.token,
+                &VoteInput {
+                    offer_id: pair.offer.id.clone(),
+                    choice: if choice { "left" } else { "right" }.into(),
+                    response_ms: Some(2000 + 300 * v as i64),
+                    ..Default::default()
+                },
+            )
+            .await?;
+        }
+    }
+    let open = campaigns::create(
+        app,
+        &caller,
+        &NewCampaignInput {
+            title: "Vad skulle göra ditt besök på sjukhuset enklare?".into(),
+            question: "Rösta på idéerna två och två, och föreslå gärna en egen.".into(),
+            mode: "open".into(),
+            organisation: REGION.into(),
+            require_approval: true,
+            ..Default::default()
+        },
+    )
+    .await?;
+    for text in [
+        "Skyltning i färg från parkeringen till mottagningen.",
+        "Besked om väntetid i mobilen.",
+        "Gratis wifi i väntrummen.",
+    ] {
+        campaigns::add_idea(
+            app,
+            &caller,
+            &open.code,
+            None,
+            &IdeaInput { text: text.into() },
+        )
+        .await?;
+    }
+    campaigns::set_phase(app, &caller, &open.code, "open").await?;
     Ok(())
 }
