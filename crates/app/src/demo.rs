@@ -629,7 +629,7 @@ async fn load_campaigns(app: &App, people: &[DemoUser]) -> Result<()> {
             };
             // Voters who lean toward the earlier concepts, with some noise.
             let left_first = pair.left.seq < pair.right.seq;
-            let choice = if (v as u64 + k) % 4 == 0 {
+            let choice = if (v as u64 + k).is_multiple_of(4) {
                 !left_first
             } else {
                 left_first
