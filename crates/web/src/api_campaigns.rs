@@ -125,10 +125,18 @@ pub async fn join(
 pub async fn add_idea(
     State(state): State<AppState>,
     headers: HeaderMap,
+    ClientIp(ip): ClientIp,
     Path(code): Path<String>,
     b: Bytes,
 ) -> Response {
     let tr = Tr::new(api_lang_of(&headers));
+    if participant_token(&headers).is_some() && !state.limiter.allow(ip) {
+        return (
+            StatusCode::TOO_MANY_REQUESTS,
+            Json(json!({ "error": "rate_limited", "message": tr.t("error.rate_limited.body") })),
+        )
+            .into_response();
+    }
     let token = participant_token(&headers);
     let caller = if token.is_some() {
         Caller::Public
@@ -325,9 +333,17 @@ pub async fn score(
 pub async fn flag(
     State(state): State<AppState>,
     headers: HeaderMap,
+    ClientIp(ip): ClientIp,
     Path((code, idea)): Path<(String, String)>,
 ) -> Response {
     let tr = Tr::new(api_lang_of(&headers));
+    if participant_token(&headers).is_some() && !state.limiter.allow(ip) {
+        return (
+            StatusCode::TOO_MANY_REQUESTS,
+            Json(json!({ "error": "rate_limited", "message": tr.t("error.rate_limited.body") })),
+        )
+            .into_response();
+    }
     let Some(token) = participant_token(&headers) else {
         return fail(&tr, AppError::Unauthenticated);
     };

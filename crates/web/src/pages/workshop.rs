@@ -273,10 +273,15 @@ pub async fn show(
 pub async fn add_concept(
     State(state): State<AppState>,
     ctx: Ctx,
+    crate::security::ClientIp(ip): crate::security::ClientIp,
     headers: HeaderMap,
     Path(code): Path<String>,
     HtmlForm(input): HtmlForm<IdeaInput>,
 ) -> Response {
+    // Participants write without an account: a public write, limited per address.
+    if !state.limiter.allow(ip) {
+        return ctx.too_many();
+    }
     let Some(token) = token_of(&headers, &code) else {
         return see_other(&format!("/workshop?code={}", url_encode(&upper(&code))));
     };
@@ -760,10 +765,15 @@ pub struct AnswerForm {
 pub async fn answer(
     State(state): State<AppState>,
     ctx: Ctx,
+    crate::security::ClientIp(ip): crate::security::ClientIp,
     headers: HeaderMap,
     Path(code): Path<String>,
     HtmlForm(f): HtmlForm<AnswerForm>,
 ) -> Response {
+    // Participants write without an account: a public write, limited per address.
+    if !state.limiter.allow(ip) {
+        return ctx.too_many();
+    }
     let Some(token) = token_of(&headers, &code) else {
         return see_other(&format!("/workshop?code={}", url_encode(&upper(&code))));
     };
@@ -801,10 +811,15 @@ pub struct FlagForm {
 pub async fn flag(
     State(state): State<AppState>,
     ctx: Ctx,
+    crate::security::ClientIp(ip): crate::security::ClientIp,
     headers: HeaderMap,
     Path(code): Path<String>,
     HtmlForm(f): HtmlForm<FlagForm>,
 ) -> Response {
+    // Participants write without an account: a public write, limited per address.
+    if !state.limiter.allow(ip) {
+        return ctx.too_many();
+    }
     let Some(token) = token_of(&headers, &code) else {
         return see_other(&format!("/workshop?code={}", url_encode(&upper(&code))));
     };

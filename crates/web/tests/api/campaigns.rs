@@ -977,3 +977,44 @@ async fn live_results_reach_every_node(backend: Backend) {
     a.finish().await;
 }
 both!(live_results_reach_every_node);
+
+async fn participants_writes_are_rate_limited(backend: Backend) {
+    let t = crate::support::spawn_on(
+        crate::support::TestDb::new(backend).await,
+        crate::support::settings(3),
+    )
+    .await;
+    t.org("region-a", None).await;
+    t.user("facilitator@x.se", "region-a", "advisor").await;
+    let fac = t.token("facilitator@x.se").await;
+    let res = facilitate(&t, &fac, "/api/v1/campaigns", json!({ "title": "Gräns", "question": "Vilken?", "mode": "open", "organisation": "region-a" })).await;
+    let code = res.json::<Value>().await.unwrap()["code"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    facilitate(
+        &t,
+        &fac,
+        &format!("/api/v1/campaigns/{code}/phase"),
+        json!({ "phase": "open" }),
+    )
+    .await;
+    let p = join(&t, &code).await; // the first public write from this address
+    let path = format!("/api/v1/campaigns/{code}/ideas");
+    for (i, expected) in [(1, 201), (2, 201), (3, 429)] {
+        let res = as_participant(
+            &t,
+            reqwest::Method::POST,
+            &path,
+            &p,
+            Some(json!({ "text": format!("Idé nummer {i}") })),
+        )
+        .await;
+        assert_eq!(res.status(), expected, "idea {i}");
+    }
+    // The facilitator is not limited.
+    let res = facilitate(&t, &fac, &path, json!({ "text": "Facilitatorns idé" })).await;
+    assert_eq!(res.status(), 201);
+    t.finish().await;
+}
+both!(participants_writes_are_rate_limited);
