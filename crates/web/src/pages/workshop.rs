@@ -256,6 +256,44 @@ async fn participant_page(
     )
 }
 
+/// The answer to a participant's form post: on to `ok` when it worked, the page again with
+/// the messages (and `text` kept) when the input was refused.
+async fn after_post(
+    state: &AppState,
+    ctx: &Ctx,
+    headers: &HeaderMap,
+    code: &str,
+    result: app::error::Result<()>,
+    ok: String,
+    text: String,
+) -> Response {
+    match result {
+        Ok(()) => see_other(&ok),
+        Err(AppError::Validation(e)) => {
+            let post = Post {
+                errors: FormErrors::new(&ctx.t, &e),
+                text,
+                done: String::new(),
+            };
+            participant_page(
+                state,
+                ctx,
+                headers,
+                code,
+                post,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+        Err(e) => ctx.fail(e),
+    }
+}
+
+/// Back to the join page (with the code filled in) for someone who has not joined.
+fn to_join(code: &str) -> Response {
+    see_other(&format!("/workshop?code={}", url_encode(&upper(code))))
+}
+
 pub async fn show(
     State(state): State<AppState>,
     ctx: Ctx,
@@ -283,32 +321,13 @@ pub async fn add_concept(
         return ctx.too_many();
     }
     let Some(token) = token_of(&headers, &code) else {
-        return see_other(&format!("/workshop?code={}", url_encode(&upper(&code))));
+        return to_join(&code);
     };
-    match app::campaigns::add_idea(&state.app, &ctx.caller, &code, Some(&token), &input).await {
-        Ok(_) => see_other(&format!(
-            "/workshop/{}?klart=concept",
-            url_encode(&upper(&code))
-        )),
-        Err(AppError::Validation(e)) => {
-            let errors = FormErrors::new(&ctx.t, &e);
-            let post = Post {
-                errors,
-                text: input.text,
-                done: String::new(),
-            };
-            participant_page(
-                &state,
-                &ctx,
-                &headers,
-                &code,
-                post,
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
-        }
-        Err(e) => ctx.fail(e),
-    }
+    let result = app::campaigns::add_idea(&state.app, &ctx.caller, &code, Some(&token), &input)
+        .await
+        .map(|_| ());
+    let ok = format!("/workshop/{}?klart=concept", url_encode(&upper(&code)));
+    after_post(&state, &ctx, &headers, &code, result, ok, input.text).await
 }
 
 #[derive(serde::Deserialize, Default)]
@@ -328,7 +347,7 @@ pub async fn vote(
     HtmlForm(f): HtmlForm<VoteForm>,
 ) -> Response {
     let Some(token) = token_of(&headers, &code) else {
-        return see_other(&format!("/workshop?code={}", url_encode(&upper(&code))));
+        return to_join(&code);
     };
     let input = VoteInput {
         offer_id: f.offer_id,
@@ -721,7 +740,7 @@ pub async fn score(
     HtmlForm(form): HtmlForm<std::collections::HashMap<String, String>>,
 ) -> Response {
     let Some(token) = token_of(&headers, &code) else {
-        return see_other(&format!("/workshop?code={}", url_encode(&upper(&code))));
+        return to_join(&code);
     };
     let input = app::campaigns::ScoreInput {
         idea_id: form.get("idea_id").cloned().unwrap_or_default(),
@@ -730,29 +749,13 @@ pub async fn score(
             .filter_map(|(k, v)| Some((k.strip_prefix("c-")?.to_string(), v.trim().parse().ok()?)))
             .collect(),
     };
-    match app::campaigns::score(&state.app, &code, &token, &input).await {
-        Ok(()) => see_other(&format!(
-            "/workshop/{}?klart=score#idea-{}",
-            url_encode(&upper(&code)),
-            url_encode(&input.idea_id)
-        )),
-        Err(AppError::Validation(e)) => {
-            let post = Post {
-                errors: FormErrors::new(&ctx.t, &e),
-                ..Default::default()
-            };
-            participant_page(
-                &state,
-                &ctx,
-                &headers,
-                &code,
-                post,
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
-        }
-        Err(e) => ctx.fail(e),
-    }
+    let result = app::campaigns::score(&state.app, &code, &token, &input).await;
+    let ok = format!(
+        "/workshop/{}?klart=score#idea-{}",
+        url_encode(&upper(&code)),
+        url_encode(&input.idea_id)
+    );
+    after_post(&state, &ctx, &headers, &code, result, ok, String::new()).await
 }
 
 #[derive(serde::Deserialize, Default)]
@@ -775,31 +778,15 @@ pub async fn answer(
         return ctx.too_many();
     }
     let Some(token) = token_of(&headers, &code) else {
-        return see_other(&format!("/workshop?code={}", url_encode(&upper(&code))));
+        return to_join(&code);
     };
-    match app::campaigns::answer(&state.app, &code, &token, &f.question_id, &f.answer).await {
-        Ok(()) => see_other(&format!(
-            "/workshop/{}?klart=answer#q-{}",
-            url_encode(&upper(&code)),
-            url_encode(&f.question_id)
-        )),
-        Err(AppError::Validation(e)) => {
-            let post = Post {
-                errors: FormErrors::new(&ctx.t, &e),
-                ..Default::default()
-            };
-            participant_page(
-                &state,
-                &ctx,
-                &headers,
-                &code,
-                post,
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
-        }
-        Err(e) => ctx.fail(e),
-    }
+    let result = app::campaigns::answer(&state.app, &code, &token, &f.question_id, &f.answer).await;
+    let ok = format!(
+        "/workshop/{}?klart=answer#q-{}",
+        url_encode(&upper(&code)),
+        url_encode(&f.question_id)
+    );
+    after_post(&state, &ctx, &headers, &code, result, ok, String::new()).await
 }
 
 #[derive(serde::Deserialize, Default)]
@@ -821,7 +808,7 @@ pub async fn flag(
         return ctx.too_many();
     }
     let Some(token) = token_of(&headers, &code) else {
-        return see_other(&format!("/workshop?code={}", url_encode(&upper(&code))));
+        return to_join(&code);
     };
     match app::campaigns::flag(&state.app, &code, &token, &f.idea_id).await {
         Ok(_) => see_other(&format!(
