@@ -378,20 +378,84 @@ pub struct Pair {
     pub quota: i64,
 }
 
-/// The ranking state of a campaign rebuilt from its votes (ideas by sequence number).
-fn ranker(ideas: &[IdeaRow], votes: &[(String, String)]) -> Ranker {
+/// Votes below which a campaign is always refitted at once (a fit takes milliseconds).
+const REFIT_ALWAYS_BELOW: i64 = 50_000;
+
+/// A campaign's fitted ranking as this node last computed it.
+#[derive(Debug, Clone)]
+pub struct Fitted {
+    pub idea_ids: Vec<String>,
+    pub votes: i64,
+    pub at: std::time::Instant,
+    pub comparisons: std::sync::Arc<Comparisons>,
+    pub fit: std::sync::Arc<domain::ranking::Fit>,
+}
+
+/// The fitted ranking of a campaign: reused while no vote has come in (or, for large
+/// campaigns, for at most a second), else refitted from every decided vote, warm-started
+/// from the last fit. So the scores shown are never more than a second behind the votes.
+async fn fitted(
+    app: &App,
+    tx: &mut store::Tx,
+    c: &CampaignRow,
+    ideas: &[IdeaRow],
+) -> Result<Fitted> {
+    let (decided, _) = campaigns::vote_counts(tx, &c.id).await?;
+    let ids: Vec<String> = ideas.iter().map(|i| i.id.clone()).collect();
+    let cached = app
+        .rankings
+        .lock()
+        .map_err(|_| AppError::Internal(anyhow::anyhow!("ranking cache poisoned")))?
+        .get(&c.id)
+        .cloned();
+    if let Some(f) = &cached
+        && f.idea_ids == ids
+        && (f.votes == decided
+            || (decided >= REFIT_ALWAYS_BELOW
+                && f.at.elapsed() < std::time::Duration::from_secs(1)))
+    {
+        return Ok(f.clone());
+    }
+    let votes = campaigns::decided_votes(tx, &c.id).await?;
+    let index: std::collections::HashMap<&str, usize> = ideas
+        .iter()
+        .enumerate()
+        .map(|(k, i)| (i.id.as_str(), k))
+        .collect();
+    let pairs: Vec<(usize, usize)> = votes
+        .iter()
+        .filter_map(|(w, l)| Some((*index.get(w.as_str())?, *index.get(l.as_str())?)))
+        .collect();
+    let comparisons = Comparisons::from_votes(ideas.len(), &pairs);
+    // Warm start: the last strengths, when the ideas are the same ones (new ideas start at 0).
+    let warm: Option<Vec<f64>> = cached.filter(|f| ids.starts_with(&f.idea_ids)).map(|f| {
+        let mut t = f.fit.theta.clone();
+        t.resize(ids.len(), 0.0);
+        t
+    });
+    let fit = fit(&comparisons, ALPHA, warm.as_deref());
+    let fresh = Fitted {
+        idea_ids: ids,
+        votes: pairs.len() as i64,
+        at: std::time::Instant::now(),
+        comparisons: std::sync::Arc::new(comparisons),
+        fit: std::sync::Arc::new(fit),
+    };
+    if let Ok(mut cache) = app.rankings.lock() {
+        cache.insert(c.id.clone(), fresh.clone());
+    }
+    Ok(fresh)
+}
+
+/// The engine's view of a campaign for choosing pairs: strengths, their precision, how
+/// often each idea was compared, and which ideas are active.
+fn ranker_of(f: &Fitted, ideas: &[IdeaRow]) -> Ranker {
     let mut r = Ranker::new(ideas.len(), ALPHA);
+    r.theta.clone_from(&f.fit.theta);
+    r.precision.clone_from(&f.fit.precision);
+    r.counts = f.comparisons.counts();
     for (k, i) in ideas.iter().enumerate() {
         r.active[k] = i.status == "active";
-    }
-    let index = |id: &str| ideas.iter().position(|i| i.id == id);
-    for (w, l) in votes {
-        if let (Some(w), Some(l)) = (index(w), index(l)) {
-            r.record(w, l);
-        }
-    }
-    if !votes.is_empty() {
-        r.refit();
     }
     r
 }
@@ -429,14 +493,18 @@ pub async fn next_pair(app: &App, code: &str, token: &str) -> Result<Option<Pair
         // An idea of the open pair was withdrawn: that offer lapses.
         campaigns::answer_offer(&mut tx, &o.id).await?;
     }
-    let votes = campaigns::decided_votes(&mut tx, &c.id).await?;
-    let r = ranker(&ideas, &votes);
+    let f = fitted(app, &mut tx, &c, &ideas).await?;
+    let r = ranker_of(&f, &ideas);
     let seen = campaigns::offered_keys(&mut tx, &p.id).await?;
     let seen_pairs: std::collections::HashSet<(usize, usize)> = {
-        let index = |id: &str| ideas.iter().position(|i| i.id == id);
+        let index: std::collections::HashMap<&str, usize> = ideas
+            .iter()
+            .enumerate()
+            .map(|(k, i)| (i.id.as_str(), k))
+            .collect();
         seen.iter()
             .filter_map(|k| k.split_once(':'))
-            .filter_map(|(a, b)| Some((index(a)?, index(b)?)))
+            .filter_map(|(a, b)| Some((*index.get(a)?, *index.get(b)?)))
             .collect()
     };
     // Deterministic per campaign, participant and step, so a test can pin the pairs.
@@ -576,7 +644,6 @@ pub async fn results(app: &App, code: &str) -> Result<Results> {
     let mut tx = app.db.read().await?;
     let c = campaign(&mut tx, code).await?;
     let ideas = campaigns::ideas(&mut tx, &c.id).await?;
-    let votes = campaigns::decided_votes(&mut tx, &c.id).await?;
     let (decided, skips) = campaigns::vote_counts(&mut tx, &c.id).await?;
     let (participants,): (i64,) = tx
         .fetch_one(
@@ -584,14 +651,8 @@ pub async fn results(app: &App, code: &str) -> Result<Results> {
                 .bind(c.id.as_str()),
         )
         .await?;
-    let index = |id: &str| ideas.iter().position(|i| i.id == id);
-    let pairs: Vec<(usize, usize)> = votes
-        .iter()
-        .filter_map(|(w, l)| Some((index(w)?, index(l)?)))
-        .collect();
-    let comparisons = Comparisons::from_votes(ideas.len(), &pairs);
-    let f = fit(&comparisons, ALPHA, None);
-    let ranked = standings(&comparisons, &f)
+    let f = fitted(app, &mut tx, &c, &ideas).await?;
+    let ranked = standings(&f.comparisons, &f.fit)
         .into_iter()
         .filter(|s| ideas[s.item].status == "active")
         .map(|s| Ranked {

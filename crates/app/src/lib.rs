@@ -46,12 +46,20 @@ pub struct App {
     /// Codes of campaigns that just changed, for live results on this node (and, through
     /// PostgreSQL's LISTEN/NOTIFY, from every other node).
     pub live: tokio::sync::broadcast::Sender<String>,
+    /// Fitted rankings by campaign id, reused while no vote has come in.
+    pub rankings:
+        std::sync::Arc<std::sync::Mutex<std::collections::HashMap<String, campaigns::Fitted>>>,
 }
 
 impl App {
     pub fn new(db: Db, config: Config) -> Self {
         let (live, _) = tokio::sync::broadcast::channel(1024);
-        Self { db, config, live }
+        Self {
+            db,
+            config,
+            live,
+            rankings: Default::default(),
+        }
     }
 
     /// Announces on this node that a campaign changed (other nodes hear it from PostgreSQL).

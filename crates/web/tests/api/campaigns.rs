@@ -1018,3 +1018,93 @@ async fn participants_writes_are_rate_limited(backend: Backend) {
     t.finish().await;
 }
 both!(participants_writes_are_rate_limited);
+
+/// The fitted ranking is reused until a vote comes in, then refitted (warm) at once.
+async fn the_fit_is_reused_until_a_vote_comes_in(backend: Backend) {
+    let t = spawn(backend).await;
+    t.org("region-a", None).await;
+    t.user("facilitator@x.se", "region-a", "advisor").await;
+    let fac = t.token("facilitator@x.se").await;
+    let res = facilitate(&t, &fac, "/api/v1/campaigns", json!({ "title": "Cache", "question": "Vilken?", "mode": "open", "organisation": "region-a" })).await;
+    let code = res.json::<Value>().await.unwrap()["code"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    for text in ["Ett", "Två", "Tre"] {
+        facilitate(
+            &t,
+            &fac,
+            &format!("/api/v1/campaigns/{code}/ideas"),
+            json!({ "text": format!("Idé {text}") }),
+        )
+        .await;
+    }
+    facilitate(
+        &t,
+        &fac,
+        &format!("/api/v1/campaigns/{code}/phase"),
+        json!({ "phase": "open" }),
+    )
+    .await;
+    let (id,): (String,) = {
+        let mut tx = t.app.db.read().await.unwrap();
+        tx.fetch_one(store::sql("SELECT id FROM campaigns"))
+            .await
+            .unwrap()
+    };
+    let fitted_at = |t: &TestApp| {
+        t.app
+            .rankings
+            .lock()
+            .unwrap()
+            .get(&id)
+            .map(|f| (f.at, f.votes))
+    };
+    let results = format!("/api/v1/campaigns/{code}");
+    t.http.get(t.url(&results)).send().await.unwrap();
+    let first = fitted_at(&t).expect("a fit is cached");
+    t.http.get(t.url(&results)).send().await.unwrap();
+    assert_eq!(fitted_at(&t), Some(first), "no vote, no refit");
+    let voter = join(&t, &code).await;
+    let pair: Value = as_participant(
+        &t,
+        reqwest::Method::GET,
+        &format!("/api/v1/campaigns/{code}/pair"),
+        &voter,
+        None,
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    as_participant(
+        &t,
+        reqwest::Method::POST,
+        &format!("/api/v1/campaigns/{code}/votes"),
+        &voter,
+        Some(json!({ "offer_id": pair["offer_id"], "choice": "left" })),
+    )
+    .await;
+    let r: Value = t
+        .http
+        .get(t.url(&results))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(r["votes"], 1);
+    let wins: u64 = r["ideas"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["wins"].as_u64().unwrap())
+        .sum();
+    assert_eq!(wins, 1, "the new vote is in the scores at once");
+    let second = fitted_at(&t).unwrap();
+    assert_eq!(second.1, 1);
+    assert!(second.0 > first.0);
+    t.finish().await;
+}
+both!(the_fit_is_reused_until_a_vote_comes_in);
