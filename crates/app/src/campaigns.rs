@@ -33,10 +33,6 @@ pub const DEFAULT_CRITERIA: [&str; 3] = [
     "Nytänkande och konkret",
 ];
 
-fn single(field: &'static str, code: ErrorCode) -> AppError {
-    AppError::Validation(FieldErrors::single(field, code))
-}
-
 /// May run campaigns in the organisation: a role that triages, or a coordinator.
 fn may_facilitate(r: &Role) -> bool {
     r.can_triage() || matches!(r, Role::Coordinator)
@@ -201,7 +197,7 @@ pub async fn set_phase(app: &App, caller: &Caller, code: &str, phase: &str) -> R
     facilitator(&mut tx, caller, &c).await?;
     let next = Phase::parse(phase)
         .filter(|p| Phase::of(mode_of(&c)).contains(p))
-        .ok_or_else(|| single("phase", ErrorCode::InvalidChoice))?;
+        .ok_or_else(|| AppError::field("phase", ErrorCode::InvalidChoice))?;
     let now = Timestamp::now().to_db();
     campaigns::set_phase(&mut tx, &c.id, next.as_str(), &now).await?;
     events::append(
@@ -282,7 +278,10 @@ pub async fn add_idea(
 ) -> Result<IdeaRow> {
     let len = input.text.trim().chars().count();
     if len > MAX_IDEA {
-        return Err(single("text", ErrorCode::TooLongWas { max: MAX_IDEA, len }));
+        return Err(AppError::field(
+            "text",
+            ErrorCode::TooLongWas { max: MAX_IDEA, len },
+        ));
     }
     let text = IDEA
         .parse_required(&input.text)
@@ -340,7 +339,7 @@ pub async fn set_idea_status(
     status: &str,
 ) -> Result<()> {
     if !matches!(status, "active" | "withdrawn") {
-        return Err(single("status", ErrorCode::InvalidChoice));
+        return Err(AppError::field("status", ErrorCode::InvalidChoice));
     }
     let mut tx = app.db.write().await?;
     let c = campaign(&mut tx, code).await?;
@@ -550,7 +549,7 @@ pub struct VoteInput {
 pub async fn vote(app: &App, code: &str, token: &str, input: &VoteInput) -> Result<i64> {
     let choice = input.choice.trim();
     if !matches!(choice, "left" | "right" | "skip") {
-        return Err(single("choice", ErrorCode::InvalidChoice));
+        return Err(AppError::field("choice", ErrorCode::InvalidChoice));
     }
     let reason = TextRule::line("reason", 1, 200)
         .optional()
@@ -566,7 +565,7 @@ pub async fn vote(app: &App, code: &str, token: &str, input: &VoteInput) -> Resu
     let offer = campaigns::offer(&mut tx, input.offer_id.trim())
         .await?
         .filter(|o| o.participant_id == p.id)
-        .ok_or_else(|| single("offer_id", ErrorCode::NotOffered))?;
+        .ok_or_else(|| AppError::field("offer_id", ErrorCode::NotOffered))?;
     if offer.answered {
         return Err(AppError::Conflict("already_voted"));
     }
@@ -861,7 +860,7 @@ pub async fn take_forward(
     let c = &r.campaign;
     let n = n.unwrap_or(c.top_n);
     if !(1..=50).contains(&n) {
-        return Err(single("n", ErrorCode::InvalidNumber));
+        return Err(AppError::field("n", ErrorCode::InvalidNumber));
     }
     let mut tx = app.db.write().await?;
     facilitator(&mut tx, caller, c).await?;
@@ -977,7 +976,7 @@ pub async fn score(app: &App, code: &str, token: &str, input: &ScoreInput) -> Re
         .await?
         .into_iter()
         .find(|i| i.id == input.idea_id.trim() && i.status == "active")
-        .ok_or_else(|| single("idea_id", ErrorCode::InvalidChoice))?;
+        .ok_or_else(|| AppError::field("idea_id", ErrorCode::InvalidChoice))?;
     let criteria = campaigns::criteria(&mut tx, &c.id).await?;
     let mut errors = FieldErrors::new();
     for k in input.scores.keys() {
@@ -1131,7 +1130,7 @@ pub async fn flag(app: &App, code: &str, token: &str, idea_id: &str) -> Result<i
         .await?
         .into_iter()
         .find(|i| i.id == idea_id.trim() && i.status == "active")
-        .ok_or_else(|| single("idea_id", ErrorCode::InvalidChoice))?;
+        .ok_or_else(|| AppError::field("idea_id", ErrorCode::InvalidChoice))?;
     let now = Timestamp::now().to_db();
     let n = campaigns::flag_idea(&mut tx, &idea.id, &p.id, &now).await?;
     events::append(
@@ -1251,7 +1250,7 @@ pub async fn answer(
         .await?
         .into_iter()
         .find(|q| q.id == question_id.trim())
-        .ok_or_else(|| single("question_id", ErrorCode::InvalidChoice))?;
+        .ok_or_else(|| AppError::field("question_id", ErrorCode::InvalidChoice))?;
     let now = Timestamp::now().to_db();
     campaigns::set_answer(&mut tx, &q.id, &p.id, &body, &now).await?;
     events::append(

@@ -12,7 +12,7 @@
 //! through [`CaseState`], and the row holds only a projection for lists and the register.
 
 use crate::error::Result;
-use crate::inbox::{TRIAGE_ROLES, ancestors, reach, require_user, uuid_like};
+use crate::inbox::{TRIAGE_ROLES, ancestors, opt, reach, require_user, uuid_like};
 use crate::{App, AppError, Caller, CurrentUser};
 use domain::case::{CaseError, CaseEvent, CaseState, CaseStatus, GateDecision};
 use domain::org::{OrgNode, descendants, root_of};
@@ -155,15 +155,6 @@ impl CaseView {
             .map(|f| f.name.clone())
             .unwrap_or_else(|| key.to_string())
     }
-}
-
-fn opt(s: &str) -> Option<String> {
-    let t = s.trim();
-    (!t.is_empty()).then(|| t.to_string())
-}
-
-fn single(field: &'static str, code: ErrorCode) -> AppError {
-    AppError::Validation(FieldErrors::single(field, code))
 }
 
 fn parse_stored(row: &TemplateRow) -> Result<Template> {
@@ -586,12 +577,14 @@ pub async fn events_of(app: &App, caller: &Caller, id: &str) -> Result<Vec<Event
 fn case_error(e: CaseError) -> AppError {
     match e {
         CaseError::NotActive => AppError::Conflict("case_not_active"),
-        CaseError::UnknownItem => single("item", ErrorCode::InvalidChoice),
+        CaseError::UnknownItem => AppError::field("item", ErrorCode::InvalidChoice),
         CaseError::AlreadyTicked => AppError::Conflict("already_ticked"),
         CaseError::NotTicked => AppError::Conflict("not_ticked"),
         CaseError::NoMandate { needed } => AppError::NoMandate(needed),
-        CaseError::OpenRequiredItems(_) => single("override_reason", ErrorCode::OverrideRequired),
-        CaseError::RationaleRequired => single("rationale", ErrorCode::Required),
+        CaseError::OpenRequiredItems(_) => {
+            AppError::field("override_reason", ErrorCode::OverrideRequired)
+        }
+        CaseError::RationaleRequired => AppError::field("rationale", ErrorCode::Required),
         CaseError::PathNotHere => AppError::Conflict("path_not_here"),
         CaseError::PathAlreadyChosen => AppError::Conflict("path_already_chosen"),
         CaseError::PathRequired => AppError::Conflict("path_required"),
@@ -600,8 +593,10 @@ fn case_error(e: CaseError) -> AppError {
         CaseError::WrongPhase => AppError::Conflict("case_changed"),
         CaseError::HandoverRequired => AppError::Conflict("handover_required"),
         CaseError::AlreadyAdopted => AppError::Conflict("already_adopted"),
-        CaseError::Invalid(f @ ("before" | "after")) => single(f, ErrorCode::InvalidNumber),
-        CaseError::Invalid(f) => single(f, ErrorCode::Required),
+        CaseError::Invalid(f @ ("before" | "after")) => {
+            AppError::field(f, ErrorCode::InvalidNumber)
+        }
+        CaseError::Invalid(f) => AppError::field(f, ErrorCode::Required),
     }
 }
 
@@ -802,7 +797,7 @@ pub async fn choose_path(
         return Err(AppError::Validation(errors));
     };
     if !l.template.paths.iter().any(|p| p.vagval == vagval) {
-        return Err(single("vagval", ErrorCode::InvalidChoice));
+        return Err(AppError::field("vagval", ErrorCode::InvalidChoice));
     }
     let e = l
         .state
@@ -847,7 +842,7 @@ pub async fn record_result(
                 .all
                 .iter()
                 .find(|o| o.slug == input.unit.trim() && region.contains(&o.id))
-                .ok_or_else(|| single("unit", ErrorCode::UnknownOrganisation))?;
+                .ok_or_else(|| AppError::field("unit", ErrorCode::UnknownOrganisation))?;
             l.state.adopt(&l.template, &unit.id, &user.id)
         }
         "measure" => {
@@ -876,7 +871,7 @@ pub async fn record_result(
             l.state
                 .hand_over(&l.template, &input.receiver, &input.note, &user.id)
         }
-        _ => return Err(single("kind", ErrorCode::InvalidChoice)),
+        _ => return Err(AppError::field("kind", ErrorCode::InvalidChoice)),
     }
     .map_err(case_error)?;
     let s = record(&mut tx, caller, &l, e).await?;

@@ -33,6 +33,13 @@ pub enum AppError {
     Internal(#[from] anyhow::Error),
 }
 
+impl AppError {
+    /// One refused field.
+    pub fn field(field: &'static str, code: domain::ErrorCode) -> Self {
+        AppError::Validation(FieldErrors::single(field, code))
+    }
+}
+
 impl From<store::StoreError> for AppError {
     fn from(e: store::StoreError) -> Self {
         AppError::Internal(anyhow::Error::new(e))

@@ -114,7 +114,7 @@ pub struct InboxPage {
     pub units: Vec<OrgRow>,
 }
 
-fn opt(s: &str) -> Option<String> {
+pub(crate) fn opt(s: &str) -> Option<String> {
     let t = s.trim();
     (!t.is_empty()).then(|| t.to_string())
 }
@@ -314,14 +314,10 @@ pub async fn act(
             let colleagues =
                 users::with_roles_in(&mut tx, &ancestors(&nodes, &row.org_id), &TRIAGE_ROLES)
                     .await?;
-            let who =
-                colleagues
-                    .into_iter()
-                    .find(|c| c.id == wanted)
-                    .ok_or(AppError::Validation(FieldErrors::single(
-                        "user_id",
-                        ErrorCode::UnknownUser,
-                    )))?;
+            let who = colleagues
+                .into_iter()
+                .find(|c| c.id == wanted)
+                .ok_or(AppError::field("user_id", ErrorCode::UnknownUser))?;
             payload["assignee_id"] = who.id.clone().into();
             payload["assignee_name"] = who.name.clone().into();
             assignee_id = who.id;
@@ -366,15 +362,12 @@ pub async fn act(
             let target = all
                 .iter()
                 .find(|o| &o.slug == organisation && region.contains(&o.id))
-                .ok_or(AppError::Validation(FieldErrors::single(
+                .ok_or(AppError::field(
                     "organisation",
                     ErrorCode::UnknownOrganisation,
-                )))?;
+                ))?;
             if target.id == row.org_id {
-                return Err(AppError::Validation(FieldErrors::single(
-                    "organisation",
-                    ErrorCode::SelfReference,
-                )));
+                return Err(AppError::field("organisation", ErrorCode::SelfReference));
             }
             payload["from_org"] = row.org_name.clone().into();
             payload["to_org"] = target.name.clone().into();
@@ -389,15 +382,12 @@ pub async fn act(
         TriageAction::MarkDuplicate { of_reference } => {
             let original = submissions::by_reference(&mut tx, of_reference, &region)
                 .await?
-                .ok_or(AppError::Validation(FieldErrors::single(
+                .ok_or(AppError::field(
                     "duplicate_of",
                     ErrorCode::UnknownSubmission,
-                )))?;
+                ))?;
             if original.id == row.id {
-                return Err(AppError::Validation(FieldErrors::single(
-                    "duplicate_of",
-                    ErrorCode::SelfReference,
-                )));
+                return Err(AppError::field("duplicate_of", ErrorCode::SelfReference));
             }
             payload["duplicate_of"] = original.reference.clone().into();
             payload["duplicate_of_id"] = original.id.clone().into();

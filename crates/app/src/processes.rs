@@ -4,11 +4,11 @@
 
 use crate::error::Result;
 use crate::{App, AppError, Caller};
+use domain::ErrorCode;
 use domain::org::{OrgNode, root_of};
 use domain::process::{BUILT_IN, parse_template};
 use domain::role::Role;
 use domain::time::Timestamp;
-use domain::{ErrorCode, FieldErrors};
 use store::StoreError;
 use store::events::{self, Actor, NewEvent};
 use store::processes::{self, NewTemplate, TemplateRow};
@@ -118,17 +118,14 @@ pub async fn activate(app: &App, caller: &Caller, region: &str, template_id: &st
     let mut tx = app.db.write().await?;
     let org = store::orgs::by_slug(&mut tx, region.trim())
         .await?
-        .ok_or(AppError::Validation(FieldErrors::single(
+        .ok_or(AppError::field(
             "organisation",
             ErrorCode::UnknownOrganisation,
-        )))?;
+        ))?;
     let all = store::orgs::all(&mut tx).await?;
     let nodes: Vec<OrgNode> = all.iter().map(store::orgs::OrgRow::node).collect();
     if root_of(&nodes, &org.id) != org.id {
-        return Err(AppError::Validation(FieldErrors::single(
-            "organisation",
-            ErrorCode::OnlyForRegions,
-        )));
+        return Err(AppError::field("organisation", ErrorCode::OnlyForRegions));
     }
     if !user
         .memberships

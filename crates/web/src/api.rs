@@ -115,6 +115,11 @@ pub(crate) fn parse_object(body: &Bytes) -> Option<serde_json::Map<String, Value
     }
 }
 
+/// A JSON object body read as `T`; None when it is not an object or does not fit.
+pub(crate) fn json_body<T: serde::de::DeserializeOwned>(body: &Bytes) -> Option<T> {
+    serde_json::from_value(Value::Object(parse_object(body)?)).ok()
+}
+
 pub(crate) fn bad_json(tr: &Tr) -> Response {
     error_json(tr, StatusCode::BAD_REQUEST, "bad_json", "error.bad_json")
 }

@@ -6,11 +6,10 @@ use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 
 use crate::AppState;
-use crate::api::{bad_json, bearer, fail, parse_object};
+use crate::api::{bad_json, bearer, fail, json_body, parse_object};
 use crate::ctx::api_lang_of;
 use crate::i18n::Tr;
 use crate::security::ClientIp;
@@ -19,10 +18,6 @@ use app::{AppError, Caller};
 use store::campaigns::{CampaignRow, IdeaRow};
 
 pub const PARTICIPANT_HEADER: &str = "x-participant-token";
-
-fn body<T: DeserializeOwned>(b: &Bytes) -> Option<T> {
-    serde_json::from_value(Value::Object(parse_object(b)?)).ok()
-}
 
 fn participant_token(headers: &HeaderMap) -> Option<String> {
     headers
@@ -64,7 +59,7 @@ pub async fn create(State(state): State<AppState>, headers: HeaderMap, b: Bytes)
         Ok(c) => c,
         Err(e) => return fail(&tr, e),
     };
-    let Some(input) = body::<NewCampaignInput>(&b) else {
+    let Some(input) = json_body::<NewCampaignInput>(&b) else {
         return bad_json(&tr);
     };
     match app::campaigns::create(&state.app, &caller, &input).await {
@@ -146,7 +141,7 @@ pub async fn add_idea(
             Err(e) => return fail(&tr, e),
         }
     };
-    let Some(input) = body::<IdeaInput>(&b) else {
+    let Some(input) = json_body::<IdeaInput>(&b) else {
         return bad_json(&tr);
     };
     match app::campaigns::add_idea(&state.app, &caller, &code, token.as_deref(), &input).await {
@@ -213,7 +208,7 @@ pub async fn vote(
     let Some(token) = participant_token(&headers) else {
         return fail(&tr, AppError::Unauthenticated);
     };
-    let Some(input) = body::<VoteInput>(&b) else {
+    let Some(input) = json_body::<VoteInput>(&b) else {
         return bad_json(&tr);
     };
     match app::campaigns::vote(&state.app, &code, &token, &input).await {
@@ -317,7 +312,7 @@ pub async fn score(
     let Some(token) = participant_token(&headers) else {
         return fail(&tr, AppError::Unauthenticated);
     };
-    let Some(input) = body::<ScoreInput>(&b) else {
+    let Some(input) = json_body::<ScoreInput>(&b) else {
         return bad_json(&tr);
     };
     match app::campaigns::score(&state.app, &code, &token, &input).await {

@@ -7,11 +7,10 @@ use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 
 use crate::AppState;
-use crate::api::{bad_json, bearer, fail, parse_object};
+use crate::api::{bad_json, bearer, fail, json_body};
 use crate::ctx::api_lang_of;
 use crate::i18n::Tr;
 use app::cases::{
@@ -100,11 +99,6 @@ async fn caller_and_tr(state: &AppState, headers: &HeaderMap) -> (Tr, Result<Cal
     (tr, bearer(state, headers).await)
 }
 
-fn body<T: DeserializeOwned>(b: &Bytes) -> Option<T> {
-    let map = parse_object(b)?;
-    serde_json::from_value(Value::Object(map)).ok()
-}
-
 pub async fn list(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -135,7 +129,7 @@ pub async fn open(State(state): State<AppState>, headers: HeaderMap, b: Bytes) -
         Ok(c) => c,
         Err(e) => return fail(&tr, e),
     };
-    let Some(input) = body::<OpenInput>(&b) else {
+    let Some(input) = json_body::<OpenInput>(&b) else {
         return bad_json(&tr);
     };
     match app::cases::open(&state.app, &caller, &input).await {
@@ -220,7 +214,7 @@ macro_rules! change {
                 Ok(c) => c,
                 Err(e) => return fail(&tr, e),
             };
-            let Some(input) = body::<$input>(&b) else {
+            let Some(input) = json_body::<$input>(&b) else {
                 return bad_json(&tr);
             };
             match $call(&state.app, &caller, &id, &input).await {

@@ -11,7 +11,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use serde::de::DeserializeOwned;
 
-use super::inbox::{EventView, day, event_view};
+use super::inbox::{EventView, event_view};
 use super::{FormErrors, HtmlForm, render_status, see_other, url_encode};
 use crate::AppState;
 use crate::ctx::Ctx;
@@ -681,9 +681,4 @@ fn case_event_view(ctx: &Ctx, c: &CaseView, e: &store::events::EventRow) -> Even
         (_, None) => v.detail.take(),
     };
     v
-}
-
-/// The day part of a stored time, for templates.
-pub fn date(ts: &str) -> String {
-    day(ts)
 }
