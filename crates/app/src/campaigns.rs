@@ -463,7 +463,9 @@ fn ranker_of(f: &Fitted, ideas: &[IdeaRow]) -> Ranker {
 /// a new one chosen by the engine among pairs never shown to them. `None` when every pair
 /// has been shown.
 pub async fn next_pair(app: &App, code: &str, token: &str) -> Result<Option<Pair>> {
-    let mut tx = app.db.write().await?;
+    // Everything the choice needs is read outside the write lock: the fit may take a while
+    // for a large campaign, and other participants' votes must not wait for it.
+    let mut tx = app.db.read().await?;
     let c = campaign(&mut tx, code).await?;
     let p = participant(&mut tx, &c, token).await?;
     if !phase_of(&c).takes_votes() {
@@ -474,61 +476,77 @@ pub async fn next_pair(app: &App, code: &str, token: &str) -> Result<Option<Pair
     }
     let ideas = campaigns::ideas(&mut tx, &c.id).await?;
     let remaining = c.vote_quota - p.votes_cast;
-    if let Some(o) = campaigns::open_offer(&mut tx, &p.id).await? {
-        let find = |id: &str| ideas.iter().find(|i| i.id == id).cloned();
-        if let (Some(left), Some(right)) = (find(&o.left_idea_id), find(&o.right_idea_id))
-            && left.status == "active"
-            && right.status == "active"
-        {
-            tx.commit().await?;
-            return Ok(Some(Pair {
-                offer: o,
-                left,
-                right,
-                remaining,
-                quota: c.vote_quota,
-            }));
-        }
-        // An idea of the open pair was withdrawn: that offer lapses.
-        campaigns::answer_offer(&mut tx, &o.id).await?;
+    let pair = |offer: OfferRow, a: usize, b: usize| Pair {
+        offer,
+        left: ideas[a].clone(),
+        right: ideas[b].clone(),
+        remaining,
+        quota: c.vote_quota,
+    };
+    let index: std::collections::HashMap<&str, usize> = ideas
+        .iter()
+        .enumerate()
+        .map(|(k, i)| (i.id.as_str(), k))
+        .collect();
+    let active = |id: &str| {
+        index
+            .get(id)
+            .filter(|&&k| ideas[k].status == "active")
+            .copied()
+    };
+    let open = campaigns::open_offer(&mut tx, &p.id).await?;
+    if let Some(o) = &open
+        && let (Some(a), Some(b)) = (active(&o.left_idea_id), active(&o.right_idea_id))
+    {
+        return Ok(Some(pair(o.clone(), a, b)));
     }
     let f = fitted(app, &mut tx, &c, &ideas).await?;
     let r = ranker_of(&f, &ideas);
     let seen = campaigns::offered_keys(&mut tx, &p.id).await?;
-    let seen_pairs: std::collections::HashSet<(usize, usize)> = {
-        let index: std::collections::HashMap<&str, usize> = ideas
-            .iter()
-            .enumerate()
-            .map(|(k, i)| (i.id.as_str(), k))
-            .collect();
-        seen.iter()
-            .filter_map(|k| k.split_once(':'))
-            .filter_map(|(a, b)| Some((*index.get(a)?, *index.get(b)?)))
-            .collect()
-    };
+    drop(tx);
+    let seen_pairs: std::collections::HashSet<(usize, usize)> = seen
+        .iter()
+        .filter_map(|k| k.split_once(':'))
+        .filter_map(|(a, b)| Some((*index.get(a)?, *index.get(b)?)))
+        .collect();
     // Deterministic per campaign, participant and step, so a test can pin the pairs.
     let mut rng = Rng::new(
         (c.seed as u64)
             ^ (p.number as u64).wrapping_mul(0x9E37_79B9)
             ^ (seen.len() as u64).wrapping_mul(0x85EB_CA6B),
     );
-    let Some((a, b)) = r.next_pair(&mut rng, Selector::Adaptive, &Choice::default(), &|x, y| {
+    let chosen = r.next_pair(&mut rng, Selector::Adaptive, &Choice::default(), &|x, y| {
         seen_pairs.contains(&(x, y))
-    }) else {
+    });
+    let mut tx = app.db.write().await?;
+    // An idea of the open pair was withdrawn: that offer lapses.
+    if let Some(o) = &open {
+        campaigns::answer_offer(&mut tx, &o.id).await?;
+    }
+    let Some((a, b)) = chosen else {
         tx.commit().await?;
         return Ok(None);
     };
     let now = Timestamp::now().to_db();
-    let offer =
-        campaigns::insert_offer(&mut tx, &c.id, &p.id, &ideas[a].id, &ideas[b].id, &now).await?;
-    tx.commit().await?;
-    Ok(Some(Pair {
-        offer,
-        left: ideas[a].clone(),
-        right: ideas[b].clone(),
-        remaining,
-        quota: c.vote_quota,
-    }))
+    match campaigns::insert_offer(&mut tx, &c.id, &p.id, &ideas[a].id, &ideas[b].id, &now).await {
+        Ok(offer) => {
+            tx.commit().await?;
+            Ok(Some(pair(offer, a, b)))
+        }
+        // The same participant asked twice at once and got this pair first: show that one.
+        Err(StoreError::Conflict(_)) => {
+            drop(tx);
+            let mut tx = app.db.read().await?;
+            match campaigns::open_offer(&mut tx, &p.id).await? {
+                Some(o) => match (active(&o.left_idea_id), active(&o.right_idea_id)) {
+                    (Some(a), Some(b)) => Ok(Some(pair(o, a, b))),
+                    _ => Err(AppError::Conflict("busy")),
+                },
+                None => Err(AppError::Conflict("busy")),
+            }
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
