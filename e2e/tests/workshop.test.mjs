@@ -59,11 +59,19 @@ test("a workshop: two participants write concepts and vote, the facilitator sees
     await Promise.all([facilitator.waitForURL(/\/workshop\/[A-Z0-9]{6}\/leda$/), facilitator.locator('main button[type="submit"]').click()]);
     const code = (await facilitator.locator(".join-code").textContent()).trim();
     await checkA11y(facilitator, "facilitator's screen");
+    // A participant who joins early waits, and her page moves on by itself.
+    const anna = await newPage(browser);
+    await anna.goto(`${base}/workshop?code=${code}`);
+    await Promise.all([anna.waitForURL(new RegExp(`/workshop/${code}$`)), anna.locator('main button[type="submit"]').click()]);
+    await anna.waitForSelector("#waiting");
+    await checkA11y(anna, "waiting for the facilitator");
+    await anna.waitForTimeout(300); // the live stream is open
+
     // Research questions: answered alone first, then the group's answers are shown.
     await facilitator.locator("#f-question").fill("Vad är det största problemet i dag?");
     await Promise.all([facilitator.waitForURL(/klart=question/), facilitator.locator('form[action$="/fraga"] button').click()]);
     await Promise.all([facilitator.waitForURL(/klart=phase/), facilitator.locator('form:has(input[value="research"]) button').click()]);
-    const anna = await newPage(browser);
+    await anna.waitForSelector(".question textarea", { timeout: 10_000 });
     const bo = await newPage(browser, { javaScriptEnabled: false });
     for (const [page, answer, label] of [[anna, "Långa resor till vården", ""], [bo, "Svårt att nå vården på telefon", " (no JavaScript)"]]) {
       await page.goto(`${base}/workshop?code=${code}`);

@@ -46,6 +46,19 @@
     });
   });
 
+  // A participant waiting for the next part: the page reloads when the workshop changes.
+  document.addEventListener("DOMContentLoaded", function () {
+    var waiting = document.querySelector("[data-live-reload]");
+    if (!waiting || !window.EventSource) return;
+    var source = new EventSource(waiting.getAttribute("data-live-reload"));
+    var first = true;
+    source.addEventListener("update", function () {
+      if (first) { first = false; return; }
+      source.close();
+      window.location.reload();
+    });
+  });
+
   // Live results: on each server-sent update, fetch the page again and swap the section.
   document.addEventListener("DOMContentLoaded", function () {
     var live = document.querySelector("[data-live]");
