@@ -1,7 +1,7 @@
 //! Campaigns of pairwise voting: the campaign, its criteria, participants, ideas, the pairs
 //! offered to each participant and the votes that answer them.
 
-use crate::db::{Tx, sql};
+use crate::db::{Arg, Tx, sql};
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct CampaignRow {
@@ -382,6 +382,204 @@ pub async fn insert_vote(tx: &mut Tx, v: &NewVote<'_>) -> crate::Result<String> 
     )
     .await?;
     Ok(id)
+}
+
+/// One vote of a batch, checked by the caller for what cannot change under it (the offer is
+/// this participant's, the choice and reason are valid).
+#[derive(Debug, Clone)]
+pub struct BatchVote {
+    pub campaign_id: String,
+    pub participant_id: String,
+    pub offer_id: String,
+    pub choice: String,
+    pub winner: Option<String>,
+    pub loser: Option<String>,
+    pub skip_reason: Option<String>,
+    pub response_ms: Option<i64>,
+}
+
+/// What became of one vote of a batch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BatchOutcome {
+    Counted,
+    /// The offer was answered already (or is not open).
+    AlreadyVoted,
+    /// The participant's quota is used up.
+    QuotaUsed,
+}
+
+fn placeholders(n: usize) -> String {
+    vec!["?"; n].join(", ")
+}
+
+/// Writes a batch of votes in the caller's transaction with a fixed number of statements,
+/// whatever its size: every check that another request could change (the offer still open,
+/// the phase, the ideas still active, the quota) is part of a conditional write, so votes
+/// racing from other requests or other nodes are never counted twice or past the quota.
+/// Each participant may appear at most once in a batch (the caller defers the rest).
+pub async fn record_votes(tx: &mut Tx, batch: &[BatchVote], now: &str) -> crate::Result<Vec<BatchOutcome>> {
+    use std::collections::HashSet;
+    if batch.is_empty() {
+        return Ok(Vec::new());
+    }
+    // 1. Answer the offers that are open, in a campaign taking votes, with both ideas active.
+    let mut args: Vec<Arg> = vec![true.into()];
+    args.extend(batch.iter().map(|v| Arg::from(v.offer_id.as_str())));
+    args.push(false.into());
+    let answered: Vec<(String,)> = tx
+        .fetch_all(crate::Sql::dynamic(
+            format!(
+                "UPDATE pair_offers SET answered = ? WHERE id IN ({}) AND answered = ?
+                 AND EXISTS (SELECT 1 FROM campaigns c WHERE c.id = pair_offers.campaign_id AND c.phase IN ('voting', 'open'))
+                 AND NOT EXISTS (SELECT 1 FROM ideas i WHERE i.id IN (pair_offers.left_idea_id, pair_offers.right_idea_id) AND i.status <> 'active')
+                 RETURNING id",
+                placeholders(batch.len())
+            ),
+            args,
+        ))
+        .await?;
+    let answered: HashSet<String> = answered.into_iter().map(|r| r.0).collect();
+    // 2. Take the quota of every decided vote whose offer was answered.
+    let decided: Vec<&BatchVote> = batch
+        .iter()
+        .filter(|v| v.choice != "skip" && answered.contains(&v.offer_id))
+        .collect();
+    let mut took: HashSet<String> = HashSet::new();
+    if !decided.is_empty() {
+        let rows: Vec<(String,)> = tx
+            .fetch_all(crate::Sql::dynamic(
+                format!(
+                    "UPDATE participants SET votes_cast = votes_cast + 1 WHERE id IN ({})
+                     AND votes_cast < (SELECT vote_quota FROM campaigns c WHERE c.id = participants.campaign_id)
+                     RETURNING id",
+                    placeholders(decided.len())
+                ),
+                decided.iter().map(|v| Arg::from(v.participant_id.as_str())).collect(),
+            ))
+            .await?;
+        took = rows.into_iter().map(|r| r.0).collect();
+    }
+    let outcomes: Vec<BatchOutcome> = batch
+        .iter()
+        .map(|v| {
+            if !answered.contains(&v.offer_id) {
+                BatchOutcome::AlreadyVoted
+            } else if v.choice != "skip" && !took.contains(&v.participant_id) {
+                BatchOutcome::QuotaUsed
+            } else {
+                BatchOutcome::Counted
+            }
+        })
+        .collect();
+    // 3. An offer answered by a vote past the quota is open again.
+    let reopen: Vec<Arg> = batch
+        .iter()
+        .zip(&outcomes)
+        .filter(|(_, o)| **o == BatchOutcome::QuotaUsed)
+        .map(|(v, _)| Arg::from(v.offer_id.as_str()))
+        .collect();
+    if !reopen.is_empty() {
+        let mut args: Vec<Arg> = vec![false.into()];
+        let n = reopen.len();
+        args.extend(reopen);
+        tx.execute(crate::Sql::dynamic(
+            format!("UPDATE pair_offers SET answered = ? WHERE id IN ({})", placeholders(n)),
+            args,
+        ))
+        .await?;
+    }
+    // 4. The counted votes, in one statement.
+    let counted: Vec<&BatchVote> = batch
+        .iter()
+        .zip(&outcomes)
+        .filter(|(_, o)| **o == BatchOutcome::Counted)
+        .map(|(v, _)| v)
+        .collect();
+    if !counted.is_empty() {
+        let mut args: Vec<Arg> = Vec::with_capacity(counted.len() * 10);
+        for v in &counted {
+            args.push(crate::new_id().into());
+            args.push(v.campaign_id.as_str().into());
+            args.push(v.participant_id.as_str().into());
+            args.push(v.offer_id.as_str().into());
+            args.push(v.choice.as_str().into());
+            args.push(v.winner.clone().into());
+            args.push(v.loser.clone().into());
+            args.push(v.skip_reason.clone().into());
+            args.push(v.response_ms.into());
+            args.push(now.into());
+        }
+        let rows = vec!["(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"; counted.len()].join(", ");
+        tx.execute(crate::Sql::dynamic(
+            format!(
+                "INSERT INTO votes (id, campaign_id, participant_id, offer_id, choice, winner_idea_id, loser_idea_id, skip_reason, response_ms, created_at)
+                 VALUES {rows}"
+            ),
+            args,
+        ))
+        .await?;
+    }
+    // A refusal for a closed phase or a withdrawn idea is told apart from "already voted"
+    // by the caller, which reads the offer again.
+    Ok(outcomes)
+}
+
+/// A pair about to be shown, for [`insert_offers`].
+#[derive(Debug, Clone)]
+pub struct BatchOffer {
+    pub campaign_id: String,
+    pub participant_id: String,
+    pub left_idea_id: String,
+    pub right_idea_id: String,
+}
+
+/// Records a batch of offers in one statement. An offer of a pair this participant was
+/// shown already is not written and comes back as None.
+pub async fn insert_offers(
+    tx: &mut Tx,
+    batch: &[BatchOffer],
+    now: &str,
+) -> crate::Result<Vec<Option<OfferRow>>> {
+    if batch.is_empty() {
+        return Ok(Vec::new());
+    }
+    let ids: Vec<String> = batch.iter().map(|_| crate::new_id()).collect();
+    let mut args: Vec<Arg> = Vec::with_capacity(batch.len() * 8);
+    for (o, id) in batch.iter().zip(&ids) {
+        args.push(id.as_str().into());
+        args.push(o.campaign_id.as_str().into());
+        args.push(o.participant_id.as_str().into());
+        args.push(o.left_idea_id.as_str().into());
+        args.push(o.right_idea_id.as_str().into());
+        args.push(pair_key(&o.left_idea_id, &o.right_idea_id).into());
+        args.push(false.into());
+        args.push(now.into());
+    }
+    let rows = vec!["(?, ?, ?, ?, ?, ?, ?, ?)"; batch.len()].join(", ");
+    let written: Vec<(String,)> = tx
+        .fetch_all(crate::Sql::dynamic(
+            format!(
+                "INSERT INTO pair_offers (id, campaign_id, participant_id, left_idea_id, right_idea_id, pair_key, answered, offered_at)
+                 VALUES {rows} ON CONFLICT (participant_id, pair_key) DO NOTHING RETURNING id"
+            ),
+            args,
+        ))
+        .await?;
+    let written: std::collections::HashSet<String> = written.into_iter().map(|r| r.0).collect();
+    Ok(batch
+        .iter()
+        .zip(ids)
+        .map(|(o, id)| {
+            written.contains(&id).then(|| OfferRow {
+                id,
+                participant_id: o.participant_id.clone(),
+                left_idea_id: o.left_idea_id.clone(),
+                right_idea_id: o.right_idea_id.clone(),
+                answered: false,
+                offered_at: now.to_string(),
+            })
+        })
+        .collect())
 }
 
 /// The decided votes of a campaign as (winner, loser) idea ids, oldest first. Skips are
