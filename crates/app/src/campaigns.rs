@@ -16,10 +16,10 @@ use domain::text::TextRule;
 use domain::time::Timestamp;
 use domain::{ErrorCode, FieldErrors};
 use serde::Deserialize;
-use store::StoreError;
 use store::campaigns::{self, CampaignRow, IdeaRow, OfferRow, ParticipantRow};
 use store::events::{self, NewEvent};
 use store::orgs::OrgRow;
+use store::{StoreError, Tx};
 
 /// Prior strength of the ranking (variance of a strength: 1/(2·alpha)).
 pub const ALPHA: f64 = 0.1;
@@ -518,24 +518,25 @@ pub async fn next_pair(app: &App, code: &str, token: &str) -> Result<Option<Pair
     let chosen = r.next_pair(&mut rng, Selector::Adaptive, &Choice::default(), &|x, y| {
         seen_pairs.contains(&(x, y))
     });
-    let mut tx = app.db.write().await?;
     // An idea of the open pair was withdrawn: that offer lapses.
     if let Some(o) = &open {
+        let mut tx = app.db.write().await?;
         campaigns::answer_offer(&mut tx, &o.id).await?;
+        tx.commit().await?;
     }
     let Some((a, b)) = chosen else {
-        tx.commit().await?;
         return Ok(None);
     };
-    let now = Timestamp::now().to_db();
-    match campaigns::insert_offer(&mut tx, &c.id, &p.id, &ideas[a].id, &ideas[b].id, &now).await {
-        Ok(offer) => {
-            tx.commit().await?;
-            Ok(Some(pair(offer, a, b)))
-        }
+    let job = crate::writer::Job::Offer(campaigns::BatchOffer {
+        campaign_id: c.id.clone(),
+        participant_id: p.id.clone(),
+        left_idea_id: ideas[a].id.clone(),
+        right_idea_id: ideas[b].id.clone(),
+    });
+    match app.writer().submit(job).await? {
+        crate::writer::Done::Offer(Some(offer)) => Ok(Some(pair(offer, a, b))),
         // The same participant asked twice at once and got this pair first: show that one.
-        Err(StoreError::Conflict(_)) => {
-            drop(tx);
+        _ => {
             let mut tx = app.db.read().await?;
             match campaigns::open_offer(&mut tx, &p.id).await? {
                 Some(o) => match (active(&o.left_idea_id), active(&o.right_idea_id)) {
@@ -545,7 +546,6 @@ pub async fn next_pair(app: &App, code: &str, token: &str) -> Result<Option<Pair
                 None => Err(AppError::Conflict("busy")),
             }
         }
-        Err(e) => Err(e.into()),
     }
 }
 
@@ -574,67 +574,84 @@ pub async fn vote(app: &App, code: &str, token: &str, input: &VoteInput) -> Resu
         .parse(&input.reason)
         .map_err(|e| AppError::Validation(FieldErrors(vec![e])))?;
     let response_ms = input.response_ms.filter(|ms| (0..=86_400_000).contains(ms));
-    let mut tx = app.db.write().await?;
+    // The checks that give each refusal its own message are read first; the batch writer
+    // then makes every check that another request could change part of its conditional
+    // writes, so a vote is never counted twice, past the quota or in a closed phase.
+    let mut tx = app.db.read().await?;
     let c = campaign(&mut tx, code).await?;
     let p = participant(&mut tx, &c, token).await?;
-    if !phase_of(&c).takes_votes() {
+    let offer = vote_checks(&mut tx, &c, &p, input.offer_id.trim(), choice).await?;
+    drop(tx);
+    let (winner, loser) = match choice {
+        "left" => (
+            Some(offer.left_idea_id.clone()),
+            Some(offer.right_idea_id.clone()),
+        ),
+        "right" => (
+            Some(offer.right_idea_id.clone()),
+            Some(offer.left_idea_id.clone()),
+        ),
+        _ => (None, None),
+    };
+    let job = crate::writer::Job::Vote(
+        campaigns::BatchVote {
+            campaign_id: c.id.clone(),
+            participant_id: p.id.clone(),
+            offer_id: offer.id.clone(),
+            choice: choice.to_string(),
+            winner,
+            loser,
+            skip_reason: reason,
+            response_ms,
+        },
+        c.code.clone(),
+    );
+    match app.writer().submit(job).await? {
+        crate::writer::Done::Vote(campaigns::BatchOutcome::Counted) => {}
+        crate::writer::Done::Vote(campaigns::BatchOutcome::QuotaUsed) => {
+            return Err(AppError::Conflict("quota_used"));
+        }
+        _ => {
+            // Refused by the batch: read again what changed, for the right message.
+            let mut tx = app.db.read().await?;
+            let c = campaign(&mut tx, code).await?;
+            let p = participant(&mut tx, &c, token).await?;
+            vote_checks(&mut tx, &c, &p, &offer.id, choice).await?;
+            return Err(AppError::Conflict("already_voted"));
+        }
+    }
+    let used = p.votes_cast + i64::from(choice != "skip");
+    Ok((c.vote_quota - used).max(0))
+}
+
+/// The checks of a vote that name its refusal: the phase, the offer (this participant's,
+/// not yet answered), both ideas still active and the quota.
+async fn vote_checks(
+    tx: &mut Tx,
+    c: &CampaignRow,
+    p: &ParticipantRow,
+    offer_id: &str,
+    choice: &str,
+) -> Result<OfferRow> {
+    if !phase_of(c).takes_votes() {
         return Err(AppError::Conflict("phase_closed"));
     }
-    let offer = campaigns::offer(&mut tx, input.offer_id.trim())
+    let offer = campaigns::offer(tx, offer_id)
         .await?
         .filter(|o| o.participant_id == p.id)
         .ok_or_else(|| AppError::field("offer_id", ErrorCode::NotOffered))?;
     if offer.answered {
         return Err(AppError::Conflict("already_voted"));
     }
-    let ideas = campaigns::ideas(&mut tx, &c.id).await?;
+    let ideas = campaigns::ideas(tx, &c.id).await?;
     let active = |id: &str| ideas.iter().any(|i| i.id == id && i.status == "active");
     if !active(&offer.left_idea_id) || !active(&offer.right_idea_id) {
         return Err(AppError::Conflict("idea_withdrawn"));
     }
-    if choice != "skip" && !campaigns::take_quota(&mut tx, &p.id, c.vote_quota).await? {
+    if choice != "skip" && p.votes_cast >= c.vote_quota {
         return Err(AppError::Conflict("quota_used"));
     }
-    if !campaigns::answer_offer(&mut tx, &offer.id).await? {
-        return Err(AppError::Conflict("already_voted"));
-    }
-    let (winner, loser) = match choice {
-        "left" => (
-            Some(offer.left_idea_id.as_str()),
-            Some(offer.right_idea_id.as_str()),
-        ),
-        "right" => (
-            Some(offer.right_idea_id.as_str()),
-            Some(offer.left_idea_id.as_str()),
-        ),
-        _ => (None, None),
-    };
-    let now = Timestamp::now().to_db();
-    match campaigns::insert_vote(
-        &mut tx,
-        &campaigns::NewVote {
-            campaign_id: &c.id,
-            participant_id: &p.id,
-            offer_id: &offer.id,
-            choice,
-            winner,
-            loser,
-            skip_reason: reason.as_deref(),
-            response_ms,
-            now: &now,
-        },
-    )
-    .await
-    {
-        Ok(_) => {}
-        Err(StoreError::Conflict(_)) => return Err(AppError::Conflict("already_voted")),
-        Err(e) => return Err(e.into()),
-    }
-    campaigns::notify_changed(&mut tx, &c.code).await?;
-    tx.commit().await?;
-    app.changed(&c.code);
-    let used = p.votes_cast + i64::from(choice != "skip");
-    Ok(c.vote_quota - used)
+    Ok(offer)
 }
 
 /// One idea in the results.

@@ -14,6 +14,7 @@ pub mod intake;
 pub mod personal_data;
 pub mod processes;
 pub mod secret;
+pub mod writer;
 
 pub use error::AppError;
 pub use store::Db;
@@ -49,6 +50,8 @@ pub struct App {
     /// Fitted rankings by campaign id, reused while no vote has come in.
     pub rankings:
         std::sync::Arc<std::sync::Mutex<std::collections::HashMap<String, campaigns::Fitted>>>,
+    /// Group commit for votes and pair offers, started on first use.
+    writer: std::sync::Arc<std::sync::OnceLock<writer::Writer>>,
 }
 
 impl App {
@@ -59,7 +62,14 @@ impl App {
             config,
             live,
             rankings: Default::default(),
+            writer: Default::default(),
         }
+    }
+
+    /// The node's vote writer (group commit); started on first use, on the current runtime.
+    pub fn writer(&self) -> &writer::Writer {
+        self.writer
+            .get_or_init(|| writer::Writer::start(self.db.clone(), self.live.clone()))
     }
 
     /// Announces on this node that a campaign changed (other nodes hear it from PostgreSQL).

@@ -417,7 +417,11 @@ fn placeholders(n: usize) -> String {
 /// the phase, the ideas still active, the quota) is part of a conditional write, so votes
 /// racing from other requests or other nodes are never counted twice or past the quota.
 /// Each participant may appear at most once in a batch (the caller defers the rest).
-pub async fn record_votes(tx: &mut Tx, batch: &[BatchVote], now: &str) -> crate::Result<Vec<BatchOutcome>> {
+pub async fn record_votes(
+    tx: &mut Tx,
+    batch: &[BatchVote],
+    now: &str,
+) -> crate::Result<Vec<BatchOutcome>> {
     use std::collections::HashSet;
     if batch.is_empty() {
         return Ok(Vec::new());
@@ -483,7 +487,10 @@ pub async fn record_votes(tx: &mut Tx, batch: &[BatchVote], now: &str) -> crate:
         let n = reopen.len();
         args.extend(reopen);
         tx.execute(crate::Sql::dynamic(
-            format!("UPDATE pair_offers SET answered = ? WHERE id IN ({})", placeholders(n)),
+            format!(
+                "UPDATE pair_offers SET answered = ? WHERE id IN ({})",
+                placeholders(n)
+            ),
             args,
         ))
         .await?;

@@ -196,7 +196,9 @@ impl Db {
                 .map_err(|e| StoreError::BadUrl(e.to_string()))?
                 .create_if_missing(true)
                 .journal_mode(SqliteJournalMode::Wal)
-                .synchronous(SqliteSynchronous::Normal)
+                // A commit is on disk before it is acknowledged (a vote or a submission
+                // survives a power cut, not only a crash of the process).
+                .synchronous(SqliteSynchronous::Full)
                 .busy_timeout(Duration::from_secs(30))
                 .foreign_keys(true);
             if let Some(dir) = opts.get_filename().parent()

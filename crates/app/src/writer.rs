@@ -1,0 +1,174 @@
+//! Group commit for the vote path: votes and pair offers that arrive together are written in
+//! one transaction, and each request is answered only after that transaction has committed.
+//!
+//! One task per node drains a queue: it takes what has arrived (up to [`MAX_BATCH`]), writes
+//! it with a fixed number of statements ([`store::campaigns::record_votes`],
+//! [`store::campaigns::insert_offers`]) and answers every request with its own outcome. While
+//! a batch commits, the next one gathers, so under load each commit carries many votes and
+//! the database's per-transaction cost is shared. A lone vote is written at once.
+
+use std::collections::{HashSet, VecDeque};
+
+use store::Db;
+use store::campaigns::{self, BatchOffer, BatchOutcome, BatchVote, OfferRow};
+use tokio::sync::{mpsc, oneshot};
+
+/// The most votes and offers written in one transaction.
+pub const MAX_BATCH: usize = 256;
+
+/// A write for the batch.
+#[derive(Debug, Clone)]
+pub enum Job {
+    /// A vote, with the code of its campaign (for live results).
+    Vote(BatchVote, String),
+    Offer(BatchOffer),
+}
+
+/// What became of a job.
+#[derive(Debug, Clone)]
+pub enum Done {
+    Vote(BatchOutcome),
+    /// The written offer, or None when this participant was shown that pair already.
+    Offer(Option<OfferRow>),
+}
+
+type Reply = oneshot::Sender<Result<Done, String>>;
+
+/// The handle requests use; the writing task runs as long as one handle does.
+#[derive(Debug, Clone)]
+pub struct Writer {
+    queue: mpsc::Sender<(Job, Reply)>,
+}
+
+impl Writer {
+    /// Starts the writing task on the current Tokio runtime.
+    pub fn start(db: Db, live: tokio::sync::broadcast::Sender<String>) -> Self {
+        let (queue, rx) = mpsc::channel(4 * MAX_BATCH);
+        tokio::spawn(run(db, live, rx));
+        Self { queue }
+    }
+
+    /// Queues a job and waits until it is durable (or refused).
+    pub async fn submit(&self, job: Job) -> anyhow::Result<Done> {
+        let (reply, answer) = oneshot::channel();
+        self.queue
+            .send((job, reply))
+            .await
+            .map_err(|_| anyhow::anyhow!("the vote writer has stopped"))?;
+        answer
+            .await
+            .map_err(|_| anyhow::anyhow!("the vote writer stopped before answering"))?
+            .map_err(|e| anyhow::anyhow!("writing a batch of votes failed: {e}"))
+    }
+}
+
+async fn run(
+    db: Db,
+    live: tokio::sync::broadcast::Sender<String>,
+    mut rx: mpsc::Receiver<(Job, Reply)>,
+) {
+    // Jobs of a participant who already has one in the batch wait for the next one, so that
+    // each conditional quota update counts one vote per participant.
+    let mut waiting: VecDeque<(Job, Reply)> = VecDeque::new();
+    loop {
+        if waiting.is_empty() {
+            match rx.recv().await {
+                Some(j) => waiting.push_back(j),
+                None => break,
+            }
+        }
+        while waiting.len() < MAX_BATCH {
+            match rx.try_recv() {
+                Ok(j) => waiting.push_back(j),
+                Err(_) => break,
+            }
+        }
+        let mut batch = Vec::with_capacity(waiting.len().min(MAX_BATCH));
+        let mut later = VecDeque::new();
+        let mut voters: HashSet<String> = HashSet::new();
+        while let Some(j) = waiting.pop_front() {
+            let clash = match &j.0 {
+                Job::Vote(v, _) => !voters.insert(v.participant_id.clone()),
+                Job::Offer(_) => false,
+            };
+            if clash || batch.len() >= MAX_BATCH {
+                later.push_back(j);
+            } else {
+                batch.push(j);
+            }
+        }
+        waiting = later;
+        write(&db, &live, batch).await;
+    }
+}
+
+async fn write(db: &Db, live: &tokio::sync::broadcast::Sender<String>, batch: Vec<(Job, Reply)>) {
+    let (jobs, replies): (Vec<Job>, Vec<Reply>) = batch.into_iter().unzip();
+    // A failed batch (a lost connection, a deadlock with another node) is tried once more.
+    let mut result = attempt(db, &jobs).await;
+    if let Err(e) = &result {
+        tracing::warn!(error = %e, size = jobs.len(), "a batch of votes failed; trying again");
+        result = attempt(db, &jobs).await;
+    }
+    match result {
+        Ok((done, codes)) => {
+            for code in codes {
+                let _ = live.send(code);
+            }
+            for (reply, d) in replies.into_iter().zip(done) {
+                let _ = reply.send(Ok(d));
+            }
+        }
+        Err(e) => {
+            tracing::error!(error = %e, size = jobs.len(), "a batch of votes failed");
+            for reply in replies {
+                let _ = reply.send(Err(e.to_string()));
+            }
+        }
+    }
+}
+
+/// One transaction for the batch; returns each job's outcome and the campaigns that changed.
+async fn attempt(db: &Db, jobs: &[Job]) -> store::Result<(Vec<Done>, Vec<String>)> {
+    let votes: Vec<BatchVote> = jobs
+        .iter()
+        .filter_map(|j| match j {
+            Job::Vote(v, _) => Some(v.clone()),
+            Job::Offer(_) => None,
+        })
+        .collect();
+    let offers: Vec<BatchOffer> = jobs
+        .iter()
+        .filter_map(|j| match j {
+            Job::Offer(o) => Some(o.clone()),
+            Job::Vote(..) => None,
+        })
+        .collect();
+    let now = domain::time::Timestamp::now().to_db();
+    let mut tx = db.write().await?;
+    let mut offered = campaigns::insert_offers(&mut tx, &offers, &now)
+        .await?
+        .into_iter();
+    let mut counted = campaigns::record_votes(&mut tx, &votes, &now)
+        .await?
+        .into_iter();
+    let mut done = Vec::with_capacity(jobs.len());
+    let mut codes: Vec<String> = Vec::new();
+    for j in jobs {
+        done.push(match j {
+            Job::Vote(_, code) => {
+                let o = counted.next().unwrap_or(BatchOutcome::AlreadyVoted);
+                if o == BatchOutcome::Counted && !codes.contains(code) {
+                    codes.push(code.clone());
+                }
+                Done::Vote(o)
+            }
+            Job::Offer(_) => Done::Offer(offered.next().flatten()),
+        });
+    }
+    for code in &codes {
+        campaigns::notify_changed(&mut tx, code).await?;
+    }
+    tx.commit().await?;
+    Ok((done, codes))
+}
