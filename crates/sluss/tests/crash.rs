@@ -336,7 +336,7 @@ async fn acknowledged_votes_survive_sigkill(backend: &str) {
     assert_eq!(
         res["votes"].as_u64(),
         Some((rows.len() + more.len()) as u64),
-        "{res}"
+        "votes counted after the restart"
     );
     server.kill().ok();
     server.wait().ok();
