@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The test command: installs what the tests need, then runs every test.
 #   formatting and lints → Rust unit and API tests (SQLite, and PostgreSQL when reachable;
-#   always under CI) → browser tests (Playwright + Debian's Chromium + axe-core).
+#   always under CI), including the crash test (SIGKILL under vote load) → browser tests
+#   (Playwright + Debian's Chromium + axe-core) → schemathesis against the OpenAPI document.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -53,3 +54,6 @@ cargo test --workspace --locked
 step "Browser tests (Chromium, axe-core)"
 cargo build --locked -p sluss
 SLUSS_BIN="$CARGO_TARGET_DIR/debug/sluss" npm --prefix e2e test
+
+step "Bad input at scale (schemathesis against /api/v1/openapi.json)"
+scripts/schemathesis.sh "$CARGO_TARGET_DIR/debug/sluss"

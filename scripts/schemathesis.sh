@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# Bad input at scale: schemathesis (PyPI, pinned) generates requests from
+# /api/v1/openapi.json against a real server on a fresh SQLite file and checks that no
+# response is a server error and every response matches the schema. Part of the test
+# command; the number of examples is bounded so it stays within CI's time.
+#   scripts/schemathesis.sh [path to the sluss binary]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BIN="${1:-${CARGO_TARGET_DIR:-target}/debug/sluss}"
+TOOLS="${SLUSS_TOOLS_DIR:-}"
+if [ -z "$TOOLS" ]; then
+  if mkdir -p /var/cache/sluss-tools 2>/dev/null && [ -w /var/cache/sluss-tools ]; then
+    TOOLS=/var/cache/sluss-tools
+  else
+    TOOLS="$PWD/.tools"
+  fi
+fi
+VENV="$TOOLS/schemathesis-4.32.5"
+if [ ! -x "$VENV/bin/schemathesis" ]; then
+  echo "Installing schemathesis 4.32.5 into $VENV"
+  python3 -m venv "$VENV"
+  "$VENV/bin/pip" install -q --disable-pip-version-check schemathesis==4.32.5
+fi
+
+WORK="$(mktemp -d)"
+DB="sqlite://$WORK/schemathesis.db"
+cleanup() {
+  if [ -n "${SERVER:-}" ]; then kill "$SERVER" 2>/dev/null || true; wait "$SERVER" 2>/dev/null || true; fi
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+"$BIN" org add --slug region-st --name "Region Schemathesis" --database-url "$DB" >/dev/null
+"$BIN" org add --slug enhet-st --name "Enhet Schemathesis" --parent region-st --database-url "$DB" >/dev/null
+"$BIN" user add --email st@example.se --name "Schema Testare" --org region-st --role admin \
+  --password "schemathesis-password-1" --database-url "$DB" >/dev/null
+TOKEN="$("$BIN" token create --email st@example.se --database-url "$DB" | tail -n 1)"
+
+PORT="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
+RUST_LOG=warn "$BIN" serve --bind "127.0.0.1:$PORT" --public-write-limit 100000000 \
+  --database-url "$DB" >"$WORK/server.log" 2>&1 &
+SERVER=$!
+BASE="http://127.0.0.1:$PORT"
+for _ in $(seq 1 100); do
+  if curl -fsS "$BASE/api/v1/openapi.json" >/dev/null 2>&1; then break; fi
+  sleep 0.1
+done
+
+# Real identifiers, so that operations on a campaign or a case reach their logic
+# instead of stopping at 404.
+api() { curl -sS --fail-with-body -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' "$@"; }
+json() { python3 -c "import json,sys; d=json.load(sys.stdin); print(d[sys.argv[1]]) if sys.argv[1] in d else sys.exit(\"unexpected answer: \" + json.dumps(d, ensure_ascii=False))" "$1"; }
+CODE="$(api -X POST "$BASE/api/v1/campaigns" \
+  -d '{"title":"Schematest","question":"Vilken idé?","mode":"open","organisation":"region-st"}' | json code)"
+api -X POST "$BASE/api/v1/campaigns/$CODE/phase" -d '{"phase":"open"}' >/dev/null
+for i in 1 2 3; do
+  api -X POST "$BASE/api/v1/campaigns/$CODE/ideas" -d "{\"text\":\"Idé $i\"}" >/dev/null
+done
+CASE="$(api -X POST "$BASE/api/v1/cases" \
+  -d '{"title":"Schematest","description":"Ett ärende för schematest","unit":"enhet-st","template":"spelplanen"}' | json id)"
+
+cat >"$WORK/schemathesis.toml" <<TOML
+[parameters]
+code = "$CODE"
+id = "$CASE"
+TOML
+
+echo "schemathesis against $BASE (campaign $CODE, case $CASE)"
+cd "$WORK"
+"$VENV/bin/schemathesis" --config-file "$WORK/schemathesis.toml" run "$BASE/api/v1/openapi.json" \
+  --header "Authorization: Bearer $TOKEN" \
+  --checks not_a_server_error,response_schema_conformance \
+  --max-examples "${SCHEMATHESIS_EXAMPLES:-25}" \
+  --workers 2 \
+  --seed 1 \
+  --no-color
+if grep -E " ERROR | panicked" "$WORK/server.log"; then
+  echo "the server logged errors during the schemathesis run" >&2
+  exit 1
+fi
