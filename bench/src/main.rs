@@ -4,12 +4,14 @@
 //!
 //!     cargo build --release -p sluss && cargo run --release -p sluss-bench -- [--database-url URL] [--submissions N] [--concurrency C]
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
+
+mod common;
+use common::{load, memory_kib, percentile, run, serve, sluss_bin};
 use serde_json::{Value, json};
 
 /// A figure and the limit it must stay under.
@@ -66,127 +68,6 @@ fn options() -> Result<Options> {
         }
     }
     Ok(o)
-}
-
-fn sluss_bin() -> String {
-    std::env::var("SLUSS_BIN").unwrap_or_else(|_| {
-        let target = std::env::var("CARGO_TARGET_DIR").unwrap_or_else(|_| "target".into());
-        format!("{target}/release/sluss")
-    })
-}
-
-fn run(bin: &str, db: &str, args: &[&str]) -> Result<String> {
-    let out = Command::new(bin)
-        .args(args)
-        .arg("--database-url")
-        .arg(db)
-        .env("RUST_LOG", "warn")
-        .output()
-        .with_context(|| format!("Failed to run {bin}"))?;
-    if !out.status.success() {
-        bail!(
-            "sluss {:?} failed: {}",
-            args,
-            String::from_utf8_lossy(&out.stderr)
-        );
-    }
-    Ok(String::from_utf8_lossy(&out.stdout).to_string())
-}
-
-/// Starts `sluss serve` and returns it with its address.
-fn serve(bin: &str, db: &str) -> Result<(Child, String)> {
-    let mut child = Command::new(bin)
-        .args([
-            "serve",
-            "--bind",
-            "127.0.0.1:0",
-            "--public-write-limit",
-            "100000000",
-            "--database-url",
-            db,
-        ])
-        .env("RUST_LOG", "warn,sluss=info")
-        .env("NO_COLOR", "1")
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .context("Failed to start sluss serve")?;
-    let stderr = child.stderr.take().context("no stderr")?;
-    let mut lines = BufReader::new(stderr).lines();
-    let base = loop {
-        let line = lines.next().context("sluss stopped before it listened")??;
-        if let Some(i) = line.find("listening on http://") {
-            let rest = &line[i + "listening on ".len()..];
-            break rest
-                .split_whitespace()
-                .next()
-                .unwrap_or_default()
-                .to_string();
-        }
-    };
-    // Keep draining its log so it never blocks on a full pipe.
-    std::thread::spawn(move || for _ in lines {});
-    Ok((child, base))
-}
-
-fn memory_kib(pid: u32, field: &str) -> Result<f64> {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status"))?;
-    let line = status
-        .lines()
-        .find(|l| l.starts_with(field))
-        .with_context(|| format!("{field} missing"))?;
-    Ok(line.split_whitespace().nth(1).context("value")?.parse()?)
-}
-
-fn percentile(sorted: &[Duration], p: f64) -> f64 {
-    if sorted.is_empty() {
-        return 0.0;
-    }
-    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
-    sorted[i].as_secs_f64() * 1000.0
-}
-
-/// Runs `total` requests with `concurrency` workers; returns sorted latencies, wall time and results.
-async fn load<F, Fut>(
-    total: usize,
-    concurrency: usize,
-    make: F,
-) -> Result<(Vec<Duration>, Duration, Vec<Value>)>
-where
-    F: Fn(usize) -> Fut + Send + Sync + 'static,
-    Fut: std::future::Future<Output = Result<Value>> + Send,
-{
-    let make = Arc::new(make);
-    let next = Arc::new(std::sync::atomic::AtomicUsize::new(0));
-    let started = Instant::now();
-    let mut workers = Vec::new();
-    for _ in 0..concurrency {
-        let (make, next) = (make.clone(), next.clone());
-        workers.push(tokio::spawn(async move {
-            let mut out = Vec::new();
-            loop {
-                let i = next.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-                if i >= total {
-                    break;
-                }
-                let t = Instant::now();
-                let v = make(i).await?;
-                out.push((t.elapsed(), v));
-            }
-            Ok::<_, anyhow::Error>(out)
-        }));
-    }
-    let mut lat = Vec::new();
-    let mut values = Vec::new();
-    for w in workers {
-        for (d, v) in w.await?? {
-            lat.push(d);
-            values.push(v);
-        }
-    }
-    let wall = started.elapsed();
-    lat.sort();
-    Ok((lat, wall, values))
 }
 
 #[tokio::main]

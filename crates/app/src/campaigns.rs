@@ -393,13 +393,15 @@ pub struct Fitted {
 /// The fitted ranking of a campaign: reused while no vote has come in (or, for large
 /// campaigns, for at most a second), else refitted from every decided vote, warm-started
 /// from the last fit. So the scores shown are never more than a second behind the votes.
+/// The fitted ranking of a campaign. Reused while no vote has come in; for large campaigns
+/// (and for choosing pairs, whatever the size) for up to a second after it was fitted.
 async fn fitted(
     app: &App,
     tx: &mut store::Tx,
     c: &CampaignRow,
     ideas: &[IdeaRow],
+    for_pairs: bool,
 ) -> Result<Fitted> {
-    let (decided, _) = campaigns::vote_counts(tx, &c.id).await?;
     let ids: Vec<String> = ideas.iter().map(|i| i.id.clone()).collect();
     let cached = app
         .rankings
@@ -407,11 +409,18 @@ async fn fitted(
         .map_err(|_| AppError::Internal(anyhow::anyhow!("ranking cache poisoned")))?
         .get(&c.id)
         .cloned();
+    let young = |f: &Fitted| f.at.elapsed() < std::time::Duration::from_secs(1);
     if let Some(f) = &cached
         && f.idea_ids == ids
-        && (f.votes == decided
-            || (decided >= REFIT_ALWAYS_BELOW
-                && f.at.elapsed() < std::time::Duration::from_secs(1)))
+        && for_pairs
+        && young(f)
+    {
+        return Ok(f.clone());
+    }
+    let (decided, _) = campaigns::vote_counts(tx, &c.id).await?;
+    if let Some(f) = &cached
+        && f.idea_ids == ids
+        && (f.votes == decided || (decided >= REFIT_ALWAYS_BELOW && young(f)))
     {
         return Ok(f.clone());
     }
@@ -500,7 +509,7 @@ pub async fn next_pair(app: &App, code: &str, token: &str) -> Result<Option<Pair
     {
         return Ok(Some(pair(o.clone(), a, b)));
     }
-    let f = fitted(app, &mut tx, &c, &ideas).await?;
+    let f = fitted(app, &mut tx, &c, &ideas, true).await?;
     let r = ranker_of(&f, &ideas);
     let seen = campaigns::offered_keys(&mut tx, &p.id).await?;
     drop(tx);
@@ -685,7 +694,7 @@ pub async fn results(app: &App, code: &str) -> Result<Results> {
                 .bind(c.id.as_str()),
         )
         .await?;
-    let f = fitted(app, &mut tx, &c, &ideas).await?;
+    let f = fitted(app, &mut tx, &c, &ideas, false).await?;
     let ranked = standings(&f.comparisons, &f.fit)
         .into_iter()
         .filter(|s| ideas[s.item].status == "active")
@@ -758,6 +767,29 @@ pub async fn lead(app: &App, caller: &Caller, code: &str) -> Result<Lead> {
 
 /// A fingerprint of a campaign's state for live updates: phase, votes and ideas.
 pub async fn fingerprint(app: &App, code: &str) -> Result<String> {
+    fingerprint_since(app, code, std::time::Instant::now()).await
+}
+
+/// [`fingerprint`] as computed at `since` or later, shared by every live listener of the
+/// node: a thousand listeners woken by one vote cost one query, not a thousand.
+pub async fn fingerprint_since(app: &App, code: &str, since: std::time::Instant) -> Result<String> {
+    let key = code.trim().to_ascii_uppercase();
+    let mut cache = app.fingerprints.lock().await;
+    if let Some((at, value)) = cache.get(&key)
+        && *at >= since
+    {
+        return Ok(value.clone());
+    }
+    let at = std::time::Instant::now();
+    let value = compute_fingerprint(app, &key).await?;
+    if cache.len() > 10_000 {
+        cache.clear();
+    }
+    cache.insert(key, (at, value.clone()));
+    Ok(value)
+}
+
+async fn compute_fingerprint(app: &App, code: &str) -> Result<String> {
     let mut tx = app.db.read().await?;
     let c = campaign(&mut tx, code).await?;
     let (decided, skips) = campaigns::vote_counts(&mut tx, &c.id).await?;

@@ -50,6 +50,10 @@ pub struct App {
     /// Fitted rankings by campaign id, reused while no vote has come in.
     pub rankings:
         std::sync::Arc<std::sync::Mutex<std::collections::HashMap<String, campaigns::Fitted>>>,
+    /// Live fingerprints by campaign code and when they were read, shared by listeners.
+    pub fingerprints: std::sync::Arc<
+        tokio::sync::Mutex<std::collections::HashMap<String, (std::time::Instant, String)>>,
+    >,
     /// Group commit for votes and pair offers, started on first use.
     writer: std::sync::Arc<std::sync::OnceLock<writer::Writer>>,
 }
@@ -62,6 +66,7 @@ impl App {
             config,
             live,
             rankings: Default::default(),
+            fingerprints: Default::default(),
             writer: Default::default(),
         }
     }

@@ -149,6 +149,15 @@ pub struct ParticipantRow {
 
 /// Adds a participant with the next number in the campaign; a concurrent join may take the
 /// same number first, which surfaces as a conflict for the caller to retry.
+/// Takes the campaign's row lock until the transaction ends (on PostgreSQL; SQLite's write
+/// transaction is exclusive already), so that numbering by MAX + 1 never collides with a
+/// concurrent join or idea: the next statement reads what the previous holder committed.
+async fn lock_campaign(tx: &mut Tx, campaign_id: &str) -> crate::Result<()> {
+    tx.execute(sql("UPDATE campaigns SET updated_at = updated_at WHERE id = ?").bind(campaign_id))
+        .await?;
+    Ok(())
+}
+
 pub async fn insert_participant(
     tx: &mut Tx,
     campaign_id: &str,
@@ -156,6 +165,7 @@ pub async fn insert_participant(
     user_id: Option<&str>,
     now: &str,
 ) -> crate::Result<ParticipantRow> {
+    lock_campaign(tx, campaign_id).await?;
     let id = crate::new_id();
     tx.execute(
         sql("INSERT INTO participants (id, campaign_id, number, token_hash, user_id, votes_cast, created_at)
@@ -220,6 +230,7 @@ pub async fn insert_idea(
     status: &str,
     now: &str,
 ) -> crate::Result<IdeaRow> {
+    lock_campaign(tx, campaign_id).await?;
     let id = crate::new_id();
     tx.execute(
         sql("INSERT INTO ideas (id, campaign_id, seq, body, participant_id, status, flags, created_at)

@@ -201,6 +201,7 @@ pub fn router(state: AppState) -> Router {
         .fallback(api::not_found);
     Router::new()
         .route("/healthz", get(api::healthz))
+        .route("/livez", get(api::livez))
         .route("/static/{file}", get(pages::static_file))
         .nest("/api/v1", api)
         .merge(pages)

@@ -629,14 +629,19 @@ pub async fn live(State(state): State<AppState>, Path(code): Path<String>) -> Re
     let stream = futures_util::stream::unfold(
         (app, code, String::new(), stopping, changes),
         |(app, code, last, mut stopping, mut changes)| async move {
+            let mut woken = std::time::Instant::now();
             loop {
                 if *stopping.borrow() {
                     return None;
                 }
-                let now = app::campaigns::fingerprint(&app, &code)
+                let now = app::campaigns::fingerprint_since(&app, &code, woken)
                     .await
                     .unwrap_or_default();
                 if now != last {
+                    // At most a few updates a second per listener, however fast votes come.
+                    if !last.is_empty() {
+                        tokio::time::sleep(Duration::from_millis(200)).await;
+                    }
                     let ev = Event::default().event("update").data(now.clone());
                     return Some((Ok::<_, Infallible>(ev), (app, code, now, stopping, changes)));
                 }
@@ -659,6 +664,7 @@ pub async fn live(State(state): State<AppState>, Path(code): Path<String>) -> Re
                     _ = tokio::time::sleep(Duration::from_secs(5)) => {}
                     _ = stopping.changed() => return None,
                 }
+                woken = std::time::Instant::now();
             }
         },
     );

@@ -1,0 +1,868 @@
+//! `bench/run`: Sluss under load on SQLite and (given a URL) PostgreSQL, every figure beside
+//! the limit it is measured against in the same run on the same machine:
+//! - the HTTP limit: `/livez`, a route of the same binary touching neither database nor
+//!   template, under the same load generator (wrk);
+//! - the database limit: one-row INSERT transactions per second through the same driver and
+//!   pool settings (`store::Db`), on the same database, at the same concurrency.
+//!
+//! Prints one markdown table on stdout; progress goes to stderr.
+
+use std::collections::HashSet;
+use std::process::Command;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, bail};
+use serde_json::{Value, json};
+
+mod common;
+use common::{load, memory_kib, percentile, run, serve, sluss_bin};
+
+struct Options {
+    quick: bool,
+    postgres: Option<String>,
+}
+
+struct Sizes {
+    seconds: u64,
+    submissions: usize,
+    ideas: usize,
+    connections: usize,
+    listeners: usize,
+}
+
+#[derive(Default)]
+struct Table {
+    rows: Vec<[String; 9]>,
+    missed: usize,
+}
+
+/// A figure beside its limit: the ratio figure ÷ limit, and whether a target holds.
+struct Against {
+    limit: String,
+    ratio: Option<f64>,
+    target: Option<bool>,
+}
+
+fn against(limit: impl Into<String>, ratio: f64, target: Option<bool>) -> Against {
+    Against {
+        limit: limit.into(),
+        ratio: Some(ratio),
+        target,
+    }
+}
+
+fn itself() -> Against {
+    Against {
+        limit: "(is a limit)".into(),
+        ratio: None,
+        target: None,
+    }
+}
+
+impl Table {
+    fn row(&mut self, backend: &str, scenario: &str, measured: [String; 4], a: Against) {
+        let [rate, p50, p99, errors] = measured;
+        if a.target == Some(false) {
+            self.missed += 1;
+        }
+        self.rows.push([
+            backend.into(),
+            scenario.into(),
+            rate,
+            p50,
+            p99,
+            errors,
+            a.limit,
+            a.ratio.map_or("—".into(), |r| format!("{r:.2}")),
+            match a.target {
+                Some(true) => "met".into(),
+                Some(false) => "MISSED".into(),
+                None => "—".into(),
+            },
+        ]);
+    }
+}
+
+fn options() -> Result<Options> {
+    let mut o = Options {
+        quick: false,
+        postgres: None,
+    };
+    let mut args = std::env::args().skip(1);
+    while let Some(a) = args.next() {
+        match a.as_str() {
+            "--quick" => o.quick = true,
+            "--database-url" => {
+                o.postgres = Some(args.next().context("--database-url needs a value")?)
+            }
+            other => {
+                bail!("unknown argument {other} (expected --quick, --database-url postgres://…)")
+            }
+        }
+    }
+    Ok(o)
+}
+
+/// What wrk measured.
+struct Wrk {
+    rps: f64,
+    p50_ms: f64,
+    p99_ms: f64,
+    errors: u64,
+}
+
+fn wrk_ms(s: &str) -> Option<f64> {
+    let s = s.trim();
+    let (num, factor) = if let Some(v) = s.strip_suffix("us") {
+        (v, 0.001)
+    } else if let Some(v) = s.strip_suffix("ms") {
+        (v, 1.0)
+    } else if let Some(v) = s.strip_suffix('s') {
+        (v, 1000.0)
+    } else {
+        (s, 1.0)
+    };
+    num.parse::<f64>().ok().map(|x| x * factor)
+}
+
+/// Runs wrk (2 threads) with a Lua script for `seconds` and reads its report.
+fn wrk(url: &str, connections: usize, seconds: u64, script: &str) -> Result<Wrk> {
+    let dir = std::env::temp_dir().join(format!("sluss-harness-{}", std::process::id()));
+    std::fs::create_dir_all(&dir)?;
+    let lua = dir.join("scenario.lua");
+    std::fs::write(&lua, script)?;
+    let out = Command::new("wrk")
+        .args([
+            "-t2",
+            &format!("-c{connections}"),
+            &format!("-d{seconds}s"),
+            "--latency",
+            "-s",
+        ])
+        .arg(&lua)
+        .arg(url)
+        .output()
+        .context("wrk is needed (Debian's package wrk; bench/run installs it)")?;
+    let text = String::from_utf8_lossy(&out.stdout).to_string();
+    if !out.status.success() {
+        bail!("wrk failed: {text}{}", String::from_utf8_lossy(&out.stderr));
+    }
+    let mut w = Wrk {
+        rps: 0.0,
+        p50_ms: 0.0,
+        p99_ms: 0.0,
+        errors: 0,
+    };
+    for line in text.lines() {
+        let t = line.trim();
+        let mut parts = t.split_whitespace();
+        match parts.next() {
+            Some("Requests/sec:") => {
+                w.rps = parts.next().and_then(|v| v.parse().ok()).unwrap_or(0.0)
+            }
+            Some("50%") => w.p50_ms = parts.next().and_then(wrk_ms).unwrap_or(0.0),
+            Some("99%") => w.p99_ms = parts.next().and_then(wrk_ms).unwrap_or(0.0),
+            Some("Non-2xx") => {
+                w.errors += t
+                    .rsplit(' ')
+                    .next()
+                    .and_then(|v| v.parse::<u64>().ok())
+                    .unwrap_or(0)
+            }
+            Some("Socket") => {
+                w.errors += t
+                    .split(|c: char| !c.is_ascii_digit())
+                    .filter_map(|v| v.parse::<u64>().ok())
+                    .sum::<u64>()
+            }
+            _ => {}
+        }
+    }
+    Ok(w)
+}
+
+fn ms(x: f64) -> String {
+    format!("{x:.1} ms")
+}
+
+fn wrk_figures(w: &Wrk) -> [String; 4] {
+    [
+        format!("{:.0}/s", w.rps),
+        ms(w.p50_ms),
+        ms(w.p99_ms),
+        w.errors.to_string(),
+    ]
+}
+
+const GET: &str = "wrk.method = \"GET\"\n";
+
+fn headers_script(headers: &[(&str, &str)]) -> String {
+    let mut s = String::from(GET);
+    for (k, v) in headers {
+        s.push_str(&format!("wrk.headers[\"{k}\"] = \"{v}\"\n"));
+    }
+    s
+}
+
+/// Intake: every request a new submission, half to the region and half to its unit.
+const INTAKE: &str = r#"
+local n = 0
+request = function()
+  n = n + 1
+  local org = (n % 2 == 0) and "region-bench" or "unit-bench"
+  local body = string.format('{"kind":"need","title":"Behov %d under last","description":"Patienter står i kö vid receptionen varje morgon.","submitter_role":"citizen","organisation":"%s"}', n, org)
+  return wrk.format("POST", "/api/v1/submissions", {["Content-Type"] = "application/json"}, body)
+end
+"#;
+
+/// The staff inbox: pages and filters over everything written.
+fn inbox_script(token: &str) -> String {
+    format!(
+        r#"
+local n = 0
+local paths = {{"/api/v1/submissions", "/api/v1/submissions?status=new", "/api/v1/submissions?kind=idea&page=3", "/api/v1/submissions?q=receptionen", "/api/v1/submissions?submitter_role=citizen&page=7"}}
+request = function()
+  n = n + 1
+  return wrk.format("GET", paths[(n % #paths) + 1], {{["Authorization"] = "Bearer {token}"}})
+end
+"#
+    )
+}
+
+/// One participant's vote loop against one node until `stop`: get the next pair, vote on
+/// it. Returns the acknowledged votes' offers and each loop's latency.
+async fn voter(
+    http: reqwest::Client,
+    base: String,
+    code: String,
+    stop: Arc<AtomicBool>,
+) -> Result<(Vec<String>, Vec<Duration>, u64)> {
+    let join = |http: reqwest::Client, base: String, code: String| async move {
+        let res = http
+            .post(format!("{base}/api/v1/campaigns/{code}/participants"))
+            .send()
+            .await?;
+        anyhow::ensure!(res.status() == 201, "join answered {}", res.status());
+        let v: Value = res.json().await?;
+        Ok::<_, anyhow::Error>(v["token"].as_str().unwrap_or_default().to_string())
+    };
+    let mut token = join(http.clone(), base.clone(), code.clone()).await?;
+    let (mut acked, mut lat, mut errors) = (Vec::new(), Vec::new(), 0u64);
+    while !stop.load(Ordering::Relaxed) {
+        let t = Instant::now();
+        let res = http
+            .get(format!("{base}/api/v1/campaigns/{code}/pair"))
+            .header("x-participant-token", &token)
+            .send()
+            .await?;
+        if res.status() == 409 {
+            // Quota used: a new participant takes over.
+            token = join(http.clone(), base.clone(), code.clone()).await?;
+            continue;
+        }
+        if res.status() != 200 {
+            errors += 1;
+            continue;
+        }
+        let pair: Value = res.json().await?;
+        let offer = pair["offer_id"].as_str().unwrap_or_default().to_string();
+        let res = http
+            .post(format!("{base}/api/v1/campaigns/{code}/votes"))
+            .header("x-participant-token", &token)
+            .json(&json!({ "offer_id": offer, "choice": if acked.len() % 3 == 0 { "right" } else { "left" }, "response_ms": 1200 }))
+            .send()
+            .await?;
+        if res.status() == 201 {
+            res.bytes().await?;
+            acked.push(offer);
+            lat.push(t.elapsed());
+        } else {
+            errors += 1;
+        }
+    }
+    Ok((acked, lat, errors))
+}
+
+/// The vote loop with `n` participants spread over `bases` for `seconds`.
+async fn vote_loop(
+    bases: &[String],
+    code: &str,
+    n: usize,
+    seconds: u64,
+) -> Result<(f64, Vec<Duration>, u64, Vec<String>)> {
+    let http = reqwest::Client::builder()
+        .pool_max_idle_per_host(n)
+        .build()?;
+    let stop = Arc::new(AtomicBool::new(false));
+    let started = Instant::now();
+    let tasks: Vec<_> = (0..n)
+        .map(|i| {
+            tokio::spawn(voter(
+                http.clone(),
+                bases[i % bases.len()].clone(),
+                code.to_string(),
+                stop.clone(),
+            ))
+        })
+        .collect();
+    tokio::time::sleep(Duration::from_secs(seconds)).await;
+    stop.store(true, Ordering::Relaxed);
+    let (mut acked, mut lat, mut errors) = (Vec::new(), Vec::new(), 0);
+    for t in tasks {
+        let (a, l, e) = t.await??;
+        acked.extend(a);
+        lat.extend(l);
+        errors += e;
+    }
+    let wall = started.elapsed().as_secs_f64();
+    lat.sort();
+    Ok((acked.len() as f64 / wall, lat, errors, acked))
+}
+
+/// The database limit: one-row INSERT transactions through `store::Db` (the same driver
+/// and pool settings as the server), `n` at a time, for `seconds`.
+async fn insert_limit(url: &str, n: usize, seconds: u64) -> Result<(f64, Vec<Duration>)> {
+    let db = store::Db::connect(url).await?;
+    let mut tx = db.write().await?;
+    tx.execute(store::sql(
+        "CREATE TABLE IF NOT EXISTS bench_limit (id TEXT PRIMARY KEY, n BIGINT NOT NULL)",
+    ))
+    .await?;
+    tx.commit().await?;
+    let stop = Arc::new(AtomicBool::new(false));
+    let counter = Arc::new(AtomicU64::new(0));
+    let started = Instant::now();
+    let tasks: Vec<_> = (0..n)
+        .map(|_| {
+            let (db, stop, counter) = (db.clone(), stop.clone(), counter.clone());
+            tokio::spawn(async move {
+                let mut lat = Vec::new();
+                while !stop.load(Ordering::Relaxed) {
+                    let t = Instant::now();
+                    let k = counter.fetch_add(1, Ordering::Relaxed) as i64;
+                    let mut tx = db.write().await?;
+                    tx.execute(
+                        store::sql("INSERT INTO bench_limit (id, n) VALUES (?, ?)")
+                            .bind(format!("row-{k}"))
+                            .bind(k),
+                    )
+                    .await?;
+                    tx.commit().await?;
+                    lat.push(t.elapsed());
+                }
+                Ok::<_, anyhow::Error>(lat)
+            })
+        })
+        .collect();
+    tokio::time::sleep(Duration::from_secs(seconds)).await;
+    stop.store(true, Ordering::Relaxed);
+    let mut lat = Vec::new();
+    for t in tasks {
+        lat.extend(t.await??);
+    }
+    let wall = started.elapsed().as_secs_f64();
+    db.close().await;
+    lat.sort();
+    Ok((lat.len() as f64 / wall, lat))
+}
+
+/// Opens `n` live-results streams; each counts the updates it receives.
+fn listeners(
+    base: &str,
+    code: &str,
+    n: usize,
+    stop: Arc<AtomicBool>,
+) -> Vec<tokio::task::JoinHandle<Result<u64>>> {
+    let http = reqwest::Client::builder()
+        .pool_max_idle_per_host(0)
+        .build()
+        .unwrap_or_default();
+    (0..n)
+        .map(|_| {
+            let (http, url, stop) = (
+                http.clone(),
+                format!("{base}/workshop/{code}/live"),
+                stop.clone(),
+            );
+            tokio::spawn(async move {
+                let mut res = http.get(url).send().await?;
+                let mut updates = 0;
+                while !stop.load(Ordering::Relaxed) {
+                    match tokio::time::timeout(Duration::from_millis(500), res.chunk()).await {
+                        Ok(Ok(Some(c))) => {
+                            updates += c.windows(6).filter(|w| w == b"update").count() as u64
+                        }
+                        Ok(_) => break,
+                        Err(_) => continue,
+                    }
+                }
+                Ok(updates)
+            })
+        })
+        .collect()
+}
+
+/// How long until a listener on `listen_base` sees a vote cast on `vote_base` (worst of five).
+async fn live_delay(vote_base: &str, listen_base: &str, code: &str) -> Result<Duration> {
+    let http = reqwest::Client::new();
+    let mut worst = Duration::ZERO;
+    let res = http
+        .post(format!("{vote_base}/api/v1/campaigns/{code}/participants"))
+        .send()
+        .await?;
+    let token = res.json::<Value>().await?["token"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    let mut stream = http
+        .get(format!("{listen_base}/workshop/{code}/live"))
+        .send()
+        .await?;
+    // The first event is the current state.
+    stream.chunk().await?;
+    for _ in 0..5 {
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let pair: Value = http
+            .get(format!("{vote_base}/api/v1/campaigns/{code}/pair"))
+            .header("x-participant-token", &token)
+            .send()
+            .await?
+            .json()
+            .await?;
+        let t = Instant::now();
+        let res = http
+            .post(format!("{vote_base}/api/v1/campaigns/{code}/votes"))
+            .header("x-participant-token", &token)
+            .json(&json!({ "offer_id": pair["offer_id"], "choice": "left" }))
+            .send()
+            .await?;
+        anyhow::ensure!(res.status() == 201, "vote answered {}", res.status());
+        loop {
+            let c = tokio::time::timeout(Duration::from_secs(5), stream.chunk())
+                .await
+                .context("no live update within 5 s")??
+                .context("the live stream ended")?;
+            if c.windows(6).any(|w| w == b"update") {
+                break;
+            }
+        }
+        worst = worst.max(t.elapsed());
+    }
+    Ok(worst)
+}
+
+async fn count_votes(url: &str) -> Result<i64> {
+    let db = store::Db::connect(url).await?;
+    let mut tx = db.read().await?;
+    let (n,): (i64,) = tx
+        .fetch_one(store::sql("SELECT COUNT(*) FROM votes"))
+        .await?;
+    drop(tx);
+    db.close().await;
+    Ok(n)
+}
+
+async fn fresh_postgres(admin: &str) -> Result<String> {
+    use sqlx::Connection;
+    let name = format!("sluss_harness_{}", std::process::id());
+    let mut conn = sqlx::PgConnection::connect(admin).await?;
+    sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+        "DROP DATABASE IF EXISTS {name}"
+    )))
+    .execute(&mut conn)
+    .await?;
+    sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+        .execute(&mut conn)
+        .await?;
+    let base = admin.split('?').next().unwrap_or(admin);
+    let cut = base.rfind('/').context("a database name in the URL")?;
+    Ok(format!("{}/{name}", &base[..cut]))
+}
+
+async fn one_backend(backend: &str, db: &str, sizes: &Sizes, table: &mut Table) -> Result<()> {
+    let bin = sluss_bin();
+    run(
+        &bin,
+        db,
+        &[
+            "org",
+            "add",
+            "--slug",
+            "region-bench",
+            "--name",
+            "Region Bench",
+        ],
+    )?;
+    run(
+        &bin,
+        db,
+        &[
+            "org",
+            "add",
+            "--slug",
+            "unit-bench",
+            "--name",
+            "Enhet Bench",
+            "--parent",
+            "region-bench",
+        ],
+    )?;
+    run(
+        &bin,
+        db,
+        &[
+            "user",
+            "add",
+            "--email",
+            "bench@example.se",
+            "--name",
+            "Bench",
+            "--org",
+            "region-bench",
+            "--role",
+            "advisor",
+            "--password",
+            "bench-password-123",
+        ],
+    )?;
+    let token = run(
+        &bin,
+        db,
+        &["token", "create", "--email", "bench@example.se"],
+    )?
+    .lines()
+    .last()
+    .unwrap_or_default()
+    .trim()
+    .to_string();
+    let (mut child, base) = serve(&bin, db)?;
+    let pid = child.id();
+    let http = reqwest::Client::builder()
+        .pool_max_idle_per_host(32)
+        .build()?;
+    let (secs, conns) = (sizes.seconds, sizes.connections);
+
+    eprintln!(
+        "bench: {backend}: loading {} submissions and a campaign of {} ideas",
+        sizes.submissions, sizes.ideas
+    );
+    let (c, b) = (http.clone(), base.clone());
+    load(sizes.submissions, 32, move |i| {
+        let (c, b) = (c.clone(), b.clone());
+        async move {
+            let (kind, role) = (["need", "idea", "offer"][i % 3], ["citizen", "patient", "staff"][i % 3]);
+            let org = if i % 2 == 0 { "region-bench" } else { "unit-bench" };
+            let body = json!({ "kind": kind, "title": format!("Behov {i} inför lasten"), "description": "Patienter står i kö vid receptionen varje morgon.", "submitter_role": role, "organisation": org });
+            let res = c.post(format!("{b}/api/v1/submissions")).json(&body).send().await?;
+            anyhow::ensure!(res.status() == 201, "submission answered {}", res.status());
+            Ok(Value::Null)
+        }
+    })
+    .await?;
+    let post = |path: String, body: Value| {
+        let (http, token) = (http.clone(), token.clone());
+        async move {
+            let res = http
+                .post(path)
+                .bearer_auth(&token)
+                .json(&body)
+                .send()
+                .await?;
+            anyhow::ensure!(res.status().is_success(), "answered {}", res.status());
+            Ok::<Value, anyhow::Error>(res.json().await?)
+        }
+    };
+    let campaign = post(format!("{base}/api/v1/campaigns"), json!({ "title": "Lasttest", "question": "Vilken idé är bäst?", "mode": "open", "organisation": "region-bench", "vote_quota": 1000 })).await?;
+    let code = campaign["code"]
+        .as_str()
+        .context("campaign code")?
+        .to_string();
+    post(
+        format!("{base}/api/v1/campaigns/{code}/phase"),
+        json!({ "phase": "open" }),
+    )
+    .await?;
+    for i in 0..sizes.ideas {
+        post(
+            format!("{base}/api/v1/campaigns/{code}/ideas"),
+            json!({ "text": format!("Idé nummer {i}: något som gör vardagen lättare") }),
+        )
+        .await?;
+    }
+    let joined: Value = http
+        .post(format!("{base}/api/v1/campaigns/{code}/participants"))
+        .send()
+        .await?
+        .json()
+        .await?;
+    let cookie = format!(
+        "sluss_ws_{code}={}",
+        joined["token"].as_str().unwrap_or_default()
+    );
+
+    eprintln!(
+        "bench: {backend}: HTTP limit and public pages (wrk, {conns} connections, {secs} s each)"
+    );
+    let limit = wrk(&format!("{base}/livez"), conns, secs, GET)?;
+    table.row(
+        backend,
+        "HTTP limit: /livez (no database, no template)",
+        wrk_figures(&limit),
+        itself(),
+    );
+    let pages: [(&str, String, String); 4] = [
+        ("home page /", format!("{base}/"), GET.to_string()),
+        (
+            "showcase /fragor",
+            format!("{base}/fragor"),
+            GET.to_string(),
+        ),
+        (
+            "campaign vote page /workshop/{code}",
+            format!("{base}/workshop/{code}"),
+            headers_script(&[("Cookie", &cookie)]),
+        ),
+        (
+            "diarium /diarium",
+            format!("{base}/diarium"),
+            GET.to_string(),
+        ),
+    ];
+    for (name, url, script) in pages {
+        let w = wrk(&url, conns, secs, &script)?;
+        // Against the HTTP limit: the share of the bare server's throughput this page keeps.
+        table.row(
+            backend,
+            name,
+            wrk_figures(&w),
+            against(
+                format!("HTTP limit {:.0}/s", limit.rps),
+                w.rps / limit.rps,
+                Some(w.errors == 0),
+            ),
+        );
+    }
+
+    eprintln!("bench: {backend}: database limit (one-row INSERT transactions, {conns} at a time)");
+    let (db_rate, db_lat) = insert_limit(db, conns, secs).await?;
+    table.row(
+        backend,
+        "database limit: one-row INSERT transactions",
+        [
+            format!("{db_rate:.0}/s"),
+            ms(percentile(&db_lat, 0.5)),
+            ms(percentile(&db_lat, 0.99)),
+            "0".into(),
+        ],
+        itself(),
+    );
+
+    let w = wrk(&format!("{base}/api/v1/submissions"), conns, secs, INTAKE)?;
+    table.row(
+        backend,
+        "intake POST /api/v1/submissions",
+        wrk_figures(&w),
+        against(
+            format!("database limit {db_rate:.0}/s"),
+            w.rps / db_rate,
+            Some(w.errors == 0),
+        ),
+    );
+    let w = wrk(
+        &format!("{base}/api/v1/submissions"),
+        conns,
+        secs,
+        &inbox_script(&token),
+    )?;
+    table.row(
+        backend,
+        &format!(
+            "staff inbox with filters ({} submissions)",
+            sizes.submissions
+        ),
+        wrk_figures(&w),
+        against(
+            format!("HTTP limit {:.0}/s", limit.rps),
+            w.rps / limit.rps,
+            Some(w.errors == 0),
+        ),
+    );
+
+    eprintln!("bench: {backend}: the vote loop ({conns} participants, group commit)");
+    let before = count_votes(db).await?;
+    let (rate, lat, errors, acked) =
+        vote_loop(std::slice::from_ref(&base), &code, conns, secs).await?;
+    let after = count_votes(db).await?;
+    let unique: HashSet<&String> = acked.iter().collect();
+    anyhow::ensure!(
+        unique.len() == acked.len() && (after - before) as usize == acked.len(),
+        "the vote loop's totals differ: {} acknowledged, {} stored",
+        acked.len(),
+        after - before
+    );
+    let p99 = percentile(&lat, 0.99);
+    table.row(
+        backend,
+        &format!("vote loop (pair + vote), {conns} participants"),
+        [
+            format!("{rate:.0} votes/s"),
+            ms(percentile(&lat, 0.5)),
+            ms(p99),
+            errors.to_string(),
+        ],
+        against(
+            format!("database limit {db_rate:.0}/s: ratio ≥ 1.00, p99 ≤ 25 ms"),
+            rate / db_rate,
+            Some(rate >= db_rate && p99 <= 25.0 && errors == 0),
+        ),
+    );
+
+    eprintln!(
+        "bench: {backend}: {} live listeners and {} voters at once",
+        sizes.listeners,
+        1000 - sizes.listeners.min(1000)
+    );
+    let stop = Arc::new(AtomicBool::new(false));
+    let open = listeners(&base, &code, sizes.listeners, stop.clone());
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let (rate, lat, errors, _) = vote_loop(
+        std::slice::from_ref(&base),
+        &code,
+        1000 - sizes.listeners.min(1000),
+        secs,
+    )
+    .await?;
+    let rss = memory_kib(pid, "VmRSS:")? / 1024.0;
+    stop.store(true, Ordering::Relaxed);
+    let mut updates = 0;
+    for l in open {
+        updates += l.await??;
+    }
+    table.row(
+        backend,
+        &format!("1000 clients: {} live listeners + voters", sizes.listeners),
+        [
+            format!("{rate:.0} votes/s, {updates} live updates"),
+            ms(percentile(&lat, 0.5)),
+            ms(percentile(&lat, 0.99)),
+            errors.to_string(),
+        ],
+        against(
+            format!("resident {rss:.1} MiB ≤ 150 MiB"),
+            rss / 150.0,
+            Some(rss <= 150.0),
+        ),
+    );
+    let peak = memory_kib(pid, "VmHWM:")? / 1024.0;
+    table.row(
+        backend,
+        "server memory: peak over the whole run",
+        [
+            format!("{peak:.1} MiB"),
+            String::new(),
+            String::new(),
+            String::new(),
+        ],
+        against("≤ 150 MiB", peak / 150.0, Some(peak <= 150.0)),
+    );
+
+    if backend == "PostgreSQL" {
+        eprintln!("bench: {backend}: two nodes on one database");
+        let (mut second, base2) = serve(&bin, db)?;
+        let bases = [base.clone(), base2.clone()];
+        let before = count_votes(db).await?;
+        let (rate, lat, errors, acked) = vote_loop(&bases, &code, conns, secs).await?;
+        let after = count_votes(db).await?;
+        let exact = (after - before) as usize == acked.len();
+        let delay_ab = live_delay(&base, &base2, &code).await?;
+        let delay_ba = live_delay(&base2, &base, &code).await?;
+        let delay = delay_ab.max(delay_ba).as_secs_f64() * 1000.0;
+        table.row(
+            backend,
+            &format!("two nodes: vote loop, {conns} participants"),
+            [
+                format!("{rate:.0} votes/s"),
+                ms(percentile(&lat, 0.5)),
+                ms(percentile(&lat, 0.99)),
+                format!("{errors}; totals {}", if exact { "exact" } else { "WRONG" }),
+            ],
+            against(
+                format!("database limit {db_rate:.0}/s"),
+                rate / db_rate,
+                Some(exact && errors == 0),
+            ),
+        );
+        table.row(
+            backend,
+            "two nodes: live update across nodes (worst of 10)",
+            [
+                String::new(),
+                String::new(),
+                format!("{delay:.0} ms"),
+                String::new(),
+            ],
+            against("≤ 1000 ms", delay / 1000.0, Some(delay <= 1000.0)),
+        );
+        let _ = second.kill();
+        let _ = second.wait();
+    }
+
+    let _ = Command::new("kill")
+        .args(["-TERM", &pid.to_string()])
+        .status();
+    let _ = child.wait();
+    Ok(())
+}
+
+#[tokio::main]
+async fn main() -> Result<()> {
+    let o = options()?;
+    let sizes = if o.quick {
+        Sizes {
+            seconds: 4,
+            submissions: 2_000,
+            ideas: 100,
+            connections: 64,
+            listeners: 900,
+        }
+    } else {
+        Sizes {
+            seconds: 15,
+            submissions: 20_000,
+            ideas: 300,
+            connections: 64,
+            listeners: 900,
+        }
+    };
+    let mut table = Table::default();
+    let dir = std::env::temp_dir().join(format!("sluss-harness-{}", std::process::id()));
+    std::fs::create_dir_all(&dir)?;
+    let sqlite = format!("sqlite://{}/bench.db", dir.display());
+    one_backend("SQLite", &sqlite, &sizes, &mut table).await?;
+    if let Some(admin) = &o.postgres {
+        let url = fresh_postgres(admin).await?;
+        one_backend("PostgreSQL", &url, &sizes, &mut table).await?;
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+    let cpus = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1);
+    println!(
+        "Sluss under load — {} run, {cpus} cores, wrk -t2, figures beside limits measured in the same run.\n",
+        if o.quick { "quick" } else { "full" }
+    );
+    println!("| backend | scenario | throughput | p50 | p99 | errors | limit | ratio | target |");
+    println!("| --- | --- | --- | --- | --- | --- | --- | --- | --- |");
+    for r in &table.rows {
+        println!("| {} |", r.join(" | "));
+    }
+    println!(
+        "\nratio: the figure ÷ its limit, both measured in this run (throughput against throughput, memory and delay against their bounds)."
+    );
+    if table.missed > 0 {
+        println!("{} target(s) missed.", table.missed);
+    }
+    Ok(())
+}
