@@ -129,3 +129,59 @@ where
     lat.sort();
     Ok((lat, wall, values))
 }
+
+/// A region with a unit, an advisor in the region and an API token for them; returns the token.
+pub fn setup(bin: &str, db: &str) -> Result<String> {
+    run(
+        bin,
+        db,
+        &[
+            "org",
+            "add",
+            "--slug",
+            "region-bench",
+            "--name",
+            "Region Bench",
+        ],
+    )?;
+    run(
+        bin,
+        db,
+        &[
+            "org",
+            "add",
+            "--slug",
+            "unit-bench",
+            "--name",
+            "Enhet Bench",
+            "--parent",
+            "region-bench",
+        ],
+    )?;
+    run(
+        bin,
+        db,
+        &[
+            "user",
+            "add",
+            "--email",
+            "bench@example.se",
+            "--name",
+            "Bench",
+            "--org",
+            "region-bench",
+            "--role",
+            "advisor",
+            "--password",
+            "bench-password-123",
+        ],
+    )?;
+    Ok(
+        run(bin, db, &["token", "create", "--email", "bench@example.se"])?
+            .lines()
+            .last()
+            .unwrap_or_default()
+            .trim()
+            .to_string(),
+    )
+}

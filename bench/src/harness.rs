@@ -17,7 +17,7 @@ use anyhow::{Context, Result, bail};
 use serde_json::{Value, json};
 
 mod common;
-use common::{load, memory_kib, percentile, run, serve, sluss_bin};
+use common::{load, memory_kib, percentile, serve, sluss_bin};
 
 struct Options {
     quick: bool,
@@ -483,60 +483,7 @@ async fn fresh_postgres(admin: &str) -> Result<String> {
 
 async fn one_backend(backend: &str, db: &str, sizes: &Sizes, table: &mut Table) -> Result<()> {
     let bin = sluss_bin();
-    run(
-        &bin,
-        db,
-        &[
-            "org",
-            "add",
-            "--slug",
-            "region-bench",
-            "--name",
-            "Region Bench",
-        ],
-    )?;
-    run(
-        &bin,
-        db,
-        &[
-            "org",
-            "add",
-            "--slug",
-            "unit-bench",
-            "--name",
-            "Enhet Bench",
-            "--parent",
-            "region-bench",
-        ],
-    )?;
-    run(
-        &bin,
-        db,
-        &[
-            "user",
-            "add",
-            "--email",
-            "bench@example.se",
-            "--name",
-            "Bench",
-            "--org",
-            "region-bench",
-            "--role",
-            "advisor",
-            "--password",
-            "bench-password-123",
-        ],
-    )?;
-    let token = run(
-        &bin,
-        db,
-        &["token", "create", "--email", "bench@example.se"],
-    )?
-    .lines()
-    .last()
-    .unwrap_or_default()
-    .trim()
-    .to_string();
+    let token = common::setup(&bin, db)?;
     let (mut child, base) = serve(&bin, db)?;
     let pid = child.id();
     let http = reqwest::Client::builder()

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result, bail};
 
 mod common;
-use common::{load, memory_kib, percentile, run, serve, sluss_bin};
+use common::{load, memory_kib, percentile, serve, sluss_bin};
 use serde_json::{Value, json};
 
 /// A figure and the limit it must stay under.
@@ -90,60 +90,7 @@ async fn main() -> Result<()> {
         "SQLite"
     };
 
-    run(
-        &bin,
-        &db,
-        &[
-            "org",
-            "add",
-            "--slug",
-            "region-bench",
-            "--name",
-            "Region Bench",
-        ],
-    )?;
-    run(
-        &bin,
-        &db,
-        &[
-            "org",
-            "add",
-            "--slug",
-            "unit-bench",
-            "--name",
-            "Enhet Bench",
-            "--parent",
-            "region-bench",
-        ],
-    )?;
-    run(
-        &bin,
-        &db,
-        &[
-            "user",
-            "add",
-            "--email",
-            "bench@example.se",
-            "--name",
-            "Bench",
-            "--org",
-            "region-bench",
-            "--role",
-            "advisor",
-            "--password",
-            "bench-password-123",
-        ],
-    )?;
-    let token = run(
-        &bin,
-        &db,
-        &["token", "create", "--email", "bench@example.se"],
-    )?
-    .lines()
-    .last()
-    .unwrap_or_default()
-    .trim()
-    .to_string();
+    let token = common::setup(&bin, &db)?;
 
     eprintln!("sluss-bench: serving {backend} database from {bin}");
     let (mut child, base) = serve(&bin, &db)?;
