@@ -74,7 +74,8 @@ cd "$WORK"
   --workers 2 \
   --seed 1 \
   --no-color
-if grep -E " ERROR | panicked" "$WORK/server.log"; then
+# The log may be coloured: strip the escapes before looking for errors.
+if sed 's/\x1b\[[0-9;]*m//g' "$WORK/server.log" | grep -E " ERROR |panicked"; then
   echo "the server logged errors during the schemathesis run" >&2
   exit 1
 fi

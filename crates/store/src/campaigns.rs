@@ -200,17 +200,6 @@ pub async fn participant_by_token(
 
 /// Counts one vote against the quota; false when the quota is used up. One conditional
 /// update, so concurrent votes of one participant cannot pass the quota together.
-pub async fn take_quota(tx: &mut Tx, participant_id: &str, quota: i64) -> crate::Result<bool> {
-    let n = tx
-        .execute(
-            sql("UPDATE participants SET votes_cast = votes_cast + 1 WHERE id = ? AND votes_cast < ?")
-                .bind(participant_id)
-                .bind(quota),
-        )
-        .await?;
-    Ok(n == 1)
-}
-
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct IdeaRow {
     pub id: String,
@@ -318,38 +307,6 @@ pub fn pair_key(a: &str, b: &str) -> String {
     }
 }
 
-pub async fn insert_offer(
-    tx: &mut Tx,
-    campaign_id: &str,
-    participant_id: &str,
-    left: &str,
-    right: &str,
-    now: &str,
-) -> crate::Result<OfferRow> {
-    let id = crate::new_id();
-    tx.execute(
-        sql("INSERT INTO pair_offers (id, campaign_id, participant_id, left_idea_id, right_idea_id, pair_key, answered, offered_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
-        .bind(id.as_str())
-        .bind(campaign_id)
-        .bind(participant_id)
-        .bind(left)
-        .bind(right)
-        .bind(pair_key(left, right))
-        .bind(false)
-        .bind(now),
-    )
-    .await?;
-    Ok(OfferRow {
-        id,
-        participant_id: participant_id.into(),
-        left_idea_id: left.into(),
-        right_idea_id: right.into(),
-        answered: false,
-        offered_at: now.into(),
-    })
-}
-
 /// Marks an offer answered; false when it already was (a second vote for the same pair).
 pub async fn answer_offer(tx: &mut Tx, id: &str) -> crate::Result<bool> {
     let n = tx
@@ -361,38 +318,6 @@ pub async fn answer_offer(tx: &mut Tx, id: &str) -> crate::Result<bool> {
         )
         .await?;
     Ok(n == 1)
-}
-
-pub struct NewVote<'a> {
-    pub campaign_id: &'a str,
-    pub participant_id: &'a str,
-    pub offer_id: &'a str,
-    pub choice: &'a str,
-    pub winner: Option<&'a str>,
-    pub loser: Option<&'a str>,
-    pub skip_reason: Option<&'a str>,
-    pub response_ms: Option<i64>,
-    pub now: &'a str,
-}
-
-pub async fn insert_vote(tx: &mut Tx, v: &NewVote<'_>) -> crate::Result<String> {
-    let id = crate::new_id();
-    tx.execute(
-        sql("INSERT INTO votes (id, campaign_id, participant_id, offer_id, choice, winner_idea_id, loser_idea_id, skip_reason, response_ms, created_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
-        .bind(id.as_str())
-        .bind(v.campaign_id)
-        .bind(v.participant_id)
-        .bind(v.offer_id)
-        .bind(v.choice)
-        .bind(v.winner)
-        .bind(v.loser)
-        .bind(v.skip_reason)
-        .bind(v.response_ms)
-        .bind(v.now),
-    )
-    .await?;
-    Ok(id)
 }
 
 /// One vote of a batch, checked by the caller for what cannot change under it (the offer is

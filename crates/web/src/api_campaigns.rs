@@ -19,6 +19,22 @@ use store::campaigns::{CampaignRow, IdeaRow};
 
 pub const PARTICIPANT_HEADER: &str = "x-participant-token";
 
+/// A participant's request with a JSON body: their token and the parsed input, or the
+/// answer that refuses it (401 without a token, 400 for a body that is not the JSON asked for).
+fn participant_input<T: serde::de::DeserializeOwned>(
+    tr: &Tr,
+    headers: &HeaderMap,
+    b: &Bytes,
+) -> Result<(String, T), Box<Response>> {
+    let Some(token) = participant_token(headers) else {
+        return Err(Box::new(fail(tr, AppError::Unauthenticated)));
+    };
+    let Some(input) = json_body::<T>(b) else {
+        return Err(Box::new(bad_json(tr)));
+    };
+    Ok((token, input))
+}
+
 fn participant_token(headers: &HeaderMap) -> Option<String> {
     headers
         .get(PARTICIPANT_HEADER)
@@ -205,11 +221,9 @@ pub async fn vote(
     b: Bytes,
 ) -> Response {
     let tr = Tr::new(api_lang_of(&headers));
-    let Some(token) = participant_token(&headers) else {
-        return fail(&tr, AppError::Unauthenticated);
-    };
-    let Some(input) = json_body::<VoteInput>(&b) else {
-        return bad_json(&tr);
+    let (token, input) = match participant_input::<VoteInput>(&tr, &headers, &b) {
+        Ok(x) => x,
+        Err(refused) => return *refused,
     };
     match app::campaigns::vote(&state.app, &code, &token, &input).await {
         Ok(remaining) => {
@@ -309,11 +323,9 @@ pub async fn score(
     b: Bytes,
 ) -> Response {
     let tr = Tr::new(api_lang_of(&headers));
-    let Some(token) = participant_token(&headers) else {
-        return fail(&tr, AppError::Unauthenticated);
-    };
-    let Some(input) = json_body::<ScoreInput>(&b) else {
-        return bad_json(&tr);
+    let (token, input) = match participant_input::<ScoreInput>(&tr, &headers, &b) {
+        Ok(x) => x,
+        Err(refused) => return *refused,
     };
     match app::campaigns::score(&state.app, &code, &token, &input).await {
         Ok(()) => (
