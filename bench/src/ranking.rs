@@ -6,7 +6,7 @@
 //!    prior (limit: 1e-4). choix runs in a virtual environment made from PyPI
 //!    (`--python` names its interpreter; `--skip-choix` leaves this part out).
 //! 2. Pair choice: 100 ideas, strengths spread with standard deviation 2 and 0.5, over
-//!    `--seeds` seeds (default 50): votes until Kendall's τ reaches 0.8 (spread 2; limit:
+//!    `--seeds` seeds (default 100): votes until Kendall's τ reaches 0.8 (spread 2; limit:
 //!    uniform needs at least 1.5 times as many) and τ along the way (spread 0.5; limit:
 //!    adaptive never more than 5 % below uniform), means with 95 % intervals.
 //!
@@ -188,7 +188,7 @@ fn selectors(seeds: u64, rows: &mut Vec<Row>) {
 
 fn main() -> Result<()> {
     let mut python = std::env::var("CHOIX_PYTHON").unwrap_or_else(|_| "python3".into());
-    let mut seeds = 50u64;
+    let mut seeds = 100u64;
     let mut skip_choix = false;
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {

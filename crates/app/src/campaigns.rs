@@ -388,11 +388,11 @@ pub struct Fitted {
     pub at: std::time::Instant,
     pub comparisons: std::sync::Arc<Comparisons>,
     pub fit: std::sync::Arc<domain::ranking::Fit>,
+    /// The posterior covariance for choosing pairs (empty above
+    /// [`domain::ranking::COVARIANCE_LIMIT`] ideas).
+    pub cov: std::sync::Arc<Vec<f64>>,
 }
 
-/// The fitted ranking of a campaign: reused while no vote has come in (or, for large
-/// campaigns, for at most a second), else refitted from every decided vote, warm-started
-/// from the last fit. So the scores shown are never more than a second behind the votes.
 /// The fitted ranking of a campaign. Reused while no vote has come in; for large campaigns
 /// (and for choosing pairs, whatever the size) for up to a second after it was fitted.
 async fn fitted(
@@ -442,7 +442,13 @@ async fn fitted(
         t
     });
     let fit = fit(&comparisons, ALPHA, warm.as_deref());
+    let cov = if ideas.len() <= domain::ranking::COVARIANCE_LIMIT {
+        domain::ranking::covariance(&comparisons, &fit.theta, ALPHA)
+    } else {
+        Vec::new()
+    };
     let fresh = Fitted {
+        cov: std::sync::Arc::new(cov),
         idea_ids: ids,
         votes: pairs.len() as i64,
         at: std::time::Instant::now(),
@@ -461,6 +467,7 @@ fn ranker_of(f: &Fitted, ideas: &[IdeaRow]) -> Ranker {
     let mut r = Ranker::new(ideas.len(), ALPHA);
     r.theta.clone_from(&f.fit.theta);
     r.precision.clone_from(&f.fit.precision);
+    r.cov.clone_from(&f.cov);
     r.counts = f.comparisons.counts();
     for (k, i) in ideas.iter().enumerate() {
         r.active[k] = i.status == "active";

@@ -216,6 +216,75 @@ impl Comparisons {
     }
 }
 
+/// Ideas up to which the adaptive choice keeps the full posterior covariance (n² numbers,
+/// an n³ inversion per refit); above it, only the per-idea variances.
+pub const COVARIANCE_LIMIT: usize = 200;
+
+/// The posterior covariance (the inverse of the objective's Hessian) at `theta`, row-major
+/// n × n, by Cholesky factorisation. Empty when the Hessian is not positive definite.
+pub fn covariance(c: &Comparisons, theta: &[f64], alpha: f64) -> Vec<f64> {
+    let n = theta.len();
+    let mut h = vec![0.0; n * n];
+    for i in 0..n {
+        h[i * n + i] = 2.0 * alpha.max(1e-12);
+    }
+    for &(i, j, m, _) in &c.pairs {
+        let (i, j) = (i as usize, j as usize);
+        if i >= n || j >= n {
+            continue;
+        }
+        let p = sigmoid(theta[i] - theta[j]);
+        let w = m * p * (1.0 - p);
+        h[i * n + i] += w;
+        h[j * n + j] += w;
+        h[i * n + j] -= w;
+        h[j * n + i] -= w;
+    }
+    // H = L·Lᵀ, L stored in the lower triangle of h.
+    for j in 0..n {
+        let mut d = h[j * n + j];
+        for k in 0..j {
+            d -= h[j * n + k] * h[j * n + k];
+        }
+        if d <= 0.0 {
+            return Vec::new();
+        }
+        let d = d.sqrt();
+        h[j * n + j] = d;
+        for i in j + 1..n {
+            let mut v = h[i * n + j];
+            for k in 0..j {
+                v -= h[i * n + k] * h[j * n + k];
+            }
+            h[i * n + j] = v / d;
+        }
+    }
+    // L⁻¹ (lower triangular), then Σ = L⁻ᵀ·L⁻¹.
+    let mut inv = vec![0.0; n * n];
+    for i in 0..n {
+        inv[i * n + i] = 1.0 / h[i * n + i];
+        for j in 0..i {
+            let mut v = 0.0;
+            for k in j..i {
+                v -= h[i * n + k] * inv[k * n + j];
+            }
+            inv[i * n + j] = v / h[i * n + i];
+        }
+    }
+    let mut cov = vec![0.0; n * n];
+    for i in 0..n {
+        for j in 0..=i {
+            let mut v = 0.0;
+            for k in i..n {
+                v += inv[k * n + i] * inv[k * n + j];
+            }
+            cov[i * n + j] = v;
+            cov[j * n + i] = v;
+        }
+    }
+    cov
+}
+
 /// The result of a fit.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Fit {
@@ -467,6 +536,9 @@ pub struct Ranker {
     pub counts: Vec<f64>,
     /// Active ideas (withdrawn ones are not shown).
     pub active: Vec<bool>,
+    /// The full posterior covariance, row-major (empty when not kept: see
+    /// [`COVARIANCE_LIMIT`]).
+    pub cov: Vec<f64>,
     votes: Vec<(usize, usize)>,
 }
 
@@ -478,6 +550,7 @@ impl Ranker {
             precision: vec![2.0 * alpha; n_items],
             counts: vec![0.0; n_items],
             active: vec![true; n_items],
+            cov: Vec::new(),
             votes: Vec::new(),
         }
     }
@@ -496,6 +569,7 @@ impl Ranker {
         self.precision.push(2.0 * self.alpha);
         self.counts.push(0.0);
         self.active.push(true);
+        self.cov.clear();
         self.theta.len() - 1
     }
 
@@ -512,8 +586,30 @@ impl Ranker {
         let h = p * (1.0 - p);
         self.precision[winner] += h;
         self.precision[loser] += h;
-        self.theta[winner] += (1.0 - p) / self.precision[winner];
-        self.theta[loser] -= (1.0 - p) / self.precision[loser];
+        let n = self.len();
+        if self.cov.len() == n * n {
+            // A rank-one update of the covariance (Sherman–Morrison) and one Newton step
+            // along it, so every strength correlated with the two moves too.
+            let g: Vec<f64> = (0..n)
+                .map(|k| self.cov[k * n + winner] - self.cov[k * n + loser])
+                .collect();
+            let s2 = g[winner] - g[loser];
+            let c = h / (1.0 + h * s2);
+            for i in 0..n {
+                let gi = g[i] * c;
+                let row = &mut self.cov[i * n..(i + 1) * n];
+                for (v, gj) in row.iter_mut().zip(&g) {
+                    *v -= gi * gj;
+                }
+            }
+            let step = (1.0 - p) / (1.0 + h * s2);
+            for (t, gk) in self.theta.iter_mut().zip(&g) {
+                *t += step * gk;
+            }
+        } else {
+            self.theta[winner] += (1.0 - p) / self.precision[winner];
+            self.theta[loser] -= (1.0 - p) / self.precision[loser];
+        }
         self.counts[winner] += 1.0;
         self.counts[loser] += 1.0;
         self.votes.push((winner, loser));
@@ -525,6 +621,11 @@ impl Ranker {
         let f = fit(&c, self.alpha, Some(&self.theta));
         self.theta.clone_from(&f.theta);
         self.precision.clone_from(&f.precision);
+        self.cov = if self.len() <= COVARIANCE_LIMIT {
+            covariance(&c, &self.theta, self.alpha)
+        } else {
+            Vec::new()
+        };
         f
     }
 
@@ -639,7 +740,37 @@ impl Ranker {
                         if !ok(a, b) {
                             continue;
                         }
-                        let v = if choice.gain_window > 0 && !order.is_empty() {
+                        let n = self.len();
+                        let v = if choice.gain_window > 0
+                            && !order.is_empty()
+                            && self.cov.len() == n * n
+                        {
+                            // With the full covariance: a vote on (a, b) lowers the variance
+                            // of every difference x − k by (Σ(eₓ−eₖ)·(eₐ−e_b))²·c.
+                            let cov = &self.cov;
+                            let g = |k: usize| cov[k * n + a] - cov[k * n + b];
+                            let s2 = g(a) - g(b);
+                            let p = sigmoid(self.theta[a] - self.theta[b]);
+                            let w = p * (1.0 - p);
+                            let c = w / (1.0 + w * s2);
+                            let mut total = 0.0;
+                            let mut seen_pair = std::collections::HashSet::new();
+                            for x in [a, b] {
+                                let lo = place[x].saturating_sub(choice.gain_window);
+                                let hi = (place[x] + choice.gain_window).min(order.len() - 1);
+                                for &k in &order[lo..=hi] {
+                                    if k == x || !seen_pair.insert((x.min(k), x.max(k))) {
+                                        continue;
+                                    }
+                                    let var =
+                                        cov[x * n + x] + cov[k * n + k] - 2.0 * cov[x * n + k];
+                                    let u = g(x) - g(k);
+                                    total +=
+                                        order_gain(self.theta[x] - self.theta[k], var, u * u * c);
+                                }
+                            }
+                            total
+                        } else if choice.gain_window > 0 && !order.is_empty() {
                             let va = 1.0 / self.precision[a];
                             let vb = 1.0 / self.precision[b];
                             let s2 = va + vb;
@@ -1287,6 +1418,80 @@ mod tests {
             f.gradient_norm,
             t.elapsed()
         );
+        for n in [100, 200] {
+            let votes: Vec<(usize, usize)> = (0..30 * n)
+                .map(|_| (rng.below(n), rng.below(n)))
+                .filter(|(a, b)| a != b)
+                .collect();
+            let c = Comparisons::from_votes(n, &votes);
+            let f = fit(&c, 0.1, None);
+            let t = std::time::Instant::now();
+            let cov = covariance(&c, &f.theta, 0.1);
+            println!(
+                "covariance of {n} ideas ({} numbers) in {:?}",
+                cov.len(),
+                t.elapsed()
+            );
+        }
+    }
+
+    #[test]
+    fn covariance_inverts_the_hessian() {
+        let mut rng = Rng::new(7);
+        let n = 30;
+        let votes: Vec<(usize, usize)> = (0..400)
+            .map(|_| (rng.below(n), rng.below(n)))
+            .filter(|(a, b)| a != b)
+            .collect();
+        let c = Comparisons::from_votes(n, &votes);
+        let f = fit(&c, 0.1, None);
+        let cov = covariance(&c, &f.theta, 0.1);
+        assert_eq!(cov.len(), n * n);
+        let (_, h, diag) = c.derivatives(&f.theta, 0.1);
+        let mut y = vec![0.0; n];
+        for j in 0..n {
+            let col: Vec<f64> = (0..n).map(|i| cov[i * n + j]).collect();
+            c.hess_times(&h, 0.1, &col, &mut y);
+            for (i, v) in y.iter().enumerate() {
+                let want = if i == j { 1.0 } else { 0.0 };
+                assert!((v - want).abs() < 1e-9, "H·Σ at ({i}, {j}) is {v}");
+            }
+            // The marginal variance is never below the inverse of the diagonal precision.
+            assert!(cov[j * n + j] >= 1.0 / diag[j] - 1e-12);
+        }
+    }
+
+    #[test]
+    fn a_vote_updates_the_covariance_exactly() {
+        let mut rng = Rng::new(3);
+        let n = 20;
+        let mut r = Ranker::new(n, 0.1);
+        for _ in 0..200 {
+            let (a, b) = (rng.below(n), rng.below(n));
+            r.record(a, b);
+        }
+        r.refit();
+        assert_eq!(r.cov.len(), n * n);
+        for _ in 0..5 {
+            let before = r.theta.clone();
+            let (a, b) = (rng.below(n), (rng.below(n - 1) + 1) % n);
+            if a == b {
+                continue;
+            }
+            r.record(a, b);
+            // The Hessian at the strengths before the vote, with the vote in it.
+            let want = covariance(&Comparisons::from_votes(n, r.votes()), &before, 0.1);
+            for (x, y) in r.cov.iter().zip(&want) {
+                assert!((x - y).abs() < 1e-9, "{x} against {y}");
+            }
+            // Recomputing from the same strengths again, for the next step's reference.
+            r.cov = covariance(&Comparisons::from_votes(n, r.votes()), &r.theta, 0.1);
+        }
+        // An idea added later drops the covariance until the next refit.
+        r.add_item();
+        assert!(r.cov.is_empty());
+        r.refit();
+        assert_eq!(r.cov.len(), (n + 1) * (n + 1));
     }
 
     #[test]
