@@ -51,7 +51,7 @@ pub fn demo_users() -> Vec<DemoUser> {
         .collect()
 }
 
-const TOPICS: [(&str, &str, &str); 10] = [
+pub(crate) const TOPICS: [(&str, &str, &str); 10] = [
     (
         "need",
         "Digital incheckning på vårdcentralen",
@@ -104,7 +104,7 @@ const TOPICS: [(&str, &str, &str); 10] = [
     ),
 ];
 
-const ROLES: [&str; 6] = [
+pub(crate) const ROLES: [&str; 6] = [
     "citizen",
     "patient",
     "staff",
@@ -187,7 +187,7 @@ pub async fn load(app: &App) -> Result<Vec<DemoUser>> {
 }
 
 /// The caller a demo account signs in as.
-async fn demo_caller(app: &App, u: &DemoUser) -> Result<Caller> {
+pub(crate) async fn demo_caller(app: &App, u: &DemoUser) -> Result<Caller> {
     let token = auth::login(app, &u.email, &u.password).await?;
     let caller = auth::caller_for_session(app, &token).await?;
     auth::logout(app, &token).await?;

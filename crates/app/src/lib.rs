@@ -13,6 +13,7 @@ pub mod inbox;
 pub mod intake;
 pub mod personal_data;
 pub mod processes;
+pub mod scale;
 pub mod secret;
 pub mod writer;
 
@@ -50,6 +51,11 @@ pub struct App {
     /// Fitted rankings by campaign id, reused while no vote has come in.
     pub rankings:
         std::sync::Arc<std::sync::Mutex<std::collections::HashMap<String, campaigns::Fitted>>>,
+    /// One lock per campaign so that a node fits a campaign once at a time: requests that
+    /// find the ranking stale wait for the fit under way and take it.
+    pub fitting: std::sync::Arc<
+        std::sync::Mutex<std::collections::HashMap<String, std::sync::Arc<tokio::sync::Mutex<()>>>>,
+    >,
     /// Live fingerprints by campaign code and when they were read, shared by listeners.
     pub fingerprints: std::sync::Arc<
         tokio::sync::Mutex<std::collections::HashMap<String, (std::time::Instant, String)>>,
@@ -66,6 +72,7 @@ impl App {
             config,
             live,
             rankings: Default::default(),
+            fitting: Default::default(),
             fingerprints: Default::default(),
             writer: Default::default(),
         }

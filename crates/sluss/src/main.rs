@@ -69,6 +69,10 @@ enum Command {
     Demo {
         #[command(flatten)]
         db: DbArgs,
+        /// Also load data at scale, for benchmarks: large (100,000 submissions, 10,000
+        /// cases, 1,000 ideas with 1,000,000 votes), medium (a tenth) or small.
+        #[arg(long, value_parser = ["small", "medium", "large"])]
+        scale: Option<String>,
     },
     /// Organisations.
     Org {
@@ -277,6 +281,48 @@ fn explain(e: AppError) -> anyhow::Error {
     }
 }
 
+/// A progress bar on standard error: redrawn in place on a terminal, a line per tenth
+/// otherwise (logs stay readable).
+fn progress_bar() -> impl Fn(&str, u64, u64) + Send + Sync {
+    use std::io::{IsTerminal, Write};
+    let tty = std::io::stderr().is_terminal();
+    let started = std::time::Instant::now();
+    let last = std::sync::Mutex::new((String::new(), 0u64));
+    move |part: &str, done: u64, total: u64| {
+        let Ok(mut last) = last.lock() else { return };
+        let tenth = (done * 10).checked_div(total).unwrap_or(10);
+        let new_part = last.0 != part;
+        if !tty && !new_part && tenth == last.1 && done != total {
+            return;
+        }
+        if new_part && tty && !last.0.is_empty() {
+            eprintln!();
+        }
+        *last = (part.to_string(), tenth);
+        let width = 30usize;
+        let filled = ((done * width as u64)
+            .checked_div(total)
+            .unwrap_or(width as u64)) as usize;
+        let line = format!(
+            "{part:<12} [{}{}] {:>3} %  {done}/{total}  {:.0} s",
+            "#".repeat(filled),
+            ".".repeat(width - filled),
+            (done * 100).checked_div(total).unwrap_or(100),
+            started.elapsed().as_secs_f64()
+        );
+        let mut err = std::io::stderr().lock();
+        let _ = if tty {
+            write!(err, "\r{line}")
+        } else {
+            writeln!(err, "{line}")
+        };
+        if tty && done == total {
+            let _ = writeln!(err);
+            last.0.clear();
+        }
+    }
+}
+
 fn print_demo_users(users: &[app::demo::DemoUser]) {
     println!("Demo users (role, e-mail, password):");
     for u in users {
@@ -370,8 +416,26 @@ async fn run() -> Result<()> {
             app.db.close().await;
             Ok(())
         }
-        Command::Demo { db } => {
+        Command::Demo { db, scale } => {
             let app = open(&db, None).await?;
+            if let Some(name) = scale {
+                let scale = app::scale::Scale::named(&name).context("unknown scale")?;
+                let started = std::time::Instant::now();
+                eprintln!(
+                    "Loading at scale '{name}': {} submissions, {} cases, {} ideas with {} votes.",
+                    scale.submissions,
+                    scale.cases,
+                    scale.ideas,
+                    scale.votes()
+                );
+                app::scale::load(&app, scale, std::sync::Arc::new(progress_bar()))
+                    .await
+                    .map_err(explain)?;
+                eprintln!(
+                    "Loaded at scale '{name}' in {:.0} s.",
+                    started.elapsed().as_secs_f64()
+                );
+            }
             let users = app::demo::load(&app).await.map_err(explain)?;
             println!(
                 "Demo data loaded: region '{}' with units '{}' and '{}', 30 submissions.",

@@ -10,25 +10,10 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
-use sqlx::Connection;
 
-const BIN: &str = env!("CARGO_BIN_EXE_sluss");
+mod support;
+use support::{BIN, cli, fresh_database};
 const VOTERS: usize = 24;
-
-fn cli(db: &str, args: &[&str]) -> String {
-    let out = Command::new(BIN)
-        .args(args)
-        .args(["--database-url", db])
-        .env("RUST_LOG", "warn")
-        .output()
-        .expect("run sluss");
-    assert!(
-        out.status.success(),
-        "sluss {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).to_string()
-}
 
 fn serve(db: &str) -> (Child, String) {
     let mut child = Command::new(BIN)
@@ -64,41 +49,6 @@ fn serve(db: &str) -> (Child, String) {
     };
     std::thread::spawn(move || for _ in lines {});
     (child, base)
-}
-
-async fn fresh_database(backend: &str) -> Option<String> {
-    let name = format!("sluss_crash_{}", std::process::id());
-    if backend == "sqlite" {
-        let dir = std::env::temp_dir().join(&name);
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).expect("temp dir");
-        return Some(format!("sqlite://{}/crash.db", dir.display()));
-    }
-    let admin = match std::env::var("TEST_DATABASE_URL") {
-        Ok(u) if !u.is_empty() => u,
-        _ => {
-            assert!(
-                std::env::var("CI").as_deref() != Ok("true"),
-                "TEST_DATABASE_URL must be set under CI: the PostgreSQL half may not be skipped"
-            );
-            eprintln!("TEST_DATABASE_URL is not set: skipping the PostgreSQL crash test");
-            return None;
-        }
-    };
-    let mut conn = sqlx::PgConnection::connect(&admin).await.expect("connect");
-    sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
-        "DROP DATABASE IF EXISTS {name}"
-    )))
-    .execute(&mut conn)
-    .await
-    .expect("drop");
-    sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
-        .execute(&mut conn)
-        .await
-        .expect("create");
-    let base = admin.split('?').next().unwrap_or(&admin);
-    let cut = base.rfind('/').expect("a database name");
-    Some(format!("{}/{name}", &base[..cut]))
 }
 
 async fn post(http: &reqwest::Client, url: String, token: &str, body: Value) -> Value {
@@ -158,7 +108,7 @@ async fn voter(
 }
 
 async fn acknowledged_votes_survive_sigkill(backend: &str) {
-    let Some(db) = fresh_database(backend).await else {
+    let Some(db) = fresh_database("crash", backend).await else {
         return;
     };
     cli(

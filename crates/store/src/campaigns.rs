@@ -525,11 +525,12 @@ pub async fn insert_offers(
         .collect())
 }
 
-/// The decided votes of a campaign as (winner, loser) idea ids, oldest first. Skips are
+/// The decided votes of a campaign as (winner, loser) idea ids, in no order (the fit
+/// aggregates them per pair). Skips are
 /// stored but not counted as wins.
 pub async fn decided_votes(tx: &mut Tx, campaign_id: &str) -> crate::Result<Vec<(String, String)>> {
     tx.fetch_all(
-        sql("SELECT winner_idea_id, loser_idea_id FROM votes WHERE campaign_id = ? AND choice <> 'skip' ORDER BY created_at, id")
+        sql("SELECT winner_idea_id, loser_idea_id FROM votes WHERE campaign_id = ? AND choice <> 'skip'")
             .bind(campaign_id),
     )
     .await
@@ -768,5 +769,90 @@ pub async fn notify_changed(tx: &mut Tx, code: &str) -> crate::Result<()> {
         )
         .await?;
     }
+    Ok(())
+}
+
+/// One vote for [`bulk_votes`]: the pair as shown (left, right), the choice (`left`,
+/// `right` or `skip`), the response time and when it was cast.
+#[derive(Debug, Clone)]
+pub struct BulkVote {
+    pub left_idea_id: String,
+    pub right_idea_id: String,
+    pub choice: String,
+    pub response_ms: Option<i64>,
+    pub at: String,
+}
+
+/// Rows per multi-row INSERT of [`bulk_votes`], well under either database's limit on
+/// bound parameters.
+const BULK_ROWS: usize = 500;
+
+/// Loads one participant's votes at once (the large-scale demo loader): each vote's offer,
+/// answered, and the vote itself, in multi-row statements, and the participant's count of
+/// decided votes. The caller checks the quota and that no pair repeats; this writes no
+/// event, as casting a vote does not.
+pub async fn bulk_votes(
+    tx: &mut Tx,
+    campaign_id: &str,
+    participant_id: &str,
+    votes: &[BulkVote],
+) -> crate::Result<()> {
+    for chunk in votes.chunks(BULK_ROWS) {
+        let offer_ids: Vec<String> = chunk.iter().map(|_| crate::new_id()).collect();
+        let mut args: Vec<Arg> = Vec::with_capacity(chunk.len() * 8);
+        for (v, id) in chunk.iter().zip(&offer_ids) {
+            args.push(id.as_str().into());
+            args.push(campaign_id.into());
+            args.push(participant_id.into());
+            args.push(v.left_idea_id.as_str().into());
+            args.push(v.right_idea_id.as_str().into());
+            args.push(pair_key(&v.left_idea_id, &v.right_idea_id).into());
+            args.push(true.into());
+            args.push(v.at.as_str().into());
+        }
+        let rows = vec!["(?, ?, ?, ?, ?, ?, ?, ?)"; chunk.len()].join(", ");
+        tx.execute(crate::Sql::dynamic(
+            format!(
+                "INSERT INTO pair_offers (id, campaign_id, participant_id, left_idea_id, right_idea_id, pair_key, answered, offered_at)
+                 VALUES {rows}"
+            ),
+            args,
+        ))
+        .await?;
+        let mut args: Vec<Arg> = Vec::with_capacity(chunk.len() * 10);
+        for (v, offer) in chunk.iter().zip(&offer_ids) {
+            let (winner, loser) = match v.choice.as_str() {
+                "left" => (Some(v.left_idea_id.clone()), Some(v.right_idea_id.clone())),
+                "right" => (Some(v.right_idea_id.clone()), Some(v.left_idea_id.clone())),
+                _ => (None, None),
+            };
+            args.push(crate::new_id().into());
+            args.push(campaign_id.into());
+            args.push(participant_id.into());
+            args.push(offer.as_str().into());
+            args.push(v.choice.as_str().into());
+            args.push(winner.into());
+            args.push(loser.into());
+            args.push(None::<String>.into());
+            args.push(v.response_ms.into());
+            args.push(v.at.as_str().into());
+        }
+        let rows = vec!["(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"; chunk.len()].join(", ");
+        tx.execute(crate::Sql::dynamic(
+            format!(
+                "INSERT INTO votes (id, campaign_id, participant_id, offer_id, choice, winner_idea_id, loser_idea_id, skip_reason, response_ms, created_at)
+                 VALUES {rows}"
+            ),
+            args,
+        ))
+        .await?;
+    }
+    let decided = votes.iter().filter(|v| v.choice != "skip").count() as i64;
+    tx.execute(
+        sql("UPDATE participants SET votes_cast = votes_cast + ? WHERE id = ?")
+            .bind(decided)
+            .bind(participant_id),
+    )
+    .await?;
     Ok(())
 }

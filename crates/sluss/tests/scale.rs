@@ -1,0 +1,138 @@
+//! `sluss demo --scale small`: the loader at scale writes what it promises, through the
+//! use cases (every case has its events), with every participant's quota matching their
+//! votes and no pair shown twice to anyone; a second run adds nothing. On SQLite and on
+//! PostgreSQL (under CI the PostgreSQL half may not be skipped).
+
+mod support;
+use support::{cli, fresh_database};
+
+async fn count(db: &store::Db, query: &'static str) -> i64 {
+    let mut tx = db.read().await.expect("read");
+    let (n,): (i64,) = tx.fetch_one(store::sql(query)).await.expect(query);
+    n
+}
+
+async fn loads_at_scale(backend: &str) {
+    let Some(url) = fresh_database("scale", backend).await else {
+        return;
+    };
+    cli(&url, &["demo", "--scale", "small"]);
+    let db = store::Db::connect(&url).await.expect("connect");
+    let counts = |db: &store::Db| {
+        let db = db.clone();
+        async move {
+            (
+                count(&db, "SELECT COUNT(*) FROM submissions").await,
+                count(&db, "SELECT COUNT(*) FROM cases").await,
+                count(&db, "SELECT COUNT(*) FROM votes").await,
+                // Signing the demo accounts in is an event of its own; cases' events are not.
+                count(
+                    &db,
+                    "SELECT COUNT(*) FROM events WHERE subject_type = 'case'",
+                )
+                .await,
+            )
+        }
+    };
+    let first = counts(&db).await;
+    let (submissions, cases, votes, _) = first;
+    // The ordinary demo's 30 submissions and 16 cases are part of the totals.
+    assert_eq!(submissions, 300, "submissions");
+    assert_eq!(cases, 30, "cases");
+    let scale_votes = count(
+        &db,
+        "SELECT COUNT(*) FROM votes v JOIN campaigns c ON c.id = v.campaign_id WHERE c.title LIKE '%storskalig demo%'",
+    )
+    .await;
+    assert_eq!(scale_votes, 20 * 50, "votes of the loaded question");
+    assert!(
+        votes > scale_votes,
+        "the ordinary demo's votes are there too"
+    );
+    // Every case carries its history: opening it is an event, and some were ticked.
+    assert_eq!(
+        count(
+            &db,
+            "SELECT COUNT(*) FROM cases c WHERE NOT EXISTS (SELECT 1 FROM events e WHERE e.subject_type = 'case' AND e.subject_id = c.id)"
+        )
+        .await,
+        0,
+        "cases without events"
+    );
+    assert!(
+        count(
+            &db,
+            "SELECT COUNT(*) FROM events WHERE subject_type = 'case'"
+        )
+        .await
+            > cases,
+        "ticks beyond the openings"
+    );
+    // Quotas agree with the votes, every vote has its answered offer, no pair repeats.
+    assert_eq!(
+        count(
+            &db,
+            "SELECT COUNT(*) FROM participants p WHERE p.votes_cast <> (SELECT COUNT(*) FROM votes v WHERE v.participant_id = p.id AND v.choice <> 'skip')"
+        )
+        .await,
+        0,
+        "participants whose quota disagrees with their votes"
+    );
+    assert_eq!(
+        count(
+            &db,
+            "SELECT COUNT(*) FROM votes v JOIN pair_offers o ON o.id = v.offer_id WHERE o.answered AND o.participant_id = v.participant_id"
+        )
+        .await,
+        votes
+    );
+    assert_eq!(
+        count(
+            &db,
+            "SELECT COUNT(*) FROM (SELECT participant_id, pair_key FROM pair_offers GROUP BY participant_id, pair_key HAVING COUNT(*) > 1) d"
+        )
+        .await,
+        0
+    );
+    // Some submissions were triaged, most are new: the inbox's filters have something to find.
+    assert!(
+        count(
+            &db,
+            "SELECT COUNT(*) FROM submissions WHERE status = 'accepted'"
+        )
+        .await
+            >= 27
+    );
+    // Of the loader's 270, one in ten is accepted, one refused, one in review; 189 are new.
+    assert!(
+        count(
+            &db,
+            "SELECT COUNT(*) FROM submissions WHERE status = 'rejected'"
+        )
+        .await
+            >= 27
+    );
+    assert!(
+        count(
+            &db,
+            "SELECT COUNT(*) FROM submissions WHERE status = 'in_review'"
+        )
+        .await
+            >= 27
+    );
+    assert!(count(&db, "SELECT COUNT(*) FROM submissions WHERE status = 'new'").await >= 189);
+    // Loading again adds nothing.
+    cli(&url, &["demo", "--scale", "small"]);
+    assert_eq!(counts(&db).await, first, "a second run changed the data");
+    db.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_loads_at_scale() {
+    loads_at_scale("sqlite").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_loads_at_scale() {
+    loads_at_scale("postgres").await;
+}

@@ -1,0 +1,61 @@
+//! What the command-line tests share: running `sluss` and a fresh database per test.
+#![allow(dead_code)]
+
+use std::process::Command;
+
+use sqlx::Connection;
+
+pub const BIN: &str = env!("CARGO_BIN_EXE_sluss");
+
+/// Runs a `sluss` command on `db`; panics with its stderr when it fails.
+pub fn cli(db: &str, args: &[&str]) -> String {
+    let out = Command::new(BIN)
+        .args(args)
+        .args(["--database-url", db])
+        .env("RUST_LOG", "warn")
+        .output()
+        .expect("run sluss");
+    assert!(
+        out.status.success(),
+        "sluss {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).to_string()
+}
+
+/// A fresh database named after `prefix` and this process: a SQLite file, or a PostgreSQL
+/// database made from TEST_DATABASE_URL (None when that is unset, which CI does not allow).
+pub async fn fresh_database(prefix: &str, backend: &str) -> Option<String> {
+    let name = format!("sluss_{prefix}_{}", std::process::id());
+    if backend == "sqlite" {
+        let dir = std::env::temp_dir().join(&name);
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        return Some(format!("sqlite://{}/{prefix}.db", dir.display()));
+    }
+    let admin = match std::env::var("TEST_DATABASE_URL") {
+        Ok(u) if !u.is_empty() => u,
+        _ => {
+            assert!(
+                std::env::var("CI").as_deref() != Ok("true"),
+                "TEST_DATABASE_URL must be set under CI: the PostgreSQL half may not be skipped"
+            );
+            eprintln!("TEST_DATABASE_URL is not set: skipping the PostgreSQL half of {prefix}");
+            return None;
+        }
+    };
+    let mut conn = sqlx::PgConnection::connect(&admin).await.expect("connect");
+    sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+        "DROP DATABASE IF EXISTS {name}"
+    )))
+    .execute(&mut conn)
+    .await
+    .expect("drop");
+    sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+        .execute(&mut conn)
+        .await
+        .expect("create");
+    let base = admin.split('?').next().unwrap_or(&admin);
+    let cut = base.rfind('/').expect("a database name");
+    Some(format!("{}/{name}", &base[..cut]))
+}
