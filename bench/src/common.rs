@@ -1,5 +1,6 @@
 //! What the benchmark binaries share: starting `sluss`, running its commands, reading its
-//! memory, and a closed-loop load of requests.
+//! memory, and a closed-loop load of requests. Each binary uses a part of it.
+#![allow(dead_code)]
 
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};

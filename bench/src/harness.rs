@@ -17,7 +17,7 @@ use anyhow::{Context, Result, bail};
 use serde_json::{Value, json};
 
 mod common;
-use common::{load, memory_kib, percentile, serve, sluss_bin};
+use common::{memory_kib, percentile, serve, sluss_bin};
 
 struct Options {
     quick: bool,
@@ -26,7 +26,8 @@ struct Options {
 
 struct Sizes {
     seconds: u64,
-    submissions: usize,
+    /// `sluss demo --scale` preset loaded before the run.
+    scale: &'static str,
     ideas: usize,
     connections: usize,
     listeners: usize,
@@ -454,10 +455,38 @@ async fn live_delay(vote_base: &str, listen_base: &str, code: &str) -> Result<Du
 }
 
 async fn count_votes(url: &str) -> Result<i64> {
+    count_rows(url, "votes").await
+}
+
+/// The code of the loader's large open question, its ideas and its votes.
+async fn scale_campaign(url: &str) -> Result<(String, i64, i64)> {
+    let db = store::Db::connect(url).await?;
+    let mut tx = db.read().await?;
+    let row: (String, i64, i64) = tx
+        .fetch_one(
+            store::sql(
+                "SELECT c.code, (SELECT COUNT(*) FROM ideas i WHERE i.campaign_id = c.id),
+                        (SELECT COUNT(*) FROM votes v WHERE v.campaign_id = c.id)
+                 FROM campaigns c WHERE c.title = ?",
+            )
+            .bind(app::scale::SCALE_CAMPAIGN),
+        )
+        .await?;
+    drop(tx);
+    db.close().await;
+    Ok(row)
+}
+
+async fn count_rows(url: &str, table: &'static str) -> Result<i64> {
     let db = store::Db::connect(url).await?;
     let mut tx = db.read().await?;
     let (n,): (i64,) = tx
-        .fetch_one(store::sql("SELECT COUNT(*) FROM votes"))
+        .fetch_one(store::sql(match table {
+            "votes" => "SELECT COUNT(*) FROM votes",
+            "cases" => "SELECT COUNT(*) FROM cases",
+            "events" => "SELECT COUNT(*) FROM events",
+            _ => "SELECT COUNT(*) FROM submissions",
+        }))
         .await?;
     drop(tx);
     db.close().await;
@@ -481,9 +510,103 @@ async fn fresh_postgres(admin: &str) -> Result<String> {
     Ok(format!("{}/{name}", &base[..cut]))
 }
 
+/// Lighthouse (mobile profile, Debian's Chromium) on the home page, the intake form and a
+/// participant's vote page: one row each, performance against ≥ 95 and accessibility 100.
+fn lighthouse(base: &str, code: &str, cookie: &str, table: &mut Table) -> Result<()> {
+    let out = Command::new("node")
+        .args([
+            "bench/lighthouse/run.mjs",
+            base,
+            &format!("/workshop/{code}"),
+            cookie,
+        ])
+        .output()
+        .context("running node bench/lighthouse/run.mjs")?;
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    anyhow::ensure!(
+        out.status.success(),
+        "Lighthouse failed: {}{}",
+        stdout,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for line in stdout.lines().filter(|l| l.starts_with('{')) {
+        let v: Value = serde_json::from_str(line)?;
+        let perf = v["performance"].as_f64().context("performance score")?;
+        let a11y = v["accessibility"].as_f64().context("accessibility score")?;
+        let failures = v["accessibility_failures"]
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|x| x.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            })
+            .unwrap_or_default();
+        table.row(
+            "browser",
+            &format!(
+                "Lighthouse, mobile: {}",
+                v["page"].as_str().unwrap_or_default()
+            ),
+            [
+                format!("performance {perf:.0}, accessibility {a11y:.0}"),
+                format!("FCP {} ms", v["fcp_ms"]),
+                format!("LCP {} ms, TBT {} ms", v["lcp_ms"], v["tbt_ms"]),
+                if failures.is_empty() {
+                    "0".into()
+                } else {
+                    failures
+                },
+            ],
+            against(
+                "performance ≥ 95, accessibility 100",
+                perf / 95.0,
+                Some(perf >= 95.0 && a11y >= 100.0),
+            ),
+        );
+    }
+    Ok(())
+}
+
 async fn one_backend(backend: &str, db: &str, sizes: &Sizes, table: &mut Table) -> Result<()> {
     let bin = sluss_bin();
+    eprintln!("bench: {backend}: sluss demo --scale {}", sizes.scale);
+    let started = Instant::now();
+    common::run(&bin, db, &["demo", "--scale", sizes.scale])?;
+    let loaded = started.elapsed().as_secs_f64();
+    let (submissions, cases, votes, events) = (
+        count_rows(db, "submissions").await?,
+        count_rows(db, "cases").await?,
+        count_votes(db).await?,
+        count_rows(db, "events").await?,
+    );
+    table.row(
+        backend,
+        &format!("data at scale: sluss demo --scale {}", sizes.scale),
+        [
+            format!("{submissions} submissions, {cases} cases, {events} events, {votes} votes"),
+            String::new(),
+            format!("{loaded:.0} s"),
+            "0".into(),
+        ],
+        against(
+            "minutes, not hours (≤ 3600 s)",
+            loaded / 3600.0,
+            Some(loaded <= 3600.0),
+        ),
+    );
     let token = common::setup(&bin, db)?;
+    // The inbox is read by the demo region's advisor, who sees every loaded submission.
+    let staff_token = common::run(
+        &bin,
+        db,
+        &["token", "create", "--email", "advisor@demo.sluss.se"],
+    )?
+    .lines()
+    .last()
+    .unwrap_or_default()
+    .trim()
+    .to_string();
     let (mut child, base) = serve(&bin, db)?;
     let pid = child.id();
     let http = reqwest::Client::builder()
@@ -492,22 +615,9 @@ async fn one_backend(backend: &str, db: &str, sizes: &Sizes, table: &mut Table) 
     let (secs, conns) = (sizes.seconds, sizes.connections);
 
     eprintln!(
-        "bench: {backend}: loading {} submissions and a campaign of {} ideas",
-        sizes.submissions, sizes.ideas
+        "bench: {backend}: a campaign of {} ideas for the vote loop",
+        sizes.ideas
     );
-    let (c, b) = (http.clone(), base.clone());
-    load(sizes.submissions, 32, move |i| {
-        let (c, b) = (c.clone(), b.clone());
-        async move {
-            let (kind, role) = (["need", "idea", "offer"][i % 3], ["citizen", "patient", "staff"][i % 3]);
-            let org = if i % 2 == 0 { "region-bench" } else { "unit-bench" };
-            let body = json!({ "kind": kind, "title": format!("Behov {i} inför lasten"), "description": "Patienter står i kö vid receptionen varje morgon.", "submitter_role": role, "organisation": org });
-            let res = c.post(format!("{b}/api/v1/submissions")).json(&body).send().await?;
-            anyhow::ensure!(res.status() == 201, "submission answered {}", res.status());
-            Ok(Value::Null)
-        }
-    })
-    .await?;
     let post = |path: String, body: Value| {
         let (http, token) = (http.clone(), token.clone());
         async move {
@@ -559,30 +669,51 @@ async fn one_backend(backend: &str, db: &str, sizes: &Sizes, table: &mut Table) 
         wrk_figures(&limit),
         itself(),
     );
-    let pages: [(&str, String, String); 4] = [
-        ("home page /", format!("{base}/"), GET.to_string()),
+    let pages: [(String, String, String); 4] = [
         (
-            "showcase /fragor",
+            "home page /".to_string(),
+            format!("{base}/"),
+            GET.to_string(),
+        ),
+        (
+            "showcase /fragor".to_string(),
             format!("{base}/fragor"),
             GET.to_string(),
         ),
         (
-            "campaign vote page /workshop/{code}",
+            "campaign vote page /workshop/{code}".to_string(),
             format!("{base}/workshop/{code}"),
             headers_script(&[("Cookie", &cookie)]),
         ),
         (
-            "diarium /diarium",
+            "diarium /diarium".to_string(),
             format!("{base}/diarium"),
             GET.to_string(),
         ),
     ];
+    // The loader's question: a new participant's vote page over every idea and vote.
+    let (big, big_ideas, big_votes) = scale_campaign(db).await?;
+    let joined: Value = http
+        .post(format!("{base}/api/v1/campaigns/{big}/participants"))
+        .send()
+        .await?
+        .json()
+        .await?;
+    let big_cookie = format!(
+        "sluss_ws_{big}={}",
+        joined["token"].as_str().unwrap_or_default()
+    );
+    let pages = pages.into_iter().chain([(
+        format!("vote page of the loaded question ({big_ideas} ideas, {big_votes} votes)"),
+        format!("{base}/workshop/{big}"),
+        headers_script(&[("Cookie", &big_cookie)]),
+    )]);
     for (name, url, script) in pages {
         let w = wrk(&url, conns, secs, &script)?;
         // Against the HTTP limit: the share of the bare server's throughput this page keeps.
         table.row(
             backend,
-            name,
+            &name,
             wrk_figures(&w),
             against(
                 format!("HTTP limit {:.0}/s", limit.rps),
@@ -590,6 +721,11 @@ async fn one_backend(backend: &str, db: &str, sizes: &Sizes, table: &mut Table) 
                 Some(w.errors == 0),
             ),
         );
+    }
+
+    if backend == "SQLite" {
+        eprintln!("bench: Lighthouse (mobile) on the home page, the intake form and the vote page");
+        lighthouse(&base, &code, &cookie, table)?;
     }
 
     eprintln!("bench: {backend}: database limit (one-row INSERT transactions, {conns} at a time)");
@@ -621,14 +757,11 @@ async fn one_backend(backend: &str, db: &str, sizes: &Sizes, table: &mut Table) 
         &format!("{base}/api/v1/submissions"),
         conns,
         secs,
-        &inbox_script(&token),
+        &inbox_script(&staff_token),
     )?;
     table.row(
         backend,
-        &format!(
-            "staff inbox with filters ({} submissions)",
-            sizes.submissions
-        ),
+        &format!("staff inbox with filters ({submissions} submissions)"),
         wrk_figures(&w),
         against(
             format!("HTTP limit {:.0}/s", limit.rps),
@@ -769,7 +902,7 @@ async fn main() -> Result<()> {
     let sizes = if o.quick {
         Sizes {
             seconds: 4,
-            submissions: 2_000,
+            scale: "medium",
             ideas: 100,
             connections: 64,
             listeners: 900,
@@ -777,7 +910,7 @@ async fn main() -> Result<()> {
     } else {
         Sizes {
             seconds: 15,
-            submissions: 20_000,
+            scale: "large",
             ideas: 300,
             connections: 64,
             listeners: 900,

@@ -424,6 +424,28 @@ async fn fitted(
     {
         return Ok(f.clone());
     }
+    // One fit per campaign at a time on this node: a crowd arriving at a stale ranking waits
+    // for the fit under way and takes it, rather than each reading every vote at once.
+    let lock = app
+        .fitting
+        .lock()
+        .map_err(|_| AppError::Internal(anyhow::anyhow!("fit locks poisoned")))?
+        .entry(c.id.clone())
+        .or_default()
+        .clone();
+    let _one_at_a_time = lock.lock().await;
+    let cached = app
+        .rankings
+        .lock()
+        .map_err(|_| AppError::Internal(anyhow::anyhow!("ranking cache poisoned")))?
+        .get(&c.id)
+        .cloned();
+    if let Some(f) = &cached
+        && f.idea_ids == ids
+        && (f.votes >= decided || (for_pairs && young(f)))
+    {
+        return Ok(f.clone());
+    }
     let votes = campaigns::decided_votes(tx, &c.id).await?;
     let index: std::collections::HashMap<&str, usize> = ideas
         .iter()
