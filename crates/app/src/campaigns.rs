@@ -681,9 +681,9 @@ async fn vote_checks(
     if offer.answered {
         return Err(AppError::Conflict("already_voted"));
     }
-    let ideas = campaigns::ideas(tx, &c.id).await?;
-    let active = |id: &str| ideas.iter().any(|i| i.id == id && i.status == "active");
-    if !active(&offer.left_idea_id) || !active(&offer.right_idea_id) {
+    let active =
+        campaigns::active_of_pair(tx, &c.id, &offer.left_idea_id, &offer.right_idea_id).await?;
+    if offer.left_idea_id == offer.right_idea_id || active < 2 {
         return Err(AppError::Conflict("idea_withdrawn"));
     }
     if choice != "skip" && p.votes_cast >= c.vote_quota {

@@ -253,7 +253,7 @@ async fn one_case(
     i: u64,
 ) -> Result<()> {
     let (template, items) = &plans[(i % plans.len() as u64) as usize];
-    let (title, _, description) = TOPICS[(i % TOPICS.len() as u64) as usize];
+    let (_, title, description) = TOPICS[(i % TOPICS.len() as u64) as usize];
     let (id, _) = cases::open(
         app,
         advisor,
@@ -315,7 +315,7 @@ async fn load_votes(
     run_parallel("idéer", scale.ideas, 1, progress.clone(), move |i| {
         let (app, advisor, code) = (a.clone(), adv.clone(), k.clone());
         async move {
-            let (title, _, _) = TOPICS[(i % TOPICS.len() as u64) as usize];
+            let (_, title, _) = TOPICS[(i % TOPICS.len() as u64) as usize];
             let text = format!("Idé {}: {}", i + 1, title.to_lowercase());
             campaigns::add_idea(&app, &advisor, &code, None, &IdeaInput { text })
                 .await

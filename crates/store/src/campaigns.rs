@@ -249,6 +249,24 @@ pub async fn ideas(tx: &mut Tx, campaign_id: &str) -> crate::Result<Vec<IdeaRow>
     .await
 }
 
+/// How many of the two ideas of a campaign are active (2 when both are).
+pub async fn active_of_pair(
+    tx: &mut Tx,
+    campaign_id: &str,
+    left: &str,
+    right: &str,
+) -> crate::Result<i64> {
+    let (n,): (i64,) = tx
+        .fetch_one(
+            sql("SELECT COUNT(*) FROM ideas WHERE campaign_id = ? AND id IN (?, ?) AND status = 'active'")
+                .bind(campaign_id)
+                .bind(left)
+                .bind(right),
+        )
+        .await?;
+    Ok(n)
+}
+
 pub async fn set_idea_status(tx: &mut Tx, id: &str, status: &str) -> crate::Result<()> {
     tx.execute(
         sql("UPDATE ideas SET status = ? WHERE id = ?")

@@ -381,45 +381,66 @@ pub struct DiariumFilter {
 /// The public register, newest first, and its total for paging. A submission shows its
 /// kind, never its submitter's words; a confidential case shows no title at all.
 pub async fn diarium(tx: &mut Tx, f: &DiariumFilter) -> crate::Result<(Vec<DiariumRow>, i64)> {
-    let mut clauses: Vec<&str> = Vec::new();
-    let mut args: Vec<Arg> = Vec::new();
-    if let Some(r) = &f.reference {
-        clauses.push("LOWER(reference) LIKE ? ESCAPE '\\'");
-        args.push(like_pattern(r).into());
-    }
-    if let Some(from) = &f.from {
-        clauses.push("registered_at >= ?");
-        args.push(from.as_str().into());
-    }
-    if let Some(until) = &f.until {
-        clauses.push("registered_at < ?");
-        args.push(until.as_str().into());
-    }
-    let filter = if clauses.is_empty() {
-        String::new()
-    } else {
-        format!("WHERE {}", clauses.join(" AND "))
+    // The same filter on each half of the register, by its own columns.
+    let filter = |reference: &str, at: &str| {
+        let mut clauses: Vec<String> = Vec::new();
+        let mut args: Vec<Arg> = Vec::new();
+        if let Some(r) = &f.reference {
+            clauses.push(format!("LOWER({reference}) LIKE ? ESCAPE '\\'"));
+            args.push(like_pattern(r).into());
+        }
+        if let Some(from) = &f.from {
+            clauses.push(format!("{at} >= ?"));
+            args.push(from.as_str().into());
+        }
+        if let Some(until) = &f.until {
+            clauses.push(format!("{at} < ?"));
+            args.push(until.as_str().into());
+        }
+        let text = if clauses.is_empty() {
+            String::new()
+        } else {
+            format!("WHERE {}", clauses.join(" AND "))
+        };
+        (text, args)
     };
-    let union = "SELECT 'submission' AS entry_type, s.id, s.reference, s.created_at AS registered_at, o.name AS org_name,
-            s.kind AS heading, s.status, CAST(NULL AS TEXT) AS phase_key, CAST(NULL AS TEXT) AS template_id, FALSE AS confidential, CAST(NULL AS TEXT) AS legal_ground
-            FROM submissions s JOIN organisations o ON o.id = s.org_id
-        UNION ALL
-        SELECT 'case', c.id, c.reference, c.created_at, o.name,
-            CASE WHEN c.confidential THEN '' ELSE c.public_title END, c.status, c.phase_key, c.template_id, c.confidential, c.legal_ground
-            FROM cases c JOIN organisations o ON o.id = c.org_id";
+    let (s_where, s_args) = filter("s.reference", "s.created_at");
+    let (c_where, c_args) = filter("c.reference", "c.created_at");
+    let mut args = s_args.clone();
+    args.extend(c_args.clone());
     let (total,): (i64,) = tx
         .fetch_one(Sql::dynamic(
-            format!("SELECT COUNT(*) FROM ({union}) d {filter}"),
-            args.clone(),
+            format!(
+                "SELECT (SELECT COUNT(*) FROM submissions s {s_where}) + (SELECT COUNT(*) FROM cases c {c_where})"
+            ),
+            args,
         ))
         .await?;
+    // Each half read newest first only as far as the page reaches (both are indexed by
+    // time), then merged: the page of the whole is within the two halves' first pages.
+    let reach = f.offset + f.limit;
+    let mut args = s_args;
+    args.push(reach.into());
+    args.extend(c_args);
+    args.push(reach.into());
     args.push(f.limit.into());
     args.push(f.offset.into());
     let rows = tx
         .fetch_all(Sql::dynamic(
             format!(
-                "SELECT entry_type, id, reference, registered_at, org_name, heading, status, phase_key, template_id, confidential, legal_ground
-                 FROM ({union}) d {filter} ORDER BY registered_at DESC, reference DESC LIMIT ? OFFSET ?"
+                "SELECT entry_type, id, reference, registered_at, org_name, heading, status, phase_key, template_id, confidential, legal_ground FROM (
+                   SELECT * FROM (
+                     SELECT 'submission' AS entry_type, s.id, s.reference, s.created_at AS registered_at, o.name AS org_name,
+                       s.kind AS heading, s.status, CAST(NULL AS TEXT) AS phase_key, CAST(NULL AS TEXT) AS template_id, FALSE AS confidential, CAST(NULL AS TEXT) AS legal_ground
+                     FROM submissions s JOIN organisations o ON o.id = s.org_id {s_where}
+                     ORDER BY s.created_at DESC, s.reference DESC LIMIT ?) sub
+                   UNION ALL
+                   SELECT * FROM (
+                     SELECT 'case' AS entry_type, c.id, c.reference, c.created_at AS registered_at, o.name AS org_name,
+                       CASE WHEN c.confidential THEN '' ELSE c.public_title END AS heading, c.status, c.phase_key, c.template_id, c.confidential, c.legal_ground
+                     FROM cases c JOIN organisations o ON o.id = c.org_id {c_where}
+                     ORDER BY c.created_at DESC, c.reference DESC LIMIT ?) cas
+                 ) d ORDER BY registered_at DESC, reference DESC LIMIT ? OFFSET ?"
             ),
             args,
         ))

@@ -10,7 +10,15 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
     (2, "process_templates", PROCESS_TEMPLATES),
     (3, "cases", CASES),
     (4, "campaigns", CAMPAIGNS),
+    (5, "time_order_indexes", TIME_ORDER_INDEXES),
 ];
+
+/// The public register lists submissions and cases newest first: with these, each half is
+/// read in order and only as far as the page reaches, not sorted whole.
+const TIME_ORDER_INDEXES: &str = r#"
+CREATE INDEX submissions_created ON submissions (created_at, reference);
+CREATE INDEX cases_created ON cases (created_at, reference)
+"#;
 
 /// Campaigns of pairwise voting: workshops run by a facilitator and open questions. A
 /// participant may be anonymous (a pseudonym and a token in a cookie). Every pair shown to
