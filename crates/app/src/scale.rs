@@ -201,7 +201,10 @@ pub async fn load(app: &App, scale: Scale, progress: Arc<Progress>) -> Result<()
         .await?;
     }
 
-    load_votes(app, &advisor, scale, workers, progress).await
+    load_votes(app, &advisor, scale, workers, progress).await?;
+    // The planner's statistics, for tables that grew by orders of magnitude.
+    store::migrate::analyze(&app.db).await?;
+    Ok(())
 }
 
 async fn one_submission(app: &App, advisor: &Caller, i: u64) -> Result<()> {

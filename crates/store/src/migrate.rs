@@ -345,5 +345,21 @@ pub async fn run(db: &Db) -> crate::Result<Vec<i64>> {
         tracing::info!(version, name, "applied migration");
         applied.push(*version);
     }
+    if db.backend() == Backend::Sqlite {
+        // SQLite plans from statistics only when they exist (PostgreSQL's autovacuum keeps
+        // its own): without them it sorts a whole table for a page that an index gives in
+        // order. `optimize` analyses only the tables that changed much since last time.
+        let mut tx = db.write().await?;
+        tx.execute(sql("PRAGMA optimize=0x10002")).await?;
+        tx.commit().await?;
+    }
     Ok(applied)
+}
+
+/// Refreshes the planner's statistics of every table (after loading much data at once).
+pub async fn analyze(db: &Db) -> crate::Result<()> {
+    let mut tx = db.write().await?;
+    tx.execute(sql("ANALYZE")).await?;
+    tx.commit().await?;
+    Ok(())
 }

@@ -199,7 +199,7 @@ pub async fn list(tx: &mut Tx, f: &Filter) -> crate::Result<(Vec<SubmissionRow>,
     let rows = tx
         .fetch_all(Sql::dynamic(
             format!(
-                "{SELECT} WHERE {clause} ORDER BY s.created_at DESC, s.id DESC LIMIT ? OFFSET ?"
+                "{SELECT} WHERE {clause} ORDER BY s.created_at DESC, s.reference DESC LIMIT ? OFFSET ?"
             ),
             page_args,
         ))
