@@ -393,6 +393,16 @@ pub struct Fitted {
     pub cov: std::sync::Arc<Vec<f64>>,
 }
 
+/// This node's last fit of a campaign, if any.
+fn cached_fit(app: &App, campaign_id: &str) -> Result<Option<Fitted>> {
+    Ok(app
+        .rankings
+        .lock()
+        .map_err(|_| AppError::Internal(anyhow::anyhow!("ranking cache poisoned")))?
+        .get(campaign_id)
+        .cloned())
+}
+
 /// The fitted ranking of a campaign. Reused while no vote has come in; for large campaigns
 /// (and for choosing pairs, whatever the size) for up to a second after it was fitted.
 async fn fitted(
@@ -403,12 +413,7 @@ async fn fitted(
     for_pairs: bool,
 ) -> Result<Fitted> {
     let ids: Vec<String> = ideas.iter().map(|i| i.id.clone()).collect();
-    let cached = app
-        .rankings
-        .lock()
-        .map_err(|_| AppError::Internal(anyhow::anyhow!("ranking cache poisoned")))?
-        .get(&c.id)
-        .cloned();
+    let cached = cached_fit(app, &c.id)?;
     let young = |f: &Fitted| f.at.elapsed() < std::time::Duration::from_secs(1);
     if let Some(f) = &cached
         && f.idea_ids == ids
@@ -434,28 +439,21 @@ async fn fitted(
         .or_default()
         .clone();
     let _one_at_a_time = lock.lock().await;
-    let cached = app
-        .rankings
-        .lock()
-        .map_err(|_| AppError::Internal(anyhow::anyhow!("ranking cache poisoned")))?
-        .get(&c.id)
-        .cloned();
+    let cached = cached_fit(app, &c.id)?;
     if let Some(f) = &cached
         && f.idea_ids == ids
         && (f.votes >= decided || (for_pairs && young(f)))
     {
         return Ok(f.clone());
     }
-    let votes = campaigns::decided_votes(tx, &c.id).await?;
-    let index: std::collections::HashMap<&str, usize> = ideas
-        .iter()
-        .enumerate()
-        .map(|(k, i)| (i.id.as_str(), k))
-        .collect();
+    let votes = campaigns::decided_pairs(tx, &c.id).await?;
+    let index: std::collections::HashMap<i64, usize> =
+        ideas.iter().enumerate().map(|(k, i)| (i.seq, k)).collect();
     let pairs: Vec<(usize, usize)> = votes
         .iter()
-        .filter_map(|(w, l)| Some((*index.get(w.as_str())?, *index.get(l.as_str())?)))
+        .filter_map(|(w, l)| Some((*index.get(w)?, *index.get(l)?)))
         .collect();
+    drop(votes);
     let comparisons = Comparisons::from_votes(ideas.len(), &pairs);
     // Warm start: the last strengths, when the ideas are the same ones (new ideas start at 0).
     let warm: Option<Vec<f64>> = cached.filter(|f| ids.starts_with(&f.idea_ids)).map(|f| {

@@ -438,7 +438,7 @@ async fn run() -> Result<()> {
             }
             let users = app::demo::load(&app).await.map_err(explain)?;
             println!(
-                "Demo data loaded: region '{}' with units '{}' and '{}', 30 submissions.",
+                "Demo data loaded: region '{}' with units '{}' and '{}'.",
                 app::demo::REGION,
                 app::demo::UNIT_CARE,
                 app::demo::UNIT_SERVICE
