@@ -281,6 +281,18 @@ fn explain(e: AppError) -> anyhow::Error {
     }
 }
 
+/// glibc gives busy threads arenas of their own (up to eight per core) and rarely returns
+/// their freed memory: after a burst of concurrent queries the server kept ~40 MB more
+/// resident than with two arenas, and no faster. Two keep memory flat under load.
+fn limit_malloc_arenas() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: mallopt only sets an allocator parameter; it is called before the server
+    // starts and its result (0 when refused) leaves the default in place.
+    unsafe {
+        libc::mallopt(libc::M_ARENA_MAX, 2);
+    }
+}
+
 /// A progress bar on standard error: redrawn in place on a terminal, a line per tenth
 /// otherwise (logs stay readable).
 fn progress_bar() -> impl Fn(&str, u64, u64) + Send + Sync {
@@ -354,6 +366,7 @@ async fn shutdown_signal() {
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
+    limit_malloc_arenas();
     init_logging();
     match run().await {
         Ok(()) => std::process::ExitCode::SUCCESS,
