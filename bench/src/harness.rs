@@ -232,6 +232,17 @@ end
     )
 }
 
+/// Joins a campaign as a new participant; returns the participant's token.
+async fn join(http: &reqwest::Client, base: &str, code: &str) -> Result<String> {
+    let res = http
+        .post(format!("{base}/api/v1/campaigns/{code}/participants"))
+        .send()
+        .await?;
+    anyhow::ensure!(res.status() == 201, "join answered {}", res.status());
+    let v: Value = res.json().await?;
+    Ok(v["token"].as_str().unwrap_or_default().to_string())
+}
+
 /// One participant's vote loop against one node until `stop`: get the next pair, vote on
 /// it. Returns the acknowledged votes' offers and each loop's latency.
 async fn voter(
@@ -240,16 +251,7 @@ async fn voter(
     code: String,
     stop: Arc<AtomicBool>,
 ) -> Result<(Vec<String>, Vec<Duration>, u64)> {
-    let join = |http: reqwest::Client, base: String, code: String| async move {
-        let res = http
-            .post(format!("{base}/api/v1/campaigns/{code}/participants"))
-            .send()
-            .await?;
-        anyhow::ensure!(res.status() == 201, "join answered {}", res.status());
-        let v: Value = res.json().await?;
-        Ok::<_, anyhow::Error>(v["token"].as_str().unwrap_or_default().to_string())
-    };
-    let mut token = join(http.clone(), base.clone(), code.clone()).await?;
+    let mut token = join(&http, &base, &code).await?;
     let (mut acked, mut lat, mut errors) = (Vec::new(), Vec::new(), 0u64);
     while !stop.load(Ordering::Relaxed) {
         let t = Instant::now();
@@ -260,7 +262,7 @@ async fn voter(
             .await?;
         if res.status() == 409 {
             // Quota used: a new participant takes over.
-            token = join(http.clone(), base.clone(), code.clone()).await?;
+            token = join(&http, &base, &code).await?;
             continue;
         }
         if res.status() != 200 {
@@ -648,16 +650,7 @@ async fn one_backend(backend: &str, db: &str, sizes: &Sizes, table: &mut Table) 
         )
         .await?;
     }
-    let joined: Value = http
-        .post(format!("{base}/api/v1/campaigns/{code}/participants"))
-        .send()
-        .await?
-        .json()
-        .await?;
-    let cookie = format!(
-        "sluss_ws_{code}={}",
-        joined["token"].as_str().unwrap_or_default()
-    );
+    let cookie = format!("sluss_ws_{code}={}", join(&http, &base, &code).await?);
 
     eprintln!(
         "bench: {backend}: HTTP limit and public pages (wrk, {conns} connections, {secs} s each)"
@@ -693,16 +686,7 @@ async fn one_backend(backend: &str, db: &str, sizes: &Sizes, table: &mut Table) 
     ];
     // The loader's question: a new participant's vote page over every idea and vote.
     let (big, big_ideas, big_votes) = scale_campaign(db).await?;
-    let joined: Value = http
-        .post(format!("{base}/api/v1/campaigns/{big}/participants"))
-        .send()
-        .await?
-        .json()
-        .await?;
-    let big_cookie = format!(
-        "sluss_ws_{big}={}",
-        joined["token"].as_str().unwrap_or_default()
-    );
+    let big_cookie = format!("sluss_ws_{big}={}", join(&http, &base, &big).await?);
     let pages = pages.into_iter().chain([(
         format!("vote page of the loaded question ({big_ideas} ideas, {big_votes} votes)"),
         format!("{base}/workshop/{big}"),

@@ -487,7 +487,7 @@ fn ranker_of(f: &Fitted, ideas: &[IdeaRow]) -> Ranker {
     let mut r = Ranker::new(ideas.len(), ALPHA);
     r.theta.clone_from(&f.fit.theta);
     r.precision.clone_from(&f.fit.precision);
-    r.cov.clone_from(&f.cov);
+    r.cov = f.cov.clone();
     r.counts = f.comparisons.counts();
     for (k, i) in ideas.iter().enumerate() {
         r.active[k] = i.status == "active";

@@ -537,8 +537,9 @@ pub struct Ranker {
     /// Active ideas (withdrawn ones are not shown).
     pub active: Vec<bool>,
     /// The full posterior covariance, row-major (empty when not kept: see
-    /// [`COVARIANCE_LIMIT`]).
-    pub cov: Vec<f64>,
+    /// [`COVARIANCE_LIMIT`]). Shared, so handing a cached fit's covariance to a ranker for
+    /// one pair choice copies no numbers; a vote copies it only if it is shared.
+    pub cov: std::sync::Arc<Vec<f64>>,
     votes: Vec<(usize, usize)>,
 }
 
@@ -550,7 +551,7 @@ impl Ranker {
             precision: vec![2.0 * alpha; n_items],
             counts: vec![0.0; n_items],
             active: vec![true; n_items],
-            cov: Vec::new(),
+            cov: Default::default(),
             votes: Vec::new(),
         }
     }
@@ -569,7 +570,7 @@ impl Ranker {
         self.precision.push(2.0 * self.alpha);
         self.counts.push(0.0);
         self.active.push(true);
-        self.cov.clear();
+        self.cov = Default::default();
         self.theta.len() - 1
     }
 
@@ -595,9 +596,10 @@ impl Ranker {
                 .collect();
             let s2 = g[winner] - g[loser];
             let c = h / (1.0 + h * s2);
+            let cov = std::sync::Arc::make_mut(&mut self.cov);
             for i in 0..n {
                 let gi = g[i] * c;
-                let row = &mut self.cov[i * n..(i + 1) * n];
+                let row = &mut cov[i * n..(i + 1) * n];
                 for (v, gj) in row.iter_mut().zip(&g) {
                     *v -= gi * gj;
                 }
@@ -621,11 +623,11 @@ impl Ranker {
         let f = fit(&c, self.alpha, Some(&self.theta));
         self.theta.clone_from(&f.theta);
         self.precision.clone_from(&f.precision);
-        self.cov = if self.len() <= COVARIANCE_LIMIT {
+        self.cov = std::sync::Arc::new(if self.len() <= COVARIANCE_LIMIT {
             covariance(&c, &self.theta, self.alpha)
         } else {
             Vec::new()
-        };
+        });
         f
     }
 
@@ -1485,7 +1487,11 @@ mod tests {
                 assert!((x - y).abs() < 1e-9, "{x} against {y}");
             }
             // Recomputing from the same strengths again, for the next step's reference.
-            r.cov = covariance(&Comparisons::from_votes(n, r.votes()), &r.theta, 0.1);
+            r.cov = std::sync::Arc::new(covariance(
+                &Comparisons::from_votes(n, r.votes()),
+                &r.theta,
+                0.1,
+            ));
         }
         // An idea added later drops the covariance until the next refit.
         r.add_item();
