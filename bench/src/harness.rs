@@ -243,43 +243,54 @@ async fn join(http: &reqwest::Client, base: &str, code: &str) -> Result<String> 
     Ok(v["token"].as_str().unwrap_or_default().to_string())
 }
 
-/// One participant's vote loop against one node until `stop`: get the next pair, vote on
-/// it. Returns the acknowledged votes' offers and each loop's latency.
+/// One participant's vote loop against one node until `stop`, as a client would run it:
+/// vote on the pair shown, and show the next pair the vote's answer carries (a new
+/// participant asks for their first pair). Returns the acknowledged votes' offers and each
+/// vote's latency.
 async fn voter(
     http: reqwest::Client,
     base: String,
     code: String,
     stop: Arc<AtomicBool>,
 ) -> Result<(Vec<String>, Vec<Duration>, u64)> {
+    let pair_url = format!("{base}/api/v1/campaigns/{code}/pair");
+    let vote_url = format!("{base}/api/v1/campaigns/{code}/votes");
     let mut token = join(&http, &base, &code).await?;
     let (mut acked, mut lat, mut errors) = (Vec::new(), Vec::new(), 0u64);
+    let mut offer: Option<String> = None;
     while !stop.load(Ordering::Relaxed) {
         let t = Instant::now();
+        let current = match offer.take() {
+            Some(o) => o,
+            None => {
+                let res = http
+                    .get(&pair_url)
+                    .header("x-participant-token", &token)
+                    .send()
+                    .await?;
+                if res.status() == 409 {
+                    // Quota used: a new participant takes over.
+                    token = join(&http, &base, &code).await?;
+                    continue;
+                }
+                if res.status() != 200 {
+                    errors += 1;
+                    continue;
+                }
+                let pair: Value = res.json().await?;
+                pair["offer_id"].as_str().unwrap_or_default().to_string()
+            }
+        };
         let res = http
-            .get(format!("{base}/api/v1/campaigns/{code}/pair"))
+            .post(&vote_url)
             .header("x-participant-token", &token)
-            .send()
-            .await?;
-        if res.status() == 409 {
-            // Quota used: a new participant takes over.
-            token = join(&http, &base, &code).await?;
-            continue;
-        }
-        if res.status() != 200 {
-            errors += 1;
-            continue;
-        }
-        let pair: Value = res.json().await?;
-        let offer = pair["offer_id"].as_str().unwrap_or_default().to_string();
-        let res = http
-            .post(format!("{base}/api/v1/campaigns/{code}/votes"))
-            .header("x-participant-token", &token)
-            .json(&json!({ "offer_id": offer, "choice": if acked.len() % 3 == 0 { "right" } else { "left" }, "response_ms": 1200 }))
+            .json(&json!({ "offer_id": current, "choice": if acked.len() % 3 == 0 { "right" } else { "left" }, "response_ms": 1200 }))
             .send()
             .await?;
         if res.status() == 201 {
-            res.bytes().await?;
-            acked.push(offer);
+            let answer: Value = res.json().await?;
+            offer = answer["next"]["offer_id"].as_str().map(str::to_string);
+            acked.push(current);
             lat.push(t.elapsed());
         } else {
             errors += 1;
@@ -769,7 +780,7 @@ async fn one_backend(backend: &str, db: &str, sizes: &Sizes, table: &mut Table) 
     let p99 = percentile(&lat, 0.99);
     table.row(
         backend,
-        &format!("vote loop (pair + vote), {conns} participants"),
+        &format!("vote loop (vote, next pair in its answer), {conns} participants"),
         [
             format!("{rate:.0} votes/s"),
             ms(percentile(&lat, 0.5)),

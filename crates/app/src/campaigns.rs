@@ -21,6 +21,9 @@ use store::events::{self, NewEvent};
 use store::orgs::OrgRow;
 use store::{StoreError, Tx};
 
+use crate::vote_cache::{CampaignView, Voter, ordered};
+use std::sync::Arc;
+
 /// Prior strength of the ranking (variance of a strength: 1/(2·alpha)).
 pub const ALPHA: f64 = 0.1;
 /// The longest concept (Kalmar's workshop: at most 500 characters).
@@ -212,9 +215,9 @@ pub async fn set_phase(app: &App, caller: &Caller, code: &str, phase: &str) -> R
         },
     )
     .await?;
-    campaigns::notify_changed(&mut tx, &c.code).await?;
+    campaigns::notify_changed(&mut tx, &c.code, campaigns::Change::Campaign).await?;
     tx.commit().await?;
-    app.changed(&c.code);
+    app.changed(&c.code, campaigns::Change::Campaign);
     Ok(next)
 }
 
@@ -324,9 +327,9 @@ pub async fn add_idea(
         },
     )
     .await?;
-    campaigns::notify_changed(&mut tx, &c.code).await?;
+    campaigns::notify_changed(&mut tx, &c.code, campaigns::Change::Campaign).await?;
     tx.commit().await?;
-    app.changed(&c.code);
+    app.changed(&c.code, campaigns::Change::Campaign);
     Ok(idea)
 }
 
@@ -362,9 +365,9 @@ pub async fn set_idea_status(
         },
     )
     .await?;
-    campaigns::notify_changed(&mut tx, &c.code).await?;
+    campaigns::notify_changed(&mut tx, &c.code, campaigns::Change::Campaign).await?;
     tx.commit().await?;
-    app.changed(&c.code);
+    app.changed(&c.code, campaigns::Change::Campaign);
     Ok(())
 }
 
@@ -380,17 +383,23 @@ pub struct Pair {
 /// Votes below which a campaign is always refitted at once (a fit takes milliseconds).
 const REFIT_ALWAYS_BELOW: i64 = 50_000;
 
+/// How long a fit is used to choose pairs before it is refitted (in the background: pairs
+/// are chosen from the last fit meanwhile).
+const PAIR_FIT_AGE: std::time::Duration = std::time::Duration::from_secs(1);
+
 /// A campaign's fitted ranking as this node last computed it.
 #[derive(Debug, Clone)]
 pub struct Fitted {
     pub idea_ids: Vec<String>,
     pub votes: i64,
     pub at: std::time::Instant,
-    pub comparisons: std::sync::Arc<Comparisons>,
-    pub fit: std::sync::Arc<domain::ranking::Fit>,
+    pub comparisons: Arc<Comparisons>,
+    pub fit: Arc<domain::ranking::Fit>,
+    /// Comparisons per idea.
+    pub counts: Arc<Vec<f64>>,
     /// The posterior covariance for choosing pairs (empty above
     /// [`domain::ranking::COVARIANCE_LIMIT`] ideas).
-    pub cov: std::sync::Arc<Vec<f64>>,
+    pub cov: Arc<Vec<f64>>,
 }
 
 /// This node's last fit of a campaign, if any.
@@ -401,6 +410,17 @@ fn cached_fit(app: &App, campaign_id: &str) -> Result<Option<Fitted>> {
         .map_err(|_| AppError::Internal(anyhow::anyhow!("ranking cache poisoned")))?
         .get(campaign_id)
         .cloned())
+}
+
+/// The lock that lets a node fit a campaign once at a time.
+fn fit_lock(app: &App, campaign_id: &str) -> Result<Arc<tokio::sync::Mutex<()>>> {
+    Ok(app
+        .fitting
+        .lock()
+        .map_err(|_| AppError::Internal(anyhow::anyhow!("fit locks poisoned")))?
+        .entry(campaign_id.to_string())
+        .or_default()
+        .clone())
 }
 
 /// The fitted ranking of a campaign. Reused while no vote has come in; for large campaigns
@@ -414,7 +434,7 @@ async fn fitted(
 ) -> Result<Fitted> {
     let ids: Vec<String> = ideas.iter().map(|i| i.id.clone()).collect();
     let cached = cached_fit(app, &c.id)?;
-    let young = |f: &Fitted| f.at.elapsed() < std::time::Duration::from_secs(1);
+    let young = |f: &Fitted| f.at.elapsed() < PAIR_FIT_AGE;
     if let Some(f) = &cached
         && f.idea_ids == ids
         && for_pairs
@@ -431,13 +451,7 @@ async fn fitted(
     }
     // One fit per campaign at a time on this node: a crowd arriving at a stale ranking waits
     // for the fit under way and takes it, rather than each reading every vote at once.
-    let lock = app
-        .fitting
-        .lock()
-        .map_err(|_| AppError::Internal(anyhow::anyhow!("fit locks poisoned")))?
-        .entry(c.id.clone())
-        .or_default()
-        .clone();
+    let lock = fit_lock(app, &c.id)?;
     let _one_at_a_time = lock.lock().await;
     let cached = cached_fit(app, &c.id)?;
     if let Some(f) = &cached
@@ -446,7 +460,20 @@ async fn fitted(
     {
         return Ok(f.clone());
     }
-    let votes = campaigns::decided_pairs(tx, &c.id).await?;
+    refit(app, tx, &c.id, ideas, cached).await
+}
+
+/// Fits a campaign from every decided vote, warm from `cached` when its ideas are a prefix
+/// of these, and keeps the fit for the node. The caller holds the campaign's fit lock.
+async fn refit(
+    app: &App,
+    tx: &mut store::Tx,
+    campaign_id: &str,
+    ideas: &[IdeaRow],
+    cached: Option<Fitted>,
+) -> Result<Fitted> {
+    let ids: Vec<String> = ideas.iter().map(|i| i.id.clone()).collect();
+    let votes = campaigns::decided_pairs(tx, campaign_id).await?;
     let index: std::collections::HashMap<i64, usize> =
         ideas.iter().enumerate().map(|(k, i)| (i.seq, k)).collect();
     let pairs: Vec<(usize, usize)> = votes
@@ -468,17 +495,116 @@ async fn fitted(
         Vec::new()
     };
     let fresh = Fitted {
-        cov: std::sync::Arc::new(cov),
+        cov: Arc::new(cov),
         idea_ids: ids,
         votes: pairs.len() as i64,
         at: std::time::Instant::now(),
-        comparisons: std::sync::Arc::new(comparisons),
-        fit: std::sync::Arc::new(fit),
+        counts: Arc::new(comparisons.counts()),
+        comparisons: Arc::new(comparisons),
+        fit: Arc::new(fit),
     };
     if let Ok(mut cache) = app.rankings.lock() {
-        cache.insert(c.id.clone(), fresh.clone());
+        cache.insert(campaign_id.to_string(), fresh.clone());
     }
     Ok(fresh)
+}
+
+/// The fit to choose pairs by. A fit of the same ideas is used at once; one older than
+/// [`PAIR_FIT_AGE`] is refitted in the background (once at a time), so that no vote waits
+/// for a fit of every vote. Ideas added since the last fit start at the prior (a score of
+/// 50, few comparisons, so the catch-up rule shows them) until the refit includes them.
+/// Without any fit, the campaign is fitted now.
+async fn pair_fit(app: &App, v: &Arc<CampaignView>) -> Result<Fitted> {
+    let Some(f) = cached_fit(app, &v.row.id)?.filter(|f| v.ids.starts_with(&f.idea_ids)) else {
+        let mut tx = app.db.read().await?;
+        return fitted(app, &mut tx, &v.row, &v.ideas, true).await;
+    };
+    let added = v.ids.len() - f.idea_ids.len();
+    if (added > 0 || f.at.elapsed() >= PAIR_FIT_AGE)
+        && let Ok(guard) = fit_lock(app, &v.row.id)?.try_lock_owned()
+    {
+        let (app, v) = (app.clone(), v.clone());
+        tokio::spawn(async move {
+            let _one_at_a_time = guard;
+            let cached = cached_fit(&app, &v.row.id).ok().flatten();
+            if cached
+                .as_ref()
+                .is_some_and(|f| f.idea_ids == v.ids && f.at.elapsed() < PAIR_FIT_AGE)
+            {
+                return;
+            }
+            let done = async {
+                let mut tx = app.db.read().await?;
+                refit(&app, &mut tx, &v.row.id, &v.ideas, cached).await
+            }
+            .await;
+            if let Err(e) = done {
+                tracing::warn!(error = %e, campaign = %v.row.code, "refitting for pairs failed");
+            }
+        });
+    }
+    if added == 0 {
+        return Ok(f);
+    }
+    let n = v.ids.len();
+    let mut theta = f.fit.theta.clone();
+    theta.resize(n, 0.0);
+    let mut precision = f.fit.precision.clone();
+    precision.resize(n, 2.0 * ALPHA);
+    let mut counts = f.counts.as_ref().clone();
+    counts.resize(n, 0.0);
+    Ok(Fitted {
+        idea_ids: v.ids.clone(),
+        fit: Arc::new(domain::ranking::Fit {
+            theta,
+            precision,
+            newton_steps: 0,
+            gradient_norm: f.fit.gradient_norm,
+        }),
+        counts: Arc::new(counts),
+        // The covariance is of the old ideas only; the per-idea variances serve meanwhile.
+        cov: Arc::new(Vec::new()),
+        ..f
+    })
+}
+
+/// Fits every campaign that takes votes, in the background, one after another: started
+/// with the server, so that the first voter of a large open question does not wait for a
+/// fit of every vote. Returns at once.
+pub fn warm_up(app: &App) {
+    let app = app.clone();
+    tokio::spawn(async move {
+        let open = async {
+            let mut tx = app.db.read().await?;
+            Ok::<_, AppError>(campaigns::open_campaigns(&mut tx).await?)
+        }
+        .await;
+        let open = match open {
+            Ok(open) => open,
+            Err(e) => {
+                tracing::warn!(error = %e, "could not list campaigns to fit at start");
+                return;
+            }
+        };
+        for c in open {
+            let started = std::time::Instant::now();
+            let done = async {
+                let v = view(&app, &c.code).await?;
+                pair_fit(&app, &v).await
+            }
+            .await;
+            match done {
+                Ok(f) => tracing::info!(
+                    campaign = %c.code,
+                    ideas = f.idea_ids.len(),
+                    votes = f.votes,
+                    ms = started.elapsed().as_millis() as u64,
+                    "fitted at start"
+                ),
+                Err(e) => tracing::warn!(error = %e, campaign = %c.code, "fitting at start failed"),
+            }
+        }
+    });
 }
 
 /// The engine's view of a campaign for choosing pairs: strengths, their precision, how
@@ -488,74 +614,156 @@ fn ranker_of(f: &Fitted, ideas: &[IdeaRow]) -> Ranker {
     r.theta.clone_from(&f.fit.theta);
     r.precision.clone_from(&f.fit.precision);
     r.cov = f.cov.clone();
-    r.counts = f.comparisons.counts();
+    r.counts.clone_from(&f.counts);
     for (k, i) in ideas.iter().enumerate() {
         r.active[k] = i.status == "active";
     }
     r
 }
 
+/// A campaign's row and ideas: from this node's memory while current, else read.
+async fn view(app: &App, code: &str) -> Result<Arc<CampaignView>> {
+    let key = code.trim().to_ascii_uppercase();
+    if key.is_empty() || key.len() > 12 {
+        return Err(AppError::NotFound);
+    }
+    if let Some(v) = app.votes.campaign(&key) {
+        return Ok(v);
+    }
+    let generation = app.votes.generation();
+    let mut tx = app.db.read().await?;
+    let c = campaign(&mut tx, &key).await?;
+    let ideas = campaigns::ideas(&mut tx, &c.id).await?;
+    drop(tx);
+    let v = Arc::new(CampaignView::new(c, ideas));
+    app.votes.keep_campaign(generation, &key, v.clone());
+    Ok(v)
+}
+
+/// The stored hash of a participant's token.
+fn token_hash(token: &str) -> Result<String> {
+    let t = token.trim();
+    if t.is_empty() || t.len() > 128 {
+        return Err(AppError::Unauthenticated);
+    }
+    Ok(hash_token(t))
+}
+
+/// What the database holds of a participant's pairs.
+async fn read_voter(tx: &mut Tx, v: &CampaignView, p: ParticipantRow) -> Result<Voter> {
+    let open = campaigns::open_offer(tx, &p.id).await?;
+    let keys = campaigns::offered_keys(tx, &p.id).await?;
+    Ok(Voter {
+        seen: v.seen_of(&keys),
+        offers: keys.len() as i64,
+        participant: p,
+        open,
+    })
+}
+
+/// Makes `slot` hold the participant as the database has them: one indexed read (votes cast
+/// and pairs shown) tells whether what the node remembers is current; if not, it is read.
+async fn current_voter(
+    app: &App,
+    v: &CampaignView,
+    token_hash: &str,
+    slot: &mut Option<Voter>,
+) -> Result<()> {
+    let mut tx = app.db.read().await?;
+    let (p, offers) = campaigns::participant_with_offers(&mut tx, &v.row.id, token_hash)
+        .await?
+        .ok_or(AppError::Unauthenticated)?;
+    let current = slot.as_ref().is_some_and(|s| {
+        s.participant.id == p.id && s.participant.votes_cast == p.votes_cast && s.offers == offers
+    });
+    if !current {
+        *slot = Some(read_voter(&mut tx, v, p).await?);
+    }
+    Ok(())
+}
+
+fn pair_of(v: &CampaignView, offer: OfferRow, a: usize, b: usize, votes_cast: i64) -> Pair {
+    Pair {
+        offer,
+        left: v.ideas[a].clone(),
+        right: v.ideas[b].clone(),
+        remaining: (v.row.vote_quota - votes_cast).max(0),
+        quota: v.row.vote_quota,
+    }
+}
+
+/// The engine's next pair for a participant among pairs never shown to them; None when
+/// every pair has been. Deterministic per campaign, participant and step, so a test can pin
+/// the pairs.
+async fn choose(app: &App, v: &Arc<CampaignView>, s: &Voter) -> Result<Option<(usize, usize)>> {
+    let f = pair_fit(app, v).await?;
+    let r = ranker_of(&f, &v.ideas);
+    let mut rng = Rng::new(
+        (v.row.seed as u64)
+            ^ (s.participant.number as u64).wrapping_mul(0x9E37_79B9)
+            ^ (s.offers as u64).wrapping_mul(0x85EB_CA6B),
+    );
+    Ok(
+        r.next_pair(&mut rng, Selector::Adaptive, &Choice::default(), &|x, y| {
+            s.seen.contains(&ordered(x, y))
+        }),
+    )
+}
+
+fn offer_of(v: &CampaignView, s: &Voter, a: usize, b: usize) -> campaigns::BatchOffer {
+    campaigns::BatchOffer {
+        campaign_id: v.row.id.clone(),
+        participant_id: s.participant.id.clone(),
+        left_idea_id: v.ideas[a].id.clone(),
+        right_idea_id: v.ideas[b].id.clone(),
+    }
+}
+
+/// Notes a pair just offered to the participant.
+fn shown(s: &mut Voter, offer: OfferRow, a: usize, b: usize) {
+    s.open = Some(offer);
+    s.seen.insert(ordered(a, b));
+    s.offers += 1;
+}
+
 /// The pair this participant is to vote on now: the one already shown and unanswered, or
 /// a new one chosen by the engine among pairs never shown to them. `None` when every pair
 /// has been shown.
 pub async fn next_pair(app: &App, code: &str, token: &str) -> Result<Option<Pair>> {
-    // Everything the choice needs is read outside the write lock: the fit may take a while
-    // for a large campaign, and other participants' votes must not wait for it.
-    let mut tx = app.db.read().await?;
-    let c = campaign(&mut tx, code).await?;
-    let p = participant(&mut tx, &c, token).await?;
-    if !phase_of(&c).takes_votes() {
+    let v = view(app, code).await?;
+    let th = token_hash(token)?;
+    let slot = app.votes.voter(&v.row.id, &th);
+    let mut guard = slot.lock().await;
+    current_voter(app, &v, &th, &mut guard).await?;
+    let cast = guard
+        .as_ref()
+        .map(|s| s.participant.votes_cast)
+        .ok_or(AppError::Unauthenticated)?;
+    if !phase_of(&v.row).takes_votes() {
         return Err(AppError::Conflict("phase_closed"));
     }
-    if p.votes_cast >= c.vote_quota {
+    if cast >= v.row.vote_quota {
         return Err(AppError::Conflict("quota_used"));
     }
-    let ideas = campaigns::ideas(&mut tx, &c.id).await?;
-    let remaining = c.vote_quota - p.votes_cast;
-    let pair = |offer: OfferRow, a: usize, b: usize| Pair {
-        offer,
-        left: ideas[a].clone(),
-        right: ideas[b].clone(),
-        remaining,
-        quota: c.vote_quota,
-    };
-    let index: std::collections::HashMap<&str, usize> = ideas
-        .iter()
-        .enumerate()
-        .map(|(k, i)| (i.id.as_str(), k))
-        .collect();
-    let active = |id: &str| {
-        index
-            .get(id)
-            .filter(|&&k| ideas[k].status == "active")
-            .copied()
-    };
-    let open = campaigns::open_offer(&mut tx, &p.id).await?;
-    if let Some(o) = &open
-        && let (Some(a), Some(b)) = (active(&o.left_idea_id), active(&o.right_idea_id))
+    offer_next(app, &v, &th, &mut guard).await
+}
+
+/// Offers the participant in `slot` their next pair (or shows the open one again).
+async fn offer_next(
+    app: &App,
+    v: &Arc<CampaignView>,
+    token_hash: &str,
+    slot: &mut Option<Voter>,
+) -> Result<Option<Pair>> {
+    let s = slot.as_mut().ok_or(AppError::Unauthenticated)?;
+    if let Some(o) = &s.open
+        && let (Some(a), Some(b)) = (v.active(&o.left_idea_id), v.active(&o.right_idea_id))
     {
-        return Ok(Some(pair(o.clone(), a, b)));
+        return Ok(Some(pair_of(v, o.clone(), a, b, s.participant.votes_cast)));
     }
-    let f = fitted(app, &mut tx, &c, &ideas, true).await?;
-    let r = ranker_of(&f, &ideas);
-    let seen = campaigns::offered_keys(&mut tx, &p.id).await?;
-    drop(tx);
-    let seen_pairs: std::collections::HashSet<(usize, usize)> = seen
-        .iter()
-        .filter_map(|k| k.split_once(':'))
-        .filter_map(|(a, b)| Some((*index.get(a)?, *index.get(b)?)))
-        .collect();
-    // Deterministic per campaign, participant and step, so a test can pin the pairs.
-    let mut rng = Rng::new(
-        (c.seed as u64)
-            ^ (p.number as u64).wrapping_mul(0x9E37_79B9)
-            ^ (seen.len() as u64).wrapping_mul(0x85EB_CA6B),
-    );
-    let chosen = r.next_pair(&mut rng, Selector::Adaptive, &Choice::default(), &|x, y| {
-        seen_pairs.contains(&(x, y))
-    });
+    let chosen = choose(app, v, s).await?;
     // An idea of the open pair was withdrawn: that offer lapses.
-    if let Some(o) = &open {
+    if let Some(o) = s.open.take() {
         let mut tx = app.db.write().await?;
         campaigns::answer_offer(&mut tx, &o.id).await?;
         tx.commit().await?;
@@ -563,25 +771,22 @@ pub async fn next_pair(app: &App, code: &str, token: &str) -> Result<Option<Pair
     let Some((a, b)) = chosen else {
         return Ok(None);
     };
-    let job = crate::writer::Job::Offer(campaigns::BatchOffer {
-        campaign_id: c.id.clone(),
-        participant_id: p.id.clone(),
-        left_idea_id: ideas[a].id.clone(),
-        right_idea_id: ideas[b].id.clone(),
-    });
-    match app.writer().submit(job).await? {
-        crate::writer::Done::Offer(Some(offer)) => Ok(Some(pair(offer, a, b))),
-        // The same participant asked twice at once and got this pair first: show that one.
-        _ => {
-            let mut tx = app.db.read().await?;
-            match campaigns::open_offer(&mut tx, &p.id).await? {
-                Some(o) => match (active(&o.left_idea_id), active(&o.right_idea_id)) {
-                    (Some(a), Some(b)) => Ok(Some(pair(o, a, b))),
-                    _ => Err(AppError::Conflict("busy")),
-                },
-                None => Err(AppError::Conflict("busy")),
-            }
-        }
+    let job = crate::writer::Job::Offer(offer_of(v, s, a, b));
+    if let crate::writer::Done::Offer(Some(offer)) = app.writer().submit(job).await? {
+        let pair = pair_of(v, offer.clone(), a, b, s.participant.votes_cast);
+        shown(s, offer, a, b);
+        return Ok(Some(pair));
+    }
+    // This participant was shown that pair already, by another request or another node:
+    // read them again and show their open pair.
+    *slot = None;
+    current_voter(app, v, token_hash, slot).await?;
+    match slot.as_ref().and_then(|s| Some((s, s.open.as_ref()?))) {
+        Some((s, o)) => match (v.active(&o.left_idea_id), v.active(&o.right_idea_id)) {
+            (Some(a), Some(b)) => Ok(Some(pair_of(v, o.clone(), a, b, s.participant.votes_cast))),
+            _ => Err(AppError::Conflict("busy")),
+        },
+        None => Err(AppError::Conflict("busy")),
     }
 }
 
@@ -597,10 +802,22 @@ pub struct VoteInput {
     pub response_ms: Option<i64>,
 }
 
-/// Records a vote for an offered pair; returns the votes left. Refused, and not counted:
+/// A counted vote: the votes left, and the pair to vote on next (offered in the same
+/// transaction), if any is left to show.
+pub struct Voted {
+    pub remaining: i64,
+    pub next: Option<Pair>,
+}
+
+/// Records a vote for an offered pair and offers the next one. Refused, and not counted:
 /// past the quota, a pair not offered to this participant, a pair already voted on, a
 /// closed phase, a withdrawn idea.
-pub async fn vote(app: &App, code: &str, token: &str, input: &VoteInput) -> Result<i64> {
+///
+/// A vote for the pair this node just offered the participant is checked from memory and
+/// written, with the next pair, in one transaction of the batch writer, whose conditional
+/// statements make every check that another request or node could change. Any other vote
+/// is checked against the database first.
+pub async fn vote(app: &App, code: &str, token: &str, input: &VoteInput) -> Result<Voted> {
     let choice = input.choice.trim();
     if !matches!(choice, "left" | "right" | "skip") {
         return Err(AppError::field("choice", ErrorCode::InvalidChoice));
@@ -610,14 +827,44 @@ pub async fn vote(app: &App, code: &str, token: &str, input: &VoteInput) -> Resu
         .parse(&input.reason)
         .map_err(|e| AppError::Validation(FieldErrors(vec![e])))?;
     let response_ms = input.response_ms.filter(|ms| (0..=86_400_000).contains(ms));
-    // The checks that give each refusal its own message are read first; the batch writer
-    // then makes every check that another request could change part of its conditional
-    // writes, so a vote is never counted twice, past the quota or in a closed phase.
-    let mut tx = app.db.read().await?;
-    let c = campaign(&mut tx, code).await?;
-    let p = participant(&mut tx, &c, token).await?;
-    let offer = vote_checks(&mut tx, &c, &p, input.offer_id.trim(), choice).await?;
-    drop(tx);
+    let v = view(app, code).await?;
+    let th = token_hash(token)?;
+    let slot = app.votes.voter(&v.row.id, &th);
+    let mut guard = slot.lock().await;
+    let offer_id = input.offer_id.trim();
+    let known = guard
+        .as_ref()
+        .and_then(|s| s.open.clone())
+        .filter(|o| o.id == offer_id);
+    let offer = match known {
+        Some(o) => {
+            if !phase_of(&v.row).takes_votes() {
+                return Err(AppError::Conflict("phase_closed"));
+            }
+            if o.left_idea_id == o.right_idea_id
+                || v.active(&o.left_idea_id).is_none()
+                || v.active(&o.right_idea_id).is_none()
+            {
+                return Err(AppError::Conflict("idea_withdrawn"));
+            }
+            let cast = guard.as_ref().map_or(0, |s| s.participant.votes_cast);
+            if choice != "skip" && cast >= v.row.vote_quota {
+                return Err(AppError::Conflict("quota_used"));
+            }
+            o
+        }
+        None => {
+            // Not the pair this node offered last: every check against the database.
+            *guard = None;
+            let mut tx = app.db.read().await?;
+            let c = campaign(&mut tx, code).await?;
+            let p = participant(&mut tx, &c, token).await?;
+            let o = vote_checks(&mut tx, &c, &p, offer_id, choice).await?;
+            *guard = Some(read_voter(&mut tx, &v, p).await?);
+            o
+        }
+    };
+    let s = guard.as_mut().ok_or(AppError::Unauthenticated)?;
     let (winner, loser) = match choice {
         "left" => (
             Some(offer.left_idea_id.clone()),
@@ -629,10 +876,18 @@ pub async fn vote(app: &App, code: &str, token: &str, input: &VoteInput) -> Resu
         ),
         _ => (None, None),
     };
-    let job = crate::writer::Job::Vote(
-        campaigns::BatchVote {
-            campaign_id: c.id.clone(),
-            participant_id: p.id.clone(),
+    // The next pair is chosen now and offered in the vote's transaction, if the quota leaves
+    // room for another vote.
+    let cast_after = s.participant.votes_cast + i64::from(choice != "skip");
+    let next = if cast_after < v.row.vote_quota {
+        choose(app, &v, s).await?
+    } else {
+        None
+    };
+    let job = crate::writer::Job::Vote {
+        vote: campaigns::BatchVote {
+            campaign_id: v.row.id.clone(),
+            participant_id: s.participant.id.clone(),
             offer_id: offer.id.clone(),
             choice: choice.to_string(),
             winner,
@@ -640,15 +895,28 @@ pub async fn vote(app: &App, code: &str, token: &str, input: &VoteInput) -> Resu
             skip_reason: reason,
             response_ms,
         },
-        c.code.clone(),
-    );
-    match app.writer().submit(job).await? {
-        crate::writer::Done::Vote(campaigns::BatchOutcome::Counted) => {}
-        crate::writer::Done::Vote(campaigns::BatchOutcome::QuotaUsed) => {
+        code: v.row.code.clone(),
+        next: next.map(|(a, b)| offer_of(&v, s, a, b)),
+    };
+    let crate::writer::Done::Vote {
+        outcome,
+        votes_cast,
+        next: written,
+    } = app.writer().submit(job).await?
+    else {
+        return Err(AppError::Internal(anyhow::anyhow!(
+            "the vote writer answered a vote with an offer"
+        )));
+    };
+    match outcome {
+        campaigns::BatchOutcome::Counted => {}
+        campaigns::BatchOutcome::QuotaUsed => {
+            *guard = None;
             return Err(AppError::Conflict("quota_used"));
         }
-        _ => {
+        campaigns::BatchOutcome::AlreadyVoted => {
             // Refused by the batch: read again what changed, for the right message.
+            *guard = None;
             let mut tx = app.db.read().await?;
             let c = campaign(&mut tx, code).await?;
             let p = participant(&mut tx, &c, token).await?;
@@ -656,8 +924,26 @@ pub async fn vote(app: &App, code: &str, token: &str, input: &VoteInput) -> Resu
             return Err(AppError::Conflict("already_voted"));
         }
     }
-    let used = p.votes_cast + i64::from(choice != "skip");
-    Ok((c.vote_quota - used).max(0))
+    s.open = None;
+    if let Some(cast) = votes_cast {
+        s.participant.votes_cast = cast;
+    }
+    let remaining = (v.row.vote_quota - s.participant.votes_cast).max(0);
+    let next = match (next, written) {
+        (Some((a, b)), Some(o)) => {
+            let pair = pair_of(&v, o.clone(), a, b, s.participant.votes_cast);
+            shown(s, o, a, b);
+            Some(pair)
+        }
+        // That pair was shown already (by another node): read again and offer another.
+        (Some(_), None) => {
+            *guard = None;
+            current_voter(app, &v, &th, &mut guard).await?;
+            offer_next(app, &v, &th, &mut guard).await?
+        }
+        (None, _) => None,
+    };
+    Ok(Voted { remaining, next })
 }
 
 /// The checks of a vote that name its refusal: the phase, the offer (this participant's,
@@ -752,20 +1038,22 @@ pub struct Overview {
 }
 
 pub async fn overview(app: &App, code: &str, token: Option<&str>) -> Result<Overview> {
-    let mut tx = app.db.read().await?;
-    let c = campaign(&mut tx, code).await?;
-    let ideas = campaigns::ideas(&mut tx, &c.id)
-        .await?
-        .into_iter()
-        .filter(|i| i.status == "active")
-        .collect();
+    let v = view(app, code).await?;
     let participant = match token {
-        Some(t) => participant(&mut tx, &c, t).await.ok(),
+        Some(t) => {
+            let mut tx = app.db.read().await?;
+            participant(&mut tx, &v.row, t).await.ok()
+        }
         None => None,
     };
     Ok(Overview {
-        campaign: c,
-        ideas,
+        campaign: v.row.clone(),
+        ideas: v
+            .ideas
+            .iter()
+            .filter(|i| i.status == "active")
+            .cloned()
+            .collect(),
         participant,
     })
 }
@@ -1106,9 +1394,9 @@ pub async fn score(app: &App, code: &str, token: &str, input: &ScoreInput) -> Re
         },
     )
     .await?;
-    campaigns::notify_changed(&mut tx, &c.code).await?;
+    campaigns::notify_changed(&mut tx, &c.code, campaigns::Change::Counts).await?;
     tx.commit().await?;
-    app.changed(&c.code);
+    app.changed(&c.code, campaigns::Change::Counts);
     Ok(())
 }
 
@@ -1432,9 +1720,9 @@ pub async fn set_criteria(
         },
     )
     .await?;
-    campaigns::notify_changed(&mut tx, &c.code).await?;
+    campaigns::notify_changed(&mut tx, &c.code, campaigns::Change::Campaign).await?;
     tx.commit().await?;
-    app.changed(&c.code);
+    app.changed(&c.code, campaigns::Change::Campaign);
     Ok(())
 }
 

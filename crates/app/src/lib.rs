@@ -15,6 +15,7 @@ pub mod personal_data;
 pub mod processes;
 pub mod scale;
 pub mod secret;
+pub mod vote_cache;
 pub mod writer;
 
 pub use error::AppError;
@@ -60,6 +61,8 @@ pub struct App {
     pub fingerprints: std::sync::Arc<
         tokio::sync::Mutex<std::collections::HashMap<String, (std::time::Instant, String)>>,
     >,
+    /// What this node remembers of campaigns and participants for the vote path.
+    pub votes: std::sync::Arc<vote_cache::VoteCache>,
     /// Group commit for votes and pair offers, started on first use.
     writer: std::sync::Arc<std::sync::OnceLock<writer::Writer>>,
 }
@@ -74,6 +77,7 @@ impl App {
             rankings: Default::default(),
             fitting: Default::default(),
             fingerprints: Default::default(),
+            votes: Default::default(),
             writer: Default::default(),
         }
     }
@@ -85,7 +89,10 @@ impl App {
     }
 
     /// Announces on this node that a campaign changed (other nodes hear it from PostgreSQL).
-    pub fn changed(&self, code: &str) {
+    pub fn changed(&self, code: &str, change: store::campaigns::Change) {
+        if change == store::campaigns::Change::Campaign {
+            self.votes.forget_campaign(code);
+        }
         let _ = self.live.send(code.to_string());
     }
 
@@ -102,9 +109,16 @@ impl App {
             .await
             .context("Failed to apply migrations")?;
         let app = Self::new(db, config);
-        let live = app.live.clone();
+        let (live, votes) = (app.live.clone(), app.votes.clone());
         app.db
-            .listen(store::campaigns::LIVE_CHANNEL, move |code| {
+            .listen(store::campaigns::LIVE_CHANNEL, move |payload| {
+                let code = match payload.strip_suffix(store::campaigns::STRUCTURE_MARK) {
+                    Some(code) => {
+                        votes.forget_campaign(code);
+                        code.to_string()
+                    }
+                    None => payload,
+                };
                 let _ = live.send(code);
             })
             .await

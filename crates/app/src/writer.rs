@@ -16,18 +16,32 @@ use tokio::sync::{mpsc, oneshot};
 /// The most votes and offers written in one transaction.
 pub const MAX_BATCH: usize = 256;
 
-/// A write for the batch.
+/// A write for the batch. Jobs are moved once, into the queue and out: the size of the
+/// larger variant costs nothing worth a box.
 #[derive(Debug, Clone)]
+#[allow(clippy::large_enum_variant)]
 pub enum Job {
-    /// A vote, with the code of its campaign (for live results).
-    Vote(BatchVote, String),
+    /// A vote, with the code of its campaign (for live results) and the pair to show next,
+    /// offered in the same transaction when the vote counts.
+    Vote {
+        vote: BatchVote,
+        code: String,
+        next: Option<BatchOffer>,
+    },
     Offer(BatchOffer),
 }
 
 /// What became of a job.
 #[derive(Debug, Clone)]
 pub enum Done {
-    Vote(BatchOutcome),
+    Vote {
+        outcome: BatchOutcome,
+        /// The participant's votes cast after a counted decided vote.
+        votes_cast: Option<i64>,
+        /// The next pair as written, or None when none was asked for, the vote did not
+        /// count, or this participant was shown that pair already.
+        next: Option<OfferRow>,
+    },
     /// The written offer, or None when this participant was shown that pair already.
     Offer(Option<OfferRow>),
 }
@@ -88,7 +102,7 @@ async fn run(
         let mut voters: HashSet<String> = HashSet::new();
         while let Some(j) = waiting.pop_front() {
             let clash = match &j.0 {
-                Job::Vote(v, _) => !voters.insert(v.participant_id.clone()),
+                Job::Vote { vote, .. } => !voters.insert(vote.participant_id.clone()),
                 Job::Offer(_) => false,
             };
             if clash || batch.len() >= MAX_BATCH {
@@ -129,45 +143,61 @@ async fn write(db: &Db, live: &tokio::sync::broadcast::Sender<String>, batch: Ve
 }
 
 /// One transaction for the batch; returns each job's outcome and the campaigns that changed.
+/// The votes are written first, then the offers: those asked for on their own and the next
+/// pairs of the votes that counted.
 async fn attempt(db: &Db, jobs: &[Job]) -> store::Result<(Vec<Done>, Vec<String>)> {
     let votes: Vec<BatchVote> = jobs
         .iter()
         .filter_map(|j| match j {
-            Job::Vote(v, _) => Some(v.clone()),
+            Job::Vote { vote, .. } => Some(vote.clone()),
             Job::Offer(_) => None,
-        })
-        .collect();
-    let offers: Vec<BatchOffer> = jobs
-        .iter()
-        .filter_map(|j| match j {
-            Job::Offer(o) => Some(o.clone()),
-            Job::Vote(..) => None,
         })
         .collect();
     let now = domain::time::Timestamp::now().to_db();
     let mut tx = db.write().await?;
-    let mut offered = campaigns::insert_offers(&mut tx, &offers, &now)
-        .await?
-        .into_iter();
-    let mut counted = campaigns::record_votes(&mut tx, &votes, &now)
-        .await?
-        .into_iter();
+    let counted = campaigns::record_votes(&mut tx, &votes, &now).await?;
+    // Each job's offer to write, if any, in job order.
+    let mut outcomes = counted.into_iter();
+    let mut recorded = Vec::with_capacity(jobs.len());
+    let mut offers: Vec<BatchOffer> = Vec::new();
+    for j in jobs {
+        let (offer, vote) = match j {
+            Job::Offer(o) => (Some(o.clone()), None),
+            Job::Vote { next, .. } => {
+                let (o, cast) = outcomes
+                    .next()
+                    .unwrap_or((BatchOutcome::AlreadyVoted, None));
+                let offer = next.clone().filter(|_| o == BatchOutcome::Counted);
+                (offer, Some((o, cast)))
+            }
+        };
+        let slot = offer.map(|o| {
+            offers.push(o);
+            offers.len() - 1
+        });
+        recorded.push((slot, vote));
+    }
+    let offered = campaigns::insert_offers(&mut tx, &offers, &now).await?;
+    let offer_at = |slot: Option<usize>| slot.and_then(|k| offered.get(k).cloned().flatten());
     let mut done = Vec::with_capacity(jobs.len());
     let mut codes: Vec<String> = Vec::new();
-    for j in jobs {
-        done.push(match j {
-            Job::Vote(_, code) => {
-                let o = counted.next().unwrap_or(BatchOutcome::AlreadyVoted);
-                if o == BatchOutcome::Counted && !codes.contains(code) {
+    for (j, (slot, vote)) in jobs.iter().zip(recorded) {
+        done.push(match (j, vote) {
+            (Job::Vote { code, .. }, Some((outcome, votes_cast))) => {
+                if outcome == BatchOutcome::Counted && !codes.contains(code) {
                     codes.push(code.clone());
                 }
-                Done::Vote(o)
+                Done::Vote {
+                    outcome,
+                    votes_cast,
+                    next: offer_at(slot),
+                }
             }
-            Job::Offer(_) => Done::Offer(offered.next().flatten()),
+            _ => Done::Offer(offer_at(slot)),
         });
     }
     for code in &codes {
-        campaigns::notify_changed(&mut tx, code).await?;
+        campaigns::notify_changed(&mut tx, code, campaigns::Change::Counts).await?;
     }
     tx.commit().await?;
     Ok((done, codes))

@@ -416,6 +416,7 @@ async fn run() -> Result<()> {
             settings.sign_in_limit = sign_in_limit;
             tracing::info!(database = %store::db::redact(&db.database_url), backend = ?app.db.backend(), "database ready");
             tracing::info!("listening on http://{local} (public address {public_url})");
+            app::campaigns::warm_up(&app);
             let state = web::AppState::new(app.clone(), settings);
             web::serve(state, listener, shutdown_signal())
                 .await

@@ -198,8 +198,31 @@ pub async fn participant_by_token(
     .await
 }
 
-/// Counts one vote against the quota; false when the quota is used up. One conditional
-/// update, so concurrent votes of one participant cannot pass the quota together.
+/// A participant by token, with how many pairs they have been shown: one indexed read that
+/// tells a node whether what it remembers of this participant is still current.
+pub async fn participant_with_offers(
+    tx: &mut Tx,
+    campaign_id: &str,
+    token_hash: &str,
+) -> crate::Result<Option<(ParticipantRow, i64)>> {
+    #[derive(sqlx::FromRow)]
+    struct Row {
+        #[sqlx(flatten)]
+        p: ParticipantRow,
+        offers: i64,
+    }
+    let row: Option<Row> = tx
+        .fetch_optional(
+            sql("SELECT id, campaign_id, number, user_id, votes_cast,
+                        (SELECT COUNT(*) FROM pair_offers o WHERE o.participant_id = participants.id) AS offers
+                 FROM participants WHERE campaign_id = ? AND token_hash = ?")
+            .bind(campaign_id)
+            .bind(token_hash),
+        )
+        .await?;
+    Ok(row.map(|r| (r.p, r.offers)))
+}
+
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct IdeaRow {
     pub id: String,
@@ -371,12 +394,13 @@ fn placeholders(n: usize) -> String {
 /// the phase, the ideas still active, the quota) is part of a conditional write, so votes
 /// racing from other requests or other nodes are never counted twice or past the quota.
 /// Each participant may appear at most once in a batch (the caller defers the rest).
+/// Each outcome comes with the participant's votes cast after a counted decided vote.
 pub async fn record_votes(
     tx: &mut Tx,
     batch: &[BatchVote],
     now: &str,
-) -> crate::Result<Vec<BatchOutcome>> {
-    use std::collections::HashSet;
+) -> crate::Result<Vec<(BatchOutcome, Option<i64>)>> {
+    use std::collections::{HashMap, HashSet};
     if batch.is_empty() {
         return Ok(Vec::new());
     }
@@ -402,27 +426,27 @@ pub async fn record_votes(
         .iter()
         .filter(|v| v.choice != "skip" && answered.contains(&v.offer_id))
         .collect();
-    let mut took: HashSet<String> = HashSet::new();
+    let mut took: HashMap<String, i64> = HashMap::new();
     if !decided.is_empty() {
-        let rows: Vec<(String,)> = tx
+        let rows: Vec<(String, i64)> = tx
             .fetch_all(crate::Sql::dynamic(
                 format!(
                     "UPDATE participants SET votes_cast = votes_cast + 1 WHERE id IN ({})
                      AND votes_cast < (SELECT vote_quota FROM campaigns c WHERE c.id = participants.campaign_id)
-                     RETURNING id",
+                     RETURNING id, votes_cast",
                     placeholders(decided.len())
                 ),
                 decided.iter().map(|v| Arg::from(v.participant_id.as_str())).collect(),
             ))
             .await?;
-        took = rows.into_iter().map(|r| r.0).collect();
+        took = rows.into_iter().collect();
     }
     let outcomes: Vec<BatchOutcome> = batch
         .iter()
         .map(|v| {
             if !answered.contains(&v.offer_id) {
                 BatchOutcome::AlreadyVoted
-            } else if v.choice != "skip" && !took.contains(&v.participant_id) {
+            } else if v.choice != "skip" && !took.contains_key(&v.participant_id) {
                 BatchOutcome::QuotaUsed
             } else {
                 BatchOutcome::Counted
@@ -474,7 +498,16 @@ pub async fn record_votes(
     }
     // A refusal for a closed phase or a withdrawn idea is told apart from "already voted"
     // by the caller, which reads the offer again.
-    Ok(outcomes)
+    Ok(batch
+        .iter()
+        .zip(outcomes)
+        .map(|(v, o)| {
+            let cast = (o == BatchOutcome::Counted && v.choice != "skip")
+                .then(|| took.get(&v.participant_id).copied())
+                .flatten();
+            (o, cast)
+        })
+        .collect())
 }
 
 /// Inserts `n` votes in one statement; `args` holds ten values per vote, in the order of
@@ -786,14 +819,31 @@ pub async fn set_answer(
 /// The notification channel of live campaign updates (PostgreSQL).
 pub const LIVE_CHANNEL: &str = "sluss_live";
 
+/// Marks a notification of a change to a campaign itself (its phase, ideas or criteria),
+/// after which nodes read the campaign again; a notification without it is a vote.
+pub const STRUCTURE_MARK: char = '!';
+
+/// What changed, for [`notify_changed`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Change {
+    /// Votes or scores came in.
+    Counts,
+    /// The campaign itself changed: its phase, ideas or criteria.
+    Campaign,
+}
+
 /// Tells every node, when this transaction commits, that a campaign changed. PostgreSQL
 /// delivers the notification at commit and drops it on rollback; SQLite has one node.
-pub async fn notify_changed(tx: &mut Tx, code: &str) -> crate::Result<()> {
+pub async fn notify_changed(tx: &mut Tx, code: &str, change: Change) -> crate::Result<()> {
     if tx.backend() == crate::Backend::Postgres {
+        let payload = match change {
+            Change::Counts => code.to_string(),
+            Change::Campaign => format!("{code}{STRUCTURE_MARK}"),
+        };
         tx.execute(
             sql("SELECT CAST(pg_notify(?, ?) AS TEXT)")
                 .bind(LIVE_CHANNEL)
-                .bind(code),
+                .bind(payload),
         )
         .await?;
     }

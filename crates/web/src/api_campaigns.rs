@@ -197,14 +197,7 @@ pub async fn pair(
         return fail(&tr, AppError::Unauthenticated);
     };
     match app::campaigns::next_pair(&state.app, &code, &token).await {
-        Ok(Some(p)) => Json(json!({
-            "offer_id": p.offer.id,
-            "left": idea_json(&p.left),
-            "right": idea_json(&p.right),
-            "remaining": p.remaining,
-            "quota": p.quota,
-        }))
-        .into_response(),
+        Ok(Some(p)) => Json(pair_json(&p)).into_response(),
         Ok(None) => (
             StatusCode::NOT_FOUND,
             Json(json!({ "error": "no_pair", "message": tr.t("campaign.no_pair") })),
@@ -212,6 +205,16 @@ pub async fn pair(
             .into_response(),
         Err(e) => fail(&tr, e),
     }
+}
+
+fn pair_json(p: &app::campaigns::Pair) -> Value {
+    json!({
+        "offer_id": p.offer.id,
+        "left": idea_json(&p.left),
+        "right": idea_json(&p.right),
+        "remaining": p.remaining,
+        "quota": p.quota,
+    })
 }
 
 pub async fn vote(
@@ -226,9 +229,14 @@ pub async fn vote(
         Err(refused) => return *refused,
     };
     match app::campaigns::vote(&state.app, &code, &token, &input).await {
-        Ok(remaining) => {
-            (StatusCode::CREATED, Json(json!({ "remaining": remaining }))).into_response()
-        }
+        Ok(voted) => (
+            StatusCode::CREATED,
+            Json(json!({
+                "remaining": voted.remaining,
+                "next": voted.next.as_ref().map(pair_json),
+            })),
+        )
+            .into_response(),
         Err(e) => fail(&tr, e),
     }
 }

@@ -1109,3 +1109,254 @@ async fn the_fit_is_reused_until_a_vote_comes_in(backend: Backend) {
     t.finish().await;
 }
 both!(the_fit_is_reused_until_a_vote_comes_in);
+
+/// Makes an open question of `ideas` ideas with quota `quota` on `t`; returns the code and
+/// the facilitator's token.
+async fn open_question(t: &TestApp, ideas: usize, quota: i64) -> (String, String) {
+    t.org("region-a", None).await;
+    t.user("facilitator@x.se", "region-a", "advisor").await;
+    let fac = t.token("facilitator@x.se").await;
+    let res = facilitate(t, &fac, "/api/v1/campaigns", json!({ "title": "Nästa par", "question": "Vilken?", "mode": "open", "organisation": "region-a", "vote_quota": quota })).await;
+    assert_eq!(res.status(), 201);
+    let code = res.json::<Value>().await.unwrap()["code"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    for i in 0..ideas {
+        let res = facilitate(
+            t,
+            &fac,
+            &format!("/api/v1/campaigns/{code}/ideas"),
+            json!({ "text": format!("Idé {i}") }),
+        )
+        .await;
+        assert_eq!(res.status(), 201);
+    }
+    let res = facilitate(
+        t,
+        &fac,
+        &format!("/api/v1/campaigns/{code}/phase"),
+        json!({ "phase": "open" }),
+    )
+    .await;
+    assert_eq!(res.status(), 200);
+    (code, fac)
+}
+
+fn pair_key(p: &Value) -> (String, String) {
+    let (l, r) = (
+        p["left"]["id"].as_str().unwrap().to_string(),
+        p["right"]["id"].as_str().unwrap().to_string(),
+    );
+    if l < r { (l, r) } else { (r, l) }
+}
+
+/// A vote's answer carries the next pair, offered in the same transaction: asking for the
+/// pair afterwards shows that same offer, voting on it counts, and the last vote of the
+/// quota carries none. Skips do not take the quota.
+async fn a_vote_answers_with_the_next_pair(backend: Backend) {
+    let t = spawn(backend).await;
+    let (code, _) = open_question(&t, 5, 4).await;
+    let voter = join(&t, &code).await;
+    let pair_path = format!("/api/v1/campaigns/{code}/pair");
+    let vote_path = format!("/api/v1/campaigns/{code}/votes");
+    let mut p: Value = as_participant(&t, reqwest::Method::GET, &pair_path, &voter, None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let mut seen = vec![pair_key(&p)];
+    let mut counted = 0;
+    for step in 0..5 {
+        let choice = if step == 1 { "skip" } else { "left" };
+        let res = as_participant(
+            &t,
+            reqwest::Method::POST,
+            &vote_path,
+            &voter,
+            Some(json!({ "offer_id": p["offer_id"], "choice": choice })),
+        )
+        .await;
+        assert_eq!(res.status(), 201);
+        let answer: Value = res.json().await.unwrap();
+        counted += i64::from(choice != "skip");
+        assert_eq!(answer["remaining"], 4 - counted, "{answer}");
+        if counted == 4 {
+            assert!(answer["next"].is_null(), "no pair past the quota: {answer}");
+            break;
+        }
+        let next = answer["next"].clone();
+        assert_eq!(next["remaining"], 4 - counted);
+        assert!(
+            !seen.contains(&pair_key(&next)),
+            "never the same pair twice"
+        );
+        seen.push(pair_key(&next));
+        let shown: Value = as_participant(&t, reqwest::Method::GET, &pair_path, &voter, None)
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(
+            shown["offer_id"], next["offer_id"],
+            "the pair already offered"
+        );
+        p = next;
+    }
+    assert_eq!(counted, 4);
+    let res = as_participant(&t, reqwest::Method::GET, &pair_path, &voter, None).await;
+    assert_eq!(res.status(), 409);
+    assert_eq!(
+        count(&t, "SELECT COUNT(*) FROM pair_offers WHERE answered").await,
+        5
+    );
+    assert_eq!(
+        count(&t, "SELECT COUNT(*) FROM pair_offers").await,
+        5,
+        "no pair offered that was not shown"
+    );
+    assert_eq!(count(&t, "SELECT COUNT(*) FROM votes").await, 5);
+    t.finish().await;
+}
+both!(a_vote_answers_with_the_next_pair);
+
+/// Two nodes on one PostgreSQL, one participant going back and forth between them: what a
+/// node remembers of the participant may be stale, but every vote counts once, no pair is
+/// shown twice, and the quota holds. A withdrawn idea and a closed phase, set on one node,
+/// hold on the other at once. PostgreSQL only: one SQLite file is one node.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_participant_may_move_between_nodes() {
+    if crate::support::postgres_url().is_none() {
+        return;
+    }
+    let a = spawn(Backend::Postgres).await;
+    let b = crate::support::spawn_on(a.db.clone(), crate::support::settings(100_000)).await;
+    let (code, fac) = open_question(&a, 8, 14).await;
+    let voter = join(&a, &code).await;
+    let pair_path = format!("/api/v1/campaigns/{code}/pair");
+    let vote_path = format!("/api/v1/campaigns/{code}/votes");
+    let nodes = [&a, &b];
+    let mut seen: Vec<(String, String)> = Vec::new();
+    let mut counted = 0;
+    let mut next: Option<Value> = None;
+    for step in 0..10 {
+        let node = nodes[step % 2];
+        // Every third step asks the node for the pair instead of using the last answer's.
+        let p = match next.take().filter(|_| step % 3 != 0) {
+            Some(p) => p,
+            None => as_participant(node, reqwest::Method::GET, &pair_path, &voter, None)
+                .await
+                .json()
+                .await
+                .unwrap(),
+        };
+        let key = pair_key(&p);
+        if !seen.contains(&key) {
+            seen.push(key);
+        }
+        let vote_node = nodes[(step + 1) % 2];
+        let res = as_participant(
+            vote_node,
+            reqwest::Method::POST,
+            &vote_path,
+            &voter,
+            Some(json!({ "offer_id": p["offer_id"], "choice": "right" })),
+        )
+        .await;
+        assert_eq!(res.status(), 201, "step {step}");
+        counted += 1;
+        let answer: Value = res.json().await.unwrap();
+        assert_eq!(answer["remaining"], 14 - counted, "step {step}: {answer}");
+        next = Some(answer["next"].clone()).filter(|n| !n.is_null());
+    }
+    let offered = count(&a, "SELECT COUNT(*) FROM pair_offers").await;
+    let distinct = count(
+        &a,
+        "SELECT COUNT(*) FROM (SELECT DISTINCT participant_id, pair_key FROM pair_offers) d",
+    )
+    .await;
+    assert_eq!(offered, distinct, "no pair offered twice");
+    assert_eq!(count(&a, "SELECT COUNT(*) FROM votes").await, 10);
+    assert_eq!(
+        count(&a, "SELECT MAX(votes_cast) FROM participants").await,
+        10
+    );
+
+    // A withdrawn idea, set on node a, is never offered by node b, which read the campaign
+    // before: b heard of the change (its live stream shows it) before it is asked.
+    let results: Value = a
+        .http
+        .get(a.url(&format!("/api/v1/campaigns/{code}")))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let withdrawn = results["ideas"][0]["id"].as_str().unwrap().to_string();
+    let mut stream = b
+        .http
+        .get(b.url(&format!("/workshop/{code}/live")))
+        .send()
+        .await
+        .unwrap();
+    let mut heard = String::new();
+    read_until(&mut stream, &mut heard, "data: open:10:0:8").await;
+    let res = facilitate(
+        &a,
+        &fac,
+        &format!("/api/v1/campaigns/{code}/ideas/{withdrawn}/status"),
+        json!({ "status": "withdrawn" }),
+    )
+    .await;
+    assert_eq!(res.status(), 200);
+    read_until(&mut stream, &mut heard, "data: open:10:0:7").await;
+    let fresh = join(&b, &code).await;
+    for _ in 0..12 {
+        let p: Value = as_participant(&b, reqwest::Method::GET, &pair_path, &fresh, None)
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert!(
+            p["left"]["id"] != withdrawn.as_str() && p["right"]["id"] != withdrawn.as_str(),
+            "a withdrawn idea offered by the other node: {p}"
+        );
+        let res = as_participant(
+            &b,
+            reqwest::Method::POST,
+            &vote_path,
+            &fresh,
+            Some(json!({ "offer_id": p["offer_id"], "choice": "left" })),
+        )
+        .await;
+        assert_eq!(res.status(), 201);
+    }
+    // Voting closed on node a is closed on node b.
+    let p: Value = as_participant(&b, reqwest::Method::GET, &pair_path, &fresh, None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let res = facilitate(
+        &a,
+        &fac,
+        &format!("/api/v1/campaigns/{code}/phase"),
+        json!({ "phase": "closed" }),
+    )
+    .await;
+    assert_eq!(res.status(), 200);
+    let res = as_participant(
+        &b,
+        reqwest::Method::POST,
+        &vote_path,
+        &fresh,
+        Some(json!({ "offer_id": p["offer_id"], "choice": "left" })),
+    )
+    .await;
+    assert_eq!(res.status(), 409);
+    assert_eq!(count(&a, "SELECT COUNT(*) FROM votes").await, 22);
+    drop(stream);
+    b.stop().await;
+    a.finish().await;
+}
