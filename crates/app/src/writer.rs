@@ -1,13 +1,15 @@
 //! Group commit for the vote path: votes and pair offers that arrive together are written in
 //! one transaction, and each request is answered only after that transaction has committed.
 //!
-//! One task per node drains a queue: it takes what has arrived (up to [`MAX_BATCH`]), writes
-//! it with a fixed number of statements ([`store::campaigns::record_votes`],
-//! [`store::campaigns::insert_offers`]) and answers every request with its own outcome. While
-//! a batch commits, the next one gathers, so under load each commit carries many votes and
-//! the database's per-transaction cost is shared. A lone vote is written at once.
+//! One task per node (a few on PostgreSQL: see [`POSTGRES_WRITERS`]) drains a queue: it
+//! takes what has arrived (up to [`MAX_BATCH`]), writes it with a fixed number of statements
+//! ([`store::campaigns::record_votes`], [`store::campaigns::insert_offers`]) and answers every
+//! request with its own outcome. While a batch commits, the next one gathers, so under load
+//! each commit carries many votes and the database's per-transaction cost is shared. A lone
+//! vote is written at once.
 
 use std::collections::{HashSet, VecDeque};
+use std::sync::Arc;
 
 use store::Db;
 use store::campaigns::{self, BatchOffer, BatchOutcome, BatchVote, OfferRow};
@@ -54,11 +56,27 @@ pub struct Writer {
     queue: mpsc::Sender<(Job, Reply)>,
 }
 
+/// Batches written at once on PostgreSQL: a commit waits for its WAL flush, and flushes of
+/// concurrent transactions overlap, so several writers carry more votes a second. Their
+/// batches never share a participant (a participant's requests run one at a time on a
+/// node), and the conditional statements keep the count exact whatever runs beside them.
+/// SQLite writes one transaction at a time, so one writer gathers while it commits.
+pub const POSTGRES_WRITERS: usize = 4;
+
+type Queue = Arc<tokio::sync::Mutex<mpsc::Receiver<(Job, Reply)>>>;
+
 impl Writer {
-    /// Starts the writing task on the current Tokio runtime.
+    /// Starts the writing tasks on the current Tokio runtime.
     pub fn start(db: Db, live: tokio::sync::broadcast::Sender<String>) -> Self {
         let (queue, rx) = mpsc::channel(4 * MAX_BATCH);
-        tokio::spawn(run(db, live, rx));
+        let rx: Queue = Arc::new(tokio::sync::Mutex::new(rx));
+        let writers = match db.backend() {
+            store::Backend::Postgres => POSTGRES_WRITERS,
+            store::Backend::Sqlite => 1,
+        };
+        for _ in 0..writers {
+            tokio::spawn(run(db.clone(), live.clone(), rx.clone()));
+        }
         Self { queue }
     }
 
@@ -76,25 +94,29 @@ impl Writer {
     }
 }
 
-async fn run(
-    db: Db,
-    live: tokio::sync::broadcast::Sender<String>,
-    mut rx: mpsc::Receiver<(Job, Reply)>,
-) {
+async fn run(db: Db, live: tokio::sync::broadcast::Sender<String>, queue: Queue) {
     // Jobs of a participant who already has one in the batch wait for the next one, so that
     // each conditional quota update counts one vote per participant.
     let mut waiting: VecDeque<(Job, Reply)> = VecDeque::new();
     loop {
-        if waiting.is_empty() {
+        // One writer at a time takes what has arrived; the others write meanwhile. A writer
+        // with jobs waiting does not wait for the queue.
+        let rx = if waiting.is_empty() {
+            let mut rx = queue.lock().await;
             match rx.recv().await {
                 Some(j) => waiting.push_back(j),
                 None => break,
             }
-        }
-        while waiting.len() < MAX_BATCH {
-            match rx.try_recv() {
-                Ok(j) => waiting.push_back(j),
-                Err(_) => break,
+            Some(rx)
+        } else {
+            queue.try_lock().ok()
+        };
+        if let Some(mut rx) = rx {
+            while waiting.len() < MAX_BATCH {
+                match rx.try_recv() {
+                    Ok(j) => waiting.push_back(j),
+                    Err(_) => break,
+                }
             }
         }
         let mut batch = Vec::with_capacity(waiting.len().min(MAX_BATCH));

@@ -1360,3 +1360,67 @@ async fn a_participant_may_move_between_nodes() {
     b.stop().await;
     a.finish().await;
 }
+
+/// An idea added while votes come in is offered at once, before any refit includes it (it
+/// starts at the prior, with no comparisons): every vote is answered with a pair, and the
+/// new idea is among the next pairs. (Under uniform choice it would be missing from all
+/// nine with a chance of 1 in 5005.)
+async fn an_idea_added_during_voting_is_offered_at_once(backend: Backend) {
+    let t = spawn(backend).await;
+    let (code, fac) = open_question(&t, 6, 40).await;
+    let voter = join(&t, &code).await;
+    let vote_path = format!("/api/v1/campaigns/{code}/votes");
+    let mut p: Value = as_participant(
+        &t,
+        reqwest::Method::GET,
+        &format!("/api/v1/campaigns/{code}/pair"),
+        &voter,
+        None,
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    let vote = |p: Value| {
+        as_participant(
+            &t,
+            reqwest::Method::POST,
+            &vote_path,
+            &voter,
+            Some(json!({ "offer_id": p["offer_id"], "choice": "left" })),
+        )
+    };
+    for _ in 0..6 {
+        let res = vote(p).await;
+        assert_eq!(res.status(), 201);
+        p = res.json::<Value>().await.unwrap()["next"].clone();
+    }
+    let res = facilitate(
+        &t,
+        &fac,
+        &format!("/api/v1/campaigns/{code}/ideas"),
+        json!({ "text": "En idé som kom sent" }),
+    )
+    .await;
+    assert_eq!(res.status(), 201);
+    let late = res.json::<Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let mut shown = 0;
+    for _ in 0..9 {
+        let res = vote(p).await;
+        assert_eq!(res.status(), 201);
+        p = res.json::<Value>().await.unwrap()["next"].clone();
+        assert!(p["offer_id"].is_string(), "{p}");
+        if p["left"]["id"] == late.as_str() || p["right"]["id"] == late.as_str() {
+            shown += 1;
+        }
+    }
+    assert!(
+        shown >= 1,
+        "the late idea was not among the next nine pairs"
+    );
+    t.finish().await;
+}
+both!(an_idea_added_during_voting_is_offered_at_once);
