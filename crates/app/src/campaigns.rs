@@ -670,9 +670,12 @@ async fn current_voter(
     slot: &mut Option<Voter>,
 ) -> Result<()> {
     let mut tx = app.db.read().await?;
-    let (p, offers) = campaigns::participant_with_offers(&mut tx, &v.row.id, token_hash)
-        .await?
-        .ok_or(AppError::Unauthenticated)?;
+    let Some((p, offers)) =
+        campaigns::participant_with_offers(&mut tx, &v.row.id, token_hash).await?
+    else {
+        app.votes.forget_voter(&v.row.id, token_hash);
+        return Err(AppError::Unauthenticated);
+    };
     let current = slot.as_ref().is_some_and(|s| {
         s.participant.id == p.id && s.participant.votes_cast == p.votes_cast && s.offers == offers
     });
@@ -858,7 +861,13 @@ pub async fn vote(app: &App, code: &str, token: &str, input: &VoteInput) -> Resu
             *guard = None;
             let mut tx = app.db.read().await?;
             let c = campaign(&mut tx, code).await?;
-            let p = participant(&mut tx, &c, token).await?;
+            let p = match participant(&mut tx, &c, token).await {
+                Ok(p) => p,
+                Err(e) => {
+                    app.votes.forget_voter(&v.row.id, &th);
+                    return Err(e);
+                }
+            };
             let o = vote_checks(&mut tx, &c, &p, offer_id, choice).await?;
             *guard = Some(read_voter(&mut tx, &v, p).await?);
             o

@@ -163,6 +163,14 @@ impl VoteCache {
         slot
     }
 
+    /// Lets go of a place made for a token that belongs to nobody, so that guessed tokens
+    /// do not push out real participants.
+    pub fn forget_voter(&self, campaign_id: &str, token_hash: &str) {
+        if let Ok(mut map) = self.voters.lock() {
+            map.remove(&(campaign_id.to_string(), token_hash.to_string()));
+        }
+    }
+
     /// How many participants this node remembers.
     pub fn voters_held(&self) -> usize {
         self.voters.lock().map(|m| m.len()).unwrap_or(0)
@@ -251,5 +259,8 @@ mod tests {
         }
         assert!(cache.voters_held() <= MAX_VOTERS);
         assert!(Arc::ptr_eq(&busy, &cache.voter("c", "busy")));
+        let held = cache.voters_held();
+        cache.forget_voter("c", "busy");
+        assert_eq!(cache.voters_held(), held - 1);
     }
 }

@@ -1206,6 +1206,22 @@ async fn a_vote_answers_with_the_next_pair(backend: Backend) {
     assert_eq!(counted, 4);
     let res = as_participant(&t, reqwest::Method::GET, &pair_path, &voter, None).await;
     assert_eq!(res.status(), 409);
+    // Guessed tokens are refused and leave nothing behind in the node's memory.
+    let held = t.app.votes.voters_held();
+    for guess in ["a-guess", "another-guess"] {
+        let res = as_participant(&t, reqwest::Method::GET, &pair_path, guess, None).await;
+        assert_eq!(res.status(), 401);
+        let res = as_participant(
+            &t,
+            reqwest::Method::POST,
+            &vote_path,
+            guess,
+            Some(json!({ "offer_id": "x", "choice": "left" })),
+        )
+        .await;
+        assert_eq!(res.status(), 401);
+    }
+    assert_eq!(t.app.votes.voters_held(), held);
     assert_eq!(
         count(&t, "SELECT COUNT(*) FROM pair_offers WHERE answered").await,
         5
