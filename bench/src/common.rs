@@ -47,7 +47,13 @@ pub fn serve(bin: &str, db: &str) -> Result<(Child, String)> {
             "--database-url",
             db,
         ])
-        .env("RUST_LOG", "warn,sluss=info")
+        // The address is read from the log: `sluss=info` stays whatever else is asked for.
+        .env(
+            "RUST_LOG",
+            std::env::var("BENCH_SERVER_RUST_LOG")
+                .map(|l| format!("{l},sluss=info"))
+                .unwrap_or_else(|_| "warn,sluss=info".into()),
+        )
         .env("NO_COLOR", "1")
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
@@ -66,8 +72,24 @@ pub fn serve(bin: &str, db: &str) -> Result<(Child, String)> {
                 .to_string();
         }
     };
-    // Keep draining its log so it never blocks on a full pipe.
-    std::thread::spawn(move || for _ in lines {});
+    // Keep draining its log so it never blocks on a full pipe; BENCH_SERVER_LOG names a
+    // file to keep it in (with BENCH_SERVER_RUST_LOG to choose what it logs).
+    let keep = std::env::var("BENCH_SERVER_LOG").ok().and_then(|path| {
+        std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path)
+            .ok()
+    });
+    std::thread::spawn(move || {
+        use std::io::Write;
+        let mut keep = keep;
+        for line in lines.map_while(|l| l.ok()) {
+            if let Some(f) = keep.as_mut() {
+                let _ = writeln!(f, "{line}");
+            }
+        }
+    });
     Ok((child, base))
 }
 

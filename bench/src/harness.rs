@@ -22,6 +22,8 @@ use common::{memory_kib, percentile, serve, sluss_bin};
 struct Options {
     quick: bool,
     postgres: Option<String>,
+    /// Skip SQLite (for working on the PostgreSQL figures).
+    postgres_only: bool,
 }
 
 struct Sizes {
@@ -90,16 +92,20 @@ fn options() -> Result<Options> {
     let mut o = Options {
         quick: false,
         postgres: None,
+        postgres_only: false,
     };
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
         match a.as_str() {
             "--quick" => o.quick = true,
+            "--postgres-only" => o.postgres_only = true,
             "--database-url" => {
                 o.postgres = Some(args.next().context("--database-url needs a value")?)
             }
             other => {
-                bail!("unknown argument {other} (expected --quick, --database-url postgres://…)")
+                bail!(
+                    "unknown argument {other} (expected --quick, --database-url postgres://…, --postgres-only)"
+                )
             }
         }
     }
@@ -915,7 +921,9 @@ async fn main() -> Result<()> {
     let dir = std::env::temp_dir().join(format!("sluss-harness-{}", std::process::id()));
     std::fs::create_dir_all(&dir)?;
     let sqlite = format!("sqlite://{}/bench.db", dir.display());
-    one_backend("SQLite", &sqlite, &sizes, &mut table).await?;
+    if !o.postgres_only {
+        one_backend("SQLite", &sqlite, &sizes, &mut table).await?;
+    }
     if let Some(admin) = &o.postgres {
         let url = fresh_postgres(admin).await?;
         one_backend("PostgreSQL", &url, &sizes, &mut table).await?;

@@ -474,35 +474,42 @@ async fn refit(
 ) -> Result<Fitted> {
     let ids: Vec<String> = ideas.iter().map(|i| i.id.clone()).collect();
     let votes = campaigns::decided_pairs(tx, campaign_id).await?;
-    let index: std::collections::HashMap<i64, usize> =
-        ideas.iter().enumerate().map(|(k, i)| (i.seq, k)).collect();
-    let pairs: Vec<(usize, usize)> = votes
-        .iter()
-        .filter_map(|(w, l)| Some((*index.get(w)?, *index.get(l)?)))
-        .collect();
-    drop(votes);
-    let comparisons = Comparisons::from_votes(ideas.len(), &pairs);
+    let seqs: Vec<i64> = ideas.iter().map(|i| i.seq).collect();
     // Warm start: the last strengths, when the ideas are the same ones (new ideas start at 0).
     let warm: Option<Vec<f64>> = cached.filter(|f| ids.starts_with(&f.idea_ids)).map(|f| {
         let mut t = f.fit.theta.clone();
         t.resize(ids.len(), 0.0);
         t
     });
-    let fit = fit(&comparisons, ALPHA, warm.as_deref());
-    let cov = if ideas.len() <= domain::ranking::COVARIANCE_LIMIT {
-        domain::ranking::covariance(&comparisons, &fit.theta, ALPHA)
-    } else {
-        Vec::new()
-    };
-    let fresh = Fitted {
-        cov: Arc::new(cov),
-        idea_ids: ids,
-        votes: pairs.len() as i64,
-        at: std::time::Instant::now(),
-        counts: Arc::new(comparisons.counts()),
-        comparisons: Arc::new(comparisons),
-        fit: Arc::new(fit),
-    };
+    // The fit is arithmetic for milliseconds to seconds: on a blocking thread, so that the
+    // requests on this node's runtime do not wait behind it.
+    let fresh = tokio::task::spawn_blocking(move || {
+        let index: std::collections::HashMap<i64, usize> =
+            seqs.iter().enumerate().map(|(k, s)| (*s, k)).collect();
+        let pairs: Vec<(usize, usize)> = votes
+            .iter()
+            .filter_map(|(w, l)| Some((*index.get(w)?, *index.get(l)?)))
+            .collect();
+        drop(votes);
+        let comparisons = Comparisons::from_votes(ids.len(), &pairs);
+        let fit = fit(&comparisons, ALPHA, warm.as_deref());
+        let cov = if ids.len() <= domain::ranking::COVARIANCE_LIMIT {
+            domain::ranking::covariance(&comparisons, &fit.theta, ALPHA)
+        } else {
+            Vec::new()
+        };
+        Fitted {
+            cov: Arc::new(cov),
+            idea_ids: ids,
+            votes: pairs.len() as i64,
+            at: std::time::Instant::now(),
+            counts: Arc::new(comparisons.counts()),
+            comparisons: Arc::new(comparisons),
+            fit: Arc::new(fit),
+        }
+    })
+    .await
+    .map_err(|e| AppError::Internal(anyhow::anyhow!("the fit stopped: {e}")))?;
     if let Ok(mut cache) = app.rankings.lock() {
         cache.insert(campaign_id.to_string(), fresh.clone());
     }

@@ -12,7 +12,9 @@ use std::collections::{HashSet, VecDeque};
 use std::sync::Arc;
 
 use store::Db;
-use store::campaigns::{self, BatchOffer, BatchOutcome, BatchVote, OfferRow};
+use store::campaigns::{
+    self, BatchOffer, BatchOutcome, BatchVote, OfferRow, VoteAndNext, VoteWritten,
+};
 use tokio::sync::{mpsc, oneshot};
 
 /// The most votes and offers written in one transaction.
@@ -165,62 +167,70 @@ async fn write(db: &Db, live: &tokio::sync::broadcast::Sender<String>, batch: Ve
 }
 
 /// One transaction for the batch; returns each job's outcome and the campaigns that changed.
-/// The votes are written first, then the offers: those asked for on their own and the next
-/// pairs of the votes that counted.
+/// The votes are written first, with the next pairs of those that count, then the offers
+/// asked for on their own.
 async fn attempt(db: &Db, jobs: &[Job]) -> store::Result<(Vec<Done>, Vec<String>)> {
-    let votes: Vec<BatchVote> = jobs
+    let votes: Vec<VoteAndNext> = jobs
         .iter()
         .filter_map(|j| match j {
-            Job::Vote { vote, .. } => Some(vote.clone()),
+            Job::Vote { vote, code, next } => Some(VoteAndNext {
+                vote: vote.clone(),
+                code: code.clone(),
+                next: next.clone(),
+            }),
             Job::Offer(_) => None,
         })
         .collect();
+    let offers: Vec<BatchOffer> = jobs
+        .iter()
+        .filter_map(|j| match j {
+            Job::Offer(o) => Some(o.clone()),
+            Job::Vote { .. } => None,
+        })
+        .collect();
     let now = domain::time::Timestamp::now().to_db();
+    let started = std::time::Instant::now();
     let mut tx = db.write().await?;
-    let counted = campaigns::record_votes(&mut tx, &votes, &now).await?;
-    // Each job's offer to write, if any, in job order.
-    let mut outcomes = counted.into_iter();
-    let mut recorded = Vec::with_capacity(jobs.len());
-    let mut offers: Vec<BatchOffer> = Vec::new();
-    for j in jobs {
-        let (offer, vote) = match j {
-            Job::Offer(o) => (Some(o.clone()), None),
-            Job::Vote { next, .. } => {
-                let (o, cast) = outcomes
-                    .next()
-                    .unwrap_or((BatchOutcome::AlreadyVoted, None));
-                let offer = next.clone().filter(|_| o == BatchOutcome::Counted);
-                (offer, Some((o, cast)))
-            }
-        };
-        let slot = offer.map(|o| {
-            offers.push(o);
-            offers.len() - 1
-        });
-        recorded.push((slot, vote));
-    }
-    let offered = campaigns::insert_offers(&mut tx, &offers, &now).await?;
-    let offer_at = |slot: Option<usize>| slot.and_then(|k| offered.get(k).cloned().flatten());
+    let began = started.elapsed();
+    let mut voted = campaigns::record_votes_and_next(&mut tx, &votes, &now)
+        .await?
+        .into_iter();
+    let votes_written = started.elapsed();
+    let mut offered = campaigns::insert_offers(&mut tx, &offers, &now)
+        .await?
+        .into_iter();
+    let offers_written = started.elapsed();
     let mut done = Vec::with_capacity(jobs.len());
     let mut codes: Vec<String> = Vec::new();
-    for (j, (slot, vote)) in jobs.iter().zip(recorded) {
-        done.push(match (j, vote) {
-            (Job::Vote { code, .. }, Some((outcome, votes_cast))) => {
-                if outcome == BatchOutcome::Counted && !codes.contains(code) {
+    for j in jobs {
+        done.push(match j {
+            Job::Vote { code, .. } => {
+                let w = voted.next().unwrap_or(VoteWritten {
+                    outcome: BatchOutcome::AlreadyVoted,
+                    votes_cast: None,
+                    next: None,
+                });
+                if w.outcome == BatchOutcome::Counted && !codes.contains(code) {
                     codes.push(code.clone());
                 }
                 Done::Vote {
-                    outcome,
-                    votes_cast,
-                    next: offer_at(slot),
+                    outcome: w.outcome,
+                    votes_cast: w.votes_cast,
+                    next: w.next,
                 }
             }
-            _ => Done::Offer(offer_at(slot)),
+            Job::Offer(_) => Done::Offer(offered.next().flatten()),
         });
     }
-    for code in &codes {
-        campaigns::notify_changed(&mut tx, code, campaigns::Change::Counts).await?;
-    }
     tx.commit().await?;
+    tracing::debug!(
+        votes = votes.len(),
+        offers = offers.len(),
+        begin_us = began.as_micros() as u64,
+        votes_us = (votes_written - began).as_micros() as u64,
+        offers_us = (offers_written - votes_written).as_micros() as u64,
+        commit_us = (started.elapsed() - offers_written).as_micros() as u64,
+        "batch written"
+    );
     Ok((done, codes))
 }

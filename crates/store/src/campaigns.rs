@@ -525,6 +525,70 @@ async fn insert_vote_rows(tx: &mut Tx, n: usize, args: Vec<Arg>) -> crate::Resul
     Ok(())
 }
 
+/// A vote of a batch with the code of its campaign (for live results) and the pair to show
+/// the participant next, offered only if the vote counts.
+#[derive(Debug, Clone)]
+pub struct VoteAndNext {
+    pub vote: BatchVote,
+    pub code: String,
+    pub next: Option<BatchOffer>,
+}
+
+/// What became of a [`VoteAndNext`]: the outcome, the participant's votes cast after a
+/// counted decided vote, and the next offer as written (None when none was asked for, the
+/// vote did not count, or the participant was shown that pair already).
+#[derive(Debug, Clone)]
+pub struct VoteWritten {
+    pub outcome: BatchOutcome,
+    pub votes_cast: Option<i64>,
+    pub next: Option<OfferRow>,
+}
+
+/// Writes a batch of votes ([`record_votes`]), the next pairs of those that count
+/// ([`insert_offers`]), and one live notification per campaign that got a vote, in the
+/// caller's transaction. Each participant may appear at most once in a batch.
+pub async fn record_votes_and_next(
+    tx: &mut Tx,
+    batch: &[VoteAndNext],
+    now: &str,
+) -> crate::Result<Vec<VoteWritten>> {
+    if batch.is_empty() {
+        return Ok(Vec::new());
+    }
+    let votes: Vec<BatchVote> = batch.iter().map(|b| b.vote.clone()).collect();
+    let recorded = record_votes(tx, &votes, now).await?;
+    let mut offers = Vec::new();
+    let mut slots = Vec::with_capacity(batch.len());
+    for (b, (outcome, _)) in batch.iter().zip(&recorded) {
+        slots.push(
+            b.next
+                .clone()
+                .filter(|_| *outcome == BatchOutcome::Counted)
+                .map(|o| {
+                    offers.push(o);
+                    offers.len() - 1
+                }),
+        );
+    }
+    let written = insert_offers(tx, &offers, now).await?;
+    let mut codes: Vec<&str> = Vec::new();
+    let mut out = Vec::with_capacity(batch.len());
+    for ((b, (outcome, votes_cast)), slot) in batch.iter().zip(recorded).zip(slots) {
+        if outcome == BatchOutcome::Counted && !codes.contains(&b.code.as_str()) {
+            codes.push(&b.code);
+        }
+        out.push(VoteWritten {
+            outcome,
+            votes_cast,
+            next: slot.and_then(|k| written.get(k).cloned().flatten()),
+        });
+    }
+    for code in codes {
+        notify_changed(tx, code, Change::Counts).await?;
+    }
+    Ok(out)
+}
+
 /// A pair about to be shown, for [`insert_offers`].
 #[derive(Debug, Clone)]
 pub struct BatchOffer {

@@ -260,3 +260,138 @@ async fn one_schema_text_gives_the_same_tables_on_both_databases() {
         );
     }
 }
+
+/// The vote batch writes every vote with its next pair, and keeps the rules on both
+/// databases: an offer is answered once, a decided vote needs quota (a skip does not), a
+/// closed phase counts nothing, and a next pair already shown to the participant is not
+/// offered again.
+#[tokio::test]
+async fn a_vote_batch_counts_once_within_the_quota_and_offers_the_next_pair() {
+    use store::campaigns::{self, BatchOffer, BatchOutcome, BatchVote, VoteAndNext};
+    with_db("votes", async |db| {
+        store::migrate::run(&db).await.unwrap();
+        let now = "2026-11-25T10:00:00.000000Z";
+        let mut tx = db.write().await.unwrap();
+        let org = orgs::insert(&mut tx, "region-a", "A", None, "{year}/{seq:5}")
+            .await
+            .unwrap();
+        let campaign_id = store::new_id();
+        campaigns::insert(
+            &mut tx,
+            &campaigns::NewCampaign {
+                id: &campaign_id,
+                org_id: &org.id,
+                code: "ABC123",
+                mode: "open",
+                title: "Röster",
+                question: "Vilken?",
+                phase: "open",
+                vote_quota: 1,
+                require_approval: false,
+                top_n: 5,
+                seed: 1,
+                created_by: None,
+                now,
+            },
+        )
+        .await
+        .unwrap();
+        let p = campaigns::insert_participant(&mut tx, &campaign_id, "hash", None, now)
+            .await
+            .unwrap();
+        let mut ideas = Vec::new();
+        for text in ["A", "B", "C", "D"] {
+            ideas.push(
+                campaigns::insert_idea(&mut tx, &campaign_id, text, None, "active", now)
+                    .await
+                    .unwrap()
+                    .id,
+            );
+        }
+        let offer = |l: usize, r: usize| BatchOffer {
+            campaign_id: campaign_id.clone(),
+            participant_id: p.id.clone(),
+            left_idea_id: ideas[l].clone(),
+            right_idea_id: ideas[r].clone(),
+        };
+        let offers = campaigns::insert_offers(&mut tx, &[offer(0, 1), offer(2, 3)], now)
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        let (o1, o2) = (offers[0].clone().unwrap().id, offers[1].clone().unwrap().id);
+        let vote = |offer_id: &str, choice: &str, next: Option<BatchOffer>| VoteAndNext {
+            vote: BatchVote {
+                campaign_id: campaign_id.clone(),
+                participant_id: p.id.clone(),
+                offer_id: offer_id.to_string(),
+                choice: choice.to_string(),
+                winner: (choice != "skip").then(|| ideas[0].clone()),
+                loser: (choice != "skip").then(|| ideas[1].clone()),
+                skip_reason: None,
+                response_ms: Some(700),
+            },
+            code: "ABC123".into(),
+            next,
+        };
+        let write = async |batch: Vec<VoteAndNext>| {
+            let mut tx = db.write().await.unwrap();
+            let w = campaigns::record_votes_and_next(&mut tx, &batch, now)
+                .await
+                .unwrap();
+            tx.commit().await.unwrap();
+            w
+        };
+        let count = async |q: &'static str| {
+            let mut tx = db.read().await.unwrap();
+            let (n,): (i64,) = tx.fetch_one(sql(q)).await.unwrap();
+            n
+        };
+
+        // Counted, with the next pair offered; the pair already shown is not offered again.
+        let w = write(vec![vote(&o1, "left", Some(offer(0, 2)))]).await;
+        assert_eq!(w[0].outcome, BatchOutcome::Counted);
+        assert_eq!(w[0].votes_cast, Some(1));
+        let next = w[0].next.clone().expect("the next pair");
+        assert_eq!(next.left_idea_id, ideas[0]);
+        // The same offer again: refused, nothing written, no pair offered.
+        let w = write(vec![vote(&o1, "right", Some(offer(1, 3)))]).await;
+        assert_eq!(w[0].outcome, BatchOutcome::AlreadyVoted);
+        assert!(w[0].next.is_none());
+        // The quota of one is used: a decided vote is refused and its offer stays open.
+        let w = write(vec![vote(&o2, "left", Some(offer(1, 2)))]).await;
+        assert_eq!(w[0].outcome, BatchOutcome::QuotaUsed);
+        assert!(w[0].next.is_none());
+        // A skip takes no quota; a next pair shown before is not offered twice.
+        let w = write(vec![vote(&o2, "skip", Some(offer(2, 0)))]).await;
+        assert_eq!(w[0].outcome, BatchOutcome::Counted);
+        assert_eq!(w[0].votes_cast, None);
+        assert!(w[0].next.is_none(), "the pair A–C was shown already");
+        // A closed phase counts nothing.
+        let mut tx = db.write().await.unwrap();
+        campaigns::set_phase(&mut tx, &campaign_id, "closed", now)
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        for choice in ["skip", "left"] {
+            let w = write(vec![vote(&next.id, choice, None)]).await;
+            assert_eq!(w[0].outcome, BatchOutcome::AlreadyVoted, "{choice}");
+        }
+
+        assert_eq!(count("SELECT COUNT(*) FROM votes").await, 2);
+        assert_eq!(
+            count("SELECT COUNT(*) FROM votes WHERE choice = 'skip'").await,
+            1
+        );
+        assert_eq!(count("SELECT MAX(votes_cast) FROM participants").await, 1);
+        assert_eq!(
+            count("SELECT COUNT(*) FROM pair_offers").await,
+            3,
+            "two offered before, one next pair"
+        );
+        assert_eq!(
+            count("SELECT COUNT(*) FROM pair_offers WHERE answered").await,
+            2
+        );
+    })
+    .await;
+}
