@@ -516,6 +516,18 @@ async fn fresh_postgres(admin: &str) -> Result<String> {
     use sqlx::Connection;
     let name = format!("sluss_harness_{}", std::process::id());
     let mut conn = sqlx::PgConnection::connect(admin).await?;
+    // A run's database (some 200 MB) is dropped when it ends; one left by a run that was
+    // stopped (its process is gone) is dropped here.
+    let earlier: Vec<(String,)> =
+        sqlx::query_as("SELECT datname FROM pg_database WHERE datname LIKE 'sluss\\_harness\\_%'")
+            .fetch_all(&mut conn)
+            .await?;
+    for (old,) in earlier {
+        let pid = old.rsplit('_').next().unwrap_or_default();
+        if !std::path::Path::new(&format!("/proc/{pid}")).exists() {
+            drop_postgres(admin, &old).await?;
+        }
+    }
     sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
         "DROP DATABASE IF EXISTS {name}"
     )))
@@ -527,6 +539,18 @@ async fn fresh_postgres(admin: &str) -> Result<String> {
     let base = admin.split('?').next().unwrap_or(admin);
     let cut = base.rfind('/').context("a database name in the URL")?;
     Ok(format!("{}/{name}", &base[..cut]))
+}
+
+/// Drops a database of the harness, whoever is still connected to it.
+async fn drop_postgres(admin: &str, name: &str) -> Result<()> {
+    use sqlx::Connection;
+    let mut conn = sqlx::PgConnection::connect(admin).await?;
+    sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+        "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+    )))
+    .execute(&mut conn)
+    .await?;
+    Ok(())
 }
 
 /// Lighthouse (mobile profile, Debian's Chromium) on the home page, the intake form and a
@@ -926,7 +950,10 @@ async fn main() -> Result<()> {
     }
     if let Some(admin) = &o.postgres {
         let url = fresh_postgres(admin).await?;
-        one_backend("PostgreSQL", &url, &sizes, &mut table).await?;
+        let run = one_backend("PostgreSQL", &url, &sizes, &mut table).await;
+        let name = url.rsplit('/').next().unwrap_or_default().to_string();
+        drop_postgres(admin, &name).await?;
+        run?;
     }
     let _ = std::fs::remove_dir_all(&dir);
     let cpus = std::thread::available_parallelism()

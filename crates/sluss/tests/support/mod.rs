@@ -45,6 +45,25 @@ pub async fn fresh_database(prefix: &str, backend: &str) -> Option<String> {
         }
     };
     let mut conn = sqlx::PgConnection::connect(&admin).await.expect("connect");
+    // Databases of earlier runs whose process is gone (a run that stopped halfway, or one
+    // that kept its database to be looked at) are dropped, so the server does not fill up.
+    let earlier: Vec<(String,)> =
+        sqlx::query_as("SELECT datname FROM pg_database WHERE datname LIKE $1")
+            .bind(format!("sluss\\_{prefix}\\_%"))
+            .fetch_all(&mut conn)
+            .await
+            .expect("list databases");
+    for (old,) in earlier {
+        let pid = old.rsplit('_').next().unwrap_or_default();
+        if old != name && !std::path::Path::new(&format!("/proc/{pid}")).exists() {
+            sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+                "DROP DATABASE IF EXISTS {old} WITH (FORCE)"
+            )))
+            .execute(&mut conn)
+            .await
+            .expect("drop an earlier run's database");
+        }
+    }
     sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
         "DROP DATABASE IF EXISTS {name}"
     )))
