@@ -400,6 +400,8 @@ pub struct Fitted {
     /// The posterior covariance for choosing pairs (empty above
     /// [`domain::ranking::COVARIANCE_LIMIT`] ideas).
     pub cov: Arc<Vec<f64>>,
+    /// When the latest vote was cast as the fit began (a later one means a refit is due).
+    pub last_vote: Option<String>,
 }
 
 /// This node's last fit of a campaign, if any.
@@ -473,6 +475,7 @@ async fn refit(
     cached: Option<Fitted>,
 ) -> Result<Fitted> {
     let ids: Vec<String> = ideas.iter().map(|i| i.id.clone()).collect();
+    let last_vote = campaigns::last_vote_at(tx, campaign_id).await?;
     let votes = campaigns::decided_pairs(tx, campaign_id).await?;
     let seqs: Vec<i64> = ideas.iter().map(|i| i.seq).collect();
     // Warm start: the last strengths, when the ideas are the same ones (new ideas start at 0).
@@ -500,6 +503,7 @@ async fn refit(
         };
         Fitted {
             cov: Arc::new(cov),
+            last_vote,
             idea_ids: ids,
             votes: pairs.len() as i64,
             at: std::time::Instant::now(),
@@ -542,6 +546,20 @@ async fn pair_fit(app: &App, v: &Arc<CampaignView>) -> Result<Fitted> {
             }
             let done = async {
                 let mut tx = app.db.read().await?;
+                // No vote since the last fit (a question read, not voted on): that fit is
+                // current; a fit of a million votes is not redone every second for nothing.
+                if let Some(f) = cached.as_ref().filter(|f| f.idea_ids == v.ids)
+                    && campaigns::last_vote_at(&mut tx, &v.row.id).await? == f.last_vote
+                {
+                    let current = Fitted {
+                        at: std::time::Instant::now(),
+                        ..f.clone()
+                    };
+                    if let Ok(mut cache) = app.rankings.lock() {
+                        cache.insert(v.row.id.clone(), current.clone());
+                    }
+                    return Ok(current);
+                }
                 refit(&app, &mut tx, &v.row.id, &v.ideas, cached).await
             }
             .await;

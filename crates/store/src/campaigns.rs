@@ -661,6 +661,18 @@ pub async fn decided_pairs(tx: &mut Tx, campaign_id: &str) -> crate::Result<Vec<
     .await
 }
 
+/// When the campaign's latest vote was cast (None before the first): one step down the
+/// (campaign, time) index, however many votes there are. Tells a node whether votes came
+/// in since it last fitted the campaign for choosing pairs. (Batches written at once on
+/// PostgreSQL may commit out of time order; a vote missed that way is taken in with the
+/// next one.)
+pub async fn last_vote_at(tx: &mut Tx, campaign_id: &str) -> crate::Result<Option<String>> {
+    let (at,): (Option<String>,) = tx
+        .fetch_one(sql("SELECT MAX(created_at) FROM votes WHERE campaign_id = ?").bind(campaign_id))
+        .await?;
+    Ok(at)
+}
+
 pub async fn vote_counts(tx: &mut Tx, campaign_id: &str) -> crate::Result<(i64, i64)> {
     let (decided,): (i64,) = tx
         .fetch_one(
