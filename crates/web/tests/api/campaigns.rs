@@ -47,6 +47,18 @@ async fn join(t: &TestApp, code: &str) -> String {
         .to_string()
 }
 
+/// A campaign's results, as anyone reads them.
+async fn results_of(t: &TestApp, code: &str) -> Value {
+    t.http
+        .get(t.url(&format!("/api/v1/campaigns/{code}")))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
 async fn count(t: &TestApp, sql: &'static str) -> i64 {
     let mut tx = t.app.db.read().await.unwrap();
     let (n,): (i64,) = tx.fetch_one(store::sql(sql)).await.unwrap();
@@ -284,15 +296,7 @@ async fn a_workshop_counts_exactly_the_votes_cast(backend: Backend) {
     );
 
     // Results: every active idea, scored from the votes, best first.
-    let r: Value = t
-        .http
-        .get(t.url(&format!("/api/v1/campaigns/{code}")))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let r = results_of(&t, &code).await;
     assert_eq!(
         (
             r["votes"].clone(),
@@ -533,15 +537,7 @@ async fn criteria_scores_give_weighted_means(backend: Backend) {
         .unwrap();
         ideas.push(r["id"].as_str().unwrap().to_string());
     }
-    let r: Value = t
-        .http
-        .get(t.url(&format!("/api/v1/campaigns/{code}")))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let r = results_of(&t, &code).await;
     let criteria: Vec<String> = r["criteria"]
         .as_array()
         .unwrap()
@@ -618,15 +614,7 @@ async fn criteria_scores_give_weighted_means(backend: Backend) {
     )
     .await;
     assert_eq!(res.status(), 201);
-    let r: Value = t
-        .http
-        .get(t.url(&format!("/api/v1/campaigns/{code}")))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let r = results_of(&t, &code).await;
     let rows = r["criteria_results"].as_array().unwrap();
     assert_eq!(rows[0]["id"], ideas[0].as_str());
     assert_eq!(
@@ -654,15 +642,7 @@ async fn criteria_scores_give_weighted_means(backend: Backend) {
         .await
         .unwrap();
     assert_eq!(res.status(), 303);
-    let r: Value = t
-        .http
-        .get(t.url(&format!("/api/v1/campaigns/{code}")))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let r = results_of(&t, &code).await;
     assert_eq!(r["criteria"].as_array().unwrap().len(), 4);
     assert_eq!(r["criteria"][0]["weight"], 3);
     assert_eq!(r["criteria_results"][0]["weighted_mean"], json!(5.0));
@@ -1300,16 +1280,10 @@ async fn a_participant_may_move_between_nodes() {
 
     // A withdrawn idea, set on node a, is never offered by node b, which read the campaign
     // before: b heard of the change (its live stream shows it) before it is asked.
-    let results: Value = a
-        .http
-        .get(a.url(&format!("/api/v1/campaigns/{code}")))
-        .send()
-        .await
+    let withdrawn = results_of(&a, &code).await["ideas"][0]["id"]
+        .as_str()
         .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let withdrawn = results["ideas"][0]["id"].as_str().unwrap().to_string();
+        .to_string();
     let mut stream = b
         .http
         .get(b.url(&format!("/workshop/{code}/live")))
