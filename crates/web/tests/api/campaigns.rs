@@ -47,6 +47,14 @@ async fn join(t: &TestApp, code: &str) -> String {
         .to_string()
 }
 
+/// Two nodes on one PostgreSQL database (None without PostgreSQL, which CI does not allow).
+async fn two_nodes() -> Option<(TestApp, TestApp)> {
+    crate::support::postgres_url()?;
+    let a = spawn(Backend::Postgres).await;
+    let b = crate::support::spawn_on(a.db.clone(), crate::support::settings(100_000)).await;
+    Some((a, b))
+}
+
 /// A campaign's results, as anyone reads them.
 async fn results_of(t: &TestApp, code: &str) -> Value {
     t.http
@@ -889,11 +897,9 @@ both!(research_answers_are_shown_after_answering);
 /// PostgreSQL only: one SQLite file is one node. Required under CI like the rest.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn live_results_reach_every_node() {
-    if crate::support::postgres_url().is_none() {
+    let Some((a, b)) = two_nodes().await else {
         return;
-    }
-    let a = spawn(Backend::Postgres).await;
-    let b = crate::support::spawn_on(a.db.clone(), crate::support::settings(100_000)).await;
+    };
     a.org("region-a", None).await;
     a.user("facilitator@x.se", "region-a", "advisor").await;
     let fac = a.token("facilitator@x.se").await;
@@ -1222,11 +1228,9 @@ both!(a_vote_answers_with_the_next_pair);
 /// hold on the other at once. PostgreSQL only: one SQLite file is one node.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_participant_may_move_between_nodes() {
-    if crate::support::postgres_url().is_none() {
+    let Some((a, b)) = two_nodes().await else {
         return;
-    }
-    let a = spawn(Backend::Postgres).await;
-    let b = crate::support::spawn_on(a.db.clone(), crate::support::settings(100_000)).await;
+    };
     let (code, fac) = open_question(&a, 8, 14).await;
     let voter = join(&a, &code).await;
     let pair_path = format!("/api/v1/campaigns/{code}/pair");
