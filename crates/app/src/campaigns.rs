@@ -163,11 +163,17 @@ pub async fn create(app: &App, caller: &Caller, input: &NewCampaignInput) -> Res
     Ok(row)
 }
 
-async fn campaign(tx: &mut store::Tx, code: &str) -> Result<CampaignRow> {
+/// A join code as stored: trimmed, upper case; an empty or overlong one names nothing.
+fn normalised_code(code: &str) -> Result<String> {
     let code = code.trim().to_ascii_uppercase();
     if code.is_empty() || code.len() > 12 {
         return Err(AppError::NotFound);
     }
+    Ok(code)
+}
+
+async fn campaign(tx: &mut store::Tx, code: &str) -> Result<CampaignRow> {
+    let code = normalised_code(code)?;
     campaigns::by_code(tx, &code)
         .await?
         .ok_or(AppError::NotFound)
@@ -254,11 +260,7 @@ pub async fn join(app: &App, caller: &Caller, code: &str) -> Result<Joined> {
 }
 
 async fn participant(tx: &mut store::Tx, c: &CampaignRow, token: &str) -> Result<ParticipantRow> {
-    let t = token.trim();
-    if t.is_empty() || t.len() > 128 {
-        return Err(AppError::Unauthenticated);
-    }
-    campaigns::participant_by_token(tx, &c.id, &hash_token(t))
+    campaigns::participant_by_token(tx, &c.id, &token_hash(token)?)
         .await?
         .ok_or(AppError::Unauthenticated)
 }
@@ -390,7 +392,8 @@ const PAIR_FIT_AGE: std::time::Duration = std::time::Duration::from_secs(1);
 /// A campaign's fitted ranking as this node last computed it.
 #[derive(Debug, Clone)]
 pub struct Fitted {
-    pub idea_ids: Vec<String>,
+    /// The ideas fitted, by id (shared: compared on every pair choice, never copied).
+    pub idea_ids: Arc<Vec<String>>,
     pub votes: i64,
     pub at: std::time::Instant,
     pub comparisons: Arc<Comparisons>,
@@ -438,7 +441,7 @@ async fn fitted(
     let cached = cached_fit(app, &c.id)?;
     let young = |f: &Fitted| f.at.elapsed() < PAIR_FIT_AGE;
     if let Some(f) = &cached
-        && f.idea_ids == ids
+        && *f.idea_ids == ids
         && for_pairs
         && young(f)
     {
@@ -446,7 +449,7 @@ async fn fitted(
     }
     let (decided, _) = campaigns::vote_counts(tx, &c.id).await?;
     if let Some(f) = &cached
-        && f.idea_ids == ids
+        && *f.idea_ids == ids
         && (f.votes == decided || (decided >= REFIT_ALWAYS_BELOW && young(f)))
     {
         return Ok(f.clone());
@@ -457,7 +460,7 @@ async fn fitted(
     let _one_at_a_time = lock.lock().await;
     let cached = cached_fit(app, &c.id)?;
     if let Some(f) = &cached
-        && f.idea_ids == ids
+        && *f.idea_ids == ids
         && (f.votes >= decided || (for_pairs && young(f)))
     {
         return Ok(f.clone());
@@ -504,7 +507,7 @@ async fn refit(
         Fitted {
             cov: Arc::new(cov),
             last_vote,
-            idea_ids: ids,
+            idea_ids: Arc::new(ids),
             votes: pairs.len() as i64,
             at: std::time::Instant::now(),
             counts: Arc::new(comparisons.counts()),
@@ -540,7 +543,7 @@ async fn pair_fit(app: &App, v: &Arc<CampaignView>) -> Result<Fitted> {
             let cached = cached_fit(&app, &v.row.id).ok().flatten();
             if cached
                 .as_ref()
-                .is_some_and(|f| f.idea_ids == v.ids && f.at.elapsed() < PAIR_FIT_AGE)
+                .is_some_and(|f| *f.idea_ids == v.ids && f.at.elapsed() < PAIR_FIT_AGE)
             {
                 return;
             }
@@ -548,7 +551,7 @@ async fn pair_fit(app: &App, v: &Arc<CampaignView>) -> Result<Fitted> {
                 let mut tx = app.db.read().await?;
                 // No vote since the last fit (a question read, not voted on): that fit is
                 // current; a fit of a million votes is not redone every second for nothing.
-                if let Some(f) = cached.as_ref().filter(|f| f.idea_ids == v.ids)
+                if let Some(f) = cached.as_ref().filter(|f| *f.idea_ids == v.ids)
                     && campaigns::last_vote_at(&mut tx, &v.row.id).await? == f.last_vote
                 {
                     let current = Fitted {
@@ -579,7 +582,7 @@ async fn pair_fit(app: &App, v: &Arc<CampaignView>) -> Result<Fitted> {
     let mut counts = f.counts.as_ref().clone();
     counts.resize(n, 0.0);
     Ok(Fitted {
-        idea_ids: v.ids.clone(),
+        idea_ids: Arc::new(v.ids.clone()),
         fit: Arc::new(domain::ranking::Fit {
             theta,
             precision,
@@ -648,10 +651,7 @@ fn ranker_of(f: &Fitted, ideas: &[IdeaRow]) -> Ranker {
 
 /// A campaign's row and ideas: from this node's memory while current, else read.
 async fn view(app: &App, code: &str) -> Result<Arc<CampaignView>> {
-    let key = code.trim().to_ascii_uppercase();
-    if key.is_empty() || key.len() > 12 {
-        return Err(AppError::NotFound);
-    }
+    let key = normalised_code(code)?;
     if let Some(v) = app.votes.campaign(&key) {
         return Ok(v);
     }
@@ -738,6 +738,13 @@ async fn choose(app: &App, v: &Arc<CampaignView>, s: &Voter) -> Result<Option<(u
     )
 }
 
+/// The participant's open pair, if both its ideas are still active.
+fn open_pair(v: &CampaignView, s: &Voter) -> Option<Pair> {
+    let o = s.open.as_ref()?;
+    let (a, b) = (v.active(&o.left_idea_id)?, v.active(&o.right_idea_id)?);
+    Some(pair_of(v, o.clone(), a, b, s.participant.votes_cast))
+}
+
 fn offer_of(v: &CampaignView, s: &Voter, a: usize, b: usize) -> campaigns::BatchOffer {
     campaigns::BatchOffer {
         campaign_id: v.row.id.clone(),
@@ -784,10 +791,8 @@ async fn offer_next(
     slot: &mut Option<Voter>,
 ) -> Result<Option<Pair>> {
     let s = slot.as_mut().ok_or(AppError::Unauthenticated)?;
-    if let Some(o) = &s.open
-        && let (Some(a), Some(b)) = (v.active(&o.left_idea_id), v.active(&o.right_idea_id))
-    {
-        return Ok(Some(pair_of(v, o.clone(), a, b, s.participant.votes_cast)));
+    if let Some(pair) = open_pair(v, s) {
+        return Ok(Some(pair));
     }
     let chosen = choose(app, v, s).await?;
     // An idea of the open pair was withdrawn: that offer lapses.
@@ -809,13 +814,10 @@ async fn offer_next(
     // read them again and show their open pair.
     *slot = None;
     current_voter(app, v, token_hash, slot).await?;
-    match slot.as_ref().and_then(|s| Some((s, s.open.as_ref()?))) {
-        Some((s, o)) => match (v.active(&o.left_idea_id), v.active(&o.right_idea_id)) {
-            (Some(a), Some(b)) => Ok(Some(pair_of(v, o.clone(), a, b, s.participant.votes_cast))),
-            _ => Err(AppError::Conflict("busy")),
-        },
-        None => Err(AppError::Conflict("busy")),
-    }
+    slot.as_ref()
+        .and_then(|s| open_pair(v, s))
+        .map(Some)
+        .ok_or(AppError::Conflict("busy"))
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -918,7 +920,7 @@ pub async fn vote(app: &App, code: &str, token: &str, input: &VoteInput) -> Resu
     } else {
         None
     };
-    let job = crate::writer::Job::Vote {
+    let job = crate::writer::Job::Vote(campaigns::VoteAndNext {
         vote: campaigns::BatchVote {
             campaign_id: v.row.id.clone(),
             participant_id: s.participant.id.clone(),
@@ -931,12 +933,12 @@ pub async fn vote(app: &App, code: &str, token: &str, input: &VoteInput) -> Resu
         },
         code: v.row.code.clone(),
         next: next.map(|(a, b)| offer_of(&v, s, a, b)),
-    };
-    let crate::writer::Done::Vote {
+    });
+    let crate::writer::Done::Vote(campaigns::VoteWritten {
         outcome,
         votes_cast,
         next: written,
-    } = app.writer().submit(job).await?
+    }) = app.writer().submit(job).await?
     else {
         return Err(AppError::Internal(anyhow::anyhow!(
             "the vote writer answered a vote with an offer"

@@ -3,8 +3,8 @@
 //!
 //! One task per node (a few on PostgreSQL: see [`POSTGRES_WRITERS`]) drains a queue: it
 //! takes what has arrived (up to [`MAX_BATCH`]), writes it with a fixed number of statements
-//! ([`store::campaigns::record_votes`], [`store::campaigns::insert_offers`]) and answers every
-//! request with its own outcome. While a batch commits, the next one gathers, so under load
+//! ([`store::campaigns::record_votes_and_next`], [`store::campaigns::insert_offers`]) and
+//! answers every request with its own outcome. While a batch commits, the next one gathers, so under load
 //! each commit carries many votes and the database's per-transaction cost is shared. A lone
 //! vote is written at once.
 
@@ -12,9 +12,7 @@ use std::collections::{HashSet, VecDeque};
 use std::sync::Arc;
 
 use store::Db;
-use store::campaigns::{
-    self, BatchOffer, BatchOutcome, BatchVote, OfferRow, VoteAndNext, VoteWritten,
-};
+use store::campaigns::{self, BatchOffer, BatchOutcome, OfferRow, VoteAndNext, VoteWritten};
 use tokio::sync::{mpsc, oneshot};
 
 /// The most votes and offers written in one transaction.
@@ -27,25 +25,14 @@ pub const MAX_BATCH: usize = 256;
 pub enum Job {
     /// A vote, with the code of its campaign (for live results) and the pair to show next,
     /// offered in the same transaction when the vote counts.
-    Vote {
-        vote: BatchVote,
-        code: String,
-        next: Option<BatchOffer>,
-    },
+    Vote(VoteAndNext),
     Offer(BatchOffer),
 }
 
 /// What became of a job.
 #[derive(Debug, Clone)]
 pub enum Done {
-    Vote {
-        outcome: BatchOutcome,
-        /// The participant's votes cast after a counted decided vote.
-        votes_cast: Option<i64>,
-        /// The next pair as written, or None when none was asked for, the vote did not
-        /// count, or this participant was shown that pair already.
-        next: Option<OfferRow>,
-    },
+    Vote(VoteWritten),
     /// The written offer, or None when this participant was shown that pair already.
     Offer(Option<OfferRow>),
 }
@@ -126,7 +113,7 @@ async fn run(db: Db, live: tokio::sync::broadcast::Sender<String>, queue: Queue)
         let mut voters: HashSet<String> = HashSet::new();
         while let Some(j) = waiting.pop_front() {
             let clash = match &j.0 {
-                Job::Vote { vote, .. } => !voters.insert(vote.participant_id.clone()),
+                Job::Vote(v) => !voters.insert(v.vote.participant_id.clone()),
                 Job::Offer(_) => false,
             };
             if clash || batch.len() >= MAX_BATCH {
@@ -173,11 +160,7 @@ async fn attempt(db: &Db, jobs: &[Job]) -> store::Result<(Vec<Done>, Vec<String>
     let votes: Vec<VoteAndNext> = jobs
         .iter()
         .filter_map(|j| match j {
-            Job::Vote { vote, code, next } => Some(VoteAndNext {
-                vote: vote.clone(),
-                code: code.clone(),
-                next: next.clone(),
-            }),
+            Job::Vote(v) => Some(v.clone()),
             Job::Offer(_) => None,
         })
         .collect();
@@ -185,7 +168,7 @@ async fn attempt(db: &Db, jobs: &[Job]) -> store::Result<(Vec<Done>, Vec<String>
         .iter()
         .filter_map(|j| match j {
             Job::Offer(o) => Some(o.clone()),
-            Job::Vote { .. } => None,
+            Job::Vote(_) => None,
         })
         .collect();
     let now = domain::time::Timestamp::now().to_db();
@@ -204,20 +187,16 @@ async fn attempt(db: &Db, jobs: &[Job]) -> store::Result<(Vec<Done>, Vec<String>
     let mut codes: Vec<String> = Vec::new();
     for j in jobs {
         done.push(match j {
-            Job::Vote { code, .. } => {
+            Job::Vote(v) => {
                 let w = voted.next().unwrap_or(VoteWritten {
                     outcome: BatchOutcome::AlreadyVoted,
                     votes_cast: None,
                     next: None,
                 });
-                if w.outcome == BatchOutcome::Counted && !codes.contains(code) {
-                    codes.push(code.clone());
+                if w.outcome == BatchOutcome::Counted && !codes.contains(&v.code) {
+                    codes.push(v.code.clone());
                 }
-                Done::Vote {
-                    outcome: w.outcome,
-                    votes_cast: w.votes_cast,
-                    next: w.next,
-                }
+                Done::Vote(w)
             }
             Job::Offer(_) => Done::Offer(offered.next().flatten()),
         });
