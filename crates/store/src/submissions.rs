@@ -142,7 +142,7 @@ pub struct Filter {
     pub offset: i64,
 }
 
-fn where_clause(f: &Filter) -> (String, Vec<Arg>) {
+fn where_clause(f: &Filter, backend: crate::Backend) -> (String, Vec<Arg>) {
     let mut clauses = vec![format!("s.org_id IN ({})", placeholders(f.org_ids.len()))];
     let mut args: Vec<Arg> = f.org_ids.iter().map(|o| o.as_str().into()).collect();
     let mut eq = |col: &str, v: &Option<String>| {
@@ -165,18 +165,32 @@ fn where_clause(f: &Filter) -> (String, Vec<Arg>) {
         args.push(until.as_str().into());
     }
     if let Some(q) = &f.q {
-        let pattern = format!(
-            "%{}%",
-            q.to_lowercase()
-                .replace('\\', "\\\\")
-                .replace('%', "\\%")
-                .replace('_', "\\_")
-        );
-        clauses.push(
-            "(LOWER(s.title) LIKE ? ESCAPE '\\' OR LOWER(s.reference) LIKE ? ESCAPE '\\')".into(),
-        );
-        args.push(pattern.clone().into());
-        args.push(pattern.into());
+        if backend == crate::Backend::Sqlite && q.chars().count() >= 3 {
+            // The trigram index (migration 7) finds any part of three characters or more,
+            // in any case, Å as well as A. The text is one FTS5 string: nothing in it is
+            // read as query syntax.
+            clauses.push(
+                "s.id IN (SELECT submission_id FROM submissions_search WHERE submissions_search MATCH ?)"
+                    .into(),
+            );
+            args.push(format!("\"{}\"", q.replace('"', "\"\"")).into());
+        } else {
+            // PostgreSQL's trigram indexes serve this LIKE; on SQLite a search of one or two
+            // characters (which a trigram cannot hold) reads the rows.
+            let pattern = format!(
+                "%{}%",
+                q.to_lowercase()
+                    .replace('\\', "\\\\")
+                    .replace('%', "\\%")
+                    .replace('_', "\\_")
+            );
+            clauses.push(
+                "(LOWER(s.title) LIKE ? ESCAPE '\\' OR LOWER(s.reference) LIKE ? ESCAPE '\\')"
+                    .into(),
+            );
+            args.push(pattern.clone().into());
+            args.push(pattern.into());
+        }
     }
     (clauses.join(" AND "), args)
 }
@@ -186,7 +200,7 @@ pub async fn list(tx: &mut Tx, f: &Filter) -> crate::Result<(Vec<SubmissionRow>,
     if f.org_ids.is_empty() {
         return Ok((Vec::new(), 0));
     }
-    let (clause, args) = where_clause(f);
+    let (clause, args) = where_clause(f, tx.backend());
     let (total,): (i64,) = tx
         .fetch_one(Sql::dynamic(
             format!("SELECT COUNT(*) FROM submissions s WHERE {clause}"),

@@ -208,14 +208,17 @@ struct Column {
     nullable: bool,
 }
 
-/// Tables, columns and nullability as each database reports them after migrating.
+/// Tables, columns and nullability as each database reports them after migrating. The
+/// inbox's text search index is left out: SQLite keeps it as an FTS5 table (with tables of
+/// its own), PostgreSQL as two indexes of `submissions` (migration 7).
 async fn columns(db: &Db) -> Vec<Column> {
     let mut tx = db.read().await.unwrap();
     let text = match db.backend() {
         store::Backend::Sqlite => {
             "SELECT m.name AS table_name, p.name AS column_name, (p.\"notnull\" = 0 AND p.pk = 0) AS nullable
              FROM sqlite_master m JOIN pragma_table_info(m.name) p
-             WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%' ORDER BY 1, 2"
+             WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%'
+             AND m.name NOT LIKE 'submissions\\_search%' ESCAPE '\\' ORDER BY 1, 2"
         }
         store::Backend::Postgres => {
             "SELECT table_name::TEXT AS table_name, column_name::TEXT AS column_name, (is_nullable = 'YES') AS nullable

@@ -340,6 +340,108 @@ async fn inbox_filters_and_pages(backend: Backend) {
 }
 both!(inbox_filters_and_pages);
 
+/// The inbox's text search finds any part of a title or a reference, in any case (Å as
+/// well as A), reads nothing in the text as query syntax, and takes one or two characters.
+async fn inbox_search_finds_parts_in_any_case(backend: Backend) {
+    let t = spawn(backend).await;
+    t.org("region-a", None).await;
+    t.user("advisor@x.se", "region-a", "advisor").await;
+    let token = t.token("advisor@x.se").await;
+    let mut references = Vec::new();
+    for title in [
+        "Åtgärder mot köer på vårdcentralen",
+        "Sjukhusets väntrum",
+        "100% \"digitalt\" och_understreck",
+        "Bättre skyltning",
+    ] {
+        let res = t
+            .post_submission(&crate::support::valid_submission("region-a", title))
+            .await;
+        assert_eq!(res.status(), 201);
+        references.push(
+            res.json::<Value>().await.unwrap()["reference"]
+                .as_str()
+                .unwrap()
+                .to_string(),
+        );
+    }
+    let found = |q: String| {
+        let (t, token) = (&t, token.clone());
+        async move {
+            let path = format!("/api/v1/submissions?q={}", urlencoding(&q));
+            let res = t.api_get(&token, &path).await;
+            assert_eq!(res.status(), 200, "{q}");
+            let v = res.json::<Value>().await.unwrap();
+            let mut titles: Vec<String> = v["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|i| i["title"].as_str().unwrap().to_string())
+                .collect();
+            titles.sort();
+            assert_eq!(v["total"], titles.len(), "{q}");
+            titles
+        }
+    };
+    let first = vec!["Åtgärder mot köer på vårdcentralen".to_string()];
+    assert_eq!(found("ÅTGÄRDER".into()).await, first);
+    assert_eq!(found("vårdcentral".into()).await, first);
+    assert_eq!(found("KöEr PÅ".into()).await, first);
+    assert_eq!(
+        found("\"digitalt\"".into()).await,
+        vec!["100% \"digitalt\" och_understreck"]
+    );
+    assert_eq!(found("100%".into()).await.len(), 1);
+    assert_eq!(found("och_u".into()).await.len(), 1);
+    // FTS5 syntax is text here: no error, and no match where the text is not found.
+    for q in [
+        "väntrum OR skyltning",
+        "vänt*",
+        "-väntrum",
+        "NEAR(a b)",
+        "rum\" OR \"bätt",
+    ] {
+        assert!(found(q.into()).await.is_empty(), "{q}");
+    }
+    // One or two characters.
+    assert_eq!(found("yl".into()).await, vec!["Bättre skyltning"]);
+    assert_eq!(found("%".into()).await.len(), 1);
+    assert_eq!(found("_".into()).await.len(), 1);
+    // A reference, whole or in part.
+    assert_eq!(
+        found(references[1].clone()).await,
+        vec!["Sjukhusets väntrum"]
+    );
+    let tail = &references[3][references[3].len() - 3..];
+    assert!(
+        found(tail.to_string())
+            .await
+            .contains(&"Bättre skyltning".to_string())
+    );
+    // Submissions written after the search index was made are found as well as those before.
+    let res = t
+        .post_submission(&crate::support::valid_submission(
+            "region-a",
+            "Ännu en vårdcentral",
+        ))
+        .await;
+    assert_eq!(res.status(), 201);
+    assert_eq!(found("VÅRDCENTRAL".into()).await.len(), 2);
+    t.finish().await;
+}
+both!(inbox_search_finds_parts_in_any_case);
+
+fn urlencoding(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
 async fn personal_data_is_exportable_and_erasable(backend: Backend) {
     let t = spawn(backend).await;
     t.org("region-a", None).await;
