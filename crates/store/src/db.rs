@@ -3,6 +3,7 @@
 
 use std::borrow::Cow;
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions, PgRow};
@@ -161,7 +162,12 @@ impl<T> Record for T where
 
 #[derive(Clone)]
 enum Pools {
-    Sqlite(SqlitePool),
+    /// The pool and this process's turn to write: SQLite has one writer at a time, and a
+    /// writer that finds the lock taken sleeps in SQLite's busy handler (up to 100 ms a
+    /// try), which under load gives a few requests half-second waits. Writers of this
+    /// process queue here instead, first come first served, without holding a connection
+    /// while they wait; the busy timeout remains for other processes (the command line).
+    Sqlite(SqlitePool, Arc<tokio::sync::Mutex<()>>),
     Postgres(PgPool),
 }
 
@@ -214,7 +220,7 @@ impl Db {
                 .connect_with(opts)
                 .await?;
             Ok(Db {
-                pools: Pools::Sqlite(pool),
+                pools: Pools::Sqlite(pool, Arc::new(tokio::sync::Mutex::new(()))),
             })
         } else {
             Err(StoreError::BadUrl(format!(
@@ -226,7 +232,7 @@ impl Db {
 
     pub fn backend(&self) -> Backend {
         match self.pools {
-            Pools::Sqlite(_) => Backend::Sqlite,
+            Pools::Sqlite(..) => Backend::Sqlite,
             Pools::Postgres(_) => Backend::Postgres,
         }
     }
@@ -235,7 +241,10 @@ impl Db {
     /// so read-then-write transactions never fail on a stale snapshot.
     pub async fn write(&self) -> crate::Result<Tx> {
         Ok(match &self.pools {
-            Pools::Sqlite(p) => Tx::Sqlite(p.begin_with("BEGIN IMMEDIATE").await?),
+            Pools::Sqlite(p, turn) => {
+                let turn = turn.clone().lock_owned().await;
+                Tx::Sqlite(p.begin_with("BEGIN IMMEDIATE").await?, Some(turn))
+            }
             Pools::Postgres(p) => Tx::Postgres(p.begin().await?),
         })
     }
@@ -243,7 +252,7 @@ impl Db {
     /// A read transaction: one consistent snapshot for everything a page shows.
     pub async fn read(&self) -> crate::Result<Tx> {
         Ok(match &self.pools {
-            Pools::Sqlite(p) => Tx::Sqlite(p.begin().await?),
+            Pools::Sqlite(p, _) => Tx::Sqlite(p.begin().await?, None),
             Pools::Postgres(p) => Tx::Postgres(p.begin().await?),
         })
     }
@@ -288,7 +297,7 @@ impl Db {
 
     pub async fn close(&self) {
         match &self.pools {
-            Pools::Sqlite(p) => p.close().await,
+            Pools::Sqlite(p, _) => p.close().await,
             Pools::Postgres(p) => p.close().await,
         }
     }
@@ -310,7 +319,11 @@ pub fn redact(url: &str) -> String {
 
 /// An open transaction on one backend. Dropped without [`commit`](Tx::commit), it rolls back.
 pub enum Tx {
-    Sqlite(Transaction<'static, Sqlite>),
+    /// A SQLite transaction, and for a write transaction this process's turn to write.
+    Sqlite(
+        Transaction<'static, Sqlite>,
+        Option<tokio::sync::OwnedMutexGuard<()>>,
+    ),
     Postgres(Transaction<'static, Postgres>),
 }
 
@@ -331,7 +344,7 @@ macro_rules! bind_all {
 impl Tx {
     pub fn backend(&self) -> Backend {
         match self {
-            Tx::Sqlite(_) => Backend::Sqlite,
+            Tx::Sqlite(..) => Backend::Sqlite,
             Tx::Postgres(_) => Backend::Postgres,
         }
     }
@@ -339,7 +352,7 @@ impl Tx {
     pub async fn execute(&mut self, s: Sql) -> crate::Result<u64> {
         let text = s.text_for(self.backend());
         Ok(match self {
-            Tx::Sqlite(tx) => bind_all!(sqlx::query(AssertSqlSafe(text)), &s.args)
+            Tx::Sqlite(tx, _) => bind_all!(sqlx::query(AssertSqlSafe(text)), &s.args)
                 .execute(&mut **tx)
                 .await?
                 .rows_affected(),
@@ -353,7 +366,7 @@ impl Tx {
     pub async fn fetch_all<T: Record>(&mut self, s: Sql) -> crate::Result<Vec<T>> {
         let text = s.text_for(self.backend());
         Ok(match self {
-            Tx::Sqlite(tx) => {
+            Tx::Sqlite(tx, _) => {
                 bind_all!(sqlx::query_as::<_, T>(AssertSqlSafe(text)), &s.args)
                     .fetch_all(&mut **tx)
                     .await?
@@ -369,7 +382,7 @@ impl Tx {
     pub async fn fetch_optional<T: Record>(&mut self, s: Sql) -> crate::Result<Option<T>> {
         let text = s.text_for(self.backend());
         Ok(match self {
-            Tx::Sqlite(tx) => {
+            Tx::Sqlite(tx, _) => {
                 bind_all!(sqlx::query_as::<_, T>(AssertSqlSafe(text)), &s.args)
                     .fetch_optional(&mut **tx)
                     .await?
@@ -393,7 +406,7 @@ impl Tx {
         for stmt in script.split(";\n").map(str::trim).filter(|s| !s.is_empty()) {
             let text = stmt.trim_end_matches(';').to_string();
             match self {
-                Tx::Sqlite(tx) => {
+                Tx::Sqlite(tx, _) => {
                     sqlx::raw_sql(AssertSqlSafe(text))
                         .execute(&mut **tx)
                         .await?;
@@ -410,7 +423,7 @@ impl Tx {
 
     pub async fn commit(self) -> crate::Result<()> {
         match self {
-            Tx::Sqlite(tx) => tx.commit().await?,
+            Tx::Sqlite(tx, _) => tx.commit().await?,
             Tx::Postgres(tx) => tx.commit().await?,
         }
         Ok(())
