@@ -389,6 +389,12 @@ const REFIT_ALWAYS_BELOW: i64 = 50_000;
 /// are chosen from the last fit meanwhile).
 const PAIR_FIT_AGE: std::time::Duration = std::time::Duration::from_secs(1);
 
+/// How long a fit for choosing pairs is refitted from the votes that came in since, before
+/// every vote is read again. Reading only the new ones keeps the refit every second small
+/// however many votes there are; reading all of them now and then takes in a vote that
+/// committed after a later one (PostgreSQL's concurrent batches), which "since" misses.
+const PAIR_FULL_READ_AGE: std::time::Duration = std::time::Duration::from_secs(30);
+
 /// A campaign's fitted ranking as this node last computed it.
 #[derive(Debug, Clone)]
 pub struct Fitted {
@@ -405,6 +411,8 @@ pub struct Fitted {
     pub cov: Arc<Vec<f64>>,
     /// When the latest vote was cast as the fit began (a later one means a refit is due).
     pub last_vote: Option<String>,
+    /// When every vote was last read (later refits for pairs add only newer votes).
+    pub read_all_at: std::time::Instant,
 }
 
 /// This node's last fit of a campaign, if any.
@@ -465,24 +473,63 @@ async fn fitted(
     {
         return Ok(f.clone());
     }
-    refit(app, tx, &c.id, ideas, cached).await
+    refit(app, tx, &c.id, ideas, cached, Since::Start).await
 }
 
-/// Fits a campaign from every decided vote, warm from `cached` when its ideas are a prefix
-/// of these, and keeps the fit for the node. The caller holds the campaign's fit lock.
+/// Which votes a refit reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Since {
+    /// Every vote: the fit that results are shown from.
+    Start,
+    /// Those cast since the last fit began, added to its comparisons (for choosing pairs),
+    /// unless every vote was last read [`PAIR_FULL_READ_AGE`] ago or more.
+    LastFit,
+}
+
+/// Fits a campaign from its decided votes (every one, or for choosing pairs those since the
+/// last fit: see [`Since`]), warm from `cached` when its ideas are a prefix of these, and
+/// keeps the fit for the node. The caller holds the campaign's fit lock.
 async fn refit(
     app: &App,
     tx: &mut store::Tx,
     campaign_id: &str,
     ideas: &[IdeaRow],
     cached: Option<Fitted>,
+    since: Since,
 ) -> Result<Fitted> {
     let ids: Vec<String> = ideas.iter().map(|i| i.id.clone()).collect();
     let last_vote = campaigns::last_vote_at(tx, campaign_id).await?;
-    let votes = campaigns::decided_pairs(tx, campaign_id).await?;
+    let cached = cached.filter(|f| ids.starts_with(&f.idea_ids));
+    // For choosing pairs, the last fit's comparisons with the votes cast since it began.
+    // (Without a vote before or now, there is nothing to add to.)
+    let base = cached
+        .as_ref()
+        .and_then(|f| match (since, &f.last_vote, &last_vote) {
+            (Since::LastFit, Some(before), Some(now))
+                if f.read_all_at.elapsed() < PAIR_FULL_READ_AGE =>
+            {
+                Some((f, before.clone(), now.clone()))
+            }
+            _ => None,
+        });
+    let (votes, base) = match base {
+        Some((f, before, now)) => (
+            campaigns::decided_pairs_between(tx, campaign_id, &before, &now).await?,
+            Some((f.comparisons.clone(), f.votes, f.read_all_at)),
+        ),
+        // Every vote up to the latest read above, so that the next refit's "since" starts
+        // where this read ended.
+        None => match &last_vote {
+            Some(now) => (
+                campaigns::decided_pairs_between(tx, campaign_id, "", now).await?,
+                None,
+            ),
+            None => (Vec::new(), None),
+        },
+    };
     let seqs: Vec<i64> = ideas.iter().map(|i| i.seq).collect();
     // Warm start: the last strengths, when the ideas are the same ones (new ideas start at 0).
-    let warm: Option<Vec<f64>> = cached.filter(|f| ids.starts_with(&f.idea_ids)).map(|f| {
+    let warm: Option<Vec<f64>> = cached.map(|f| {
         let mut t = f.fit.theta.clone();
         t.resize(ids.len(), 0.0);
         t
@@ -497,7 +544,18 @@ async fn refit(
             .filter_map(|(w, l)| Some((*index.get(w)?, *index.get(l)?)))
             .collect();
         drop(votes);
-        let comparisons = Comparisons::from_votes(ids.len(), &pairs);
+        let (comparisons, counted, read_all_at) = match base {
+            Some((before, counted, read_all_at)) => (
+                before.with_votes(ids.len(), &pairs),
+                counted + pairs.len() as i64,
+                read_all_at,
+            ),
+            None => (
+                Comparisons::from_votes(ids.len(), &pairs),
+                pairs.len() as i64,
+                std::time::Instant::now(),
+            ),
+        };
         let fit = fit(&comparisons, ALPHA, warm.as_deref());
         let cov = if ids.len() <= domain::ranking::COVARIANCE_LIMIT {
             domain::ranking::covariance(&comparisons, &fit.theta, ALPHA)
@@ -507,8 +565,9 @@ async fn refit(
         Fitted {
             cov: Arc::new(cov),
             last_vote,
+            read_all_at,
             idea_ids: Arc::new(ids),
-            votes: pairs.len() as i64,
+            votes: counted,
             at: std::time::Instant::now(),
             counts: Arc::new(comparisons.counts()),
             comparisons: Arc::new(comparisons),
@@ -563,7 +622,7 @@ async fn pair_fit(app: &App, v: &Arc<CampaignView>) -> Result<Fitted> {
                     }
                     return Ok(current);
                 }
-                refit(&app, &mut tx, &v.row.id, &v.ideas, cached).await
+                refit(&app, &mut tx, &v.row.id, &v.ideas, cached, Since::LastFit).await
             }
             .await;
             if let Err(e) = done {

@@ -162,6 +162,41 @@ impl Comparisons {
         Self { n_items, pairs }
     }
 
+    /// These comparisons with more votes added, over `n_items` items (at least as many as
+    /// before: items added since keep their place at the end). The same as aggregating
+    /// every vote anew, at the cost of the new votes and one pass over the pairs.
+    pub fn with_votes(&self, n_items: usize, votes: &[(usize, usize)]) -> Self {
+        let n_items = n_items.max(self.n_items);
+        let added = Self::from_votes(n_items, votes);
+        let (old, new) = (&self.pairs, &added.pairs);
+        let mut pairs = Vec::with_capacity(old.len() + new.len());
+        let (mut a, mut b) = (0, 0);
+        while a < old.len() || b < new.len() {
+            let next = match (old.get(a), new.get(b)) {
+                (Some(x), Some(y)) if (x.0, x.1) == (y.0, y.1) => {
+                    a += 1;
+                    b += 1;
+                    (x.0, x.1, x.2 + y.2, x.3 + y.3)
+                }
+                (Some(x), Some(y)) if (x.0, x.1) < (y.0, y.1) => {
+                    a += 1;
+                    *x
+                }
+                (Some(x), None) => {
+                    a += 1;
+                    *x
+                }
+                (_, Some(y)) => {
+                    b += 1;
+                    *y
+                }
+                (None, None) => break,
+            };
+            pairs.push(next);
+        }
+        Self { n_items, pairs }
+    }
+
     /// Comparisons each item took part in.
     pub fn counts(&self) -> Vec<f64> {
         let mut c = vec![0.0; self.n_items];
@@ -1013,6 +1048,32 @@ mod tests {
         ] {
             assert_eq!(parse_vote_csv(text).unwrap_err().line, line, "{text:?}");
         }
+    }
+
+    /// Votes added to aggregated comparisons give what aggregating all of them gives,
+    /// dense and sparse, with items added in between.
+    #[test]
+    fn comparisons_take_more_votes_as_if_counted_anew() {
+        let mut state = 7u64;
+        let mut next = |n: usize| {
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (state >> 33) as usize % n
+        };
+        for (before, after) in [(12, 12), (12, 15), (3000, 3000), (2100, 2300)] {
+            let first: Vec<(usize, usize)> =
+                (0..5000).map(|_| (next(before), next(before))).collect();
+            let second: Vec<(usize, usize)> =
+                (0..700).map(|_| (next(after), next(after))).collect();
+            let all: Vec<(usize, usize)> = first.iter().chain(&second).copied().collect();
+            let merged = Comparisons::from_votes(before, &first).with_votes(after, &second);
+            let anew = Comparisons::from_votes(after, &all);
+            assert_eq!(merged.n_items, anew.n_items);
+            assert_eq!(merged.pairs, anew.pairs, "{before} then {after} items");
+        }
+        let none = Comparisons::from_votes(4, &[]).with_votes(4, &[(0, 1), (1, 0), (3, 2)]);
+        assert_eq!(none.pairs, vec![(0, 1, 2.0, 1.0), (2, 3, 1.0, 0.0)]);
     }
 
     fn close(a: &[f64], b: &[f64], tol: f64) -> bool {

@@ -1418,3 +1418,98 @@ async fn an_idea_added_during_voting_is_offered_at_once(backend: Backend) {
     t.finish().await;
 }
 both!(an_idea_added_during_voting_is_offered_at_once);
+
+/// Fits for choosing pairs are refitted every second from the votes cast since the last
+/// fit, added to its comparisons: after several such refits the node's fit holds exactly
+/// the comparisons of every decided vote up to its latest, each counted once.
+async fn pair_fits_add_new_votes_as_reading_all_would(backend: Backend) {
+    let t = spawn(backend).await;
+    let (code, _) = open_question(&t, 8, 100).await;
+    let (id,): (String,) = {
+        let mut tx = t.app.db.read().await.unwrap();
+        tx.fetch_one(store::sql("SELECT id FROM campaigns"))
+            .await
+            .unwrap()
+    };
+    let voter = join(&t, &code).await;
+    let vote_url = format!("/api/v1/campaigns/{code}/votes");
+    let pair_url = format!("/api/v1/campaigns/{code}/pair");
+    let mut offer = as_participant(&t, reqwest::Method::GET, &pair_url, &voter, None)
+        .await
+        .json::<Value>()
+        .await
+        .unwrap()["offer_id"]
+        .clone();
+    let fit = |t: &TestApp| t.app.rankings.lock().unwrap().get(&id).cloned();
+    let mut added_since = 0;
+    for round in 0..5 {
+        tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+        for k in 0..4 {
+            let choice = match (round + k) % 4 {
+                0 => "skip",
+                1 | 2 => "left",
+                _ => "right",
+            };
+            let body = json!({ "offer_id": offer, "choice": choice });
+            let before = round_fit_at(fit(&t));
+            let res =
+                as_participant(&t, reqwest::Method::POST, &vote_url, &voter, Some(body)).await;
+            assert_eq!(
+                res.status(),
+                201,
+                "round {round}, vote {k}: {}",
+                res.text().await.unwrap()
+            );
+            offer = res.json::<Value>().await.unwrap()["next"]["offer_id"].clone();
+            if k == 0 {
+                // The first vote of a round chose its next pair from a fit over a second old,
+                // which starts a refit in the background: wait for it.
+                let mut waited = 0;
+                while round_fit_at(fit(&t)) == before {
+                    waited += 1;
+                    assert!(waited < 100, "a background refit in round {round}");
+                    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                }
+                let f = fit(&t).unwrap();
+                if f.read_all_at + std::time::Duration::from_millis(500) < f.at {
+                    added_since += 1;
+                }
+            }
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    }
+    assert!(
+        added_since >= 3,
+        "refits added new votes to the last fit ({added_since})"
+    );
+    // The node's comparisons against every decided vote up to its latest, aggregated anew.
+    let f = fit(&t).unwrap();
+    let last = f.last_vote.clone().expect("votes were fitted");
+    let mut tx = t.app.db.read().await.unwrap();
+    let votes: Vec<(i64, i64)> = tx
+        .fetch_all(
+            store::sql(
+                "SELECT w.seq, l.seq FROM votes v JOIN ideas w ON w.id = v.winner_idea_id JOIN ideas l ON l.id = v.loser_idea_id WHERE v.choice <> 'skip' AND v.created_at <= ?",
+            )
+            .bind(last.as_str()),
+        )
+        .await
+        .unwrap();
+    let seqs: Vec<(i64,)> = tx
+        .fetch_all(store::sql("SELECT seq FROM ideas ORDER BY seq"))
+        .await
+        .unwrap();
+    drop(tx);
+    let index = |s: i64| seqs.iter().position(|x| x.0 == s).unwrap();
+    let pairs: Vec<(usize, usize)> = votes.iter().map(|(w, l)| (index(*w), index(*l))).collect();
+    assert!(pairs.len() >= 10, "{} decided votes fitted", pairs.len());
+    let anew = domain::ranking::Comparisons::from_votes(seqs.len(), &pairs);
+    assert_eq!(f.votes as usize, pairs.len());
+    assert_eq!(f.comparisons.pairs, anew.pairs);
+    t.finish().await;
+}
+both!(pair_fits_add_new_votes_as_reading_all_would);
+
+fn round_fit_at(f: Option<app::campaigns::Fitted>) -> Option<std::time::Instant> {
+    f.map(|f| f.at)
+}
