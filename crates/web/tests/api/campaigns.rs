@@ -23,6 +23,24 @@ async fn as_participant(
     r.send().await.expect("request")
 }
 
+/// The pair a participant is shown now (their open offer, or a new one).
+async fn shown_pair(t: &TestApp, code: &str, token: &str) -> Value {
+    let path = format!("/api/v1/campaigns/{code}/pair");
+    let res = as_participant(t, reqwest::Method::GET, &path, token, None).await;
+    assert_eq!(res.status(), 200, "the pair of {code}");
+    res.json().await.expect("a pair")
+}
+
+/// The id of the one campaign in `t`'s database.
+async fn only_campaign_id(t: &TestApp) -> String {
+    let mut tx = t.app.db.read().await.unwrap();
+    let (id,): (String,) = tx
+        .fetch_one(store::sql("SELECT id FROM campaigns"))
+        .await
+        .unwrap();
+    id
+}
+
 async fn facilitate(t: &TestApp, token: &str, path: &str, body: Value) -> reqwest::Response {
     t.http
         .post(t.url(path))
@@ -482,17 +500,7 @@ async fn live_results_stream_and_end_on_shutdown(backend: Backend) {
     read_until(&mut stream, &mut seen, "data: open:0:0:2").await;
     // A vote reaches the stream.
     let voter = join(&t, &code).await;
-    let pair: Value = as_participant(
-        &t,
-        reqwest::Method::GET,
-        &format!("/api/v1/campaigns/{code}/pair"),
-        &voter,
-        None,
-    )
-    .await
-    .json()
-    .await
-    .unwrap();
+    let pair: Value = shown_pair(&t, &code, &voter).await;
     let res = as_participant(
         &t,
         reqwest::Method::POST,
@@ -933,17 +941,7 @@ async fn live_results_reach_every_node() {
     let mut seen = String::new();
     read_until(&mut stream, &mut seen, "data: open:0:0:2").await;
     let voter = join(&a, &code).await;
-    let pair: Value = as_participant(
-        &a,
-        reqwest::Method::GET,
-        &format!("/api/v1/campaigns/{code}/pair"),
-        &voter,
-        None,
-    )
-    .await
-    .json()
-    .await
-    .unwrap();
+    let pair: Value = shown_pair(&a, &code, &voter).await;
     let started = std::time::Instant::now();
     let res = as_participant(
         &a,
@@ -1033,12 +1031,7 @@ async fn the_fit_is_reused_until_a_vote_comes_in(backend: Backend) {
         json!({ "phase": "open" }),
     )
     .await;
-    let (id,): (String,) = {
-        let mut tx = t.app.db.read().await.unwrap();
-        tx.fetch_one(store::sql("SELECT id FROM campaigns"))
-            .await
-            .unwrap()
-    };
+    let id = only_campaign_id(&t).await;
     let fitted_at = |t: &TestApp| {
         t.app
             .rankings
@@ -1053,17 +1046,7 @@ async fn the_fit_is_reused_until_a_vote_comes_in(backend: Backend) {
     t.http.get(t.url(&results)).send().await.unwrap();
     assert_eq!(fitted_at(&t), Some(first), "no vote, no refit");
     let voter = join(&t, &code).await;
-    let pair: Value = as_participant(
-        &t,
-        reqwest::Method::GET,
-        &format!("/api/v1/campaigns/{code}/pair"),
-        &voter,
-        None,
-    )
-    .await
-    .json()
-    .await
-    .unwrap();
+    let pair: Value = shown_pair(&t, &code, &voter).await;
     as_participant(
         &t,
         reqwest::Method::POST,
@@ -1364,17 +1347,7 @@ async fn an_idea_added_during_voting_is_offered_at_once(backend: Backend) {
     let (code, fac) = open_question(&t, 6, 40).await;
     let voter = join(&t, &code).await;
     let vote_path = format!("/api/v1/campaigns/{code}/votes");
-    let mut p: Value = as_participant(
-        &t,
-        reqwest::Method::GET,
-        &format!("/api/v1/campaigns/{code}/pair"),
-        &voter,
-        None,
-    )
-    .await
-    .json()
-    .await
-    .unwrap();
+    let mut p: Value = shown_pair(&t, &code, &voter).await;
     let vote = |p: Value| {
         as_participant(
             &t,
@@ -1425,21 +1398,10 @@ both!(an_idea_added_during_voting_is_offered_at_once);
 async fn pair_fits_add_new_votes_as_reading_all_would(backend: Backend) {
     let t = spawn(backend).await;
     let (code, _) = open_question(&t, 8, 100).await;
-    let (id,): (String,) = {
-        let mut tx = t.app.db.read().await.unwrap();
-        tx.fetch_one(store::sql("SELECT id FROM campaigns"))
-            .await
-            .unwrap()
-    };
+    let id = only_campaign_id(&t).await;
     let voter = join(&t, &code).await;
     let vote_url = format!("/api/v1/campaigns/{code}/votes");
-    let pair_url = format!("/api/v1/campaigns/{code}/pair");
-    let mut offer = as_participant(&t, reqwest::Method::GET, &pair_url, &voter, None)
-        .await
-        .json::<Value>()
-        .await
-        .unwrap()["offer_id"]
-        .clone();
+    let mut offer = shown_pair(&t, &code, &voter).await["offer_id"].clone();
     let fit = |t: &TestApp| t.app.rankings.lock().unwrap().get(&id).cloned();
     let mut added_since = 0;
     for round in 0..5 {
@@ -1451,7 +1413,7 @@ async fn pair_fits_add_new_votes_as_reading_all_would(backend: Backend) {
                 _ => "right",
             };
             let body = json!({ "offer_id": offer, "choice": choice });
-            let before = round_fit_at(fit(&t));
+            let before = fit(&t).map(|f| f.at);
             let res =
                 as_participant(&t, reqwest::Method::POST, &vote_url, &voter, Some(body)).await;
             assert_eq!(
@@ -1465,7 +1427,7 @@ async fn pair_fits_add_new_votes_as_reading_all_would(backend: Backend) {
                 // The first vote of a round chose its next pair from a fit over a second old,
                 // which starts a refit in the background: wait for it.
                 let mut waited = 0;
-                while round_fit_at(fit(&t)) == before {
+                while fit(&t).map(|f| f.at) == before {
                     waited += 1;
                     assert!(waited < 100, "a background refit in round {round}");
                     tokio::time::sleep(std::time::Duration::from_millis(50)).await;
@@ -1509,7 +1471,3 @@ async fn pair_fits_add_new_votes_as_reading_all_would(backend: Backend) {
     t.finish().await;
 }
 both!(pair_fits_add_new_votes_as_reading_all_would);
-
-fn round_fit_at(f: Option<app::campaigns::Fitted>) -> Option<std::time::Instant> {
-    f.map(|f| f.at)
-}
