@@ -485,7 +485,7 @@ async fn scale_campaign(url: &str) -> Result<(String, i64, i64)> {
         .fetch_one(
             store::sql(
                 "SELECT c.code, (SELECT COUNT(*) FROM ideas i WHERE i.campaign_id = c.id),
-                        (SELECT COUNT(*) FROM votes v WHERE v.campaign_id = c.id)
+                        (SELECT COUNT(*) FROM pair_offers o WHERE o.campaign_id = c.id AND o.voted_at IS NOT NULL)
                  FROM campaigns c WHERE c.title = ?",
             )
             .bind(app::scale::SCALE_CAMPAIGN),
@@ -501,7 +501,7 @@ async fn count_rows(url: &str, table: &'static str) -> Result<i64> {
     let mut tx = db.read().await?;
     let (n,): (i64,) = tx
         .fetch_one(store::sql(match table {
-            "votes" => "SELECT COUNT(*) FROM votes",
+            "votes" => "SELECT COUNT(*) FROM pair_offers WHERE voted_at IS NOT NULL",
             "cases" => "SELECT COUNT(*) FROM cases",
             "events" => "SELECT COUNT(*) FROM events",
             _ => "SELECT COUNT(*) FROM submissions",

@@ -960,17 +960,6 @@ pub async fn vote(app: &App, code: &str, token: &str, input: &VoteInput) -> Resu
         }
     };
     let s = guard.as_mut().ok_or(AppError::Unauthenticated)?;
-    let (winner, loser) = match choice {
-        "left" => (
-            Some(offer.left_idea_id.clone()),
-            Some(offer.right_idea_id.clone()),
-        ),
-        "right" => (
-            Some(offer.right_idea_id.clone()),
-            Some(offer.left_idea_id.clone()),
-        ),
-        _ => (None, None),
-    };
     // The next pair is chosen now and offered in the vote's transaction, if the quota leaves
     // room for another vote.
     let cast_after = s.participant.votes_cast + i64::from(choice != "skip");
@@ -981,12 +970,9 @@ pub async fn vote(app: &App, code: &str, token: &str, input: &VoteInput) -> Resu
     };
     let job = crate::writer::Job::Vote(campaigns::VoteAndNext {
         vote: campaigns::BatchVote {
-            campaign_id: v.row.id.clone(),
             participant_id: s.participant.id.clone(),
             offer_id: offer.id.clone(),
             choice: choice.to_string(),
-            winner,
-            loser,
             skip_reason: reason,
             response_ms,
         },

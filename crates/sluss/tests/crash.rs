@@ -229,11 +229,13 @@ async fn acknowledged_votes_survive_sigkill(backend: &str) {
     let db_conn = store::Db::connect(&db).await.expect("connect");
     let mut tx = db_conn.read().await.expect("read");
     let rows: Vec<(String,)> = tx
-        .fetch_all(store::sql("SELECT offer_id FROM votes"))
+        .fetch_all(store::sql(
+            "SELECT id FROM pair_offers WHERE voted_at IS NOT NULL",
+        ))
         .await
         .expect("votes");
+    // A vote is kept on the offer it answers, so an offer holds one vote at most.
     let stored: std::collections::HashSet<String> = rows.iter().map(|r| r.0.clone()).collect();
-    assert_eq!(stored.len(), rows.len(), "no offer has two votes");
     let missing = acked.iter().filter(|o| !stored.contains(*o)).count();
     assert_eq!(missing, 0, "{missing} acknowledged votes were lost");
     let (quota_sum,): (i64,) = tx

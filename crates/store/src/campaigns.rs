@@ -316,8 +316,10 @@ const OFFER: &str =
 /// The pair shown to a participant and not yet answered, if any.
 pub async fn open_offer(tx: &mut Tx, participant_id: &str) -> crate::Result<Option<OfferRow>> {
     tx.fetch_optional(crate::Sql::dynamic(
-        format!("{OFFER} WHERE participant_id = ? AND answered = ? ORDER BY offered_at LIMIT 1"),
-        vec![participant_id.into(), false.into()],
+        format!(
+            "{OFFER} WHERE participant_id = ? AND answered = FALSE ORDER BY offered_at LIMIT 1"
+        ),
+        vec![participant_id.into()],
     ))
     .await
 }
@@ -362,15 +364,13 @@ pub async fn answer_offer(tx: &mut Tx, id: &str) -> crate::Result<bool> {
 }
 
 /// One vote of a batch, checked by the caller for what cannot change under it (the offer is
-/// this participant's, the choice and reason are valid).
+/// this participant's, the choice and reason are valid). The choice is `left`, `right` or
+/// `skip`: the winner and the loser follow from it and the pair as offered.
 #[derive(Debug, Clone)]
 pub struct BatchVote {
-    pub campaign_id: String,
     pub participant_id: String,
     pub offer_id: String,
     pub choice: String,
-    pub winner: Option<String>,
-    pub loser: Option<String>,
     pub skip_reason: Option<String>,
     pub response_ms: Option<i64>,
 }
@@ -389,8 +389,8 @@ fn placeholders(n: usize) -> String {
     vec!["?"; n].join(", ")
 }
 
-/// Writes a batch of votes in the caller's transaction with a fixed number of statements,
-/// whatever its size: every check that another request could change (the offer still open,
+/// Writes a batch of votes in the caller's transaction, each on the offer it answers, with a
+/// fixed number of statements, whatever its size: every check that another request could change (the offer still open,
 /// the phase, the ideas still active, the quota) is part of a conditional write, so votes
 /// racing from other requests or other nodes are never counted twice or past the quota.
 /// Each participant may appear at most once in a batch (the caller defers the rest).
@@ -404,18 +404,26 @@ pub async fn record_votes(
     if batch.is_empty() {
         return Ok(Vec::new());
     }
-    // 1. Answer the offers that are open, in a campaign taking votes, with both ideas active.
-    let mut args: Vec<Arg> = vec![true.into()];
-    args.extend(batch.iter().map(|v| Arg::from(v.offer_id.as_str())));
-    args.push(false.into());
+    // 1. Answer the offers that are open, in a campaign taking votes, with both ideas active:
+    //    the vote is written on its offer.
+    let mut args: Vec<Arg> = Vec::with_capacity(1 + batch.len() * 4);
+    args.push(now.into());
+    for v in batch {
+        args.push(v.offer_id.as_str().into());
+        args.push(v.choice.as_str().into());
+        args.push(v.skip_reason.clone().into());
+        args.push(v.response_ms.into());
+    }
     let answered: Vec<(String,)> = tx
         .fetch_all(crate::Sql::dynamic(
             format!(
-                "UPDATE pair_offers SET answered = ? WHERE id IN ({}) AND answered = ?
+                "UPDATE pair_offers SET answered = TRUE, choice = v.column2, skip_reason = v.column3, response_ms = v.column4, voted_at = ?
+                 FROM (VALUES {}) AS v
+                 WHERE pair_offers.id = v.column1 AND pair_offers.answered = FALSE
                  AND EXISTS (SELECT 1 FROM campaigns c WHERE c.id = pair_offers.campaign_id AND c.phase IN ('voting', 'open'))
                  AND NOT EXISTS (SELECT 1 FROM ideas i WHERE i.id IN (pair_offers.left_idea_id, pair_offers.right_idea_id) AND i.status <> 'active')
-                 RETURNING id",
-                placeholders(batch.len())
+                 RETURNING pair_offers.id",
+                vec!["(?, ?, ?, ?)"; batch.len()].join(", ")
             ),
             args,
         ))
@@ -453,7 +461,7 @@ pub async fn record_votes(
             }
         })
         .collect();
-    // 3. An offer answered by a vote past the quota is open again.
+    // 3. An offer answered by a vote past the quota is open again, without the vote.
     let reopen: Vec<Arg> = batch
         .iter()
         .zip(&outcomes)
@@ -461,40 +469,16 @@ pub async fn record_votes(
         .map(|(v, _)| Arg::from(v.offer_id.as_str()))
         .collect();
     if !reopen.is_empty() {
-        let mut args: Vec<Arg> = vec![false.into()];
         let n = reopen.len();
-        args.extend(reopen);
         tx.execute(crate::Sql::dynamic(
             format!(
-                "UPDATE pair_offers SET answered = ? WHERE id IN ({})",
+                "UPDATE pair_offers SET answered = FALSE, choice = NULL, skip_reason = NULL, response_ms = NULL, voted_at = NULL
+                 WHERE id IN ({})",
                 placeholders(n)
             ),
-            args,
+            reopen,
         ))
         .await?;
-    }
-    // 4. The counted votes, in one statement.
-    let counted: Vec<&BatchVote> = batch
-        .iter()
-        .zip(&outcomes)
-        .filter(|(_, o)| **o == BatchOutcome::Counted)
-        .map(|(v, _)| v)
-        .collect();
-    if !counted.is_empty() {
-        let mut args: Vec<Arg> = Vec::with_capacity(counted.len() * 10);
-        for v in &counted {
-            args.push(crate::new_id().into());
-            args.push(v.campaign_id.as_str().into());
-            args.push(v.participant_id.as_str().into());
-            args.push(v.offer_id.as_str().into());
-            args.push(v.choice.as_str().into());
-            args.push(v.winner.clone().into());
-            args.push(v.loser.clone().into());
-            args.push(v.skip_reason.clone().into());
-            args.push(v.response_ms.into());
-            args.push(now.into());
-        }
-        insert_vote_rows(tx, counted.len(), args).await?;
     }
     // A refusal for a closed phase or a withdrawn idea is told apart from "already voted"
     // by the caller, which reads the offer again.
@@ -508,21 +492,6 @@ pub async fn record_votes(
             (o, cast)
         })
         .collect())
-}
-
-/// Inserts `n` votes in one statement; `args` holds ten values per vote, in the order of
-/// the columns below.
-async fn insert_vote_rows(tx: &mut Tx, n: usize, args: Vec<Arg>) -> crate::Result<()> {
-    let rows = vec!["(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"; n].join(", ");
-    tx.execute(crate::Sql::dynamic(
-        format!(
-            "INSERT INTO votes (id, campaign_id, participant_id, offer_id, choice, winner_idea_id, loser_idea_id, skip_reason, response_ms, created_at)
-             VALUES {rows}"
-        ),
-        args,
-    ))
-    .await?;
-    Ok(())
 }
 
 /// A vote of a batch with the code of its campaign (for live results) and the pair to show
@@ -648,7 +617,7 @@ pub async fn insert_offers(
 }
 
 /// The decided votes of a campaign cast after `after` and up to `until` (votes'
-/// `created_at`; `after` "" for every one) as (winner, loser) idea numbers (`seq`), in no
+/// `voted_at`; `after` "" for every one) as (winner, loser) idea numbers (`seq`), in no
 /// order (the fit aggregates them per pair), read down the (campaign, time) index: every
 /// vote, or what came in since a fit. Numbers, not ids: a million votes take 16 MB, not a
 /// hundred. Skips are stored but not counted as wins. The upper bound keeps a vote
@@ -661,10 +630,11 @@ pub async fn decided_pairs_between(
     until: &str,
 ) -> crate::Result<Vec<(i64, i64)>> {
     tx.fetch_all(
-        sql("SELECT w.seq, l.seq FROM votes v
-             JOIN ideas w ON w.id = v.winner_idea_id
-             JOIN ideas l ON l.id = v.loser_idea_id
-             WHERE v.campaign_id = ? AND v.created_at > ? AND v.created_at <= ? AND v.choice <> 'skip'")
+        sql("SELECT CASE WHEN o.choice = 'left' THEN l.seq ELSE r.seq END, CASE WHEN o.choice = 'left' THEN r.seq ELSE l.seq END
+             FROM pair_offers o
+             JOIN ideas l ON l.id = o.left_idea_id
+             JOIN ideas r ON r.id = o.right_idea_id
+             WHERE o.campaign_id = ? AND o.voted_at > ? AND o.voted_at <= ? AND o.choice <> 'skip'")
         .bind(campaign_id)
         .bind(after)
         .bind(until),
@@ -679,7 +649,10 @@ pub async fn decided_pairs_between(
 /// next one.)
 pub async fn last_vote_at(tx: &mut Tx, campaign_id: &str) -> crate::Result<Option<String>> {
     let (at,): (Option<String>,) = tx
-        .fetch_one(sql("SELECT MAX(created_at) FROM votes WHERE campaign_id = ?").bind(campaign_id))
+        .fetch_one(
+            sql("SELECT MAX(voted_at) FROM pair_offers WHERE campaign_id = ? AND voted_at IS NOT NULL")
+                .bind(campaign_id),
+        )
         .await?;
     Ok(at)
 }
@@ -687,13 +660,13 @@ pub async fn last_vote_at(tx: &mut Tx, campaign_id: &str) -> crate::Result<Optio
 pub async fn vote_counts(tx: &mut Tx, campaign_id: &str) -> crate::Result<(i64, i64)> {
     let (decided,): (i64,) = tx
         .fetch_one(
-            sql("SELECT COUNT(*) FROM votes WHERE campaign_id = ? AND choice <> 'skip'")
+            sql("SELECT COUNT(*) FROM pair_offers WHERE campaign_id = ? AND voted_at IS NOT NULL AND choice <> 'skip'")
                 .bind(campaign_id),
         )
         .await?;
     let (skips,): (i64,) = tx
         .fetch_one(
-            sql("SELECT COUNT(*) FROM votes WHERE campaign_id = ? AND choice = 'skip'")
+            sql("SELECT COUNT(*) FROM pair_offers WHERE campaign_id = ? AND voted_at IS NOT NULL AND choice = 'skip'")
                 .bind(campaign_id),
         )
         .await?;
@@ -714,9 +687,9 @@ pub struct VoteExportRow {
 
 pub async fn votes_for_export(tx: &mut Tx, campaign_id: &str) -> crate::Result<Vec<VoteExportRow>> {
     tx.fetch_all(
-        sql("SELECT p.number AS participant, o.left_idea_id, o.right_idea_id, v.choice, v.skip_reason, v.response_ms, v.created_at
-             FROM votes v JOIN pair_offers o ON o.id = v.offer_id JOIN participants p ON p.id = v.participant_id
-             WHERE v.campaign_id = ? ORDER BY v.created_at, v.id")
+        sql("SELECT p.number AS participant, o.left_idea_id, o.right_idea_id, o.choice, o.skip_reason, o.response_ms, o.voted_at AS created_at
+             FROM pair_offers o JOIN participants p ON p.id = o.participant_id
+             WHERE o.campaign_id = ? AND o.voted_at IS NOT NULL ORDER BY o.voted_at, o.id")
         .bind(campaign_id),
     )
     .await
@@ -952,8 +925,8 @@ pub struct BulkVote {
 /// bound parameters.
 const BULK_ROWS: usize = 500;
 
-/// Loads one participant's votes at once (the large-scale demo loader): each vote's offer,
-/// answered, and the vote itself, in multi-row statements, and the participant's count of
+/// Loads one participant's votes at once (the large-scale demo loader): each vote on its
+/// offer, answered, in multi-row statements, and the participant's count of
 /// decided votes. The caller checks the quota and that no pair repeats; this writes no
 /// event, as casting a vote does not.
 pub async fn bulk_votes(
@@ -963,10 +936,9 @@ pub async fn bulk_votes(
     votes: &[BulkVote],
 ) -> crate::Result<()> {
     for chunk in votes.chunks(BULK_ROWS) {
-        let offer_ids: Vec<String> = chunk.iter().map(|_| crate::new_id()).collect();
-        let mut args: Vec<Arg> = Vec::with_capacity(chunk.len() * 8);
-        for (v, id) in chunk.iter().zip(&offer_ids) {
-            args.push(id.as_str().into());
+        let mut args: Vec<Arg> = Vec::with_capacity(chunk.len() * 11);
+        for v in chunk {
+            args.push(crate::new_id().into());
             args.push(campaign_id.into());
             args.push(participant_id.into());
             args.push(v.left_idea_id.as_str().into());
@@ -974,35 +946,19 @@ pub async fn bulk_votes(
             args.push(pair_key(&v.left_idea_id, &v.right_idea_id).into());
             args.push(true.into());
             args.push(v.at.as_str().into());
+            args.push(v.choice.as_str().into());
+            args.push(v.response_ms.into());
+            args.push(v.at.as_str().into());
         }
-        let rows = vec!["(?, ?, ?, ?, ?, ?, ?, ?)"; chunk.len()].join(", ");
+        let rows = vec!["(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"; chunk.len()].join(", ");
         tx.execute(crate::Sql::dynamic(
             format!(
-                "INSERT INTO pair_offers (id, campaign_id, participant_id, left_idea_id, right_idea_id, pair_key, answered, offered_at)
+                "INSERT INTO pair_offers (id, campaign_id, participant_id, left_idea_id, right_idea_id, pair_key, answered, offered_at, choice, response_ms, voted_at)
                  VALUES {rows}"
             ),
             args,
         ))
         .await?;
-        let mut args: Vec<Arg> = Vec::with_capacity(chunk.len() * 10);
-        for (v, offer) in chunk.iter().zip(&offer_ids) {
-            let (winner, loser) = match v.choice.as_str() {
-                "left" => (Some(v.left_idea_id.clone()), Some(v.right_idea_id.clone())),
-                "right" => (Some(v.right_idea_id.clone()), Some(v.left_idea_id.clone())),
-                _ => (None, None),
-            };
-            args.push(crate::new_id().into());
-            args.push(campaign_id.into());
-            args.push(participant_id.into());
-            args.push(offer.as_str().into());
-            args.push(v.choice.as_str().into());
-            args.push(winner.into());
-            args.push(loser.into());
-            args.push(None::<String>.into());
-            args.push(v.response_ms.into());
-            args.push(v.at.as_str().into());
-        }
-        insert_vote_rows(tx, chunk.len(), args).await?;
     }
     let decided = votes.iter().filter(|v| v.choice != "skip").count() as i64;
     tx.execute(

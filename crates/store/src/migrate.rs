@@ -20,6 +20,7 @@ pub const MIGRATIONS: &[(i64, &str, Script)] = &[
             postgres: INBOX_SEARCH_POSTGRES,
         },
     ),
+    (8, "votes_on_offers", Script::Both(VOTES_ON_OFFERS)),
 ];
 
 /// A migration's text. Tables and columns are defined once for both databases; only an
@@ -42,6 +43,24 @@ impl Script {
         }
     }
 }
+
+/// A vote is the answer to the offer it was cast on, so it is kept on the offer's row: a
+/// vote is then one update of a row already written (with the quota's update and the next
+/// pair's offer beside it), not a row of its own with foreign keys that repeat its offer's.
+/// `answered` stays: an offer whose idea was withdrawn lapses, answered without a vote.
+/// The winner and the loser follow from the choice and the pair as shown. Open offers and
+/// cast votes each have a partial index, so an offer enters each only while it is in it.
+const VOTES_ON_OFFERS: &str = r#"
+ALTER TABLE pair_offers ADD COLUMN choice TEXT;
+ALTER TABLE pair_offers ADD COLUMN skip_reason TEXT;
+ALTER TABLE pair_offers ADD COLUMN response_ms BIGINT;
+ALTER TABLE pair_offers ADD COLUMN voted_at TEXT;
+UPDATE pair_offers SET choice = v.choice, skip_reason = v.skip_reason, response_ms = v.response_ms, voted_at = v.created_at FROM votes v WHERE v.offer_id = pair_offers.id;
+DROP INDEX pair_offers_open;
+CREATE INDEX pair_offers_open ON pair_offers (participant_id) WHERE answered = FALSE;
+CREATE INDEX pair_offers_votes ON pair_offers (campaign_id, voted_at) WHERE voted_at IS NOT NULL;
+DROP TABLE votes
+"#;
 
 /// The inbox counts its matches for paging under any combination of filters: with every
 /// filtered column in one index, a count reads that index and never the wide rows.

@@ -208,6 +208,147 @@ struct Column {
     nullable: bool,
 }
 
+/// A database with votes in their own table (before migration 8) keeps every vote, now on
+/// the offer it answered: the choice, the reason, the timing and when it was cast; a lapsed
+/// offer stays answered without a vote, an open one stays open.
+#[tokio::test]
+async fn votes_move_onto_their_offers_when_migrating() {
+    use store::campaigns::{self, BatchOffer};
+    with_db("votes-migrate", async |db| {
+        let now = "2026-11-25T10:00:00.000000Z";
+        let mut tx = db.write().await.unwrap();
+        tx.execute(sql(
+            "CREATE TABLE schema_migrations (version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)",
+        ))
+        .await
+        .unwrap();
+        for (version, name, script) in &store::migrate::MIGRATIONS[..7] {
+            tx.execute_script(script.text(db.backend())).await.unwrap();
+            tx.execute(
+                sql("INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)")
+                    .bind(*version)
+                    .bind(*name)
+                    .bind(now),
+            )
+            .await
+            .unwrap();
+        }
+        let org = orgs::insert(&mut tx, "region-a", "A", None, "{year}/{seq:5}")
+            .await
+            .unwrap();
+        let campaign_id = store::new_id();
+        campaigns::insert(
+            &mut tx,
+            &campaigns::NewCampaign {
+                id: &campaign_id,
+                org_id: &org.id,
+                code: "MIG123",
+                mode: "open",
+                title: "Röster",
+                question: "Vilken?",
+                phase: "open",
+                vote_quota: 10,
+                require_approval: false,
+                top_n: 5,
+                seed: 1,
+                created_by: None,
+                now,
+            },
+        )
+        .await
+        .unwrap();
+        let p = campaigns::insert_participant(&mut tx, &campaign_id, "hash", None, now)
+            .await
+            .unwrap();
+        let mut ideas = Vec::new();
+        for text in ["A", "B", "C", "D"] {
+            ideas.push(
+                campaigns::insert_idea(&mut tx, &campaign_id, text, None, "active", now)
+                    .await
+                    .unwrap()
+                    .id,
+            );
+        }
+        let offer = |l: usize, r: usize| BatchOffer {
+            campaign_id: campaign_id.clone(),
+            participant_id: p.id.clone(),
+            left_idea_id: ideas[l].clone(),
+            right_idea_id: ideas[r].clone(),
+        };
+        let offers: Vec<String> =
+            campaigns::insert_offers(&mut tx, &[offer(0, 1), offer(1, 2), offer(0, 2), offer(3, 1)], now)
+                .await
+                .unwrap()
+                .into_iter()
+                .map(|o| o.unwrap().id)
+                .collect();
+        // Two votes (B over A; a skip with its reason), a lapsed offer, an open one.
+        let old = [
+            (&offers[0], "right", Some(&ideas[1]), Some(&ideas[0]), None, Some(900), "2026-11-25T10:00:01.000000Z"),
+            (&offers[1], "skip", None, None, Some("Vet inte"), None, "2026-11-25T10:00:02.000000Z"),
+        ];
+        for (offer, choice, winner, loser, reason, ms, at) in old {
+            tx.execute(
+                sql("INSERT INTO votes (id, campaign_id, participant_id, offer_id, choice, winner_idea_id, loser_idea_id, skip_reason, response_ms, created_at)
+                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+                    .bind(store::new_id())
+                    .bind(&campaign_id)
+                    .bind(&p.id)
+                    .bind(offer)
+                    .bind(choice)
+                    .bind(winner.cloned())
+                    .bind(loser.cloned())
+                    .bind(reason.map(str::to_string))
+                    .bind(ms)
+                    .bind(at),
+            )
+            .await
+            .unwrap();
+        }
+        tx.execute(
+            sql("UPDATE pair_offers SET answered = ? WHERE id IN (?, ?, ?)")
+                .bind(true)
+                .bind(&offers[0])
+                .bind(&offers[1])
+                .bind(&offers[2]),
+        )
+        .await
+        .unwrap();
+        tx.commit().await.unwrap();
+
+        assert_eq!(store::migrate::run(&db).await.unwrap(), vec![8]);
+        let mut tx = db.read().await.unwrap();
+        let export = campaigns::votes_for_export(&mut tx, &campaign_id).await.unwrap();
+        let got: Vec<String> = export
+            .iter()
+            .map(|v| {
+                let left = ideas.iter().position(|i| *i == v.left_idea_id).unwrap();
+                let (reason, ms) = (&v.skip_reason, v.response_ms);
+                format!("{left} {} {reason:?} {ms:?} {}", v.choice, v.created_at)
+            })
+            .collect();
+        assert_eq!(
+            got,
+            [
+                "0 right None Some(900) 2026-11-25T10:00:01.000000Z",
+                "1 skip Some(\"Vet inte\") None 2026-11-25T10:00:02.000000Z"
+            ]
+        );
+        assert_eq!(
+            campaigns::decided_pairs_between(&mut tx, &campaign_id, "", "2026-11-26")
+                .await
+                .unwrap(),
+            vec![(1, 0)]
+        );
+        assert_eq!(campaigns::vote_counts(&mut tx, &campaign_id).await.unwrap(), (1, 1));
+        let open = campaigns::open_offer(&mut tx, &p.id).await.unwrap();
+        assert_eq!(open.map(|o| o.id), Some(offers[3].clone()), "only the open offer is open");
+        let lapsed = campaigns::offer(&mut tx, &offers[2]).await.unwrap().unwrap();
+        assert!(lapsed.answered, "the lapsed offer stays answered");
+    })
+    .await;
+}
+
 /// Tables, columns and nullability as each database reports them after migrating. The
 /// inbox's text search index is left out: SQLite keeps it as an FTS5 table (with tables of
 /// its own), PostgreSQL as two indexes of `submissions` (migration 7).
@@ -324,12 +465,9 @@ async fn a_vote_batch_counts_once_within_the_quota_and_offers_the_next_pair() {
         let (o1, o2) = (offers[0].clone().unwrap().id, offers[1].clone().unwrap().id);
         let vote = |offer_id: &str, choice: &str, next: Option<BatchOffer>| VoteAndNext {
             vote: BatchVote {
-                campaign_id: campaign_id.clone(),
                 participant_id: p.id.clone(),
                 offer_id: offer_id.to_string(),
                 choice: choice.to_string(),
-                winner: (choice != "skip").then(|| ideas[0].clone()),
-                loser: (choice != "skip").then(|| ideas[1].clone()),
                 skip_reason: None,
                 response_ms: Some(700),
             },
@@ -351,7 +489,7 @@ async fn a_vote_batch_counts_once_within_the_quota_and_offers_the_next_pair() {
         };
 
         // Counted, with the next pair offered; the pair already shown is not offered again.
-        let w = write(vec![vote(&o1, "left", Some(offer(0, 2)))]).await;
+        let w = write(vec![vote(&o1, "right", Some(offer(0, 2)))]).await;
         assert_eq!(w[0].outcome, BatchOutcome::Counted);
         assert_eq!(w[0].votes_cast, Some(1));
         let next = w[0].next.clone().expect("the next pair");
@@ -364,6 +502,11 @@ async fn a_vote_batch_counts_once_within_the_quota_and_offers_the_next_pair() {
         let w = write(vec![vote(&o2, "left", Some(offer(1, 2)))]).await;
         assert_eq!(w[0].outcome, BatchOutcome::QuotaUsed);
         assert!(w[0].next.is_none());
+        assert_eq!(
+            count("SELECT COUNT(*) FROM pair_offers WHERE answered OR choice IS NOT NULL OR voted_at IS NOT NULL").await,
+            1,
+            "the refused vote left nothing on its offer"
+        );
         // A skip takes no quota; a next pair shown before is not offered twice.
         let w = write(vec![vote(&o2, "skip", Some(offer(2, 0)))]).await;
         assert_eq!(w[0].outcome, BatchOutcome::Counted);
@@ -380,11 +523,33 @@ async fn a_vote_batch_counts_once_within_the_quota_and_offers_the_next_pair() {
             assert_eq!(w[0].outcome, BatchOutcome::AlreadyVoted, "{choice}");
         }
 
-        assert_eq!(count("SELECT COUNT(*) FROM votes").await, 2);
         assert_eq!(
-            count("SELECT COUNT(*) FROM votes WHERE choice = 'skip'").await,
-            1
+            count("SELECT COUNT(*) FROM pair_offers WHERE voted_at IS NOT NULL").await,
+            2
         );
+        let mut tx = db.read().await.unwrap();
+        assert_eq!(
+            campaigns::vote_counts(&mut tx, &campaign_id).await.unwrap(),
+            (1, 1)
+        );
+        // The vote is on its offer: "right" makes the right idea (B) the winner.
+        assert_eq!(
+            campaigns::decided_pairs_between(&mut tx, &campaign_id, "", now)
+                .await
+                .unwrap(),
+            vec![(1, 0)]
+        );
+        let export = campaigns::votes_for_export(&mut tx, &campaign_id).await.unwrap();
+        let firsts: Vec<(&str, Option<i64>, &str)> = export
+            .iter()
+            .map(|v| (v.choice.as_str(), v.response_ms, v.created_at.as_str()))
+            .collect();
+        assert_eq!(firsts, vec![("right", Some(700), now), ("skip", Some(700), now)]);
+        assert_eq!(
+            campaigns::last_vote_at(&mut tx, &campaign_id).await.unwrap().as_deref(),
+            Some(now)
+        );
+        drop(tx);
         assert_eq!(count("SELECT MAX(votes_cast) FROM participants").await, 1);
         assert_eq!(
             count("SELECT COUNT(*) FROM pair_offers").await,

@@ -251,11 +251,19 @@ async fn a_workshop_counts_exactly_the_votes_cast(backend: Backend) {
     }
     assert_eq!(total, 60);
     assert_eq!(
-        count(&t, "SELECT COUNT(*) FROM votes WHERE choice <> 'skip'").await,
+        count(
+            &t,
+            "SELECT COUNT(*) FROM pair_offers WHERE voted_at IS NOT NULL AND choice <> 'skip'"
+        )
+        .await,
         60
     );
     assert_eq!(
-        count(&t, "SELECT COUNT(*) FROM votes WHERE choice = 'skip'").await,
+        count(
+            &t,
+            "SELECT COUNT(*) FROM pair_offers WHERE voted_at IS NOT NULL AND choice = 'skip'"
+        )
+        .await,
         1
     );
     assert_eq!(
@@ -317,7 +325,11 @@ async fn a_workshop_counts_exactly_the_votes_cast(backend: Backend) {
     .await;
     assert_eq!(res.status(), 409);
     assert_eq!(
-        count(&t, "SELECT COUNT(*) FROM votes WHERE choice <> 'skip'").await,
+        count(
+            &t,
+            "SELECT COUNT(*) FROM pair_offers WHERE voted_at IS NOT NULL AND choice <> 'skip'"
+        )
+        .await,
         60
     );
 
@@ -1200,7 +1212,14 @@ async fn a_vote_answers_with_the_next_pair(backend: Backend) {
         5,
         "no pair offered that was not shown"
     );
-    assert_eq!(count(&t, "SELECT COUNT(*) FROM votes").await, 5);
+    assert_eq!(
+        count(
+            &t,
+            "SELECT COUNT(*) FROM pair_offers WHERE voted_at IS NOT NULL"
+        )
+        .await,
+        5
+    );
     t.finish().await;
 }
 both!(a_vote_answers_with_the_next_pair);
@@ -1259,7 +1278,14 @@ async fn a_participant_may_move_between_nodes() {
     )
     .await;
     assert_eq!(offered, distinct, "no pair offered twice");
-    assert_eq!(count(&a, "SELECT COUNT(*) FROM votes").await, 10);
+    assert_eq!(
+        count(
+            &a,
+            "SELECT COUNT(*) FROM pair_offers WHERE voted_at IS NOT NULL"
+        )
+        .await,
+        10
+    );
     assert_eq!(
         count(&a, "SELECT MAX(votes_cast) FROM participants").await,
         10
@@ -1332,7 +1358,14 @@ async fn a_participant_may_move_between_nodes() {
     )
     .await;
     assert_eq!(res.status(), 409);
-    assert_eq!(count(&a, "SELECT COUNT(*) FROM votes").await, 22);
+    assert_eq!(
+        count(
+            &a,
+            "SELECT COUNT(*) FROM pair_offers WHERE voted_at IS NOT NULL"
+        )
+        .await,
+        22
+    );
     drop(stream);
     b.stop().await;
     a.finish().await;
@@ -1448,15 +1481,23 @@ async fn pair_fits_add_new_votes_as_reading_all_would(backend: Backend) {
     let f = fit(&t).unwrap();
     let last = f.last_vote.clone().expect("votes were fitted");
     let mut tx = t.app.db.read().await.unwrap();
-    let votes: Vec<(i64, i64)> = tx
+    let shown: Vec<(String, i64, i64)> = tx
         .fetch_all(
             store::sql(
-                "SELECT w.seq, l.seq FROM votes v JOIN ideas w ON w.id = v.winner_idea_id JOIN ideas l ON l.id = v.loser_idea_id WHERE v.choice <> 'skip' AND v.created_at <= ?",
+                "SELECT o.choice, l.seq, r.seq FROM pair_offers o JOIN ideas l ON l.id = o.left_idea_id JOIN ideas r ON r.id = o.right_idea_id WHERE o.choice IS NOT NULL AND o.voted_at <= ?",
             )
             .bind(last.as_str()),
         )
         .await
         .unwrap();
+    let votes: Vec<(i64, i64)> = shown
+        .into_iter()
+        .filter_map(|(choice, left, right)| match choice.as_str() {
+            "left" => Some((left, right)),
+            "right" => Some((right, left)),
+            _ => None,
+        })
+        .collect();
     let seqs: Vec<(i64,)> = tx
         .fetch_all(store::sql("SELECT seq FROM ideas ORDER BY seq"))
         .await
