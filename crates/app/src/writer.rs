@@ -173,7 +173,7 @@ async fn attempt(db: &Db, jobs: &[Job]) -> store::Result<(Vec<Done>, Vec<String>
         .collect();
     let now = domain::time::Timestamp::now().to_db();
     let started = std::time::Instant::now();
-    let mut tx = db.write().await?;
+    let mut tx = db.write_planned_once().await?;
     let began = started.elapsed();
     let mut voted = campaigns::record_votes_and_next(&mut tx, &votes, &now)
         .await?

@@ -405,7 +405,8 @@ pub async fn record_votes(
         return Ok(Vec::new());
     }
     // 1. Answer the offers that are open, in a campaign taking votes, with both ideas active:
-    //    the vote is written on its offer.
+    //    the vote is written on its offer. Each idea is looked up by its key (PostgreSQL
+    //    would otherwise scan every idea not active, for every offer).
     let mut args: Vec<Arg> = Vec::with_capacity(1 + batch.len() * 4);
     args.push(now.into());
     for v in batch {
@@ -421,7 +422,8 @@ pub async fn record_votes(
                  FROM (VALUES {}) AS v
                  WHERE pair_offers.id = v.column1 AND pair_offers.answered = FALSE
                  AND EXISTS (SELECT 1 FROM campaigns c WHERE c.id = pair_offers.campaign_id AND c.phase IN ('voting', 'open'))
-                 AND NOT EXISTS (SELECT 1 FROM ideas i WHERE i.id IN (pair_offers.left_idea_id, pair_offers.right_idea_id) AND i.status <> 'active')
+                 AND (SELECT status FROM ideas i WHERE i.id = pair_offers.left_idea_id) = 'active'
+                 AND (SELECT status FROM ideas i WHERE i.id = pair_offers.right_idea_id) = 'active'
                  RETURNING pair_offers.id",
                 vec!["(?, ?, ?, ?)"; batch.len()].join(", ")
             ),
