@@ -389,6 +389,14 @@ fn placeholders(n: usize) -> String {
     vec!["?"; n].join(", ")
 }
 
+/// The rows a batch's statement is written for: the next power of two, the rows past the
+/// batch's own padded with an empty id, which matches nothing. Each database connection
+/// then prepares and plans a few statement texts (nine sizes up to 256), not one for every
+/// batch size, which crowded its statement cache out.
+fn padded(n: usize) -> usize {
+    n.next_power_of_two()
+}
+
 /// Writes a batch of votes in the caller's transaction, each on the offer it answers, with a
 /// fixed number of statements, whatever its size: every check that another request could change (the offer still open,
 /// the phase, the ideas still active, the quota) is part of a conditional write, so votes
@@ -407,13 +415,17 @@ pub async fn record_votes(
     // 1. Answer the offers that are open, in a campaign taking votes, with both ideas active:
     //    the vote is written on its offer. Each idea is looked up by its key (PostgreSQL
     //    would otherwise scan every idea not active, for every offer).
-    let mut args: Vec<Arg> = Vec::with_capacity(1 + batch.len() * 4);
+    let rows = padded(batch.len());
+    let mut args: Vec<Arg> = Vec::with_capacity(1 + rows * 4);
     args.push(now.into());
     for v in batch {
         args.push(v.offer_id.as_str().into());
         args.push(v.choice.as_str().into());
         args.push(v.skip_reason.clone().into());
         args.push(v.response_ms.into());
+    }
+    for _ in batch.len()..rows {
+        args.extend(["".into(), Arg::Text(None), Arg::Text(None), Arg::Int(None)]);
     }
     let answered: Vec<(String,)> = tx
         .fetch_all(crate::Sql::dynamic(
@@ -425,7 +437,7 @@ pub async fn record_votes(
                  AND (SELECT status FROM ideas i WHERE i.id = pair_offers.left_idea_id) = 'active'
                  AND (SELECT status FROM ideas i WHERE i.id = pair_offers.right_idea_id) = 'active'
                  RETURNING pair_offers.id",
-                vec!["(?, ?, ?, ?)"; batch.len()].join(", ")
+                vec!["(?, ?, ?, ?)"; rows].join(", ")
             ),
             args,
         ))
@@ -438,15 +450,21 @@ pub async fn record_votes(
         .collect();
     let mut took: HashMap<String, i64> = HashMap::new();
     if !decided.is_empty() {
+        let n = padded(decided.len());
+        let mut args: Vec<Arg> = decided
+            .iter()
+            .map(|v| Arg::from(v.participant_id.as_str()))
+            .collect();
+        args.resize_with(n, || "".into());
         let rows: Vec<(String, i64)> = tx
             .fetch_all(crate::Sql::dynamic(
                 format!(
                     "UPDATE participants SET votes_cast = votes_cast + 1 WHERE id IN ({})
                      AND votes_cast < (SELECT vote_quota FROM campaigns c WHERE c.id = participants.campaign_id)
                      RETURNING id, votes_cast",
-                    placeholders(decided.len())
+                    placeholders(n)
                 ),
-                decided.iter().map(|v| Arg::from(v.participant_id.as_str())).collect(),
+                args,
             ))
             .await?;
         took = rows.into_iter().collect();
@@ -580,7 +598,9 @@ pub async fn insert_offers(
         return Ok(Vec::new());
     }
     let ids: Vec<String> = batch.iter().map(|_| crate::new_id()).collect();
-    let mut args: Vec<Arg> = Vec::with_capacity(batch.len() * 8);
+    let rows = padded(batch.len());
+    let mut args: Vec<Arg> = Vec::with_capacity(1 + rows * 6);
+    args.push(now.into());
     for (o, id) in batch.iter().zip(&ids) {
         args.push(id.as_str().into());
         args.push(o.campaign_id.as_str().into());
@@ -588,15 +608,16 @@ pub async fn insert_offers(
         args.push(o.left_idea_id.as_str().into());
         args.push(o.right_idea_id.as_str().into());
         args.push(pair_key(&o.left_idea_id, &o.right_idea_id).into());
-        args.push(false.into());
-        args.push(now.into());
     }
-    let rows = vec!["(?, ?, ?, ?, ?, ?, ?, ?)"; batch.len()].join(", ");
+    args.resize_with(1 + rows * 6, || "".into());
     let written: Vec<(String,)> = tx
         .fetch_all(crate::Sql::dynamic(
             format!(
                 "INSERT INTO pair_offers (id, campaign_id, participant_id, left_idea_id, right_idea_id, pair_key, answered, offered_at)
-                 VALUES {rows} ON CONFLICT (participant_id, pair_key) DO NOTHING RETURNING id"
+                 SELECT column1, column2, column3, column4, column5, column6, FALSE, ?
+                 FROM (VALUES {}) AS v WHERE v.column1 <> ''
+                 ON CONFLICT (participant_id, pair_key) DO NOTHING RETURNING id",
+                vec!["(?, ?, ?, ?, ?, ?)"; rows].join(", ")
             ),
             args,
         ))
