@@ -1,7 +1,7 @@
 //! Campaigns of pairwise voting: the campaign, its criteria, participants, ideas, the pairs
 //! offered to each participant and the votes that answer them.
 
-use crate::db::{Arg, Tx, sql};
+use crate::db::{Arg, Backend, Tx, sql};
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct CampaignRow {
@@ -389,10 +389,12 @@ fn placeholders(n: usize) -> String {
     vec!["?"; n].join(", ")
 }
 
-/// The rows a batch's statement is written for: the next power of two, the rows past the
-/// batch's own padded with an empty id, which matches nothing. Each database connection
-/// then prepares and plans a few statement texts (nine sizes up to 256), not one for every
-/// batch size, which crowded its statement cache out.
+/// The rows a batch's statement is written for on SQLite: the next power of two, the rows
+/// past the batch's own padded with an empty id, which matches nothing. Each connection then
+/// prepares a few statement texts (nine sizes up to 256), not one for every batch size,
+/// which crowded its statement cache out. PostgreSQL takes a batch as arrays (`unnest`), in
+/// one statement text for every size, planned once per connection, without compiling the
+/// expressions of every row of a `VALUES` list on each run.
 fn padded(n: usize) -> usize {
     n.next_power_of_two()
 }
@@ -415,29 +417,42 @@ pub async fn record_votes(
     // 1. Answer the offers that are open, in a campaign taking votes, with both ideas active:
     //    the vote is written on its offer. Each idea is looked up by its key (PostgreSQL
     //    would otherwise scan every idea not active, for every offer).
-    let rows = padded(batch.len());
-    let mut args: Vec<Arg> = Vec::with_capacity(1 + rows * 4);
-    args.push(now.into());
-    for v in batch {
-        args.push(v.offer_id.as_str().into());
-        args.push(v.choice.as_str().into());
-        args.push(v.skip_reason.clone().into());
-        args.push(v.response_ms.into());
-    }
-    for _ in batch.len()..rows {
-        args.extend(["".into(), Arg::Text(None), Arg::Text(None), Arg::Int(None)]);
-    }
+    let (votes, mut args) = match tx.backend() {
+        Backend::Postgres => (
+            "unnest(CAST(? AS TEXT[]), CAST(? AS TEXT[]), CAST(? AS TEXT[]), CAST(? AS BIGINT[])) AS v (column1, column2, column3, column4)".to_string(),
+            vec![
+                Arg::TextList(batch.iter().map(|v| Some(v.offer_id.clone())).collect()),
+                Arg::TextList(batch.iter().map(|v| Some(v.choice.clone())).collect()),
+                Arg::TextList(batch.iter().map(|v| v.skip_reason.clone()).collect()),
+                Arg::IntList(batch.iter().map(|v| v.response_ms).collect()),
+            ],
+        ),
+        Backend::Sqlite => {
+            let rows = padded(batch.len());
+            let mut args: Vec<Arg> = Vec::with_capacity(rows * 4);
+            for v in batch {
+                args.push(v.offer_id.as_str().into());
+                args.push(v.choice.as_str().into());
+                args.push(v.skip_reason.clone().into());
+                args.push(v.response_ms.into());
+            }
+            for _ in batch.len()..rows {
+                args.extend(["".into(), Arg::Text(None), Arg::Text(None), Arg::Int(None)]);
+            }
+            (format!("(VALUES {}) AS v", vec!["(?, ?, ?, ?)"; rows].join(", ")), args)
+        }
+    };
+    args.insert(0, now.into());
     let answered: Vec<(String,)> = tx
         .fetch_all(crate::Sql::dynamic(
             format!(
                 "UPDATE pair_offers SET answered = TRUE, choice = v.column2, skip_reason = v.column3, response_ms = v.column4, voted_at = ?
-                 FROM (VALUES {}) AS v
+                 FROM {votes}
                  WHERE pair_offers.id = v.column1 AND pair_offers.answered = FALSE
                  AND EXISTS (SELECT 1 FROM campaigns c WHERE c.id = pair_offers.campaign_id AND c.phase IN ('voting', 'open'))
                  AND (SELECT status FROM ideas i WHERE i.id = pair_offers.left_idea_id) = 'active'
                  AND (SELECT status FROM ideas i WHERE i.id = pair_offers.right_idea_id) = 'active'
-                 RETURNING pair_offers.id",
-                vec!["(?, ?, ?, ?)"; rows].join(", ")
+                 RETURNING pair_offers.id"
             ),
             args,
         ))
@@ -450,19 +465,25 @@ pub async fn record_votes(
         .collect();
     let mut took: HashMap<String, i64> = HashMap::new();
     if !decided.is_empty() {
-        let n = padded(decided.len());
-        let mut args: Vec<Arg> = decided
-            .iter()
-            .map(|v| Arg::from(v.participant_id.as_str()))
-            .collect();
-        args.resize_with(n, || "".into());
+        let ids = decided.iter().map(|v| v.participant_id.as_str());
+        let (list, args) = match tx.backend() {
+            Backend::Postgres => (
+                "= ANY(CAST(? AS TEXT[]))".to_string(),
+                vec![Arg::TextList(ids.map(|id| Some(id.to_string())).collect())],
+            ),
+            Backend::Sqlite => {
+                let n = padded(decided.len());
+                let mut args: Vec<Arg> = ids.map(Arg::from).collect();
+                args.resize_with(n, || "".into());
+                (format!("IN ({})", placeholders(n)), args)
+            }
+        };
         let rows: Vec<(String, i64)> = tx
             .fetch_all(crate::Sql::dynamic(
                 format!(
-                    "UPDATE participants SET votes_cast = votes_cast + 1 WHERE id IN ({})
+                    "UPDATE participants SET votes_cast = votes_cast + 1 WHERE id {list}
                      AND votes_cast < (SELECT vote_quota FROM campaigns c WHERE c.id = participants.campaign_id)
-                     RETURNING id, votes_cast",
-                    placeholders(n)
+                     RETURNING id, votes_cast"
                 ),
                 args,
             ))
@@ -598,26 +619,59 @@ pub async fn insert_offers(
         return Ok(Vec::new());
     }
     let ids: Vec<String> = batch.iter().map(|_| crate::new_id()).collect();
-    let rows = padded(batch.len());
-    let mut args: Vec<Arg> = Vec::with_capacity(1 + rows * 6);
-    args.push(now.into());
-    for (o, id) in batch.iter().zip(&ids) {
-        args.push(id.as_str().into());
-        args.push(o.campaign_id.as_str().into());
-        args.push(o.participant_id.as_str().into());
-        args.push(o.left_idea_id.as_str().into());
-        args.push(o.right_idea_id.as_str().into());
-        args.push(pair_key(&o.left_idea_id, &o.right_idea_id).into());
-    }
-    args.resize_with(1 + rows * 6, || "".into());
+    let keys = || {
+        batch
+            .iter()
+            .map(|o| pair_key(&o.left_idea_id, &o.right_idea_id))
+    };
+    let (offers, mut args) = match tx.backend() {
+        Backend::Postgres => {
+            let list = |f: fn(&BatchOffer) -> &String| {
+                Arg::TextList(batch.iter().map(|o| Some(f(o).clone())).collect())
+            };
+            (
+                "unnest(CAST(? AS TEXT[]), CAST(? AS TEXT[]), CAST(? AS TEXT[]), CAST(? AS TEXT[]), CAST(? AS TEXT[]), CAST(? AS TEXT[]))
+                 AS v (column1, column2, column3, column4, column5, column6)"
+                    .to_string(),
+                vec![
+                    Arg::TextList(ids.iter().cloned().map(Some).collect()),
+                    list(|o| &o.campaign_id),
+                    list(|o| &o.participant_id),
+                    list(|o| &o.left_idea_id),
+                    list(|o| &o.right_idea_id),
+                    Arg::TextList(keys().map(Some).collect()),
+                ],
+            )
+        }
+        Backend::Sqlite => {
+            let rows = padded(batch.len());
+            let mut args: Vec<Arg> = Vec::with_capacity(rows * 6);
+            for ((o, id), key) in batch.iter().zip(&ids).zip(keys()) {
+                args.push(id.as_str().into());
+                args.push(o.campaign_id.as_str().into());
+                args.push(o.participant_id.as_str().into());
+                args.push(o.left_idea_id.as_str().into());
+                args.push(o.right_idea_id.as_str().into());
+                args.push(key.into());
+            }
+            args.resize_with(rows * 6, || "".into());
+            (
+                format!(
+                    "(VALUES {}) AS v",
+                    vec!["(?, ?, ?, ?, ?, ?)"; rows].join(", ")
+                ),
+                args,
+            )
+        }
+    };
+    args.insert(0, now.into());
     let written: Vec<(String,)> = tx
         .fetch_all(crate::Sql::dynamic(
             format!(
                 "INSERT INTO pair_offers (id, campaign_id, participant_id, left_idea_id, right_idea_id, pair_key, answered, offered_at)
                  SELECT column1, column2, column3, column4, column5, column6, FALSE, ?
-                 FROM (VALUES {}) AS v WHERE v.column1 <> ''
-                 ON CONFLICT (participant_id, pair_key) DO NOTHING RETURNING id",
-                vec!["(?, ?, ?, ?, ?, ?)"; rows].join(", ")
+                 FROM {offers} WHERE v.column1 <> ''
+                 ON CONFLICT (participant_id, pair_key) DO NOTHING RETURNING id"
             ),
             args,
         ))

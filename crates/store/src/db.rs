@@ -48,6 +48,11 @@ pub enum Arg {
     Text(Option<String>),
     Int(Option<i64>),
     Bool(bool),
+    /// PostgreSQL only: one array argument for a column of a batch, for `unnest` or
+    /// `= ANY`, so that a batch of any size has one statement text and binds a few
+    /// arguments, not a few for every row. On SQLite it is an error.
+    TextList(Vec<Option<String>>),
+    IntList(Vec<Option<i64>>),
 }
 
 impl From<&str> for Arg {
@@ -341,7 +346,7 @@ pub enum Tx {
     Postgres(Transaction<'static, Postgres>),
 }
 
-macro_rules! bind_all {
+macro_rules! bind_sqlite {
     ($q:expr, $args:expr) => {{
         let mut q = $q;
         for a in $args {
@@ -349,6 +354,27 @@ macro_rules! bind_all {
                 Arg::Text(v) => q.bind(v.clone()),
                 Arg::Int(v) => q.bind(*v),
                 Arg::Bool(v) => q.bind(*v),
+                Arg::TextList(_) | Arg::IntList(_) => {
+                    return Err(StoreError::Other(
+                        "an array argument was given to SQLite".into(),
+                    ));
+                }
+            };
+        }
+        q
+    }};
+}
+
+macro_rules! bind_postgres {
+    ($q:expr, $args:expr) => {{
+        let mut q = $q;
+        for a in $args {
+            q = match a {
+                Arg::Text(v) => q.bind(v.clone()),
+                Arg::Int(v) => q.bind(*v),
+                Arg::Bool(v) => q.bind(*v),
+                Arg::TextList(v) => q.bind(v.clone()),
+                Arg::IntList(v) => q.bind(v.clone()),
             };
         }
         q
@@ -366,11 +392,11 @@ impl Tx {
     pub async fn execute(&mut self, s: Sql) -> crate::Result<u64> {
         let text = s.text_for(self.backend());
         Ok(match self {
-            Tx::Sqlite(tx, _) => bind_all!(sqlx::query(AssertSqlSafe(text)), &s.args)
+            Tx::Sqlite(tx, _) => bind_sqlite!(sqlx::query(AssertSqlSafe(text)), &s.args)
                 .execute(&mut **tx)
                 .await?
                 .rows_affected(),
-            Tx::Postgres(tx) => bind_all!(sqlx::query(AssertSqlSafe(text)), &s.args)
+            Tx::Postgres(tx) => bind_postgres!(sqlx::query(AssertSqlSafe(text)), &s.args)
                 .execute(&mut **tx)
                 .await?
                 .rows_affected(),
@@ -381,12 +407,12 @@ impl Tx {
         let text = s.text_for(self.backend());
         Ok(match self {
             Tx::Sqlite(tx, _) => {
-                bind_all!(sqlx::query_as::<_, T>(AssertSqlSafe(text)), &s.args)
+                bind_sqlite!(sqlx::query_as::<_, T>(AssertSqlSafe(text)), &s.args)
                     .fetch_all(&mut **tx)
                     .await?
             }
             Tx::Postgres(tx) => {
-                bind_all!(sqlx::query_as::<_, T>(AssertSqlSafe(text)), &s.args)
+                bind_postgres!(sqlx::query_as::<_, T>(AssertSqlSafe(text)), &s.args)
                     .fetch_all(&mut **tx)
                     .await?
             }
@@ -397,12 +423,12 @@ impl Tx {
         let text = s.text_for(self.backend());
         Ok(match self {
             Tx::Sqlite(tx, _) => {
-                bind_all!(sqlx::query_as::<_, T>(AssertSqlSafe(text)), &s.args)
+                bind_sqlite!(sqlx::query_as::<_, T>(AssertSqlSafe(text)), &s.args)
                     .fetch_optional(&mut **tx)
                     .await?
             }
             Tx::Postgres(tx) => {
-                bind_all!(sqlx::query_as::<_, T>(AssertSqlSafe(text)), &s.args)
+                bind_postgres!(sqlx::query_as::<_, T>(AssertSqlSafe(text)), &s.args)
                     .fetch_optional(&mut **tx)
                     .await?
             }
