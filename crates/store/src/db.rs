@@ -482,6 +482,23 @@ mod tests {
         );
     }
 
+    #[tokio::test]
+    async fn arrays_are_refused_by_sqlite() {
+        let path = std::env::temp_dir().join(format!("sluss-db-arrays-{}.db", std::process::id()));
+        let db = Db::connect(&format!("sqlite://{}", path.display()))
+            .await
+            .unwrap();
+        let mut tx = db.read().await.unwrap();
+        let bad = Sql::dynamic(
+            "SELECT ?".into(),
+            vec![Arg::TextList(vec![Some("a".into())])],
+        );
+        assert!(matches!(tx.execute(bad).await, Err(StoreError::Other(_))));
+        drop(tx);
+        db.close().await;
+        let _ = std::fs::remove_file(&path);
+    }
+
     #[test]
     fn passwords_are_redacted() {
         assert_eq!(redact("postgres://u:secret@h/db"), "postgres://u:***@h/db");
