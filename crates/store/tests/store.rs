@@ -208,12 +208,75 @@ struct Column {
     nullable: bool,
 }
 
+/// An open campaign of four active ideas (A–D) and one participant, for the vote tests.
+struct OpenCampaign {
+    id: String,
+    participant: store::campaigns::ParticipantRow,
+    ideas: Vec<String>,
+}
+
+impl OpenCampaign {
+    fn offer(&self, left: usize, right: usize) -> store::campaigns::BatchOffer {
+        store::campaigns::BatchOffer {
+            campaign_id: self.id.clone(),
+            participant_id: self.participant.id.clone(),
+            left_idea_id: self.ideas[left].clone(),
+            right_idea_id: self.ideas[right].clone(),
+        }
+    }
+}
+
+async fn open_campaign(tx: &mut store::Tx, code: &str, vote_quota: i64, now: &str) -> OpenCampaign {
+    use store::campaigns;
+    let org = orgs::insert(tx, "region-a", "A", None, "{year}/{seq:5}")
+        .await
+        .unwrap();
+    let id = store::new_id();
+    campaigns::insert(
+        tx,
+        &campaigns::NewCampaign {
+            id: &id,
+            org_id: &org.id,
+            code,
+            mode: "open",
+            title: "Röster",
+            question: "Vilken?",
+            phase: "open",
+            vote_quota,
+            require_approval: false,
+            top_n: 5,
+            seed: 1,
+            created_by: None,
+            now,
+        },
+    )
+    .await
+    .unwrap();
+    let participant = campaigns::insert_participant(tx, &id, "hash", None, now)
+        .await
+        .unwrap();
+    let mut ideas = Vec::new();
+    for text in ["A", "B", "C", "D"] {
+        ideas.push(
+            campaigns::insert_idea(tx, &id, text, None, "active", now)
+                .await
+                .unwrap()
+                .id,
+        );
+    }
+    OpenCampaign {
+        id,
+        participant,
+        ideas,
+    }
+}
+
 /// A database with votes in their own table (before migration 8) keeps every vote, now on
 /// the offer it answered: the choice, the reason, the timing and when it was cast; a lapsed
 /// offer stays answered without a vote, an open one stays open.
 #[tokio::test]
 async fn votes_move_onto_their_offers_when_migrating() {
-    use store::campaigns::{self, BatchOffer};
+    use store::campaigns;
     with_db("votes-migrate", async |db| {
         let now = "2026-11-25T10:00:00.000000Z";
         let mut tx = db.write().await.unwrap();
@@ -233,48 +296,9 @@ async fn votes_move_onto_their_offers_when_migrating() {
             .await
             .unwrap();
         }
-        let org = orgs::insert(&mut tx, "region-a", "A", None, "{year}/{seq:5}")
-            .await
-            .unwrap();
-        let campaign_id = store::new_id();
-        campaigns::insert(
-            &mut tx,
-            &campaigns::NewCampaign {
-                id: &campaign_id,
-                org_id: &org.id,
-                code: "MIG123",
-                mode: "open",
-                title: "Röster",
-                question: "Vilken?",
-                phase: "open",
-                vote_quota: 10,
-                require_approval: false,
-                top_n: 5,
-                seed: 1,
-                created_by: None,
-                now,
-            },
-        )
-        .await
-        .unwrap();
-        let p = campaigns::insert_participant(&mut tx, &campaign_id, "hash", None, now)
-            .await
-            .unwrap();
-        let mut ideas = Vec::new();
-        for text in ["A", "B", "C", "D"] {
-            ideas.push(
-                campaigns::insert_idea(&mut tx, &campaign_id, text, None, "active", now)
-                    .await
-                    .unwrap()
-                    .id,
-            );
-        }
-        let offer = |l: usize, r: usize| BatchOffer {
-            campaign_id: campaign_id.clone(),
-            participant_id: p.id.clone(),
-            left_idea_id: ideas[l].clone(),
-            right_idea_id: ideas[r].clone(),
-        };
+        let c = open_campaign(&mut tx, "MIG123", 10, now).await;
+        let (campaign_id, ideas, p) = (&c.id, &c.ideas, &c.participant);
+        let offer = |l: usize, r: usize| c.offer(l, r);
         let offers: Vec<String> =
             campaigns::insert_offers(&mut tx, &[offer(0, 1), offer(1, 2), offer(0, 2), offer(3, 1)], now)
                 .await
@@ -292,7 +316,7 @@ async fn votes_move_onto_their_offers_when_migrating() {
                 sql("INSERT INTO votes (id, campaign_id, participant_id, offer_id, choice, winner_idea_id, loser_idea_id, skip_reason, response_ms, created_at)
                      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
                     .bind(store::new_id())
-                    .bind(&campaign_id)
+                    .bind(campaign_id)
                     .bind(&p.id)
                     .bind(offer)
                     .bind(choice)
@@ -318,7 +342,7 @@ async fn votes_move_onto_their_offers_when_migrating() {
 
         assert_eq!(store::migrate::run(&db).await.unwrap(), vec![8]);
         let mut tx = db.read().await.unwrap();
-        let export = campaigns::votes_for_export(&mut tx, &campaign_id).await.unwrap();
+        let export = campaigns::votes_for_export(&mut tx, campaign_id).await.unwrap();
         let got: Vec<String> = export
             .iter()
             .map(|v| {
@@ -335,12 +359,12 @@ async fn votes_move_onto_their_offers_when_migrating() {
             ]
         );
         assert_eq!(
-            campaigns::decided_pairs_between(&mut tx, &campaign_id, "", "2026-11-26")
+            campaigns::decided_pairs_between(&mut tx, campaign_id, "", "2026-11-26")
                 .await
                 .unwrap(),
             vec![(1, 0)]
         );
-        assert_eq!(campaigns::vote_counts(&mut tx, &campaign_id).await.unwrap(), (1, 1));
+        assert_eq!(campaigns::vote_counts(&mut tx, campaign_id).await.unwrap(), (1, 1));
         let open = campaigns::open_offer(&mut tx, &p.id).await.unwrap();
         assert_eq!(open.map(|o| o.id), Some(offers[3].clone()), "only the open offer is open");
         let lapsed = campaigns::offer(&mut tx, &offers[2]).await.unwrap().unwrap();
@@ -416,48 +440,9 @@ async fn a_vote_batch_counts_once_within_the_quota_and_offers_the_next_pair() {
         store::migrate::run(&db).await.unwrap();
         let now = "2026-11-25T10:00:00.000000Z";
         let mut tx = db.write().await.unwrap();
-        let org = orgs::insert(&mut tx, "region-a", "A", None, "{year}/{seq:5}")
-            .await
-            .unwrap();
-        let campaign_id = store::new_id();
-        campaigns::insert(
-            &mut tx,
-            &campaigns::NewCampaign {
-                id: &campaign_id,
-                org_id: &org.id,
-                code: "ABC123",
-                mode: "open",
-                title: "Röster",
-                question: "Vilken?",
-                phase: "open",
-                vote_quota: 1,
-                require_approval: false,
-                top_n: 5,
-                seed: 1,
-                created_by: None,
-                now,
-            },
-        )
-        .await
-        .unwrap();
-        let p = campaigns::insert_participant(&mut tx, &campaign_id, "hash", None, now)
-            .await
-            .unwrap();
-        let mut ideas = Vec::new();
-        for text in ["A", "B", "C", "D"] {
-            ideas.push(
-                campaigns::insert_idea(&mut tx, &campaign_id, text, None, "active", now)
-                    .await
-                    .unwrap()
-                    .id,
-            );
-        }
-        let offer = |l: usize, r: usize| BatchOffer {
-            campaign_id: campaign_id.clone(),
-            participant_id: p.id.clone(),
-            left_idea_id: ideas[l].clone(),
-            right_idea_id: ideas[r].clone(),
-        };
+        let c = open_campaign(&mut tx, "ABC123", 1, now).await;
+        let (campaign_id, ideas, p) = (&c.id, &c.ideas, &c.participant);
+        let offer = |l: usize, r: usize| c.offer(l, r);
         let offers = campaigns::insert_offers(&mut tx, &[offer(0, 1), offer(2, 3)], now)
             .await
             .unwrap();
@@ -514,7 +499,7 @@ async fn a_vote_batch_counts_once_within_the_quota_and_offers_the_next_pair() {
         assert!(w[0].next.is_none(), "the pair A–C was shown already");
         // A closed phase counts nothing.
         let mut tx = db.write().await.unwrap();
-        campaigns::set_phase(&mut tx, &campaign_id, "closed", now)
+        campaigns::set_phase(&mut tx, campaign_id, "closed", now)
             .await
             .unwrap();
         tx.commit().await.unwrap();
@@ -529,24 +514,24 @@ async fn a_vote_batch_counts_once_within_the_quota_and_offers_the_next_pair() {
         );
         let mut tx = db.read().await.unwrap();
         assert_eq!(
-            campaigns::vote_counts(&mut tx, &campaign_id).await.unwrap(),
+            campaigns::vote_counts(&mut tx, campaign_id).await.unwrap(),
             (1, 1)
         );
         // The vote is on its offer: "right" makes the right idea (B) the winner.
         assert_eq!(
-            campaigns::decided_pairs_between(&mut tx, &campaign_id, "", now)
+            campaigns::decided_pairs_between(&mut tx, campaign_id, "", now)
                 .await
                 .unwrap(),
             vec![(1, 0)]
         );
-        let export = campaigns::votes_for_export(&mut tx, &campaign_id).await.unwrap();
+        let export = campaigns::votes_for_export(&mut tx, campaign_id).await.unwrap();
         let firsts: Vec<(&str, Option<i64>, &str)> = export
             .iter()
             .map(|v| (v.choice.as_str(), v.response_ms, v.created_at.as_str()))
             .collect();
         assert_eq!(firsts, vec![("right", Some(700), now), ("skip", Some(700), now)]);
         assert_eq!(
-            campaigns::last_vote_at(&mut tx, &campaign_id).await.unwrap().as_deref(),
+            campaigns::last_vote_at(&mut tx, campaign_id).await.unwrap().as_deref(),
             Some(now)
         );
         drop(tx);
