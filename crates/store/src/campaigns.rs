@@ -400,11 +400,12 @@ fn padded(n: usize) -> usize {
 }
 
 /// Writes a batch of votes in the caller's transaction, each on the offer it answers, with a
-/// fixed number of statements, whatever its size: every check that another request could change (the offer still open,
-/// the phase, the ideas still active, the quota) is part of a conditional write, so votes
-/// racing from other requests or other nodes are never counted twice or past the quota.
-/// Each participant may appear at most once in a batch (the caller defers the rest).
-/// Each outcome comes with the participant's votes cast after a counted decided vote.
+/// fixed number of statements, whatever its size: every check that another request could
+/// change (the offer still open, the phase, the ideas still active, the quota) is part of a
+/// conditional write, so votes racing from other requests or other nodes are never counted
+/// twice or past the quota. Each participant may appear at most once in a batch (the caller
+/// defers the rest). Each outcome comes with the participant's votes cast after a counted
+/// decided vote.
 pub async fn record_votes(
     tx: &mut Tx,
     batch: &[BatchVote],
@@ -734,20 +735,16 @@ pub async fn last_vote_at(tx: &mut Tx, campaign_id: &str) -> crate::Result<Optio
     Ok(at)
 }
 
+/// A campaign's decided votes and skips, counted in one pass over its cast votes.
 pub async fn vote_counts(tx: &mut Tx, campaign_id: &str) -> crate::Result<(i64, i64)> {
-    let (decided,): (i64,) = tx
+    let (all, skips): (i64, i64) = tx
         .fetch_one(
-            sql("SELECT COUNT(*) FROM pair_offers WHERE campaign_id = ? AND voted_at IS NOT NULL AND choice <> 'skip'")
+            sql("SELECT COUNT(*), CAST(COALESCE(SUM(CASE WHEN choice = 'skip' THEN 1 ELSE 0 END), 0) AS BIGINT)
+                 FROM pair_offers WHERE campaign_id = ? AND voted_at IS NOT NULL")
                 .bind(campaign_id),
         )
         .await?;
-    let (skips,): (i64,) = tx
-        .fetch_one(
-            sql("SELECT COUNT(*) FROM pair_offers WHERE campaign_id = ? AND voted_at IS NOT NULL AND choice = 'skip'")
-                .bind(campaign_id),
-        )
-        .await?;
-    Ok((decided, skips))
+    Ok((all - skips, skips))
 }
 
 /// One vote for export: who (by participant number), the pair, the choice and its timing.

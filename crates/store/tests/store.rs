@@ -271,6 +271,40 @@ async fn open_campaign(tx: &mut store::Tx, code: &str, vote_quota: i64, now: &st
     }
 }
 
+/// The vote writer's transactions plan generically on PostgreSQL, and only they: the mode
+/// ends with the transaction, so the connection's next reader plans for its values again.
+#[tokio::test]
+async fn generic_plans_end_with_the_writers_transaction() {
+    with_db("plans", async |db| {
+        store::migrate::run(&db).await.unwrap();
+        if db.backend() != store::Backend::Postgres {
+            // SQLite: an ordinary write transaction.
+            let mut tx = db.write_planned_once().await.unwrap();
+            orgs::insert(&mut tx, "region-a", "A", None, "{year}/{seq:5}")
+                .await
+                .unwrap();
+            tx.commit().await.unwrap();
+            return;
+        }
+        let mode = async |tx: &mut store::Tx| {
+            let (m,): (String,) = tx
+                .fetch_one(sql("SELECT current_setting('plan_cache_mode')"))
+                .await
+                .unwrap();
+            m
+        };
+        let mut tx = db.write_planned_once().await.unwrap();
+        assert_eq!(mode(&mut tx).await, "force_generic_plan");
+        tx.commit().await.unwrap();
+        // One at a time, so the pool hands back the connection just used.
+        for _ in 0..3 {
+            let mut tx = db.read().await.unwrap();
+            assert_eq!(mode(&mut tx).await, "auto");
+        }
+    })
+    .await;
+}
+
 /// A database with votes in their own table (before migration 8) keeps every vote, now on
 /// the offer it answered: the choice, the reason, the timing and when it was cast; a lapsed
 /// offer stays answered without a vote, an open one stays open.
