@@ -557,7 +557,9 @@ pub struct VoteWritten {
 
 /// Writes a batch of votes ([`record_votes`]), the next pairs of those that count
 /// ([`insert_offers`]), and one live notification per campaign that got a vote, in the
-/// caller's transaction. Each participant may appear at most once in a batch.
+/// caller's transaction. Each participant may appear at most once in a batch. On
+/// PostgreSQL all of it is one statement ([`record_votes_and_next_postgres`]): a round trip
+/// to the server costs more than the statement's work, and a batch waits for each one.
 pub async fn record_votes_and_next(
     tx: &mut Tx,
     batch: &[VoteAndNext],
@@ -565,6 +567,9 @@ pub async fn record_votes_and_next(
 ) -> crate::Result<Vec<VoteWritten>> {
     if batch.is_empty() {
         return Ok(Vec::new());
+    }
+    if tx.backend() == Backend::Postgres {
+        return record_votes_and_next_postgres(tx, batch, now).await;
     }
     let votes: Vec<BatchVote> = batch.iter().map(|b| b.vote.clone()).collect();
     let recorded = record_votes(tx, &votes, now).await?;
@@ -598,6 +603,170 @@ pub async fn record_votes_and_next(
         notify_changed(tx, code, Change::Counts).await?;
     }
     Ok(out)
+}
+
+/// [`record_votes_and_next`] on PostgreSQL: the whole batch in one statement, so a batch
+/// costs the database three round trips (begin, this, commit), not one for every step.
+/// The offers still open with their phase and ideas as they should be are read first;
+/// the quota of their decided votes is taken, conditionally, on each participant's row;
+/// an offer is answered only with its quota taken (or as a skip), again conditionally; the
+/// next pairs of the answered votes are offered, and each campaign that got a vote is
+/// notified. A statement's parts all read the same snapshot, so a vote answered by another
+/// node while this one ran leaves its quota taken here without the offer: that quota is
+/// given back in a second statement (which no vote from a single node ever needs).
+async fn record_votes_and_next_postgres(
+    tx: &mut Tx,
+    batch: &[VoteAndNext],
+    now: &str,
+) -> crate::Result<Vec<VoteWritten>> {
+    use std::collections::{HashMap, HashSet};
+    const BATCH: &str = "WITH v AS (
+          SELECT * FROM unnest(CAST(? AS TEXT[]), CAST(? AS TEXT[]), CAST(? AS TEXT[]), CAST(? AS TEXT[]),
+                               CAST(? AS BIGINT[]), CAST(? AS TEXT[]), CAST(? AS TEXT[]), CAST(? AS TEXT[]),
+                               CAST(? AS TEXT[]), CAST(? AS TEXT[]), CAST(? AS TEXT[]))
+          AS v (offer_id, participant_id, choice, skip_reason, response_ms, code,
+                next_id, next_campaign, next_left, next_right, next_key)
+        ), open AS (
+          SELECT v.offer_id, v.participant_id, v.choice, v.skip_reason, v.response_ms
+          FROM v JOIN pair_offers o ON o.id = v.offer_id
+          WHERE o.answered = FALSE
+          AND EXISTS (SELECT 1 FROM campaigns c WHERE c.id = o.campaign_id AND c.phase IN ('voting', 'open'))
+          AND (SELECT status FROM ideas i WHERE i.id = o.left_idea_id) = 'active'
+          AND (SELECT status FROM ideas i WHERE i.id = o.right_idea_id) = 'active'
+        ), quota AS (
+          UPDATE participants p SET votes_cast = p.votes_cast + 1
+          FROM open WHERE p.id = open.participant_id AND open.choice <> 'skip'
+          AND p.votes_cast < (SELECT vote_quota FROM campaigns c WHERE c.id = p.campaign_id)
+          RETURNING p.id, p.votes_cast
+        ), answered AS (
+          UPDATE pair_offers o SET answered = TRUE, choice = open.choice, skip_reason = open.skip_reason,
+                 response_ms = open.response_ms, voted_at = ?
+          FROM open WHERE o.id = open.offer_id AND o.answered = FALSE
+          AND (open.choice = 'skip' OR open.participant_id IN (SELECT id FROM quota))
+          RETURNING o.id
+        ), next AS (
+          INSERT INTO pair_offers (id, campaign_id, participant_id, left_idea_id, right_idea_id, pair_key, answered, offered_at)
+          SELECT v.next_id, v.next_campaign, v.participant_id, v.next_left, v.next_right, v.next_key, FALSE, ?
+          FROM v JOIN answered a ON a.id = v.offer_id WHERE v.next_id IS NOT NULL
+          ON CONFLICT (participant_id, pair_key) DO NOTHING RETURNING id
+        )
+        SELECT 'open', offer_id, CAST(NULL AS BIGINT) FROM open
+        UNION ALL SELECT 'quota', id, votes_cast FROM quota
+        UNION ALL SELECT 'answered', id, NULL FROM answered
+        UNION ALL SELECT 'next', id, NULL FROM next
+        UNION ALL SELECT 'notified', c.code, NULL
+          FROM (SELECT DISTINCT v.code FROM v JOIN answered a ON a.id = v.offer_id) c
+          WHERE CAST(pg_notify(?, c.code) AS TEXT) IS NOT NULL";
+    let next_ids: Vec<Option<String>> = batch
+        .iter()
+        .map(|b| b.next.as_ref().map(|_| crate::new_id()))
+        .collect();
+    let list =
+        |f: &dyn Fn(&VoteAndNext) -> Option<String>| Arg::TextList(batch.iter().map(f).collect());
+    let next = |f: fn(&BatchOffer) -> &String| {
+        Arg::TextList(
+            batch
+                .iter()
+                .map(|b| b.next.as_ref().map(|o| f(o).clone()))
+                .collect(),
+        )
+    };
+    let rows: Vec<(String, String, Option<i64>)> = tx
+        .fetch_all(
+            sql(BATCH)
+                .bind(list(&|b| Some(b.vote.offer_id.clone())))
+                .bind(list(&|b| Some(b.vote.participant_id.clone())))
+                .bind(list(&|b| Some(b.vote.choice.clone())))
+                .bind(list(&|b| b.vote.skip_reason.clone()))
+                .bind(Arg::IntList(
+                    batch.iter().map(|b| b.vote.response_ms).collect(),
+                ))
+                .bind(list(&|b| Some(b.code.clone())))
+                .bind(Arg::TextList(next_ids.clone()))
+                .bind(next(|o| &o.campaign_id))
+                .bind(next(|o| &o.left_idea_id))
+                .bind(next(|o| &o.right_idea_id))
+                .bind(list(&|b| {
+                    b.next
+                        .as_ref()
+                        .map(|o| pair_key(&o.left_idea_id, &o.right_idea_id))
+                }))
+                .bind(now)
+                .bind(now)
+                .bind(LIVE_CHANNEL),
+        )
+        .await?;
+    let (mut open, mut answered, mut offered) = (HashSet::new(), HashSet::new(), HashSet::new());
+    let mut took: HashMap<String, i64> = HashMap::new();
+    for (kind, id, n) in rows {
+        match kind.as_str() {
+            "open" => {
+                open.insert(id);
+            }
+            "quota" => {
+                took.insert(id, n.unwrap_or_default());
+            }
+            "answered" => {
+                answered.insert(id);
+            }
+            "next" => {
+                offered.insert(id);
+            }
+            _ => {}
+        }
+    }
+    let mut give_back: Vec<Option<String>> = Vec::new();
+    let written = batch
+        .iter()
+        .zip(next_ids)
+        .map(|(b, next_id)| {
+            let v = &b.vote;
+            let decided = v.choice != "skip";
+            if answered.contains(&v.offer_id) {
+                let next = next_id
+                    .filter(|id| offered.contains(id))
+                    .zip(b.next.as_ref())
+                    .map(|(id, o)| OfferRow {
+                        id,
+                        participant_id: v.participant_id.clone(),
+                        left_idea_id: o.left_idea_id.clone(),
+                        right_idea_id: o.right_idea_id.clone(),
+                        answered: false,
+                        offered_at: now.to_string(),
+                    });
+                let votes_cast = decided
+                    .then(|| took.get(&v.participant_id).copied())
+                    .flatten();
+                return VoteWritten {
+                    outcome: BatchOutcome::Counted,
+                    votes_cast,
+                    next,
+                };
+            }
+            if took.contains_key(&v.participant_id) {
+                give_back.push(Some(v.participant_id.clone()));
+            }
+            let outcome =
+                if decided && open.contains(&v.offer_id) && !took.contains_key(&v.participant_id) {
+                    BatchOutcome::QuotaUsed
+                } else {
+                    BatchOutcome::AlreadyVoted
+                };
+            VoteWritten {
+                outcome,
+                votes_cast: None,
+                next: None,
+            }
+        })
+        .collect();
+    if !give_back.is_empty() {
+        tx.execute(
+            sql("UPDATE participants SET votes_cast = votes_cast - 1 WHERE id = ANY(CAST(? AS TEXT[]))")
+                .bind(Arg::TextList(give_back)),
+        )
+        .await?;
+    }
+    Ok(written)
 }
 
 /// A pair about to be shown, for [`insert_offers`].

@@ -582,3 +582,84 @@ async fn a_vote_batch_counts_once_within_the_quota_and_offers_the_next_pair() {
     })
     .await;
 }
+
+/// A vote whose offer another node answers while the batch waits on it is not counted, and
+/// takes no quota: on PostgreSQL the batch has taken the quota by then (its parts read one
+/// snapshot) and gives it back; on SQLite the batch waits for the other write to end.
+#[tokio::test]
+async fn a_vote_answered_elsewhere_meanwhile_takes_no_quota() {
+    use store::campaigns::{self, BatchOutcome, BatchVote, VoteAndNext};
+    with_db("votes-race", async |db| {
+        store::migrate::run(&db).await.unwrap();
+        let now = "2026-11-25T10:00:00.000000Z";
+        let mut tx = db.write().await.unwrap();
+        let c = open_campaign(&mut tx, "RACE12", 10, now).await;
+        let offers = campaigns::insert_offers(&mut tx, &[c.offer(0, 1)], now)
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        let offer = offers[0].clone().unwrap().id;
+        let participant = c.participant.id.clone();
+
+        // The other node's vote, not yet committed.
+        let mut other = db.write().await.unwrap();
+        other
+            .execute(
+                sql("UPDATE pair_offers SET answered = ?, choice = 'left', voted_at = ? WHERE id = ?")
+                    .bind(true)
+                    .bind(now)
+                    .bind(&offer),
+            )
+            .await
+            .unwrap();
+        other
+            .execute(
+                sql("UPDATE participants SET votes_cast = votes_cast + 1 WHERE id = ?")
+                    .bind(&participant),
+            )
+            .await
+            .unwrap();
+        let batch = vec![VoteAndNext {
+            vote: BatchVote {
+                participant_id: participant.clone(),
+                offer_id: offer.clone(),
+                choice: "right".into(),
+                skip_reason: None,
+                response_ms: None,
+            },
+            code: "RACE12".into(),
+            next: Some(c.offer(0, 2)),
+        }];
+        let here = db.clone();
+        let writing = tokio::spawn(async move {
+            let mut tx = here.write_planned_once().await.unwrap();
+            let w = campaigns::record_votes_and_next(&mut tx, &batch, now)
+                .await
+                .unwrap();
+            tx.commit().await.unwrap();
+            w
+        });
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        assert!(!writing.is_finished(), "the batch waits for the other vote");
+        other.commit().await.unwrap();
+        let w = writing.await.unwrap();
+        assert_eq!(w[0].outcome, BatchOutcome::AlreadyVoted);
+        assert!(w[0].next.is_none());
+
+        let mut tx = db.read().await.unwrap();
+        let (cast,): (i64,) = tx
+            .fetch_one(sql("SELECT votes_cast FROM participants WHERE id = ?").bind(&participant))
+            .await
+            .unwrap();
+        assert_eq!(cast, 1, "only the other node's vote took quota");
+        let (offers, choice): (i64, String) = tx
+            .fetch_one(
+                sql("SELECT (SELECT COUNT(*) FROM pair_offers), (SELECT choice FROM pair_offers WHERE id = ?)")
+                    .bind(&offer),
+            )
+            .await
+            .unwrap();
+        assert_eq!((offers, choice.as_str()), (1, "left"), "no next pair, the vote as the other node cast it");
+    })
+    .await;
+}
