@@ -6,7 +6,8 @@
 //! ([`store::campaigns::record_votes_and_next`], [`store::campaigns::insert_offers`]) and
 //! answers every request with its own outcome. While a batch commits, the next one gathers, so under load
 //! each commit carries many votes and the database's per-transaction cost is shared. A lone
-//! vote is written at once.
+//! vote is written at once. Other nodes hear of the votes after they are written, a few
+//! times a second ([`notify`]).
 
 use std::collections::{HashSet, VecDeque};
 use std::sync::Arc;
@@ -57,6 +58,32 @@ pub const POSTGRES_WRITERS: usize = 2;
 
 type Queue = Arc<tokio::sync::Mutex<mpsc::Receiver<(Job, Reply)>>>;
 
+/// Where the campaigns that got votes are announced: this node's live results at once, the
+/// other nodes through [`notify`].
+struct Nodes {
+    live: tokio::sync::broadcast::Sender<String>,
+    others: mpsc::UnboundedSender<Vec<String>>,
+}
+
+/// How long the campaigns that got votes are gathered before the other nodes are told.
+pub const NOTIFY_EVERY: std::time::Duration = std::time::Duration::from_millis(50);
+
+/// Tells the other nodes (PostgreSQL) which campaigns got votes: what the writers wrote
+/// within [`NOTIFY_EVERY`] of the first, each campaign once, in one notification
+/// transaction ([`campaigns::notify_counts`]), until the writers stop.
+async fn notify(db: Db, mut gathered: mpsc::UnboundedReceiver<Vec<String>>) {
+    while let Some(first) = gathered.recv().await {
+        tokio::time::sleep(NOTIFY_EVERY).await;
+        let mut codes: HashSet<String> = first.into_iter().collect();
+        while let Ok(more) = gathered.try_recv() {
+            codes.extend(more);
+        }
+        if let Err(e) = campaigns::notify_counts(&db, codes.into_iter().collect()).await {
+            tracing::warn!(error = %e, "telling the other nodes of new votes failed");
+        }
+    }
+}
+
 impl Writer {
     /// Starts the writing tasks on the current Tokio runtime.
     pub fn start(db: Db, live: tokio::sync::broadcast::Sender<String>) -> Self {
@@ -66,8 +93,16 @@ impl Writer {
             store::Backend::Postgres => POSTGRES_WRITERS,
             store::Backend::Sqlite => 1,
         };
+        let (others, gathered) = mpsc::unbounded_channel();
+        if db.backend() == store::Backend::Postgres {
+            tokio::spawn(notify(db.clone(), gathered));
+        }
         for _ in 0..writers {
-            tokio::spawn(run(db.clone(), live.clone(), rx.clone()));
+            let nodes = Nodes {
+                live: live.clone(),
+                others: others.clone(),
+            };
+            tokio::spawn(run(db.clone(), nodes, rx.clone()));
         }
         Self { queue }
     }
@@ -86,7 +121,7 @@ impl Writer {
     }
 }
 
-async fn run(db: Db, live: tokio::sync::broadcast::Sender<String>, queue: Queue) {
+async fn run(db: Db, nodes: Nodes, queue: Queue) {
     // Jobs of a participant who already has one in the batch wait for the next one, so that
     // each conditional quota update counts one vote per participant.
     let mut waiting: VecDeque<(Job, Reply)> = VecDeque::new();
@@ -126,11 +161,11 @@ async fn run(db: Db, live: tokio::sync::broadcast::Sender<String>, queue: Queue)
             }
         }
         waiting = later;
-        write(&db, &live, batch).await;
+        write(&db, &nodes, batch).await;
     }
 }
 
-async fn write(db: &Db, live: &tokio::sync::broadcast::Sender<String>, batch: Vec<(Job, Reply)>) {
+async fn write(db: &Db, nodes: &Nodes, batch: Vec<(Job, Reply)>) {
     let (jobs, replies): (Vec<Job>, Vec<Reply>) = batch.into_iter().unzip();
     // A failed batch (a lost connection, a deadlock with another node) is tried once more.
     let mut result = attempt(db, &jobs).await;
@@ -140,8 +175,13 @@ async fn write(db: &Db, live: &tokio::sync::broadcast::Sender<String>, batch: Ve
     }
     match result {
         Ok((done, codes)) => {
-            for code in codes {
-                let _ = live.send(code);
+            for code in &codes {
+                let _ = nodes.live.send(code.clone());
+            }
+            // Only on PostgreSQL is anyone gathering (it drains the queue every
+            // NOTIFY_EVERY, so the queue holds a few batches' codes at most).
+            if !codes.is_empty() {
+                let _ = nodes.others.send(codes);
             }
             for (reply, d) in replies.into_iter().zip(done) {
                 let _ = reply.send(Ok(d));

@@ -536,8 +536,8 @@ pub async fn record_votes(
         .collect())
 }
 
-/// A vote of a batch with the code of its campaign (for live results) and the pair to show
-/// the participant next, offered only if the vote counts.
+/// A vote of a batch with the code of its campaign (for live results, once it is written)
+/// and the pair to show the participant next, offered only if the vote counts.
 #[derive(Debug, Clone)]
 pub struct VoteAndNext {
     pub vote: BatchVote,
@@ -555,9 +555,9 @@ pub struct VoteWritten {
     pub next: Option<OfferRow>,
 }
 
-/// Writes a batch of votes ([`record_votes`]), the next pairs of those that count
-/// ([`insert_offers`]), and one live notification per campaign that got a vote, in the
-/// caller's transaction. Each participant may appear at most once in a batch. On
+/// Writes a batch of votes ([`record_votes`]) and the next pairs of those that count
+/// ([`insert_offers`]) in the caller's transaction (other nodes are told after it commits:
+/// [`notify_counts`]). Each participant may appear at most once in a batch. On
 /// PostgreSQL all of it is one statement ([`record_votes_and_next_postgres`]): a round trip
 /// to the server costs more than the statement's work, and a batch waits for each one.
 pub async fn record_votes_and_next(
@@ -587,31 +587,23 @@ pub async fn record_votes_and_next(
         );
     }
     let written = insert_offers(tx, &offers, now).await?;
-    let mut codes: Vec<&str> = Vec::new();
-    let mut out = Vec::with_capacity(batch.len());
-    for ((b, (outcome, votes_cast)), slot) in batch.iter().zip(recorded).zip(slots) {
-        if outcome == BatchOutcome::Counted && !codes.contains(&b.code.as_str()) {
-            codes.push(&b.code);
-        }
-        out.push(VoteWritten {
+    Ok(recorded
+        .into_iter()
+        .zip(slots)
+        .map(|((outcome, votes_cast), slot)| VoteWritten {
             outcome,
             votes_cast,
             next: slot.and_then(|k| written.get(k).cloned().flatten()),
-        });
-    }
-    for code in codes {
-        notify_changed(tx, code, Change::Counts).await?;
-    }
-    Ok(out)
+        })
+        .collect())
 }
 
 /// [`record_votes_and_next`] on PostgreSQL: the whole batch in one statement, so a batch
 /// costs the database three round trips (begin, this, commit), not one for every step.
 /// The offers still open with their phase and ideas as they should be are read first;
 /// the quota of their decided votes is taken, conditionally, on each participant's row;
-/// an offer is answered only with its quota taken (or as a skip), again conditionally; the
-/// next pairs of the answered votes are offered, and each campaign that got a vote is
-/// notified. A statement's parts all read the same snapshot, so a vote answered by another
+/// an offer is answered only with its quota taken (or as a skip), again conditionally; and
+/// the next pairs of the answered votes are offered. A statement's parts all read the same snapshot, so a vote answered by another
 /// node while this one ran leaves its quota taken here without the offer: that quota is
 /// given back in a second statement (which no vote from a single node ever needs).
 async fn record_votes_and_next_postgres(
@@ -623,8 +615,8 @@ async fn record_votes_and_next_postgres(
     const BATCH: &str = "WITH v AS (
           SELECT * FROM unnest(CAST(? AS TEXT[]), CAST(? AS TEXT[]), CAST(? AS TEXT[]), CAST(? AS TEXT[]),
                                CAST(? AS BIGINT[]), CAST(? AS TEXT[]), CAST(? AS TEXT[]), CAST(? AS TEXT[]),
-                               CAST(? AS TEXT[]), CAST(? AS TEXT[]), CAST(? AS TEXT[]))
-          AS v (offer_id, participant_id, choice, skip_reason, response_ms, code,
+                               CAST(? AS TEXT[]), CAST(? AS TEXT[]))
+          AS v (offer_id, participant_id, choice, skip_reason, response_ms,
                 next_id, next_campaign, next_left, next_right, next_key)
         ), open AS (
           SELECT v.offer_id, v.participant_id, v.choice, v.skip_reason, v.response_ms
@@ -653,10 +645,7 @@ async fn record_votes_and_next_postgres(
         SELECT 'open', offer_id, CAST(NULL AS BIGINT) FROM open
         UNION ALL SELECT 'quota', id, votes_cast FROM quota
         UNION ALL SELECT 'answered', id, NULL FROM answered
-        UNION ALL SELECT 'next', id, NULL FROM next
-        UNION ALL SELECT 'notified', c.code, NULL
-          FROM (SELECT DISTINCT v.code FROM v JOIN answered a ON a.id = v.offer_id) c
-          WHERE CAST(pg_notify(?, c.code) AS TEXT) IS NOT NULL";
+        UNION ALL SELECT 'next', id, NULL FROM next";
     let next_ids: Vec<Option<String>> = batch
         .iter()
         .map(|b| b.next.as_ref().map(|_| crate::new_id()))
@@ -681,7 +670,6 @@ async fn record_votes_and_next_postgres(
                 .bind(Arg::IntList(
                     batch.iter().map(|b| b.vote.response_ms).collect(),
                 ))
-                .bind(list(&|b| Some(b.code.clone())))
                 .bind(Arg::TextList(next_ids.clone()))
                 .bind(next(|o| &o.campaign_id))
                 .bind(next(|o| &o.left_idea_id))
@@ -692,8 +680,7 @@ async fn record_votes_and_next_postgres(
                         .map(|o| pair_key(&o.left_idea_id, &o.right_idea_id))
                 }))
                 .bind(now)
-                .bind(now)
-                .bind(LIVE_CHANNEL),
+                .bind(now),
         )
         .await?;
     let (mut open, mut answered, mut offered) = (HashSet::new(), HashSet::new(), HashSet::new());
@@ -1151,6 +1138,26 @@ pub async fn notify_changed(tx: &mut Tx, code: &str, change: Change) -> crate::R
         .await?;
     }
     Ok(())
+}
+
+/// Tells every node that votes came in for these campaigns, after their transaction: not in
+/// it, because PostgreSQL holds one lock for every transaction with a notification from
+/// before its commit until the commit is on disk, so vote batches that notified committed
+/// one after another, each waiting for the other's flush. The notification goes in a
+/// transaction of its own that does not wait for the disk (a notification is not kept
+/// anyway). SQLite has one node.
+pub async fn notify_counts(db: &crate::Db, codes: Vec<String>) -> crate::Result<()> {
+    if db.backend() != crate::Backend::Postgres || codes.is_empty() {
+        return Ok(());
+    }
+    let mut tx = db.write_unflushed().await?;
+    tx.execute(
+        sql("SELECT CAST(pg_notify(?, code) AS TEXT) FROM unnest(CAST(? AS TEXT[])) AS code")
+            .bind(LIVE_CHANNEL)
+            .bind(Arg::TextList(codes.into_iter().map(Some).collect())),
+    )
+    .await?;
+    tx.commit().await
 }
 
 /// One vote for [`bulk_votes`]: the pair as shown (left, right), the choice (`left`,

@@ -268,6 +268,19 @@ impl Db {
         }
     }
 
+    /// A write transaction whose commit does not wait for the disk (PostgreSQL's
+    /// `synchronous_commit = off`), for what may be lost in a crash: a notification. On
+    /// SQLite an ordinary write transaction.
+    pub async fn write_unflushed(&self) -> crate::Result<Tx> {
+        match &self.pools {
+            Pools::Postgres(p) => Ok(Tx::Postgres(
+                p.begin_with("BEGIN; SET LOCAL synchronous_commit = off")
+                    .await?,
+            )),
+            Pools::Sqlite(..) => self.write().await,
+        }
+    }
+
     /// A read transaction: one consistent snapshot for everything a page shows.
     pub async fn read(&self) -> crate::Result<Tx> {
         Ok(match &self.pools {
