@@ -313,11 +313,12 @@ pub struct OfferRow {
 const OFFER: &str =
     "SELECT id, participant_id, left_idea_id, right_idea_id, answered, offered_at FROM pair_offers";
 
-/// The pair shown to a participant and not yet answered, if any.
+/// The pair shown to a participant and not yet answered, if any. (An open offer has no
+/// vote either: the condition is the open offers' index's, which it is read by.)
 pub async fn open_offer(tx: &mut Tx, participant_id: &str) -> crate::Result<Option<OfferRow>> {
     tx.fetch_optional(crate::Sql::dynamic(
         format!(
-            "{OFFER} WHERE participant_id = ? AND answered = FALSE ORDER BY offered_at LIMIT 1"
+            "{OFFER} WHERE participant_id = ? AND answered = FALSE AND voted_at IS NULL ORDER BY offered_at LIMIT 1"
         ),
         vec![participant_id.into()],
     ))

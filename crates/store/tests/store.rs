@@ -374,7 +374,7 @@ async fn votes_move_onto_their_offers_when_migrating() {
         .unwrap();
         tx.commit().await.unwrap();
 
-        assert_eq!(store::migrate::run(&db).await.unwrap(), vec![8]);
+        assert_eq!(store::migrate::run(&db).await.unwrap(), vec![8, 9]);
         let mut tx = db.read().await.unwrap();
         let export = campaigns::votes_for_export(&mut tx, campaign_id).await.unwrap();
         let got: Vec<String> = export
