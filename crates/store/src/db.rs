@@ -259,24 +259,23 @@ impl Db {
     /// of for every batch's values, which cost more than running them. The mode is set in
     /// the same round trip as `BEGIN` and ends with the transaction. On SQLite, [`Db::write`].
     pub async fn write_planned_once(&self) -> crate::Result<Tx> {
-        match &self.pools {
-            Pools::Postgres(p) => Ok(Tx::Postgres(
-                p.begin_with("BEGIN; SET LOCAL plan_cache_mode = force_generic_plan")
-                    .await?,
-            )),
-            Pools::Sqlite(..) => self.write().await,
-        }
+        self.write_begun_with("BEGIN; SET LOCAL plan_cache_mode = force_generic_plan")
+            .await
     }
 
     /// A write transaction whose commit does not wait for the disk (PostgreSQL's
     /// `synchronous_commit = off`), for what may be lost in a crash: a notification. On
     /// SQLite an ordinary write transaction.
     pub async fn write_unflushed(&self) -> crate::Result<Tx> {
+        self.write_begun_with("BEGIN; SET LOCAL synchronous_commit = off")
+            .await
+    }
+
+    /// A write transaction begun on PostgreSQL by `begin`, which sets what holds for this
+    /// transaction alone; on SQLite, [`Db::write`].
+    async fn write_begun_with(&self, begin: &'static str) -> crate::Result<Tx> {
         match &self.pools {
-            Pools::Postgres(p) => Ok(Tx::Postgres(
-                p.begin_with("BEGIN; SET LOCAL synchronous_commit = off")
-                    .await?,
-            )),
+            Pools::Postgres(p) => Ok(Tx::Postgres(p.begin_with(begin).await?)),
             Pools::Sqlite(..) => self.write().await,
         }
     }
