@@ -604,9 +604,10 @@ pub async fn record_votes_and_next(
 /// The offers still open with their phase and ideas as they should be are read first;
 /// the quota of their decided votes is taken, conditionally, on each participant's row;
 /// an offer is answered only with its quota taken (or as a skip), again conditionally; and
-/// the next pairs of the answered votes are offered. A statement's parts all read the same snapshot, so a vote answered by another
-/// node while this one ran leaves its quota taken here without the offer: that quota is
-/// given back in a second statement (which no vote from a single node ever needs).
+/// the next pairs of the answered votes are offered. A statement's parts all read the same
+/// snapshot, so a vote answered by another node while this one ran leaves its quota taken
+/// here without the offer: that quota is given back in a second statement (which votes
+/// from a single node never need: a participant's votes on a node run one at a time).
 async fn record_votes_and_next_postgres(
     tx: &mut Tx,
     batch: &[VoteAndNext],
