@@ -255,6 +255,17 @@ async fn join(http: &reqwest::Client, base: &str, code: &str) -> Result<String> 
     Ok(v["token"].as_str().unwrap_or_default().to_string())
 }
 
+/// What the vote loop reads of a vote's answer: the next pair's offer.
+#[derive(serde::Deserialize)]
+struct VoteAnswer {
+    next: Option<NextOffer>,
+}
+
+#[derive(serde::Deserialize)]
+struct NextOffer {
+    offer_id: String,
+}
+
 /// One participant's vote loop against one node until `stop`, as a client would run it:
 /// vote on the pair shown, and show the next pair the vote's answer carries (a new
 /// participant asks for their first pair). The participant joins and takes a first pair
@@ -315,15 +326,25 @@ async fn voter(
                 pair["offer_id"].as_str().unwrap_or_default().to_string()
             }
         };
+        // The body written and the answer read as plainly as a lean client would: the load
+        // generator shares the machine's two cores with the server and the database.
+        let choice = if acked.len() % 3 == 0 {
+            "right"
+        } else {
+            "left"
+        };
         let res = http
             .post(&vote_url)
             .header("x-participant-token", &token)
-            .json(&json!({ "offer_id": current, "choice": if acked.len() % 3 == 0 { "right" } else { "left" }, "response_ms": 1200 }))
+            .header(reqwest::header::CONTENT_TYPE, "application/json")
+            .body(format!(
+                r#"{{"offer_id":"{current}","choice":"{choice}","response_ms":1200}}"#
+            ))
             .send()
             .await?;
         if res.status() == 201 {
-            let answer: Value = res.json().await?;
-            offer = answer["next"]["offer_id"].as_str().map(str::to_string);
+            let answer: VoteAnswer = serde_json::from_slice(&res.bytes().await?)?;
+            offer = answer.next.map(|n| n.offer_id);
             acked.push(current);
             lat.push(t.elapsed());
         } else {
@@ -850,8 +871,10 @@ async fn one_backend(backend: &str, db: &str, sizes: &Sizes, table: &mut Table) 
     let (mut rates, mut lat, mut errors, mut acked) = (Vec::new(), Vec::new(), 0, Vec::new());
     for round in 1..=ROUNDS {
         settle(db).await?;
+        eprintln!("bench: {backend}: round {round}: the database limit");
         let (r, l) = insert_limit(db, conns, secs).await?;
         settle(db).await?;
+        eprintln!("bench: {backend}: round {round}: the vote loop");
         let (rate, vl, e, a) = vote_loop(std::slice::from_ref(&base), &code, conns, secs).await?;
         eprintln!(
             "bench: {backend}: round {round}: database limit {r:.0}/s, vote loop {rate:.0} votes/s ({:.2})",
