@@ -36,29 +36,57 @@ pub fn run(bin: &str, db: &str, args: &[&str]) -> Result<String> {
 }
 
 /// Starts `sluss serve` and returns it with its address.
-pub fn serve(bin: &str, db: &str) -> Result<(Child, String)> {
-    let mut child = Command::new(bin)
-        .args([
-            "serve",
-            "--bind",
-            "127.0.0.1:0",
-            "--public-write-limit",
-            "100000000",
-            "--database-url",
-            db,
-        ])
-        // The address is read from the log: `sluss=info` stays whatever else is asked for.
-        .env(
-            "RUST_LOG",
-            std::env::var("BENCH_SERVER_RUST_LOG")
-                .map(|l| format!("{l},sluss=info"))
-                .unwrap_or_else(|_| "warn,sluss=info".into()),
-        )
-        .env("NO_COLOR", "1")
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .context("Failed to start sluss serve")?;
+/// A started server, stopped when this goes out of scope unless it has ended already: a
+/// run that fails half-way leaves no server running.
+pub struct Running(Child);
+
+impl std::ops::Deref for Running {
+    type Target = Child;
+    fn deref(&self) -> &Child {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for Running {
+    fn deref_mut(&mut self) -> &mut Child {
+        &mut self.0
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        if let Ok(None) = self.0.try_wait() {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+}
+
+pub fn serve(bin: &str, db: &str) -> Result<(Running, String)> {
+    let mut child = Running(
+        Command::new(bin)
+            .args([
+                "serve",
+                "--bind",
+                "127.0.0.1:0",
+                "--public-write-limit",
+                "100000000",
+                "--database-url",
+                db,
+            ])
+            // The address is read from the log: `sluss=info` stays whatever else is asked for.
+            .env(
+                "RUST_LOG",
+                std::env::var("BENCH_SERVER_RUST_LOG")
+                    .map(|l| format!("{l},sluss=info"))
+                    .unwrap_or_else(|_| "warn,sluss=info".into()),
+            )
+            .env("NO_COLOR", "1")
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .context("Failed to start sluss serve")?,
+    );
     let stderr = child.stderr.take().context("no stderr")?;
     let mut lines = BufReader::new(stderr).lines();
     let base = loop {
