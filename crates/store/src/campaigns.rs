@@ -406,8 +406,9 @@ fn padded(n: usize) -> usize {
 /// conditional write, so votes racing from other requests or other nodes are never counted
 /// twice or past the quota. Each participant may appear at most once in a batch (the caller
 /// defers the rest). Each outcome comes with the participant's votes cast after a counted
-/// decided vote.
-pub async fn record_votes(
+/// decided vote. SQLite's way: PostgreSQL writes a batch in one statement
+/// ([`record_votes_and_next_postgres`]).
+async fn record_votes_sqlite(
     tx: &mut Tx,
     batch: &[BatchVote],
     now: &str,
@@ -419,32 +420,19 @@ pub async fn record_votes(
     // 1. Answer the offers that are open, in a campaign taking votes, with both ideas active:
     //    the vote is written on its offer. Each idea is looked up by its key (PostgreSQL
     //    would otherwise scan every idea not active, for every offer).
-    let (votes, mut args) = match tx.backend() {
-        Backend::Postgres => (
-            "unnest(CAST(? AS TEXT[]), CAST(? AS TEXT[]), CAST(? AS TEXT[]), CAST(? AS BIGINT[])) AS v (column1, column2, column3, column4)".to_string(),
-            vec![
-                Arg::TextList(batch.iter().map(|v| Some(v.offer_id.clone())).collect()),
-                Arg::TextList(batch.iter().map(|v| Some(v.choice.clone())).collect()),
-                Arg::TextList(batch.iter().map(|v| v.skip_reason.clone()).collect()),
-                Arg::IntList(batch.iter().map(|v| v.response_ms).collect()),
-            ],
-        ),
-        Backend::Sqlite => {
-            let rows = padded(batch.len());
-            let mut args: Vec<Arg> = Vec::with_capacity(rows * 4);
-            for v in batch {
-                args.push(v.offer_id.as_str().into());
-                args.push(v.choice.as_str().into());
-                args.push(v.skip_reason.clone().into());
-                args.push(v.response_ms.into());
-            }
-            for _ in batch.len()..rows {
-                args.extend(["".into(), Arg::Text(None), Arg::Text(None), Arg::Int(None)]);
-            }
-            (format!("(VALUES {}) AS v", vec!["(?, ?, ?, ?)"; rows].join(", ")), args)
-        }
-    };
-    args.insert(0, now.into());
+    let rows = padded(batch.len());
+    let mut args: Vec<Arg> = Vec::with_capacity(1 + rows * 4);
+    args.push(now.into());
+    for v in batch {
+        args.push(v.offer_id.as_str().into());
+        args.push(v.choice.as_str().into());
+        args.push(v.skip_reason.clone().into());
+        args.push(v.response_ms.into());
+    }
+    for _ in batch.len()..rows {
+        args.extend(["".into(), Arg::Text(None), Arg::Text(None), Arg::Int(None)]);
+    }
+    let votes = format!("(VALUES {}) AS v", vec!["(?, ?, ?, ?)"; rows].join(", "));
     let answered: Vec<(String,)> = tx
         .fetch_all(crate::Sql::dynamic(
             format!(
@@ -467,19 +455,13 @@ pub async fn record_votes(
         .collect();
     let mut took: HashMap<String, i64> = HashMap::new();
     if !decided.is_empty() {
-        let ids = decided.iter().map(|v| v.participant_id.as_str());
-        let (list, args) = match tx.backend() {
-            Backend::Postgres => (
-                "= ANY(CAST(? AS TEXT[]))".to_string(),
-                vec![Arg::TextList(ids.map(|id| Some(id.to_string())).collect())],
-            ),
-            Backend::Sqlite => {
-                let n = padded(decided.len());
-                let mut args: Vec<Arg> = ids.map(Arg::from).collect();
-                args.resize_with(n, || "".into());
-                (format!("IN ({})", placeholders(n)), args)
-            }
-        };
+        let n = padded(decided.len());
+        let mut args: Vec<Arg> = decided
+            .iter()
+            .map(|v| Arg::from(v.participant_id.as_str()))
+            .collect();
+        args.resize_with(n, || "".into());
+        let list = format!("IN ({})", placeholders(n));
         let rows: Vec<(String, i64)> = tx
             .fetch_all(crate::Sql::dynamic(
                 format!(
@@ -556,7 +538,7 @@ pub struct VoteWritten {
     pub next: Option<OfferRow>,
 }
 
-/// Writes a batch of votes ([`record_votes`]) and the next pairs of those that count
+/// Writes a batch of votes ([`record_votes_sqlite`]) and the next pairs of those that count
 /// ([`insert_offers`]) in the caller's transaction (other nodes are told after it commits:
 /// [`notify_counts`]). Each participant may appear at most once in a batch. On
 /// PostgreSQL all of it is one statement ([`record_votes_and_next_postgres`]): a round trip
@@ -573,7 +555,7 @@ pub async fn record_votes_and_next(
         return record_votes_and_next_postgres(tx, batch, now).await;
     }
     let votes: Vec<BatchVote> = batch.iter().map(|b| b.vote.clone()).collect();
-    let recorded = record_votes(tx, &votes, now).await?;
+    let recorded = record_votes_sqlite(tx, &votes, now).await?;
     let mut offers = Vec::new();
     let mut slots = Vec::with_capacity(batch.len());
     for (b, (outcome, _)) in batch.iter().zip(&recorded) {
