@@ -127,6 +127,9 @@ async fn run(db: Db, nodes: Nodes, queue: Queue) {
     // Jobs of a participant who already has one in the batch wait for the next one, so that
     // each conditional quota update counts one vote per participant.
     let mut waiting: VecDeque<(Job, Reply)> = VecDeque::new();
+    // PostgreSQL: the writer's own connection, kept from batch to batch (and opened again
+    // after a failure).
+    let mut own: Option<store::Tx> = None;
     loop {
         // One writer at a time takes what has arrived; the others write meanwhile. A writer
         // with jobs waiting does not wait for the queue.
@@ -163,17 +166,18 @@ async fn run(db: Db, nodes: Nodes, queue: Queue) {
             }
         }
         waiting = later;
-        write(&db, &nodes, batch).await;
+        write(&db, &mut own, &nodes, batch).await;
     }
 }
 
-async fn write(db: &Db, nodes: &Nodes, batch: Vec<(Job, Reply)>) {
+async fn write(db: &Db, own: &mut Option<store::Tx>, nodes: &Nodes, batch: Vec<(Job, Reply)>) {
     let (jobs, replies): (Vec<Job>, Vec<Reply>) = batch.into_iter().unzip();
-    // A failed batch (a lost connection, a deadlock with another node) is tried once more.
-    let mut result = attempt(db, &jobs).await;
+    // A failed batch (a lost connection, a deadlock with another node) is tried once more,
+    // on a new connection.
+    let mut result = attempt(db, own, &jobs).await;
     if let Err(e) = &result {
         tracing::warn!(error = %e, size = jobs.len(), "a batch of votes failed; trying again");
-        result = attempt(db, &jobs).await;
+        result = attempt(db, own, &jobs).await;
     }
     match result {
         Ok((done, codes)) => {
@@ -198,10 +202,16 @@ async fn write(db: &Db, nodes: &Nodes, batch: Vec<(Job, Reply)>) {
     }
 }
 
-/// One transaction for the batch; returns each job's outcome and the campaigns that changed.
-/// The votes are written first, with the next pairs of those that count, then the offers
-/// asked for on their own.
-async fn attempt(db: &Db, jobs: &[Job]) -> store::Result<(Vec<Done>, Vec<String>)> {
+/// Writes the batch; returns each job's outcome and the campaigns that changed. The votes
+/// are written first, with the next pairs of those that count, then the offers asked for on
+/// their own. On SQLite, in one transaction; on PostgreSQL, each in one statement on the
+/// writer's own connection, a transaction by itself ([`Db::own_writer`]), which is kept
+/// for the next batch unless the batch failed.
+async fn attempt(
+    db: &Db,
+    own: &mut Option<store::Tx>,
+    jobs: &[Job],
+) -> store::Result<(Vec<Done>, Vec<String>)> {
     let votes: Vec<VoteAndNext> = jobs
         .iter()
         .filter_map(|j| match j {
@@ -218,7 +228,10 @@ async fn attempt(db: &Db, jobs: &[Job]) -> store::Result<(Vec<Done>, Vec<String>
         .collect();
     let now = domain::time::Timestamp::now().to_db();
     let started = std::time::Instant::now();
-    let mut tx = db.write_planned_once().await?;
+    let mut tx = match own.take() {
+        Some(tx) => tx,
+        None => db.own_writer().await?,
+    };
     let began = started.elapsed();
     let mut voted = campaigns::record_votes_and_next(&mut tx, &votes, &now)
         .await?
@@ -246,7 +259,10 @@ async fn attempt(db: &Db, jobs: &[Job]) -> store::Result<(Vec<Done>, Vec<String>
             Job::Offer(_) => Done::Offer(offered.next().flatten()),
         });
     }
-    tx.commit().await?;
+    match tx {
+        store::Tx::Statements(_) => *own = Some(tx),
+        tx => tx.commit().await?,
+    }
     tracing::debug!(
         votes = votes.len(),
         offers = offers.len(),

@@ -582,14 +582,14 @@ pub async fn record_votes_and_next(
 }
 
 /// [`record_votes_and_next`] on PostgreSQL: the whole batch in one statement, so a batch
-/// costs the database three round trips (begin, this, commit), not one for every step.
-/// The offers still open with their phase and ideas as they should be are read first;
-/// the quota of their decided votes is taken, conditionally, on each participant's row;
-/// an offer is answered only with its quota taken (or as a skip), again conditionally; and
-/// the next pairs of the answered votes are offered. A statement's parts all read the same
-/// snapshot, so a vote answered by another node while this one ran leaves its quota taken
-/// here without the offer: that quota is given back in a second statement (which votes
-/// from a single node never need: a participant's votes on a node run one at a time).
+/// is one round trip on the writer's own connection ([`crate::Db::own_writer`]), where
+/// the statement is its own transaction. The offers still open with their phase and ideas
+/// as they should be are locked first (in the order of their keys, as every batch does);
+/// the quota of their decided votes is taken, conditionally, on each participant's row; an
+/// offer is answered only with its quota taken (or as a skip); and the next pairs of the
+/// answered votes are offered. An offer that another node answers while this batch waits
+/// for its lock is read again when the lock is granted, found answered and left out
+/// before any quota is taken for it; once locked, nobody else can answer it.
 async fn record_votes_and_next_postgres(
     tx: &mut Tx,
     batch: &[VoteAndNext],
@@ -609,6 +609,7 @@ async fn record_votes_and_next_postgres(
           AND EXISTS (SELECT 1 FROM campaigns c WHERE c.id = o.campaign_id AND c.phase IN ('voting', 'open'))
           AND (SELECT status FROM ideas i WHERE i.id = o.left_idea_id) = 'active'
           AND (SELECT status FROM ideas i WHERE i.id = o.right_idea_id) = 'active'
+          ORDER BY o.id FOR UPDATE OF o
         ), quota AS (
           UPDATE participants p SET votes_cast = p.votes_cast + 1
           FROM open WHERE p.id = open.participant_id AND open.choice <> 'skip'
@@ -686,8 +687,7 @@ async fn record_votes_and_next_postgres(
             _ => {}
         }
     }
-    let mut give_back: Vec<Option<String>> = Vec::new();
-    let written = batch
+    Ok(batch
         .iter()
         .zip(next_ids)
         .map(|(b, next_id)| {
@@ -714,9 +714,6 @@ async fn record_votes_and_next_postgres(
                     next,
                 };
             }
-            if took.contains_key(&v.participant_id) {
-                give_back.push(Some(v.participant_id.clone()));
-            }
             let outcome =
                 if decided && open.contains(&v.offer_id) && !took.contains_key(&v.participant_id) {
                     BatchOutcome::QuotaUsed
@@ -729,15 +726,7 @@ async fn record_votes_and_next_postgres(
                 next: None,
             }
         })
-        .collect();
-    if !give_back.is_empty() {
-        tx.execute(
-            sql("UPDATE participants SET votes_cast = votes_cast - 1 WHERE id = ANY(CAST(? AS TEXT[]))")
-                .bind(Arg::TextList(give_back)),
-        )
-        .await?;
-    }
-    Ok(written)
+        .collect())
 }
 
 /// A pair about to be shown, for [`insert_offers`].

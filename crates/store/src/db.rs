@@ -10,7 +10,10 @@ use sqlx::postgres::{PgConnectOptions, PgPoolOptions, PgRow};
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous,
 };
-use sqlx::{AssertSqlSafe, FromRow, PgPool, Postgres, Sqlite, SqlitePool, Transaction};
+use sqlx::{
+    AssertSqlSafe, FromRow, PgConnection, PgPool, Postgres, Sqlite, SqliteConnection, SqlitePool,
+    Transaction,
+};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -254,13 +257,25 @@ impl Db {
         })
     }
 
-    /// A write transaction for statements run again and again with other values (the vote
-    /// writer's batches): PostgreSQL plans each once per connection (a generic plan) instead
-    /// of for every batch's values, which cost more than running them. The mode is set in
-    /// the same round trip as `BEGIN` and ends with the transaction. On SQLite, [`Db::write`].
-    pub async fn write_planned_once(&self) -> crate::Result<Tx> {
-        self.write_begun_with("BEGIN; SET LOCAL plan_cache_mode = force_generic_plan")
-            .await
+    /// Where a task that writes again and again (the vote writer) writes. On PostgreSQL, a
+    /// connection of its own, outside the pool and closed when dropped, on which each
+    /// statement is its own transaction: a write of one statement costs one round trip, not
+    /// three (`BEGIN`, the statement, `COMMIT`), and the task keeps the connection from write
+    /// to write. Its statements are planned once (a generic plan) instead of for every
+    /// write's values, which cost more than running them; the mode is the connection's and
+    /// goes with it. On SQLite, whose writes of this kind take several statements, a write
+    /// transaction ([`Db::write`]) to commit.
+    pub async fn own_writer(&self) -> crate::Result<Tx> {
+        match &self.pools {
+            Pools::Postgres(p) => {
+                let mut conn = p.acquire().await?.detach();
+                sqlx::raw_sql("SET plan_cache_mode = force_generic_plan")
+                    .execute(&mut conn)
+                    .await?;
+                Ok(Tx::Statements(Box::new(conn)))
+            }
+            Pools::Sqlite(..) => self.write().await,
+        }
     }
 
     /// A write transaction whose commit does not wait for the disk (PostgreSQL's
@@ -349,6 +364,8 @@ pub fn redact(url: &str) -> String {
 }
 
 /// An open transaction on one backend. Dropped without [`commit`](Tx::commit), it rolls back.
+/// (Or a writer's own connection, whose statements each commit by themselves:
+/// [`Tx::Statements`].)
 pub enum Tx {
     /// A SQLite transaction, and for a write transaction this process's turn to write.
     Sqlite(
@@ -356,6 +373,14 @@ pub enum Tx {
         Option<tokio::sync::OwnedMutexGuard<()>>,
     ),
     Postgres(Transaction<'static, Postgres>),
+    /// A PostgreSQL connection on which each statement commits by itself ([`Db::own_writer`]).
+    Statements(Box<PgConnection>),
+}
+
+/// A transaction's connection, whichever kind holds it.
+enum Conn<'a> {
+    Sqlite(&'a mut SqliteConnection),
+    Postgres(&'a mut PgConnection),
 }
 
 macro_rules! bind_sqlite {
@@ -397,19 +422,28 @@ impl Tx {
     pub fn backend(&self) -> Backend {
         match self {
             Tx::Sqlite(..) => Backend::Sqlite,
-            Tx::Postgres(_) => Backend::Postgres,
+            Tx::Postgres(_) | Tx::Statements(_) => Backend::Postgres,
+        }
+    }
+
+    /// The connection statements run on.
+    fn conn(&mut self) -> Conn<'_> {
+        match self {
+            Tx::Sqlite(tx, _) => Conn::Sqlite(tx),
+            Tx::Postgres(tx) => Conn::Postgres(tx),
+            Tx::Statements(conn) => Conn::Postgres(conn),
         }
     }
 
     pub async fn execute(&mut self, s: Sql) -> crate::Result<u64> {
         let text = s.text_for(self.backend());
-        Ok(match self {
-            Tx::Sqlite(tx, _) => bind_sqlite!(sqlx::query(AssertSqlSafe(text)), &s.args)
-                .execute(&mut **tx)
+        Ok(match self.conn() {
+            Conn::Sqlite(c) => bind_sqlite!(sqlx::query(AssertSqlSafe(text)), &s.args)
+                .execute(c)
                 .await?
                 .rows_affected(),
-            Tx::Postgres(tx) => bind_postgres!(sqlx::query(AssertSqlSafe(text)), &s.args)
-                .execute(&mut **tx)
+            Conn::Postgres(c) => bind_postgres!(sqlx::query(AssertSqlSafe(text)), &s.args)
+                .execute(c)
                 .await?
                 .rows_affected(),
         })
@@ -417,15 +451,15 @@ impl Tx {
 
     pub async fn fetch_all<T: Record>(&mut self, s: Sql) -> crate::Result<Vec<T>> {
         let text = s.text_for(self.backend());
-        Ok(match self {
-            Tx::Sqlite(tx, _) => {
+        Ok(match self.conn() {
+            Conn::Sqlite(c) => {
                 bind_sqlite!(sqlx::query_as::<_, T>(AssertSqlSafe(text)), &s.args)
-                    .fetch_all(&mut **tx)
+                    .fetch_all(c)
                     .await?
             }
-            Tx::Postgres(tx) => {
+            Conn::Postgres(c) => {
                 bind_postgres!(sqlx::query_as::<_, T>(AssertSqlSafe(text)), &s.args)
-                    .fetch_all(&mut **tx)
+                    .fetch_all(c)
                     .await?
             }
         })
@@ -433,15 +467,15 @@ impl Tx {
 
     pub async fn fetch_optional<T: Record>(&mut self, s: Sql) -> crate::Result<Option<T>> {
         let text = s.text_for(self.backend());
-        Ok(match self {
-            Tx::Sqlite(tx, _) => {
+        Ok(match self.conn() {
+            Conn::Sqlite(c) => {
                 bind_sqlite!(sqlx::query_as::<_, T>(AssertSqlSafe(text)), &s.args)
-                    .fetch_optional(&mut **tx)
+                    .fetch_optional(c)
                     .await?
             }
-            Tx::Postgres(tx) => {
+            Conn::Postgres(c) => {
                 bind_postgres!(sqlx::query_as::<_, T>(AssertSqlSafe(text)), &s.args)
-                    .fetch_optional(&mut **tx)
+                    .fetch_optional(c)
                     .await?
             }
         })
@@ -457,26 +491,25 @@ impl Tx {
     pub async fn execute_script(&mut self, script: &str) -> crate::Result<()> {
         for stmt in script.split(";\n").map(str::trim).filter(|s| !s.is_empty()) {
             let text = stmt.trim_end_matches(';').to_string();
-            match self {
-                Tx::Sqlite(tx, _) => {
-                    sqlx::raw_sql(AssertSqlSafe(text))
-                        .execute(&mut **tx)
-                        .await?;
+            match self.conn() {
+                Conn::Sqlite(c) => {
+                    sqlx::raw_sql(AssertSqlSafe(text)).execute(c).await?;
                 }
-                Tx::Postgres(tx) => {
-                    sqlx::raw_sql(AssertSqlSafe(text))
-                        .execute(&mut **tx)
-                        .await?;
+                Conn::Postgres(c) => {
+                    sqlx::raw_sql(AssertSqlSafe(text)).execute(c).await?;
                 }
             }
         }
         Ok(())
     }
 
+    /// Commits the transaction. On a connection whose statements commit by themselves
+    /// ([`Tx::Statements`]) all is committed already, and the connection is closed.
     pub async fn commit(self) -> crate::Result<()> {
         match self {
             Tx::Sqlite(tx, _) => tx.commit().await?,
             Tx::Postgres(tx) => tx.commit().await?,
+            Tx::Statements(conn) => sqlx::Connection::close(*conn).await?,
         }
         Ok(())
     }

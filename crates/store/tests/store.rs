@@ -271,19 +271,31 @@ async fn open_campaign(tx: &mut store::Tx, code: &str, vote_quota: i64, now: &st
     }
 }
 
-/// The vote writer's transactions plan generically on PostgreSQL, and only they: the mode
-/// ends with the transaction, so the connection's next reader plans for its values again.
+/// The vote writer's own connection on PostgreSQL plans generically, and only it: the
+/// pool's connections plan for their values; each of its statements commits by itself,
+/// seen at once from other connections; dropped, it is closed, not handed to the pool.
 #[tokio::test]
-async fn generic_plans_end_with_the_writers_transaction() {
+async fn the_writers_own_connection_commits_each_statement_and_plans_once() {
     with_db("plans", async |db| {
         store::migrate::run(&db).await.unwrap();
+        let count = async || {
+            let mut tx = db.read().await.unwrap();
+            let (n,): (i64,) = tx
+                .fetch_one(sql("SELECT COUNT(*) FROM organisations"))
+                .await
+                .unwrap();
+            n
+        };
+        let before = count().await;
         if db.backend() != store::Backend::Postgres {
-            // SQLite: an ordinary write transaction.
-            let mut tx = db.write_planned_once().await.unwrap();
+            // SQLite: an ordinary write transaction, seen once committed.
+            let mut tx = db.own_writer().await.unwrap();
             orgs::insert(&mut tx, "region-a", "A", None, "{year}/{seq:5}")
                 .await
                 .unwrap();
+            assert_eq!(count().await, before, "not committed yet");
             tx.commit().await.unwrap();
+            assert_eq!(count().await, before + 1);
             return;
         }
         let mode = async |tx: &mut store::Tx| {
@@ -293,9 +305,39 @@ async fn generic_plans_end_with_the_writers_transaction() {
                 .unwrap();
             m
         };
-        let mut tx = db.write_planned_once().await.unwrap();
-        assert_eq!(mode(&mut tx).await, "force_generic_plan");
-        tx.commit().await.unwrap();
+        let alive = async |pid: i64| {
+            let mut tx = db.read().await.unwrap();
+            let (n,): (i64,) = tx
+                .fetch_one(sql("SELECT COUNT(*) FROM pg_stat_activity WHERE pid = ?").bind(pid))
+                .await
+                .unwrap();
+            n == 1
+        };
+        let mut own = db.own_writer().await.unwrap();
+        assert_eq!(mode(&mut own).await, "force_generic_plan");
+        orgs::insert(&mut own, "region-a", "A", None, "{year}/{seq:5}")
+            .await
+            .unwrap();
+        assert_eq!(
+            count().await,
+            before + 1,
+            "committed by the statement itself"
+        );
+        let (pid,): (i64,) = own
+            .fetch_one(sql("SELECT CAST(pg_backend_pid() AS BIGINT)"))
+            .await
+            .unwrap();
+        assert!(alive(pid).await);
+        own.commit().await.unwrap();
+        let mut closed = false;
+        for _ in 0..50 {
+            closed = !alive(pid).await;
+            if closed {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        assert!(closed, "the own connection is closed");
         // One at a time, so the pool hands back the connection just used.
         for _ in 0..3 {
             let mut tx = db.read().await.unwrap();
@@ -584,8 +626,8 @@ async fn a_vote_batch_counts_once_within_the_quota_and_offers_the_next_pair() {
 }
 
 /// A vote whose offer another node answers while the batch waits on it is not counted, and
-/// takes no quota: on PostgreSQL the batch has taken the quota by then (its parts read one
-/// snapshot) and gives it back; on SQLite the batch waits for the other write to end.
+/// takes no quota: on PostgreSQL the batch waits for the offer's lock and reads it again; on
+/// SQLite the batch waits for the other write to end.
 #[tokio::test]
 async fn a_vote_answered_elsewhere_meanwhile_takes_no_quota() {
     use store::campaigns::{self, BatchOutcome, BatchVote, VoteAndNext};
@@ -632,7 +674,7 @@ async fn a_vote_answered_elsewhere_meanwhile_takes_no_quota() {
         }];
         let here = db.clone();
         let writing = tokio::spawn(async move {
-            let mut tx = here.write_planned_once().await.unwrap();
+            let mut tx = here.own_writer().await.unwrap();
             let w = campaigns::record_votes_and_next(&mut tx, &batch, now)
                 .await
                 .unwrap();
