@@ -587,9 +587,11 @@ pub async fn record_votes_and_next(
 /// as they should be are locked first (in the order of their keys, as every batch does);
 /// the quota of their decided votes is taken, conditionally, on each participant's row; an
 /// offer is answered only with its quota taken (or as a skip); and the next pairs of the
-/// answered votes are offered. An offer that another node answers while this batch waits
-/// for its lock is read again when the lock is granted, found answered and left out
-/// before any quota is taken for it; once locked, nobody else can answer it.
+/// answered votes are offered, each to the participant and in the campaign of the offer it
+/// follows, with both ideas of that campaign (the keys' work: migration 10). An offer that
+/// another node answers while this batch waits for its lock is read again when the lock
+/// is granted, found answered and left out before any quota is taken for it; once
+/// locked, nobody else can answer it.
 async fn record_votes_and_next_postgres(
     tx: &mut Tx,
     batch: &[VoteAndNext],
@@ -620,11 +622,15 @@ async fn record_votes_and_next_postgres(
                  response_ms = open.response_ms, voted_at = ?
           FROM open WHERE o.id = open.offer_id AND o.answered = FALSE
           AND (open.choice = 'skip' OR open.participant_id IN (SELECT id FROM quota))
-          RETURNING o.id
+          RETURNING o.id, o.participant_id, o.campaign_id
         ), next AS (
           INSERT INTO pair_offers (id, campaign_id, participant_id, left_idea_id, right_idea_id, pair_key, answered, offered_at)
           SELECT v.next_id, v.next_campaign, v.participant_id, v.next_left, v.next_right, v.next_key, FALSE, ?
-          FROM v JOIN answered a ON a.id = v.offer_id WHERE v.next_id IS NOT NULL
+          FROM v JOIN answered a ON a.id = v.offer_id
+          WHERE v.next_id IS NOT NULL
+          AND a.participant_id = v.participant_id AND a.campaign_id = v.next_campaign
+          AND (SELECT campaign_id FROM ideas i WHERE i.id = v.next_left) = v.next_campaign
+          AND (SELECT campaign_id FROM ideas i WHERE i.id = v.next_right) = v.next_campaign
           ON CONFLICT (participant_id, pair_key) DO NOTHING RETURNING id
         )
         SELECT 'open', offer_id, CAST(NULL AS BIGINT) FROM open
@@ -739,7 +745,9 @@ pub struct BatchOffer {
 }
 
 /// Records a batch of offers in one statement. An offer of a pair this participant was
-/// shown already is not written and comes back as None.
+/// shown already, or whose participant or ideas are not of its campaign (checked here: on
+/// PostgreSQL the offers have no foreign keys, migration 10), is not written and comes
+/// back as None.
 pub async fn insert_offers(
     tx: &mut Tx,
     batch: &[BatchOffer],
@@ -799,8 +807,11 @@ pub async fn insert_offers(
         .fetch_all(crate::Sql::dynamic(
             format!(
                 "INSERT INTO pair_offers (id, campaign_id, participant_id, left_idea_id, right_idea_id, pair_key, answered, offered_at)
-                 SELECT column1, column2, column3, column4, column5, column6, FALSE, ?
+                 SELECT v.column1, v.column2, v.column3, v.column4, v.column5, v.column6, FALSE, ?
                  FROM {offers} WHERE v.column1 <> ''
+                 AND (SELECT campaign_id FROM participants p WHERE p.id = v.column3) = v.column2
+                 AND (SELECT campaign_id FROM ideas i WHERE i.id = v.column4) = v.column2
+                 AND (SELECT campaign_id FROM ideas i WHERE i.id = v.column5) = v.column2
                  ON CONFLICT (participant_id, pair_key) DO NOTHING RETURNING id"
             ),
             args,

@@ -228,7 +228,8 @@ impl OpenCampaign {
 
 async fn open_campaign(tx: &mut store::Tx, code: &str, vote_quota: i64, now: &str) -> OpenCampaign {
     use store::campaigns;
-    let org = orgs::insert(tx, "region-a", "A", None, "{year}/{seq:5}")
+    let slug = format!("region-{}", code.to_lowercase());
+    let org = orgs::insert(tx, &slug, "A", None, "{year}/{seq:5}")
         .await
         .unwrap();
     let id = store::new_id();
@@ -252,7 +253,7 @@ async fn open_campaign(tx: &mut store::Tx, code: &str, vote_quota: i64, now: &st
     )
     .await
     .unwrap();
-    let participant = campaigns::insert_participant(tx, &id, "hash", None, now)
+    let participant = campaigns::insert_participant(tx, &id, &format!("hash-{code}"), None, now)
         .await
         .unwrap();
     let mut ideas = Vec::new();
@@ -416,7 +417,7 @@ async fn votes_move_onto_their_offers_when_migrating() {
         .unwrap();
         tx.commit().await.unwrap();
 
-        assert_eq!(store::migrate::run(&db).await.unwrap(), vec![8, 9]);
+        assert_eq!(store::migrate::run(&db).await.unwrap(), vec![8, 9, 10]);
         let mut tx = db.read().await.unwrap();
         let export = campaigns::votes_for_export(&mut tx, campaign_id).await.unwrap();
         let got: Vec<String> = export
@@ -620,6 +621,79 @@ async fn a_vote_batch_counts_once_within_the_quota_and_offers_the_next_pair() {
         assert_eq!(
             count("SELECT COUNT(*) FROM pair_offers WHERE answered").await,
             2
+        );
+    })
+    .await;
+}
+
+/// An offer is written only with its participant and both its ideas in its campaign, and
+/// a vote's next pair only in the campaign of the offer it answers: on PostgreSQL, whose
+/// offers have no foreign keys (migration 10), the writing statements check it themselves.
+#[tokio::test]
+async fn offers_are_written_only_within_their_campaign() {
+    use store::campaigns::{self, BatchOutcome, BatchVote, VoteAndNext};
+    with_db("offers-within", async |db| {
+        store::migrate::run(&db).await.unwrap();
+        let now = "2026-11-26T10:00:00.000000Z";
+        let mut tx = db.write().await.unwrap();
+        let a = open_campaign(&mut tx, "AAA111", 10, now).await;
+        let b = open_campaign(&mut tx, "BBB222", 10, now).await;
+        let mut idea_elsewhere = a.offer(0, 1);
+        idea_elsewhere.right_idea_id = b.ideas[2].clone();
+        let mut participant_elsewhere = a.offer(0, 2);
+        participant_elsewhere.participant_id = b.participant.id.clone();
+        let mut no_such_idea = a.offer(0, 3);
+        no_such_idea.left_idea_id = store::new_id();
+        let written = campaigns::insert_offers(
+            &mut tx,
+            &[
+                idea_elsewhere,
+                a.offer(1, 2),
+                participant_elsewhere,
+                no_such_idea,
+            ],
+            now,
+        )
+        .await
+        .unwrap();
+        let kept: Vec<bool> = written.iter().map(Option::is_some).collect();
+        assert_eq!(kept, vec![false, true, false, false]);
+        tx.commit().await.unwrap();
+        let offer = written[1].clone().unwrap().id;
+
+        // A vote on campaign A's offer, its next pair naming campaign B: counted, no pair.
+        let mut next = a.offer(0, 3);
+        next.campaign_id = b.id.clone();
+        let batch = vec![VoteAndNext {
+            vote: BatchVote {
+                participant_id: a.participant.id.clone(),
+                offer_id: offer.clone(),
+                choice: "left".into(),
+                skip_reason: None,
+                response_ms: None,
+            },
+            code: "AAA111".into(),
+            next: Some(next),
+        }];
+        let mut tx = db.own_writer().await.unwrap();
+        let w = campaigns::record_votes_and_next(&mut tx, &batch, now)
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        assert_eq!(w[0].outcome, BatchOutcome::Counted);
+        assert!(w[0].next.is_none(), "no pair across campaigns");
+
+        let mut tx = db.read().await.unwrap();
+        let (offers, answered): (i64, i64) = tx
+            .fetch_one(sql(
+                "SELECT COUNT(*), SUM(CASE WHEN answered THEN 1 ELSE 0 END) FROM pair_offers",
+            ))
+            .await
+            .unwrap();
+        assert_eq!(
+            (offers, answered),
+            (1, 1),
+            "the one offer, answered; nothing else"
         );
     })
     .await;
