@@ -91,7 +91,7 @@ CREATE INDEX pair_offers_open ON pair_offers (participant_id) WHERE answered = F
 /// participant and its two ideas, checked again for every next pair of every vote, on
 /// rows that every batch of every node locked. Quick runs of the vote loop against the
 /// insert limit, binaries alternating: with the four keys 0.91–1.10 (median 0.97), with
-/// none 1.10–1.14, with the checks below in their place 0.97–1.08 (median 1.05); one key
+/// none 1.06–1.24, with the checks below in their place 0.97–1.09 (median 1.05); one key
 /// (participant, campaign) in place of two gained nothing measurable, a query of its own
 /// like the others. So on PostgreSQL the offers' keys go, and the two statements that
 /// write offers check as they write, without locking: an offer is written only with its
