@@ -171,6 +171,28 @@ async fn run(db: Db, nodes: Nodes, queue: Queue) {
 }
 
 async fn write(db: &Db, own: &mut Option<store::Tx>, nodes: &Nodes, batch: Vec<(Job, Reply)>) {
+    // On PostgreSQL the votes and the offers are two statements that each commit by
+    // themselves: written as two batches, each is tried again whole if it fails, and a vote
+    // already written is never written again because the offers after it failed.
+    let mixed = batch.iter().any(|(j, _)| matches!(j, Job::Vote(_)))
+        && batch.iter().any(|(j, _)| matches!(j, Job::Offer(_)));
+    if mixed && db.backend() == store::Backend::Postgres {
+        let (votes, offers): (Vec<_>, Vec<_>) = batch
+            .into_iter()
+            .partition(|(j, _)| matches!(j, Job::Vote(_)));
+        write_batch(db, own, nodes, votes).await;
+        write_batch(db, own, nodes, offers).await;
+    } else {
+        write_batch(db, own, nodes, batch).await;
+    }
+}
+
+async fn write_batch(
+    db: &Db,
+    own: &mut Option<store::Tx>,
+    nodes: &Nodes,
+    batch: Vec<(Job, Reply)>,
+) {
     let (jobs, replies): (Vec<Job>, Vec<Reply>) = batch.into_iter().unzip();
     // A failed batch (a lost connection, a deadlock with another node) is tried once more,
     // on a new connection.
@@ -204,9 +226,10 @@ async fn write(db: &Db, own: &mut Option<store::Tx>, nodes: &Nodes, batch: Vec<(
 
 /// Writes the batch; returns each job's outcome and the campaigns that changed. The votes
 /// are written first, with the next pairs of those that count, then the offers asked for on
-/// their own. On SQLite, in one transaction; on PostgreSQL, each in one statement on the
-/// writer's own connection, a transaction by itself ([`Db::own_writer`]), which is kept
-/// for the next batch unless the batch failed.
+/// their own. On SQLite, in one transaction; on PostgreSQL, in one statement on the writer's
+/// own connection, a transaction by itself ([`Db::own_writer`]), which is kept for the next
+/// batch unless the batch failed (votes and offers come in batches of their own there:
+/// [`write`]).
 async fn attempt(
     db: &Db,
     own: &mut Option<store::Tx>,
