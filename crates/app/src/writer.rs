@@ -51,7 +51,9 @@ pub struct Writer {
 /// batches, whose per-statement work costs more than the overlap gains (quick runs of the
 /// vote loop: one writer 0.63–0.64 of the insert limit, two 0.64–0.71, three 0.60–0.69,
 /// four 0.58–0.59; again with notifications out of the commit, by rounds of the loop:
-/// two 0.57–0.81 and three 0.66–0.87, within the spread of each other, four 0.55–0.72).
+/// two 0.57–0.81 and three 0.66–0.87, within the spread of each other, four 0.55–0.72;
+/// with each batch one round trip on a writer's own connection: two 0.91–1.00, three
+/// 0.86–0.93).
 /// Their batches never share a participant (a participant's requests run one at a time on
 /// a node), and the conditional statements keep the count exact whatever runs beside
 /// them. SQLite writes one transaction at a time, so one writer gathers while

@@ -282,15 +282,11 @@ impl Db {
     /// `synchronous_commit = off`), for what may be lost in a crash: a notification. On
     /// SQLite an ordinary write transaction.
     pub async fn write_unflushed(&self) -> crate::Result<Tx> {
-        self.write_begun_with("BEGIN; SET LOCAL synchronous_commit = off")
-            .await
-    }
-
-    /// A write transaction begun on PostgreSQL by `begin`, which sets what holds for this
-    /// transaction alone; on SQLite, [`Db::write`].
-    async fn write_begun_with(&self, begin: &'static str) -> crate::Result<Tx> {
         match &self.pools {
-            Pools::Postgres(p) => Ok(Tx::Postgres(p.begin_with(begin).await?)),
+            Pools::Postgres(p) => Ok(Tx::Postgres(
+                p.begin_with("BEGIN; SET LOCAL synchronous_commit = off")
+                    .await?,
+            )),
             Pools::Sqlite(..) => self.write().await,
         }
     }
