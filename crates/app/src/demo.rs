@@ -186,6 +186,34 @@ pub async fn load(app: &App) -> Result<Vec<DemoUser>> {
     Ok(people)
 }
 
+/// A demo campaign a newcomer can join: its title, join code and kind.
+pub struct DemoCampaign {
+    pub title: String,
+    pub code: String,
+    /// `workshop` or `open` (an open question).
+    pub mode: String,
+}
+
+/// The demo region's campaigns (the workshop and the open question), oldest first, with
+/// their join codes, which are drawn at random when the demo is first loaded.
+pub async fn campaigns(app: &App) -> Result<Vec<DemoCampaign>> {
+    let mut tx = app.db.read().await?;
+    let Some(region) = orgs::by_slug(&mut tx, REGION).await? else {
+        return Ok(Vec::new());
+    };
+    let mut rows = store::campaigns::in_org(&mut tx, &region.id).await?;
+    drop(tx);
+    rows.sort_by(|a, b| a.created_at.cmp(&b.created_at));
+    Ok(rows
+        .into_iter()
+        .map(|c| DemoCampaign {
+            title: c.title,
+            code: c.code,
+            mode: c.mode,
+        })
+        .collect())
+}
+
 /// The caller a demo account signs in as.
 pub(crate) async fn demo_caller(app: &App, u: &DemoUser) -> Result<Caller> {
     let token = auth::login(app, &u.email, &u.password).await?;

@@ -1,6 +1,8 @@
 //! The `sluss` command: serve the site, apply migrations, load demo data and administer
 //! organisations, users and API tokens.
 
+mod operate;
+mod progress;
 mod ranking_cli;
 use std::time::Duration;
 
@@ -60,10 +62,30 @@ enum Command {
         #[arg(long, env = "SLUSS_BEHIND_PROXY")]
         behind_proxy: bool,
     },
-    /// Apply database migrations and exit.
+    /// Apply database migrations and exit (`serve` applies them at start too).
     Migrate {
         #[command(flatten)]
         db: DbArgs,
+        /// List the migrations applied and pending, and apply nothing.
+        #[arg(long)]
+        status: bool,
+    },
+    /// Write a checked copy of a SQLite database to a new file, also while Sluss serves it.
+    Backup {
+        #[command(flatten)]
+        db: DbArgs,
+        /// The file to write; it must not exist.
+        #[arg(long)]
+        out: std::path::PathBuf,
+    },
+    /// Move everything from a SQLite database into a new, empty PostgreSQL database.
+    Move {
+        /// The SQLite database: sqlite://PATH
+        #[arg(long)]
+        from: String,
+        /// The PostgreSQL database: postgres://USER@HOST/DB (empty, or with the schema only)
+        #[arg(long)]
+        to: String,
     },
     /// Load the demo data (safe to run again).
     Demo {
@@ -293,52 +315,37 @@ fn limit_malloc_arenas() {
     }
 }
 
-/// A progress bar on standard error: redrawn in place on a terminal, a line per tenth
-/// otherwise (logs stay readable).
-fn progress_bar() -> impl Fn(&str, u64, u64) + Send + Sync {
-    use std::io::{IsTerminal, Write};
-    let tty = std::io::stderr().is_terminal();
-    let started = std::time::Instant::now();
-    let last = std::sync::Mutex::new((String::new(), 0u64));
-    move |part: &str, done: u64, total: u64| {
-        let Ok(mut last) = last.lock() else { return };
-        let tenth = (done * 10).checked_div(total).unwrap_or(10);
-        let new_part = last.0 != part;
-        if !tty && !new_part && tenth == last.1 && done != total {
-            return;
-        }
-        if new_part && tty && !last.0.is_empty() {
-            eprintln!();
-        }
-        *last = (part.to_string(), tenth);
-        let width = 30usize;
-        let filled = ((done * width as u64)
-            .checked_div(total)
-            .unwrap_or(width as u64)) as usize;
-        let line = format!(
-            "{part:<12} [{}{}] {:>3} %  {done}/{total}  {:.0} s",
-            "#".repeat(filled),
-            ".".repeat(width - filled),
-            (done * 100).checked_div(total).unwrap_or(100),
-            started.elapsed().as_secs_f64()
-        );
-        let mut err = std::io::stderr().lock();
-        let _ = if tty {
-            write!(err, "\r{line}")
-        } else {
-            writeln!(err, "{line}")
-        };
-        if tty && done == total {
-            let _ = writeln!(err);
-            last.0.clear();
-        }
-    }
-}
-
 fn print_demo_users(users: &[app::demo::DemoUser]) {
     println!("Demo users (role, e-mail, password):");
     for u in users {
         println!("  {:<15} {:<32} {}", u.role.as_str(), u.email, u.password);
+    }
+}
+
+/// What a newcomer who typed the README's command needs: where to go, who to sign in
+/// as, and the codes to join the demo's workshop and open question with.
+fn print_newcomers_start(
+    public_url: &str,
+    users: &[app::demo::DemoUser],
+    campaigns: &[app::demo::DemoCampaign],
+) {
+    println!("Sluss serves the demo at {public_url}/");
+    println!("  Hand in a need or an idea: {public_url}/lamna");
+    println!("  Sign in:                   {public_url}/logga-in");
+    print_demo_users(users);
+    if !campaigns.is_empty() {
+        println!("Demo campaigns (join without an account):");
+    }
+    for c in campaigns {
+        let kind = if c.mode == "open" {
+            "open question"
+        } else {
+            "workshop"
+        };
+        println!(
+            "  {kind:<14} code {}  {public_url}/workshop/{}  \"{}\"",
+            c.code, c.code, c.title
+        );
     }
 }
 
@@ -407,7 +414,8 @@ async fn run() -> Result<()> {
             let app = open(&db, Some(public_url.clone())).await?;
             if demo {
                 let users = app::demo::load(&app).await.map_err(explain)?;
-                print_demo_users(&users);
+                let campaigns = app::demo::campaigns(&app).await.map_err(explain)?;
+                print_newcomers_start(&public_url, &users, &campaigns);
             }
             let mut settings = web::Settings::for_public_url(&public_url);
             settings.public_write_limit = public_write_limit;
@@ -424,10 +432,22 @@ async fn run() -> Result<()> {
             app.db.close().await;
             Ok(())
         }
-        Command::Migrate { db } => {
+        Command::Migrate { db, status: true } => {
+            println!("{}", operate::migration_status(&db.database_url).await?);
+            Ok(())
+        }
+        Command::Migrate { db, status: false } => {
             let app = open(&db, None).await?;
             println!("Migrations applied; the database is at the latest version.");
             app.db.close().await;
+            Ok(())
+        }
+        Command::Backup { db, out } => {
+            println!("{}", operate::backup(&db.database_url, &out).await?);
+            Ok(())
+        }
+        Command::Move { from, to } => {
+            println!("{}", operate::move_database(&from, &to).await?);
             Ok(())
         }
         Command::Demo { db, scale } => {
@@ -442,7 +462,7 @@ async fn run() -> Result<()> {
                     scale.ideas,
                     scale.votes()
                 );
-                app::scale::load(&app, scale, std::sync::Arc::new(progress_bar()))
+                app::scale::load(&app, scale, std::sync::Arc::new(progress::progress_bar()))
                     .await
                     .map_err(explain)?;
                 eprintln!(
@@ -655,6 +675,18 @@ mod tests {
         ])
         .unwrap();
         ok(&["sluss", "migrate"]).unwrap();
+        ok(&["sluss", "migrate", "--status"]).unwrap();
+        ok(&["sluss", "backup", "--out", "copy.db"]).unwrap();
+        assert!(ok(&["sluss", "backup"]).is_err(), "--out is required");
+        ok(&[
+            "sluss",
+            "move",
+            "--from",
+            "sqlite://a.db",
+            "--to",
+            "postgres://u@h/db",
+        ])
+        .unwrap();
         ok(&["sluss", "demo"]).unwrap();
         ok(&[
             "sluss", "org", "add", "--slug", "r", "--name", "R", "--parent", "p",

@@ -3,8 +3,7 @@
 //! counted twice, and every participant's quota must agree with their votes. Runs on SQLite
 //! and on PostgreSQL (under CI the PostgreSQL half may not be skipped).
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+use std::process::Child;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
@@ -12,43 +11,11 @@ use std::time::{Duration, Instant};
 use serde_json::{Value, json};
 
 mod support;
-use support::{BIN, cli, fresh_database};
+use support::{cli, fresh_database};
 const VOTERS: usize = 24;
 
 fn serve(db: &str) -> (Child, String) {
-    let mut child = Command::new(BIN)
-        .args([
-            "serve",
-            "--bind",
-            "127.0.0.1:0",
-            "--public-write-limit",
-            "100000000",
-            "--database-url",
-            db,
-        ])
-        .env("RUST_LOG", "warn,sluss=info")
-        .env("NO_COLOR", "1")
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start sluss serve");
-    let mut lines = BufReader::new(child.stderr.take().expect("stderr")).lines();
-    let base = loop {
-        let line = lines
-            .next()
-            .expect("sluss stopped before it listened")
-            .expect("read log");
-        if let Some(i) = line.find("listening on http://") {
-            let rest = &line[i + "listening on ".len()..];
-            break rest
-                .split_whitespace()
-                .next()
-                .unwrap_or_default()
-                .to_string();
-        }
-    };
-    std::thread::spawn(move || for _ in lines {});
-    (child, base)
+    support::serve(db, &["--public-write-limit", "100000000"])
 }
 
 async fn post(http: &reqwest::Client, url: String, token: &str, body: Value) -> Value {

@@ -56,6 +56,25 @@ pub enum Arg {
     /// arguments, not a few for every row. On SQLite it is an error.
     TextList(Vec<Option<String>>),
     IntList(Vec<Option<i64>>),
+    BoolList(Vec<Option<bool>>),
+}
+
+/// The kind of a column, for reading rows whose shape is known only at run time (the
+/// move between databases): the schema's three column types.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Text,
+    Int,
+    Bool,
+}
+
+/// One value of a row read by [`Tx::fetch_values`].
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Value {
+    Null,
+    Text(String),
+    Int(i64),
+    Bool(bool),
 }
 
 impl From<&str> for Arg {
@@ -158,6 +177,42 @@ pub fn numbered_placeholders(text: &str) -> String {
     out
 }
 
+macro_rules! bind_sqlite {
+    ($q:expr, $args:expr) => {{
+        let mut q = $q;
+        for a in $args {
+            q = match a {
+                Arg::Text(v) => q.bind(v.clone()),
+                Arg::Int(v) => q.bind(*v),
+                Arg::Bool(v) => q.bind(*v),
+                Arg::TextList(_) | Arg::IntList(_) | Arg::BoolList(_) => {
+                    return Err(StoreError::Other(
+                        "an array argument was given to SQLite".into(),
+                    ));
+                }
+            };
+        }
+        q
+    }};
+}
+
+macro_rules! bind_postgres {
+    ($q:expr, $args:expr) => {{
+        let mut q = $q;
+        for a in $args {
+            q = match a {
+                Arg::Text(v) => q.bind(v.clone()),
+                Arg::Int(v) => q.bind(*v),
+                Arg::Bool(v) => q.bind(*v),
+                Arg::TextList(v) => q.bind(v.clone()),
+                Arg::IntList(v) => q.bind(v.clone()),
+                Arg::BoolList(v) => q.bind(v.clone()),
+            };
+        }
+        q
+    }};
+}
+
 /// A row type decodable from both backends' rows.
 pub trait Record:
     for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> + Send + Unpin
@@ -194,6 +249,16 @@ impl std::fmt::Debug for Db {
 impl Db {
     /// Connects by URL scheme: `sqlite://path` (created if missing) or `postgres://…`.
     pub async fn connect(url: &str) -> crate::Result<Db> {
+        Self::connect_with(url, true).await
+    }
+
+    /// Connects to a database that must exist already: a SQLite file that is missing is an
+    /// error, not a new empty database (for backups, moves and status, which only read it).
+    pub async fn connect_existing(url: &str) -> crate::Result<Db> {
+        Self::connect_with(url, false).await
+    }
+
+    async fn connect_with(url: &str, create: bool) -> crate::Result<Db> {
         if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             let opts =
                 PgConnectOptions::from_str(url).map_err(|e| StoreError::BadUrl(e.to_string()))?;
@@ -208,14 +273,21 @@ impl Db {
         } else if url.starts_with("sqlite:") {
             let opts = SqliteConnectOptions::from_str(url)
                 .map_err(|e| StoreError::BadUrl(e.to_string()))?
-                .create_if_missing(true)
+                .create_if_missing(create)
                 .journal_mode(SqliteJournalMode::Wal)
                 // A commit is on disk before it is acknowledged (a vote or a submission
                 // survives a power cut, not only a crash of the process).
                 .synchronous(SqliteSynchronous::Full)
                 .busy_timeout(Duration::from_secs(30))
                 .foreign_keys(true);
+            if !create && !opts.get_filename().exists() {
+                return Err(StoreError::Other(format!(
+                    "there is no database at {}",
+                    opts.get_filename().display()
+                )));
+            }
             if let Some(dir) = opts.get_filename().parent()
+                && create
                 && !dir.as_os_str().is_empty()
             {
                 std::fs::create_dir_all(dir).map_err(|e| {
@@ -299,6 +371,22 @@ impl Db {
         })
     }
 
+    /// Runs one statement outside any transaction, for what SQLite refuses inside one
+    /// (`VACUUM INTO`).
+    pub async fn run_alone(&self, s: Sql) -> crate::Result<u64> {
+        let text = s.text_for(self.backend());
+        Ok(match &self.pools {
+            Pools::Sqlite(p, _) => bind_sqlite!(sqlx::query(AssertSqlSafe(text)), &s.args)
+                .execute(p)
+                .await?
+                .rows_affected(),
+            Pools::Postgres(p) => bind_postgres!(sqlx::query(AssertSqlSafe(text)), &s.args)
+                .execute(p)
+                .await?
+                .rows_affected(),
+        })
+    }
+
     pub async fn ping(&self) -> crate::Result<()> {
         let mut tx = self.read().await?;
         let _: (i64,) = tx.fetch_one(sql("SELECT CAST(1 AS BIGINT)")).await?;
@@ -379,41 +467,6 @@ enum Conn<'a> {
     Postgres(&'a mut PgConnection),
 }
 
-macro_rules! bind_sqlite {
-    ($q:expr, $args:expr) => {{
-        let mut q = $q;
-        for a in $args {
-            q = match a {
-                Arg::Text(v) => q.bind(v.clone()),
-                Arg::Int(v) => q.bind(*v),
-                Arg::Bool(v) => q.bind(*v),
-                Arg::TextList(_) | Arg::IntList(_) => {
-                    return Err(StoreError::Other(
-                        "an array argument was given to SQLite".into(),
-                    ));
-                }
-            };
-        }
-        q
-    }};
-}
-
-macro_rules! bind_postgres {
-    ($q:expr, $args:expr) => {{
-        let mut q = $q;
-        for a in $args {
-            q = match a {
-                Arg::Text(v) => q.bind(v.clone()),
-                Arg::Int(v) => q.bind(*v),
-                Arg::Bool(v) => q.bind(*v),
-                Arg::TextList(v) => q.bind(v.clone()),
-                Arg::IntList(v) => q.bind(v.clone()),
-            };
-        }
-        q
-    }};
-}
-
 impl Tx {
     pub fn backend(&self) -> Backend {
         match self {
@@ -483,6 +536,26 @@ impl Tx {
             .ok_or(StoreError::Db(sqlx::Error::RowNotFound))
     }
 
+    /// Rows whose shape is known only at run time, each column read as the kind given for
+    /// it (a SQLite boolean is an integer on disk and is read as a boolean all the same).
+    pub async fn fetch_values(&mut self, s: Sql, kinds: &[Kind]) -> crate::Result<Vec<Vec<Value>>> {
+        let text = s.text_for(self.backend());
+        match self.conn() {
+            Conn::Sqlite(c) => {
+                let rows = bind_sqlite!(sqlx::query(AssertSqlSafe(text)), &s.args)
+                    .fetch_all(c)
+                    .await?;
+                rows.iter().map(|r| values_of(r, kinds)).collect()
+            }
+            Conn::Postgres(c) => {
+                let rows = bind_postgres!(sqlx::query(AssertSqlSafe(text)), &s.args)
+                    .fetch_all(c)
+                    .await?;
+                rows.iter().map(|r| values_of(r, kinds)).collect()
+            }
+        }
+    }
+
     /// Runs several statements separated by `;` at line ends (migrations).
     pub async fn execute_script(&mut self, script: &str) -> crate::Result<()> {
         for stmt in script.split(";\n").map(str::trim).filter(|s| !s.is_empty()) {
@@ -509,6 +582,29 @@ impl Tx {
         }
         Ok(())
     }
+}
+
+/// Reads a row's columns as the kinds given, on either backend.
+fn values_of<R>(row: &R, kinds: &[Kind]) -> crate::Result<Vec<Value>>
+where
+    R: sqlx::Row,
+    usize: sqlx::ColumnIndex<R>,
+    for<'r> Option<String>: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    for<'r> Option<i64>: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    for<'r> Option<bool>: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+{
+    kinds
+        .iter()
+        .enumerate()
+        .map(|(i, kind)| {
+            Ok(match kind {
+                Kind::Text => row.try_get::<Option<String>, _>(i)?.map(Value::Text),
+                Kind::Int => row.try_get::<Option<i64>, _>(i)?.map(Value::Int),
+                Kind::Bool => row.try_get::<Option<bool>, _>(i)?.map(Value::Bool),
+            }
+            .unwrap_or(Value::Null))
+        })
+        .collect()
 }
 
 #[cfg(test)]

@@ -5,6 +5,7 @@
 //!
 //! Every write happens in a [`Tx`] together with its [`events`] row.
 
+pub mod backup;
 pub mod campaigns;
 pub mod cases;
 pub mod db;
@@ -15,9 +16,10 @@ pub mod processes;
 pub mod references;
 pub mod sessions;
 pub mod submissions;
+pub mod transfer;
 pub mod users;
 
-pub use db::{Arg, Backend, Db, Record, Sql, StoreError, Tx, sql};
+pub use db::{Arg, Backend, Db, Kind, Record, Sql, StoreError, Tx, Value, sql};
 
 pub type Result<T> = std::result::Result<T, StoreError>;
 

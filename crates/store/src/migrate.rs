@@ -2,6 +2,7 @@
 //! types are the shared subset: TEXT, BIGINT, BOOLEAN. Ids are UUID text and times are
 //! fixed-width UTC text (see `domain::time`).
 
+use crate::StoreError;
 use crate::db::{Backend, Db, sql};
 
 /// Applied in order; a migration, once released, is never edited.
@@ -442,6 +443,15 @@ pub async fn run(db: &Db) -> crate::Result<Vec<i64>> {
         })?;
         tx.commit().await?;
     }
+    if let Some(newest) = applied_versions(db).await?.last()
+        && *newest > latest()
+    {
+        return Err(StoreError::Other(format!(
+            "the database is at schema version {newest}, newer than this sluss knows (version {}): \
+             run the newer sluss it was migrated with, or restore the backup taken before the upgrade",
+            latest()
+        )));
+    }
     for (version, name, script) in MIGRATIONS {
         let mut tx = db.write().await?;
         if db.backend() == Backend::Postgres {
@@ -477,6 +487,83 @@ pub async fn run(db: &Db) -> crate::Result<Vec<i64>> {
         tx.commit().await?;
     }
     Ok(applied)
+}
+
+/// The newest migration this binary knows.
+pub fn latest() -> i64 {
+    MIGRATIONS.last().map_or(0, |m| m.0)
+}
+
+/// One migration as a database has it: applied (and when), pending, or applied by a newer
+/// binary (a version this one does not know).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MigrationStatus {
+    pub version: i64,
+    pub name: String,
+    /// When it was applied; `None` while it is pending.
+    pub applied_at: Option<String>,
+    /// False for a version applied by a newer binary.
+    pub known: bool,
+}
+
+/// The versions applied to a database, oldest first; none for a database never migrated.
+async fn applied_versions(db: &Db) -> crate::Result<Vec<i64>> {
+    Ok(applied(db).await?.into_iter().map(|(v, _, _)| v).collect())
+}
+
+async fn applied(db: &Db) -> crate::Result<Vec<(i64, String, String)>> {
+    let mut tx = db.read().await?;
+    let exists: Option<(i64,)> = tx
+        .fetch_optional(sql(match db.backend() {
+            Backend::Sqlite => {
+                "SELECT CAST(1 AS BIGINT) FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'"
+            }
+            Backend::Postgres => {
+                "SELECT CAST(1 AS BIGINT) FROM information_schema.tables WHERE table_schema = current_schema() AND table_name = 'schema_migrations'"
+            }
+        }))
+        .await?;
+    let rows = match exists {
+        Some(_) => {
+            tx.fetch_all(sql(
+                "SELECT version, name, applied_at FROM schema_migrations ORDER BY version",
+            ))
+            .await?
+        }
+        None => Vec::new(),
+    };
+    tx.commit().await?;
+    Ok(rows)
+}
+
+/// Every migration this binary knows with whether it is applied, and any version applied
+/// by a newer binary, in version order. Applies nothing.
+pub async fn status(db: &Db) -> crate::Result<Vec<MigrationStatus>> {
+    let done = applied(db).await?;
+    let mut out: Vec<MigrationStatus> = MIGRATIONS
+        .iter()
+        .map(|(version, name, _)| MigrationStatus {
+            version: *version,
+            name: name.to_string(),
+            applied_at: done
+                .iter()
+                .find(|(v, _, _)| v == version)
+                .map(|(_, _, at)| at.clone()),
+            known: true,
+        })
+        .collect();
+    out.extend(
+        done.into_iter()
+            .filter(|(v, _, _)| !MIGRATIONS.iter().any(|m| m.0 == *v))
+            .map(|(version, name, at)| MigrationStatus {
+                version,
+                name,
+                applied_at: Some(at),
+                known: false,
+            }),
+    );
+    out.sort_by_key(|m| m.version);
+    Ok(out)
 }
 
 /// Refreshes the planner's statistics of every table (after loading much data at once).

@@ -83,12 +83,16 @@ pub async fn livez() -> &'static str {
 
 pub async fn healthz(State(state): State<AppState>) -> Response {
     match state.app.db.ping().await {
-        Ok(()) => (StatusCode::OK, Json(json!({ "status": "ok" }))).into_response(),
+        Ok(()) => (
+            StatusCode::OK,
+            Json(json!({ "status": "ok", "version": env!("CARGO_PKG_VERSION") })),
+        )
+            .into_response(),
         Err(e) => {
             tracing::error!(error = %e, "health check failed");
             (
                 StatusCode::SERVICE_UNAVAILABLE,
-                Json(json!({ "status": "unavailable" })),
+                Json(json!({ "status": "unavailable", "version": env!("CARGO_PKG_VERSION") })),
             )
                 .into_response()
         }

@@ -1,7 +1,8 @@
 //! What the command-line tests share: running `sluss` and a fresh database per test.
 #![allow(dead_code)]
 
-use std::process::Command;
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
 
 use sqlx::Connection;
 
@@ -9,9 +10,15 @@ pub const BIN: &str = env!("CARGO_BIN_EXE_sluss");
 
 /// Runs a `sluss` command on `db`; panics with its stderr when it fails.
 pub fn cli(db: &str, args: &[&str]) -> String {
+    let mut all = args.to_vec();
+    all.extend(["--database-url", db]);
+    run(&all)
+}
+
+/// Runs a `sluss` command; panics with its stderr when it fails.
+pub fn run(args: &[&str]) -> String {
     let out = Command::new(BIN)
         .args(args)
-        .args(["--database-url", db])
         .env("RUST_LOG", "warn")
         .output()
         .expect("run sluss");
@@ -77,4 +84,46 @@ pub async fn fresh_database(prefix: &str, backend: &str) -> Option<String> {
     let base = admin.split('?').next().unwrap_or(&admin);
     let cut = base.rfind('/').expect("a database name");
     Some(format!("{}/{name}", &base[..cut]))
+}
+
+/// Starts `sluss serve` on `db` on a free port with `extra` flags; returns the process and
+/// its address once it listens.
+pub fn serve(db: &str, extra: &[&str]) -> (Child, String) {
+    let mut child = Command::new(BIN)
+        .args(["serve", "--bind", "127.0.0.1:0", "--database-url", db])
+        .args(extra)
+        .env("RUST_LOG", "warn,sluss=info")
+        .env("NO_COLOR", "1")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start sluss serve");
+    let mut lines = BufReader::new(child.stderr.take().expect("stderr")).lines();
+    let base = loop {
+        let line = lines
+            .next()
+            .expect("sluss stopped before it listened")
+            .expect("read log");
+        if let Some(i) = line.find("listening on http://") {
+            let rest = &line[i + "listening on ".len()..];
+            break rest
+                .split_whitespace()
+                .next()
+                .unwrap_or_default()
+                .to_string();
+        }
+    };
+    std::thread::spawn(move || for _ in lines {});
+    (child, base)
+}
+
+/// Stops a server started by [`serve`] as systemd would (SIGTERM) and waits for it.
+pub fn stop(mut child: Child) {
+    let sent = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .expect("run kill");
+    assert!(sent.success(), "SIGTERM could not be sent");
+    let status = child.wait().expect("wait for sluss");
+    assert!(status.success(), "sluss did not stop cleanly: {status}");
 }

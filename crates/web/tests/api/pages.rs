@@ -317,7 +317,11 @@ async fn language_health_openapi_and_headers(backend: Backend) {
         .await
         .unwrap();
     assert_eq!(res.headers()["location"], "/");
-    assert_eq!(c.get(t.url("/healthz")).send().await.unwrap().status(), 200);
+    let health = c.get(t.url("/healthz")).send().await.unwrap();
+    assert_eq!(health.status(), 200);
+    let health: Value = health.json().await.unwrap();
+    assert_eq!(health["status"], "ok");
+    assert_eq!(health["version"], env!("CARGO_PKG_VERSION"));
     let spec: Value = c
         .get(t.url("/api/v1/openapi.json"))
         .send()
