@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The guard of the README's run command: runs it exactly as the README writes it (read from
 # the README's "Run it" section, so the two cannot drift) on a free port and in a temporary
-# data directory, waits for the site to answer, checks that the home page, the intake form
-# and the demo workshop's join page answer 200 with the demo's content, and stops it with
+# data directory, waits for the site to answer, checks that the home page, the register,
+# the intake form and the demo workshop's join page answer 200 with the demo's content, and stops it with
 # SIGTERM, which must end it cleanly. Fails if any of that does not happen.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -58,10 +58,11 @@ until curl -fsS -o /dev/null "$base/healthz" 2>/dev/null; do
 done
 echo "Sluss answers on $base"
 
+curl_opts=()
 # page PATH TEXT: the page answers 200 and shows TEXT.
 page() {
   local body status
-  body=$(curl -sS -w '\n%{http_code}' "$base$1") || fail "GET $1 failed"
+  body=$(curl -sS "${curl_opts[@]}" -w '\n%{http_code}' "$base$1") || fail "GET $1 failed"
   status=${body##*$'\n'}
   body=${body%$'\n'*}
   [ "$status" = 200 ] || fail "GET $1 answered $status"
@@ -69,13 +70,24 @@ page() {
   echo "  GET $1: 200, shows \"$2\""
 }
 
-page / "Region Sydost"
+page / "Lämna ett behov eller en idé"
+page /diarium "Region Sydost"
 page /lamna 'name="title"'
 page /lamna "Region Sydost"
 code=$(sed -n 's/^ *workshop *code \([A-Z0-9]*\) .*/\1/p' "$out" | head -n 1)
 [ -n "$code" ] || fail "--demo printed no workshop join code"
+grep -qF "$base/workshop?code=$code" "$out" || fail "--demo did not print the workshop's link"
+# Join the workshop as a participant does: the printed link's form, then the workshop.
+jar="$data/cookies"
+form=$(curl -sS -c "$jar" -b "$jar" "$base/workshop?code=$code") || fail "GET /workshop?code=$code failed"
+grep -qF "value=\"$code\"" <<<"$form" || fail "the join form does not hold the code $code"
+csrf=$(sed -n 's/.*name="_csrf" value="\([0-9a-f]*\)".*/\1/p' <<<"$form" | head -n 1)
+joined=$(curl -sS -o /dev/null -w '%{http_code} %{redirect_url}' -c "$jar" -b "$jar" \
+  --data "_csrf=$csrf&code=$code" "$base/workshop") || fail "POST /workshop failed"
+[ "$joined" = "303 $base/workshop/$code" ] || fail "joining with $code answered $joined"
+echo "  POST /workshop (join with $code): 303 to /workshop/$code"
+curl_opts=(-b "$jar")
 page "/workshop/$code" "Framtidens nära vård"
-grep -qF "$base/workshop/$code" "$out" || fail "--demo did not print the workshop's link"
 grep -qF "admin@demo.sluss.se" "$out" || fail "--demo did not print the demo users"
 version=$(curl -fsS "$base/healthz")
 grep -q '"version"' <<<"$version" || fail "/healthz does not say its version: $version"

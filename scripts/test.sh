@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The test command: installs what the tests need, then runs every test.
-#   formatting and lints → Rust unit and API tests (SQLite, and PostgreSQL when reachable;
+#   formatting and lints → the README's run command as written there (and the systemd units
+#   in deploy/) → Rust unit and API tests (SQLite, and PostgreSQL when reachable;
 #   always under CI), including the crash test (SIGKILL under vote load) → browser tests
 #   (Playwright + Debian's Chromium + axe-core) → schemathesis against the OpenAPI document.
 set -euo pipefail
@@ -47,6 +48,10 @@ fi
 step "Formatting and lints"
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets --locked -- -D warnings
+
+step "The README's run command, as the README writes it"
+scripts/readme-run.sh
+scripts/deploy-check.sh "$CARGO_TARGET_DIR/release/sluss"
 
 step "Rust tests (domain, store, app, API on SQLite and PostgreSQL)"
 cargo test --workspace --locked

@@ -343,7 +343,7 @@ fn print_newcomers_start(
             "workshop"
         };
         println!(
-            "  {kind:<14} code {}  {public_url}/workshop/{}  \"{}\"",
+            "  {kind:<14} code {}  {public_url}/workshop?code={}  \"{}\"",
             c.code, c.code, c.title
         );
     }
