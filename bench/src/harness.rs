@@ -17,6 +17,7 @@ use anyhow::{Context, Result, bail};
 use serde_json::{Value, json};
 
 mod common;
+mod transfer;
 use common::{memory_kib, percentile, serve, sluss_bin};
 
 struct Options {
@@ -1057,6 +1058,35 @@ async fn one_backend(backend: &str, db: &str, sizes: &Sizes, table: &mut Table) 
     Ok(())
 }
 
+/// `sluss move` of the SQLite run's database (the data at scale and what the run wrote)
+/// into PostgreSQL, against PostgreSQL writing the same rows from inside itself.
+async fn move_to_postgres(sqlite: &str, admin: &str, table: &mut Table) -> Result<()> {
+    eprintln!("bench: sluss move of the SQLite database to PostgreSQL");
+    let f = transfer::measure(&sluss_bin(), sqlite, admin).await?;
+    table.row(
+        "SQLite → PostgreSQL",
+        &format!(
+            "sluss move: {} rows in {} tables, verified",
+            f.rows, f.tables
+        ),
+        [
+            format!("{:.0} rows/s", f.rows as f64 / f.seconds),
+            String::new(),
+            format!("{:.0} s", f.seconds),
+            "0".into(),
+        ],
+        against(
+            format!(
+                "PostgreSQL writing the same rows alone: {:.0} s; target ≤ 3600 s",
+                f.floor_seconds
+            ),
+            f.floor_seconds / f.seconds,
+            Some(f.seconds <= 3600.0),
+        ),
+    );
+    Ok(())
+}
+
 #[tokio::main]
 async fn main() -> Result<()> {
     let o = options()?;
@@ -1085,6 +1115,9 @@ async fn main() -> Result<()> {
     let sqlite = format!("sqlite://{}/bench.db", dir.display());
     if !o.postgres_only {
         one_backend("SQLite", &sqlite, &sizes, &mut table).await?;
+    }
+    if let (Some(admin), false) = (&o.postgres, o.postgres_only || o.votes_only) {
+        move_to_postgres(&sqlite, admin, &mut table).await?;
     }
     if let Some(admin) = &o.postgres {
         let url = fresh_postgres(admin).await?;
