@@ -675,6 +675,14 @@ mod tests {
         ])
         .unwrap();
         ok(&["sluss", "migrate"]).unwrap();
+        let version = Cli::try_parse_from(["sluss", "--version"])
+            .err()
+            .expect("--version prints the version");
+        assert_eq!(version.kind(), clap::error::ErrorKind::DisplayVersion);
+        assert!(
+            version.to_string().contains(env!("CARGO_PKG_VERSION")),
+            "{version}"
+        );
         ok(&["sluss", "migrate", "--status"]).unwrap();
         ok(&["sluss", "backup", "--out", "copy.db"]).unwrap();
         assert!(ok(&["sluss", "backup"]).is_err(), "--out is required");

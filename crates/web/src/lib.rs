@@ -205,7 +205,10 @@ pub fn router(state: AppState) -> Router {
         .route("/static/{file}", get(pages::static_file))
         .nest("/api/v1", api)
         .merge(pages)
-        .layer(axum::middleware::from_fn(security::headers))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            security::headers,
+        ))
         .layer(axum::middleware::from_fn(security::access_log))
         .with_state(state)
 }

@@ -358,3 +358,26 @@ async fn language_health_openapi_and_headers(backend: Backend) {
     t.finish().await;
 }
 both!(language_health_openapi_and_headers);
+
+async fn hsts_is_sent_only_at_an_https_address(backend: Backend) {
+    let plain = crate::support::spawn(backend).await;
+    let res = plain.http.get(plain.url("/")).send().await.unwrap();
+    assert!(
+        res.headers().get("strict-transport-security").is_none(),
+        "no HSTS at an http address"
+    );
+    let db = plain.stop().await;
+    let mut settings = crate::support::settings(100_000);
+    settings.secure_cookies = true;
+    let https = crate::support::spawn_on(db, settings).await;
+    for path in ["/", "/lamna", "/api/v1/diarium", "/finns-inte"] {
+        let res = https.http.get(https.url(path)).send().await.unwrap();
+        assert_eq!(
+            res.headers()["strict-transport-security"],
+            "max-age=63072000",
+            "{path}"
+        );
+    }
+    https.finish().await;
+}
+both!(hsts_is_sent_only_at_an_https_address);
