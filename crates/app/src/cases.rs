@@ -181,14 +181,15 @@ fn mandate_for(user: &CurrentUser, nodes: &[OrgNode], org_id: &str) -> Vec<Role>
 }
 
 /// The templates a case in this region may follow: the region's active versions, or, when
-/// none is active yet, the newest version of each stored template.
+/// none is active yet, the newest built-in version of each template (never an upload, which
+/// belongs to one region and is used there only once activated).
 async fn template_choices(tx: &mut Tx, region_id: &str) -> Result<Vec<TemplateRow>> {
     let active = processes::active_in(tx, region_id).await?;
     if !active.is_empty() {
         return Ok(active);
     }
     let mut newest: Vec<TemplateRow> = Vec::new();
-    for t in processes::all(tx).await? {
+    for t in processes::built_in(tx).await? {
         match newest.iter_mut().find(|n| n.template_key == t.template_key) {
             Some(n) if n.version < t.version => *n = t,
             Some(_) => {}

@@ -130,6 +130,8 @@ pub async fn show(State(state): State<AppState>, ctx: Ctx, Query(q): Query<DoneQ
 #[derive(serde::Deserialize, Default)]
 #[serde(default)]
 pub struct UploadForm {
+    /// The region the template is for (its slug).
+    region: String,
     source: String,
     /// `preview` or `save`.
     action: String,
@@ -143,7 +145,7 @@ pub async fn upload(
     // A save stores the template when it is valid; a preview only parses it. Either way a
     // refused template comes back with every problem, in the reader's language.
     let outcome = if f.action == "save" {
-        match app::processes::upload(&state.app, &ctx.caller, &f.source).await {
+        match app::processes::upload(&state.app, &ctx.caller, &f.region, &f.source).await {
             Ok(_) => return see_other("/processer?klart=stored"),
             Err(AppError::Template(problems)) => Err(problems),
             Err(e) => return ctx.fail(e),
