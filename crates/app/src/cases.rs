@@ -326,11 +326,18 @@ pub(crate) async fn open_in(
         }
         None => None,
     };
-    // The submissions: accepted ones in the same region.
+    // The submissions: accepted ones in the same region, among those the caller may see. A
+    // reference the caller may not see is unknown, as one that does not exist.
+    let readable = reach(user, &nodes, Role::can_read_inbox);
+    let visible: Vec<String> = region_ids
+        .iter()
+        .filter(|o| readable.contains(o))
+        .cloned()
+        .collect();
     let mut linked = Vec::new();
     let mut refs_ok = true;
     for r in &input.submissions.0 {
-        match submissions::by_reference(tx, r, &region_ids).await? {
+        match submissions::by_reference(tx, r, &visible).await? {
             Some(s) => {
                 if s.status != SubmissionStatus::Accepted.as_str() {
                     refs_ok = false;
