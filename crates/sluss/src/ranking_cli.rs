@@ -29,12 +29,8 @@ pub fn fit_file(path: &std::path::Path, alpha: f64) -> Result<String> {
     let f = fit(&c, alpha, None);
     let mut out = String::from("idea,score,low,high,wins,losses\n");
     for s in standings(&c, &f) {
-        let id = &file.ideas[s.item];
-        let id = if id.contains(',') || id.contains('"') {
-            format!("\"{}\"", id.replace('"', "\"\""))
-        } else {
-            id.clone()
-        };
+        // Printed, not a file of its own: no byte-order mark, but no formula either.
+        let id = domain::export::cell(&file.ideas[s.item]);
         out.push_str(&format!(
             "{id},{:.2},{:.2},{:.2},{},{}\n",
             s.score, s.low, s.high, s.wins, s.losses
