@@ -46,6 +46,7 @@ pub fn problem_message(t: &Tr, e: &TemplateError) -> String {
         Problem::NoPhases => t.t("template.problem.no_phases").to_string(),
         Problem::NoSteps => t.t("template.problem.no_steps").to_string(),
         Problem::MissingGate => t.t("template.problem.missing_gate").to_string(),
+        Problem::HiddenCharacters => t.t("template.problem.hidden_characters").to_string(),
     };
     format!(
         "{} {}, {} {}: {} – {what}",
