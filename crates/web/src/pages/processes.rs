@@ -70,6 +70,16 @@ struct Page<'a> {
 }
 
 impl Page<'_> {
+    /// The region an upload belongs to (one the caller manages), by name.
+    fn region_of(&self, t: &store::processes::TemplateRow) -> String {
+        self.o
+            .regions
+            .iter()
+            .find(|(r, _)| t.org_id.as_deref() == Some(r.id.as_str()))
+            .map(|(r, _)| r.name.clone())
+            .unwrap_or_default()
+    }
+
     fn active_in(&self, template_id: &str) -> Vec<String> {
         self.o
             .regions

@@ -189,6 +189,20 @@ async fn one_region_never_sets_another_regions_process(backend: Backend) {
         .id
         .clone();
 
+    // Region A's owner sees it, marked with the region it belongs to.
+    let html = a
+        .get(t.url("/processer"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        html.contains(&v2_id) && html.contains("Uppladdad (Org region-a)"),
+        "{html}"
+    );
+
     // Region B has no activation: its new cases follow the built-in version 1.
     let res = t
         .http
