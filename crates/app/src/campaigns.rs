@@ -10,6 +10,7 @@ use crate::inbox::{reach, require_user};
 use crate::secret::{hash_token, new_token};
 use crate::{App, AppError, Caller};
 use domain::campaign::{Mode, Phase};
+use domain::export::{BOM, cell};
 use domain::ranking::{Choice, Comparisons, Ranker, Rng, Selector, fit, standings};
 use domain::role::Role;
 use domain::text::TextRule;
@@ -1227,17 +1228,9 @@ pub fn may_run_any(caller: &Caller) -> bool {
         .is_some_and(|u| u.memberships.iter().any(|(_, r)| may_facilitate(r)))
 }
 
-/// A field for CSV: quoted when it holds a comma, a quote or a line break.
-fn csv_field(s: &str) -> String {
-    if s.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.to_string()
-    }
-}
-
 /// Exports `ideas`, `votes` or `skips` as CSV (the facilitator). Voters appear by their
-/// pseudonym number only.
+/// pseudonym number only. Every text cell is written by [`cell`] (never read as a formula),
+/// and the file begins with a byte-order mark for Excel.
 pub async fn export(app: &App, caller: &Caller, code: &str, kind: &str) -> Result<String> {
     let mut tx = app.db.read().await?;
     let c = campaign(&mut tx, code).await?;
@@ -1250,7 +1243,7 @@ pub async fn export(app: &App, caller: &Caller, code: &str, kind: &str) -> Resul
             .map(|i| i.seq.to_string())
             .unwrap_or_default()
     };
-    let mut out = String::new();
+    let mut out = String::from(BOM);
     match kind {
         "ideas" => {
             drop(tx);
@@ -1264,14 +1257,14 @@ pub async fn export(app: &App, caller: &Caller, code: &str, kind: &str) -> Resul
                 out.push_str(&format!(
                     "{},{},{},{},{},{},{},{},{}\n",
                     i.seq,
-                    csv_field(&i.body),
-                    i.status,
+                    cell(&i.body),
+                    cell(&i.status),
                     num(|x| x.score),
                     num(|x| x.low),
                     num(|x| x.high),
                     ranked.map(|x| x.wins).unwrap_or(0),
                     ranked.map(|x| x.losses).unwrap_or(0),
-                    i.created_at
+                    cell(&i.created_at)
                 ));
             }
         }
@@ -1288,9 +1281,9 @@ pub async fn export(app: &App, caller: &Caller, code: &str, kind: &str) -> Resul
             {
                 let ms = v.response_ms.map(|m| m.to_string()).unwrap_or_default();
                 let fourth = if kind == "votes" {
-                    v.choice.clone()
+                    cell(&v.choice)
                 } else {
-                    csv_field(v.skip_reason.as_deref().unwrap_or(""))
+                    cell(v.skip_reason.as_deref().unwrap_or(""))
                 };
                 out.push_str(&format!(
                     "P{},{},{},{},{},{}\n",
@@ -1298,7 +1291,7 @@ pub async fn export(app: &App, caller: &Caller, code: &str, kind: &str) -> Resul
                     seq(&v.left_idea_id),
                     seq(&v.right_idea_id),
                     fourth,
-                    v.created_at,
+                    cell(&v.created_at),
                     ms
                 ));
             }

@@ -105,8 +105,11 @@ pub struct CaseView {
     pub members: Vec<MemberRow>,
     pub submissions: Vec<LinkedSubmission>,
     pub events: Vec<EventRow>,
-    /// May tick, edit, add members and record results.
+    /// May work on the checklist: the handler's work, and the working group's.
     pub can_work: bool,
+    /// May change what only the handler may: the details (title, unit, handler,
+    /// confidentiality), the working group and the result.
+    pub can_handle: bool,
     /// The roles the caller holds for this case's organisation.
     pub mandate: Vec<Role>,
     /// People in the region who can handle the case or join its group.
@@ -181,14 +184,15 @@ fn mandate_for(user: &CurrentUser, nodes: &[OrgNode], org_id: &str) -> Vec<Role>
 }
 
 /// The templates a case in this region may follow: the region's active versions, or, when
-/// none is active yet, the newest version of each stored template.
+/// none is active yet, the newest built-in version of each template (never an upload, which
+/// belongs to one region and is used there only once activated).
 async fn template_choices(tx: &mut Tx, region_id: &str) -> Result<Vec<TemplateRow>> {
     let active = processes::active_in(tx, region_id).await?;
     if !active.is_empty() {
         return Ok(active);
     }
     let mut newest: Vec<TemplateRow> = Vec::new();
-    for t in processes::all(tx).await? {
+    for t in processes::built_in(tx).await? {
         match newest.iter_mut().find(|n| n.template_key == t.template_key) {
             Some(n) if n.version < t.version => *n = t,
             Some(_) => {}
@@ -322,11 +326,18 @@ pub(crate) async fn open_in(
         }
         None => None,
     };
-    // The submissions: accepted ones in the same region.
+    // The submissions: accepted ones in the same region, among those the caller may see. A
+    // reference the caller may not see is unknown, as one that does not exist.
+    let readable = reach(user, &nodes, Role::can_read_inbox);
+    let visible: Vec<String> = region_ids
+        .iter()
+        .filter(|o| readable.contains(o))
+        .cloned()
+        .collect();
     let mut linked = Vec::new();
     let mut refs_ok = true;
     for r in &input.submissions.0 {
-        match submissions::by_reference(tx, r, &region_ids).await? {
+        match submissions::by_reference(tx, r, &visible).await? {
             Some(s) => {
                 if s.status != SubmissionStatus::Accepted.as_str() {
                     refs_ok = false;
@@ -477,6 +488,7 @@ struct Loaded {
     nodes: Vec<OrgNode>,
     all: Vec<OrgRow>,
     can_work: bool,
+    can_handle: bool,
     mandate: Vec<Role>,
 }
 
@@ -503,15 +515,18 @@ async fn load(tx: &mut Tx, user: &CurrentUser, id: &str) -> Result<Loaded> {
     let row = cases::by_id(tx, id).await?.ok_or(AppError::NotFound)?;
     let (all, nodes) = orgs_and_nodes(tx).await?;
     let members = cases::members(tx, &row.id).await?;
-    let involved = row.handler_id.as_deref() == Some(user.id.as_str())
-        || members
-            .iter()
-            .any(|m| m.user_id.as_deref() == Some(user.id.as_str()));
+    // Two lists: what the handler (or anyone who triages for the case's unit) may change,
+    // and what a member of the working group may (the checklist, with notes).
+    let handles = row.handler_id.as_deref() == Some(user.id.as_str());
+    let member = members
+        .iter()
+        .any(|m| m.user_id.as_deref() == Some(user.id.as_str()));
     let readable = reach(user, &nodes, Role::can_read_inbox).contains(&row.org_id);
-    if !readable && !involved {
+    if !readable && !handles && !member {
         return Err(AppError::NotFound);
     }
-    let can_work = involved || reach(user, &nodes, Role::can_triage).contains(&row.org_id);
+    let can_handle = handles || reach(user, &nodes, Role::can_triage).contains(&row.org_id);
+    let can_work = can_handle || member;
     let mandate = mandate_for(user, &nodes, &row.org_id);
     let trow = processes::by_id(tx, &row.template_id)
         .await?
@@ -533,6 +548,7 @@ async fn load(tx: &mut Tx, user: &CurrentUser, id: &str) -> Result<Loaded> {
         nodes,
         all,
         can_work,
+        can_handle,
         mandate,
     })
 }
@@ -560,6 +576,7 @@ pub async fn view(app: &App, caller: &Caller, id: &str) -> Result<CaseView> {
         submissions,
         events: l.events,
         can_work: l.can_work,
+        can_handle: l.can_handle,
         mandate: l.mandate,
         colleagues,
         units,
@@ -646,10 +663,20 @@ async fn record(tx: &mut Tx, caller: &Caller, l: &Loaded, event: CaseEvent) -> R
     Ok(next)
 }
 
-/// Loads a case for a change by someone who may work it.
+/// Loads a case for a change to its checklist, by the handler or a working-group member.
 async fn for_work(tx: &mut Tx, user: &CurrentUser, id: &str) -> Result<Loaded> {
     let l = load(tx, user, id).await?;
     if !l.can_work {
+        return Err(AppError::Forbidden);
+    }
+    Ok(l)
+}
+
+/// Loads a case for a change that only its handler (or someone who triages for its unit)
+/// may make: details, confidentiality, unit, handler, working group, result.
+async fn for_handling(tx: &mut Tx, user: &CurrentUser, id: &str) -> Result<Loaded> {
+    let l = load(tx, user, id).await?;
+    if !l.can_handle {
         return Err(AppError::Forbidden);
     }
     Ok(l)
@@ -834,7 +861,7 @@ pub async fn record_result(
 ) -> Result<CaseState> {
     let user = require_user(caller)?;
     let mut tx = app.db.write().await?;
-    let l = for_work(&mut tx, user, id).await?;
+    let l = for_handling(&mut tx, user, id).await?;
     let e = match input.kind.trim() {
         "adopt" => {
             let region = descendants(&l.nodes, &root_of(&l.nodes, &l.row.org_id));
@@ -894,7 +921,7 @@ pub struct MemberInput {
 pub async fn member(app: &App, caller: &Caller, id: &str, input: &MemberInput) -> Result<()> {
     let user = require_user(caller)?;
     let mut tx = app.db.write().await?;
-    let l = for_work(&mut tx, user, id).await?;
+    let l = for_handling(&mut tx, user, id).await?;
     if l.state.status != CaseStatus::Active {
         return Err(AppError::Conflict("case_not_active"));
     }
@@ -1042,7 +1069,7 @@ pub async fn edit(app: &App, caller: &Caller, id: &str, input: &DetailsInput) ->
         Some(String::new())
     };
     let mut tx = app.db.write().await?;
-    let l = for_work(&mut tx, user, id).await?;
+    let l = for_handling(&mut tx, user, id).await?;
     let region = descendants(&l.nodes, &root_of(&l.nodes, &l.row.org_id));
     let unit = l
         .all

@@ -352,7 +352,11 @@ async fn load_cases(app: &App, people: &[DemoUser]) -> Result<()> {
     let advisor = demo_caller(app, by_role(Role::Advisor)?).await?;
     let decider = demo_caller(app, by_role(Role::DecisionMaker)?).await?;
     let owner = demo_caller(app, by_role(Role::ProcessOwner)?).await?;
-    for t in crate::processes::list(app).await? {
+    for t in crate::processes::list(app)
+        .await?
+        .iter()
+        .filter(|t| t.built_in)
+    {
         crate::processes::activate(app, &owner, REGION, &t.id).await?;
     }
     let templates = crate::processes::active_in(app, REGION).await?;

@@ -380,7 +380,14 @@ pub async fn act(
             update.assignee_id = None;
         }
         TriageAction::MarkDuplicate { of_reference } => {
-            let original = submissions::by_reference(&mut tx, of_reference, &region)
+            // Among the submissions the caller may see: another is unknown, as a missing one.
+            let readable = reach(user, &nodes, Role::can_read_inbox);
+            let visible: Vec<String> = region
+                .iter()
+                .filter(|o| readable.contains(o))
+                .cloned()
+                .collect();
+            let original = submissions::by_reference(&mut tx, of_reference, &visible)
                 .await?
                 .ok_or(AppError::field(
                     "duplicate_of",

@@ -1,6 +1,10 @@
 //! Process templates in use. The built-in templates are stored at start; process owners and
 //! administrators upload new versions, which are validated and kept with their source, and
 //! choose the version a region uses. A version, once stored, never changes.
+//!
+//! An upload belongs to the region it is uploaded for, by someone who manages processes
+//! there; only that region sees it and may activate it. A region without an activation
+//! follows the built-in versions, never another region's upload.
 
 use crate::error::Result;
 use crate::{App, AppError, Caller};
@@ -32,7 +36,7 @@ pub async fn install_built_ins(app: &App) -> Result<usize> {
         let t = parse_template(source)
             .map_err(|e| anyhow::anyhow!("built-in template {file} is invalid: {}", e[0]))?;
         let mut tx = app.db.write().await?;
-        if processes::by_key_version(&mut tx, &t.key, t.version)
+        if processes::built_in_version(&mut tx, &t.key, t.version)
             .await?
             .is_some()
         {
@@ -46,6 +50,7 @@ pub async fn install_built_ins(app: &App) -> Result<usize> {
             source,
             built_in: true,
             created_by: None,
+            org_id: None,
             now: &now,
         };
         let id = match processes::insert(&mut tx, &new).await {
@@ -64,15 +69,49 @@ pub async fn install_built_ins(app: &App) -> Result<usize> {
     Ok(stored)
 }
 
-/// Validates and stores a new template version.
-pub async fn upload(app: &App, caller: &Caller, source: &str) -> Result<TemplateRow> {
+/// The regions whose processes the user manages (a role held on the region itself).
+async fn managed_regions(
+    tx: &mut store::Tx,
+    user: &crate::CurrentUser,
+) -> Result<Vec<store::orgs::OrgRow>> {
+    let all = store::orgs::all(tx).await?;
+    let nodes: Vec<OrgNode> = all.iter().map(store::orgs::OrgRow::node).collect();
+    Ok(all
+        .iter()
+        .filter(|org| {
+            root_of(&nodes, &org.id) == org.id
+                && user
+                    .memberships
+                    .iter()
+                    .any(|(o, r)| *o == org.id && may_manage(r))
+        })
+        .cloned()
+        .collect())
+}
+
+/// Validates and stores a new template version for a region the caller manages. An empty
+/// `region` means the one region the caller manages, when there is only one.
+pub async fn upload(app: &App, caller: &Caller, region: &str, source: &str) -> Result<TemplateRow> {
     let user = caller.user().ok_or(AppError::Unauthenticated)?;
     if !user.memberships.iter().any(|(_, r)| may_manage(r)) {
         return Err(AppError::Forbidden);
     }
-    let t = parse_template(source).map_err(AppError::Template)?;
     let mut tx = app.db.write().await?;
-    if processes::by_key_version(&mut tx, &t.key, t.version)
+    let managed = managed_regions(&mut tx, user).await?;
+    let region = region.trim();
+    let org = if region.is_empty() {
+        match managed.as_slice() {
+            [only] => only.clone(),
+            _ => return Err(AppError::field("region", ErrorCode::Required)),
+        }
+    } else {
+        managed
+            .into_iter()
+            .find(|o| o.slug == region)
+            .ok_or(AppError::Forbidden)?
+    };
+    let t = parse_template(source).map_err(AppError::Template)?;
+    if processes::version_in(&mut tx, &org.id, &t.key, t.version)
         .await?
         .is_some()
     {
@@ -86,6 +125,7 @@ pub async fn upload(app: &App, caller: &Caller, source: &str) -> Result<Template
         source,
         built_in: false,
         created_by: Some(&user.id),
+        org_id: Some(&org.id),
         now: &now,
     };
     let id = match processes::insert(&mut tx, &new).await {
@@ -100,7 +140,7 @@ pub async fn upload(app: &App, caller: &Caller, source: &str) -> Result<Template
             kind: "process_template.stored",
             subject_type: "process_template",
             subject_id: &id,
-            org_id: None,
+            org_id: Some(&org.id),
             payload: serde_json::json!({ "key": t.key, "version": t.version, "built_in": false }),
         },
     )
@@ -134,8 +174,13 @@ pub async fn activate(app: &App, caller: &Caller, region: &str, template_id: &st
     {
         return Err(AppError::Forbidden);
     }
+    // A built-in version, or one of the region's own: another region's upload is not found.
     let t = processes::by_id(&mut tx, template_id.trim())
         .await?
+        .filter(|t| match &t.org_id {
+            None => t.built_in,
+            Some(owner) => *owner == org.id,
+        })
         .ok_or(AppError::NotFound)?;
     let now = Timestamp::now().to_db();
     processes::activate(
@@ -176,8 +221,8 @@ pub async fn active_in(app: &App, region: &str) -> Result<Vec<TemplateRow>> {
     Ok(processes::active_in(&mut tx, &org.id).await?)
 }
 
-/// What the process page shows: every stored version, and for each region the caller
-/// manages, the versions it has active.
+/// What the process page shows: the built-in versions and the uploads of the regions the
+/// caller manages, and for each of those regions the versions it has active.
 pub struct Overview {
     pub templates: Vec<TemplateRow>,
     pub regions: Vec<(store::orgs::OrgRow, Vec<TemplateRow>)>,
@@ -189,21 +234,19 @@ pub async fn overview(app: &App, caller: &Caller) -> Result<Overview> {
         return Err(AppError::Forbidden);
     }
     let mut tx = app.db.read().await?;
-    let all = store::orgs::all(&mut tx).await?;
-    let nodes: Vec<OrgNode> = all.iter().map(store::orgs::OrgRow::node).collect();
     let mut regions = Vec::new();
-    for org in &all {
-        let managed = user
-            .memberships
-            .iter()
-            .any(|(o, r)| *o == org.id && may_manage(r));
-        if managed && root_of(&nodes, &org.id) == org.id {
-            let active = processes::active_in(&mut tx, &org.id).await?;
-            regions.push((org.clone(), active));
+    let mut templates = processes::built_in(&mut tx).await?;
+    for org in managed_regions(&mut tx, user).await? {
+        for t in processes::usable_in(&mut tx, &org.id).await? {
+            if !templates.iter().any(|x| x.id == t.id) {
+                templates.push(t);
+            }
         }
+        let active = processes::active_in(&mut tx, &org.id).await?;
+        regions.push((org, active));
     }
-    Ok(Overview {
-        templates: processes::all(&mut tx).await?,
-        regions,
-    })
+    templates.sort_by(|a, b| {
+        (a.template_key.as_str(), b.version).cmp(&(b.template_key.as_str(), a.version))
+    });
+    Ok(Overview { templates, regions })
 }

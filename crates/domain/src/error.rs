@@ -44,11 +44,14 @@ pub enum ErrorCode {
     },
     /// A vote for a pair that was not offered to this participant.
     NotOffered,
+    /// Characters that cannot be seen or that reorder the text around them: bidirectional
+    /// overrides and isolates, zero-width characters, a byte-order mark.
+    HiddenCharacters,
 }
 
 impl ErrorCode {
     /// Every code (with sample numbers), so catalogs can be checked against all of them.
-    pub const ALL: [ErrorCode; 21] = [
+    pub const ALL: [ErrorCode; 22] = [
         ErrorCode::Required,
         ErrorCode::TooShort { min: 1 },
         ErrorCode::TooLong { max: 1 },
@@ -70,6 +73,7 @@ impl ErrorCode {
         ErrorCode::InvalidNumber,
         ErrorCode::TooLongWas { max: 1, len: 2 },
         ErrorCode::NotOffered,
+        ErrorCode::HiddenCharacters,
     ];
 
     /// The message catalog key for this code.
@@ -96,6 +100,7 @@ impl ErrorCode {
             ErrorCode::InvalidNumber => "error.invalid_number",
             ErrorCode::TooLongWas { .. } => "error.too_long_was",
             ErrorCode::NotOffered => "error.not_offered",
+            ErrorCode::HiddenCharacters => "error.hidden_characters",
         }
     }
 
@@ -204,9 +209,10 @@ mod tests {
             ErrorCode::InvalidNumber => 18,
             ErrorCode::TooLongWas { .. } => 19,
             ErrorCode::NotOffered => 20,
+            ErrorCode::HiddenCharacters => 21,
         };
         let mut seen: Vec<usize> = ErrorCode::ALL.iter().map(index).collect();
         seen.sort();
-        assert_eq!(seen, (0..21).collect::<Vec<_>>());
+        assert_eq!(seen, (0..22).collect::<Vec<_>>());
     }
 }

@@ -5,6 +5,7 @@
 pub mod campaign;
 pub mod case;
 pub mod error;
+pub mod export;
 pub mod org;
 pub mod process;
 pub mod ranking;

@@ -130,6 +130,9 @@ pub enum Problem {
     NoPhases,
     NoSteps,
     MissingGate,
+    /// A control character (other than a line break or a tab), or one that hides or
+    /// reorders text ([`crate::text::is_hidden`]).
+    HiddenCharacters,
 }
 
 /// One refusal: where (line, column, field path) and what.
@@ -147,6 +150,9 @@ impl TemplateError {
         match &self.problem {
             Problem::Syntax(m) => m.clone(),
             Problem::Empty => "must not be empty".into(),
+            Problem::HiddenCharacters => {
+                "holds a control character or one that hides or reorders text (such as U+202E or U+200B)".into()
+            }
             Problem::TooLong { max } => format!("must be at most {max} characters"),
             Problem::InvalidKey => {
                 "must use lowercase letters a–z, digits, '-' and '_' (2 to 60)".into()
@@ -313,6 +319,11 @@ impl Checker<'_> {
             self.at(v.span().start, field, Problem::Empty);
         } else if t.chars().count() > max {
             self.at(v.span().start, field, Problem::TooLong { max });
+        } else if t
+            .chars()
+            .any(|c| (c.is_control() && c != '\n' && c != '\t') || crate::text::is_hidden(c))
+        {
+            self.at(v.span().start, field, Problem::HiddenCharacters);
         }
         t.to_string()
     }
@@ -598,6 +609,37 @@ mod tests {
                     .join("\n")
             )
         })
+    }
+
+    /// A template's texts are shown to everyone working a case: nothing in them may hide
+    /// or reorder text.
+    #[test]
+    fn template_texts_refuse_hidden_characters() {
+        let source = BUILT_IN[0].1;
+        let first = source
+            .lines()
+            .position(|l| l.starts_with("name = "))
+            .unwrap();
+        // The last written as TOML's escape (a bare control character is a syntax error).
+        for c in ["\u{202E}", "\u{200B}", "\\u0007"] {
+            let bad: String = source
+                .lines()
+                .enumerate()
+                .map(|(i, l)| {
+                    if i == first {
+                        format!("name = \"Spel{c}planen\"\n")
+                    } else {
+                        format!("{l}\n")
+                    }
+                })
+                .collect();
+            let e = parse_template(&bad).unwrap_err();
+            assert_eq!(e.len(), 1, "{c:?}: {e:?}");
+            assert_eq!(
+                (e[0].line, e[0].problem.clone()),
+                (first + 1, Problem::HiddenCharacters)
+            );
+        }
     }
 
     #[test]

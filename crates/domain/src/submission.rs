@@ -88,6 +88,9 @@ impl Email {
         if s.len() > 254 {
             return Err(FieldError::new(field, ErrorCode::TooLong { max: 254 }));
         }
+        if s.chars().any(crate::text::is_hidden) {
+            return Err(FieldError::new(field, ErrorCode::HiddenCharacters));
+        }
         let (local, domain) = s.rsplit_once('@').ok_or_else(bad)?;
         let domain_ok = domain.contains('.')
             && !domain.starts_with('.')
@@ -297,6 +300,21 @@ mod tests {
         assert!(NewSubmission::parse(&input).is_err());
         input.require_consent = false;
         assert!(NewSubmission::parse(&input).is_ok());
+    }
+
+    #[test]
+    fn emails_refuse_hidden_characters() {
+        for bad in [
+            "anna\u{202E}es.x@b",
+            "an\u{200B}na@x.se",
+            "\u{FEFF}anna@x.se",
+        ] {
+            assert_eq!(
+                Email::parse("e", bad).unwrap_err().code,
+                ErrorCode::HiddenCharacters,
+                "{bad:?}"
+            );
+        }
     }
 
     #[test]

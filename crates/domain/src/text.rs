@@ -1,6 +1,8 @@
 //! Free text written by people. Text is kept as written (and escaped on output), but
 //! markup is refused with a clear message: nobody needs `<script>` to describe a need, and
-//! refusing it early keeps the record clean for every later reader and export.
+//! refusing it early keeps the record clean for every later reader and export. So are
+//! control characters (but line breaks and tabs where a field has lines) and characters
+//! that hide or reorder text (see [`is_hidden`]).
 
 use crate::error::{ErrorCode, FieldError};
 
@@ -65,6 +67,9 @@ impl TextRule {
         {
             return Err(err(ErrorCode::ControlCharacters));
         }
+        if trimmed.chars().any(is_hidden) {
+            return Err(err(ErrorCode::HiddenCharacters));
+        }
         if looks_like_markup(trimmed) {
             return Err(err(ErrorCode::Markup));
         }
@@ -78,6 +83,29 @@ impl TextRule {
             None => Err(FieldError::new(self.field, ErrorCode::Required)),
         }
     }
+}
+
+/// Characters that cannot be seen or that reorder the text around them, refused in every
+/// text field: with a right-to-left override a file name `gpj.exe` reads as `exe.jpg`, and
+/// a zero-width space makes two titles or names that look the same differ. The
+/// bidirectional embeddings and overrides (U+202A–U+202E), isolates (U+2066–U+2069) and
+/// the Arabic letter mark (U+061C); the zero-width space (U+200B), the direction marks
+/// (U+200E, U+200F) and the word joiner (U+2060); the byte-order mark (U+FEFF), which inside
+/// a text is a zero-width no-break space. The zero-width non-joiner and joiner (U+200C,
+/// U+200D) stay: Persian spells words with the one, and emoji such as 👩‍💻 are made with
+/// the other.
+pub fn is_hidden(c: char) -> bool {
+    matches!(
+        c,
+        '\u{202A}'..='\u{202E}'
+            | '\u{2066}'..='\u{2069}'
+            | '\u{061C}'
+            | '\u{200B}'
+            | '\u{200E}'
+            | '\u{200F}'
+            | '\u{2060}'
+            | '\u{FEFF}'
+    )
 }
 
 /// True when the text contains something a browser would read as a tag, comment or
@@ -141,6 +169,64 @@ mod tests {
         }
         for s in ["a < b", "<3", "x<=y", "5 > 3", "Tom & Jerry"] {
             assert!(!looks_like_markup(s), "{s}");
+        }
+    }
+
+    #[test]
+    fn hidden_and_reordering_characters_are_refused() {
+        let p = TextRule::paragraph("d", 1, 100);
+        for s in [
+            "a\u{202A}b",
+            "a\u{202B}b",
+            "a\u{202C}b",
+            "a\u{202D}b",
+            "a\u{202E}b",
+            "a\u{2066}b",
+            "a\u{2067}b",
+            "a\u{2068}b",
+            "a\u{2069}b",
+            "a\u{061C}b",
+            "a\u{200B}b",
+            "a\u{200E}b",
+            "a\u{200F}b",
+            "a\u{2060}b",
+            "\u{FEFF}ab",
+            "ab\u{FEFF}",
+        ] {
+            assert_eq!(
+                p.parse(s).unwrap_err().code,
+                ErrorCode::HiddenCharacters,
+                "{s:?}"
+            );
+            assert_eq!(
+                TITLE.parse(s).unwrap_err().code,
+                ErrorCode::HiddenCharacters
+            );
+        }
+        // C0 controls stay refused as before; a line break and a tab only where lines are.
+        for c in ['\u{0}', '\u{7}', '\u{1B}', '\u{7F}', '\u{85}'] {
+            assert_eq!(
+                p.parse(&format!("a{c}b")).unwrap_err().code,
+                ErrorCode::ControlCharacters,
+                "{c:?}"
+            );
+        }
+        assert!(p.parse("a\n\tb").is_ok());
+        assert_eq!(
+            TITLE.parse("abc\tdef").unwrap_err().code,
+            ErrorCode::ControlCharacters
+        );
+        // Letters and signs of any script are text.
+        // Persian's zero-width non-joiner (می‌خواهم) and an emoji made with a joiner (👩‍💻).
+        for s in [
+            "حاجة ملحة",
+            "שלום עולם",
+            "Ærø ‑ nåd",
+            "emoji 😀 ok",
+            "می\u{200C}خواهم",
+            "👩\u{200D}💻 i vården",
+        ] {
+            assert!(TextRule::line("t", 1, 100).parse(s).is_ok(), "{s}");
         }
     }
 

@@ -35,6 +35,14 @@ pub const MIGRATIONS: &[(i64, &str, Script)] = &[
             postgres: OFFERS_CHECKED_AS_WRITTEN_POSTGRES,
         },
     ),
+    (
+        11,
+        "templates_of_a_region",
+        Script::Each {
+            sqlite: TEMPLATES_OF_A_REGION_SQLITE,
+            postgres: TEMPLATES_OF_A_REGION_POSTGRES,
+        },
+    ),
 ];
 
 /// A migration's text. Tables and columns are defined once for both databases; only an
@@ -105,6 +113,51 @@ CREATE INDEX pair_offers_open ON pair_offers (participant_id) WHERE answered = F
 /// lookup, with no row to lock.
 const OFFERS_CHECKED_AS_WRITTEN_POSTGRES: &str = r#"
 ALTER TABLE pair_offers DROP CONSTRAINT pair_offers_campaign_id_fkey, DROP CONSTRAINT pair_offers_participant_id_fkey, DROP CONSTRAINT pair_offers_left_idea_id_fkey, DROP CONSTRAINT pair_offers_right_idea_id_fkey
+"#;
+
+/// An uploaded template belongs to the region it was uploaded for (`org_id`); a built-in
+/// one belongs to none. Versions are counted per region: region B may store its own
+/// version 2 of a key whose version 2 region A stored, so the uniqueness of key and version
+/// becomes the uniqueness of region, key and version. An upload stored before this belongs
+/// to the region it is active in, else to a region its uploader manages processes in.
+///
+/// SQLite cannot drop a table's UNIQUE constraint, so the table is rebuilt. Foreign keys
+/// cannot be turned off inside the migration's transaction, and renaming a parent table
+/// with them on renames it in its children's keys too, so the rows are kept aside, the old
+/// table dropped and the new one renamed into its place before they come back. The checks
+/// are deferred to the commit meanwhile: dropping the old table counts `cases` and
+/// `active_templates` rows without their template, and putting the rows back counts them
+/// as found again.
+const TEMPLATES_OF_A_REGION_SQLITE: &str = r#"
+PRAGMA defer_foreign_keys = ON;
+CREATE TABLE process_templates_kept AS SELECT id, template_key, version, name, source, built_in, created_by, created_at FROM process_templates;
+CREATE TABLE process_templates_new (
+    id TEXT PRIMARY KEY,
+    template_key TEXT NOT NULL,
+    version BIGINT NOT NULL,
+    name TEXT NOT NULL,
+    source TEXT NOT NULL,
+    built_in BOOLEAN NOT NULL,
+    created_by TEXT REFERENCES users (id),
+    created_at TEXT NOT NULL,
+    org_id TEXT REFERENCES organisations (id)
+);
+DROP TABLE process_templates;
+ALTER TABLE process_templates_new RENAME TO process_templates;
+INSERT INTO process_templates (id, template_key, version, name, source, built_in, created_by, created_at)
+SELECT id, template_key, version, name, source, built_in, created_by, created_at FROM process_templates_kept;
+DROP TABLE process_templates_kept;
+UPDATE process_templates SET org_id = (SELECT MIN(a.org_id) FROM active_templates a WHERE a.template_id = process_templates.id) WHERE built_in = FALSE;
+UPDATE process_templates SET org_id = (SELECT MIN(m.org_id) FROM memberships m WHERE m.user_id = process_templates.created_by AND m.role IN ('process_owner', 'admin')) WHERE built_in = FALSE AND org_id IS NULL;
+CREATE UNIQUE INDEX process_templates_version ON process_templates (COALESCE(org_id, ''), template_key, version)
+"#;
+
+const TEMPLATES_OF_A_REGION_POSTGRES: &str = r#"
+ALTER TABLE process_templates ADD COLUMN org_id TEXT REFERENCES organisations (id);
+ALTER TABLE process_templates DROP CONSTRAINT process_templates_template_key_version_key;
+UPDATE process_templates SET org_id = (SELECT MIN(a.org_id) FROM active_templates a WHERE a.template_id = process_templates.id) WHERE built_in = FALSE;
+UPDATE process_templates SET org_id = (SELECT MIN(m.org_id) FROM memberships m WHERE m.user_id = process_templates.created_by AND m.role IN ('process_owner', 'admin')) WHERE built_in = FALSE AND org_id IS NULL;
+CREATE UNIQUE INDEX process_templates_version ON process_templates (COALESCE(org_id, ''), template_key, version)
 "#;
 
 /// The inbox counts its matches for paging under any combination of filters: with every

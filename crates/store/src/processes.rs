@@ -12,10 +12,11 @@ pub struct TemplateRow {
     pub source: String,
     pub built_in: bool,
     pub created_at: String,
+    /// The region an upload belongs to; none for a built-in template.
+    pub org_id: Option<String>,
 }
 
-const COLUMNS: &str =
-    "SELECT id, template_key, version, name, source, built_in, created_at FROM process_templates";
+const COLUMNS: &str = "SELECT id, template_key, version, name, source, built_in, created_at, org_id FROM process_templates";
 
 pub struct NewTemplate<'a> {
     pub key: &'a str,
@@ -24,13 +25,15 @@ pub struct NewTemplate<'a> {
     pub source: &'a str,
     pub built_in: bool,
     pub created_by: Option<&'a str>,
+    /// The region an upload is for; none for a built-in template.
+    pub org_id: Option<&'a str>,
     pub now: &'a str,
 }
 
 pub async fn insert(tx: &mut Tx, t: &NewTemplate<'_>) -> crate::Result<String> {
     let id = crate::new_id();
     tx.execute(
-        sql("INSERT INTO process_templates (id, template_key, version, name, source, built_in, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
+        sql("INSERT INTO process_templates (id, template_key, version, name, source, built_in, created_by, org_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")
             .bind(id.as_str())
             .bind(t.key)
             .bind(t.version)
@@ -38,20 +41,40 @@ pub async fn insert(tx: &mut Tx, t: &NewTemplate<'_>) -> crate::Result<String> {
             .bind(t.source)
             .bind(t.built_in)
             .bind(t.created_by)
+            .bind(t.org_id)
             .bind(t.now),
     )
     .await?;
     Ok(id)
 }
 
-pub async fn by_key_version(
+/// A built-in version of `key`.
+pub async fn built_in_version(
     tx: &mut Tx,
     key: &str,
     version: i64,
 ) -> crate::Result<Option<TemplateRow>> {
     tx.fetch_optional(crate::Sql::dynamic(
-        format!("{COLUMNS} WHERE template_key = ? AND version = ?"),
-        vec![key.into(), version.into()],
+        format!(
+            "{COLUMNS} WHERE org_id IS NULL AND built_in = ? AND template_key = ? AND version = ?"
+        ),
+        vec![true.into(), key.into(), version.into()],
+    ))
+    .await
+}
+
+/// A version of `key` that a region may not store again: a built-in one, or its own.
+pub async fn version_in(
+    tx: &mut Tx,
+    org_id: &str,
+    key: &str,
+    version: i64,
+) -> crate::Result<Option<TemplateRow>> {
+    tx.fetch_optional(crate::Sql::dynamic(
+        format!(
+            "{COLUMNS} WHERE (org_id IS NULL OR org_id = ?) AND template_key = ? AND version = ?"
+        ),
+        vec![org_id.into(), key.into(), version.into()],
     ))
     .await
 }
@@ -69,6 +92,27 @@ pub async fn all(tx: &mut Tx) -> crate::Result<Vec<TemplateRow>> {
     tx.fetch_all(crate::Sql::dynamic(
         format!("{COLUMNS} ORDER BY template_key, version DESC"),
         vec![],
+    ))
+    .await
+}
+
+/// The built-in versions, by key and newest version first.
+pub async fn built_in(tx: &mut Tx) -> crate::Result<Vec<TemplateRow>> {
+    tx.fetch_all(crate::Sql::dynamic(
+        format!(
+            "{COLUMNS} WHERE org_id IS NULL AND built_in = ? ORDER BY template_key, version DESC"
+        ),
+        vec![true.into()],
+    ))
+    .await
+}
+
+/// The versions a region may use: the built-in ones and its own uploads, by key and newest
+/// version first.
+pub async fn usable_in(tx: &mut Tx, org_id: &str) -> crate::Result<Vec<TemplateRow>> {
+    tx.fetch_all(crate::Sql::dynamic(
+        format!("{COLUMNS} WHERE (org_id IS NULL AND built_in = ?) OR org_id = ? ORDER BY template_key, version DESC"),
+        vec![true.into(), org_id.into()],
     ))
     .await
 }
@@ -104,7 +148,7 @@ pub async fn activate(
 pub async fn active_in(tx: &mut Tx, org_id: &str) -> crate::Result<Vec<TemplateRow>> {
     tx.fetch_all(
         sql(
-            "SELECT t.id, t.template_key, t.version, t.name, t.source, t.built_in, t.created_at
+            "SELECT t.id, t.template_key, t.version, t.name, t.source, t.built_in, t.created_at, t.org_id
              FROM active_templates a JOIN process_templates t ON t.id = a.template_id
              WHERE a.org_id = ? ORDER BY t.template_key",
         )

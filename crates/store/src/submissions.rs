@@ -106,19 +106,22 @@ pub async fn by_follow_up_hash(tx: &mut Tx, hash: &str) -> crate::Result<Option<
 }
 
 /// A submission by its reference among the given organisations.
+/// A submission by its reference, among those whose organisation (where it is handled now)
+/// is one of `visible`: what the caller may see, within one region. A submission outside
+/// is not found, exactly as one that does not exist.
 pub async fn by_reference(
     tx: &mut Tx,
     reference: &str,
-    org_ids: &[String],
+    visible: &[String],
 ) -> crate::Result<Option<SubmissionRow>> {
-    if org_ids.is_empty() {
+    if visible.is_empty() {
         return Ok(None);
     }
     let mut args: Vec<Arg> = vec![reference.into()];
-    args.extend(org_ids.iter().map(|o| o.as_str().into()));
+    args.extend(visible.iter().map(|o| o.as_str().into()));
     let text = format!(
-        "{SELECT} WHERE s.reference = ? AND s.registered_org_id IN ({}) ORDER BY s.created_at LIMIT 1",
-        placeholders(org_ids.len())
+        "{SELECT} WHERE s.reference = ? AND s.org_id IN ({}) ORDER BY s.created_at LIMIT 1",
+        placeholders(visible.len())
     );
     tx.fetch_optional(Sql::dynamic(text, args)).await
 }

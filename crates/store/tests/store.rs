@@ -417,7 +417,7 @@ async fn votes_move_onto_their_offers_when_migrating() {
         .unwrap();
         tx.commit().await.unwrap();
 
-        assert_eq!(store::migrate::run(&db).await.unwrap(), vec![8, 9, 10]);
+        assert_eq!(store::migrate::run(&db).await.unwrap(), vec![8, 9, 10, 11]);
         let mut tx = db.read().await.unwrap();
         let export = campaigns::votes_for_export(&mut tx, campaign_id).await.unwrap();
         let got: Vec<String> = export
@@ -776,6 +776,109 @@ async fn a_vote_answered_elsewhere_meanwhile_takes_no_quota() {
             .await
             .unwrap();
         assert_eq!((offers, choice.as_str()), (1, "left"), "no next pair, the vote as the other node cast it");
+    })
+    .await;
+}
+
+/// Uploads stored before templates belonged to a region (migration 11) go to the region
+/// that activated them, else to a region their uploader manages; activations keep their
+/// templates, whose foreign keys still hold (SQLite rebuilds the table).
+#[tokio::test]
+async fn uploads_go_to_a_region_when_migrating() {
+    with_db("templates-migrate", async |db| {
+        let now = "2026-11-30T10:00:00.000000Z";
+        let mut tx = db.write().await.unwrap();
+        tx.execute(sql(
+            "CREATE TABLE schema_migrations (version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)",
+        ))
+        .await
+        .unwrap();
+        let before: Vec<_> = store::migrate::MIGRATIONS
+            .iter()
+            .filter(|m| m.0 < 12)
+            .collect();
+        for (version, name, script) in before {
+            tx.execute_script(script.text(db.backend())).await.unwrap();
+            tx.execute(
+                sql("INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)")
+                    .bind(*version)
+                    .bind(*name)
+                    .bind(now),
+            )
+            .await
+            .unwrap();
+        }
+        for (id, slug) in [("org-a", "region-a"), ("org-b", "region-b")] {
+            tx.execute(
+                sql("INSERT INTO organisations (id, slug, name, parent_id, reference_format, created_at) VALUES (?, ?, ?, NULL, 'X-{yyyy}-{nnnn}', ?)")
+                    .bind(id)
+                    .bind(slug)
+                    .bind(slug)
+                    .bind(now),
+            )
+            .await
+            .unwrap();
+        }
+        tx.execute(
+            sql("INSERT INTO users (id, email, name, password_hash, active, created_at) VALUES ('user-b', 'b@x.se', 'B', 'x', ?, ?)")
+                .bind(true)
+                .bind(now),
+        )
+        .await
+        .unwrap();
+        tx.execute(
+            sql("INSERT INTO memberships (user_id, org_id, role, created_at) VALUES ('user-b', 'org-b', 'process_owner', ?)")
+                .bind(now),
+        )
+        .await
+        .unwrap();
+        for (id, version, built_in, by) in [
+            ("t1", 1, true, None),
+            ("t2", 2, false, Some("user-b")),
+            ("t3", 3, false, Some("user-b")),
+        ] {
+            tx.execute(
+                sql("INSERT INTO process_templates (id, template_key, version, name, source, built_in, created_by, created_at) VALUES (?, 'spelplanen', ?, 'S', 's', ?, ?, ?)")
+                    .bind(id)
+                    .bind(version as i64)
+                    .bind(built_in)
+                    .bind(by)
+                    .bind(now),
+            )
+            .await
+            .unwrap();
+        }
+        // Region A activated version 2 (uploaded by region B's owner).
+        tx.execute(
+            sql("INSERT INTO active_templates (org_id, template_key, template_id, activated_by, activated_at) VALUES ('org-a', 'spelplanen', 't2', NULL, ?)")
+                .bind(now),
+        )
+        .await
+        .unwrap();
+        tx.commit().await.unwrap();
+
+        assert_eq!(store::migrate::run(&db).await.unwrap(), vec![11]);
+        let mut tx = db.write().await.unwrap();
+        let rows = store::processes::all(&mut tx).await.unwrap();
+        let owners: Vec<(&str, Option<&str>)> = rows
+            .iter()
+            .map(|r| (r.id.as_str(), r.org_id.as_deref()))
+            .collect();
+        assert_eq!(
+            owners,
+            vec![("t3", Some("org-b")), ("t2", Some("org-a")), ("t1", None)]
+        );
+        let active = store::processes::active_in(&mut tx, "org-a").await.unwrap();
+        assert_eq!(active.len(), 1);
+        assert_eq!(active[0].id, "t2");
+        // The activations' key still points at the templates.
+        let dangling = tx
+            .execute(
+                sql("INSERT INTO active_templates (org_id, template_key, template_id, activated_by, activated_at) VALUES ('org-b', 'spelplanen', 'no-such', NULL, ?)")
+                    .bind(now),
+            )
+            .await;
+        assert!(dangling.is_err(), "{dangling:?}");
     })
     .await;
 }

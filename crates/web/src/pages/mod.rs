@@ -207,14 +207,78 @@ pub fn url_encode(s: &str) -> String {
     form_urlencoded::byte_serialize(s.as_bytes()).collect()
 }
 
-/// Only same-site paths are followed after sign-in or a language switch.
+/// Only same-origin paths are followed after sign-in or a language switch; anything else
+/// goes to the start page. See [`same_origin_path`].
 pub fn safe_next(next: Option<&str>) -> String {
-    match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.starts_with("/\\") => {
-            n.to_string()
+    next.and_then(same_origin_path)
+        .unwrap_or_else(|| "/".to_string())
+}
+
+/// A redirect target as a path (and query) of this origin, or nothing. The text must be a
+/// plain absolute path: one leading slash, no control character (browsers drop tabs and
+/// line breaks, so `/\t/evil.example` reads as `//evil.example`), no backslash (read as a
+/// slash), and neither in its percent-decoded form (`%2F`, `%5C`, `%09`, also encoded again),
+/// which some proxy or later redirect may decode. It is then parsed as a URL against this origin, as a browser
+/// would, and must stay on that origin; what is returned is the parsed path and query, so
+/// nothing unparsed reaches the `Location` header.
+fn same_origin_path(next: &str) -> Option<String> {
+    // Decoded until nothing changes, so that no layer of encoding hides a character.
+    let mut decoded = next.as_bytes().to_vec();
+    for _ in 0..4 {
+        let again = percent_decoded(&decoded);
+        if again == decoded {
+            break;
         }
-        _ => "/".to_string(),
+        decoded = again;
     }
+    let plain = |b: &[u8]| {
+        b.first() == Some(&b'/')
+            && b.get(1) != Some(&b'/')
+            && !b.iter().any(|c| c.is_ascii_control() || *c == b'\\')
+    };
+    let path_end = decoded
+        .iter()
+        .position(|c| *c == b'?' || *c == b'#')
+        .unwrap_or(decoded.len());
+    if !plain(next.as_bytes())
+        || !plain(&decoded)
+        || decoded[..path_end].windows(2).any(|w| w == b"//")
+    {
+        return None;
+    }
+    let base = url::Url::parse("http://sluss.invalid/").ok()?;
+    let url = base.join(next).ok()?;
+    if url.origin() != base.origin() || url.path().starts_with("//") {
+        return None;
+    }
+    let mut out = url.path().to_string();
+    if let Some(q) = url.query() {
+        out.push('?');
+        out.push_str(q);
+    }
+    Some(out)
+}
+
+/// The bytes of a percent-encoded text, decoded once (a malformed escape is kept as is).
+fn percent_decoded(s: &[u8]) -> Vec<u8> {
+    let hex = |b: u8| (b as char).to_digit(16).map(|d| d as u8);
+    let mut out = Vec::with_capacity(s.len());
+    let mut i = 0;
+    while i < s.len() {
+        if s[i] == b'%'
+            && let (Some(h), Some(l)) = (
+                s.get(i + 1).copied().and_then(hex),
+                s.get(i + 2).copied().and_then(hex),
+            )
+        {
+            out.push(h * 16 + l);
+            i += 3;
+        } else {
+            out.push(s[i]);
+            i += 1;
+        }
+    }
+    out
 }
 
 #[derive(serde::Deserialize)]
@@ -306,5 +370,50 @@ mod tests {
         assert_eq!(safe_next(Some("https://evil.example")), "/");
         assert_eq!(safe_next(Some("/\\evil.example")), "/");
         assert_eq!(safe_next(None), "/");
+    }
+
+    /// Anything that a browser could read as another origin, or that is not a plain path of
+    /// this one, goes to the start page: control characters (which browsers drop), back
+    /// slashes (which they read as slashes), two slashes, schemes, encoded slashes.
+    #[test]
+    fn next_refuses_every_way_to_another_origin() {
+        for bad in [
+            "/%09/evil.example",
+            "/\t/evil.example",
+            "/\n/evil.example",
+            "/\r\n/evil.example",
+            "/\u{0}/evil.example",
+            "\t//evil.example",
+            " //evil.example",
+            "//evil",
+            "///evil",
+            "/\\evil",
+            "\\\\evil",
+            "/%5Cevil",
+            "/%5C%5Cevil",
+            "https://evil",
+            "http:evil",
+            "javascript:alert(1)",
+            "data:text/html,x",
+            "/%2F%2Fevil",
+            "/%2f/evil",
+            "/%252F%252Fevil",
+            "/%25252F/evil",
+            "/.//evil",
+            "/x/..//evil",
+            "evil.example",
+            "",
+        ] {
+            assert_eq!(safe_next(Some(bad)), "/", "{bad:?}");
+        }
+        // Same-origin paths keep their path and query.
+        assert_eq!(safe_next(Some("/arenden/1?klart=x")), "/arenden/1?klart=x");
+        assert_eq!(safe_next(Some("/lamna")), "/lamna");
+        assert_eq!(safe_next(Some("/")), "/");
+        assert_eq!(safe_next(Some("/inkorg?q=a%20b")), "/inkorg?q=a%20b");
+        assert_eq!(
+            safe_next(Some("/lamna?ref=https://x")),
+            "/lamna?ref=https://x"
+        );
     }
 }

@@ -46,6 +46,7 @@ pub fn problem_message(t: &Tr, e: &TemplateError) -> String {
         Problem::NoPhases => t.t("template.problem.no_phases").to_string(),
         Problem::NoSteps => t.t("template.problem.no_steps").to_string(),
         Problem::MissingGate => t.t("template.problem.missing_gate").to_string(),
+        Problem::HiddenCharacters => t.t("template.problem.hidden_characters").to_string(),
     };
     format!(
         "{} {}, {} {}: {} – {what}",
@@ -69,6 +70,16 @@ struct Page<'a> {
 }
 
 impl Page<'_> {
+    /// The region an upload belongs to (one the caller manages), by name.
+    fn region_of(&self, t: &store::processes::TemplateRow) -> String {
+        self.o
+            .regions
+            .iter()
+            .find(|(r, _)| t.org_id.as_deref() == Some(r.id.as_str()))
+            .map(|(r, _)| r.name.clone())
+            .unwrap_or_default()
+    }
+
     fn active_in(&self, template_id: &str) -> Vec<String> {
         self.o
             .regions
@@ -130,6 +141,8 @@ pub async fn show(State(state): State<AppState>, ctx: Ctx, Query(q): Query<DoneQ
 #[derive(serde::Deserialize, Default)]
 #[serde(default)]
 pub struct UploadForm {
+    /// The region the template is for (its slug).
+    region: String,
     source: String,
     /// `preview` or `save`.
     action: String,
@@ -143,7 +156,7 @@ pub async fn upload(
     // A save stores the template when it is valid; a preview only parses it. Either way a
     // refused template comes back with every problem, in the reader's language.
     let outcome = if f.action == "save" {
-        match app::processes::upload(&state.app, &ctx.caller, &f.source).await {
+        match app::processes::upload(&state.app, &ctx.caller, &f.region, &f.source).await {
             Ok(_) => return see_other("/processer?klart=stored"),
             Err(AppError::Template(problems)) => Err(problems),
             Err(e) => return ctx.fail(e),

@@ -420,6 +420,9 @@ async fn a_workshop_counts_exactly_the_votes_cast(backend: Backend) {
             .starts_with("text/csv")
     );
     let votes_csv = res.text().await.unwrap();
+    let votes_csv = votes_csv
+        .strip_prefix('\u{FEFF}')
+        .expect("a byte-order mark first");
     let lines: Vec<&str> = votes_csv.lines().collect();
     assert_eq!(lines[0], "voter,left,right,choice,time,response_ms");
     assert_eq!(lines.len(), 61);
@@ -1512,3 +1515,103 @@ async fn pair_fits_add_new_votes_as_reading_all_would(backend: Backend) {
     t.finish().await;
 }
 both!(pair_fits_add_new_votes_as_reading_all_would);
+
+/// The facilitator's exports are for a spreadsheet: a cell that a spreadsheet would read as
+/// a formula (`=`, `+`, `-`, `@`, a tab or a carriage return first) is written as text, with
+/// a quote before it, and each file begins with a byte-order mark for Excel.
+async fn exported_cells_are_never_formulas(backend: Backend) {
+    let t = spawn(backend).await;
+    t.org("region-a", None).await;
+    let fac_pw = t.user("facilitator@x.se", "region-a", "advisor").await;
+    let fac = t.token("facilitator@x.se").await;
+    let body = json!({ "title": "Exporter", "question": "Vilka idéer?", "mode": "workshop", "organisation": "region-a", "vote_quota": 6 });
+    let res = facilitate(&t, &fac, "/api/v1/campaigns", body).await;
+    assert_eq!(res.status(), 201);
+    let code = res.json::<Value>().await.unwrap()["code"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    facilitate(
+        &t,
+        &fac,
+        &format!("/api/v1/campaigns/{code}/phase"),
+        json!({ "phase": "concepts" }),
+    )
+    .await;
+    let token = join(&t, &code).await;
+    let path = format!("/api/v1/campaigns/{code}/ideas");
+    for text in [
+        "=HYPERLINK(\"http://x\",\"y\")",
+        "+1+1 är två",
+        "-2+3 är ett",
+        "Ett vanligt koncept",
+    ] {
+        let res = as_participant(
+            &t,
+            reqwest::Method::POST,
+            &path,
+            &token,
+            Some(json!({ "text": text })),
+        )
+        .await;
+        assert_eq!(res.status(), 201, "{text}");
+    }
+    facilitate(
+        &t,
+        &fac,
+        &format!("/api/v1/campaigns/{code}/phase"),
+        json!({ "phase": "voting" }),
+    )
+    .await;
+    let p = shown_pair(&t, &code, &token).await;
+    let res = as_participant(
+        &t,
+        reqwest::Method::POST,
+        &format!("/api/v1/campaigns/{code}/votes"),
+        &token,
+        Some(json!({ "offer_id": p["offer_id"], "choice": "skip", "reason": "@SUM(1+1)*cmd|' /C calc'!A0" })),
+    )
+    .await;
+    assert_eq!(res.status(), 201, "{:?}", res.text().await);
+
+    let browser = t.browser_login("facilitator@x.se", &fac_pw).await;
+    let get = async |file: &str| -> String {
+        let res = browser
+            .get(t.url(&format!("/workshop/{code}/export/{file}")))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200);
+        let bytes = res.bytes().await.unwrap();
+        assert!(
+            bytes.starts_with("\u{FEFF}".as_bytes()),
+            "{file} begins with a byte-order mark"
+        );
+        String::from_utf8(bytes[3..].to_vec()).unwrap()
+    };
+    let ideas = get("ideas.csv").await;
+    assert!(
+        ideas.contains(",\"'=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\","),
+        "{ideas}"
+    );
+    assert!(ideas.contains(",'+1+1 är två,"), "{ideas}");
+    assert!(ideas.contains(",'-2+3 är ett,"), "{ideas}");
+    assert!(ideas.contains(",Ett vanligt koncept,"), "{ideas}");
+    assert!(ideas.starts_with("idea,text,"), "{ideas}");
+    let skips = get("skips.csv").await;
+    assert!(skips.contains(",'@SUM(1+1)*cmd|' /C calc'!A0,"), "{skips}");
+    // No cell of any export begins with a formula character.
+    for file in [&ideas, &skips, &get("votes.csv").await] {
+        for line in file.lines() {
+            for cell in line.split(',') {
+                let cell = cell.trim_start_matches('"');
+                assert!(
+                    !cell.starts_with(['=', '+', '@', '\t', '\r']),
+                    "{cell:?} in {file}"
+                );
+            }
+        }
+    }
+    t.finish().await;
+}
+both!(exported_cells_are_never_formulas);

@@ -932,3 +932,110 @@ async fn overdue_steps_follow_the_checklist(backend: Backend) {
     t.finish().await;
 }
 both!(overdue_steps_follow_the_checklist);
+
+/// A working-group member works on the checklist; the case's details (confidentiality,
+/// unit, handler, title), its group and its result stay with the handler.
+async fn a_working_group_member_cannot_lift_confidentiality(backend: Backend) {
+    let t = spawn(backend).await;
+    t.org("region-a", None).await;
+    t.org("unit-a", Some("region-a")).await;
+    t.user("advisor@x.se", "region-a", "advisor").await;
+    t.user("company@x.se", "region-a", "company").await;
+    let adv = t.token("advisor@x.se").await;
+    let company = t.token("company@x.se").await;
+    let spelplanen = app::processes::list(&t.app)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|x| x.template_key == "spelplanen")
+        .unwrap()
+        .id;
+    let res = post(&t, &adv, "/api/v1/cases", json!({ "title": "Hemlig upphandling av robotar", "description": "Affärshemligheter.", "unit": "region-a", "template": spelplanen })).await;
+    assert_eq!(res.status(), 201);
+    let opened: Value = res.json().await.unwrap();
+    let (id, reference) = (
+        opened["id"].as_str().unwrap().to_string(),
+        opened["reference"].as_str().unwrap().to_string(),
+    );
+    let res = post(&t, &adv, &format!("/api/v1/cases/{id}/details"), json!({ "title": "Hemlig upphandling av robotar", "description": "Affärshemligheter.", "unit": "region-a", "confidential": true, "legal_ground": "31 kap. 16 § OSL" })).await;
+    assert_eq!(res.status(), 200);
+    let company_id = {
+        let mut tx = t.app.db.read().await.unwrap();
+        store::users::by_email(&mut tx, "company@x.se")
+            .await
+            .unwrap()
+            .unwrap()
+            .id
+    };
+    let res = post(
+        &t,
+        &adv,
+        &format!("/api/v1/cases/{id}/members"),
+        json!({ "user_id": company_id, "function": "testa" }),
+    )
+    .await;
+    assert_eq!(res.status(), 200, "{:?}", res.text().await);
+
+    // The member may not change the details: not confidentiality, nor unit, nor handler.
+    let forbidden = |v: &Value| assert_eq!(v["error"], "forbidden", "{v}");
+    for body in [
+        json!({ "title": "Hemlig upphandling av robotar", "description": "Affärshemligheter.", "unit": "region-a", "confidential": false }),
+        json!({ "title": "Hemlig upphandling av robotar", "description": "Affärshemligheter.", "unit": "unit-a", "confidential": true, "legal_ground": "31 kap. 16 § OSL" }),
+        json!({ "title": "Hemlig upphandling av robotar", "description": "Affärshemligheter.", "unit": "region-a", "handler": company_id, "confidential": true, "legal_ground": "31 kap. 16 § OSL" }),
+    ] {
+        refused(&t, &company, &id, "details", body, 403, forbidden).await;
+    }
+    // Nor the group, nor the result.
+    refused(
+        &t,
+        &company,
+        &id,
+        "members",
+        json!({ "name": "Okänd Person", "function": "testa" }),
+        403,
+        forbidden,
+    )
+    .await;
+    refused(
+        &t,
+        &company,
+        &id,
+        "result",
+        json!({ "kind": "adopt", "unit": "unit-a" }),
+        403,
+        forbidden,
+    )
+    .await;
+    for path in ["/diarium", "/api/v1/diarium"] {
+        let page = t
+            .http
+            .get(t.url(&format!("{path}?q={reference}")))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(page.contains(&reference), "{page}");
+        assert!(!page.contains("robotar"), "the title stays masked: {page}");
+    }
+    // What the member may do: tick checklist items with a note, and take a tick back.
+    let res = post(
+        &t,
+        &company,
+        &format!("/api/v1/cases/{id}/checklist"),
+        json!({ "step": "arbetsgrupp", "item": "testa", "note": "Vi testar i vår miljö." }),
+    )
+    .await;
+    assert_eq!(res.status(), 200, "{:?}", res.text().await);
+    let res = post(
+        &t,
+        &company,
+        &format!("/api/v1/cases/{id}/checklist"),
+        json!({ "step": "arbetsgrupp", "item": "testa", "undo": true }),
+    )
+    .await;
+    assert_eq!(res.status(), 200, "{:?}", res.text().await);
+    t.finish().await;
+}
+both!(a_working_group_member_cannot_lift_confidentiality);

@@ -268,3 +268,71 @@ async fn demo_data_loads_once_with_every_status(backend: Backend) {
     t.finish().await;
 }
 both!(demo_data_loads_once_with_every_status);
+
+/// Characters that hide or reorder text (a right-to-left override turns "gpj.exe" into
+/// what looks like "exe.jpg"; a zero-width space splits a word invisibly) are refused in
+/// every text field, with the field named and a message in each language; nothing is
+/// written.
+async fn hidden_and_reordering_characters_are_refused(backend: Backend) {
+    let t = spawn(backend).await;
+    t.org("region-a", None).await;
+    let (events, submissions) = (t.event_count().await, t.submission_count().await);
+    for (field, value) in [
+        ("title", "Faktura\u{202E}gpj.exe"),
+        ("title", "Ett\u{200B}behov i vården"),
+        ("title", "\u{FEFF}Ett behov i vården"),
+        ("title", "Ett behov \u{2066}i vården\u{2069}"),
+        ("contact_name", "Anna\u{200F} Andersson"),
+        (
+            "description",
+            "Patienter står i kö vid receptionen\u{202D} varje morgon.",
+        ),
+    ] {
+        let mut body = valid_submission("region-a", "Ett giltigt behov");
+        body[field] = json!(value);
+        let res = t.post_submission(&body).await;
+        assert_eq!(res.status(), 422, "{field} = {value:?}");
+        let json: Value = res.json().await.unwrap();
+        let e = &json["errors"][0];
+        assert_eq!(
+            (e["field"].as_str(), e["code"].as_str()),
+            (Some(field), Some("hidden_characters")),
+            "{json}"
+        );
+        assert!(
+            e["message"].as_str().unwrap().contains("osynliga"),
+            "in Swedish by default: {json}"
+        );
+    }
+    let mut body = valid_submission("region-a", "Faktura\u{202E}gpj.exe");
+    body["title"] = json!("Faktura\u{202E}gpj.exe");
+    let res = t
+        .http
+        .post(t.url("/api/v1/submissions"))
+        .header("accept-language", "en")
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    let json: Value = res.json().await.unwrap();
+    assert!(
+        json["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("invisible"),
+        "{json}"
+    );
+    assert_eq!(
+        (t.event_count().await, t.submission_count().await),
+        (events, submissions),
+        "nothing written"
+    );
+    // Line breaks and tabs stay allowed where a field has lines; letters of any script too.
+    let mut body = valid_submission("region-a", "Behov på vårdcentralen – حاجة");
+    body["description"] =
+        json!("Patienter står i kö vid receptionen.\n\tVarje morgon, trots bokad tid.");
+    let res = t.post_submission(&body).await;
+    assert_eq!(res.status(), 201, "{:?}", res.text().await);
+    t.finish().await;
+}
+both!(hidden_and_reordering_characters_are_refused);

@@ -381,3 +381,64 @@ async fn hsts_is_sent_only_at_an_https_address(backend: Backend) {
     https.finish().await;
 }
 both!(hsts_is_sent_only_at_an_https_address);
+
+/// Neither the language switch nor the sign-in page sends anyone to another origin.
+async fn redirects_stay_on_this_site(backend: Backend) {
+    let t = spawn(backend).await;
+    t.org("region-a", None).await;
+    let pw = t.user("staff@x.se", "region-a", "staff").await;
+    let payloads = [
+        "/%09/evil.example",
+        "/%0a/evil.example",
+        "/%0d%0a/evil.example",
+        "%09//evil.example",
+        "//evil",
+        "/%5Cevil",
+        "%5C%5Cevil",
+        "https://evil",
+        "/%252F%252Fevil",
+        "/%2F%2Fevil",
+    ];
+    let signed_in = t.browser_login("staff@x.se", &pw).await;
+    for p in payloads {
+        let res = client()
+            .get(t.url(&format!("/sprak/en?next={p}")))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 303);
+        assert_eq!(res.headers()["location"], "/", "/sprak: {p}");
+        // Signed in already: the sign-in page sends on at once.
+        let res = signed_in
+            .get(t.url(&format!("/logga-in?next={p}")))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 303);
+        assert_eq!(res.headers()["location"], "/", "/logga-in: {p}");
+        // Signing in with the form.
+        let c = client();
+        let csrf = t.csrf(&c, &format!("/logga-in?next={p}")).await;
+        let res = c
+            .post(t.url("/logga-in"))
+            .form(&[
+                ("_csrf", csrf.as_str()),
+                ("email", "staff@x.se"),
+                ("password", pw.as_str()),
+                ("next", &p.replace("%09", "\t").replace("%0a", "\n")),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 303);
+        assert_eq!(res.headers()["location"], "/", "sign-in form: {p}");
+    }
+    let res = client()
+        .get(t.url("/sprak/en?next=/lamna%3Fx%3D1"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.headers()["location"], "/lamna?x=1");
+    t.finish().await;
+}
+both!(redirects_stay_on_this_site);

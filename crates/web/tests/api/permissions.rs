@@ -180,3 +180,112 @@ async fn one_region_cannot_see_another_regions_inbox(backend: Backend) {
     t.finish().await;
 }
 both!(one_region_cannot_see_another_regions_inbox);
+
+/// A reference names a submission only for someone who may see it: a unit's advisor naming
+/// a sibling unit's submission (to open a case from it, or to mark a duplicate of it) gets
+/// exactly the answer for a reference that does not exist, and nothing is written.
+async fn a_reference_reaches_only_what_the_caller_may_see(backend: Backend) {
+    let t = spawn(backend).await;
+    t.org("region-a", None).await;
+    t.org("unit-a", Some("region-a")).await;
+    t.org("unit-b", Some("region-a")).await;
+    t.user("advisor-a@x.se", "unit-a", "advisor").await;
+    t.user("advisor-b@x.se", "unit-b", "advisor").await;
+    let (ta, tb) = (
+        t.token("advisor-a@x.se").await,
+        t.token("advisor-b@x.se").await,
+    );
+    let own = t.submit_ok("unit-a", "Behov i enhet A").await;
+    let sibling = t.submit_ok("unit-b", "Hemligt behov i enhet B").await;
+    let fresh = t.submit_ok("unit-a", "Kanske en dubblett").await;
+    for (token, s) in [(&ta, &own), (&tb, &sibling)] {
+        let res = t
+            .act(
+                token,
+                s["id"].as_str().unwrap(),
+                json!({ "action": "accept" }),
+            )
+            .await;
+        assert_eq!(res.status(), 200);
+    }
+    let sibling_ref = sibling["reference"].as_str().unwrap();
+    // The sibling's submission is not found to read.
+    assert_eq!(
+        t.api_get(
+            &ta,
+            &format!("/api/v1/submissions/{}", sibling["id"].as_str().unwrap())
+        )
+        .await
+        .status(),
+        404
+    );
+    let cases = async || -> i64 {
+        let mut tx = t.app.db.read().await.unwrap();
+        let (n,): (i64,) = tx
+            .fetch_one(store::sql("SELECT COUNT(*) FROM cases"))
+            .await
+            .unwrap();
+        n
+    };
+    let (cases0, events0) = (cases().await, t.event_count().await);
+    let open = async |reference: &str| {
+        let res = t
+            .http
+            .post(t.url("/api/v1/cases"))
+            .bearer_auth(&ta)
+            .json(&json!({ "title": "Ett ärende", "description": "x", "unit": "unit-a", "template": "spelplanen", "submissions": [reference] }))
+            .send()
+            .await
+            .unwrap();
+        (res.status().as_u16(), res.json::<Value>().await.unwrap())
+    };
+    let hidden = open(sibling_ref).await;
+    let missing = open("2099/99999").await;
+    assert_eq!(hidden.0, 422, "{:?}", hidden.1);
+    assert_eq!(
+        hidden, missing,
+        "a hidden reference answers as a missing one"
+    );
+    assert_eq!(
+        hidden.1["errors"][0]["field"], "submissions",
+        "{:?}",
+        hidden.1
+    );
+    assert_eq!(hidden.1["errors"][0]["code"], "unknown_submission");
+    assert_eq!((cases().await, t.event_count().await), (cases0, events0));
+    // Nothing of it reaches the submitter's follow-up page.
+    let follow_url = sibling["follow_up_url"].as_str().unwrap();
+    let path = &follow_url[follow_url.find("/folj/").unwrap()..];
+    let follow = t
+        .http
+        .get(t.url(path))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(!follow.to_string().contains("Ett ärende"), "{follow}");
+
+    // Marking a duplicate of it: the same.
+    let dup = async |reference: &str| {
+        let res = t
+            .act(
+                &ta,
+                fresh["id"].as_str().unwrap(),
+                json!({ "action": "mark_duplicate", "duplicate_of": reference }),
+            )
+            .await;
+        (res.status().as_u16(), res.json::<Value>().await.unwrap())
+    };
+    let hidden = dup(sibling_ref).await;
+    let missing = dup("2099/99999").await;
+    assert_eq!(hidden.0, 422, "{:?}", hidden.1);
+    assert_eq!(
+        hidden, missing,
+        "a hidden reference answers as a missing one"
+    );
+    assert_eq!(t.event_count().await, events0);
+    t.finish().await;
+}
+both!(a_reference_reaches_only_what_the_caller_may_see);

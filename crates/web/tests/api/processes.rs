@@ -37,14 +37,16 @@ async fn templates_are_stored_validated_and_activated(backend: Backend) {
         .1
         .replacen("version = 1", "version = 2", 1);
     assert!(matches!(
-        app::processes::upload(&t.app, &staff, &v2).await,
+        app::processes::upload(&t.app, &staff, "region-a", &v2).await,
         Err(AppError::Forbidden)
     ));
     assert!(matches!(
-        app::processes::upload(&t.app, &Caller::Public, &v2).await,
+        app::processes::upload(&t.app, &Caller::Public, "region-a", &v2).await,
         Err(AppError::Unauthenticated)
     ));
-    let stored = app::processes::upload(&t.app, &owner, &v2).await.unwrap();
+    let stored = app::processes::upload(&t.app, &owner, "region-a", &v2)
+        .await
+        .unwrap();
     assert_eq!(
         (
             stored.template_key.as_str(),
@@ -56,7 +58,7 @@ async fn templates_are_stored_validated_and_activated(backend: Backend) {
     assert_eq!(stored.source, v2, "the source is kept as uploaded");
     // A version is never replaced.
     assert!(matches!(
-        app::processes::upload(&t.app, &owner, &v2).await,
+        app::processes::upload(&t.app, &owner, "region-a", &v2).await,
         Err(AppError::Conflict("template_version_exists"))
     ));
     // A malformed template is refused with its lines, and nothing is stored.
@@ -65,7 +67,7 @@ async fn templates_are_stored_validated_and_activated(backend: Backend) {
         "role = \"chief\"",
         1,
     );
-    match app::processes::upload(&t.app, &owner, &bad).await {
+    match app::processes::upload(&t.app, &owner, "region-a", &bad).await {
         Err(AppError::Template(problems)) => {
             assert_eq!(problems.len(), 1);
             assert_eq!(problems[0].field, "phases[1].gate.role");
@@ -127,3 +129,145 @@ async fn templates_are_stored_validated_and_activated(backend: Backend) {
     t.finish().await;
 }
 both!(templates_are_stored_validated_and_activated);
+
+/// Posts the upload form of `/processer` as a signed-in process owner.
+async fn upload_form(
+    t: &crate::support::TestApp,
+    c: &reqwest::Client,
+    region: &str,
+    source: &str,
+) -> reqwest::Response {
+    let csrf = t.csrf(c, "/processer").await;
+    c.post(t.url("/processer"))
+        .form(&[
+            ("_csrf", csrf.as_str()),
+            ("region", region),
+            ("source", source),
+            ("action", "save"),
+        ])
+        .send()
+        .await
+        .unwrap()
+}
+
+/// A region's upload is its own: another region without an activation keeps the built-in
+/// version, cannot activate or see the upload, and nobody uploads for a region they do not
+/// manage.
+async fn one_region_never_sets_another_regions_process(backend: Backend) {
+    let t = spawn(backend).await;
+    t.org("region-a", None).await;
+    t.org("region-b", None).await;
+    let pw_a = t.user("owner-a@x.se", "region-a", "process_owner").await;
+    let pw_b = t.user("owner-b@x.se", "region-b", "process_owner").await;
+    t.user("advisor-b@x.se", "region-b", "advisor").await;
+    let adv_b = t.token("advisor-b@x.se").await;
+    let a = t.browser_login("owner-a@x.se", &pw_a).await;
+    let b = t.browser_login("owner-b@x.se", &pw_b).await;
+    // Version 2 of Spelplanen with every gate passable by a company.
+    let spelplanen = domain::process::BUILT_IN
+        .iter()
+        .find(|(_, s)| s.contains("key = \"spelplanen\""))
+        .unwrap()
+        .1;
+    let v2 = spelplanen
+        .replacen("version = 1", "version = 2", 1)
+        .replace("role = \"decision_maker\"", "role = \"company\"")
+        .replace("role = \"advisor\"", "role = \"company\"");
+
+    // Region A's owner may not upload for region B; nothing is stored.
+    let events = t.event_count().await;
+    assert_eq!(upload_form(&t, &a, "region-b", &v2).await.status(), 403);
+    assert_eq!(app::processes::list(&t.app).await.unwrap().len(), 2);
+    assert_eq!(t.event_count().await, events);
+    // For its own region it may.
+    assert_eq!(upload_form(&t, &a, "region-a", &v2).await.status(), 303);
+    let stored = app::processes::list(&t.app).await.unwrap();
+    let v2_id = stored
+        .iter()
+        .find(|r| r.template_key == "spelplanen" && r.version == 2)
+        .unwrap()
+        .id
+        .clone();
+
+    // Region A's owner sees it, marked with the region it belongs to.
+    let html = a
+        .get(t.url("/processer"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        html.contains(&v2_id) && html.contains("Uppladdad (Org region-a)"),
+        "{html}"
+    );
+
+    // Region B has no activation: its new cases follow the built-in version 1.
+    let res = t
+        .http
+        .post(t.url("/api/v1/cases"))
+        .bearer_auth(&adv_b)
+        .json(&serde_json::json!({ "title": "Ett ärende", "description": "x", "unit": "region-b", "template": "spelplanen" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 201);
+    let id = res.json::<serde_json::Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let case: serde_json::Value = t
+        .api_get(&adv_b, &format!("/api/v1/cases/{id}"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(case["template"]["version"], 1, "{case}");
+    // Region A's upload cannot be chosen by id in region B either.
+    let res = t
+        .http
+        .post(t.url("/api/v1/cases"))
+        .bearer_auth(&adv_b)
+        .json(&serde_json::json!({ "title": "Ett ärende", "description": "x", "unit": "region-b", "template": v2_id }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 422);
+
+    // Region B's owner can neither activate region A's upload nor see it.
+    let csrf = t.csrf(&b, "/processer").await;
+    let res = b
+        .post(t.url("/processer/aktivera"))
+        .form(&[
+            ("_csrf", csrf.as_str()),
+            ("region", "region-b"),
+            ("template", v2_id.as_str()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 404);
+    assert!(
+        app::processes::active_in(&t.app, "region-b")
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let html = b
+        .get(t.url("/processer"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        !html.contains(&v2_id),
+        "region A's upload is not listed for B"
+    );
+    // Region B may upload a version 2 of its own: versions are counted per region.
+    assert_eq!(upload_form(&t, &b, "region-b", &v2).await.status(), 303);
+    t.finish().await;
+}
+both!(one_region_never_sets_another_regions_process);
