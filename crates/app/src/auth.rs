@@ -14,9 +14,26 @@ use store::{sessions, users};
 
 pub const MIN_PASSWORD: usize = 10;
 
+/// Hashing turns at once. Each argon2id hash holds 19 MiB for its duration, and a burst of
+/// sign-ins from many addresses (each within its rate limit) would otherwise run as many
+/// hashes at a time as the blocking pool has threads (512): 10 GB. As many as there are
+/// cores run; the rest wait their turn, which costs them no more time than sharing the
+/// cores would.
+fn hashing_turns() -> &'static tokio::sync::Semaphore {
+    static TURNS: std::sync::OnceLock<tokio::sync::Semaphore> = std::sync::OnceLock::new();
+    TURNS.get_or_init(|| {
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+        tokio::sync::Semaphore::new(cores.max(2))
+    })
+}
+
 /// Hashes a password with argon2id (the crate's default algorithm and parameters).
 pub async fn hash_password(password: &str) -> anyhow::Result<String> {
     let password = password.to_string();
+    let _turn = hashing_turns()
+        .acquire()
+        .await
+        .context("The hashing turns were closed")?;
     tokio::task::spawn_blocking(move || {
         Argon2::default()
             .hash_password(password.as_bytes())
@@ -29,6 +46,9 @@ pub async fn hash_password(password: &str) -> anyhow::Result<String> {
 
 async fn verify_password(password: &str, hash: &str) -> bool {
     let (password, hash) = (password.to_string(), hash.to_string());
+    let Ok(_turn) = hashing_turns().acquire().await else {
+        return false;
+    };
     tokio::task::spawn_blocking(move || match PasswordHash::new(&hash) {
         Ok(parsed) => Argon2::default()
             .verify_password(password.as_bytes(), &parsed)
@@ -186,6 +206,19 @@ pub async fn create_api_token(app: &App, email: &str) -> Result<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn a_hash_waits_while_every_turn_is_taken() {
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+        let all = u32::try_from(cores.max(2)).unwrap();
+        let held = hashing_turns().acquire_many(all).await.unwrap();
+        let hashing = tokio::spawn(hash_password("ett långt lösenord"));
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        assert!(!hashing.is_finished(), "a hash beyond the turns waits");
+        drop(held);
+        let h = hashing.await.unwrap().unwrap();
+        assert!(verify_password("ett långt lösenord", &h).await);
+    }
 
     #[tokio::test]
     async fn argon2id_round_trip() {
