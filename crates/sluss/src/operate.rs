@@ -47,6 +47,9 @@ pub async fn migration_status(database_url: &str) -> Result<String> {
     let mut pending = 0;
     for m in &status {
         let state = match (&m.applied_at, m.known) {
+            (Some(at), true) if m.changed => {
+                format!("applied {at}, but its text has changed since: sluss will not start")
+            }
             (Some(at), true) => format!("applied {at}"),
             (Some(at), false) => format!("applied {at} by a newer sluss"),
             (None, _) => {

@@ -556,17 +556,19 @@ impl Tx {
         }
     }
 
-    /// Runs several statements separated by `;` at line ends (migrations).
+    /// Runs a script of several statements as one text (migrations): the database splits
+    /// it, so a trigger's body may span lines and hold semicolons.
     pub async fn execute_script(&mut self, script: &str) -> crate::Result<()> {
-        for stmt in script.split(";\n").map(str::trim).filter(|s| !s.is_empty()) {
-            let text = stmt.trim_end_matches(';').to_string();
-            match self.conn() {
-                Conn::Sqlite(c) => {
-                    sqlx::raw_sql(AssertSqlSafe(text)).execute(c).await?;
-                }
-                Conn::Postgres(c) => {
-                    sqlx::raw_sql(AssertSqlSafe(text)).execute(c).await?;
-                }
+        if script.trim().is_empty() {
+            return Ok(());
+        }
+        let text = script.to_string();
+        match self.conn() {
+            Conn::Sqlite(c) => {
+                sqlx::raw_sql(AssertSqlSafe(text)).execute(c).await?;
+            }
+            Conn::Postgres(c) => {
+                sqlx::raw_sql(AssertSqlSafe(text)).execute(c).await?;
             }
         }
         Ok(())

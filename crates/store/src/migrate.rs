@@ -481,21 +481,11 @@ CREATE INDEX events_time ON events (occurred_at)
 
 /// Applies every migration not yet applied, each in its own transaction. Safe to call from
 /// several nodes at once: SQLite serialises writers, PostgreSQL takes an advisory lock.
+/// Refuses a database migrated by a newer binary, and one whose applied migrations differ
+/// from this binary's text of them (a released migration is never edited).
 pub async fn run(db: &Db) -> crate::Result<Vec<i64>> {
     let mut applied = Vec::new();
-    {
-        let mut tx = db.write().await?;
-        tx.execute(sql(
-            "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)",
-        ))
-        .await
-        .or_else(|e| match e {
-            // Two nodes racing to create the table on PostgreSQL: the loser sees a conflict.
-            crate::StoreError::Conflict(_) => Ok(0),
-            e => Err(e),
-        })?;
-        tx.commit().await?;
-    }
+    prepare_record(db).await?;
     if let Some(newest) = applied_versions(db).await?.last()
         && *newest > latest()
     {
@@ -503,6 +493,15 @@ pub async fn run(db: &Db) -> crate::Result<Vec<i64>> {
             "the database is at schema version {newest}, newer than this sluss knows (version {}): \
              run the newer sluss it was migrated with, or restore the backup taken before the upgrade",
             latest()
+        )));
+    }
+    if let Some(m) = status(db).await?.into_iter().find(|m| m.changed) {
+        return Err(StoreError::Other(format!(
+            "migration {} ({}) is not the one applied to this database on {}: a released migration \
+             is never edited; put its text back as it was, or use the sluss that applied it",
+            m.version,
+            m.name,
+            m.applied_at.unwrap_or_default()
         )));
     }
     for (version, name, script) in MIGRATIONS {
@@ -519,12 +518,14 @@ pub async fn run(db: &Db) -> crate::Result<Vec<i64>> {
         if done.is_some() {
             continue;
         }
-        tx.execute_script(script.text(db.backend())).await?;
+        let text = script.text(db.backend());
+        tx.execute_script(text).await?;
         tx.execute(
-            sql("INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)")
+            sql("INSERT INTO schema_migrations (version, name, applied_at, checksum) VALUES (?, ?, ?, ?)")
                 .bind(*version)
                 .bind(*name)
-                .bind(domain::time::Timestamp::now().to_db()),
+                .bind(domain::time::Timestamp::now().to_db())
+                .bind(checksum(text)),
         )
         .await?;
         tx.commit().await?;
@@ -542,6 +543,55 @@ pub async fn run(db: &Db) -> crate::Result<Vec<i64>> {
     Ok(applied)
 }
 
+/// The record of applied migrations, made on first use. A record from before checksums
+/// were kept gets its column, and its migrations the checksums of this binary's text
+/// (trusted once, as the text that was applied; checked from then on).
+async fn prepare_record(db: &Db) -> crate::Result<()> {
+    let mut tx = db.write().await?;
+    if db.backend() == Backend::Postgres {
+        tx.execute(sql("SELECT pg_advisory_xact_lock(7355608)"))
+            .await?;
+    }
+    tx.execute(sql(
+        "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL, checksum TEXT)",
+    ))
+    .await?;
+    let (has_checksum,): (i64,) = tx
+        .fetch_one(sql(match db.backend() {
+            Backend::Sqlite => {
+                "SELECT COUNT(*) FROM pragma_table_info('schema_migrations') WHERE name = 'checksum'"
+            }
+            Backend::Postgres => {
+                "SELECT COUNT(*) FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = 'schema_migrations' AND column_name = 'checksum'"
+            }
+        }))
+        .await?;
+    if has_checksum == 0 {
+        tx.execute(sql(
+            "ALTER TABLE schema_migrations ADD COLUMN checksum TEXT",
+        ))
+        .await?;
+    }
+    for (version, _, script) in MIGRATIONS {
+        tx.execute(
+            sql("UPDATE schema_migrations SET checksum = ? WHERE version = ? AND checksum IS NULL")
+                .bind(checksum(script.text(db.backend())))
+                .bind(*version),
+        )
+        .await?;
+    }
+    tx.commit().await
+}
+
+/// A migration text's SHA-256, as lowercase hex.
+pub fn checksum(text: &str) -> String {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(text.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
 /// The newest migration this binary knows.
 pub fn latest() -> i64 {
     MIGRATIONS.last().map_or(0, |m| m.0)
@@ -557,33 +607,39 @@ pub struct MigrationStatus {
     pub applied_at: Option<String>,
     /// False for a version applied by a newer binary.
     pub known: bool,
+    /// True when the applied migration's checksum is not that of this binary's text.
+    pub changed: bool,
 }
 
 /// The versions applied to a database, oldest first; none for a database never migrated.
 async fn applied_versions(db: &Db) -> crate::Result<Vec<i64>> {
-    Ok(applied(db).await?.into_iter().map(|(v, _, _)| v).collect())
+    Ok(applied(db).await?.into_iter().map(|(v, ..)| v).collect())
 }
 
-async fn applied(db: &Db) -> crate::Result<Vec<(i64, String, String)>> {
+/// The applied migrations as recorded: version, name, when, and the checksum (none in a
+/// record from before checksums were kept).
+async fn applied(db: &Db) -> crate::Result<Vec<(i64, String, String, Option<String>)>> {
     let mut tx = db.read().await?;
-    let exists: Option<(i64,)> = tx
-        .fetch_optional(sql(match db.backend() {
-            Backend::Sqlite => {
-                "SELECT CAST(1 AS BIGINT) FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'"
-            }
+    let (columns,): (i64,) = tx
+        .fetch_one(sql(match db.backend() {
+            Backend::Sqlite => "SELECT COUNT(*) FROM pragma_table_info('schema_migrations')",
             Backend::Postgres => {
-                "SELECT CAST(1 AS BIGINT) FROM information_schema.tables WHERE table_schema = current_schema() AND table_name = 'schema_migrations'"
+                "SELECT COUNT(*) FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = 'schema_migrations'"
             }
         }))
         .await?;
-    let rows = match exists {
-        Some(_) => {
-            tx.fetch_all(sql(
-                "SELECT version, name, applied_at FROM schema_migrations ORDER BY version",
+    let rows = match columns {
+        0 => Vec::new(),
+        3 => tx
+            .fetch_all(sql(
+                "SELECT version, name, applied_at, CAST(NULL AS TEXT) FROM schema_migrations ORDER BY version",
             ))
-            .await?
-        }
-        None => Vec::new(),
+            .await?,
+        _ => tx
+            .fetch_all(sql(
+                "SELECT version, name, applied_at, checksum FROM schema_migrations ORDER BY version",
+            ))
+            .await?,
     };
     tx.commit().await?;
     Ok(rows)
@@ -595,24 +651,28 @@ pub async fn status(db: &Db) -> crate::Result<Vec<MigrationStatus>> {
     let done = applied(db).await?;
     let mut out: Vec<MigrationStatus> = MIGRATIONS
         .iter()
-        .map(|(version, name, _)| MigrationStatus {
-            version: *version,
-            name: name.to_string(),
-            applied_at: done
-                .iter()
-                .find(|(v, _, _)| v == version)
-                .map(|(_, _, at)| at.clone()),
-            known: true,
+        .map(|(version, name, script)| {
+            let record = done.iter().find(|(v, ..)| v == version);
+            MigrationStatus {
+                version: *version,
+                name: name.to_string(),
+                applied_at: record.map(|(_, _, at, _)| at.clone()),
+                known: true,
+                changed: record
+                    .and_then(|(.., sum)| sum.as_deref())
+                    .is_some_and(|sum| sum != checksum(script.text(db.backend()))),
+            }
         })
         .collect();
     out.extend(
         done.into_iter()
-            .filter(|(v, _, _)| !MIGRATIONS.iter().any(|m| m.0 == *v))
-            .map(|(version, name, at)| MigrationStatus {
+            .filter(|(v, ..)| !MIGRATIONS.iter().any(|m| m.0 == *v))
+            .map(|(version, name, at, _)| MigrationStatus {
                 version,
                 name,
                 applied_at: Some(at),
                 known: false,
+                changed: false,
             }),
     );
     out.sort_by_key(|m| m.version);

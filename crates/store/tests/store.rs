@@ -80,6 +80,111 @@ async fn migrations_apply_once_and_again() {
     .await;
 }
 
+/// Each applied migration's checksum is kept; a database whose record was written before
+/// checksums were kept adopts this binary's; an applied migration whose text differs
+/// from this binary's stops the start, naming it.
+#[tokio::test]
+async fn a_changed_migration_stops_the_start_naming_it() {
+    with_db("checksums", async |db| {
+        store::migrate::run(&db).await.unwrap();
+        let mut tx = db.read().await.unwrap();
+        let sums: Vec<(i64, Option<String>)> = tx
+            .fetch_all(sql(
+                "SELECT version, checksum FROM schema_migrations ORDER BY version",
+            ))
+            .await
+            .unwrap();
+        drop(tx);
+        for ((version, sum), (v, _, script)) in sums.iter().zip(store::migrate::MIGRATIONS) {
+            assert_eq!(version, v);
+            assert_eq!(
+                sum.as_deref(),
+                Some(store::migrate::checksum(script.text(db.backend())).as_str())
+            );
+        }
+
+        // As the runner before checksums left it: no column. It is added and adopted.
+        let mut tx = db.write().await.unwrap();
+        tx.execute(sql("ALTER TABLE schema_migrations DROP COLUMN checksum"))
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        assert!(
+            store::migrate::status(&db)
+                .await
+                .unwrap()
+                .iter()
+                .all(|m| !m.changed)
+        );
+        assert!(store::migrate::run(&db).await.unwrap().is_empty());
+
+        // Migration 3 as if its text had been edited after it was applied.
+        let mut tx = db.write().await.unwrap();
+        tx.execute(sql(
+            "UPDATE schema_migrations SET checksum = 'edited' WHERE version = 3",
+        ))
+        .await
+        .unwrap();
+        tx.commit().await.unwrap();
+        let e = store::migrate::run(&db).await.unwrap_err().to_string();
+        assert!(
+            e.contains("migration 3 (cases)") && e.contains("never edited"),
+            "{e}"
+        );
+        let status = store::migrate::status(&db).await.unwrap();
+        assert_eq!(
+            status
+                .iter()
+                .filter(|m| m.changed)
+                .map(|m| m.version)
+                .collect::<Vec<_>>(),
+            vec![3]
+        );
+    })
+    .await;
+}
+
+/// A migration runs as one script, so a trigger's body may span lines and hold several
+/// statements (the runner once split scripts at every ";" ending a line).
+#[tokio::test]
+async fn a_script_runs_whole_with_a_trigger_across_lines() {
+    with_db("script", async |db| {
+        let script = match db.backend() {
+            store::Backend::Sqlite => {
+                "CREATE TABLE t (a BIGINT);
+CREATE TABLE log (a BIGINT);
+CREATE TRIGGER t_log AFTER INSERT ON t BEGIN
+    INSERT INTO log (a) VALUES (new.a);
+    INSERT INTO log (a) VALUES (new.a + 1);
+END;
+INSERT INTO t (a) VALUES (1);"
+            }
+            store::Backend::Postgres => {
+                "CREATE TABLE t (a BIGINT);
+CREATE TABLE log (a BIGINT);
+CREATE FUNCTION t_log() RETURNS trigger AS $$
+BEGIN
+    INSERT INTO log (a) VALUES (new.a);
+    INSERT INTO log (a) VALUES (new.a + 1);
+    RETURN new;
+END;
+$$ LANGUAGE plpgsql;
+CREATE TRIGGER t_log AFTER INSERT ON t FOR EACH ROW EXECUTE FUNCTION t_log();
+INSERT INTO t (a) VALUES (1);"
+            }
+        };
+        let mut tx = db.write().await.unwrap();
+        tx.execute_script(script).await.unwrap();
+        let (n,): (i64,) = tx
+            .fetch_one(sql("SELECT CAST(SUM(a) AS BIGINT) FROM log"))
+            .await
+            .unwrap();
+        assert_eq!(n, 3);
+        tx.commit().await.unwrap();
+    })
+    .await;
+}
+
 #[tokio::test]
 async fn reference_counter_is_gap_free_per_region_and_year() {
     with_db("counter", async |db| {
