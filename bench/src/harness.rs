@@ -27,6 +27,8 @@ struct Options {
     postgres_only: bool,
     /// Only the database limit and the vote loop (for working on the vote path).
     votes_only: bool,
+    /// Only `sluss move` of the data at scale into PostgreSQL.
+    move_only: bool,
 }
 
 struct Sizes {
@@ -99,6 +101,7 @@ fn options() -> Result<Options> {
         postgres: None,
         postgres_only: false,
         votes_only: false,
+        move_only: false,
     };
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
@@ -106,12 +109,13 @@ fn options() -> Result<Options> {
             "--quick" => o.quick = true,
             "--postgres-only" => o.postgres_only = true,
             "--votes-only" => o.votes_only = true,
+            "--move-only" => o.move_only = true,
             "--database-url" => {
                 o.postgres = Some(args.next().context("--database-url needs a value")?)
             }
             other => {
                 bail!(
-                    "unknown argument {other} (expected --quick, --database-url postgres://…, --postgres-only, --votes-only)"
+                    "unknown argument {other} (expected --quick, --database-url postgres://…, --postgres-only, --votes-only, --move-only)"
                 )
             }
         }
@@ -1113,13 +1117,21 @@ async fn main() -> Result<()> {
     let dir = std::env::temp_dir().join(format!("sluss-harness-{}", std::process::id()));
     std::fs::create_dir_all(&dir)?;
     let sqlite = format!("sqlite://{}/bench.db", dir.display());
-    if !o.postgres_only {
+    if o.move_only {
+        let admin = o
+            .postgres
+            .as_deref()
+            .context("--move-only needs --database-url postgres://…")?;
+        eprintln!("bench: SQLite: sluss demo --scale {}", sizes.scale);
+        common::run(&sluss_bin(), &sqlite, &["demo", "--scale", sizes.scale])?;
+        move_to_postgres(&sqlite, admin, &mut table).await?;
+    } else if !o.postgres_only {
         one_backend("SQLite", &sqlite, &sizes, &mut table).await?;
     }
-    if let (Some(admin), false) = (&o.postgres, o.postgres_only || o.votes_only) {
+    if let (Some(admin), false) = (&o.postgres, o.postgres_only || o.votes_only || o.move_only) {
         move_to_postgres(&sqlite, admin, &mut table).await?;
     }
-    if let Some(admin) = &o.postgres {
+    if let (Some(admin), false) = (&o.postgres, o.move_only) {
         let url = fresh_postgres(admin).await?;
         let run = one_backend("PostgreSQL", &url, &sizes, &mut table).await;
         let name = url.rsplit('/').next().unwrap_or_default().to_string();

@@ -41,6 +41,7 @@ async fn move_and_floor(bin: &str, sqlite: &str, target: &str) -> Result<Figures
     let said = String::from_utf8_lossy(&out.stdout);
     let moved: Vec<(String, u64)> = said
         .lines()
+        .filter(|l| l.starts_with("  "))
         .filter_map(|l| {
             let mut words = l.split_whitespace();
             let (table, rows, unit) = (words.next()?, words.next()?, words.next()?);
