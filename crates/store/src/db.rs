@@ -556,6 +556,37 @@ impl Tx {
         }
     }
 
+    /// Reads rows whose shape is known only at run time one at a time, as the database
+    /// sends them, so a table of any size is read in one pass in little memory; returns how
+    /// many there were.
+    pub async fn scan_values(
+        &mut self,
+        s: Sql,
+        kinds: &[Kind],
+        mut each: impl FnMut(Vec<Value>),
+    ) -> crate::Result<u64> {
+        use futures_util::TryStreamExt;
+        let text = s.text_for(self.backend());
+        let mut n = 0;
+        match self.conn() {
+            Conn::Sqlite(c) => {
+                let mut rows = bind_sqlite!(sqlx::query(AssertSqlSafe(text)), &s.args).fetch(c);
+                while let Some(row) = rows.try_next().await? {
+                    each(values_of(&row, kinds)?);
+                    n += 1;
+                }
+            }
+            Conn::Postgres(c) => {
+                let mut rows = bind_postgres!(sqlx::query(AssertSqlSafe(text)), &s.args).fetch(c);
+                while let Some(row) = rows.try_next().await? {
+                    each(values_of(&row, kinds)?);
+                    n += 1;
+                }
+            }
+        }
+        Ok(n)
+    }
+
     /// Runs a script of several statements as one text (migrations): the database splits
     /// it, so a trigger's body may span lines and hold semicolons.
     pub async fn execute_script(&mut self, script: &str) -> crate::Result<()> {

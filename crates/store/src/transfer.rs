@@ -109,8 +109,11 @@ pub async fn sqlite_to_postgres(from: &Db, to: &Db, progress: &Progress) -> Resu
     let mut moved = Vec::new();
     for name in &order {
         let table = &tables[name];
-        let written = target_checksum(&mut target, table).await?;
         let read = sums[name];
+        let step = format!("{name} (check)");
+        progress(&step, 0, read.rows);
+        let written = target_checksum(&mut target, table).await?;
+        progress(&step, written.rows, read.rows.max(written.rows));
         if written != read {
             return Err(StoreError::Other(format!(
                 "table {name}: {} rows (checksum {}) read, but {} rows (checksum {}) written; nothing was moved",
@@ -551,35 +554,21 @@ fn list_arg(kind: Kind, values: Vec<Value>) -> Result<Arg> {
 }
 
 /// The checksum of a table as written, read back in the move's own transaction (before
-/// it commits), in pages by the rows' physical address, which no one else can change
-/// while the transaction holds the new rows. (The address is read as text under a name of
-/// its own: named `ctid`, the text would be what `ORDER BY ctid` sorts.)
+/// it commits) in one pass, streamed.
 async fn target_checksum(target: &mut Tx, table: &Table) -> Result<Checksum> {
     let names: Vec<String> = table.columns.iter().map(|(c, _)| quoted(c)).collect();
-    let mut kinds = vec![Kind::Text];
-    kinds.extend(table.columns.iter().map(|(_, k)| *k));
-    let read = format!(
-        "SELECT CAST(ctid AS TEXT) AS row_at, {} FROM {} WHERE ctid > CAST(? AS tid) ORDER BY ctid LIMIT {BATCH}",
-        names.join(", "),
-        quoted(&table.name)
-    );
+    let kinds: Vec<Kind> = table.columns.iter().map(|(_, k)| *k).collect();
     let mut sum = Checksum::default();
-    let mut after = "(0,0)".to_string();
-    loop {
-        let rows = target
-            .fetch_values(
-                Sql::dynamic(read.clone(), vec![Arg::from(after.clone())]),
-                &kinds,
-            )
-            .await?;
-        let Some(last) = rows.last() else { break };
-        if let Some(Value::Text(at)) = last.first() {
-            after = at.clone();
-        }
-        for row in &rows {
-            sum.add(&row[1..]);
-        }
-    }
+    target
+        .scan_values(
+            Sql::dynamic(
+                format!("SELECT {} FROM {}", names.join(", "), quoted(&table.name)),
+                vec![],
+            ),
+            &kinds,
+            |row| sum.add(&row),
+        )
+        .await?;
     Ok(sum)
 }
 
