@@ -28,6 +28,13 @@ if [ ! -x /usr/bin/chromium ]; then
   as_root apt-get update -qq
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
 fi
+for tool in curl setsid; do
+  if ! command -v "$tool" >/dev/null; then
+    echo "Installing Debian's curl and util-linux (for the README's run command)"
+    as_root apt-get update -qq
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq curl util-linux >/dev/null
+  fi
+done
 /usr/bin/chromium --version
 (cd e2e && npm ci --no-audit --no-fund --loglevel=error)
 
