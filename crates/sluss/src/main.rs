@@ -264,15 +264,22 @@ enum TokenCommand {
     },
 }
 
+/// Logs go to stderr; stdout carries what a command prints (a token, JSON) for scripts.
+/// `SLUSS_LOG_FORMAT=json` writes one JSON object a line, with the request's span (its id,
+/// method and route) on every line of a request, for a log collector gathering several
+/// nodes' logs.
 fn init_logging() {
     let filter =
         EnvFilter::try_from_env("RUST_LOG").unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn"));
-    // Logs go to stderr; stdout carries what a command prints (a token, JSON) for scripts.
-    tracing_subscriber::fmt()
+    let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_target(false)
-        .with_writer(std::io::stderr)
-        .init();
+        .with_writer(std::io::stderr);
+    if std::env::var("SLUSS_LOG_FORMAT").is_ok_and(|f| f == "json") {
+        builder.json().with_current_span(true).init();
+    } else {
+        builder.init();
+    }
 }
 
 async fn open(db: &DbArgs, public_url: Option<String>) -> Result<App> {

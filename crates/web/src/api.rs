@@ -66,7 +66,16 @@ pub fn fail(tr: &Tr, e: AppError) -> Response {
         AppError::Conflict(code) => (StatusCode::CONFLICT, Json(json!({ "error": "conflict", "code": code, "message": tr.t(&format!("conflict.{code}")) }))).into_response(),
         AppError::Internal(e) => {
             tracing::error!(error = ?e, "API request failed");
-            error_json(tr, StatusCode::INTERNAL_SERVER_ERROR, "internal", "error.internal.body")
+            let id = crate::trace::request_id();
+            let mut message = tr.t("error.internal.body").to_string();
+            if let Some(id) = &id {
+                message = format!("{message} {}", tr.t("error.internal.reference").replace("{id}", id));
+            }
+            (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                Json(json!({ "error": "internal", "message": message, "request_id": id })),
+            )
+                .into_response()
         }
     }
 }

@@ -9,6 +9,7 @@ pub mod ctx;
 pub mod i18n;
 pub mod pages;
 pub mod security;
+pub mod trace;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -209,7 +210,10 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             security::headers,
         ))
-        .layer(axum::middleware::from_fn(security::access_log))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            trace::requests,
+        ))
         .with_state(state)
 }
 

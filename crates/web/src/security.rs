@@ -118,27 +118,6 @@ pub async fn headers(State(state): State<AppState>, req: Request, next: Next) ->
     res
 }
 
-/// One log line per request: method, route template (never the concrete path, which may
-/// hold a follow-up token), status and duration.
-pub async fn access_log(req: Request, next: Next) -> Response {
-    let method = req.method().clone();
-    let route = req
-        .extensions()
-        .get::<axum::extract::MatchedPath>()
-        .map(|m| m.as_str().to_string())
-        .unwrap_or_else(|| "(unmatched)".to_string());
-    let started = Instant::now();
-    let res = next.run(req).await;
-    let status = res.status().as_u16();
-    let ms = started.elapsed().as_secs_f64() * 1000.0;
-    if status >= 500 {
-        tracing::error!(%method, route, status, ms = %format!("{ms:.1}"), "request");
-    } else {
-        tracing::info!(%method, route, status, ms = %format!("{ms:.1}"), "request");
-    }
-    res
-}
-
 /// A fixed-window counter per client address. It is per node: with several nodes the
 /// effective limit is the sum, which is still a bound.
 pub struct RateLimiter {

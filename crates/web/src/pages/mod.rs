@@ -151,11 +151,20 @@ impl Ctx {
             }
             AppError::Internal(e) => {
                 tracing::error!(error = ?e, "request failed");
-                self.error_page(
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    "error.internal.title",
-                    "error.internal.body",
-                )
+                let body = match crate::trace::request_id() {
+                    Some(id) => format!(
+                        "{} {}",
+                        self.t.t("error.internal.body"),
+                        self.t.t("error.internal.reference").replace("{id}", &id)
+                    ),
+                    None => self.t.t("error.internal.body").to_string(),
+                };
+                let page = ErrorPage {
+                    ctx: self,
+                    title: self.t.t("error.internal.title"),
+                    body: &body,
+                };
+                render_status(StatusCode::INTERNAL_SERVER_ERROR, &page)
             }
         }
     }

@@ -442,3 +442,67 @@ async fn redirects_stay_on_this_site(backend: Backend) {
     t.finish().await;
 }
 both!(redirects_stay_on_this_site);
+
+/// Every answer names its request; an internal error gives the person the id to quote, on
+/// the page and in the API's body, the same as in the header (and the server's log line).
+async fn errors_name_their_request(backend: Backend) {
+    let t = crate::support::spawn(backend).await;
+    let res = t.http.get(t.url("/")).send().await.unwrap();
+    let id = res.headers()["x-request-id"].to_str().unwrap().to_string();
+    assert_eq!(id.len(), 16, "{id}");
+    let again = t.http.get(t.url("/")).send().await.unwrap();
+    assert_ne!(again.headers()["x-request-id"].to_str().unwrap(), id);
+    // Not behind a proxy: a client's own id is not taken.
+    let res = t
+        .http
+        .get(t.url("/"))
+        .header("x-request-id", "mine-123")
+        .send()
+        .await
+        .unwrap();
+    assert_ne!(res.headers()["x-request-id"], "mine-123");
+
+    // The database goes away under the server: the register fails on our side.
+    t.app.db.close().await;
+    let res = t.http.get(t.url("/diarium")).send().await.unwrap();
+    assert_eq!(res.status(), 500);
+    let id = res.headers()["x-request-id"].to_str().unwrap().to_string();
+    let html = res.text().await.unwrap();
+    assert!(html.contains(&format!("Felkod: {id}.")), "{html}");
+    let res = t.http.get(t.url("/api/v1/diarium")).send().await.unwrap();
+    assert_eq!(res.status(), 500);
+    let id = res.headers()["x-request-id"].to_str().unwrap().to_string();
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["error"], "internal");
+    assert_eq!(body["request_id"], id.as_str());
+    assert!(body["message"].as_str().unwrap().contains(&id));
+    t.finish().await;
+}
+both!(errors_name_their_request);
+
+/// Behind a proxy, the proxy's request id is used, so its log and ours share it; one that
+/// is not a plain id is replaced.
+async fn a_proxys_request_id_is_kept(backend: Backend) {
+    let db = crate::support::TestDb::new(backend).await;
+    let mut settings = crate::support::settings(100_000);
+    settings.behind_proxy = true;
+    let t = crate::support::spawn_on(db, settings).await;
+    let res = t
+        .http
+        .get(t.url("/"))
+        .header("x-request-id", "proxy-7f3a.1")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.headers()["x-request-id"], "proxy-7f3a.1");
+    let res = t
+        .http
+        .get(t.url("/"))
+        .header("x-request-id", "bad id\tx")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.headers()["x-request-id"].len(), 16);
+    t.finish().await;
+}
+both!(a_proxys_request_id_is_kept);
