@@ -2,7 +2,7 @@
 // Debian's Chromium with Playwright, and check every visited page with axe-core.
 
 import { spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -131,11 +131,48 @@ async function runAxe(page, label) {
   await page.evaluate(AXE_SOURCE);
   const result = await page.evaluate(async () => {
     // eslint-disable-next-line no-undef
-    const r = await axe.run(document, { resultTypes: ["violations"] });
-    return r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map((n) => n.target.join(" ")).slice(0, 5) }));
+    const r = await axe.run(document, { resultTypes: ["violations", "incomplete"] });
+    const shown = (v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map((n) => n.target.join(" ")).slice(0, 5) });
+    // axe cannot always decide a contrast (text over an image, or white on white that it
+    // takes for a background it cannot see): such a case is a failure here too, since a
+    // person cannot read it either.
+    return [...r.violations.map(shown), ...r.incomplete.filter((v) => v.id === "color-contrast").map((v) => ({ ...shown(v), incomplete: true }))];
   });
   assert.deepEqual(result, [], `axe violations on ${label} (${page.url()}):\n${JSON.stringify(result, null, 2)}`);
+  await checkWidths(page, label);
   return result;
+}
+
+const SCREENS = join(import.meta.dirname, "..", "test-results", "screens");
+const WIDTHS = [360, 1366];
+
+/**
+ * At a phone's width and a laptop's, the page must not scroll sideways (a table may
+ * scroll in its own region); a screenshot of each is kept under e2e/test-results/screens
+ * for a person to look at.
+ */
+async function checkWidths(page, label) {
+  const before = page.viewportSize();
+  const name = label.replace(/[^a-z0-9åäö]+/gi, "-").replace(/^-|-$/g, "").toLowerCase();
+  mkdirSync(SCREENS, { recursive: true });
+  const overflowing = [];
+  for (const width of WIDTHS) {
+    await page.setViewportSize({ width, height: 800 });
+    const wide = await page.evaluate(() => {
+      const page = document.documentElement;
+      if (page.scrollWidth <= page.clientWidth) return null;
+      // The widest elements that stick out, to say what to mend.
+      const out = [...document.body.querySelectorAll("*")]
+        .filter((el) => el.getBoundingClientRect().right > page.clientWidth + 1)
+        .slice(0, 5)
+        .map((el) => el.tagName.toLowerCase() + (el.id ? `#${el.id}` : "") + (el.className && typeof el.className === "string" ? `.${el.className.trim().split(/\s+/).join(".")}` : ""));
+      return { scrollWidth: page.scrollWidth, clientWidth: page.clientWidth, out };
+    });
+    await page.screenshot({ path: join(SCREENS, `${name}-${width}.png`), fullPage: true });
+    if (wide) overflowing.push({ width, ...wide });
+  }
+  if (before) await page.setViewportSize(before);
+  assert.deepEqual(overflowing, [], `${label} (${page.url()}) scrolls sideways:\n${JSON.stringify(overflowing, null, 2)}`);
 }
 
 /** Presses Tab until the focused element matches `selector`; fails if it is never reached. */
