@@ -251,6 +251,13 @@ enum UserCommand {
         #[arg(long, env = "SLUSS_USER_PASSWORD", hide_env_values = true)]
         password: String,
     },
+    /// Deactivate a user: they cannot sign in, and their sessions and API tokens end at once.
+    Deactivate {
+        #[command(flatten)]
+        db: DbArgs,
+        #[arg(long)]
+        email: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -261,7 +268,60 @@ enum TokenCommand {
         db: DbArgs,
         #[arg(long)]
         email: String,
+        /// Days until the token expires (1 to 3650).
+        #[arg(long, default_value_t = app::auth::DEFAULT_TOKEN_DAYS,
+              value_parser = clap::value_parser!(u32).range(1..=i64::from(app::auth::MAX_TOKEN_DAYS)))]
+        expires_in_days: u32,
     },
+    /// List a user's API tokens: id, created, expires, last used, revoked.
+    List {
+        #[command(flatten)]
+        db: DbArgs,
+        #[arg(long)]
+        email: String,
+    },
+    /// Revoke an API token by its id (or the first eight or more characters of it).
+    Revoke {
+        #[command(flatten)]
+        db: DbArgs,
+        id: String,
+    },
+}
+
+/// A stored time as the terminal shows it (minutes, UTC), or `none`.
+fn shown_time(t: Option<&str>, none: &str) -> String {
+    t.and_then(domain::time::Timestamp::parse_db)
+        .map(|t| format!("{} UTC", t.minute_string()))
+        .unwrap_or_else(|| none.to_string())
+}
+
+/// The token list as `sluss token list` prints it.
+fn token_table(user: &store::users::UserRow, tokens: &[store::users::TokenRow]) -> String {
+    let mut out = format!(
+        "API tokens of {} <{}>{}:\n",
+        user.name,
+        user.email,
+        if user.active { "" } else { " (deactivated)" }
+    );
+    if tokens.is_empty() {
+        out.push_str("  (none)\n");
+        return out;
+    }
+    out.push_str(&format!(
+        "  {:<36}  {:<21}  {:<21}  {:<21}  {}\n",
+        "id", "created", "expires", "last used", "revoked"
+    ));
+    for t in tokens {
+        out.push_str(&format!(
+            "  {:<36}  {:<21}  {:<21}  {:<21}  {}\n",
+            t.id,
+            shown_time(Some(&t.created_at), "-"),
+            shown_time(t.expires_at.as_deref(), "never"),
+            shown_time(t.last_used_at.as_deref(), "-"),
+            shown_time(t.revoked_at.as_deref(), "-"),
+        ));
+    }
+    out
 }
 
 fn init_logging() {
@@ -609,16 +669,69 @@ async fn run() -> Result<()> {
             Ok(())
         }
         Command::Token {
-            command: TokenCommand::Create { db, email },
+            command:
+                TokenCommand::Create {
+                    db,
+                    email,
+                    expires_in_days,
+                },
         } => {
             let app = open(&db, None).await?;
-            let token = app::auth::create_api_token(&app, &email)
+            let token = app::auth::create_api_token_for(&app, &email, expires_in_days)
                 .await
                 .map_err(explain)?;
             println!(
-                "API token for {email} (shown once; send it as 'Authorization: Bearer TOKEN'):"
+                "API token for {email}, valid for {expires_in_days} days (shown once; send it as 'Authorization: Bearer TOKEN'):"
             );
             println!("{token}");
+            app.db.close().await;
+            Ok(())
+        }
+        Command::Token {
+            command: TokenCommand::List { db, email },
+        } => {
+            let app = open(&db, None).await?;
+            let (user, tokens) = app::accounts::tokens_by_email(&app, &email)
+                .await
+                .map_err(explain)?;
+            print!("{}", token_table(&user, &tokens));
+            app.db.close().await;
+            Ok(())
+        }
+        Command::Token {
+            command: TokenCommand::Revoke { db, id },
+        } => {
+            let app = open(&db, None).await?;
+            let token = match app::accounts::revoke_token(
+                &app,
+                app::accounts::Administrator::Operator,
+                &id,
+            )
+            .await
+            {
+                Ok(t) => t,
+                Err(AppError::NotFound) => anyhow::bail!("no API token has the id {id}"),
+                Err(e) => return Err(explain(e)),
+            };
+            println!("Revoked the API token {}.", token.id);
+            app.db.close().await;
+            Ok(())
+        }
+        Command::User {
+            command: UserCommand::Deactivate { db, email },
+        } => {
+            let app = open(&db, None).await?;
+            let d = app::accounts::deactivate_by_email(&app, &email)
+                .await
+                .map_err(explain)?;
+            println!(
+                "{} <{}> is deactivated{}: {} session(s) ended, {} API token(s) revoked.",
+                d.user.name,
+                d.user.email,
+                if d.changed { "" } else { " (already was)" },
+                d.sessions_ended,
+                d.tokens_revoked
+            );
             app.db.close().await;
             Ok(())
         }
@@ -717,6 +830,31 @@ mod tests {
         ])
         .unwrap();
         ok(&["sluss", "token", "create", "--email", "e@x.se"]).unwrap();
+        ok(&[
+            "sluss",
+            "token",
+            "create",
+            "--email",
+            "e@x.se",
+            "--expires-in-days",
+            "30",
+        ])
+        .unwrap();
+        assert!(
+            ok(&[
+                "sluss",
+                "token",
+                "create",
+                "--email",
+                "e@x.se",
+                "--expires-in-days",
+                "0"
+            ])
+            .is_err()
+        );
+        ok(&["sluss", "token", "list", "--email", "e@x.se"]).unwrap();
+        ok(&["sluss", "token", "revoke", "0192f0c1"]).unwrap();
+        ok(&["sluss", "user", "deactivate", "--email", "e@x.se"]).unwrap();
         ok(&["sluss", "personal-data", "export", "--email", "e@x.se"]).unwrap();
         ok(&["sluss", "personal-data", "erase", "--email", "e@x.se"]).unwrap();
         ok(&["sluss", "process", "validate", "x.toml"]).unwrap();

@@ -43,6 +43,7 @@ pub const MIGRATIONS: &[(i64, &str, Script)] = &[
             postgres: TEMPLATES_OF_A_REGION_POSTGRES,
         },
     ),
+    (12, "token_lifecycle", Script::Both(TOKEN_LIFECYCLE)),
 ];
 
 /// A migration's text. Tables and columns are defined once for both databases; only an
@@ -158,6 +159,16 @@ ALTER TABLE process_templates DROP CONSTRAINT process_templates_template_key_ver
 UPDATE process_templates SET org_id = (SELECT MIN(a.org_id) FROM active_templates a WHERE a.template_id = process_templates.id) WHERE built_in = FALSE;
 UPDATE process_templates SET org_id = (SELECT MIN(m.org_id) FROM memberships m WHERE m.user_id = process_templates.created_by AND m.role IN ('process_owner', 'admin')) WHERE built_in = FALSE AND org_id IS NULL;
 CREATE UNIQUE INDEX process_templates_version ON process_templates (COALESCE(org_id, ''), template_key, version)
+"#;
+
+/// An API token ends: when it expires (`expires_at`, set for every token created from
+/// now on) or when it is revoked (`revoked_at`, by its user's region administrator, on the
+/// command line, or when its user is deactivated). A token created before this has no
+/// expiry until it is revoked; `sluss token list` shows it as never expiring.
+const TOKEN_LIFECYCLE: &str = r#"
+ALTER TABLE api_tokens ADD COLUMN expires_at TEXT;
+ALTER TABLE api_tokens ADD COLUMN revoked_at TEXT;
+CREATE INDEX api_tokens_user ON api_tokens (user_id)
 "#;
 
 /// The inbox counts its matches for paging under any combination of filters: with every

@@ -3,6 +3,7 @@
 //! app layer, render.
 
 pub mod api;
+pub mod api_accounts;
 pub mod api_campaigns;
 pub mod api_cases;
 pub mod ctx;
@@ -198,6 +199,9 @@ pub fn router(state: AppState) -> Router {
             "/campaigns/{code}/next-steps",
             post(api_campaigns::take_forward),
         )
+        .route("/users/{id}/tokens", get(api_accounts::tokens))
+        .route("/users/{id}/deactivate", post(api_accounts::deactivate))
+        .route("/tokens/{id}/revoke", post(api_accounts::revoke))
         .fallback(api::not_found);
     Router::new()
         .route("/healthz", get(api::healthz))

@@ -3,6 +3,7 @@
 
 mod support;
 
+mod accounts;
 mod campaigns;
 mod cases;
 mod intake;
