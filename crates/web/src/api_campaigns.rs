@@ -241,24 +241,39 @@ pub async fn vote(
     }
 }
 
+/// The campaign, and its results (scores and the criteria's means) for those who may see
+/// them now: everyone from the results phase on, the campaign's facilitators (bearer token)
+/// always, as on the participants' page.
 pub async fn results(
     State(state): State<AppState>,
     headers: HeaderMap,
     Path(code): Path<String>,
 ) -> Response {
     let tr = Tr::new(api_lang_of(&headers));
+    let caller = match optional_bearer(&state, &headers).await {
+        Ok(c) => c,
+        Err(e) => return fail(&tr, e),
+    };
+    let (campaign, visible) =
+        match app::campaigns::results_visible(&state.app, &caller, &code).await {
+            Ok(x) => x,
+            Err(e) => return fail(&tr, e),
+        };
     let criteria = match app::campaigns::criteria_of(&state.app, &code).await {
         Ok(c) => c,
         Err(e) => return fail(&tr, e),
     };
+    if !visible {
+        let mut c = campaign_json(&campaign);
+        c["criteria"] = criteria_json(&criteria);
+        c["results_visible"] = json!(false);
+        return Json(c).into_response();
+    }
     match app::campaigns::results(&state.app, &code).await {
         Ok(r) => {
             let mut c = campaign_json(&r.campaign);
-            c["criteria"] = criteria
-                .criteria
-                .iter()
-                .map(|k| json!({ "id": k.id, "name": k.name, "weight": k.weight }))
-                .collect();
+            c["results_visible"] = json!(true);
+            c["criteria"] = criteria_json(&criteria);
             c["criteria_results"] = criteria
                 .rows
                 .iter()
@@ -294,6 +309,14 @@ pub async fn results(
         }
         Err(e) => fail(&tr, e),
     }
+}
+
+fn criteria_json(criteria: &app::campaigns::CriteriaResults) -> Value {
+    criteria
+        .criteria
+        .iter()
+        .map(|k| json!({ "id": k.id, "name": k.name, "weight": k.weight }))
+        .collect()
 }
 
 pub async fn take_forward(

@@ -34,6 +34,9 @@ pub struct Settings {
     /// Sign-in attempts allowed per client address and window. Kept apart from public
     /// writes: a whole office may sign in from one address.
     pub sign_in_limit: u32,
+    /// Lookups of join codes that find no campaign allowed per client address and window;
+    /// past it, no code is looked up for that address until the window ends.
+    pub lookup_miss_limit: u32,
 }
 
 impl Settings {
@@ -44,6 +47,7 @@ impl Settings {
             public_write_window: Duration::from_secs(600),
             behind_proxy: false,
             sign_in_limit: 100,
+            lookup_miss_limit: 60,
         }
     }
 }
@@ -54,6 +58,8 @@ pub struct AppState {
     pub settings: Arc<Settings>,
     pub limiter: Arc<RateLimiter>,
     pub sign_in_limiter: Arc<RateLimiter>,
+    /// Join-code lookups that found nothing, per client.
+    pub lookup_misses: Arc<RateLimiter>,
     /// Turns true when the server starts to shut down, so long-lived streams end.
     pub stopping: tokio::sync::watch::Receiver<bool>,
     stop: Arc<tokio::sync::watch::Sender<bool>>,
@@ -69,12 +75,17 @@ impl AppState {
             settings.sign_in_limit,
             settings.public_write_window,
         ));
+        let lookup_misses = Arc::new(RateLimiter::new(
+            settings.lookup_miss_limit,
+            settings.public_write_window,
+        ));
         let (stop, stopping) = tokio::sync::watch::channel(false);
         Self {
             app,
             settings: Arc::new(settings),
             limiter,
             sign_in_limiter,
+            lookup_misses,
             stopping,
             stop: Arc::new(stop),
         }
@@ -209,6 +220,10 @@ pub fn router(state: AppState) -> Router {
         .route("/static/{file}", get(pages::static_file))
         .nest("/api/v1", api)
         .merge(pages)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            security::code_lookups,
+        ))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             security::headers,

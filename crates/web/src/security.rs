@@ -172,6 +172,79 @@ impl RateLimiter {
         entry.1 += 1;
         entry.1 <= self.max
     }
+
+    /// Whether the client is over the limit now, without counting a hit.
+    pub fn is_over(&self, ip: IpAddr) -> bool {
+        let Ok(hits) = self.hits.lock() else {
+            return false;
+        };
+        hits.get(&ip).is_some_and(|(start, n)| {
+            Instant::now().duration_since(*start) < self.window && *n >= self.max
+        })
+    }
+}
+
+/// Whether a request looks a campaign up by its join code: a route with `{code}` in its
+/// path, or the join form.
+fn looks_up_a_code(req: &Request) -> bool {
+    let route = req
+        .extensions()
+        .get::<axum::extract::MatchedPath>()
+        .map(|m| m.as_str());
+    match route {
+        Some("/workshop") => req.method() == Method::POST,
+        Some(r) => r.contains("{code}"),
+        None => false,
+    }
+}
+
+/// Join codes cannot be guessed by trying: every lookup of a code that finds no campaign
+/// (404, or the join form refusing the code) counts against the client, and a client with
+/// too many such misses in the window has every code lookup refused (429) until it ends.
+/// Lookups that find their campaign do not count, so a workshop behind one address is
+/// never held back by its own participants.
+pub async fn code_lookups(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    if !looks_up_a_code(&req) {
+        return next.run(req).await;
+    }
+    let ip = client_ip(
+        req.headers(),
+        req.extensions().get::<ConnectInfo<SocketAddr>>(),
+        state.settings.behind_proxy,
+    );
+    let lang = lang_of(req.headers());
+    let api = req.uri().path().starts_with("/api/");
+    if state.lookup_misses.is_over(ip) {
+        tracing::warn!(%ip, "too many unknown join codes");
+        return too_many(lang, api);
+    }
+    let join_form = req.uri().path() == "/workshop";
+    let res = next.run(req).await;
+    if res.status() == StatusCode::NOT_FOUND
+        || (join_form && res.status() == StatusCode::UNPROCESSABLE_ENTITY)
+    {
+        state.lookup_misses.allow(ip);
+    }
+    res
+}
+
+/// 429 as JSON for the API, as a page elsewhere.
+pub fn too_many(lang: crate::i18n::Lang, api: bool) -> Response {
+    if api {
+        let tr = Tr::new(lang);
+        (
+            StatusCode::TOO_MANY_REQUESTS,
+            axum::Json(serde_json::json!({ "error": "rate_limited", "message": tr.t("error.rate_limited.body") })),
+        )
+            .into_response()
+    } else {
+        crate::pages::plain_error_page(
+            lang,
+            StatusCode::TOO_MANY_REQUESTS,
+            "error.rate_limited.title",
+            "error.rate_limited.body",
+        )
+    }
 }
 
 /// The client's address: the socket peer, or the last `X-Forwarded-For` hop when Sluss is

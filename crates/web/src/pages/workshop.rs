@@ -213,7 +213,7 @@ async fn participant_page(
     } else {
         (None, "")
     };
-    let results = if matches!(phase, Phase::Results | Phase::NextSteps | Phase::Closed) {
+    let results = if phase.shows_results() {
         app::campaigns::results(&state.app, code).await.ok()
     } else {
         None

@@ -7,6 +7,7 @@ mod accounts;
 mod campaigns;
 mod cases;
 mod intake;
+mod limits;
 mod pages;
 mod permissions;
 mod persistence;

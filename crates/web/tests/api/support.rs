@@ -154,6 +154,7 @@ pub fn settings(limit: u32) -> Settings {
         public_write_window: Duration::from_secs(600),
         behind_proxy: false,
         sign_in_limit: limit,
+        lookup_miss_limit: limit,
     }
 }
 
