@@ -52,12 +52,22 @@ enum Command {
         /// Load the demo data before serving.
         #[arg(long)]
         demo: bool,
-        /// Public writes (submissions, replies, sign-ins) allowed per client per 10 minutes.
+        /// Public writes (submissions and follow-up replies) allowed per client address per
+        /// 10 minutes; also the writes (concepts, answers, flags) of one workshop participant
+        /// per 10 minutes, counted per participant.
         #[arg(long, env = "SLUSS_PUBLIC_WRITE_LIMIT", default_value_t = 20)]
         public_write_limit: u32,
         /// Sign-in attempts allowed per client address per 10 minutes.
         #[arg(long, env = "SLUSS_SIGN_IN_LIMIT", default_value_t = 100)]
         sign_in_limit: u32,
+        /// Joins of workshops and open questions allowed per client address per 10 minutes
+        /// (a whole workshop may join from one office address).
+        #[arg(long, env = "SLUSS_JOIN_LIMIT", default_value_t = 300)]
+        join_limit: u32,
+        /// Lookups of join codes that find no campaign allowed per client address per 10
+        /// minutes; past it, no code is looked up for that address until the 10 minutes end.
+        #[arg(long, env = "SLUSS_JOIN_CODE_MISS_LIMIT", default_value_t = 60)]
+        join_code_miss_limit: u32,
         /// Trust X-Forwarded-For (only when a reverse proxy sets it).
         #[arg(long, env = "SLUSS_BEHIND_PROXY")]
         behind_proxy: bool,
@@ -462,6 +472,8 @@ async fn run() -> Result<()> {
             demo,
             public_write_limit,
             sign_in_limit,
+            join_limit,
+            join_code_miss_limit,
             behind_proxy,
         } => {
             let listener = tokio::net::TcpListener::bind(&bind)
@@ -482,6 +494,8 @@ async fn run() -> Result<()> {
             settings.public_write_window = Duration::from_secs(600);
             settings.behind_proxy = behind_proxy;
             settings.sign_in_limit = sign_in_limit;
+            settings.join_limit = join_limit;
+            settings.lookup_miss_limit = join_code_miss_limit;
             tracing::info!(database = %store::db::redact(&db.database_url), backend = ?app.db.backend(), "database ready");
             tracing::info!("listening on http://{local} (public address {public_url})");
             app::campaigns::warm_up(&app);
@@ -768,6 +782,34 @@ mod tests {
             }
             _ => panic!("serve expected"),
         }
+    }
+
+    /// `serve --help` says what each limit covers: sign-ins have their own limit, and
+    /// workshop joins theirs.
+    #[test]
+    fn serve_help_names_what_each_limit_covers() {
+        use clap::CommandFactory;
+        let mut cli = Cli::command();
+        let serve = cli.find_subcommand_mut("serve").expect("serve");
+        let help = serve.render_long_help().to_string();
+        let line_of = |flag: &str| {
+            let start = help
+                .find(flag)
+                .unwrap_or_else(|| panic!("{flag} in {help}"));
+            let end = help[start..]
+                .find("\n      --")
+                .map_or(help.len(), |e| start + e);
+            help[start..end].to_lowercase()
+        };
+        let public = line_of("--public-write-limit");
+        assert!(!public.contains("sign-in"), "{public}");
+        assert!(public.contains("submissions"), "{public}");
+        assert!(line_of("--sign-in-limit").contains("sign-in"));
+        let join = line_of("--join-limit");
+        assert!(
+            join.contains("join") && join.contains("[default: 300]"),
+            "{join}"
+        );
     }
 
     #[test]

@@ -35,6 +35,14 @@ fn participant_input<T: serde::de::DeserializeOwned>(
     Ok((token, input))
 }
 
+fn too_many(tr: &Tr) -> Response {
+    (
+        StatusCode::TOO_MANY_REQUESTS,
+        Json(json!({ "error": "rate_limited", "message": tr.t("error.rate_limited.body") })),
+    )
+        .into_response()
+}
+
 fn participant_token(headers: &HeaderMap) -> Option<String> {
     headers
         .get(PARTICIPANT_HEADER)
@@ -112,7 +120,7 @@ pub async fn join(
     Path(code): Path<String>,
 ) -> Response {
     let tr = Tr::new(api_lang_of(&headers));
-    if !state.limiter.allow(ip) {
+    if !state.join_limiter.allow(ip) {
         return (
             StatusCode::TOO_MANY_REQUESTS,
             Json(json!({ "error": "rate_limited", "message": tr.t("error.rate_limited.body") })),
@@ -136,19 +144,16 @@ pub async fn join(
 pub async fn add_idea(
     State(state): State<AppState>,
     headers: HeaderMap,
-    ClientIp(ip): ClientIp,
     Path(code): Path<String>,
     b: Bytes,
 ) -> Response {
     let tr = Tr::new(api_lang_of(&headers));
-    if participant_token(&headers).is_some() && !state.limiter.allow(ip) {
-        return (
-            StatusCode::TOO_MANY_REQUESTS,
-            Json(json!({ "error": "rate_limited", "message": tr.t("error.rate_limited.body") })),
-        )
-            .into_response();
-    }
     let token = participant_token(&headers);
+    if let Some(t) = &token
+        && !state.participant_may_write(&code, t)
+    {
+        return too_many(&tr);
+    }
     let caller = if token.is_some() {
         Caller::Public
     } else {
@@ -371,20 +376,15 @@ pub async fn score(
 pub async fn flag(
     State(state): State<AppState>,
     headers: HeaderMap,
-    ClientIp(ip): ClientIp,
     Path((code, idea)): Path<(String, String)>,
 ) -> Response {
     let tr = Tr::new(api_lang_of(&headers));
-    if participant_token(&headers).is_some() && !state.limiter.allow(ip) {
-        return (
-            StatusCode::TOO_MANY_REQUESTS,
-            Json(json!({ "error": "rate_limited", "message": tr.t("error.rate_limited.body") })),
-        )
-            .into_response();
-    }
     let Some(token) = participant_token(&headers) else {
         return fail(&tr, AppError::Unauthenticated);
     };
+    if !state.participant_may_write(&code, &token) {
+        return too_many(&tr);
+    }
     match app::campaigns::flag(&state.app, &code, &token, &idea).await {
         Ok(n) => Json(json!({ "id": idea, "flags": n })).into_response(),
         Err(e) => fail(&tr, e),

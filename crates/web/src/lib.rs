@@ -26,7 +26,9 @@ use security::RateLimiter;
 pub struct Settings {
     /// Mark cookies Secure (true when the public URL is https).
     pub secure_cookies: bool,
-    /// Public writes (submissions, replies, sign-in attempts) allowed per client and window.
+    /// Public writes (submissions, follow-up replies) allowed per client address and
+    /// window; also what one workshop participant may write (concepts, answers, flags) in
+    /// a window, counted per participant.
     pub public_write_limit: u32,
     pub public_write_window: Duration,
     /// Take the client address from `X-Forwarded-For` (only behind a trusted proxy).
@@ -37,6 +39,9 @@ pub struct Settings {
     /// Lookups of join codes that find no campaign allowed per client address and window;
     /// past it, no code is looked up for that address until the window ends.
     pub lookup_miss_limit: u32,
+    /// Joins of workshops and open questions allowed per client address and window: a
+    /// whole workshop may join from one office address.
+    pub join_limit: u32,
 }
 
 impl Settings {
@@ -48,6 +53,7 @@ impl Settings {
             behind_proxy: false,
             sign_in_limit: 100,
             lookup_miss_limit: 60,
+            join_limit: 300,
         }
     }
 }
@@ -60,6 +66,10 @@ pub struct AppState {
     pub sign_in_limiter: Arc<RateLimiter>,
     /// Join-code lookups that found nothing, per client.
     pub lookup_misses: Arc<RateLimiter>,
+    /// Joins, per client address.
+    pub join_limiter: Arc<RateLimiter>,
+    /// Workshop participants' writes, per participant (campaign code and token).
+    pub participant_writes: Arc<RateLimiter<(String, String)>>,
     /// Turns true when the server starts to shut down, so long-lived streams end.
     pub stopping: tokio::sync::watch::Receiver<bool>,
     stop: Arc<tokio::sync::watch::Sender<bool>>,
@@ -79,6 +89,14 @@ impl AppState {
             settings.lookup_miss_limit,
             settings.public_write_window,
         ));
+        let join_limiter = Arc::new(RateLimiter::new(
+            settings.join_limit,
+            settings.public_write_window,
+        ));
+        let participant_writes = Arc::new(RateLimiter::new(
+            settings.public_write_limit,
+            settings.public_write_window,
+        ));
         let (stop, stopping) = tokio::sync::watch::channel(false);
         Self {
             app,
@@ -86,9 +104,21 @@ impl AppState {
             limiter,
             sign_in_limiter,
             lookup_misses,
+            join_limiter,
+            participant_writes,
             stopping,
             stop: Arc::new(stop),
         }
+    }
+}
+
+impl AppState {
+    /// Counts one write of a workshop participant; false when they are over the limit.
+    /// Participants are counted one by one, not by address: a workshop shares an office's
+    /// address, and one participant writing much must not hold back the others.
+    pub fn participant_may_write(&self, code: &str, token: &str) -> bool {
+        self.participant_writes
+            .allow((code.trim().to_ascii_uppercase(), token.to_string()))
     }
 }
 

@@ -139,15 +139,16 @@ pub async fn access_log(req: Request, next: Next) -> Response {
     res
 }
 
-/// A fixed-window counter per client address. It is per node: with several nodes the
-/// effective limit is the sum, which is still a bound.
-pub struct RateLimiter {
+/// A fixed-window counter per client address (or per other key, such as a workshop
+/// participant). It is per node: with several nodes the effective limit is the sum, which
+/// is still a bound.
+pub struct RateLimiter<K = IpAddr> {
     max: u32,
     window: Duration,
-    hits: Mutex<HashMap<IpAddr, (Instant, u32)>>,
+    hits: Mutex<HashMap<K, (Instant, u32)>>,
 }
 
-impl RateLimiter {
+impl<K: std::hash::Hash + Eq> RateLimiter<K> {
     pub fn new(max: u32, window: Duration) -> Self {
         Self {
             max,
@@ -157,7 +158,7 @@ impl RateLimiter {
     }
 
     /// Counts one hit; false when the client is over the limit.
-    pub fn allow(&self, ip: IpAddr) -> bool {
+    pub fn allow(&self, ip: K) -> bool {
         let now = Instant::now();
         let Ok(mut hits) = self.hits.lock() else {
             return true;
@@ -174,11 +175,11 @@ impl RateLimiter {
     }
 
     /// Whether the client is over the limit now, without counting a hit.
-    pub fn is_over(&self, ip: IpAddr) -> bool {
+    pub fn is_over(&self, ip: &K) -> bool {
         let Ok(hits) = self.hits.lock() else {
             return false;
         };
-        hits.get(&ip).is_some_and(|(start, n)| {
+        hits.get(ip).is_some_and(|(start, n)| {
             Instant::now().duration_since(*start) < self.window && *n >= self.max
         })
     }
@@ -214,7 +215,7 @@ pub async fn code_lookups(State(state): State<AppState>, req: Request, next: Nex
     );
     let lang = lang_of(req.headers());
     let api = req.uri().path().starts_with("/api/");
-    if state.lookup_misses.is_over(ip) {
+    if state.lookup_misses.is_over(&ip) {
         tracing::warn!(%ip, "too many unknown join codes");
         return too_many(lang, api);
     }

@@ -77,7 +77,7 @@ pub async fn join(
     {
         return see_other(&format!("/workshop/{}", url_encode(&code)));
     }
-    if !state.limiter.allow(ip) {
+    if !state.join_limiter.allow(ip) {
         return ctx.too_many();
     }
     match app::campaigns::join(&state.app, &ctx.caller, &code).await {
@@ -311,18 +311,17 @@ pub async fn show(
 pub async fn add_concept(
     State(state): State<AppState>,
     ctx: Ctx,
-    crate::security::ClientIp(ip): crate::security::ClientIp,
     headers: HeaderMap,
     Path(code): Path<String>,
     HtmlForm(input): HtmlForm<IdeaInput>,
 ) -> Response {
-    // Participants write without an account: a public write, limited per address.
-    if !state.limiter.allow(ip) {
-        return ctx.too_many();
-    }
+    // Participants write without an account, limited one by one (not per address).
     let Some(token) = token_of(&headers, &code) else {
         return to_join(&code);
     };
+    if !state.participant_may_write(&code, &token) {
+        return ctx.too_many();
+    }
     let result = app::campaigns::add_idea(&state.app, &ctx.caller, &code, Some(&token), &input)
         .await
         .map(|_| ());
@@ -774,18 +773,17 @@ pub struct AnswerForm {
 pub async fn answer(
     State(state): State<AppState>,
     ctx: Ctx,
-    crate::security::ClientIp(ip): crate::security::ClientIp,
     headers: HeaderMap,
     Path(code): Path<String>,
     HtmlForm(f): HtmlForm<AnswerForm>,
 ) -> Response {
-    // Participants write without an account: a public write, limited per address.
-    if !state.limiter.allow(ip) {
-        return ctx.too_many();
-    }
+    // Participants write without an account, limited one by one (not per address).
     let Some(token) = token_of(&headers, &code) else {
         return to_join(&code);
     };
+    if !state.participant_may_write(&code, &token) {
+        return ctx.too_many();
+    }
     let result = app::campaigns::answer(&state.app, &code, &token, &f.question_id, &f.answer).await;
     let ok = format!(
         "/workshop/{}?klart=answer#q-{}",
@@ -804,18 +802,17 @@ pub struct FlagForm {
 pub async fn flag(
     State(state): State<AppState>,
     ctx: Ctx,
-    crate::security::ClientIp(ip): crate::security::ClientIp,
     headers: HeaderMap,
     Path(code): Path<String>,
     HtmlForm(f): HtmlForm<FlagForm>,
 ) -> Response {
-    // Participants write without an account: a public write, limited per address.
-    if !state.limiter.allow(ip) {
-        return ctx.too_many();
-    }
+    // Participants write without an account, limited one by one (not per address).
     let Some(token) = token_of(&headers, &code) else {
         return to_join(&code);
     };
+    if !state.participant_may_write(&code, &token) {
+        return ctx.too_many();
+    }
     match app::campaigns::flag(&state.app, &code, &token, &f.idea_id).await {
         Ok(_) => see_other(&format!(
             "/workshop/{}?klart=flag",

@@ -151,3 +151,100 @@ async fn unknown_join_codes_are_limited_per_client(backend: Backend) {
     t.finish().await;
 }
 both!(unknown_join_codes_are_limited_per_client);
+
+async fn join_as(t: &TestApp, code: &str) -> reqwest::Response {
+    t.http
+        .post(t.url(&format!("/api/v1/campaigns/{code}/participants")))
+        .send()
+        .await
+        .expect("join")
+}
+
+async fn idea_as(t: &TestApp, code: &str, participant: &str, text: &str) -> u16 {
+    t.http
+        .post(t.url(&format!("/api/v1/campaigns/{code}/ideas")))
+        .header("x-participant-token", participant)
+        .json(&json!({ "text": text }))
+        .send()
+        .await
+        .expect("idea")
+        .status()
+        .as_u16()
+}
+
+/// Finding 5: a workshop behind one office address. Joins have a limit of their own,
+/// sized for a workshop, and a participant's writes are limited per participant, so the
+/// 21st participant joins and writes, however much the others wrote.
+async fn a_workshop_behind_one_address_joins_and_writes(backend: Backend) {
+    let defaults = web::Settings::for_public_url("http://x");
+    assert_eq!(defaults.public_write_limit, 20);
+    assert_eq!(defaults.join_limit, 300);
+    let t = spawn_on(TestDb::new(backend).await, defaults).await;
+    let (code, _) = workshop(&t).await;
+
+    // Thirty participants behind one address join, and each writes two concepts.
+    let mut participants = Vec::new();
+    for i in 0..30 {
+        let res = join_as(&t, &code).await;
+        assert_eq!(res.status(), 201, "participant {}", i + 1);
+        let token = res.json::<Value>().await.expect("json")["token"]
+            .as_str()
+            .expect("token")
+            .to_string();
+        for n in 0..2 {
+            let status = idea_as(&t, &code, &token, &format!("Koncept {i}-{n}")).await;
+            assert_eq!(status, 201, "participant {} concept {n}", i + 1);
+        }
+        participants.push(token);
+    }
+    // One participant writing much is held back alone, at the public-write limit.
+    for n in 2..20 {
+        let status = idea_as(&t, &code, &participants[0], &format!("Mer {n}")).await;
+        assert_eq!(status, 201, "concept {n}");
+    }
+    assert_eq!(
+        idea_as(&t, &code, &participants[0], "En för mycket").await,
+        429
+    );
+    assert_eq!(
+        idea_as(&t, &code, &participants[1], "Min tredje").await,
+        201
+    );
+    // The page's form is limited the same way: the 31st participant joins there and writes.
+    let c = crate::support::client();
+    let csrf = t.csrf(&c, "/workshop").await;
+    let res = c
+        .post(t.url("/workshop"))
+        .form(&[("_csrf", csrf.as_str()), ("code", code.as_str())])
+        .send()
+        .await
+        .expect("join form");
+    assert_eq!(res.status(), 303);
+    let csrf = t.csrf(&c, &format!("/workshop/{code}")).await;
+    let res = c
+        .post(t.url(&format!("/workshop/{code}/koncept")))
+        .form(&[("_csrf", csrf.as_str()), ("text", "Från sidan")])
+        .send()
+        .await
+        .expect("concept form");
+    assert_eq!(res.status(), 303);
+    t.finish().await;
+}
+both!(a_workshop_behind_one_address_joins_and_writes);
+
+/// The join limit is a bound all the same.
+async fn joins_have_a_limit_of_their_own(backend: Backend) {
+    let mut s = settings(100_000);
+    s.public_write_limit = 2;
+    s.join_limit = 5;
+    let t = spawn_on(TestDb::new(backend).await, s).await;
+    let (code, _) = workshop(&t).await;
+    for i in 0..5 {
+        assert_eq!(join_as(&t, &code).await.status(), 201, "join {}", i + 1);
+    }
+    assert_eq!(join_as(&t, &code).await.status(), 429);
+    // Public writes are counted apart: a submission from this address still goes in.
+    t.submit_ok("region-a", "Behov efter workshopen").await;
+    t.finish().await;
+}
+both!(joins_have_a_limit_of_their_own);

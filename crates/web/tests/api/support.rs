@@ -155,6 +155,7 @@ pub fn settings(limit: u32) -> Settings {
         behind_proxy: false,
         sign_in_limit: limit,
         lookup_miss_limit: limit,
+        join_limit: limit,
     }
 }
 
