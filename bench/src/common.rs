@@ -73,6 +73,8 @@ pub fn serve(bin: &str, db: &str) -> Result<(Running, String)> {
                 "100000000",
                 "--join-limit",
                 "100000000",
+                "--live-stream-limit",
+                "100000000",
                 "--database-url",
                 db,
             ])

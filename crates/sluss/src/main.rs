@@ -68,6 +68,9 @@ enum Command {
         /// minutes; past it, no code is looked up for that address until the 10 minutes end.
         #[arg(long, env = "SLUSS_JOIN_CODE_MISS_LIMIT", default_value_t = 60)]
         join_code_miss_limit: u32,
+        /// Live-result streams a client address may have open at once.
+        #[arg(long, env = "SLUSS_LIVE_STREAM_LIMIT", default_value_t = 20)]
+        live_stream_limit: u32,
         /// Trust X-Forwarded-For (only when a reverse proxy sets it).
         #[arg(long, env = "SLUSS_BEHIND_PROXY")]
         behind_proxy: bool,
@@ -474,6 +477,7 @@ async fn run() -> Result<()> {
             sign_in_limit,
             join_limit,
             join_code_miss_limit,
+            live_stream_limit,
             behind_proxy,
         } => {
             let listener = tokio::net::TcpListener::bind(&bind)
@@ -496,6 +500,7 @@ async fn run() -> Result<()> {
             settings.sign_in_limit = sign_in_limit;
             settings.join_limit = join_limit;
             settings.lookup_miss_limit = join_code_miss_limit;
+            settings.live_stream_limit = live_stream_limit;
             tracing::info!(database = %store::db::redact(&db.database_url), backend = ?app.db.backend(), "database ready");
             tracing::info!("listening on http://{local} (public address {public_url})");
             app::campaigns::warm_up(&app);

@@ -11,7 +11,6 @@ pub mod i18n;
 pub mod pages;
 pub mod security;
 
-use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -42,6 +41,12 @@ pub struct Settings {
     /// Joins of workshops and open questions allowed per client address and window: a
     /// whole workshop may join from one office address.
     pub join_limit: u32,
+    /// A connection that has not sent a request's headers in full within this is closed.
+    pub header_read_timeout: Duration,
+    /// A request whose body has not arrived in full within this is answered 408.
+    pub body_read_timeout: Duration,
+    /// Live-result streams (server-sent events) open at once per client address.
+    pub live_stream_limit: u32,
 }
 
 impl Settings {
@@ -54,6 +59,9 @@ impl Settings {
             sign_in_limit: 100,
             lookup_miss_limit: 60,
             join_limit: 300,
+            header_read_timeout: Duration::from_secs(10),
+            body_read_timeout: Duration::from_secs(30),
+            live_stream_limit: 20,
         }
     }
 }
@@ -70,6 +78,8 @@ pub struct AppState {
     pub join_limiter: Arc<RateLimiter>,
     /// Workshop participants' writes, per participant (campaign code and token).
     pub participant_writes: Arc<RateLimiter<(String, String)>>,
+    /// Live-result streams open now, per client address.
+    pub live_streams: Arc<security::Concurrent>,
     /// Turns true when the server starts to shut down, so long-lived streams end.
     pub stopping: tokio::sync::watch::Receiver<bool>,
     stop: Arc<tokio::sync::watch::Sender<bool>>,
@@ -97,6 +107,7 @@ impl AppState {
             settings.public_write_limit,
             settings.public_write_window,
         ));
+        let live_streams = Arc::new(security::Concurrent::new(settings.live_stream_limit));
         let (stop, stopping) = tokio::sync::watch::channel(false);
         Self {
             app,
@@ -106,6 +117,7 @@ impl AppState {
             lookup_misses,
             join_limiter,
             participant_writes,
+            live_streams,
             stopping,
             stop: Arc::new(stop),
         }
@@ -256,6 +268,10 @@ pub fn router(state: AppState) -> Router {
         ))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
+            security::body_deadline,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
             security::headers,
         ))
         .layer(axum::middleware::from_fn(security::access_log))
@@ -263,24 +279,61 @@ pub fn router(state: AppState) -> Router {
 }
 
 /// Serves until `shutdown` completes, then finishes the requests in flight.
+///
+/// Each connection is served by hyper directly (axum's `serve` sets no timer, and so no
+/// timeout for headers): a connection that has not sent a request's headers in full within
+/// `header_read_timeout` is closed, whether it is new or kept alive between requests. The
+/// body's deadline is a middleware ([`security::body_deadline`]).
 pub async fn serve(
     state: AppState,
     listener: tokio::net::TcpListener,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    use hyper_util::rt::{TokioIo, TokioTimer};
+    use tower_service::Service;
+
     let stop = state.stop.clone();
-    let shutdown = async move {
-        shutdown.await;
-        // Live streams end first, so that the requests in flight can finish.
-        let _ = stop.send(true);
-    };
+    let header_timeout = state.settings.header_read_timeout;
     let app = router(state);
-    axum::serve(
-        listener,
-        app.into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown)
-    .await
+    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    let mut shutdown = std::pin::pin!(shutdown);
+    loop {
+        let (stream, remote) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(x) => x,
+                Err(e) => {
+                    // Out of file descriptors and the like: wait rather than spin.
+                    tracing::warn!(error = %e, "failed to accept a connection");
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                    continue;
+                }
+            },
+            () = &mut shutdown => break,
+        };
+        let app = app.clone();
+        let service =
+            hyper::service::service_fn(move |mut req: hyper::Request<hyper::body::Incoming>| {
+                req.extensions_mut()
+                    .insert(axum::extract::ConnectInfo(remote));
+                let mut app = app.clone();
+                async move { app.call(req).await }
+            });
+        let conn = hyper::server::conn::http1::Builder::new()
+            .timer(TokioTimer::new())
+            .header_read_timeout(header_timeout)
+            .serve_connection(TokioIo::new(stream), service);
+        let conn = graceful.watch(conn);
+        tokio::spawn(async move {
+            if let Err(e) = conn.await {
+                tracing::debug!(error = %e, "connection ended");
+            }
+        });
+    }
+    drop(listener);
+    // Live streams end first, so that the requests in flight can finish.
+    let _ = stop.send(true);
+    graceful.shutdown().await;
+    Ok(())
 }
 
 #[cfg(test)]

@@ -185,6 +185,107 @@ impl<K: std::hash::Hash + Eq> RateLimiter<K> {
     }
 }
 
+/// The largest request body read: what axum's extractors allow by default.
+const MAX_BODY_BYTES: usize = 2 * 1024 * 1024;
+
+/// Every request body arrives in full within the body timeout, or the request is answered
+/// 408 (and, its body unread, the connection closed): a client trickling a body, or never
+/// sending the bytes its Content-Length promised, holds a connection no longer than that.
+/// A body over 2 MiB is refused with 413, as the extractors would.
+pub async fn body_deadline(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    use axum::body::HttpBody;
+    if req.body().is_end_stream() {
+        return next.run(req).await;
+    }
+    let lang = lang_of(req.headers());
+    let api = req.uri().path().starts_with("/api/");
+    let (parts, body) = req.into_parts();
+    let read = tokio::time::timeout(
+        state.settings.body_read_timeout,
+        axum::body::to_bytes(body, MAX_BODY_BYTES),
+    )
+    .await;
+    let bytes = match read {
+        Ok(Ok(bytes)) => bytes,
+        Ok(Err(_)) => {
+            return refusal(lang, api, StatusCode::PAYLOAD_TOO_LARGE, "error.too_large");
+        }
+        Err(_) => {
+            tracing::warn!(path = %parts.uri.path(), "request body not received in time");
+            return refusal(lang, api, StatusCode::REQUEST_TIMEOUT, "error.slow_request");
+        }
+    };
+    next.run(Request::from_parts(parts, Body::from(bytes)))
+        .await
+}
+
+/// A refusal with one message: JSON for the API, a page elsewhere.
+fn refusal(lang: crate::i18n::Lang, api: bool, status: StatusCode, key: &str) -> Response {
+    let tr = Tr::new(lang);
+    let code = match status {
+        StatusCode::REQUEST_TIMEOUT => "timeout",
+        StatusCode::PAYLOAD_TOO_LARGE => "too_large",
+        _ => "refused",
+    };
+    if api {
+        (
+            status,
+            axum::Json(serde_json::json!({ "error": code, "message": tr.t(key) })),
+        )
+            .into_response()
+    } else {
+        (status, tr.t(key).to_string()).into_response()
+    }
+}
+
+/// Counts what is open at once per client address (live-result streams), up to a limit.
+pub struct Concurrent {
+    max: u32,
+    open: std::sync::Arc<Mutex<HashMap<IpAddr, u32>>>,
+}
+
+/// One place taken in a [`Concurrent`]; given back when dropped.
+pub struct Place {
+    ip: IpAddr,
+    open: std::sync::Arc<Mutex<HashMap<IpAddr, u32>>>,
+}
+
+impl Concurrent {
+    pub fn new(max: u32) -> Self {
+        Self {
+            max,
+            open: Default::default(),
+        }
+    }
+
+    /// A place for this client, or None when it has `max` open already.
+    pub fn take(&self, ip: IpAddr) -> Option<Place> {
+        let mut open = self.open.lock().ok()?;
+        let n = open.entry(ip).or_insert(0);
+        if *n >= self.max {
+            return None;
+        }
+        *n += 1;
+        Some(Place {
+            ip,
+            open: self.open.clone(),
+        })
+    }
+}
+
+impl Drop for Place {
+    fn drop(&mut self) {
+        if let Ok(mut open) = self.open.lock()
+            && let Some(n) = open.get_mut(&self.ip)
+        {
+            *n = n.saturating_sub(1);
+            if *n == 0 {
+                open.remove(&self.ip);
+            }
+        }
+    }
+}
+
 /// Whether a request looks a campaign up by its join code: a route with `{code}` in its
 /// path, or the join form.
 fn looks_up_a_code(req: &Request) -> bool {

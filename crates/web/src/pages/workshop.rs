@@ -614,20 +614,31 @@ pub async fn idea_status(
 
 /// Server-sent events: an `update` whenever the phase, the votes or the ideas change,
 /// checked twice a second against the database (so every node sees every vote).
-pub async fn live(State(state): State<AppState>, Path(code): Path<String>) -> Response {
+/// A client address may have `live_stream_limit` streams open at once; past it, 429.
+pub async fn live(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    crate::security::ClientIp(ip): crate::security::ClientIp,
+    Path(code): Path<String>,
+) -> Response {
     if app::campaigns::fingerprint(&state.app, &code)
         .await
         .is_err()
     {
         return StatusCode::NOT_FOUND.into_response();
     }
+    // Held by the stream: when the client goes, the stream is dropped and the place freed.
+    let Some(place) = state.live_streams.take(ip) else {
+        tracing::warn!(%ip, "too many live streams");
+        return ctx.too_many();
+    };
     let app = state.app.clone();
     let stopping = state.stopping.clone();
     let changes = app.live.subscribe();
     let code = code.trim().to_ascii_uppercase();
     let stream = futures_util::stream::unfold(
-        (app, code, String::new(), stopping, changes),
-        |(app, code, last, mut stopping, mut changes)| async move {
+        (app, code, String::new(), stopping, changes, place),
+        |(app, code, last, mut stopping, mut changes, place)| async move {
             let mut woken = std::time::Instant::now();
             loop {
                 if *stopping.borrow() {
@@ -642,7 +653,10 @@ pub async fn live(State(state): State<AppState>, Path(code): Path<String>) -> Re
                         tokio::time::sleep(Duration::from_millis(200)).await;
                     }
                     let ev = Event::default().event("update").data(now.clone());
-                    return Some((Ok::<_, Infallible>(ev), (app, code, now, stopping, changes)));
+                    return Some((
+                        Ok::<_, Infallible>(ev),
+                        (app, code, now, stopping, changes, place),
+                    ));
                 }
                 // Wait for a change to this campaign (from this node, or from another
                 // through PostgreSQL), a slow safety poll, or shutdown.

@@ -248,3 +248,134 @@ async fn joins_have_a_limit_of_their_own(backend: Backend) {
     t.finish().await;
 }
 both!(joins_have_a_limit_of_their_own);
+
+/// Reads from a raw connection until the server closes it; what it answered, or None
+/// when it was still open after `wait`.
+async fn answer_before_close(
+    stream: &mut tokio::net::TcpStream,
+    wait: std::time::Duration,
+) -> Option<String> {
+    use tokio::io::AsyncReadExt;
+    let mut got = Vec::new();
+    let read = tokio::time::timeout(wait, async {
+        let mut buf = [0u8; 1024];
+        loop {
+            match stream.read(&mut buf).await {
+                Ok(0) | Err(_) => break,
+                Ok(n) => got.extend_from_slice(&buf[..n]),
+            }
+        }
+    })
+    .await;
+    read.ok()
+        .map(|()| String::from_utf8_lossy(&got).to_string())
+}
+
+fn slow_settings() -> web::Settings {
+    let mut s = settings(100_000);
+    s.header_read_timeout = std::time::Duration::from_secs(1);
+    s.body_read_timeout = std::time::Duration::from_secs(1);
+    s
+}
+
+/// Finding 7: a connection that never finishes its headers is closed after the header
+/// timeout, and a request whose body never arrives is answered 408 after the body timeout.
+async fn slow_headers_and_bodies_are_cut_off(backend: Backend) {
+    use tokio::io::AsyncWriteExt;
+    let defaults = web::Settings::for_public_url("http://x");
+    assert_eq!(
+        defaults.header_read_timeout,
+        std::time::Duration::from_secs(10)
+    );
+    assert_eq!(
+        defaults.body_read_timeout,
+        std::time::Duration::from_secs(30)
+    );
+    let t = spawn_on(TestDb::new(backend).await, slow_settings()).await;
+    let addr = t.base.trim_start_matches("http://").to_string();
+
+    // Half a header, then nothing.
+    let mut slow = tokio::net::TcpStream::connect(&addr)
+        .await
+        .expect("connect");
+    slow.write_all(b"GET /api/v1/diarium HTTP/1.1\r\nHost: x\r\nX-Slow: ")
+        .await
+        .expect("write");
+    let started = std::time::Instant::now();
+    let answer = answer_before_close(&mut slow, std::time::Duration::from_secs(6)).await;
+    assert!(answer.is_some(), "still open after 6 s");
+    assert!(started.elapsed() < std::time::Duration::from_secs(4));
+
+    // Headers in full, and half a body.
+    let mut slow = tokio::net::TcpStream::connect(&addr)
+        .await
+        .expect("connect");
+    slow.write_all(
+        b"POST /api/v1/submissions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 400\r\n\r\n{\"kind\": ",
+    )
+    .await
+    .expect("write");
+    let answer = answer_before_close(&mut slow, std::time::Duration::from_secs(6))
+        .await
+        .expect("still open after 6 s");
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+
+    // A request sent in time is served as ever, on the same server.
+    assert_eq!(
+        t.http
+            .get(t.url("/api/v1/diarium"))
+            .send()
+            .await
+            .expect("diarium")
+            .status(),
+        200
+    );
+    t.finish().await;
+}
+both!(slow_headers_and_bodies_are_cut_off);
+
+/// Finding 7: live-result streams are capped per client address.
+async fn live_streams_are_capped_per_client(backend: Backend) {
+    let mut s = settings(100_000);
+    s.behind_proxy = true;
+    let limit = web::Settings::for_public_url("http://x").live_stream_limit;
+    assert_eq!(limit, 20);
+    s.live_stream_limit = limit;
+    let t = spawn_on(TestDb::new(backend).await, s).await;
+    let (code, _) = workshop(&t).await;
+    let open = |ip: &'static str| {
+        let (http, url) = (t.http.clone(), t.url(&format!("/workshop/{code}/live")));
+        async move {
+            http.get(url)
+                .header("x-forwarded-for", ip)
+                .send()
+                .await
+                .expect("live")
+        }
+    };
+    let mut streams = Vec::new();
+    for i in 0..limit {
+        let res = open("10.0.0.1").await;
+        assert_eq!(res.status(), 200, "stream {}", i + 1);
+        streams.push(res);
+    }
+    assert_eq!(open("10.0.0.1").await.status(), 429);
+    // Another address has streams of its own.
+    assert_eq!(open("10.0.0.2").await.status(), 200);
+    // A stream that ends gives its place back.
+    drop(streams.pop());
+    let mut again = 0;
+    for _ in 0..50 {
+        let res = open("10.0.0.1").await;
+        if res.status() == 200 {
+            again += 1;
+            streams.push(res);
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(again, 1, "the place of a closed stream is given back");
+    drop(streams);
+    t.finish().await;
+}
+both!(live_streams_are_capped_per_client);
