@@ -17,9 +17,9 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
 use crate::AppState;
-use crate::ctx::{CSRF_COOKIE, cookie, lang_of, set_cookie};
+use crate::ctx::{CSRF_COOKIE, SESSION_COOKIE, cookie, lang_of, set_cookie};
 use crate::i18n::Tr;
-use app::secret::{constant_time_eq, new_token};
+use app::secret::{constant_time_eq, hash_token, new_token};
 
 /// The CSRF token of this visitor, for forms to embed.
 #[derive(Debug, Clone)]
@@ -27,12 +27,25 @@ pub struct CsrfToken(pub String);
 
 const MAX_FORM_BYTES: usize = 256 * 1024;
 
-/// Double-submit CSRF check for every POST to a page: the `_csrf` field must equal the
-/// visitor's CSRF cookie. Cookies are SameSite=Lax as a second line.
+/// The token a page's forms carry: the visitor's CSRF secret (their cookie) bound to the
+/// session cookie they have, or to none. The message hashed has a fixed length (the
+/// secret, and a hash of the session or zeros), so no token is an extension of another.
+fn form_token(secret: &str, session: Option<&str>) -> String {
+    let session = session
+        .filter(|s| !s.is_empty())
+        .map_or_else(|| "0".repeat(64), hash_token);
+    hash_token(&format!("csrf:{secret}:{session}"))
+}
+
+/// CSRF check for every POST to a page: the `_csrf` field must equal the token derived
+/// from the visitor's CSRF cookie and their session cookie ([`form_token`]). A token given
+/// in one session is refused in another (after signing out and in as someone else in the
+/// same browser, say); forms without a session work alike, bound to none. Cookies are
+/// SameSite=Lax as a second line.
 pub async fn csrf(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let existing = cookie(req.headers(), CSRF_COOKIE)
         .filter(|c| c.len() == 64 && c.bytes().all(|b| b.is_ascii_hexdigit()));
-    let (token, is_new) = match existing {
+    let (secret, is_new) = match existing {
         Some(t) => (t, false),
         None => match new_token(32) {
             Ok(t) => (t, true),
@@ -42,6 +55,7 @@ pub async fn csrf(State(state): State<AppState>, req: Request, next: Next) -> Re
             }
         },
     };
+    let token = form_token(&secret, cookie(req.headers(), SESSION_COOKIE).as_deref());
     let lang = lang_of(req.headers());
     let mut req = if req.method() == Method::POST {
         let (parts, body) = req.into_parts();
@@ -69,7 +83,7 @@ pub async fn csrf(State(state): State<AppState>, req: Request, next: Next) -> Re
             );
             let mut res = page.into_response();
             if is_new {
-                append_csrf_cookie(&mut res, &token, state.settings.secure_cookies);
+                append_csrf_cookie(&mut res, &secret, state.settings.secure_cookies);
             }
             return res;
         }
@@ -80,7 +94,7 @@ pub async fn csrf(State(state): State<AppState>, req: Request, next: Next) -> Re
     req.extensions_mut().insert(CsrfToken(token.clone()));
     let mut res = next.run(req).await;
     if is_new {
-        append_csrf_cookie(&mut res, &token, state.settings.secure_cookies);
+        append_csrf_cookie(&mut res, &secret, state.settings.secure_cookies);
     }
     res
 }

@@ -4,6 +4,7 @@
 mod support;
 
 mod accounts;
+mod also;
 mod campaigns;
 mod cases;
 mod intake;
