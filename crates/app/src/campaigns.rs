@@ -191,6 +191,16 @@ async fn campaign(tx: &mut store::Tx, code: &str) -> Result<CampaignRow> {
         .ok_or(AppError::NotFound)
 }
 
+/// Whether a campaign has this join code (any form of it the lookups accept).
+pub async fn exists(app: &App, code: &str) -> Result<bool> {
+    let mut tx = app.db.read().await?;
+    match campaign(&mut tx, code).await {
+        Ok(_) => Ok(true),
+        Err(AppError::Internal(e)) => Err(AppError::Internal(e)),
+        Err(_) => Ok(false),
+    }
+}
+
 fn mode_of(c: &CampaignRow) -> Mode {
     Mode::parse(&c.mode).unwrap_or(Mode::Workshop)
 }

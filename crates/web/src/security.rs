@@ -300,29 +300,36 @@ impl Drop for Place {
     }
 }
 
-/// Whether a request looks a campaign up by its join code: a route with `{code}` in its
-/// path, or the join form.
-fn looks_up_a_code(req: &Request) -> bool {
+/// How a request looks a campaign up by its join code: by a `{code}` in its path (the
+/// code itself), or through the join form (the code is in the body).
+enum CodeLookup {
+    Path(String),
+    JoinForm,
+}
+
+fn code_lookup(req: &Request) -> Option<CodeLookup> {
     let route = req
         .extensions()
-        .get::<axum::extract::MatchedPath>()
-        .map(|m| m.as_str());
-    match route {
-        Some("/workshop") => req.method() == Method::POST,
-        Some(r) => r.contains("{code}"),
-        None => false,
+        .get::<axum::extract::MatchedPath>()?
+        .as_str();
+    if route == "/workshop" {
+        return (req.method() == Method::POST).then_some(CodeLookup::JoinForm);
     }
+    let at = route.split('/').position(|s| s == "{code}")?;
+    let code = req.uri().path().split('/').nth(at)?;
+    Some(CodeLookup::Path(code.to_string()))
 }
 
 /// Join codes cannot be guessed by trying: every lookup of a code that finds no campaign
-/// (404, or the join form refusing the code) counts against the client, and a client with
-/// too many such misses in the window has every code lookup refused (429) until it ends.
-/// Lookups that find their campaign do not count, so a workshop behind one address is
-/// never held back by its own participants.
+/// (a 404 on a route with `{code}` whose code is no campaign's, or the join form refusing
+/// the code) counts against the client, and a client with too many such misses in the
+/// window has every code lookup refused (429) until it ends. Lookups of codes that exist
+/// never count (nor their other 404s, such as "no pair now"), so a workshop behind one
+/// address is never held back by its own participants.
 pub async fn code_lookups(State(state): State<AppState>, req: Request, next: Next) -> Response {
-    if !looks_up_a_code(&req) {
+    let Some(lookup) = code_lookup(&req) else {
         return next.run(req).await;
-    }
+    };
     let ip = client_ip(
         req.headers(),
         req.extensions().get::<ConnectInfo<SocketAddr>>(),
@@ -334,11 +341,18 @@ pub async fn code_lookups(State(state): State<AppState>, req: Request, next: Nex
         tracing::warn!(%ip, "too many unknown join codes");
         return too_many(lang, api);
     }
-    let join_form = req.uri().path() == "/workshop";
     let res = next.run(req).await;
-    if res.status() == StatusCode::NOT_FOUND
-        || (join_form && res.status() == StatusCode::UNPROCESSABLE_ENTITY)
-    {
+    let missed = match (&lookup, res.status()) {
+        (CodeLookup::JoinForm, StatusCode::UNPROCESSABLE_ENTITY) => true,
+        (CodeLookup::Path(code), StatusCode::NOT_FOUND) => {
+            // Checked only for a 404 whose cause the answer does not say.
+            !app::campaigns::exists(&state.app, code)
+                .await
+                .unwrap_or(true)
+        }
+        _ => false,
+    };
+    if missed {
         state.lookup_misses.allow(ip);
     }
     res

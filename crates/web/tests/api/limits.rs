@@ -379,3 +379,50 @@ async fn live_streams_are_capped_per_client(backend: Backend) {
     t.finish().await;
 }
 both!(live_streams_are_capped_per_client);
+
+/// Only codes that find no campaign count as guesses: a participant told "no pair now"
+/// (404 on a code that exists) many times is not taken for a guesser.
+async fn a_known_code_answering_404_is_no_guess(backend: Backend) {
+    let limit = web::Settings::for_public_url("http://x").lookup_miss_limit;
+    let mut s = settings(100_000);
+    s.lookup_miss_limit = limit;
+    let t = spawn_on(TestDb::new(backend).await, s).await;
+    let (code, fac) = workshop(&t).await;
+    let ideas = read_campaign(&t, &code, Some(&fac)).await["ideas"].clone();
+    for idea in ideas.as_array().expect("ideas").iter().skip(1) {
+        let id = idea["id"].as_str().expect("id");
+        let path = format!("/api/v1/campaigns/{code}/ideas/{id}/status");
+        let res = facilitate(&t, &fac, &path, json!({ "status": "withdrawn" })).await;
+        assert_eq!(res.status(), 200);
+    }
+    let phase = format!("/api/v1/campaigns/{code}/phase");
+    let res = facilitate(&t, &fac, &phase, json!({ "phase": "voting" })).await;
+    assert_eq!(res.status(), 200);
+    let token = join_as(&t, &code)
+        .await
+        .json::<Value>()
+        .await
+        .expect("json")["token"]
+        .as_str()
+        .expect("token")
+        .to_string();
+    for _ in 0..(limit + 10) {
+        let res = t
+            .http
+            .get(t.url(&format!("/api/v1/campaigns/{code}/pair")))
+            .header("x-participant-token", &token)
+            .send()
+            .await
+            .expect("pair");
+        assert_eq!(res.status(), 404, "one active idea: no pair");
+    }
+    let res = t
+        .http
+        .get(t.url(&format!("/api/v1/campaigns/{code}")))
+        .send()
+        .await
+        .expect("campaign");
+    assert_eq!(res.status(), 200);
+    t.finish().await;
+}
+both!(a_known_code_answering_404_is_no_guess);
