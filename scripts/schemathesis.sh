@@ -38,6 +38,7 @@ TOKEN="$("$BIN" token create --email st@example.se --database-url "$DB" | tail -
 
 PORT="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
 RUST_LOG=warn "$BIN" serve --bind "127.0.0.1:$PORT" --public-write-limit 100000000 \
+  --join-limit 100000000 --join-code-miss-limit 100000000 \
   --database-url "$DB" >"$WORK/server.log" 2>&1 &
 SERVER=$!
 BASE="http://127.0.0.1:$PORT"

@@ -71,6 +71,10 @@ pub fn serve(bin: &str, db: &str) -> Result<(Running, String)> {
                 "127.0.0.1:0",
                 "--public-write-limit",
                 "100000000",
+                "--join-limit",
+                "100000000",
+                "--live-stream-limit",
+                "100000000",
                 "--database-url",
                 db,
             ])

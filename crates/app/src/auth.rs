@@ -164,29 +164,63 @@ pub async fn caller_for_session(app: &App, session_token: &str) -> Result<Caller
         .unwrap_or(Caller::Public))
 }
 
-/// The caller behind an API bearer token; an unknown token is an error, not the public.
+/// The caller behind an API bearer token; an unknown, revoked or expired token, or one
+/// whose user is deactivated, is an error, not the public.
 pub async fn caller_for_api_token(app: &App, token: &str) -> Result<Caller> {
+    let now = Timestamp::now();
     let mut tx = app.db.read().await?;
-    let Some(user) = users::user_by_token(&mut tx, &hash_token(token.trim())).await? else {
+    let Some(found) =
+        users::user_by_token(&mut tx, &hash_token(token.trim()), &now.to_db()).await?
+    else {
         return Err(AppError::Unauthenticated);
     };
-    load_user(&mut tx, user)
+    let caller = load_user(&mut tx, found.user)
         .await?
         .map(Caller::User)
-        .ok_or(AppError::Unauthenticated)
+        .ok_or(AppError::Unauthenticated)?;
+    drop(tx);
+    // When a token was last used is kept to the hour: a write at most once an hour per
+    // token, not one per request.
+    let stale = found
+        .last_used_at
+        .as_deref()
+        .and_then(Timestamp::parse_db)
+        .is_none_or(|t| t.inner() + time::Duration::hours(1) <= now.inner());
+    if stale {
+        let mut tx = app.db.write().await?;
+        users::mark_token_used(&mut tx, &found.token_id, &now.to_db()).await?;
+        tx.commit().await?;
+    }
+    Ok(caller)
 }
 
-/// Creates an API token for the user with this e-mail and returns it; it is shown once.
+/// How long a new API token lasts unless told otherwise.
+pub const DEFAULT_TOKEN_DAYS: u32 = 365;
+/// The longest a token may last: ten years.
+pub const MAX_TOKEN_DAYS: u32 = 3650;
+
+/// Creates an API token lasting [`DEFAULT_TOKEN_DAYS`]; see [`create_api_token_for`].
 pub async fn create_api_token(app: &App, email: &str) -> Result<String> {
+    create_api_token_for(app, email, DEFAULT_TOKEN_DAYS).await
+}
+
+/// Creates an API token for the active user with this e-mail, valid for `days` days, and
+/// returns it; it is shown once.
+pub async fn create_api_token_for(app: &App, email: &str, days: u32) -> Result<String> {
+    if !(1..=MAX_TOKEN_DAYS).contains(&days) {
+        return Err(AppError::field(
+            "expires_in_days",
+            domain::ErrorCode::InvalidNumber,
+        ));
+    }
     let mut tx = app.db.write().await?;
     let user = users::by_email(&mut tx, email)
         .await?
-        .ok_or(AppError::Validation(domain::FieldErrors::single(
-            "email",
-            domain::ErrorCode::UnknownUser,
-        )))?;
+        .filter(|u| u.active)
+        .ok_or(AppError::field("email", domain::ErrorCode::UnknownUser))?;
     let token = format!("sluss_{}", new_token(32)?);
-    let id = users::insert_token(&mut tx, &user.id, &hash_token(&token)).await?;
+    let expires_at = Timestamp::now().plus_days(i64::from(days)).to_db();
+    let id = users::insert_token(&mut tx, &user.id, &hash_token(&token), &expires_at).await?;
     events::append(
         &mut tx,
         NewEvent {
@@ -195,7 +229,7 @@ pub async fn create_api_token(app: &App, email: &str) -> Result<String> {
             subject_type: "user",
             subject_id: &user.id,
             org_id: None,
-            payload: serde_json::json!({ "token_id": id }),
+            payload: serde_json::json!({ "token_id": id, "expires_at": expires_at }),
         },
     )
     .await?;

@@ -203,6 +203,9 @@ pub struct Detail {
     /// Units in the same region it can be forwarded to.
     pub forward_targets: Vec<OrgRow>,
     pub can_triage: bool,
+    /// The submitter's contact details were left out: only those who handle the
+    /// submission (who may triage it) see them, not a decision maker who only reads.
+    pub contact_hidden: bool,
     /// The cases opened from this submission.
     pub cases: Vec<store::cases::CaseRow>,
 }
@@ -251,7 +254,12 @@ pub(crate) fn ancestors(nodes: &[OrgNode], org_id: &str) -> Vec<String> {
 pub async fn detail(app: &App, caller: &Caller, id: &str) -> Result<Detail> {
     let user = require_user(caller)?;
     let mut tx = app.db.read().await?;
-    let (row, all, nodes, can_triage) = load_visible(&mut tx, user, id).await?;
+    let (mut row, all, nodes, can_triage) = load_visible(&mut tx, user, id).await?;
+    let contact_hidden = !can_triage;
+    if contact_hidden {
+        row.contact_name = None;
+        row.contact_email = None;
+    }
     let events = events::for_subject(&mut tx, "submission", &row.id).await?;
     let messages = submissions::messages(&mut tx, &row.id).await?;
     let colleagues =
@@ -271,6 +279,7 @@ pub async fn detail(app: &App, caller: &Caller, id: &str) -> Result<Detail> {
         colleagues,
         forward_targets,
         can_triage,
+        contact_hidden,
         cases,
     })
 }

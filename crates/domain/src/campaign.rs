@@ -47,4 +47,10 @@ impl Phase {
     pub fn takes_votes(self) -> bool {
         matches!(self, Phase::Voting | Phase::Open)
     }
+
+    /// Whether participants and the public see the results (scores) in this phase. The
+    /// campaign's facilitators see them in every phase.
+    pub fn shows_results(self) -> bool {
+        matches!(self, Phase::Results | Phase::NextSteps | Phase::Closed)
+    }
 }

@@ -52,12 +52,25 @@ enum Command {
         /// Load the demo data before serving.
         #[arg(long)]
         demo: bool,
-        /// Public writes (submissions, replies, sign-ins) allowed per client per 10 minutes.
+        /// Public writes (submissions and follow-up replies) allowed per client address per
+        /// 10 minutes; also the writes (concepts, answers, flags) of one workshop participant
+        /// per 10 minutes, counted per participant.
         #[arg(long, env = "SLUSS_PUBLIC_WRITE_LIMIT", default_value_t = 20)]
         public_write_limit: u32,
         /// Sign-in attempts allowed per client address per 10 minutes.
         #[arg(long, env = "SLUSS_SIGN_IN_LIMIT", default_value_t = 100)]
         sign_in_limit: u32,
+        /// Joins of workshops and open questions allowed per client address per 10 minutes
+        /// (a whole workshop may join from one office address).
+        #[arg(long, env = "SLUSS_JOIN_LIMIT", default_value_t = 300)]
+        join_limit: u32,
+        /// Lookups of join codes that find no campaign allowed per client address per 10
+        /// minutes; past it, no code is looked up for that address until the 10 minutes end.
+        #[arg(long, env = "SLUSS_JOIN_CODE_MISS_LIMIT", default_value_t = 60)]
+        join_code_miss_limit: u32,
+        /// Live-result streams a client address may have open at once.
+        #[arg(long, env = "SLUSS_LIVE_STREAM_LIMIT", default_value_t = 20)]
+        live_stream_limit: u32,
         /// Trust X-Forwarded-For (only when a reverse proxy sets it).
         #[arg(long, env = "SLUSS_BEHIND_PROXY")]
         behind_proxy: bool,
@@ -251,6 +264,13 @@ enum UserCommand {
         #[arg(long, env = "SLUSS_USER_PASSWORD", hide_env_values = true)]
         password: String,
     },
+    /// Deactivate a user: they cannot sign in, and their sessions and API tokens end at once.
+    Deactivate {
+        #[command(flatten)]
+        db: DbArgs,
+        #[arg(long)]
+        email: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -261,7 +281,60 @@ enum TokenCommand {
         db: DbArgs,
         #[arg(long)]
         email: String,
+        /// Days until the token expires (1 to 3650).
+        #[arg(long, default_value_t = app::auth::DEFAULT_TOKEN_DAYS,
+              value_parser = clap::value_parser!(u32).range(1..=i64::from(app::auth::MAX_TOKEN_DAYS)))]
+        expires_in_days: u32,
     },
+    /// List a user's API tokens: id, created, expires, last used, revoked.
+    List {
+        #[command(flatten)]
+        db: DbArgs,
+        #[arg(long)]
+        email: String,
+    },
+    /// Revoke an API token by its id (or the first eight or more characters of it).
+    Revoke {
+        #[command(flatten)]
+        db: DbArgs,
+        id: String,
+    },
+}
+
+/// A stored time as the terminal shows it (minutes, UTC), or `none`.
+fn shown_time(t: Option<&str>, none: &str) -> String {
+    t.and_then(domain::time::Timestamp::parse_db)
+        .map(|t| format!("{} UTC", t.minute_string()))
+        .unwrap_or_else(|| none.to_string())
+}
+
+/// The token list as `sluss token list` prints it.
+fn token_table(user: &store::users::UserRow, tokens: &[store::users::TokenRow]) -> String {
+    let mut out = format!(
+        "API tokens of {} <{}>{}:\n",
+        user.name,
+        user.email,
+        if user.active { "" } else { " (deactivated)" }
+    );
+    if tokens.is_empty() {
+        out.push_str("  (none)\n");
+        return out;
+    }
+    out.push_str(&format!(
+        "  {:<36}  {:<21}  {:<21}  {:<21}  {}\n",
+        "id", "created", "expires", "last used", "revoked"
+    ));
+    for t in tokens {
+        out.push_str(&format!(
+            "  {:<36}  {:<21}  {:<21}  {:<21}  {}\n",
+            t.id,
+            shown_time(Some(&t.created_at), "-"),
+            shown_time(t.expires_at.as_deref(), "never"),
+            shown_time(t.last_used_at.as_deref(), "-"),
+            shown_time(t.revoked_at.as_deref(), "-"),
+        ));
+    }
+    out
 }
 
 /// Logs go to stderr; stdout carries what a command prints (a token, JSON) for scripts.
@@ -409,6 +482,9 @@ async fn run() -> Result<()> {
             demo,
             public_write_limit,
             sign_in_limit,
+            join_limit,
+            join_code_miss_limit,
+            live_stream_limit,
             behind_proxy,
         } => {
             let listener = tokio::net::TcpListener::bind(&bind)
@@ -429,6 +505,9 @@ async fn run() -> Result<()> {
             settings.public_write_window = Duration::from_secs(600);
             settings.behind_proxy = behind_proxy;
             settings.sign_in_limit = sign_in_limit;
+            settings.join_limit = join_limit;
+            settings.lookup_miss_limit = join_code_miss_limit;
+            settings.live_stream_limit = live_stream_limit;
             tracing::info!(database = %store::db::redact(&db.database_url), backend = ?app.db.backend(), "database ready");
             tracing::info!("listening on http://{local} (public address {public_url})");
             app::campaigns::warm_up(&app);
@@ -616,16 +695,69 @@ async fn run() -> Result<()> {
             Ok(())
         }
         Command::Token {
-            command: TokenCommand::Create { db, email },
+            command:
+                TokenCommand::Create {
+                    db,
+                    email,
+                    expires_in_days,
+                },
         } => {
             let app = open(&db, None).await?;
-            let token = app::auth::create_api_token(&app, &email)
+            let token = app::auth::create_api_token_for(&app, &email, expires_in_days)
                 .await
                 .map_err(explain)?;
             println!(
-                "API token for {email} (shown once; send it as 'Authorization: Bearer TOKEN'):"
+                "API token for {email}, valid for {expires_in_days} days (shown once; send it as 'Authorization: Bearer TOKEN'):"
             );
             println!("{token}");
+            app.db.close().await;
+            Ok(())
+        }
+        Command::Token {
+            command: TokenCommand::List { db, email },
+        } => {
+            let app = open(&db, None).await?;
+            let (user, tokens) = app::accounts::tokens_by_email(&app, &email)
+                .await
+                .map_err(explain)?;
+            print!("{}", token_table(&user, &tokens));
+            app.db.close().await;
+            Ok(())
+        }
+        Command::Token {
+            command: TokenCommand::Revoke { db, id },
+        } => {
+            let app = open(&db, None).await?;
+            let token = match app::accounts::revoke_token(
+                &app,
+                app::accounts::Administrator::Operator,
+                &id,
+            )
+            .await
+            {
+                Ok(t) => t,
+                Err(AppError::NotFound) => anyhow::bail!("no API token has the id {id}"),
+                Err(e) => return Err(explain(e)),
+            };
+            println!("Revoked the API token {}.", token.id);
+            app.db.close().await;
+            Ok(())
+        }
+        Command::User {
+            command: UserCommand::Deactivate { db, email },
+        } => {
+            let app = open(&db, None).await?;
+            let d = app::accounts::deactivate_by_email(&app, &email)
+                .await
+                .map_err(explain)?;
+            println!(
+                "{} <{}> is deactivated{}: {} session(s) ended, {} API token(s) revoked.",
+                d.user.name,
+                d.user.email,
+                if d.changed { "" } else { " (already was)" },
+                d.sessions_ended,
+                d.tokens_revoked
+            );
             app.db.close().await;
             Ok(())
         }
@@ -662,6 +794,34 @@ mod tests {
             }
             _ => panic!("serve expected"),
         }
+    }
+
+    /// `serve --help` says what each limit covers: sign-ins have their own limit, and
+    /// workshop joins theirs.
+    #[test]
+    fn serve_help_names_what_each_limit_covers() {
+        use clap::CommandFactory;
+        let mut cli = Cli::command();
+        let serve = cli.find_subcommand_mut("serve").expect("serve");
+        let help = serve.render_long_help().to_string();
+        let line_of = |flag: &str| {
+            let start = help
+                .find(flag)
+                .unwrap_or_else(|| panic!("{flag} in {help}"));
+            let end = help[start..]
+                .find("\n      --")
+                .map_or(help.len(), |e| start + e);
+            help[start..end].to_lowercase()
+        };
+        let public = line_of("--public-write-limit");
+        assert!(!public.contains("sign-in"), "{public}");
+        assert!(public.contains("submissions"), "{public}");
+        assert!(line_of("--sign-in-limit").contains("sign-in"));
+        let join = line_of("--join-limit");
+        assert!(
+            join.contains("join") && join.contains("[default: 300]"),
+            "{join}"
+        );
     }
 
     #[test]
@@ -724,6 +884,31 @@ mod tests {
         ])
         .unwrap();
         ok(&["sluss", "token", "create", "--email", "e@x.se"]).unwrap();
+        ok(&[
+            "sluss",
+            "token",
+            "create",
+            "--email",
+            "e@x.se",
+            "--expires-in-days",
+            "30",
+        ])
+        .unwrap();
+        assert!(
+            ok(&[
+                "sluss",
+                "token",
+                "create",
+                "--email",
+                "e@x.se",
+                "--expires-in-days",
+                "0"
+            ])
+            .is_err()
+        );
+        ok(&["sluss", "token", "list", "--email", "e@x.se"]).unwrap();
+        ok(&["sluss", "token", "revoke", "0192f0c1"]).unwrap();
+        ok(&["sluss", "user", "deactivate", "--email", "e@x.se"]).unwrap();
         ok(&["sluss", "personal-data", "export", "--email", "e@x.se"]).unwrap();
         ok(&["sluss", "personal-data", "erase", "--email", "e@x.se"]).unwrap();
         ok(&["sluss", "process", "validate", "x.toml"]).unwrap();

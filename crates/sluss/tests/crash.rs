@@ -15,7 +15,15 @@ use support::{cli, fresh_database};
 const VOTERS: usize = 24;
 
 fn serve(db: &str) -> (Child, String) {
-    support::serve(db, &["--public-write-limit", "100000000"])
+    support::serve(
+        db,
+        &[
+            "--public-write-limit",
+            "100000000",
+            "--join-limit",
+            "100000000",
+        ],
+    )
 }
 
 async fn post(http: &reqwest::Client, url: String, token: &str, body: Value) -> Value {

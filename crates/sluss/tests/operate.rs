@@ -370,3 +370,139 @@ async fn migrate_status_lists_applied_and_pending_without_applying() {
     let e = refused(&["serve", "--bind", "127.0.0.1:0", "--database-url", &db]);
     assert!(e.contains("newer than this sluss knows"), "{e}");
 }
+
+/// `sluss token create --expires-in-days`, `token list`, `token revoke` and `user
+/// deactivate` (issue 17, finding 10), on a server that is running: what is revoked or
+/// deactivated stops working at once.
+async fn token_lifecycle_on(backend: &str) {
+    let Some(db) = fresh_database("tokens", backend).await else {
+        return;
+    };
+    cli(
+        &db,
+        &["org", "add", "--slug", "region", "--name", "Regionen"],
+    );
+    let add = |email: &str| {
+        cli(
+            &db,
+            &[
+                "user",
+                "add",
+                "--email",
+                email,
+                "--name",
+                "Ada Admin",
+                "--org",
+                "region",
+                "--role",
+                "advisor",
+                "--password",
+                "ett-långt-lösenord",
+            ],
+        )
+    };
+    add("ada@x.se");
+    let create = |days: &str| {
+        let out = cli(
+            &db,
+            &[
+                "token",
+                "create",
+                "--email",
+                "ada@x.se",
+                "--expires-in-days",
+                days,
+            ],
+        );
+        out.lines().last().expect("the token").trim().to_string()
+    };
+    let first = create("30");
+    let second = create("365");
+    let listed = cli(&db, &["token", "list", "--email", "ada@x.se"]);
+    let ids: Vec<String> = listed
+        .lines()
+        .skip(2)
+        .filter_map(|l| l.split_whitespace().next())
+        .map(str::to_string)
+        .collect();
+    assert_eq!(ids.len(), 2, "{listed}");
+    let in_30 = domain::time::Timestamp::now().plus_days(30).date_string();
+    let in_365 = domain::time::Timestamp::now().plus_days(365).date_string();
+    assert!(
+        listed.lines().nth(2).is_some_and(|l| l.contains(&in_30)),
+        "{listed}"
+    );
+    assert!(
+        listed.lines().nth(3).is_some_and(|l| l.contains(&in_365)),
+        "{listed}"
+    );
+    assert!(!listed.contains("sluss_"), "a token shown again: {listed}");
+    let e = refused(&[
+        "token",
+        "create",
+        "--email",
+        "ada@x.se",
+        "--expires-in-days",
+        "0",
+        "--database-url",
+        &db,
+    ]);
+    assert!(e.contains("expires-in-days"), "{e}");
+
+    let http = reqwest::Client::new();
+    let (server, base) = serve(&db, &[]);
+    let status = |token: String| {
+        let (http, base) = (http.clone(), base.clone());
+        async move {
+            http.get(format!("{base}/api/v1/submissions"))
+                .bearer_auth(token)
+                .send()
+                .await
+                .expect("request")
+                .status()
+                .as_u16()
+        }
+    };
+    assert_eq!(status(first.clone()).await, 200);
+    assert_eq!(status(second.clone()).await, 200);
+    // Revoked by the first part of its id, while serving.
+    let said = cli(&db, &["token", "revoke", &ids[0][..13]]);
+    assert!(said.contains(&ids[0]), "{said}");
+    assert_eq!(status(first).await, 401);
+    assert_eq!(status(second.clone()).await, 200);
+    let e = refused(&["token", "revoke", "ffffffff-0000", "--database-url", &db]);
+    assert!(e.contains("no API token"), "{e}");
+    let listed = cli(&db, &["token", "list", "--email", "ada@x.se"]);
+    let today = domain::time::Timestamp::now().date_string();
+    assert!(
+        listed
+            .lines()
+            .nth(2)
+            .is_some_and(|l| l.trim_end().ends_with("UTC") && l.matches(&today).count() == 3),
+        "created, last used and revoked today: {listed}"
+    );
+
+    let said = cli(&db, &["user", "deactivate", "--email", "ada@x.se"]);
+    assert!(said.contains("1 API token(s) revoked"), "{said}");
+    assert_eq!(status(second).await, 401);
+    let e = refused(&[
+        "token",
+        "create",
+        "--email",
+        "ada@x.se",
+        "--database-url",
+        &db,
+    ]);
+    assert!(e.contains("no such user"), "{e}");
+    stop(server);
+}
+
+#[tokio::test]
+async fn token_lifecycle_sqlite() {
+    token_lifecycle_on("sqlite").await;
+}
+
+#[tokio::test]
+async fn token_lifecycle_postgres() {
+    token_lifecycle_on("postgres").await;
+}

@@ -43,6 +43,14 @@ pub const MIGRATIONS: &[(i64, &str, Script)] = &[
             postgres: TEMPLATES_OF_A_REGION_POSTGRES,
         },
     ),
+    (
+        12,
+        "token_lifecycle",
+        Script::Each {
+            sqlite: TOKEN_LIFECYCLE_SQLITE,
+            postgres: TOKEN_LIFECYCLE_POSTGRES,
+        },
+    ),
 ];
 
 /// A migration's text. Tables and columns are defined once for both databases; only an
@@ -158,6 +166,26 @@ ALTER TABLE process_templates DROP CONSTRAINT process_templates_template_key_ver
 UPDATE process_templates SET org_id = (SELECT MIN(a.org_id) FROM active_templates a WHERE a.template_id = process_templates.id) WHERE built_in = FALSE;
 UPDATE process_templates SET org_id = (SELECT MIN(m.org_id) FROM memberships m WHERE m.user_id = process_templates.created_by AND m.role IN ('process_owner', 'admin')) WHERE built_in = FALSE AND org_id IS NULL;
 CREATE UNIQUE INDEX process_templates_version ON process_templates (COALESCE(org_id, ''), template_key, version)
+"#;
+
+/// An API token ends: when it expires (`expires_at`, set for every token created from
+/// now on) or when it is revoked (`revoked_at`, by its user's region administrator, on the
+/// command line, or when its user is deactivated). A token made before this expires a year
+/// after the upgrade, the default lifetime of a new one, so that no token lives for ever.
+/// That date is the only text of its own per database: the shared subset has no date
+/// arithmetic. Both write the stored form of every time (`domain::time`).
+const TOKEN_LIFECYCLE_SQLITE: &str = r#"
+ALTER TABLE api_tokens ADD COLUMN expires_at TEXT;
+ALTER TABLE api_tokens ADD COLUMN revoked_at TEXT;
+UPDATE api_tokens SET expires_at = strftime('%Y-%m-%dT%H:%M:%S.000000Z', 'now', '+365 days');
+CREATE INDEX api_tokens_user ON api_tokens (user_id)
+"#;
+
+const TOKEN_LIFECYCLE_POSTGRES: &str = r#"
+ALTER TABLE api_tokens ADD COLUMN expires_at TEXT;
+ALTER TABLE api_tokens ADD COLUMN revoked_at TEXT;
+UPDATE api_tokens SET expires_at = to_char((CURRENT_TIMESTAMP AT TIME ZONE 'UTC') + INTERVAL '365 days', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"');
+CREATE INDEX api_tokens_user ON api_tokens (user_id)
 "#;
 
 /// The inbox counts its matches for paging under any combination of filters: with every

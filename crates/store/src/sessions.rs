@@ -39,6 +39,12 @@ pub async fn delete(tx: &mut Tx, token_hash: &str) -> crate::Result<()> {
     Ok(())
 }
 
+/// Ends every session of a user; returns how many there were.
+pub async fn delete_for_user(tx: &mut Tx, user_id: &str) -> crate::Result<u64> {
+    tx.execute(sql("DELETE FROM sessions WHERE user_id = ?").bind(user_id))
+        .await
+}
+
 pub async fn delete_expired(tx: &mut Tx, now: &str) -> crate::Result<u64> {
     tx.execute(sql("DELETE FROM sessions WHERE expires_at <= ?").bind(now))
         .await

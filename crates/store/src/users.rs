@@ -128,23 +128,128 @@ pub fn placeholders(n: usize) -> String {
     vec!["?"; n].join(", ")
 }
 
-pub async fn insert_token(tx: &mut Tx, user_id: &str, token_hash: &str) -> crate::Result<String> {
+pub async fn insert_token(
+    tx: &mut Tx,
+    user_id: &str,
+    token_hash: &str,
+    expires_at: &str,
+) -> crate::Result<String> {
     let id = crate::new_id();
     tx.execute(
-        sql("INSERT INTO api_tokens (id, user_id, token_hash, created_at) VALUES (?, ?, ?, ?)")
+        sql("INSERT INTO api_tokens (id, user_id, token_hash, created_at, expires_at) VALUES (?, ?, ?, ?, ?)")
             .bind(id.as_str())
             .bind(user_id)
             .bind(token_hash)
-            .bind(Timestamp::now().to_db()),
+            .bind(Timestamp::now().to_db())
+            .bind(expires_at),
     )
     .await?;
     Ok(id)
 }
 
-pub async fn user_by_token(tx: &mut Tx, token_hash: &str) -> crate::Result<Option<UserRow>> {
+/// A live token's user, with when the token was last marked as used.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct TokenUser {
+    #[sqlx(flatten)]
+    pub user: UserRow,
+    pub token_id: String,
+    pub last_used_at: Option<String>,
+}
+
+/// The user of a token that is neither revoked nor expired at `now`.
+pub async fn user_by_token(
+    tx: &mut Tx,
+    token_hash: &str,
+    now: &str,
+) -> crate::Result<Option<TokenUser>> {
     tx.fetch_optional(
-        sql("SELECT u.id, u.email, u.name, u.password_hash, u.active, u.created_at FROM users u JOIN api_tokens t ON t.user_id = u.id WHERE t.token_hash = ?")
-            .bind(token_hash),
+        sql("SELECT u.id, u.email, u.name, u.password_hash, u.active, u.created_at, t.id AS token_id, t.last_used_at FROM users u JOIN api_tokens t ON t.user_id = u.id WHERE t.token_hash = ? AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > ?)")
+            .bind(token_hash)
+            .bind(now),
     )
     .await
+}
+
+/// Marks a token as used at `now`.
+pub async fn mark_token_used(tx: &mut Tx, token_id: &str, now: &str) -> crate::Result<()> {
+    tx.execute(
+        sql("UPDATE api_tokens SET last_used_at = ? WHERE id = ?")
+            .bind(now)
+            .bind(token_id),
+    )
+    .await?;
+    Ok(())
+}
+
+/// An API token as its owner's administrators see it: never its hash.
+#[derive(Debug, Clone, sqlx::FromRow, PartialEq, Eq)]
+pub struct TokenRow {
+    pub id: String,
+    pub user_id: String,
+    pub created_at: String,
+    pub expires_at: Option<String>,
+    pub revoked_at: Option<String>,
+    pub last_used_at: Option<String>,
+}
+
+const TOKEN_COLUMNS: &str = "id, user_id, created_at, expires_at, revoked_at, last_used_at";
+
+/// A user's tokens, oldest first.
+pub async fn tokens_of(tx: &mut Tx, user_id: &str) -> crate::Result<Vec<TokenRow>> {
+    tx.fetch_all(crate::Sql::dynamic(
+        format!("SELECT {TOKEN_COLUMNS} FROM api_tokens WHERE user_id = ? ORDER BY created_at, id"),
+        vec![user_id.into()],
+    ))
+    .await
+}
+
+/// The tokens whose id begins with `prefix` (letters, digits and hyphens only).
+pub async fn tokens_by_id_prefix(tx: &mut Tx, prefix: &str) -> crate::Result<Vec<TokenRow>> {
+    if prefix.is_empty()
+        || !prefix
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-')
+    {
+        return Ok(Vec::new());
+    }
+    tx.fetch_all(crate::Sql::dynamic(
+        format!("SELECT {TOKEN_COLUMNS} FROM api_tokens WHERE id LIKE ? ORDER BY id LIMIT 2"),
+        vec![format!("{}%", prefix.to_lowercase()).as_str().into()],
+    ))
+    .await
+}
+
+/// Revokes one token; false when it was revoked already.
+pub async fn revoke_token(tx: &mut Tx, id: &str, now: &str) -> crate::Result<bool> {
+    let n = tx
+        .execute(
+            sql("UPDATE api_tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL")
+                .bind(now)
+                .bind(id),
+        )
+        .await?;
+    Ok(n > 0)
+}
+
+/// Revokes every token of a user not yet revoked; returns how many.
+pub async fn revoke_tokens_of(tx: &mut Tx, user_id: &str, now: &str) -> crate::Result<u64> {
+    tx.execute(
+        sql("UPDATE api_tokens SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL")
+            .bind(now)
+            .bind(user_id),
+    )
+    .await
+}
+
+/// Turns an account off; false when it was off already.
+pub async fn deactivate(tx: &mut Tx, user_id: &str) -> crate::Result<bool> {
+    let n = tx
+        .execute(
+            sql("UPDATE users SET active = ? WHERE id = ? AND active = ?")
+                .bind(false)
+                .bind(user_id)
+                .bind(true),
+        )
+        .await?;
+    Ok(n > 0)
 }

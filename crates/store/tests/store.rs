@@ -522,7 +522,7 @@ async fn votes_move_onto_their_offers_when_migrating() {
         .unwrap();
         tx.commit().await.unwrap();
 
-        assert_eq!(store::migrate::run(&db).await.unwrap(), vec![8, 9, 10, 11]);
+        assert_eq!(store::migrate::run(&db).await.unwrap(), vec![8, 9, 10, 11, 12]);
         let mut tx = db.read().await.unwrap();
         let export = campaigns::votes_for_export(&mut tx, campaign_id).await.unwrap();
         let got: Vec<String> = export
@@ -962,7 +962,7 @@ async fn uploads_go_to_a_region_when_migrating() {
         .unwrap();
         tx.commit().await.unwrap();
 
-        assert_eq!(store::migrate::run(&db).await.unwrap(), vec![11]);
+        assert_eq!(store::migrate::run(&db).await.unwrap(), vec![11, 12]);
         let mut tx = db.write().await.unwrap();
         let rows = store::processes::all(&mut tx).await.unwrap();
         let owners: Vec<(&str, Option<&str>)> = rows
@@ -984,6 +984,58 @@ async fn uploads_go_to_a_region_when_migrating() {
             )
             .await;
         assert!(dangling.is_err(), "{dangling:?}");
+    })
+    .await;
+}
+
+/// Tokens made before tokens expired (migration 12) are given an expiry a year after the
+/// upgrade, in the stored form of every time, so that no token lives for ever.
+#[tokio::test]
+async fn tokens_made_before_expiry_expire_a_year_after_the_upgrade() {
+    with_db("tokens-migrate", async |db| {
+        let now = "2026-11-30T10:00:00.000000Z";
+        let mut tx = db.write().await.unwrap();
+        tx.execute(sql(
+            "CREATE TABLE schema_migrations (version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)",
+        ))
+        .await
+        .unwrap();
+        for (version, name, script) in store::migrate::MIGRATIONS.iter().filter(|m| m.0 < 12) {
+            tx.execute_script(script.text(db.backend())).await.unwrap();
+            tx.execute(
+                sql("INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)")
+                    .bind(*version)
+                    .bind(*name)
+                    .bind(now),
+            )
+            .await
+            .unwrap();
+        }
+        tx.execute(
+            sql("INSERT INTO users (id, email, name, password_hash, active, created_at) VALUES ('u1', 'a@x.se', 'A', 'x', ?, ?)")
+                .bind(true)
+                .bind(now),
+        )
+        .await
+        .unwrap();
+        tx.execute(
+            sql("INSERT INTO api_tokens (id, user_id, token_hash, created_at) VALUES ('t1', 'u1', 'h1', ?)")
+                .bind(now),
+        )
+        .await
+        .unwrap();
+        tx.commit().await.unwrap();
+
+        assert_eq!(store::migrate::run(&db).await.unwrap(), vec![12]);
+        let mut tx = db.read().await.unwrap();
+        let tokens = store::users::tokens_of(&mut tx, "u1").await.unwrap();
+        let expires = tokens[0].expires_at.clone().expect("an expiry");
+        let parsed = domain::time::Timestamp::parse_db(&expires).expect("the stored form");
+        assert_eq!(parsed.to_db().len(), expires.len(), "{expires}");
+        let year_on = domain::time::Timestamp::now().plus_days(365);
+        let off = (parsed.inner() - year_on.inner()).whole_seconds().abs();
+        assert!(off < 120, "{expires}");
+        assert!(tokens[0].revoked_at.is_none());
     })
     .await;
 }

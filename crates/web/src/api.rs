@@ -291,7 +291,12 @@ pub async fn get_submission(
             v["description"] = json!(s.description);
             v["affected"] = json!(s.affected);
             v["current_solution"] = json!(s.current_solution);
-            v["contact"] = json!({ "name": s.contact_name, "email": s.contact_email });
+            // Only those who handle the submission see how to reach its submitter.
+            v["contact"] = if d.contact_hidden {
+                Value::Null
+            } else {
+                json!({ "name": s.contact_name, "email": s.contact_email })
+            };
             v["messages"] = d.messages.iter().map(|m| json!({ "direction": m.direction, "kind": m.kind, "body": m.body, "created_at": m.created_at })).collect();
             v["events"] = d
                 .events

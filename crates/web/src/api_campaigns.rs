@@ -35,6 +35,14 @@ fn participant_input<T: serde::de::DeserializeOwned>(
     Ok((token, input))
 }
 
+fn too_many(tr: &Tr) -> Response {
+    (
+        StatusCode::TOO_MANY_REQUESTS,
+        Json(json!({ "error": "rate_limited", "message": tr.t("error.rate_limited.body") })),
+    )
+        .into_response()
+}
+
 fn participant_token(headers: &HeaderMap) -> Option<String> {
     headers
         .get(PARTICIPANT_HEADER)
@@ -112,7 +120,7 @@ pub async fn join(
     Path(code): Path<String>,
 ) -> Response {
     let tr = Tr::new(api_lang_of(&headers));
-    if !state.limiter.allow(ip) {
+    if !state.join_limiter.allow(ip) {
         return (
             StatusCode::TOO_MANY_REQUESTS,
             Json(json!({ "error": "rate_limited", "message": tr.t("error.rate_limited.body") })),
@@ -136,19 +144,16 @@ pub async fn join(
 pub async fn add_idea(
     State(state): State<AppState>,
     headers: HeaderMap,
-    ClientIp(ip): ClientIp,
     Path(code): Path<String>,
     b: Bytes,
 ) -> Response {
     let tr = Tr::new(api_lang_of(&headers));
-    if participant_token(&headers).is_some() && !state.limiter.allow(ip) {
-        return (
-            StatusCode::TOO_MANY_REQUESTS,
-            Json(json!({ "error": "rate_limited", "message": tr.t("error.rate_limited.body") })),
-        )
-            .into_response();
-    }
     let token = participant_token(&headers);
+    if let Some(t) = &token
+        && !state.participant_may_write(&code, t)
+    {
+        return too_many(&tr);
+    }
     let caller = if token.is_some() {
         Caller::Public
     } else {
@@ -241,24 +246,39 @@ pub async fn vote(
     }
 }
 
+/// The campaign, and its results (scores and the criteria's means) for those who may see
+/// them now: everyone from the results phase on, the campaign's facilitators (bearer token)
+/// always, as on the participants' page.
 pub async fn results(
     State(state): State<AppState>,
     headers: HeaderMap,
     Path(code): Path<String>,
 ) -> Response {
     let tr = Tr::new(api_lang_of(&headers));
+    let caller = match optional_bearer(&state, &headers).await {
+        Ok(c) => c,
+        Err(e) => return fail(&tr, e),
+    };
+    let (campaign, visible) =
+        match app::campaigns::results_visible(&state.app, &caller, &code).await {
+            Ok(x) => x,
+            Err(e) => return fail(&tr, e),
+        };
     let criteria = match app::campaigns::criteria_of(&state.app, &code).await {
         Ok(c) => c,
         Err(e) => return fail(&tr, e),
     };
+    if !visible {
+        let mut c = campaign_json(&campaign);
+        c["criteria"] = criteria_json(&criteria);
+        c["results_visible"] = json!(false);
+        return Json(c).into_response();
+    }
     match app::campaigns::results(&state.app, &code).await {
         Ok(r) => {
             let mut c = campaign_json(&r.campaign);
-            c["criteria"] = criteria
-                .criteria
-                .iter()
-                .map(|k| json!({ "id": k.id, "name": k.name, "weight": k.weight }))
-                .collect();
+            c["results_visible"] = json!(true);
+            c["criteria"] = criteria_json(&criteria);
             c["criteria_results"] = criteria
                 .rows
                 .iter()
@@ -294,6 +314,14 @@ pub async fn results(
         }
         Err(e) => fail(&tr, e),
     }
+}
+
+fn criteria_json(criteria: &app::campaigns::CriteriaResults) -> Value {
+    criteria
+        .criteria
+        .iter()
+        .map(|k| json!({ "id": k.id, "name": k.name, "weight": k.weight }))
+        .collect()
 }
 
 pub async fn take_forward(
@@ -348,20 +376,15 @@ pub async fn score(
 pub async fn flag(
     State(state): State<AppState>,
     headers: HeaderMap,
-    ClientIp(ip): ClientIp,
     Path((code, idea)): Path<(String, String)>,
 ) -> Response {
     let tr = Tr::new(api_lang_of(&headers));
-    if participant_token(&headers).is_some() && !state.limiter.allow(ip) {
-        return (
-            StatusCode::TOO_MANY_REQUESTS,
-            Json(json!({ "error": "rate_limited", "message": tr.t("error.rate_limited.body") })),
-        )
-            .into_response();
-    }
     let Some(token) = participant_token(&headers) else {
         return fail(&tr, AppError::Unauthenticated);
     };
+    if !state.participant_may_write(&code, &token) {
+        return too_many(&tr);
+    }
     match app::campaigns::flag(&state.app, &code, &token, &idea).await {
         Ok(n) => Json(json!({ "id": idea, "flags": n })).into_response(),
         Err(e) => fail(&tr, e),

@@ -3,6 +3,7 @@
 //! app layer, render.
 
 pub mod api;
+pub mod api_accounts;
 pub mod api_campaigns;
 pub mod api_cases;
 pub mod ctx;
@@ -11,7 +12,6 @@ pub mod pages;
 pub mod security;
 pub mod trace;
 
-use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -26,7 +26,9 @@ use security::RateLimiter;
 pub struct Settings {
     /// Mark cookies Secure (true when the public URL is https).
     pub secure_cookies: bool,
-    /// Public writes (submissions, replies, sign-in attempts) allowed per client and window.
+    /// Public writes (submissions, follow-up replies) allowed per client address and
+    /// window; also what one workshop participant may write (concepts, answers, flags) in
+    /// a window, counted per participant.
     pub public_write_limit: u32,
     pub public_write_window: Duration,
     /// Take the client address from `X-Forwarded-For` (only behind a trusted proxy).
@@ -34,6 +36,18 @@ pub struct Settings {
     /// Sign-in attempts allowed per client address and window. Kept apart from public
     /// writes: a whole office may sign in from one address.
     pub sign_in_limit: u32,
+    /// Lookups of join codes that find no campaign allowed per client address and window;
+    /// past it, no code is looked up for that address until the window ends.
+    pub lookup_miss_limit: u32,
+    /// Joins of workshops and open questions allowed per client address and window: a
+    /// whole workshop may join from one office address.
+    pub join_limit: u32,
+    /// A connection that has not sent a request's headers in full within this is closed.
+    pub header_read_timeout: Duration,
+    /// A request whose body has not arrived in full within this is answered 408.
+    pub body_read_timeout: Duration,
+    /// Live-result streams (server-sent events) open at once per client address.
+    pub live_stream_limit: u32,
 }
 
 impl Settings {
@@ -44,6 +58,11 @@ impl Settings {
             public_write_window: Duration::from_secs(600),
             behind_proxy: false,
             sign_in_limit: 100,
+            lookup_miss_limit: 60,
+            join_limit: 300,
+            header_read_timeout: Duration::from_secs(10),
+            body_read_timeout: Duration::from_secs(30),
+            live_stream_limit: 20,
         }
     }
 }
@@ -54,6 +73,14 @@ pub struct AppState {
     pub settings: Arc<Settings>,
     pub limiter: Arc<RateLimiter>,
     pub sign_in_limiter: Arc<RateLimiter>,
+    /// Join-code lookups that found nothing, per client.
+    pub lookup_misses: Arc<RateLimiter>,
+    /// Joins, per client address.
+    pub join_limiter: Arc<RateLimiter>,
+    /// Workshop participants' writes, per participant (campaign code and token).
+    pub participant_writes: Arc<RateLimiter<(String, String)>>,
+    /// Live-result streams open now, per client address.
+    pub live_streams: Arc<security::Concurrent>,
     /// Turns true when the server starts to shut down, so long-lived streams end.
     pub stopping: tokio::sync::watch::Receiver<bool>,
     stop: Arc<tokio::sync::watch::Sender<bool>>,
@@ -69,15 +96,42 @@ impl AppState {
             settings.sign_in_limit,
             settings.public_write_window,
         ));
+        let lookup_misses = Arc::new(RateLimiter::new(
+            settings.lookup_miss_limit,
+            settings.public_write_window,
+        ));
+        let join_limiter = Arc::new(RateLimiter::new(
+            settings.join_limit,
+            settings.public_write_window,
+        ));
+        let participant_writes = Arc::new(RateLimiter::new(
+            settings.public_write_limit,
+            settings.public_write_window,
+        ));
+        let live_streams = Arc::new(security::Concurrent::new(settings.live_stream_limit));
         let (stop, stopping) = tokio::sync::watch::channel(false);
         Self {
             app,
             settings: Arc::new(settings),
             limiter,
             sign_in_limiter,
+            lookup_misses,
+            join_limiter,
+            participant_writes,
+            live_streams,
             stopping,
             stop: Arc::new(stop),
         }
+    }
+}
+
+impl AppState {
+    /// Counts one write of a workshop participant; false when they are over the limit.
+    /// Participants are counted one by one, not by address: a workshop shares an office's
+    /// address, and one participant writing much must not hold back the others.
+    pub fn participant_may_write(&self, code: &str, token: &str) -> bool {
+        self.participant_writes
+            .allow((code.trim().to_ascii_uppercase(), token.to_string()))
     }
 }
 
@@ -199,6 +253,9 @@ pub fn router(state: AppState) -> Router {
             "/campaigns/{code}/next-steps",
             post(api_campaigns::take_forward),
         )
+        .route("/users/{id}/tokens", get(api_accounts::tokens))
+        .route("/users/{id}/deactivate", post(api_accounts::deactivate))
+        .route("/tokens/{id}/revoke", post(api_accounts::revoke))
         .fallback(api::not_found);
     Router::new()
         .route("/healthz", get(api::healthz))
@@ -206,6 +263,14 @@ pub fn router(state: AppState) -> Router {
         .route("/static/{file}", get(pages::static_file))
         .nest("/api/v1", api)
         .merge(pages)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            security::code_lookups,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            security::body_deadline,
+        ))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             security::headers,
@@ -218,24 +283,61 @@ pub fn router(state: AppState) -> Router {
 }
 
 /// Serves until `shutdown` completes, then finishes the requests in flight.
+///
+/// Each connection is served by hyper directly (axum's `serve` sets no timer, and so no
+/// timeout for headers): a connection that has not sent a request's headers in full within
+/// `header_read_timeout` is closed, whether it is new or kept alive between requests. The
+/// body's deadline is a middleware ([`security::body_deadline`]).
 pub async fn serve(
     state: AppState,
     listener: tokio::net::TcpListener,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    use hyper_util::rt::{TokioIo, TokioTimer};
+    use tower_service::Service;
+
     let stop = state.stop.clone();
-    let shutdown = async move {
-        shutdown.await;
-        // Live streams end first, so that the requests in flight can finish.
-        let _ = stop.send(true);
-    };
+    let header_timeout = state.settings.header_read_timeout;
     let app = router(state);
-    axum::serve(
-        listener,
-        app.into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown)
-    .await
+    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    let mut shutdown = std::pin::pin!(shutdown);
+    loop {
+        let (stream, remote) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(x) => x,
+                Err(e) => {
+                    // Out of file descriptors and the like: wait rather than spin.
+                    tracing::warn!(error = %e, "failed to accept a connection");
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                    continue;
+                }
+            },
+            () = &mut shutdown => break,
+        };
+        let app = app.clone();
+        let service =
+            hyper::service::service_fn(move |mut req: hyper::Request<hyper::body::Incoming>| {
+                req.extensions_mut()
+                    .insert(axum::extract::ConnectInfo(remote));
+                let mut app = app.clone();
+                async move { app.call(req).await }
+            });
+        let conn = hyper::server::conn::http1::Builder::new()
+            .timer(TokioTimer::new())
+            .header_read_timeout(header_timeout)
+            .serve_connection(TokioIo::new(stream), service);
+        let conn = graceful.watch(conn);
+        tokio::spawn(async move {
+            if let Err(e) = conn.await {
+                tracing::debug!(error = %e, "connection ended");
+            }
+        });
+    }
+    drop(listener);
+    // Live streams end first, so that the requests in flight can finish.
+    let _ = stop.send(true);
+    graceful.shutdown().await;
+    Ok(())
 }
 
 #[cfg(test)]

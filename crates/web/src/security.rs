@@ -17,9 +17,9 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
 use crate::AppState;
-use crate::ctx::{CSRF_COOKIE, cookie, lang_of, set_cookie};
+use crate::ctx::{CSRF_COOKIE, SESSION_COOKIE, cookie, lang_of, set_cookie};
 use crate::i18n::Tr;
-use app::secret::{constant_time_eq, new_token};
+use app::secret::{constant_time_eq, hash_token, new_token};
 
 /// The CSRF token of this visitor, for forms to embed.
 #[derive(Debug, Clone)]
@@ -27,12 +27,25 @@ pub struct CsrfToken(pub String);
 
 const MAX_FORM_BYTES: usize = 256 * 1024;
 
-/// Double-submit CSRF check for every POST to a page: the `_csrf` field must equal the
-/// visitor's CSRF cookie. Cookies are SameSite=Lax as a second line.
+/// The token a page's forms carry: the visitor's CSRF secret (their cookie) bound to the
+/// session cookie they have, or to none. The message hashed has a fixed length (the
+/// secret, and a hash of the session or zeros), so no token is an extension of another.
+fn form_token(secret: &str, session: Option<&str>) -> String {
+    let session = session
+        .filter(|s| !s.is_empty())
+        .map_or_else(|| "0".repeat(64), hash_token);
+    hash_token(&format!("csrf:{secret}:{session}"))
+}
+
+/// CSRF check for every POST to a page: the `_csrf` field must equal the token derived
+/// from the visitor's CSRF cookie and their session cookie ([`form_token`]). A token given
+/// in one session is refused in another (after signing out and in as someone else in the
+/// same browser, say); forms without a session work alike, bound to none. Cookies are
+/// SameSite=Lax as a second line.
 pub async fn csrf(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let existing = cookie(req.headers(), CSRF_COOKIE)
         .filter(|c| c.len() == 64 && c.bytes().all(|b| b.is_ascii_hexdigit()));
-    let (token, is_new) = match existing {
+    let (secret, is_new) = match existing {
         Some(t) => (t, false),
         None => match new_token(32) {
             Ok(t) => (t, true),
@@ -42,6 +55,7 @@ pub async fn csrf(State(state): State<AppState>, req: Request, next: Next) -> Re
             }
         },
     };
+    let token = form_token(&secret, cookie(req.headers(), SESSION_COOKIE).as_deref());
     let lang = lang_of(req.headers());
     let mut req = if req.method() == Method::POST {
         let (parts, body) = req.into_parts();
@@ -69,7 +83,7 @@ pub async fn csrf(State(state): State<AppState>, req: Request, next: Next) -> Re
             );
             let mut res = page.into_response();
             if is_new {
-                append_csrf_cookie(&mut res, &token, state.settings.secure_cookies);
+                append_csrf_cookie(&mut res, &secret, state.settings.secure_cookies);
             }
             return res;
         }
@@ -80,7 +94,7 @@ pub async fn csrf(State(state): State<AppState>, req: Request, next: Next) -> Re
     req.extensions_mut().insert(CsrfToken(token.clone()));
     let mut res = next.run(req).await;
     if is_new {
-        append_csrf_cookie(&mut res, &token, state.settings.secure_cookies);
+        append_csrf_cookie(&mut res, &secret, state.settings.secure_cookies);
     }
     res
 }
@@ -118,15 +132,16 @@ pub async fn headers(State(state): State<AppState>, req: Request, next: Next) ->
     res
 }
 
-/// A fixed-window counter per client address. It is per node: with several nodes the
-/// effective limit is the sum, which is still a bound.
-pub struct RateLimiter {
+/// A fixed-window counter per client address (or per other key, such as a workshop
+/// participant). It is per node: with several nodes the effective limit is the sum, which
+/// is still a bound.
+pub struct RateLimiter<K = IpAddr> {
     max: u32,
     window: Duration,
-    hits: Mutex<HashMap<IpAddr, (Instant, u32)>>,
+    hits: Mutex<HashMap<K, (Instant, u32)>>,
 }
 
-impl RateLimiter {
+impl<K: std::hash::Hash + Eq> RateLimiter<K> {
     pub fn new(max: u32, window: Duration) -> Self {
         Self {
             max,
@@ -136,7 +151,7 @@ impl RateLimiter {
     }
 
     /// Counts one hit; false when the client is over the limit.
-    pub fn allow(&self, ip: IpAddr) -> bool {
+    pub fn allow(&self, ip: K) -> bool {
         let now = Instant::now();
         let Ok(mut hits) = self.hits.lock() else {
             return true;
@@ -150,6 +165,194 @@ impl RateLimiter {
         }
         entry.1 += 1;
         entry.1 <= self.max
+    }
+
+    /// Whether the client is over the limit now, without counting a hit.
+    pub fn is_over(&self, ip: &K) -> bool {
+        let Ok(hits) = self.hits.lock() else {
+            return false;
+        };
+        hits.get(ip).is_some_and(|(start, n)| {
+            Instant::now().duration_since(*start) < self.window && *n >= self.max
+        })
+    }
+}
+
+/// The largest request body read: what axum's extractors allow by default.
+const MAX_BODY_BYTES: usize = 2 * 1024 * 1024;
+
+/// Every request body arrives in full within the body timeout, or the request is answered
+/// 408 (and, its body unread, the connection closed): a client trickling a body, or never
+/// sending the bytes its Content-Length promised, holds a connection no longer than that.
+/// A body over 2 MiB is refused with 413, as the extractors would.
+pub async fn body_deadline(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    use axum::body::HttpBody;
+    if req.body().is_end_stream() {
+        return next.run(req).await;
+    }
+    let lang = lang_of(req.headers());
+    let api = req.uri().path().starts_with("/api/");
+    let (parts, body) = req.into_parts();
+    let read = tokio::time::timeout(
+        state.settings.body_read_timeout,
+        axum::body::to_bytes(body, MAX_BODY_BYTES),
+    )
+    .await;
+    let bytes = match read {
+        Ok(Ok(bytes)) => bytes,
+        Ok(Err(_)) => {
+            return refusal(lang, api, StatusCode::PAYLOAD_TOO_LARGE, "error.too_large");
+        }
+        Err(_) => {
+            tracing::warn!(path = %parts.uri.path(), "request body not received in time");
+            return refusal(lang, api, StatusCode::REQUEST_TIMEOUT, "error.slow_request");
+        }
+    };
+    next.run(Request::from_parts(parts, Body::from(bytes)))
+        .await
+}
+
+/// A refusal with one message: JSON for the API, a page elsewhere.
+fn refusal(lang: crate::i18n::Lang, api: bool, status: StatusCode, key: &str) -> Response {
+    let tr = Tr::new(lang);
+    let code = match status {
+        StatusCode::REQUEST_TIMEOUT => "timeout",
+        StatusCode::PAYLOAD_TOO_LARGE => "too_large",
+        _ => "refused",
+    };
+    if api {
+        (
+            status,
+            axum::Json(serde_json::json!({ "error": code, "message": tr.t(key) })),
+        )
+            .into_response()
+    } else {
+        (status, tr.t(key).to_string()).into_response()
+    }
+}
+
+/// Counts what is open at once per client address (live-result streams), up to a limit.
+pub struct Concurrent {
+    max: u32,
+    open: std::sync::Arc<Mutex<HashMap<IpAddr, u32>>>,
+}
+
+/// One place taken in a [`Concurrent`]; given back when dropped.
+pub struct Place {
+    ip: IpAddr,
+    open: std::sync::Arc<Mutex<HashMap<IpAddr, u32>>>,
+}
+
+impl Concurrent {
+    pub fn new(max: u32) -> Self {
+        Self {
+            max,
+            open: Default::default(),
+        }
+    }
+
+    /// A place for this client, or None when it has `max` open already.
+    pub fn take(&self, ip: IpAddr) -> Option<Place> {
+        let mut open = self.open.lock().ok()?;
+        let n = open.entry(ip).or_insert(0);
+        if *n >= self.max {
+            return None;
+        }
+        *n += 1;
+        Some(Place {
+            ip,
+            open: self.open.clone(),
+        })
+    }
+}
+
+impl Drop for Place {
+    fn drop(&mut self) {
+        if let Ok(mut open) = self.open.lock()
+            && let Some(n) = open.get_mut(&self.ip)
+        {
+            *n = n.saturating_sub(1);
+            if *n == 0 {
+                open.remove(&self.ip);
+            }
+        }
+    }
+}
+
+/// How a request looks a campaign up by its join code: by a `{code}` in its path (the
+/// code itself), or through the join form (the code is in the body).
+enum CodeLookup {
+    Path(String),
+    JoinForm,
+}
+
+fn code_lookup(req: &Request) -> Option<CodeLookup> {
+    let route = req
+        .extensions()
+        .get::<axum::extract::MatchedPath>()?
+        .as_str();
+    if route == "/workshop" {
+        return (req.method() == Method::POST).then_some(CodeLookup::JoinForm);
+    }
+    let at = route.split('/').position(|s| s == "{code}")?;
+    let code = req.uri().path().split('/').nth(at)?;
+    Some(CodeLookup::Path(code.to_string()))
+}
+
+/// Join codes cannot be guessed by trying: every lookup of a code that finds no campaign
+/// (a 404 on a route with `{code}` whose code is no campaign's, or the join form refusing
+/// the code) counts against the client, and a client with too many such misses in the
+/// window has every code lookup refused (429) until it ends. Lookups of codes that exist
+/// never count (nor their other 404s, such as "no pair now"), so a workshop behind one
+/// address is never held back by its own participants.
+pub async fn code_lookups(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let Some(lookup) = code_lookup(&req) else {
+        return next.run(req).await;
+    };
+    let ip = client_ip(
+        req.headers(),
+        req.extensions().get::<ConnectInfo<SocketAddr>>(),
+        state.settings.behind_proxy,
+    );
+    let lang = lang_of(req.headers());
+    let api = req.uri().path().starts_with("/api/");
+    if state.lookup_misses.is_over(&ip) {
+        tracing::warn!(%ip, "too many unknown join codes");
+        return too_many(lang, api);
+    }
+    let res = next.run(req).await;
+    let missed = match (&lookup, res.status()) {
+        (CodeLookup::JoinForm, StatusCode::UNPROCESSABLE_ENTITY) => true,
+        (CodeLookup::Path(code), StatusCode::NOT_FOUND) => {
+            // Checked only for a 404 whose cause the answer does not say.
+            !app::campaigns::exists(&state.app, code)
+                .await
+                .unwrap_or(true)
+        }
+        _ => false,
+    };
+    if missed {
+        state.lookup_misses.allow(ip);
+    }
+    res
+}
+
+/// 429 as JSON for the API, as a page elsewhere.
+pub fn too_many(lang: crate::i18n::Lang, api: bool) -> Response {
+    if api {
+        let tr = Tr::new(lang);
+        (
+            StatusCode::TOO_MANY_REQUESTS,
+            axum::Json(serde_json::json!({ "error": "rate_limited", "message": tr.t("error.rate_limited.body") })),
+        )
+            .into_response()
+    } else {
+        crate::pages::plain_error_page(
+            lang,
+            StatusCode::TOO_MANY_REQUESTS,
+            "error.rate_limited.title",
+            "error.rate_limited.body",
+        )
     }
 }
 

@@ -77,7 +77,7 @@ pub async fn join(
     {
         return see_other(&format!("/workshop/{}", url_encode(&code)));
     }
-    if !state.limiter.allow(ip) {
+    if !state.join_limiter.allow(ip) {
         return ctx.too_many();
     }
     match app::campaigns::join(&state.app, &ctx.caller, &code).await {
@@ -213,7 +213,7 @@ async fn participant_page(
     } else {
         (None, "")
     };
-    let results = if matches!(phase, Phase::Results | Phase::NextSteps | Phase::Closed) {
+    let results = if phase.shows_results() {
         app::campaigns::results(&state.app, code).await.ok()
     } else {
         None
@@ -311,18 +311,17 @@ pub async fn show(
 pub async fn add_concept(
     State(state): State<AppState>,
     ctx: Ctx,
-    crate::security::ClientIp(ip): crate::security::ClientIp,
     headers: HeaderMap,
     Path(code): Path<String>,
     HtmlForm(input): HtmlForm<IdeaInput>,
 ) -> Response {
-    // Participants write without an account: a public write, limited per address.
-    if !state.limiter.allow(ip) {
-        return ctx.too_many();
-    }
+    // Participants write without an account, limited one by one (not per address).
     let Some(token) = token_of(&headers, &code) else {
         return to_join(&code);
     };
+    if !state.participant_may_write(&code, &token) {
+        return ctx.too_many();
+    }
     let result = app::campaigns::add_idea(&state.app, &ctx.caller, &code, Some(&token), &input)
         .await
         .map(|_| ());
@@ -615,20 +614,31 @@ pub async fn idea_status(
 
 /// Server-sent events: an `update` whenever the phase, the votes or the ideas change,
 /// checked twice a second against the database (so every node sees every vote).
-pub async fn live(State(state): State<AppState>, Path(code): Path<String>) -> Response {
+/// A client address may have `live_stream_limit` streams open at once; past it, 429.
+pub async fn live(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    crate::security::ClientIp(ip): crate::security::ClientIp,
+    Path(code): Path<String>,
+) -> Response {
     if app::campaigns::fingerprint(&state.app, &code)
         .await
         .is_err()
     {
         return StatusCode::NOT_FOUND.into_response();
     }
+    // Held by the stream: when the client goes, the stream is dropped and the place freed.
+    let Some(place) = state.live_streams.take(ip) else {
+        tracing::warn!(%ip, "too many live streams");
+        return ctx.too_many();
+    };
     let app = state.app.clone();
     let stopping = state.stopping.clone();
     let changes = app.live.subscribe();
     let code = code.trim().to_ascii_uppercase();
     let stream = futures_util::stream::unfold(
-        (app, code, String::new(), stopping, changes),
-        |(app, code, last, mut stopping, mut changes)| async move {
+        (app, code, String::new(), stopping, changes, place),
+        |(app, code, last, mut stopping, mut changes, place)| async move {
             let mut woken = std::time::Instant::now();
             loop {
                 if *stopping.borrow() {
@@ -643,7 +653,10 @@ pub async fn live(State(state): State<AppState>, Path(code): Path<String>) -> Re
                         tokio::time::sleep(Duration::from_millis(200)).await;
                     }
                     let ev = Event::default().event("update").data(now.clone());
-                    return Some((Ok::<_, Infallible>(ev), (app, code, now, stopping, changes)));
+                    return Some((
+                        Ok::<_, Infallible>(ev),
+                        (app, code, now, stopping, changes, place),
+                    ));
                 }
                 // Wait for a change to this campaign (from this node, or from another
                 // through PostgreSQL), a slow safety poll, or shutdown.
@@ -774,18 +787,17 @@ pub struct AnswerForm {
 pub async fn answer(
     State(state): State<AppState>,
     ctx: Ctx,
-    crate::security::ClientIp(ip): crate::security::ClientIp,
     headers: HeaderMap,
     Path(code): Path<String>,
     HtmlForm(f): HtmlForm<AnswerForm>,
 ) -> Response {
-    // Participants write without an account: a public write, limited per address.
-    if !state.limiter.allow(ip) {
-        return ctx.too_many();
-    }
+    // Participants write without an account, limited one by one (not per address).
     let Some(token) = token_of(&headers, &code) else {
         return to_join(&code);
     };
+    if !state.participant_may_write(&code, &token) {
+        return ctx.too_many();
+    }
     let result = app::campaigns::answer(&state.app, &code, &token, &f.question_id, &f.answer).await;
     let ok = format!(
         "/workshop/{}?klart=answer#q-{}",
@@ -804,18 +816,17 @@ pub struct FlagForm {
 pub async fn flag(
     State(state): State<AppState>,
     ctx: Ctx,
-    crate::security::ClientIp(ip): crate::security::ClientIp,
     headers: HeaderMap,
     Path(code): Path<String>,
     HtmlForm(f): HtmlForm<FlagForm>,
 ) -> Response {
-    // Participants write without an account: a public write, limited per address.
-    if !state.limiter.allow(ip) {
-        return ctx.too_many();
-    }
+    // Participants write without an account, limited one by one (not per address).
     let Some(token) = token_of(&headers, &code) else {
         return to_join(&code);
     };
+    if !state.participant_may_write(&code, &token) {
+        return ctx.too_many();
+    }
     match app::campaigns::flag(&state.app, &code, &token, &f.idea_id).await {
         Ok(_) => see_other(&format!(
             "/workshop/{}?klart=flag",

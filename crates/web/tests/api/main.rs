@@ -3,9 +3,12 @@
 
 mod support;
 
+mod accounts;
+mod also;
 mod campaigns;
 mod cases;
 mod intake;
+mod limits;
 mod pages;
 mod permissions;
 mod persistence;

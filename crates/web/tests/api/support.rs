@@ -154,6 +154,11 @@ pub fn settings(limit: u32) -> Settings {
         public_write_window: Duration::from_secs(600),
         behind_proxy: false,
         sign_in_limit: limit,
+        lookup_miss_limit: limit,
+        join_limit: limit,
+        header_read_timeout: Duration::from_secs(10),
+        body_read_timeout: Duration::from_secs(30),
+        live_stream_limit: limit,
     }
 }
 
