@@ -1314,12 +1314,13 @@ pub async fn take_forward(
 ) -> Result<Vec<campaigns::OutcomeRow>> {
     let r = results(app, code).await?;
     let c = &r.campaign;
+    let mut tx = app.db.write().await?;
+    // Who may comes before what: someone who may not gets no word on their input.
+    facilitator(&mut tx, caller, c).await?;
     let n = n.unwrap_or(c.top_n);
     if !(1..=50).contains(&n) {
         return Err(AppError::field("n", ErrorCode::InvalidNumber));
     }
-    let mut tx = app.db.write().await?;
-    facilitator(&mut tx, caller, c).await?;
     let org = store::orgs::by_id(&mut tx, &c.org_id)
         .await?
         .ok_or(AppError::NotFound)?;
@@ -1613,12 +1614,13 @@ pub async fn showcase(app: &App) -> Result<Vec<CampaignRow>> {
 
 /// Adds a research question (the facilitator).
 pub async fn add_question(app: &App, caller: &Caller, code: &str, body: &str) -> Result<()> {
+    let mut tx = app.db.write().await?;
+    let c = campaign(&mut tx, code).await?;
+    // Who may comes before what: someone who may not gets no word on their input.
+    facilitator(&mut tx, caller, &c).await?;
     let body = TextRule::paragraph("question", 3, 500)
         .parse_required(body)
         .map_err(|e| AppError::Validation(FieldErrors(vec![e])))?;
-    let mut tx = app.db.write().await?;
-    let c = campaign(&mut tx, code).await?;
-    facilitator(&mut tx, caller, &c).await?;
     campaigns::add_question(&mut tx, &c.id, &body).await?;
     events::append(
         &mut tx,
