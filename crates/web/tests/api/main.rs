@@ -6,6 +6,7 @@ mod support;
 mod campaigns;
 mod cases;
 mod intake;
+mod matrix;
 mod pages;
 mod permissions;
 mod persistence;
