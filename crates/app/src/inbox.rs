@@ -7,6 +7,7 @@ use crate::{App, AppError, Caller, CurrentUser};
 use domain::org::{OrgNode, descendants, root_of};
 use domain::role::Role;
 use domain::submission::{SubmissionKind, SubmissionStatus, SubmitterRole};
+use domain::text::filter_text;
 use domain::time::{Timestamp, parse_date};
 use domain::triage::{ActionInput, TriageAction};
 use domain::{ErrorCode, FieldErrors};
@@ -147,11 +148,14 @@ pub async fn list(app: &App, caller: &Caller, q: &InboxQuery) -> Result<InboxPag
         SubmitterRole::parse(&q.submitter_role).is_some(),
     );
     let unit = unit_filter(&mut errors, &all, &visible, &q.unit);
-    let assignee_id = match q.assignee.trim() {
-        "" => None,
-        "me" => Some(user.id.clone()),
-        other => Some(other.to_string()),
+    let assignee_id = match errors.take(filter_text("assignee", &q.assignee)).flatten() {
+        Some(me) if me == "me" => Some(user.id.clone()),
+        other => other,
     };
+    let search = errors
+        .take(filter_text("q", &q.q))
+        .flatten()
+        .map(|s| s.chars().take(100).collect());
     let from = date_bound(&mut errors, "from", &q.from, false);
     let until = date_bound(&mut errors, "to", &q.to, true);
     let page = q
@@ -164,7 +168,6 @@ pub async fn list(app: &App, caller: &Caller, q: &InboxQuery) -> Result<InboxPag
     if !errors.is_empty() {
         return Err(AppError::Validation(errors));
     }
-    let search = opt(&q.q).map(|s| s.chars().take(100).collect());
     let filter = Filter {
         org_ids: visible.clone(),
         status,
