@@ -1437,13 +1437,7 @@ pub async fn diarium(app: &App, q: &DiariumQuery) -> Result<DiariumPage> {
     if !errors.is_empty() {
         return Err(AppError::Validation(errors));
     }
-    let page = q
-        .page
-        .trim()
-        .parse::<i64>()
-        .ok()
-        .filter(|p| *p >= 1)
-        .unwrap_or(1);
+    let page = crate::inbox::page_number(&q.page);
     let mut tx = app.db.read().await?;
     let (rows, total) = cases::diarium(
         &mut tx,
