@@ -164,10 +164,12 @@ pub async fn create(app: &App, caller: &Caller, input: &NewCampaignInput) -> Res
     Ok(row)
 }
 
-/// A join code as stored: trimmed, upper case; an empty or overlong one names nothing.
+/// A join code as stored: trimmed, upper case. An empty or overlong one names nothing, nor
+/// does one with anything but letters and digits: codes are drawn from those, and a NUL
+/// passed on to PostgreSQL was a server error.
 fn normalised_code(code: &str) -> Result<String> {
     let code = code.trim().to_ascii_uppercase();
-    if code.is_empty() || code.len() > 12 {
+    if code.is_empty() || code.len() > 12 || !code.bytes().all(|b| b.is_ascii_alphanumeric()) {
         return Err(AppError::NotFound);
     }
     Ok(code)
