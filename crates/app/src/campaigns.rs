@@ -13,7 +13,7 @@ use domain::campaign::{Mode, Phase};
 use domain::export::{BOM, cell};
 use domain::ranking::{Choice, Comparisons, Ranker, Rng, Selector, fit, standings};
 use domain::role::Role;
-use domain::text::TextRule;
+use domain::text::{TextRule, may_name_something};
 use domain::time::Timestamp;
 use domain::{ErrorCode, FieldErrors};
 use serde::Deserialize;
@@ -1042,8 +1042,13 @@ async fn vote_checks(
     if !phase_of(c).takes_votes() {
         return Err(AppError::Conflict("phase_closed"));
     }
-    let offer = campaigns::offer(tx, offer_id)
-        .await?
+    // An offer id that could name nothing is not asked for (PostgreSQL refuses a NUL).
+    let offer = if may_name_something(offer_id) {
+        campaigns::offer(tx, offer_id).await?
+    } else {
+        None
+    };
+    let offer = offer
         .filter(|o| o.participant_id == p.id)
         .ok_or_else(|| AppError::field("offer_id", ErrorCode::NotOffered))?;
     if offer.answered {

@@ -20,7 +20,7 @@ use domain::process::{Template, Vagval, parse_template};
 use domain::reference::ReferenceFormat;
 use domain::role::Role;
 use domain::submission::SubmissionStatus;
-use domain::text::{TextRule, filter_text};
+use domain::text::{TextRule, filter_text, may_name_something};
 use domain::time::Timestamp;
 use domain::{ErrorCode, FieldErrors};
 use serde::Deserialize;
@@ -337,7 +337,14 @@ pub(crate) async fn open_in(
     let mut linked = Vec::new();
     let mut refs_ok = true;
     for r in &input.submissions.0 {
-        match submissions::by_reference(tx, r, &visible).await? {
+        // A reference that could name nothing is unknown without asking (PostgreSQL
+        // refuses a NUL).
+        let found = if may_name_something(r) {
+            submissions::by_reference(tx, r, &visible).await?
+        } else {
+            None
+        };
+        match found {
             Some(s) => {
                 if s.status != SubmissionStatus::Accepted.as_str() {
                     refs_ok = false;

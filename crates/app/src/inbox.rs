@@ -7,7 +7,7 @@ use crate::{App, AppError, Caller, CurrentUser};
 use domain::org::{OrgNode, descendants, root_of};
 use domain::role::Role;
 use domain::submission::{SubmissionKind, SubmissionStatus, SubmitterRole};
-use domain::text::filter_text;
+use domain::text::{filter_text, may_name_something};
 use domain::time::{Timestamp, parse_date};
 use domain::triage::{ActionInput, TriageAction};
 use domain::{ErrorCode, FieldErrors};
@@ -399,12 +399,15 @@ pub async fn act(
                 .filter(|o| readable.contains(o))
                 .cloned()
                 .collect();
-            let original = submissions::by_reference(&mut tx, of_reference, &visible)
-                .await?
-                .ok_or(AppError::field(
-                    "duplicate_of",
-                    ErrorCode::UnknownSubmission,
-                ))?;
+            let original = if may_name_something(of_reference) {
+                submissions::by_reference(&mut tx, of_reference, &visible).await?
+            } else {
+                None
+            };
+            let original = original.ok_or(AppError::field(
+                "duplicate_of",
+                ErrorCode::UnknownSubmission,
+            ))?;
             if original.id == row.id {
                 return Err(AppError::field("duplicate_of", ErrorCode::SelfReference));
             }
