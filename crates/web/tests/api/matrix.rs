@@ -23,7 +23,7 @@ use crate::support::{Backend, TestApp, client, spawn};
 use serde_json::{Value, json};
 
 /// The callers, in the order of the table's columns.
-const CALLERS: [&str; 15] = [
+pub const CALLERS: [&str; 15] = [
     "anon",
     "staff",
     "advisor",
@@ -568,15 +568,46 @@ pub async fn setup(t: &TestApp) -> (Vec<Who>, Fixture) {
     (callers, Fixture { values })
 }
 
+/// What a request carries, filled in.
+pub enum Sent {
+    Nothing,
+    /// JSON text.
+    Json(String),
+    /// Form fields, to which the caller's CSRF token is added.
+    Form(Vec<(String, String)>),
+    /// A body as it is, with its content type.
+    Raw(Vec<u8>, &'static str),
+}
+
 /// Sends one row as one caller: to the API with the caller's bearer token (and participant
 /// token for the campaign in the path), to a page with the caller's browser and CSRF token.
 pub fn request(t: &TestApp, fx: &Fixture, who: &Who, r: &Row) -> reqwest::RequestBuilder {
-    let path = fx.fill(r.path);
+    let sent = match &r.send {
+        Body::Nothing => Sent::Nothing,
+        Body::Json(v) => Sent::Json(fx.fill(&v.to_string())),
+        Body::Form(fields) => Sent::Form(
+            fields
+                .iter()
+                .map(|(k, v)| (k.to_string(), fx.fill(v)))
+                .collect(),
+        ),
+    };
+    request_to(t, who, r.method, &fx.fill(r.path), sent)
+}
+
+/// Sends `sent` to `path` (already filled in) as `who`, as [`request`] does.
+pub fn request_to(
+    t: &TestApp,
+    who: &Who,
+    method: &str,
+    path: &str,
+    sent: Sent,
+) -> reqwest::RequestBuilder {
     let api = path.starts_with("/api/");
     let client = if api { &t.http } else { &who.browser };
-    let mut req = match r.method {
-        "GET" => client.get(t.url(&path)),
-        _ => client.post(t.url(&path)),
+    let mut req = match method {
+        "GET" => client.get(t.url(path)),
+        _ => client.post(t.url(path)),
     };
     if api {
         if let Some(token) = &who.token {
@@ -590,19 +621,14 @@ pub fn request(t: &TestApp, fx: &Fixture, who: &Who, r: &Row) -> reqwest::Reques
             req = req.header("x-participant-token", token);
         }
     }
-    match &r.send {
-        Body::Nothing => req,
-        Body::Json(v) => req
-            .header("content-type", "application/json")
-            .body(fx.fill(&v.to_string())),
-        Body::Form(fields) => {
-            let mut form: Vec<(String, String)> = fields
-                .iter()
-                .map(|(k, v)| (k.to_string(), fx.fill(v)))
-                .collect();
+    match sent {
+        Sent::Nothing => req,
+        Sent::Json(text) => req.header("content-type", "application/json").body(text),
+        Sent::Form(mut form) => {
             form.push(("_csrf".into(), who.csrf.clone()));
             req.form(&form)
         }
+        Sent::Raw(bytes, kind) => req.header("content-type", kind).body(bytes),
     }
 }
 
