@@ -175,10 +175,11 @@ fn more_starts() -> Vec<Row> {
     };
     let participant = "401 401 401 401 401 401 401 401 401 401 401 401 401 401 200";
     vec![
+        // Unit A1's submission is new: a duplicate may be marked of it.
         row(
             "POST",
             "/api/v1/submissions/{id}/actions",
-            "/api/v1/submissions/{sub}/actions",
+            "/api/v1/submissions/{sub1}/actions",
             Json(json!({ "action": "mark_duplicate", "duplicate_of": "2026/00001" })),
         ),
         row(
@@ -252,7 +253,7 @@ fn more_starts() -> Vec<Row> {
         row(
             "POST",
             "/inkorg/{id}/atgard",
-            "/inkorg/{sub}/atgard",
+            "/inkorg/{sub1}/atgard",
             Form(vec![
                 ("action", "mark_duplicate"),
                 ("duplicate_of", "2026/00001"),
