@@ -795,7 +795,7 @@ async fn uploads_go_to_a_region_when_migrating() {
         .unwrap();
         let before: Vec<_> = store::migrate::MIGRATIONS
             .iter()
-            .filter(|m| m.0 < 12)
+            .filter(|m| m.0 < 11)
             .collect();
         for (version, name, script) in before {
             tx.execute_script(script.text(db.backend())).await.unwrap();
