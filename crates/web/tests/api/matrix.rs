@@ -691,7 +691,7 @@ async fn the_authorization_matrix_holds(backend: Backend) {
     t.finish().await;
     assert!(
         problems.is_empty(),
-        "{} wrong cells ({backend:?}):\n{}",
+        "{} wrong cells or routes without a row ({backend:?}):\n{}",
         problems.len(),
         problems.join("\n")
     );
