@@ -13,7 +13,7 @@ use domain::campaign::{Mode, Phase};
 use domain::export::{BOM, cell};
 use domain::ranking::{Choice, Comparisons, Ranker, Rng, Selector, fit, standings};
 use domain::role::Role;
-use domain::text::TextRule;
+use domain::text::{TextRule, may_name_something};
 use domain::time::Timestamp;
 use domain::{ErrorCode, FieldErrors};
 use serde::Deserialize;
@@ -175,10 +175,12 @@ pub async fn create(app: &App, caller: &Caller, input: &NewCampaignInput) -> Res
     Ok(row)
 }
 
-/// A join code as stored: trimmed, upper case; an empty or overlong one names nothing.
+/// A join code as stored: trimmed, upper case. An empty or overlong one names nothing, nor
+/// does one with anything but letters and digits: codes are drawn from those, and a NUL
+/// passed on to PostgreSQL was a server error.
 fn normalised_code(code: &str) -> Result<String> {
     let code = code.trim().to_ascii_uppercase();
-    if code.is_empty() || code.len() > 12 {
+    if code.is_empty() || code.len() > 12 || !code.bytes().all(|b| b.is_ascii_alphanumeric()) {
         return Err(AppError::NotFound);
     }
     Ok(code)
@@ -1061,8 +1063,13 @@ async fn vote_checks(
     if !phase_of(c).takes_votes() {
         return Err(AppError::Conflict("phase_closed"));
     }
-    let offer = campaigns::offer(tx, offer_id)
-        .await?
+    // An offer id that could name nothing is not asked for (PostgreSQL refuses a NUL).
+    let offer = if may_name_something(offer_id) {
+        campaigns::offer(tx, offer_id).await?
+    } else {
+        None
+    };
+    let offer = offer
         .filter(|o| o.participant_id == p.id)
         .ok_or_else(|| AppError::field("offer_id", ErrorCode::NotOffered))?;
     if offer.answered {
@@ -1356,12 +1363,13 @@ pub async fn take_forward(
 ) -> Result<Vec<campaigns::OutcomeRow>> {
     let r = results(app, code).await?;
     let c = &r.campaign;
+    let mut tx = app.db.write().await?;
+    // Who may comes before what: someone who may not gets no word on their input.
+    facilitator(&mut tx, caller, c).await?;
     let n = n.unwrap_or(c.top_n);
     if !(1..=50).contains(&n) {
         return Err(AppError::field("n", ErrorCode::InvalidNumber));
     }
-    let mut tx = app.db.write().await?;
-    facilitator(&mut tx, caller, c).await?;
     let org = store::orgs::by_id(&mut tx, &c.org_id)
         .await?
         .ok_or(AppError::NotFound)?;
@@ -1655,12 +1663,13 @@ pub async fn showcase(app: &App) -> Result<Vec<CampaignRow>> {
 
 /// Adds a research question (the facilitator).
 pub async fn add_question(app: &App, caller: &Caller, code: &str, body: &str) -> Result<()> {
+    let mut tx = app.db.write().await?;
+    let c = campaign(&mut tx, code).await?;
+    // Who may comes before what: someone who may not gets no word on their input.
+    facilitator(&mut tx, caller, &c).await?;
     let body = TextRule::paragraph("question", 3, 500)
         .parse_required(body)
         .map_err(|e| AppError::Validation(FieldErrors(vec![e])))?;
-    let mut tx = app.db.write().await?;
-    let c = campaign(&mut tx, code).await?;
-    facilitator(&mut tx, caller, &c).await?;
     campaigns::add_question(&mut tx, &c.id, &body).await?;
     events::append(
         &mut tx,

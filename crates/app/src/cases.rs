@@ -20,7 +20,7 @@ use domain::process::{Template, Vagval, parse_template};
 use domain::reference::ReferenceFormat;
 use domain::role::Role;
 use domain::submission::SubmissionStatus;
-use domain::text::TextRule;
+use domain::text::{TextRule, filter_text, may_name_something};
 use domain::time::Timestamp;
 use domain::{ErrorCode, FieldErrors};
 use serde::Deserialize;
@@ -337,7 +337,14 @@ pub(crate) async fn open_in(
     let mut linked = Vec::new();
     let mut refs_ok = true;
     for r in &input.submissions.0 {
-        match submissions::by_reference(tx, r, &visible).await? {
+        // A reference that could name nothing is unknown without asking (PostgreSQL
+        // refuses a NUL).
+        let found = if may_name_something(r) {
+            submissions::by_reference(tx, r, &visible).await?
+        } else {
+            None
+        };
+        match found {
             Some(s) => {
                 if s.status != SubmissionStatus::Accepted.as_str() {
                     refs_ok = false;
@@ -1231,6 +1238,11 @@ pub async fn board(app: &App, caller: &Caller, q: &BoardQuery, mine: bool) -> Re
             None
         }
     };
+    let handler = errors.take(filter_text("handler", &q.handler)).flatten();
+    let search = errors
+        .take(filter_text("q", &q.q))
+        .flatten()
+        .map(|s| s.chars().take(100).collect());
     if !errors.is_empty() {
         return Err(AppError::Validation(errors));
     }
@@ -1243,16 +1255,15 @@ pub async fn board(app: &App, caller: &Caller, q: &BoardQuery, mine: bool) -> Re
     let filter = cases::Filter {
         org_ids,
         unit,
-        handler_id: match q.handler.trim() {
-            "" => None,
-            "me" => Some(user.id.clone()),
-            h => Some(h.to_string()),
+        handler_id: match handler {
+            Some(me) if me == "me" => Some(user.id.clone()),
+            h => h,
         },
         involving: mine.then(|| user.id.clone()),
         vagval,
         status,
         due_before: matches!(q.overdue.trim(), "1" | "on" | "true").then(|| now.clone()),
-        q: opt(&q.q).map(|s| s.chars().take(100).collect()),
+        q: search,
         limit: LIST_LIMIT,
     };
     let rows = cases::list(&mut tx, &filter).await?;
@@ -1426,17 +1437,14 @@ pub async fn diarium(app: &App, q: &DiariumQuery) -> Result<DiariumPage> {
     let mut errors = FieldErrors::new();
     let from = crate::inbox::date_bound(&mut errors, "from", &q.from, false);
     let until = crate::inbox::date_bound(&mut errors, "to", &q.to, true);
-    let reference = opt(&q.q).map(|s| s.chars().take(40).collect::<String>());
+    let reference = errors
+        .take(filter_text("q", &q.q))
+        .flatten()
+        .map(|s| s.chars().take(40).collect::<String>());
     if !errors.is_empty() {
         return Err(AppError::Validation(errors));
     }
-    let page = q
-        .page
-        .trim()
-        .parse::<i64>()
-        .ok()
-        .filter(|p| *p >= 1)
-        .unwrap_or(1);
+    let page = crate::inbox::page_number(&q.page);
     let mut tx = app.db.read().await?;
     let (rows, total) = cases::diarium(
         &mut tx,

@@ -7,6 +7,7 @@ use crate::{App, AppError, Caller, CurrentUser};
 use domain::org::{OrgNode, descendants, root_of};
 use domain::role::Role;
 use domain::submission::{SubmissionKind, SubmissionStatus, SubmitterRole};
+use domain::text::{filter_text, may_name_something};
 use domain::time::{Timestamp, parse_date};
 use domain::triage::{ActionInput, TriageAction};
 use domain::{ErrorCode, FieldErrors};
@@ -147,24 +148,20 @@ pub async fn list(app: &App, caller: &Caller, q: &InboxQuery) -> Result<InboxPag
         SubmitterRole::parse(&q.submitter_role).is_some(),
     );
     let unit = unit_filter(&mut errors, &all, &visible, &q.unit);
-    let assignee_id = match q.assignee.trim() {
-        "" => None,
-        "me" => Some(user.id.clone()),
-        other => Some(other.to_string()),
+    let assignee_id = match errors.take(filter_text("assignee", &q.assignee)).flatten() {
+        Some(me) if me == "me" => Some(user.id.clone()),
+        other => other,
     };
+    let search = errors
+        .take(filter_text("q", &q.q))
+        .flatten()
+        .map(|s| s.chars().take(100).collect());
     let from = date_bound(&mut errors, "from", &q.from, false);
     let until = date_bound(&mut errors, "to", &q.to, true);
-    let page = q
-        .page
-        .trim()
-        .parse::<i64>()
-        .ok()
-        .filter(|p| *p >= 1)
-        .unwrap_or(1);
+    let page = page_number(&q.page);
     if !errors.is_empty() {
         return Err(AppError::Validation(errors));
     }
-    let search = opt(&q.q).map(|s| s.chars().take(100).collect());
     let filter = Filter {
         org_ids: visible.clone(),
         status,
@@ -236,6 +233,21 @@ async fn load_visible(
     }
     let can_triage = reach(user, &nodes, Role::can_triage).contains(&row.org_id);
     Ok((row, all, nodes, can_triage))
+}
+
+/// The highest page number a list answers (an empty page past the last one): it keeps
+/// `(page - 1) * per_page` far from overflowing, which a page of 9223372036854775807 did,
+/// into a negative OFFSET or a panic.
+pub const MAX_PAGE: i64 = 1_000_000;
+
+/// A page number as a query gives it: 1 when empty or not a whole number of at least 1,
+/// and no higher than [`MAX_PAGE`] however many digits it has.
+pub(crate) fn page_number(raw: &str) -> i64 {
+    let raw = raw.trim();
+    if raw.is_empty() || !raw.bytes().all(|b| b.is_ascii_digit()) {
+        return 1;
+    }
+    raw.parse::<i64>().unwrap_or(MAX_PAGE).clamp(1, MAX_PAGE)
 }
 
 pub(crate) fn uuid_like(id: &str) -> Option<&str> {
@@ -396,12 +408,15 @@ pub async fn act(
                 .filter(|o| readable.contains(o))
                 .cloned()
                 .collect();
-            let original = submissions::by_reference(&mut tx, of_reference, &visible)
-                .await?
-                .ok_or(AppError::field(
-                    "duplicate_of",
-                    ErrorCode::UnknownSubmission,
-                ))?;
+            let original = if may_name_something(of_reference) {
+                submissions::by_reference(&mut tx, of_reference, &visible).await?
+            } else {
+                None
+            };
+            let original = original.ok_or(AppError::field(
+                "duplicate_of",
+                ErrorCode::UnknownSubmission,
+            ))?;
             if original.id == row.id {
                 return Err(AppError::field("duplicate_of", ErrorCode::SelfReference));
             }
@@ -453,5 +468,23 @@ fn event_kind(a: &TriageAction) -> &'static str {
         TriageAction::Accept { .. } => "submission.accepted",
         TriageAction::Reopen { .. } => "submission.reopened",
         TriageAction::EraseContact => "submission.contact_erased",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn page_numbers_stay_in_range() {
+        assert_eq!(page_number(""), 1);
+        assert_eq!(page_number("3"), 3);
+        assert_eq!(page_number(" 2 "), 2);
+        assert_eq!(page_number("0"), 1);
+        assert_eq!(page_number("-1"), 1);
+        assert_eq!(page_number("x"), 1);
+        assert_eq!(page_number("9223372036854775807"), MAX_PAGE);
+        assert_eq!(page_number("99999999999999999999"), MAX_PAGE);
+        assert!((MAX_PAGE - 1).checked_mul(1000).is_some());
     }
 }

@@ -12,6 +12,7 @@ use domain::ErrorCode;
 use domain::org::{OrgNode, root_of};
 use domain::process::{BUILT_IN, parse_template};
 use domain::role::Role;
+use domain::text::may_name_something;
 use domain::time::Timestamp;
 use store::StoreError;
 use store::events::{self, Actor, NewEvent};
@@ -156,12 +157,16 @@ pub async fn upload(app: &App, caller: &Caller, region: &str, source: &str) -> R
 pub async fn activate(app: &App, caller: &Caller, region: &str, template_id: &str) -> Result<()> {
     let user = caller.user().ok_or(AppError::Unauthenticated)?;
     let mut tx = app.db.write().await?;
-    let org = store::orgs::by_slug(&mut tx, region.trim())
-        .await?
-        .ok_or(AppError::field(
-            "organisation",
-            ErrorCode::UnknownOrganisation,
-        ))?;
+    // A slug or an id that could name nothing is not asked for (PostgreSQL refuses a NUL).
+    let org = if may_name_something(region) {
+        store::orgs::by_slug(&mut tx, region.trim()).await?
+    } else {
+        None
+    };
+    let org = org.ok_or(AppError::field(
+        "organisation",
+        ErrorCode::UnknownOrganisation,
+    ))?;
     let all = store::orgs::all(&mut tx).await?;
     let nodes: Vec<OrgNode> = all.iter().map(store::orgs::OrgRow::node).collect();
     if root_of(&nodes, &org.id) != org.id {
@@ -175,8 +180,12 @@ pub async fn activate(app: &App, caller: &Caller, region: &str, template_id: &st
         return Err(AppError::Forbidden);
     }
     // A built-in version, or one of the region's own: another region's upload is not found.
-    let t = processes::by_id(&mut tx, template_id.trim())
-        .await?
+    let t = if may_name_something(template_id) {
+        processes::by_id(&mut tx, template_id.trim()).await?
+    } else {
+        None
+    };
+    let t = t
         .filter(|t| match &t.org_id {
             None => t.built_in,
             Some(owner) => *owner == org.id,

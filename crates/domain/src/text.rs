@@ -85,6 +85,33 @@ impl TextRule {
     }
 }
 
+/// A filter or a search as a query gives it (`?q=`, `?assignee=`, `?handler=`): trimmed,
+/// `None` when empty, and refused with the field named when it holds a control or hidden
+/// character. No stored value has one, so such a filter could only ever match nothing, and
+/// passed on it breaks the query itself: PostgreSQL refuses NUL in text, SQLite's
+/// full-text search stops at it.
+pub fn filter_text(field: &'static str, input: &str) -> Result<Option<String>, FieldError> {
+    let trimmed = input.trim();
+    if trimmed.is_empty() {
+        return Ok(None);
+    }
+    if trimmed.chars().any(char::is_control) {
+        return Err(FieldError::new(field, ErrorCode::ControlCharacters));
+    }
+    if trimmed.chars().any(is_hidden) {
+        return Err(FieldError::new(field, ErrorCode::HiddenCharacters));
+    }
+    Ok(Some(trimmed.to_string()))
+}
+
+/// Whether a key given by a caller (a reference, an e-mail address, an id, a slug) could
+/// name anything: one with a control or hidden character cannot, as none is stored with
+/// one, and it is answered as any unknown key is, without asking the database (which may
+/// refuse it: PostgreSQL refuses NUL in text).
+pub fn may_name_something(key: &str) -> bool {
+    !key.chars().any(|c| c.is_control() || is_hidden(c))
+}
+
 /// Characters that cannot be seen or that reorder the text around them, refused in every
 /// text field: with a right-to-left override a file name `gpj.exe` reads as `exe.jpg`, and
 /// a zero-width space makes two titles or names that look the same differ. The
@@ -124,6 +151,26 @@ pub fn looks_like_markup(s: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn filters_refuse_what_no_stored_value_has() {
+        assert_eq!(filter_text("q", "  "), Ok(None));
+        assert_eq!(
+            filter_text("q", " 2026/0001 "),
+            Ok(Some("2026/0001".into()))
+        );
+        assert_eq!(
+            filter_text("q", "\u{0}abc").map_err(|e| e.code),
+            Err(ErrorCode::ControlCharacters)
+        );
+        assert_eq!(
+            filter_text("assignee", "a\u{202E}b").map_err(|e| e.code),
+            Err(ErrorCode::HiddenCharacters)
+        );
+        assert!(may_name_something("2026/00001"));
+        assert!(!may_name_something("2026\u{0}"));
+        assert!(!may_name_something("a\u{200B}"));
+    }
 
     const TITLE: TextRule = TextRule::line("title", 3, 10);
 

@@ -5,10 +5,12 @@ mod support;
 
 mod accounts;
 mod also;
+mod bad_input;
 mod campaigns;
 mod cases;
 mod intake;
 mod limits;
+mod matrix;
 mod pages;
 mod permissions;
 mod persistence;

@@ -1,0 +1,727 @@
+//! The authorization matrix (issue 17): every route of the router × every caller, with the
+//! answer each should get. Two regions: A with units A1 and A2, and B. One user per role
+//! holding it in region A (a role held in a region reaches its units), an advisor of unit A1
+//! only, an administrator of region B, a company user in the working group of the case, a
+//! workshop participant without an account, and the anonymous caller. What is asked for lies
+//! in unit A2: a submission, a case, a workshop in its voting phase, an open question, a
+//! workshop in draft, and region A's own process template upload.
+//!
+//! A cell is the status code; `L` is a redirect to the sign-in page (an anonymous page
+//! caller), `J` one to a workshop's join form (a page caller who has not joined). Writes that would change what later rows look at are sent with input that is
+//! refused after the permission check, so a 422 (or 409) means "allowed, but not this
+//! input", and the table may run in any order of callers. Another region's resources answer
+//! 404, never 403, so that their existence does not leak; campaigns are the exception, as
+//! their join code is public (anyone may look one up and join).
+//!
+//! Every route in `web::router` must have at least one row (method + path, read from
+//! lib.rs), so a new route cannot be added without deciding who may use it.
+
+use std::collections::{BTreeSet, HashMap};
+
+use crate::both;
+use crate::support::{Backend, TestApp, client, spawn};
+use serde_json::{Value, json};
+
+/// The callers, in the order of the table's columns.
+pub const CALLERS: [&str; 15] = [
+    "anon",
+    "staff",
+    "advisor",
+    "decision_maker",
+    "process_owner",
+    "procurement",
+    "company",
+    "reviewer",
+    "fund_manager",
+    "coordinator",
+    "admin",
+    "unit_advisor",
+    "admin_b",
+    "member",
+    "participant",
+];
+
+/// What a row sends.
+#[derive(Clone)]
+pub enum Body {
+    Nothing,
+    Json(Value),
+    Form(Vec<(&'static str, &'static str)>),
+}
+
+#[derive(Clone)]
+pub struct Row {
+    pub method: &'static str,
+    /// The route as lib.rs writes it (with `/api/v1` for the API).
+    pub route: &'static str,
+    /// The path asked for, with `{sub}`, `{case}`, `{W}`, `{O}`, `{D}`, `{idea}`, `{oidea}`,
+    /// `{follow}`, `{sub1}` (in unit A1), `{victim}` and `{victim_token}` (a user of unit A2
+    /// and their token) for the resources of the setup.
+    pub path: &'static str,
+    pub send: Body,
+    /// One cell per caller, in the order of [`CALLERS`].
+    pub expect: &'static str,
+}
+
+fn row(
+    method: &'static str,
+    route: &'static str,
+    path: &'static str,
+    send: Body,
+    expect: &'static str,
+) -> Row {
+    Row {
+        method,
+        route,
+        path,
+        send,
+        expect,
+    }
+}
+
+/// The table. Columns:
+/// anon staff advisor decision_maker process_owner procurement company reviewer fund_manager
+/// coordinator admin unit_advisor admin_b member participant
+#[rustfmt::skip]
+pub fn table() -> Vec<Row> {
+    use Body::{Form, Json, Nothing};
+    let submission = json!({
+        "kind": "need", "title": "Ett behov i matrisen",
+        "description": "Patienter står i kö vid receptionen varje morgon trots bokad tid.",
+        "submitter_role": "patient", "organisation": "unit-a2",
+        "contact_name": "Anna Andersson", "contact_email": "anna@example.se",
+    });
+    vec![
+        // ---- The API ----
+        row("GET", "/api/v1/openapi.json", "/api/v1/openapi.json", Nothing,
+            "200 200 200 200 200 200 200 200 200 200 200 200 200 200 200"),
+        row("POST", "/api/v1/submissions", "/api/v1/submissions", Json(submission),
+            "201 201 201 201 201 201 201 201 201 201 201 201 201 201 201"),
+        row("GET", "/api/v1/submissions", "/api/v1/submissions", Nothing,
+            "401 403 200 200 200 403 403 403 403 200 200 200 200 403 401"),
+        row("GET", "/api/v1/submissions/{id}", "/api/v1/submissions/{sub}", Nothing,
+            "401 403 200 200 200 403 403 403 403 200 200 404 404 403 401"),
+        row("POST", "/api/v1/submissions/{id}/actions", "/api/v1/submissions/{sub}/actions",
+            Json(json!({ "action": "comment", "note": "En anteckning." })),
+            "401 403 200 403 200 403 403 403 403 200 200 404 404 403 401"),
+        // Unit A1's own submission: its advisor reaches it too.
+        row("GET", "/api/v1/submissions/{id}", "/api/v1/submissions/{sub1}", Nothing,
+            "401 403 200 200 200 403 403 403 403 200 200 200 404 403 401"),
+        row("POST", "/api/v1/submissions/{id}/actions", "/api/v1/submissions/{sub1}/actions",
+            Json(json!({ "action": "comment", "note": "En anteckning." })),
+            "401 403 200 403 200 403 403 403 403 200 200 200 404 403 401"),
+        row("GET", "/api/v1/cases", "/api/v1/cases", Nothing,
+            "401 403 200 200 200 403 403 403 403 200 200 200 200 403 401"),
+        row("POST", "/api/v1/cases", "/api/v1/cases",
+            Json(json!({ "title": "Ett ärende", "description": "Något att utreda.", "unit": "unit-a2", "template": "spelplanen" })),
+            "401 403 201 403 201 403 403 403 403 201 201 422 422 403 401"),
+        row("GET", "/api/v1/cases/{id}", "/api/v1/cases/{case}", Nothing,
+            "401 404 200 200 200 404 404 404 404 200 200 404 404 200 401"),
+        row("GET", "/api/v1/cases/{id}/events", "/api/v1/cases/{case}/events", Nothing,
+            "401 404 200 200 200 404 404 404 404 200 200 404 404 200 401"),
+        row("POST", "/api/v1/cases/{id}/checklist", "/api/v1/cases/{case}/checklist",
+            Json(json!({ "step": "nej", "item": "nej" })),
+            "401 404 422 403 422 404 404 404 404 422 422 404 404 422 401"),
+        row("POST", "/api/v1/cases/{id}/decisions", "/api/v1/cases/{case}/decisions",
+            Json(json!({ "decision": "nej", "rationale": "Därför." })),
+            "401 404 403 422 403 404 404 404 404 403 403 404 404 403 401"),
+        row("POST", "/api/v1/cases/{id}/path", "/api/v1/cases/{case}/path",
+            Json(json!({ "vagval": "nej", "rationale": "Därför." })),
+            "401 404 403 422 403 404 404 404 404 403 403 404 404 403 401"),
+        row("POST", "/api/v1/cases/{id}/result", "/api/v1/cases/{case}/result",
+            Json(json!({ "kind": "nej" })),
+            "401 404 422 403 422 404 404 404 404 422 422 404 404 403 401"),
+        row("POST", "/api/v1/cases/{id}/members", "/api/v1/cases/{case}/members",
+            Json(json!({ "name": "Tomas Testledare", "function": "nej" })),
+            "401 404 422 403 422 404 404 404 404 422 422 404 404 403 401"),
+        row("POST", "/api/v1/cases/{id}/details", "/api/v1/cases/{case}/details",
+            Json(json!({ "title": "", "unit": "unit-a2", "confidential": false })),
+            "401 404 422 403 422 404 404 404 404 422 422 404 404 403 401"),
+        row("GET", "/api/v1/diarium", "/api/v1/diarium", Nothing,
+            "200 200 200 200 200 200 200 200 200 200 200 200 200 200 200"),
+        // Accounts: the administrators of the user's region only; another region's
+        // administrator finds no such user. The user acted on is nobody's caller, and both
+        // writes may be repeated.
+        row("GET", "/api/v1/users/{id}/tokens", "/api/v1/users/{victim}/tokens", Nothing,
+            "401 403 403 403 403 403 403 403 403 403 200 403 404 403 401"),
+        row("POST", "/api/v1/tokens/{id}/revoke", "/api/v1/tokens/{victim_token}/revoke", Nothing,
+            "401 403 403 403 403 403 403 403 403 403 200 403 404 403 401"),
+        row("POST", "/api/v1/users/{id}/deactivate", "/api/v1/users/{victim}/deactivate", Nothing,
+            "401 403 403 403 403 403 403 403 403 403 200 403 404 403 401"),
+        row("POST", "/api/v1/campaigns", "/api/v1/campaigns",
+            Json(json!({ "title": "En workshop", "question": "Vad behöver vi?", "mode": "workshop", "organisation": "unit-a2" })),
+            "401 403 201 403 201 403 403 403 403 201 201 422 422 403 401"),
+        row("GET", "/api/v1/campaigns/{code}", "/api/v1/campaigns/{W}", Nothing,
+            "200 200 200 200 200 200 200 200 200 200 200 200 200 200 200"),
+        row("POST", "/api/v1/campaigns/{code}/phase", "/api/v1/campaigns/{W}/phase",
+            Json(json!({ "phase": "nej" })),
+            "401 403 422 403 422 403 403 403 403 422 422 403 403 403 401"),
+        row("POST", "/api/v1/campaigns/{code}/participants", "/api/v1/campaigns/{W}/participants", Nothing,
+            "201 201 201 201 201 201 201 201 201 201 201 201 201 201 201"),
+        row("POST", "/api/v1/campaigns/{code}/ideas", "/api/v1/campaigns/{O}/ideas",
+            Json(json!({ "text": "En idé till frågan" })),
+            "401 403 201 403 201 403 403 403 403 201 201 403 403 403 201"),
+        row("POST", "/api/v1/campaigns/{code}/ideas/{idea}/status", "/api/v1/campaigns/{W}/ideas/{idea}/status",
+            Json(json!({ "status": "active" })),
+            "401 403 200 403 200 403 403 403 403 200 200 403 403 403 401"),
+        row("GET", "/api/v1/campaigns/{code}/pair", "/api/v1/campaigns/{W}/pair", Nothing,
+            "401 401 401 401 401 401 401 401 401 401 401 401 401 401 200"),
+        row("POST", "/api/v1/campaigns/{code}/votes", "/api/v1/campaigns/{W}/votes",
+            Json(json!({ "offer_id": "nej", "choice": "left" })),
+            "401 401 401 401 401 401 401 401 401 401 401 401 401 401 422"),
+        row("POST", "/api/v1/campaigns/{code}/scores", "/api/v1/campaigns/{W}/scores",
+            Json(json!({ "idea_id": "nej", "scores": {} })),
+            "401 401 401 401 401 401 401 401 401 401 401 401 401 401 409"),
+        row("POST", "/api/v1/campaigns/{code}/ideas/{idea}/flag", "/api/v1/campaigns/{O}/ideas/{oidea}/flag", Nothing,
+            "401 401 401 401 401 401 401 401 401 401 401 401 401 401 200"),
+        row("POST", "/api/v1/campaigns/{code}/next-steps", "/api/v1/campaigns/{W}/next-steps",
+            Json(json!({ "n": 0 })),
+            "401 403 422 403 422 403 403 403 403 422 422 403 403 403 401"),
+        // ---- Outside the API and the pages ----
+        row("GET", "/healthz", "/healthz", Nothing,
+            "200 200 200 200 200 200 200 200 200 200 200 200 200 200 200"),
+        row("GET", "/livez", "/livez", Nothing,
+            "200 200 200 200 200 200 200 200 200 200 200 200 200 200 200"),
+        row("GET", "/static/{file}", "/static/style.css", Nothing,
+            "200 200 200 200 200 200 200 200 200 200 200 200 200 200 200"),
+        // ---- The pages ----
+        row("GET", "/", "/", Nothing,
+            "200 200 200 200 200 200 200 200 200 200 200 200 200 200 200"),
+        row("GET", "/lamna", "/lamna", Nothing,
+            "200 200 200 200 200 200 200 200 200 200 200 200 200 200 200"),
+        row("POST", "/lamna", "/lamna",
+            Form(vec![("kind", "need"), ("title", "Ett behov i matrisen"),
+                ("description", "Patienter står i kö vid receptionen varje morgon."),
+                ("submitter_role", "patient"), ("organisation", "unit-a2"),
+                ("contact_name", "Anna Andersson"), ("contact_email", "anna@example.se"), ("consent", "on")]),
+            "303 303 303 303 303 303 303 303 303 303 303 303 303 303 303"),
+        row("GET", "/folj/{token}", "/folj/{follow}", Nothing,
+            "200 200 200 200 200 200 200 200 200 200 200 200 200 200 200"),
+        row("POST", "/folj/{token}/svar", "/folj/{follow}/svar", Form(vec![("reply", "Här är mer.")]),
+            "409 409 409 409 409 409 409 409 409 409 409 409 409 409 409"),
+        row("GET", "/logga-in", "/logga-in", Nothing,
+            "200 303 303 303 303 303 303 303 303 303 303 303 303 303 200"),
+        row("POST", "/logga-in", "/logga-in",
+            Form(vec![("email", "ingen@x.se"), ("password", "fel-lösenord")]),
+            "401 401 401 401 401 401 401 401 401 401 401 401 401 401 401"),
+        row("GET", "/inkorg", "/inkorg", Nothing,
+            "L 403 200 200 200 403 403 403 403 200 200 200 200 403 L"),
+        row("GET", "/inkorg/{id}", "/inkorg/{sub}", Nothing,
+            "L 403 200 200 200 403 403 403 403 200 200 404 404 403 L"),
+        row("POST", "/inkorg/{id}/atgard", "/inkorg/{sub}/atgard",
+            Form(vec![("action", "comment"), ("note", "En anteckning.")]),
+            "L 403 303 403 303 403 403 403 403 303 303 404 404 403 L"),
+        row("GET", "/inkorg/{id}", "/inkorg/{sub1}", Nothing,
+            "L 403 200 200 200 403 403 403 403 200 200 200 404 403 L"),
+        row("GET", "/arenden", "/arenden", Nothing,
+            "L 403 200 200 200 403 403 403 403 200 200 200 200 403 L"),
+        row("GET", "/arenden/mina", "/arenden/mina", Nothing,
+            "L 200 200 200 200 200 200 200 200 200 200 200 200 200 L"),
+        row("GET", "/arenden/forsenade", "/arenden/forsenade", Nothing,
+            "L 403 200 200 200 403 403 403 403 200 200 200 200 403 L"),
+        row("GET", "/arenden/nytt", "/arenden/nytt", Nothing,
+            "L 403 200 403 200 403 403 403 403 200 200 200 200 403 L"),
+        row("POST", "/arenden/nytt", "/arenden/nytt",
+            Form(vec![("title", "Ett ärende"), ("description", "Något att utreda."), ("unit", "unit-a2"), ("template", "spelplanen")]),
+            "L 403 303 403 303 403 403 403 403 303 303 422 422 403 L"),
+        row("GET", "/arenden/{id}", "/arenden/{case}", Nothing,
+            "L 404 200 200 200 404 404 404 404 200 200 404 404 200 L"),
+        row("POST", "/arenden/{id}/{form}", "/arenden/{case}/bock", Form(vec![("step", "nej"), ("item", "nej")]),
+            "L 404 422 403 422 404 404 404 404 422 422 404 404 422 L"),
+        row("POST", "/arenden/{id}/{form}", "/arenden/{case}/beslut", Form(vec![("decision", "nej"), ("rationale", "Därför.")]),
+            "L 404 403 422 403 404 404 404 404 403 403 404 404 403 L"),
+        row("POST", "/arenden/{id}/{form}", "/arenden/{case}/vagval", Form(vec![("vagval", "nej"), ("rationale", "Därför.")]),
+            "L 404 403 422 403 404 404 404 404 403 403 404 404 403 L"),
+        row("POST", "/arenden/{id}/{form}", "/arenden/{case}/resultat", Form(vec![("kind", "nej")]),
+            "L 404 422 403 422 404 404 404 404 422 422 404 404 403 L"),
+        row("POST", "/arenden/{id}/{form}", "/arenden/{case}/grupp", Form(vec![("name", "Tomas Testledare"), ("function", "nej")]),
+            "L 404 422 403 422 404 404 404 404 422 422 404 404 403 L"),
+        row("POST", "/arenden/{id}/{form}", "/arenden/{case}/uppgifter", Form(vec![("title", ""), ("unit", "unit-a2")]),
+            "L 404 422 403 422 404 404 404 404 422 422 404 404 403 L"),
+        row("POST", "/arenden/{id}/{form}", "/arenden/{case}/okand", Form(vec![]),
+            "404 404 404 404 404 404 404 404 404 404 404 404 404 404 404"),
+        row("GET", "/diarium", "/diarium", Nothing,
+            "200 200 200 200 200 200 200 200 200 200 200 200 200 200 200"),
+        row("GET", "/processer", "/processer", Nothing,
+            "L 403 403 403 200 403 403 403 403 403 200 403 200 403 L"),
+        row("POST", "/processer", "/processer", Form(vec![("action", "preview"), ("source", "inte toml")]),
+            "L 403 403 403 422 403 403 403 403 403 422 403 422 403 L"),
+        row("POST", "/processer", "/processer", Form(vec![("action", "save"), ("region", "region-a"), ("source", "inte toml")]),
+            "L 403 403 403 422 403 403 403 403 403 422 403 403 403 L"),
+        row("POST", "/processer/aktivera", "/processer/aktivera", Form(vec![("region", "region-a"), ("template", "{upload}")]),
+            "L 403 403 403 303 403 403 403 403 403 303 403 403 403 L"),
+        row("GET", "/workshop", "/workshop", Nothing,
+            "200 200 200 200 200 200 200 200 200 200 200 200 200 200 200"),
+        row("POST", "/workshop", "/workshop", Form(vec![("code", "{D}")]),
+            "303 303 303 303 303 303 303 303 303 303 303 303 303 303 303"),
+        row("GET", "/workshop/ny", "/workshop/ny", Nothing,
+            "L 403 200 403 200 403 403 403 403 200 200 200 200 403 L"),
+        row("POST", "/workshop/ny", "/workshop/ny",
+            Form(vec![("title", "En workshop"), ("question", "Vad behöver vi?"), ("mode", "workshop"), ("organisation", "unit-a2"), ("vote_quota", "20")]),
+            "L 403 303 403 303 403 403 403 403 303 303 422 422 403 L"),
+        row("GET", "/workshop/{code}", "/workshop/{W}", Nothing,
+            "J J J J J J J J J J J J J J 200"),
+        row("POST", "/workshop/{code}/koncept", "/workshop/{O}/koncept", Form(vec![("text", "Ett koncept till")]),
+            "J J J J J J J J J J J J J J 303"),
+        row("POST", "/workshop/{code}/rost", "/workshop/{W}/rost", Form(vec![("offer_id", "nej"), ("choice", "left")]),
+            "J J J J J J J J J J J J J J 422"),
+        row("POST", "/workshop/{code}/bedomning", "/workshop/{W}/bedomning", Form(vec![("idea_id", "nej")]),
+            "J J J J J J J J J J J J J J 409"),
+        row("POST", "/workshop/{code}/svar", "/workshop/{W}/svar", Form(vec![("question_id", "nej"), ("answer", "Ett svar")]),
+            "J J J J J J J J J J J J J J 409"),
+        row("POST", "/workshop/{code}/flagga", "/workshop/{O}/flagga", Form(vec![("idea_id", "{oidea}")]),
+            "J J J J J J J J J J J J J J 303"),
+        row("POST", "/workshop/{code}/fraga", "/workshop/{W}/fraga", Form(vec![("question", "x")]),
+            "L 403 422 403 422 403 403 403 403 422 422 403 403 403 L"),
+        row("POST", "/workshop/{code}/kriterier", "/workshop/{W}/kriterier", Form(vec![("new_name", "Ett kriterium"), ("new_weight", "nej")]),
+            "L 403 422 403 422 403 403 403 403 422 422 403 403 403 L"),
+        row("GET", "/fragor", "/fragor", Nothing,
+            "200 200 200 200 200 200 200 200 200 200 200 200 200 200 200"),
+        row("GET", "/workshop/{code}/leda", "/workshop/{W}/leda", Nothing,
+            "L 403 200 403 200 403 403 403 403 200 200 403 403 403 L"),
+        row("POST", "/workshop/{code}/fas", "/workshop/{W}/fas", Form(vec![("phase", "nej")]),
+            "L 403 422 403 422 403 403 403 403 422 422 403 403 403 L"),
+        row("POST", "/workshop/{code}/ide/{idea}", "/workshop/{W}/ide/{idea}", Form(vec![("status", "active")]),
+            "L 403 303 403 303 403 403 403 403 303 303 403 403 403 L"),
+        row("GET", "/workshop/{code}/live", "/workshop/{W}/live", Nothing,
+            "200 200 200 200 200 200 200 200 200 200 200 200 200 200 200"),
+        row("POST", "/workshop/{code}/vidare", "/workshop/{W}/vidare", Form(vec![("n", "0")]),
+            "L 403 422 403 422 403 403 403 403 422 422 403 403 403 L"),
+        row("GET", "/workshop/{code}/export/{file}", "/workshop/{W}/export/ideas.csv", Nothing,
+            "L 403 200 403 200 403 403 403 403 200 200 403 403 403 L"),
+        row("GET", "/sprak/{lang}", "/sprak/sv?next=/diarium", Nothing,
+            "303 303 303 303 303 303 303 303 303 303 303 303 303 303 303"),
+        // Last: it ends the session.
+        row("POST", "/logga-ut", "/logga-ut", Form(vec![]),
+            "303 303 303 303 303 303 303 303 303 303 303 303 303 303 303"),
+    ]
+}
+
+/// Every route of `web::router` as (method, path), read from lib.rs as the OpenAPI test
+/// does: the API's routes under `/api/v1`.
+pub fn routes_in_lib() -> BTreeSet<(String, String)> {
+    let src = include_str!("../../src/lib.rs");
+    let start = src.find("pub fn router(").expect("the router");
+    let end = start + src[start..].find("pub async fn serve(").expect("serve");
+    let api_start = src.find("let api = Router::new()").expect("api router");
+    let api_end = api_start + src[api_start..].find(".fallback(").expect("fallback");
+    let mut out = BTreeSet::new();
+    let mut at = start;
+    while let Some(i) = src[at..end].find(".route(") {
+        let pos = at + i;
+        let chunk_end = src[pos + 1..end]
+            .find(".route(")
+            .map_or(end, |j| pos + 1 + j);
+        let chunk = &src[pos..chunk_end];
+        let path = chunk.split('"').nth(1).expect("a path");
+        let full = if (api_start..api_end).contains(&pos) {
+            format!("/api/v1{path}")
+        } else {
+            path.to_string()
+        };
+        for method in ["get", "post", "put", "patch", "delete"] {
+            if chunk.contains(&format!("{method}(")) {
+                out.insert((method.to_uppercase(), full.clone()));
+            }
+        }
+        at = pos + 1;
+    }
+    assert!(out.len() >= 70, "found only {} routes", out.len());
+    out
+}
+
+/// The resources of the setup, by placeholder.
+pub struct Fixture {
+    pub values: HashMap<&'static str, String>,
+}
+
+impl Fixture {
+    pub fn fill(&self, s: &str) -> String {
+        let mut s = s.to_string();
+        for (k, v) in &self.values {
+            s = s.replace(k, v);
+        }
+        s
+    }
+}
+
+/// One caller: an API token, a signed-in browser (with its CSRF token), and for the
+/// participant the tokens of the campaigns they joined.
+pub struct Who {
+    pub name: &'static str,
+    pub token: Option<String>,
+    pub browser: reqwest::Client,
+    pub csrf: String,
+    pub participant: HashMap<String, String>,
+}
+
+/// Regions A (units A1, A2) and B; a user per role in A; the setup's resources in A2.
+pub async fn setup(t: &TestApp) -> (Vec<Who>, Fixture) {
+    t.org("region-a", None).await;
+    t.org("unit-a1", Some("region-a")).await;
+    t.org("unit-a2", Some("region-a")).await;
+    t.org("region-b", None).await;
+    let mut accounts: Vec<(&'static str, String, String)> = Vec::new();
+    for name in &CALLERS[1..11] {
+        let email = format!("{name}@a.se");
+        let pw = t.user(&email, "region-a", name).await;
+        accounts.push((name, email, pw));
+    }
+    for (name, email, org, role) in [
+        ("unit_advisor", "unit-advisor@a.se", "unit-a1", "advisor"),
+        ("admin_b", "admin@b.se", "region-b", "admin"),
+        ("member", "member@a.se", "region-a", "company"),
+    ] {
+        let pw = t.user(email, org, role).await;
+        accounts.push((name, email.to_string(), pw));
+    }
+    let mut callers = Vec::new();
+    let anon = client();
+    let csrf = t.csrf(&anon, "/logga-in").await;
+    callers.push(Who {
+        name: "anon",
+        token: None,
+        browser: anon,
+        csrf,
+        participant: HashMap::new(),
+    });
+    for (name, email, pw) in &accounts {
+        let browser = t.browser_login(email, pw).await;
+        let csrf = t.csrf(&browser, "/diarium").await;
+        callers.push(Who {
+            name,
+            token: Some(t.token(email).await),
+            browser,
+            csrf,
+            participant: HashMap::new(),
+        });
+    }
+    let token_of = |name: &str| {
+        callers
+            .iter()
+            .find(|w| w.name == name)
+            .and_then(|w| w.token.clone())
+            .expect("a caller")
+    };
+    let advisor = token_of("advisor");
+    let post = async |path: &str, body: Value| -> Value {
+        let res = t
+            .http
+            .post(t.url(path))
+            .bearer_auth(&advisor)
+            .json(&body)
+            .send()
+            .await
+            .expect("request");
+        let status = res.status();
+        let v: Value = res.json().await.expect("json");
+        assert!(status.is_success(), "setup {path}: {status} {v}");
+        v
+    };
+    let mut values = HashMap::new();
+
+    // A submission in unit A2, accepted; its follow-up page.
+    let sub = t.submit_ok("unit-a2", "Ett behov i enhet A2").await;
+    let sub_id = sub["id"].as_str().expect("id").to_string();
+    post(
+        &format!("/api/v1/submissions/{sub_id}/actions"),
+        json!({ "action": "accept" }),
+    )
+    .await;
+    let sub1 = t.submit_ok("unit-a1", "Ett behov i enhet A1").await["id"]
+        .as_str()
+        .expect("id")
+        .to_string();
+    let follow = sub["follow_up_url"].as_str().expect("follow-up url");
+    let follow = follow[follow.find("/folj/").expect("/folj/") + 6..].to_string();
+
+    // A case in unit A2 from it, handled by the advisor; the member in its working group.
+    let case = post(
+        "/api/v1/cases",
+        json!({ "title": "Ett ärende i enhet A2", "description": "Något att utreda.", "unit": "unit-a2", "template": "spelplanen", "submissions": [sub["reference"]] }),
+    )
+    .await;
+    let case_id = case["id"].as_str().expect("id").to_string();
+    let member_id = {
+        let mut tx = t.app.db.read().await.expect("read");
+        let (id,): (String,) = tx
+            .fetch_one(store::sql("SELECT id FROM users WHERE email = ?").bind("member@a.se"))
+            .await
+            .expect("member");
+        id
+    };
+    post(
+        &format!("/api/v1/cases/{case_id}/members"),
+        json!({ "user_id": member_id, "function": "testa" }),
+    )
+    .await;
+
+    // A workshop in its voting phase with three concepts; an open question with an idea.
+    let w = post(
+        "/api/v1/campaigns",
+        json!({ "title": "Workshop i A2", "question": "Vad behöver vi?", "mode": "workshop", "organisation": "unit-a2" }),
+    )
+    .await;
+    let w_code = w["code"].as_str().expect("code").to_string();
+    let mut idea = String::new();
+    for text in ["Första konceptet", "Andra konceptet", "Tredje konceptet"] {
+        let i = post(
+            &format!("/api/v1/campaigns/{w_code}/ideas"),
+            json!({ "text": text }),
+        )
+        .await;
+        idea = i["id"].as_str().expect("idea id").to_string();
+    }
+    post(
+        &format!("/api/v1/campaigns/{w_code}/phase"),
+        json!({ "phase": "voting" }),
+    )
+    .await;
+    let o = post(
+        "/api/v1/campaigns",
+        json!({ "title": "Öppen fråga i A2", "question": "Vad ska vi göra?", "mode": "open", "organisation": "unit-a2" }),
+    )
+    .await;
+    let o_code = o["code"].as_str().expect("code").to_string();
+    let oidea = post(
+        &format!("/api/v1/campaigns/{o_code}/ideas"),
+        json!({ "text": "En idé att flagga" }),
+    )
+    .await["id"]
+        .as_str()
+        .expect("idea id")
+        .to_string();
+    post(
+        &format!("/api/v1/campaigns/{o_code}/phase"),
+        json!({ "phase": "open" }),
+    )
+    .await;
+
+    // A workshop still in draft, that every caller joins through the join form.
+    let d_code = post(
+        "/api/v1/campaigns",
+        json!({ "title": "Utkast i A2", "question": "Vad behöver vi?", "mode": "workshop", "organisation": "unit-a2" }),
+    )
+    .await["code"]
+        .as_str()
+        .expect("code")
+        .to_string();
+
+    // Region A's own upload of a process template (a new version of Spelplanen).
+    let po = app::auth::caller_for_api_token(&t.app, &token_of("process_owner"))
+        .await
+        .expect("caller");
+    let source = app::processes::list(&t.app)
+        .await
+        .expect("templates")
+        .into_iter()
+        .find(|x| x.template_key == "spelplanen")
+        .expect("spelplanen")
+        .source
+        .replacen("version = 1", "version = 2", 1);
+    let upload = app::processes::upload(&t.app, &po, "region-a", &source)
+        .await
+        .expect("upload")
+        .id;
+
+    // The participant: joined both campaigns, by the API and by the page.
+    let browser = client();
+    let mut csrf = t.csrf(&browser, "/workshop").await;
+    let mut participant = HashMap::new();
+    for code in [&w_code, &o_code] {
+        let res = t
+            .http
+            .post(t.url(&format!("/api/v1/campaigns/{code}/participants")))
+            .send()
+            .await
+            .expect("join");
+        let v: Value = res.json().await.expect("json");
+        participant.insert(
+            code.clone(),
+            v["token"].as_str().expect("token").to_string(),
+        );
+        let res = browser
+            .post(t.url("/workshop"))
+            .form(&[("_csrf", csrf.as_str()), ("code", code.as_str())])
+            .send()
+            .await
+            .expect("join page");
+        assert_eq!(res.status(), 303);
+        csrf = t.csrf(&browser, "/workshop").await;
+    }
+    callers.push(Who {
+        name: "participant",
+        token: None,
+        browser,
+        csrf,
+        participant,
+    });
+
+    // A user of unit A2 whom no caller signs in as, with a token: the accounts rows act on
+    // them.
+    t.user("victim@a.se", "unit-a2", "staff").await;
+    t.token("victim@a.se").await;
+    let (victim, victim_token) = {
+        let mut tx = t.app.db.read().await.expect("read");
+        let user = store::users::by_email(&mut tx, "victim@a.se")
+            .await
+            .expect("user")
+            .expect("the victim");
+        let tokens = store::users::tokens_of(&mut tx, &user.id)
+            .await
+            .expect("tokens");
+        (user.id, tokens.first().expect("a token").id.clone())
+    };
+
+    for (k, v) in [
+        ("{victim}", victim),
+        ("{victim_token}", victim_token),
+        ("{sub}", sub_id),
+        ("{sub1}", sub1),
+        ("{case}", case_id),
+        ("{W}", w_code),
+        ("{O}", o_code),
+        ("{D}", d_code),
+        ("{idea}", idea),
+        ("{oidea}", oidea),
+        ("{follow}", follow),
+        ("{upload}", upload),
+    ] {
+        values.insert(k, v);
+    }
+    assert_eq!(
+        callers.iter().map(|w| w.name).collect::<Vec<_>>(),
+        CALLERS.to_vec()
+    );
+    (callers, Fixture { values })
+}
+
+/// What a request carries, filled in.
+pub enum Sent {
+    Nothing,
+    /// JSON text.
+    Json(String),
+    /// Form fields, to which the caller's CSRF token is added.
+    Form(Vec<(String, String)>),
+    /// A body as it is, with its content type.
+    Raw(Vec<u8>, &'static str),
+}
+
+/// Sends one row as one caller: to the API with the caller's bearer token (and participant
+/// token for the campaign in the path), to a page with the caller's browser and CSRF token.
+pub fn request(t: &TestApp, fx: &Fixture, who: &Who, r: &Row) -> reqwest::RequestBuilder {
+    let sent = match &r.send {
+        Body::Nothing => Sent::Nothing,
+        Body::Json(v) => Sent::Json(fx.fill(&v.to_string())),
+        Body::Form(fields) => Sent::Form(
+            fields
+                .iter()
+                .map(|(k, v)| (k.to_string(), fx.fill(v)))
+                .collect(),
+        ),
+    };
+    request_to(t, who, r.method, &fx.fill(r.path), sent)
+}
+
+/// Sends `sent` to `path` (already filled in) as `who`, as [`request`] does.
+pub fn request_to(
+    t: &TestApp,
+    who: &Who,
+    method: &str,
+    path: &str,
+    sent: Sent,
+) -> reqwest::RequestBuilder {
+    let api = path.starts_with("/api/");
+    let client = if api { &t.http } else { &who.browser };
+    let mut req = match method {
+        "GET" => client.get(t.url(path)),
+        _ => client.post(t.url(path)),
+    };
+    if api {
+        if let Some(token) = &who.token {
+            req = req.bearer_auth(token);
+        }
+        if let Some((_, token)) = who
+            .participant
+            .iter()
+            .find(|(code, _)| path.contains(code.as_str()))
+        {
+            req = req.header("x-participant-token", token);
+        }
+    }
+    match sent {
+        Sent::Nothing => req,
+        Sent::Json(text) => req.header("content-type", "application/json").body(text),
+        Sent::Form(mut form) => {
+            form.push(("_csrf".into(), who.csrf.clone()));
+            req.form(&form)
+        }
+        Sent::Raw(bytes, kind) => req.header("content-type", kind).body(bytes),
+    }
+}
+
+/// The cell an answer makes: its status, `L` for a redirect to the sign-in page, `J` for
+/// one to a workshop's join form.
+fn cell(res: &reqwest::Response) -> String {
+    let status = res.status().as_u16();
+    let location = res
+        .headers()
+        .get("location")
+        .and_then(|l| l.to_str().ok())
+        .unwrap_or_default();
+    match status {
+        303 if location.starts_with("/logga-in") => "L".into(),
+        303 if location.starts_with("/workshop?code=") => "J".into(),
+        _ => status.to_string(),
+    }
+}
+
+async fn the_authorization_matrix_holds(backend: Backend) {
+    let t = spawn(backend).await;
+    let rows = table();
+    let mut problems = Vec::new();
+
+    // Every route of the router has a row, and every row a route.
+    let in_lib = routes_in_lib();
+    let in_table: BTreeSet<(String, String)> = rows
+        .iter()
+        .map(|r| (r.method.to_string(), r.route.to_string()))
+        .collect();
+    for (m, p) in in_lib.difference(&in_table) {
+        problems.push(format!("{m} {p}: a route without a row in the matrix"));
+    }
+    for (m, p) in in_table.difference(&in_lib) {
+        problems.push(format!("{m} {p}: a row for a route that does not exist"));
+    }
+
+    let (callers, fx) = setup(&t).await;
+    for r in &rows {
+        let expect: Vec<&str> = r.expect.split_whitespace().collect();
+        assert_eq!(
+            expect.len(),
+            CALLERS.len(),
+            "{} {}: one cell per caller",
+            r.method,
+            r.path
+        );
+        for (who, want) in callers.iter().zip(&expect) {
+            let res = request(&t, &fx, who, r).send().await.expect("request");
+            let got = cell(&res);
+            drop(res);
+            if got != *want {
+                problems.push(format!(
+                    "{} {} as {}: expected {want}, got {got}",
+                    r.method, r.path, who.name
+                ));
+            }
+        }
+    }
+    t.finish().await;
+    assert!(
+        problems.is_empty(),
+        "{} wrong cells or routes without a row ({backend:?}):\n{}",
+        problems.len(),
+        problems.join("\n")
+    );
+}
+both!(the_authorization_matrix_holds);
