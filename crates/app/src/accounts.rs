@@ -35,7 +35,12 @@ impl Administrator<'_> {
 /// The user `user_id` if `who` may administer them; refusals for a user of another region
 /// and for one that does not exist are the same.
 async fn administered(tx: &mut Tx, who: Administrator<'_>, user_id: &str) -> Result<UserRow> {
-    let target = users::by_id(tx, user_id).await?;
+    // An id that could name nobody is not looked up (PostgreSQL refuses NUL in text).
+    let target = if domain::text::may_name_something(user_id) {
+        users::by_id(tx, user_id).await?
+    } else {
+        None
+    };
     let caller = match who {
         Administrator::Operator => return target.ok_or(AppError::NotFound),
         Administrator::Caller(c) => c.user().ok_or(AppError::Unauthenticated)?,

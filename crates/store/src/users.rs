@@ -203,9 +203,11 @@ pub async fn tokens_of(tx: &mut Tx, user_id: &str) -> crate::Result<Vec<TokenRow
     .await
 }
 
-/// The tokens whose id begins with `prefix` (letters, digits and hyphens only).
+/// The tokens whose id begins with `prefix` (letters, digits and hyphens only, at most an
+/// id's 36 characters: SQLite refuses a longer LIKE pattern than it can match).
 pub async fn tokens_by_id_prefix(tx: &mut Tx, prefix: &str) -> crate::Result<Vec<TokenRow>> {
     if prefix.is_empty()
+        || prefix.len() > 36
         || !prefix
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || b == b'-')
