@@ -1,0 +1,111 @@
+//! The campaign itself: creating it, finding it by code, listing an organisation's and the
+//! public showcase's, moving its phase, and the row lock that numbers participants and ideas.
+
+use crate::db::{Tx, sql};
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct CampaignRow {
+    pub id: String,
+    pub org_id: String,
+    pub code: String,
+    pub mode: String,
+    pub title: String,
+    pub question: String,
+    pub phase: String,
+    pub vote_quota: i64,
+    pub require_approval: bool,
+    pub top_n: i64,
+    pub seed: i64,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+const CAMPAIGN: &str = "SELECT id, org_id, code, mode, title, question, phase, vote_quota, require_approval, top_n, seed, created_at, updated_at FROM campaigns";
+
+pub struct NewCampaign<'a> {
+    pub id: &'a str,
+    pub org_id: &'a str,
+    pub code: &'a str,
+    pub mode: &'a str,
+    pub title: &'a str,
+    pub question: &'a str,
+    pub phase: &'a str,
+    pub vote_quota: i64,
+    pub require_approval: bool,
+    pub top_n: i64,
+    pub seed: i64,
+    pub created_by: Option<&'a str>,
+    pub now: &'a str,
+}
+
+pub async fn insert(tx: &mut Tx, c: &NewCampaign<'_>) -> crate::Result<()> {
+    tx.execute(
+        sql("INSERT INTO campaigns (id, org_id, code, mode, title, question, phase, vote_quota, require_approval, top_n, seed, created_by, created_at, updated_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+        .bind(c.id)
+        .bind(c.org_id)
+        .bind(c.code)
+        .bind(c.mode)
+        .bind(c.title)
+        .bind(c.question)
+        .bind(c.phase)
+        .bind(c.vote_quota)
+        .bind(c.require_approval)
+        .bind(c.top_n)
+        .bind(c.seed)
+        .bind(c.created_by)
+        .bind(c.now)
+        .bind(c.now),
+    )
+    .await?;
+    Ok(())
+}
+
+pub async fn by_code(tx: &mut Tx, code: &str) -> crate::Result<Option<CampaignRow>> {
+    tx.fetch_optional(crate::Sql::dynamic(
+        format!("{CAMPAIGN} WHERE code = ?"),
+        vec![code.into()],
+    ))
+    .await
+}
+
+pub async fn in_org(tx: &mut Tx, org_id: &str) -> crate::Result<Vec<CampaignRow>> {
+    tx.fetch_all(crate::Sql::dynamic(
+        format!("{CAMPAIGN} WHERE org_id = ? ORDER BY created_at DESC"),
+        vec![org_id.into()],
+    ))
+    .await
+}
+
+pub async fn set_phase(tx: &mut Tx, id: &str, phase: &str, now: &str) -> crate::Result<()> {
+    tx.execute(
+        sql("UPDATE campaigns SET phase = ?, updated_at = ? WHERE id = ?")
+            .bind(phase)
+            .bind(now)
+            .bind(id),
+    )
+    .await?;
+    Ok(())
+}
+
+/// Adds a participant with the next number in the campaign; a concurrent join may take the
+/// same number first, which surfaces as a conflict for the caller to retry.
+/// Takes the campaign's row lock until the transaction ends (on PostgreSQL; SQLite's write
+/// transaction is exclusive already), so that numbering by MAX + 1 never collides with a
+/// concurrent join or idea: the next statement reads what the previous holder committed.
+pub(super) async fn lock_campaign(tx: &mut Tx, campaign_id: &str) -> crate::Result<()> {
+    tx.execute(sql("UPDATE campaigns SET updated_at = updated_at WHERE id = ?").bind(campaign_id))
+        .await?;
+    Ok(())
+}
+
+/// Open campaigns for the public showcase, newest first.
+pub async fn open_campaigns(tx: &mut Tx) -> crate::Result<Vec<CampaignRow>> {
+    tx.fetch_all(crate::Sql::dynamic(
+        format!(
+            "{CAMPAIGN} WHERE mode = 'open' AND phase = 'open' ORDER BY created_at DESC LIMIT 100"
+        ),
+        vec![],
+    ))
+    .await
+}

@@ -1,0 +1,107 @@
+//! Ideas: adding one with the next sequence number, listing them in the ranking engine's
+//! order, their status (whether a pair of them may still be voted on) and participants' flags.
+
+use super::campaign::lock_campaign;
+use crate::db::{Tx, sql};
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct IdeaRow {
+    pub id: String,
+    pub seq: i64,
+    pub body: String,
+    pub participant_id: Option<String>,
+    pub status: String,
+    pub flags: i64,
+    pub created_at: String,
+}
+
+pub async fn insert_idea(
+    tx: &mut Tx,
+    campaign_id: &str,
+    body: &str,
+    participant_id: Option<&str>,
+    status: &str,
+    now: &str,
+) -> crate::Result<IdeaRow> {
+    lock_campaign(tx, campaign_id).await?;
+    let id = crate::new_id();
+    tx.execute(
+        sql("INSERT INTO ideas (id, campaign_id, seq, body, participant_id, status, flags, created_at)
+             SELECT ?, ?, COALESCE(MAX(seq), -1) + 1, ?, ?, ?, 0, ? FROM ideas WHERE campaign_id = ?")
+        .bind(id.as_str())
+        .bind(campaign_id)
+        .bind(body)
+        .bind(participant_id)
+        .bind(status)
+        .bind(now)
+        .bind(campaign_id),
+    )
+    .await?;
+    tx.fetch_one(
+        sql("SELECT id, seq, body, participant_id, status, flags, created_at FROM ideas WHERE id = ?")
+            .bind(id.as_str()),
+    )
+    .await
+}
+
+/// Every idea of a campaign, by sequence number (the ranking engine's index).
+pub async fn ideas(tx: &mut Tx, campaign_id: &str) -> crate::Result<Vec<IdeaRow>> {
+    tx.fetch_all(
+        sql("SELECT id, seq, body, participant_id, status, flags, created_at FROM ideas WHERE campaign_id = ? ORDER BY seq")
+            .bind(campaign_id),
+    )
+    .await
+}
+
+/// How many of the two ideas of a campaign are active (2 when both are).
+pub async fn active_of_pair(
+    tx: &mut Tx,
+    campaign_id: &str,
+    left: &str,
+    right: &str,
+) -> crate::Result<i64> {
+    let (n,): (i64,) = tx
+        .fetch_one(
+            sql("SELECT COUNT(*) FROM ideas WHERE campaign_id = ? AND id IN (?, ?) AND status = 'active'")
+                .bind(campaign_id)
+                .bind(left)
+                .bind(right),
+        )
+        .await?;
+    Ok(n)
+}
+
+pub async fn set_idea_status(tx: &mut Tx, id: &str, status: &str) -> crate::Result<()> {
+    tx.execute(
+        sql("UPDATE ideas SET status = ? WHERE id = ?")
+            .bind(status)
+            .bind(id),
+    )
+    .await?;
+    Ok(())
+}
+
+/// Flags an idea once per participant; returns the idea's flag count after.
+pub async fn flag_idea(
+    tx: &mut Tx,
+    idea_id: &str,
+    participant_id: &str,
+    now: &str,
+) -> crate::Result<i64> {
+    let inserted = tx
+        .execute(
+            sql("INSERT INTO idea_flags (idea_id, participant_id, created_at) VALUES (?, ?, ?) ON CONFLICT (idea_id, participant_id) DO NOTHING")
+                .bind(idea_id)
+                .bind(participant_id)
+                .bind(now),
+        )
+        .await?;
+    if inserted == 1 {
+        tx.execute(sql("UPDATE ideas SET flags = flags + 1 WHERE id = ?").bind(idea_id))
+            .await?;
+    }
+    let (n,): (i64,) = tx
+        .fetch_one(sql("SELECT flags FROM ideas WHERE id = ?").bind(idea_id))
+        .await?;
+    Ok(n)
+}

@@ -1,0 +1,43 @@
+//! Outcomes: the concepts a campaign takes forward, each with the submission or the case it
+//! became and that one's reference.
+
+use crate::db::{Tx, sql};
+
+/// A concept taken forward: the submission or the case it became.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct OutcomeRow {
+    pub idea_id: String,
+    pub submission_id: Option<String>,
+    pub case_id: Option<String>,
+    pub reference: String,
+}
+
+pub async fn outcomes(tx: &mut Tx, campaign_id: &str) -> crate::Result<Vec<OutcomeRow>> {
+    tx.fetch_all(
+        sql("SELECT o.idea_id, o.submission_id, o.case_id, COALESCE(s.reference, k.reference) AS reference
+             FROM campaign_outcomes o LEFT JOIN submissions s ON s.id = o.submission_id LEFT JOIN cases k ON k.id = o.case_id
+             WHERE o.campaign_id = ? ORDER BY 4")
+        .bind(campaign_id),
+    )
+    .await
+}
+
+pub async fn insert_outcome(
+    tx: &mut Tx,
+    campaign_id: &str,
+    idea_id: &str,
+    submission_id: Option<&str>,
+    case_id: Option<&str>,
+    now: &str,
+) -> crate::Result<()> {
+    tx.execute(
+        sql("INSERT INTO campaign_outcomes (campaign_id, idea_id, submission_id, case_id, created_at) VALUES (?, ?, ?, ?, ?)")
+            .bind(campaign_id)
+            .bind(idea_id)
+            .bind(submission_id)
+            .bind(case_id)
+            .bind(now),
+    )
+    .await?;
+    Ok(())
+}
