@@ -1,0 +1,78 @@
+//! `sluss serve` (also `sluss` without a command): listen, optionally load the demo,
+//! configure the site's limits, serve until ctrl-c or SIGTERM.
+
+use std::time::Duration;
+
+use anyhow::{Context, Result};
+
+use crate::cli::DbArgs;
+use crate::common::{explain, open};
+use crate::demo::print_newcomers_start;
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+    tracing::info!("shutting down");
+}
+
+/// Serves the site and the API with the flags of `sluss serve` (see [`crate::cli::Command`]).
+#[allow(clippy::too_many_arguments)]
+pub async fn run(
+    db: DbArgs,
+    bind: String,
+    public_url: Option<String>,
+    demo: bool,
+    public_write_limit: u32,
+    sign_in_limit: u32,
+    join_limit: u32,
+    join_code_miss_limit: u32,
+    live_stream_limit: u32,
+    behind_proxy: bool,
+) -> Result<()> {
+    let listener = tokio::net::TcpListener::bind(&bind)
+        .await
+        .with_context(|| format!("Failed to listen on {bind}"))?;
+    let local = listener
+        .local_addr()
+        .context("Failed to read the bound address")?;
+    let public_url = public_url.unwrap_or_else(|| format!("http://{local}"));
+    let app = open(&db, Some(public_url.clone())).await?;
+    if demo {
+        let users = app::demo::load(&app).await.map_err(explain)?;
+        let campaigns = app::demo::campaigns(&app).await.map_err(explain)?;
+        print_newcomers_start(&public_url, &users, &campaigns);
+    }
+    let mut settings = web::Settings::for_public_url(&public_url);
+    settings.public_write_limit = public_write_limit;
+    settings.public_write_window = Duration::from_secs(600);
+    settings.behind_proxy = behind_proxy;
+    settings.sign_in_limit = sign_in_limit;
+    settings.join_limit = join_limit;
+    settings.lookup_miss_limit = join_code_miss_limit;
+    settings.live_stream_limit = live_stream_limit;
+    tracing::info!(database = %store::db::redact(&db.database_url), backend = ?app.db.backend(), "database ready");
+    tracing::info!("listening on http://{local} (public address {public_url})");
+    app::campaigns::warm_up(&app);
+    let state = web::AppState::new(app.clone(), settings);
+    web::serve(state, listener, shutdown_signal())
+        .await
+        .context("The server failed")?;
+    app.db.close().await;
+    Ok(())
+}
