@@ -1,0 +1,123 @@
+//! Taking the best concepts forward: each becomes a submission in the owning organisation's
+//! inbox or a case opened directly, linked back to the campaign.
+
+use super::facilitator;
+use super::results::results;
+use crate::error::Result;
+use crate::{App, AppError, Caller};
+use domain::ErrorCode;
+use domain::time::Timestamp;
+use store::campaigns;
+use store::events::{self, NewEvent};
+
+/// Takes the best `n` concepts forward (the facilitator's choice of N, the campaign's
+/// top N by default): each becomes a submission in the owning organisation's inbox
+/// (`to_case` false) or a case opened directly, registered in the diarium and linked back
+/// to the campaign. A concept is taken forward once. All of it is one transaction.
+pub async fn take_forward(
+    app: &App,
+    caller: &Caller,
+    code: &str,
+    n: Option<i64>,
+    to_case: bool,
+) -> Result<Vec<campaigns::OutcomeRow>> {
+    let r = results(app, code).await?;
+    let c = &r.campaign;
+    let mut tx = app.db.write().await?;
+    // Who may comes before what: someone who may not gets no word on their input.
+    facilitator(&mut tx, caller, c).await?;
+    let n = n.unwrap_or(c.top_n);
+    if !(1..=50).contains(&n) {
+        return Err(AppError::field("n", ErrorCode::InvalidNumber));
+    }
+    let org = store::orgs::by_id(&mut tx, &c.org_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let done = campaigns::outcomes(&mut tx, &c.id).await?;
+    let now = Timestamp::now().to_db();
+    for (place, x) in r.ranked.iter().enumerate().take(n as usize) {
+        if done.iter().any(|o| o.idea_id == x.idea.id) {
+            continue;
+        }
+        let title: String = x.idea.body.chars().take(110).collect();
+        let title = if title.chars().count() < 5 {
+            format!("Koncept: {title}")
+        } else {
+            title
+        };
+        let description = format!(
+            "{}\n\n– Från {} ({}), plats {} med {:.0} poäng av 100.",
+            x.idea.body,
+            c.title,
+            c.code,
+            place + 1,
+            x.score
+        );
+        let (submission_id, case_id, reference) = if to_case {
+            let input = crate::cases::OpenInput {
+                title,
+                description,
+                unit: org.slug.clone(),
+                template: String::new(),
+                ..Default::default()
+            };
+            let (id, reference) = match crate::cases::open_in(&mut tx, caller, &input).await {
+                Ok(v) => v,
+                // Several process templates to choose from: the region's first.
+                Err(AppError::Validation(e)) if e.has("template") => {
+                    let choices = crate::cases::open_choices(app, caller).await?;
+                    let first = choices.templates.first().ok_or(AppError::Validation(e))?;
+                    let input = crate::cases::OpenInput {
+                        template: first.id.clone(),
+                        ..input
+                    };
+                    crate::cases::open_in(&mut tx, caller, &input).await?
+                }
+                Err(e) => return Err(e),
+            };
+            (None, Some(id), reference)
+        } else {
+            let input = domain::submission::SubmissionInput {
+                kind: "idea".into(),
+                title,
+                description,
+                submitter_role: "staff".into(),
+                organisation: org.slug.clone(),
+                ..Default::default()
+            };
+            let receipt = crate::intake::register(
+                &mut tx,
+                app,
+                caller,
+                &input,
+                crate::intake::Channel::Campaign,
+            )
+            .await?;
+            (Some(receipt.id), None, receipt.reference)
+        };
+        campaigns::insert_outcome(
+            &mut tx,
+            &c.id,
+            &x.idea.id,
+            submission_id.as_deref(),
+            case_id.as_deref(),
+            &now,
+        )
+        .await?;
+        events::append(
+            &mut tx,
+            NewEvent {
+                actor: &caller.actor(),
+                kind: "campaign.taken_forward",
+                subject_type: "campaign",
+                subject_id: &c.id,
+                org_id: Some(&c.org_id),
+                payload: serde_json::json!({ "idea_id": x.idea.id, "reference": reference, "as": if to_case { "case" } else { "submission" } }),
+            },
+        )
+        .await?;
+    }
+    let out = campaigns::outcomes(&mut tx, &c.id).await?;
+    tx.commit().await?;
+    Ok(out)
+}

@@ -1,0 +1,158 @@
+//! Taking part: whether a join code names a campaign, joining it (with or without an
+//! account), adding ideas, and what a participant's page shows.
+
+use super::{MAX_IDEA, campaign, facilitator, participant, phase_of, view};
+use crate::error::Result;
+use crate::secret::{hash_token, new_token};
+use crate::{App, AppError, Caller};
+use domain::campaign::Phase;
+use domain::text::TextRule;
+use domain::time::Timestamp;
+use domain::{ErrorCode, FieldErrors};
+use serde::Deserialize;
+use store::StoreError;
+use store::campaigns::{self, CampaignRow, IdeaRow, ParticipantRow};
+use store::events::{self, NewEvent};
+
+const IDEA: TextRule = TextRule::paragraph("text", 2, MAX_IDEA);
+
+/// Whether a campaign has this join code (any form of it the lookups accept).
+pub async fn exists(app: &App, code: &str) -> Result<bool> {
+    let mut tx = app.db.read().await?;
+    match campaign(&mut tx, code).await {
+        Ok(_) => Ok(true),
+        Err(AppError::Internal(e)) => Err(AppError::Internal(e)),
+        Err(_) => Ok(false),
+    }
+}
+
+/// A participant: their row and, when just created, their token (shown once).
+pub struct Joined {
+    pub participant: ParticipantRow,
+    pub token: String,
+}
+
+/// Joins a campaign with its code; an account is optional.
+pub async fn join(app: &App, caller: &Caller, code: &str) -> Result<Joined> {
+    for _ in 0..5 {
+        let mut tx = app.db.write().await?;
+        let c = campaign(&mut tx, code).await?;
+        if phase_of(&c) == Phase::Closed {
+            return Err(AppError::Conflict("campaign_closed"));
+        }
+        let token = new_token(24)?;
+        let now = Timestamp::now().to_db();
+        let user_id = caller.user().map(|u| u.id.as_str());
+        match campaigns::insert_participant(&mut tx, &c.id, &hash_token(&token), user_id, &now)
+            .await
+        {
+            Ok(participant) => {
+                tx.commit().await?;
+                return Ok(Joined { participant, token });
+            }
+            // Two joined at once and took the same number: try again.
+            Err(StoreError::Conflict(_)) => continue,
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Err(AppError::Conflict("busy"))
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct IdeaInput {
+    pub text: String,
+}
+
+/// Adds an idea (a concept, in a workshop). Participants add ideas while the phase takes
+/// them; the facilitator may add at any time before voting ends. An idea over 500
+/// characters is refused with its length.
+pub async fn add_idea(
+    app: &App,
+    caller: &Caller,
+    code: &str,
+    participant_token: Option<&str>,
+    input: &IdeaInput,
+) -> Result<IdeaRow> {
+    let len = input.text.trim().chars().count();
+    if len > MAX_IDEA {
+        return Err(AppError::field(
+            "text",
+            ErrorCode::TooLongWas { max: MAX_IDEA, len },
+        ));
+    }
+    let text = IDEA
+        .parse_required(&input.text)
+        .map_err(|e| AppError::Validation(FieldErrors(vec![e])))?;
+    let mut tx = app.db.write().await?;
+    let c = campaign(&mut tx, code).await?;
+    let (author, status) = match participant_token {
+        Some(t) => {
+            let p = participant(&mut tx, &c, t).await?;
+            if !phase_of(&c).takes_ideas() {
+                return Err(AppError::Conflict("phase_closed"));
+            }
+            let status = if c.require_approval {
+                "pending"
+            } else {
+                "active"
+            };
+            (Some(p.id), status)
+        }
+        None => {
+            facilitator(&mut tx, caller, &c).await?;
+            if phase_of(&c) == Phase::Closed {
+                return Err(AppError::Conflict("phase_closed"));
+            }
+            (None, "active")
+        }
+    };
+    let now = Timestamp::now().to_db();
+    let idea =
+        campaigns::insert_idea(&mut tx, &c.id, &text, author.as_deref(), status, &now).await?;
+    events::append(
+        &mut tx,
+        NewEvent {
+            actor: &caller.actor(),
+            kind: "campaign.idea_added",
+            subject_type: "campaign",
+            subject_id: &c.id,
+            org_id: Some(&c.org_id),
+            payload: serde_json::json!({ "idea_id": idea.id, "status": status }),
+        },
+    )
+    .await?;
+    campaigns::notify_changed(&mut tx, &c.code, campaigns::Change::Campaign).await?;
+    tx.commit().await?;
+    app.changed(&c.code, campaigns::Change::Campaign);
+    Ok(idea)
+}
+
+/// What a participant's page shows: the campaign and its active ideas.
+pub struct Overview {
+    pub campaign: CampaignRow,
+    pub ideas: Vec<IdeaRow>,
+    /// The participant's own record, when the token is theirs.
+    pub participant: Option<ParticipantRow>,
+}
+
+pub async fn overview(app: &App, code: &str, token: Option<&str>) -> Result<Overview> {
+    let v = view(app, code).await?;
+    let participant = match token {
+        Some(t) => {
+            let mut tx = app.db.read().await?;
+            participant(&mut tx, &v.row, t).await.ok()
+        }
+        None => None,
+    };
+    Ok(Overview {
+        campaign: v.row.clone(),
+        ideas: v
+            .ideas
+            .iter()
+            .filter(|i| i.status == "active")
+            .cloned()
+            .collect(),
+        participant,
+    })
+}

@@ -1,0 +1,342 @@
+//! The participant's page and what it posts: concepts, votes on pairs (buttons that work
+//! without JavaScript), criteria scores, research answers and flags.
+
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+
+use super::{DoneQuery, token_of, upper};
+use crate::AppState;
+use crate::ctx::Ctx;
+use crate::pages::{FormErrors, HtmlForm, render_status, see_other, url_encode};
+use app::AppError;
+use app::campaigns::{IdeaInput, Overview, Pair, Results, VoteInput};
+use domain::campaign::Phase;
+
+#[derive(Template)]
+#[template(path = "workshop.html")]
+struct ParticipantPage<'a> {
+    ctx: &'a Ctx,
+    o: Overview,
+    pair: Option<Pair>,
+    /// Why there is no pair: quota used, nothing left, or voting closed.
+    no_pair: &'static str,
+    results: Option<Results>,
+    criteria: Vec<store::campaigns::CriterionRow>,
+    questions: Vec<app::campaigns::Question>,
+    errors: FormErrors,
+    text: String,
+    done: String,
+}
+
+impl ParticipantPage<'_> {
+    fn is_research(&self) -> bool {
+        self.o.campaign.phase == "research"
+    }
+
+    fn is_criteria(&self) -> bool {
+        self.o.campaign.phase == "criteria"
+    }
+
+    fn phase(&self) -> &str {
+        self.o.campaign.phase.as_str()
+    }
+
+    fn remaining_text(&self) -> String {
+        match &self.pair {
+            Some(p) => self.ctx.t.ab(
+                "workshop.vote.remaining",
+                &p.remaining.to_string(),
+                &p.quota.to_string(),
+            ),
+            None => String::new(),
+        }
+    }
+
+    fn takes_ideas(&self) -> bool {
+        Phase::parse(&self.o.campaign.phase).is_some_and(Phase::takes_ideas)
+    }
+
+    fn takes_votes(&self) -> bool {
+        Phase::parse(&self.o.campaign.phase).is_some_and(Phase::takes_votes)
+    }
+
+    fn score(&self, s: &f64) -> String {
+        format!("{:.0}", s)
+    }
+}
+
+/// What a re-rendered participant page carries from the last post.
+#[derive(Default)]
+struct Post {
+    errors: FormErrors,
+    text: String,
+    done: String,
+}
+
+async fn participant_page(
+    state: &AppState,
+    ctx: &Ctx,
+    headers: &HeaderMap,
+    code: &str,
+    post: Post,
+    status: StatusCode,
+) -> Response {
+    let Post { errors, text, done } = post;
+    let token = token_of(headers, code);
+    let o = match app::campaigns::overview(&state.app, code, token.as_deref()).await {
+        Ok(o) => o,
+        Err(e) => return ctx.fail(e),
+    };
+    if o.participant.is_none() {
+        // Not joined yet: the join page with the code filled in.
+        return see_other(&format!("/workshop?code={}", url_encode(&upper(code))));
+    }
+    let token = token.unwrap_or_default();
+    let phase = Phase::parse(&o.campaign.phase).unwrap_or(Phase::Draft);
+    let (pair, no_pair) = if phase.takes_votes() {
+        match app::campaigns::next_pair(&state.app, code, &token).await {
+            Ok(Some(p)) => (Some(p), ""),
+            Ok(None) => (None, "workshop.vote.none_left"),
+            Err(AppError::Conflict("quota_used")) => (None, "workshop.vote.quota_used"),
+            Err(e) => return ctx.fail(e),
+        }
+    } else {
+        (None, "")
+    };
+    let results = if phase.shows_results() {
+        app::campaigns::results(&state.app, code).await.ok()
+    } else {
+        None
+    };
+    let questions = if phase == Phase::Research {
+        match app::campaigns::research(&state.app, code, Some(&token)).await {
+            Ok(q) => q,
+            Err(e) => return ctx.fail(e),
+        }
+    } else {
+        Vec::new()
+    };
+    let criteria = if phase == Phase::Criteria {
+        match app::campaigns::criteria_of(&state.app, code).await {
+            Ok(c) => c.criteria,
+            Err(e) => return ctx.fail(e),
+        }
+    } else {
+        Vec::new()
+    };
+    let done = if ctx.t.has(&format!("workshop.done.{done}")) {
+        done
+    } else {
+        String::new()
+    };
+    render_status(
+        status,
+        &ParticipantPage {
+            ctx,
+            o,
+            pair,
+            no_pair,
+            results,
+            criteria,
+            questions,
+            errors,
+            text,
+            done,
+        },
+    )
+}
+
+/// The answer to a participant's form post: on to `ok` when it worked, the page again with
+/// the messages (and `text` kept) when the input was refused.
+async fn after_post(
+    state: &AppState,
+    ctx: &Ctx,
+    headers: &HeaderMap,
+    code: &str,
+    result: app::error::Result<()>,
+    ok: String,
+    text: String,
+) -> Response {
+    match result {
+        Ok(()) => see_other(&ok),
+        Err(AppError::Validation(e)) => {
+            let post = Post {
+                errors: FormErrors::new(&ctx.t, &e),
+                text,
+                done: String::new(),
+            };
+            participant_page(
+                state,
+                ctx,
+                headers,
+                code,
+                post,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+        Err(e) => ctx.fail(e),
+    }
+}
+
+/// Back to the join page (with the code filled in) for someone who has not joined.
+fn to_join(code: &str) -> Response {
+    see_other(&format!("/workshop?code={}", url_encode(&upper(code))))
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    headers: HeaderMap,
+    Path(code): Path<String>,
+    Query(q): Query<DoneQuery>,
+) -> Response {
+    let post = Post {
+        done: q.klart,
+        ..Default::default()
+    };
+    participant_page(&state, &ctx, &headers, &code, post, StatusCode::OK).await
+}
+
+pub async fn add_concept(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    headers: HeaderMap,
+    Path(code): Path<String>,
+    HtmlForm(input): HtmlForm<IdeaInput>,
+) -> Response {
+    // Participants write without an account, limited one by one (not per address).
+    let Some(token) = token_of(&headers, &code) else {
+        return to_join(&code);
+    };
+    if !state.participant_may_write(&code, &token) {
+        return ctx.too_many();
+    }
+    let result = app::campaigns::add_idea(&state.app, &ctx.caller, &code, Some(&token), &input)
+        .await
+        .map(|_| ());
+    let ok = format!("/workshop/{}?klart=concept", url_encode(&upper(&code)));
+    after_post(&state, &ctx, &headers, &code, result, ok, input.text).await
+}
+
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+pub struct VoteForm {
+    offer_id: String,
+    choice: String,
+    reason: String,
+    response_ms: String,
+}
+
+pub async fn vote(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    headers: HeaderMap,
+    Path(code): Path<String>,
+    HtmlForm(f): HtmlForm<VoteForm>,
+) -> Response {
+    let Some(token) = token_of(&headers, &code) else {
+        return to_join(&code);
+    };
+    let input = VoteInput {
+        offer_id: f.offer_id,
+        choice: f.choice,
+        reason: f.reason,
+        response_ms: f.response_ms.trim().parse().ok(),
+    };
+    let to = format!("/workshop/{}", url_encode(&upper(&code)));
+    match app::campaigns::vote(&state.app, &code, &token, &input).await {
+        Ok(_) => see_other(&format!("{to}?klart=vote#pair")),
+        // A pair already answered (a double click, a back button): the next pair is shown.
+        Err(AppError::Conflict("already_voted" | "idea_withdrawn")) => see_other(&to),
+        Err(e) => ctx.fail(e),
+    }
+}
+
+/// A participant's scores of one concept: `idea_id` and `c-{criterion id}` = 1–5.
+pub async fn score(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    headers: HeaderMap,
+    Path(code): Path<String>,
+    HtmlForm(form): HtmlForm<std::collections::HashMap<String, String>>,
+) -> Response {
+    let Some(token) = token_of(&headers, &code) else {
+        return to_join(&code);
+    };
+    let input = app::campaigns::ScoreInput {
+        idea_id: form.get("idea_id").cloned().unwrap_or_default(),
+        scores: form
+            .iter()
+            .filter_map(|(k, v)| Some((k.strip_prefix("c-")?.to_string(), v.trim().parse().ok()?)))
+            .collect(),
+    };
+    let result = app::campaigns::score(&state.app, &code, &token, &input).await;
+    let ok = format!(
+        "/workshop/{}?klart=score#idea-{}",
+        url_encode(&upper(&code)),
+        url_encode(&input.idea_id)
+    );
+    after_post(&state, &ctx, &headers, &code, result, ok, String::new()).await
+}
+
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+pub struct AnswerForm {
+    question_id: String,
+    answer: String,
+}
+
+pub async fn answer(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    headers: HeaderMap,
+    Path(code): Path<String>,
+    HtmlForm(f): HtmlForm<AnswerForm>,
+) -> Response {
+    // Participants write without an account, limited one by one (not per address).
+    let Some(token) = token_of(&headers, &code) else {
+        return to_join(&code);
+    };
+    if !state.participant_may_write(&code, &token) {
+        return ctx.too_many();
+    }
+    let result = app::campaigns::answer(&state.app, &code, &token, &f.question_id, &f.answer).await;
+    let ok = format!(
+        "/workshop/{}?klart=answer#q-{}",
+        url_encode(&upper(&code)),
+        url_encode(&f.question_id)
+    );
+    after_post(&state, &ctx, &headers, &code, result, ok, String::new()).await
+}
+
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+pub struct FlagForm {
+    idea_id: String,
+}
+
+pub async fn flag(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    headers: HeaderMap,
+    Path(code): Path<String>,
+    HtmlForm(f): HtmlForm<FlagForm>,
+) -> Response {
+    // Participants write without an account, limited one by one (not per address).
+    let Some(token) = token_of(&headers, &code) else {
+        return to_join(&code);
+    };
+    if !state.participant_may_write(&code, &token) {
+        return ctx.too_many();
+    }
+    match app::campaigns::flag(&state.app, &code, &token, &f.idea_id).await {
+        Ok(_) => see_other(&format!(
+            "/workshop/{}?klart=flag",
+            url_encode(&upper(&code))
+        )),
+        Err(e) => ctx.fail(e),
+    }
+}
