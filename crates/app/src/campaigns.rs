@@ -5,8 +5,8 @@
 //! can only answer a pair that was offered, once; the quota is taken by a conditional
 //! update. Results come from the ranking engine in `domain::ranking`.
 
+use crate::access::{reach, require_user};
 use crate::error::Result;
-use crate::inbox::{reach, require_user};
 use crate::secret::{hash_token, new_token};
 use crate::{App, AppError, Caller};
 use domain::campaign::{Mode, Phase};

@@ -2,6 +2,7 @@
 //! submission is handled. A role held in an organisation reaches its units; nobody sees
 //! another region's inbox.
 
+use crate::access::{TRIAGE_ROLES, ancestors, reach, require_user};
 use crate::error::Result;
 use crate::{App, AppError, Caller, CurrentUser};
 use domain::org::{OrgNode, descendants, root_of};
@@ -16,26 +17,10 @@ use store::orgs::OrgRow;
 use store::submissions::{self, Filter, MessageRow, SubmissionRow, TriageUpdate};
 use store::users::{self, Colleague};
 
-pub const PER_PAGE: i64 = 25;
+/// Kept here for the web layer, which asks this module for its navigation.
+pub use crate::access::has_inbox;
 
-/// Organisation ids the user reaches with a role that passes `allowed`.
-pub(crate) fn reach(
-    user: &CurrentUser,
-    nodes: &[OrgNode],
-    allowed: impl Fn(&Role) -> bool,
-) -> Vec<String> {
-    let mut out: Vec<String> = Vec::new();
-    for (org_id, role) in &user.memberships {
-        if allowed(role) {
-            for id in descendants(nodes, org_id) {
-                if !out.contains(&id) {
-                    out.push(id);
-                }
-            }
-        }
-    }
-    out
-}
+pub const PER_PAGE: i64 = 25;
 
 /// A unit filter by slug, among the visible organisations; its id, or an error recorded.
 pub(crate) fn unit_filter(
@@ -78,17 +63,6 @@ pub(crate) fn date_bound(
             None
         }
     }
-}
-
-pub(crate) fn require_user(caller: &Caller) -> Result<&CurrentUser> {
-    caller.user().ok_or(AppError::Unauthenticated)
-}
-
-/// Whether the caller may open the inbox at all (for navigation).
-pub fn has_inbox(caller: &Caller) -> bool {
-    caller
-        .user()
-        .is_some_and(|u| u.memberships.iter().any(|(_, r)| r.can_read_inbox()))
 }
 
 /// Raw inbox filters, as typed in the filter form or the API query string.
@@ -207,8 +181,6 @@ pub struct Detail {
     pub cases: Vec<store::cases::CaseRow>,
 }
 
-pub(crate) const TRIAGE_ROLES: [&str; 4] = ["advisor", "coordinator", "admin", "process_owner"];
-
 /// Loads a submission the caller may see; `NotFound` for one they may not, so that its
 /// existence is not revealed.
 async fn load_visible(
@@ -252,15 +224,6 @@ pub(crate) fn page_number(raw: &str) -> i64 {
 
 pub(crate) fn uuid_like(id: &str) -> Option<&str> {
     (id.len() == 36 && id.bytes().all(|b| b.is_ascii_hexdigit() || b == b'-')).then_some(id)
-}
-
-/// Organisations whose roles reach `org_id`: itself and its ancestors.
-pub(crate) fn ancestors(nodes: &[OrgNode], org_id: &str) -> Vec<String> {
-    nodes
-        .iter()
-        .filter(|n| descendants(nodes, &n.id).iter().any(|d| d == org_id))
-        .map(|n| n.id.clone())
-        .collect()
 }
 
 pub async fn detail(app: &App, caller: &Caller, id: &str) -> Result<Detail> {

@@ -2,6 +2,7 @@
 //! validates input into domain types, and writes state and event in one transaction.
 //! Nothing here knows HTTP; the web layer and the command line are two faces of this.
 
+pub mod access;
 pub mod accounts;
 pub mod admin;
 pub mod auth;

@@ -6,28 +6,20 @@
 //! there; only that region sees it and may activate it. A region without an activation
 //! follows the built-in versions, never another region's upload.
 
+use crate::access::may_manage_processes;
 use crate::error::Result;
 use crate::{App, AppError, Caller};
 use domain::ErrorCode;
 use domain::org::{OrgNode, root_of};
 use domain::process::{BUILT_IN, parse_template};
-use domain::role::Role;
 use domain::text::may_name_something;
 use domain::time::Timestamp;
 use store::StoreError;
 use store::events::{self, Actor, NewEvent};
 use store::processes::{self, NewTemplate, TemplateRow};
 
-fn may_manage(role: &Role) -> bool {
-    matches!(role, Role::ProcessOwner | Role::Admin)
-}
-
-/// Whether the caller may upload templates (for navigation).
-pub fn may_manage_any(caller: &Caller) -> bool {
-    caller
-        .user()
-        .is_some_and(|u| u.memberships.iter().any(|(_, r)| may_manage(r)))
-}
+/// Kept here for the web layer, which asks this module for its navigation.
+pub use crate::access::may_manage_any;
 
 /// Stores each built-in template version not yet stored; returns how many were new. Safe
 /// to run on every start and on several nodes at once.
@@ -84,7 +76,7 @@ async fn managed_regions(
                 && user
                     .memberships
                     .iter()
-                    .any(|(o, r)| *o == org.id && may_manage(r))
+                    .any(|(o, r)| *o == org.id && may_manage_processes(r))
         })
         .cloned()
         .collect())
@@ -94,7 +86,11 @@ async fn managed_regions(
 /// `region` means the one region the caller manages, when there is only one.
 pub async fn upload(app: &App, caller: &Caller, region: &str, source: &str) -> Result<TemplateRow> {
     let user = caller.user().ok_or(AppError::Unauthenticated)?;
-    if !user.memberships.iter().any(|(_, r)| may_manage(r)) {
+    if !user
+        .memberships
+        .iter()
+        .any(|(_, r)| may_manage_processes(r))
+    {
         return Err(AppError::Forbidden);
     }
     let mut tx = app.db.write().await?;
@@ -175,7 +171,7 @@ pub async fn activate(app: &App, caller: &Caller, region: &str, template_id: &st
     if !user
         .memberships
         .iter()
-        .any(|(o, r)| *o == org.id && may_manage(r))
+        .any(|(o, r)| *o == org.id && may_manage_processes(r))
     {
         return Err(AppError::Forbidden);
     }
@@ -239,7 +235,11 @@ pub struct Overview {
 
 pub async fn overview(app: &App, caller: &Caller) -> Result<Overview> {
     let user = caller.user().ok_or(AppError::Unauthenticated)?;
-    if !user.memberships.iter().any(|(_, r)| may_manage(r)) {
+    if !user
+        .memberships
+        .iter()
+        .any(|(_, r)| may_manage_processes(r))
+    {
         return Err(AppError::Forbidden);
     }
     let mut tx = app.db.read().await?;

@@ -3,8 +3,9 @@
 
 use super::replay::{due_list, load};
 use super::{LIST_LIMIT, orgs_and_nodes, parse_stored};
+use crate::access::{TRIAGE_ROLES, reach, require_user};
 use crate::error::Result;
-use crate::inbox::{TRIAGE_ROLES, opt, reach, require_user};
+use crate::inbox::opt;
 use crate::{App, AppError, Caller};
 use domain::case::CaseStatus;
 use domain::process::Vagval;

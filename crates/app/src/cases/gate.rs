@@ -3,8 +3,8 @@
 
 use super::replay::{Loaded, case_error, for_handling, load, record};
 use super::{OVERRIDE, RATIONALE, choice};
+use crate::access::require_user;
 use crate::error::Result;
-use crate::inbox::require_user;
 use crate::{App, AppError, Caller, CurrentUser};
 use domain::case::{CaseState, CaseStatus, GateDecision};
 use domain::org::{descendants, root_of};

@@ -36,8 +36,8 @@ pub use view::{CaseView, events_of, view};
 pub use work::{DetailsInput, MemberInput, TickInput, edit, member, tick};
 
 use crate::AppError;
+use crate::access::TRIAGE_ROLES;
 use crate::error::Result;
-use crate::inbox::TRIAGE_ROLES;
 use domain::org::OrgNode;
 use domain::process::{Template, parse_template};
 use domain::text::TextRule;

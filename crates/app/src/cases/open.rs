@@ -3,8 +3,9 @@
 
 use super::replay::next_due;
 use super::{DESCRIPTION, PUBLIC_TITLE, TITLE, handler_in, orgs_and_nodes, parse_stored};
+use crate::access::{TRIAGE_ROLES, reach, require_user};
 use crate::error::Result;
-use crate::inbox::{TRIAGE_ROLES, opt, reach, require_user};
+use crate::inbox::opt;
 use crate::{App, AppError, Caller};
 use domain::case::CaseState;
 use domain::org::{descendants, root_of};

@@ -2,8 +2,9 @@
 //! do with it, and one process event recorded against the version read.
 
 use super::{orgs_and_nodes, parse_stored};
+use crate::access::{mandate_for, reach};
 use crate::error::Result;
-use crate::inbox::{ancestors, reach, uuid_like};
+use crate::inbox::uuid_like;
 use crate::{AppError, Caller, CurrentUser};
 use domain::ErrorCode;
 use domain::case::{CaseError, CaseEvent, CaseState, CaseStatus};
@@ -16,18 +17,6 @@ use store::cases::{self, CaseRow, MemberRow};
 use store::events::{self, EventRow, NewEvent};
 use store::orgs::OrgRow;
 use store::processes;
-
-/// The roles that reach `org_id`: held there or above it.
-fn mandate_for(user: &CurrentUser, nodes: &[OrgNode], org_id: &str) -> Vec<Role> {
-    let above = ancestors(nodes, org_id);
-    let mut roles: Vec<Role> = Vec::new();
-    for (o, r) in &user.memberships {
-        if above.contains(o) && !roles.contains(r) {
-            roles.push(*r);
-        }
-    }
-    roles
-}
 
 /// The earliest due date among the current phase's steps that still have open items.
 pub(super) fn next_due(t: &Template, s: &CaseState, phase_started: Timestamp) -> Option<Timestamp> {

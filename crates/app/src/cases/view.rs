@@ -2,8 +2,8 @@
 //! and the due dates of the current phase, and its audit trail.
 
 use super::replay::{due_list, load};
+use crate::access::{TRIAGE_ROLES, require_user};
 use crate::error::Result;
-use crate::inbox::{TRIAGE_ROLES, require_user};
 use crate::{App, Caller};
 use domain::case::{CaseState, CaseStatus};
 use domain::org::{descendants, root_of};

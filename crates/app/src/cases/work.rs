@@ -3,8 +3,9 @@
 
 use super::replay::{case_error, for_handling, for_work, record};
 use super::{DESCRIPTION, LEGAL_GROUND, NOTE, PUBLIC_TITLE, TITLE, choice, handler_in};
+use crate::access::require_user;
 use crate::error::Result;
-use crate::inbox::{opt, require_user};
+use crate::inbox::opt;
 use crate::{App, AppError, Caller};
 use domain::case::{CaseState, CaseStatus};
 use domain::org::{descendants, root_of};
