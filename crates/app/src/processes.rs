@@ -10,7 +10,7 @@ use crate::access::may_manage_processes;
 use crate::error::Result;
 use crate::{App, AppError, Caller};
 use domain::ErrorCode;
-use domain::org::{OrgNode, root_of};
+use domain::org::root_of;
 use domain::process::{BUILT_IN, parse_template};
 use domain::text::may_name_something;
 use domain::time::Timestamp;
@@ -62,26 +62,6 @@ pub async fn install_built_ins(app: &App) -> Result<usize> {
     Ok(stored)
 }
 
-/// The regions whose processes the user manages (a role held on the region itself).
-async fn managed_regions(
-    tx: &mut store::Tx,
-    user: &crate::CurrentUser,
-) -> Result<Vec<store::orgs::OrgRow>> {
-    let all = store::orgs::all(tx).await?;
-    let nodes: Vec<OrgNode> = all.iter().map(store::orgs::OrgRow::node).collect();
-    Ok(all
-        .iter()
-        .filter(|org| {
-            root_of(&nodes, &org.id) == org.id
-                && user
-                    .memberships
-                    .iter()
-                    .any(|(o, r)| *o == org.id && may_manage_processes(r))
-        })
-        .cloned()
-        .collect())
-}
-
 /// Validates and stores a new template version for a region the caller manages. An empty
 /// `region` means the one region the caller manages, when there is only one.
 pub async fn upload(app: &App, caller: &Caller, region: &str, source: &str) -> Result<TemplateRow> {
@@ -93,8 +73,8 @@ pub async fn upload(app: &App, caller: &Caller, region: &str, source: &str) -> R
     {
         return Err(AppError::Forbidden);
     }
+    let managed = app.tree().await?.managed_regions(user);
     let mut tx = app.db.write().await?;
-    let managed = managed_regions(&mut tx, user).await?;
     let region = region.trim();
     let org = if region.is_empty() {
         match managed.as_slice() {
@@ -163,9 +143,10 @@ pub async fn activate(app: &App, caller: &Caller, region: &str, template_id: &st
         "organisation",
         ErrorCode::UnknownOrganisation,
     ))?;
-    let all = store::orgs::all(&mut tx).await?;
-    let nodes: Vec<OrgNode> = all.iter().map(store::orgs::OrgRow::node).collect();
-    if root_of(&nodes, &org.id) != org.id {
+    // The tree as this transaction sees it, not the node's: an organisation missing from a
+    // tree would pass for a region here.
+    let tree = crate::access::Tree::read(&mut tx).await?;
+    if root_of(&tree.nodes, &org.id) != org.id {
         return Err(AppError::field("organisation", ErrorCode::OnlyForRegions));
     }
     if !user
@@ -242,10 +223,11 @@ pub async fn overview(app: &App, caller: &Caller) -> Result<Overview> {
     {
         return Err(AppError::Forbidden);
     }
+    let tree = app.tree().await?;
     let mut tx = app.db.read().await?;
     let mut regions = Vec::new();
     let mut templates = processes::built_in(&mut tx).await?;
-    for org in managed_regions(&mut tx, user).await? {
+    for org in tree.managed_regions(user) {
         for t in processes::usable_in(&mut tx, &org.id).await? {
             if !templates.iter().any(|x| x.id == t.id) {
                 templates.push(t);

@@ -2,8 +2,8 @@
 //! (handled or in the working group), and the steps past their due date.
 
 use super::replay::{due_list, load};
-use super::{LIST_LIMIT, orgs_and_nodes, parse_stored};
-use crate::access::{TRIAGE_ROLES, reach, require_user};
+use super::{LIST_LIMIT, parse_stored};
+use crate::access::{TRIAGE_ROLES, require_user};
 use crate::error::Result;
 use crate::inbox::opt;
 use crate::{App, AppError, Caller};
@@ -59,14 +59,15 @@ pub struct Board {
 /// The cases the caller may see, filtered, grouped by template and phase.
 pub async fn board(app: &App, caller: &Caller, q: &BoardQuery, mine: bool) -> Result<Board> {
     let user = require_user(caller)?;
+    let tree = app.tree().await?;
+    let all = &tree.all;
     let mut tx = app.db.read().await?;
-    let (all, nodes) = orgs_and_nodes(&mut tx).await?;
-    let visible = reach(user, &nodes, Role::can_read_inbox);
+    let visible = tree.reach(user, Role::can_read_inbox);
     if visible.is_empty() && !mine {
         return Err(AppError::Forbidden);
     }
     let mut errors = FieldErrors::new();
-    let unit = crate::inbox::unit_filter(&mut errors, &all, &visible, &q.unit);
+    let unit = crate::inbox::unit_filter(&mut errors, all, &visible, &q.unit);
     let vagval = match opt(&q.vagval) {
         Some(v) if Vagval::parse(&v).is_some() => Some(v),
         Some(_) => {
@@ -155,8 +156,9 @@ pub async fn board(app: &App, caller: &Caller, q: &BoardQuery, mine: bool) -> Re
         lanes,
         total,
         units: all
-            .into_iter()
+            .iter()
             .filter(|o| visible.contains(&o.id))
+            .cloned()
             .collect(),
         colleagues,
         now,
@@ -174,9 +176,9 @@ pub struct OverdueStep {
 /// Steps past their due date in the active cases the caller may see, oldest first.
 pub async fn overdue(app: &App, caller: &Caller) -> Result<Vec<OverdueStep>> {
     let user = require_user(caller)?;
+    let tree = app.tree().await?;
     let mut tx = app.db.read().await?;
-    let (_, nodes) = orgs_and_nodes(&mut tx).await?;
-    let visible = reach(user, &nodes, Role::can_read_inbox);
+    let visible = tree.reach(user, Role::can_read_inbox);
     if visible.is_empty() {
         return Err(AppError::Forbidden);
     }
@@ -194,7 +196,7 @@ pub async fn overdue(app: &App, caller: &Caller) -> Result<Vec<OverdueStep>> {
     .await?;
     let mut out = Vec::new();
     for row in rows {
-        let l = load(&mut tx, user, &row.id).await?;
+        let l = load(&mut tx, &tree, user, &row.id).await?;
         let started = Timestamp::parse_db(&row.phase_started_at).unwrap_or(now);
         let phase = &l.template.phases[l.state.phase];
         for (step_key, due, done) in due_list(&l.template, &l.state, started) {

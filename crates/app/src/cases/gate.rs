@@ -3,21 +3,26 @@
 
 use super::replay::{Loaded, case_error, for_handling, load, record};
 use super::{OVERRIDE, RATIONALE, choice};
-use crate::access::require_user;
+use crate::access::{Tree, require_user};
 use crate::error::Result;
 use crate::{App, AppError, Caller, CurrentUser};
 use domain::case::{CaseState, CaseStatus, GateDecision};
-use domain::org::{descendants, root_of};
 use domain::process::Vagval;
 use domain::text::TextRule;
 use domain::{ErrorCode, FieldErrors};
 use serde::Deserialize;
+use std::sync::Arc;
 use store::Tx;
 
 /// Loads an active case for a decision at its current gate; refuses someone without the
 /// gate's mandate before looking at their input, so that they learn that first.
-async fn for_decision(tx: &mut Tx, user: &CurrentUser, id: &str) -> Result<Loaded> {
-    let l = load(tx, user, id).await?;
+async fn for_decision(
+    tx: &mut Tx,
+    tree: &Arc<Tree>,
+    user: &CurrentUser,
+    id: &str,
+) -> Result<Loaded> {
+    let l = load(tx, tree, user, id).await?;
     if l.state.status != CaseStatus::Active {
         return Err(AppError::Conflict("case_not_active"));
     }
@@ -54,8 +59,9 @@ pub async fn decide(
     );
     let rationale = errors.take(RATIONALE.parse_required(&input.rationale));
     let override_reason = errors.take(OVERRIDE.parse(&input.override_reason));
+    let tree = app.tree().await?;
     let mut tx = app.db.write().await?;
-    let l = for_decision(&mut tx, user, id).await?;
+    let l = for_decision(&mut tx, &tree, user, id).await?;
     let (Some(decision), Some(rationale), Some(override_reason)) =
         (decision, rationale, override_reason)
     else {
@@ -95,8 +101,9 @@ pub async fn choose_path(
     let mut errors = FieldErrors::new();
     let vagval = choice(&mut errors, "vagval", &input.vagval, Vagval::parse);
     let rationale = errors.take(RATIONALE.parse_required(&input.rationale));
+    let tree = app.tree().await?;
     let mut tx = app.db.write().await?;
-    let l = for_decision(&mut tx, user, id).await?;
+    let l = for_decision(&mut tx, &tree, user, id).await?;
     let (Some(vagval), Some(rationale)) = (vagval, rationale) else {
         return Err(AppError::Validation(errors));
     };
@@ -137,12 +144,14 @@ pub async fn record_result(
     input: &ResultInput,
 ) -> Result<CaseState> {
     let user = require_user(caller)?;
+    let tree = app.tree().await?;
     let mut tx = app.db.write().await?;
-    let l = for_handling(&mut tx, user, id).await?;
+    let l = for_handling(&mut tx, &tree, user, id).await?;
     let e = match input.kind.trim() {
         "adopt" => {
-            let region = descendants(&l.nodes, &root_of(&l.nodes, &l.row.org_id));
+            let region = l.tree.region_of(&l.row.org_id);
             let unit = l
+                .tree
                 .all
                 .iter()
                 .find(|o| o.slug == input.unit.trim() && region.contains(&o.id))

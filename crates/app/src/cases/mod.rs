@@ -38,12 +38,10 @@ pub use work::{DetailsInput, MemberInput, TickInput, edit, member, tick};
 use crate::AppError;
 use crate::access::TRIAGE_ROLES;
 use crate::error::Result;
-use domain::org::OrgNode;
 use domain::process::{Template, parse_template};
 use domain::text::TextRule;
 use domain::{ErrorCode, FieldErrors};
 use store::Tx;
-use store::orgs::OrgRow;
 use store::processes::TemplateRow;
 use store::users;
 
@@ -67,12 +65,6 @@ fn parse_stored(row: &TemplateRow) -> Result<Template> {
             e.first().map(ToString::to_string).unwrap_or_default()
         ))
     })
-}
-
-async fn orgs_and_nodes(tx: &mut Tx) -> Result<(Vec<OrgRow>, Vec<OrgNode>)> {
-    let all = store::orgs::all(tx).await?;
-    let nodes = all.iter().map(OrgRow::node).collect();
-    Ok((all, nodes))
 }
 
 /// A handler by user id, among those who may triage in `org_ids`; `UnknownUser` otherwise.

@@ -2,8 +2,8 @@
 //! diarienummer from the region's series, and the submissions the case grows from.
 
 use super::replay::next_due;
-use super::{DESCRIPTION, PUBLIC_TITLE, TITLE, handler_in, orgs_and_nodes, parse_stored};
-use crate::access::{TRIAGE_ROLES, reach, require_user};
+use super::{DESCRIPTION, PUBLIC_TITLE, TITLE, handler_in, parse_stored};
+use crate::access::{TRIAGE_ROLES, Tree, reach, require_user};
 use crate::error::Result;
 use crate::inbox::opt;
 use crate::{App, AppError, Caller};
@@ -100,18 +100,20 @@ async fn template_choices(tx: &mut Tx, region_id: &str) -> Result<Vec<TemplateRo
 /// What the open-case form offers the caller.
 pub async fn open_choices(app: &App, caller: &Caller) -> Result<OpenChoices> {
     let user = require_user(caller)?;
+    let tree = app.tree().await?;
     let mut tx = app.db.read().await?;
-    let (all, nodes) = orgs_and_nodes(&mut tx).await?;
-    let workable = reach(user, &nodes, Role::can_triage);
+    let workable = tree.reach(user, Role::can_triage);
     if workable.is_empty() {
         return Err(AppError::Forbidden);
     }
-    let units: Vec<OrgRow> = all
-        .into_iter()
+    let units: Vec<OrgRow> = tree
+        .all
+        .iter()
         .filter(|o| workable.contains(&o.id))
+        .cloned()
         .collect();
     let mut templates = Vec::new();
-    let mut regions: Vec<String> = units.iter().map(|u| root_of(&nodes, &u.id)).collect();
+    let mut regions: Vec<String> = units.iter().map(|u| root_of(&tree.nodes, &u.id)).collect();
     regions.dedup();
     for r in &regions {
         for t in template_choices(&mut tx, r).await? {
@@ -148,7 +150,10 @@ pub(crate) async fn open_in(
     let title = errors.take(TITLE.parse_required(&input.title));
     let public_title = errors.take(PUBLIC_TITLE.parse(&input.public_title));
     let description = errors.take(DESCRIPTION.parse_required(&input.description));
-    let (all, nodes) = orgs_and_nodes(tx).await?;
+    // The tree as this transaction sees it, not the node's: campaign forwarding opens cases
+    // inside its own transaction.
+    let tree = Tree::read(tx).await?;
+    let (all, nodes) = (tree.all, tree.nodes);
     let workable = reach(user, &nodes, Role::can_triage);
     if workable.is_empty() {
         return Err(AppError::Forbidden);

@@ -1,21 +1,20 @@
 //! A case loaded for the caller: its state replayed from its events, what the caller may
 //! do with it, and one process event recorded against the version read.
 
-use super::{orgs_and_nodes, parse_stored};
-use crate::access::{mandate_for, reach};
+use super::parse_stored;
+use crate::access::Tree;
 use crate::error::Result;
 use crate::inbox::uuid_like;
 use crate::{AppError, Caller, CurrentUser};
 use domain::ErrorCode;
 use domain::case::{CaseError, CaseEvent, CaseState, CaseStatus};
-use domain::org::OrgNode;
 use domain::process::Template;
 use domain::role::Role;
 use domain::time::Timestamp;
+use std::sync::Arc;
 use store::Tx;
 use store::cases::{self, CaseRow, MemberRow};
 use store::events::{self, EventRow, NewEvent};
-use store::orgs::OrgRow;
 use store::processes;
 
 /// The earliest due date among the current phase's steps that still have open items.
@@ -55,8 +54,8 @@ pub(super) struct Loaded {
     pub(super) state: CaseState,
     pub(super) events: Vec<EventRow>,
     pub(super) members: Vec<MemberRow>,
-    pub(super) nodes: Vec<OrgNode>,
-    pub(super) all: Vec<OrgRow>,
+    /// The organisation tree the case was checked against.
+    pub(super) tree: Arc<Tree>,
     pub(super) can_work: bool,
     pub(super) can_handle: bool,
     pub(super) mandate: Vec<Role>,
@@ -78,12 +77,16 @@ fn process_events(events: &[EventRow]) -> Result<Vec<CaseEvent>> {
     Ok(out.into_iter().map(|(_, e)| e).collect())
 }
 
-pub(super) async fn load(tx: &mut Tx, user: &CurrentUser, id: &str) -> Result<Loaded> {
+pub(super) async fn load(
+    tx: &mut Tx,
+    tree: &Arc<Tree>,
+    user: &CurrentUser,
+    id: &str,
+) -> Result<Loaded> {
     if uuid_like(id).is_none() {
         return Err(AppError::NotFound);
     }
     let row = cases::by_id(tx, id).await?.ok_or(AppError::NotFound)?;
-    let (all, nodes) = orgs_and_nodes(tx).await?;
     let members = cases::members(tx, &row.id).await?;
     // Two lists: what the handler (or anyone who triages for the case's unit) may change,
     // and what a member of the working group may (the checklist, with notes).
@@ -91,13 +94,13 @@ pub(super) async fn load(tx: &mut Tx, user: &CurrentUser, id: &str) -> Result<Lo
     let member = members
         .iter()
         .any(|m| m.user_id.as_deref() == Some(user.id.as_str()));
-    let readable = reach(user, &nodes, Role::can_read_inbox).contains(&row.org_id);
+    let readable = tree.reach(user, Role::can_read_inbox).contains(&row.org_id);
     if !readable && !handles && !member {
         return Err(AppError::NotFound);
     }
-    let can_handle = handles || reach(user, &nodes, Role::can_triage).contains(&row.org_id);
+    let can_handle = handles || tree.reach(user, Role::can_triage).contains(&row.org_id);
     let can_work = can_handle || member;
-    let mandate = mandate_for(user, &nodes, &row.org_id);
+    let mandate = tree.mandate(user, &row.org_id);
     let trow = processes::by_id(tx, &row.template_id)
         .await?
         .ok_or(AppError::NotFound)?;
@@ -115,8 +118,7 @@ pub(super) async fn load(tx: &mut Tx, user: &CurrentUser, id: &str) -> Result<Lo
         state,
         events,
         members,
-        nodes,
-        all,
+        tree: tree.clone(),
         can_work,
         can_handle,
         mandate,
@@ -201,8 +203,13 @@ pub(super) async fn record(
 }
 
 /// Loads a case for a change to its checklist, by the handler or a working-group member.
-pub(super) async fn for_work(tx: &mut Tx, user: &CurrentUser, id: &str) -> Result<Loaded> {
-    let l = load(tx, user, id).await?;
+pub(super) async fn for_work(
+    tx: &mut Tx,
+    tree: &Arc<Tree>,
+    user: &CurrentUser,
+    id: &str,
+) -> Result<Loaded> {
+    let l = load(tx, tree, user, id).await?;
     if !l.can_work {
         return Err(AppError::Forbidden);
     }
@@ -211,8 +218,13 @@ pub(super) async fn for_work(tx: &mut Tx, user: &CurrentUser, id: &str) -> Resul
 
 /// Loads a case for a change that only its handler (or someone who triages for its unit)
 /// may make: details, confidentiality, unit, handler, working group, result.
-pub(super) async fn for_handling(tx: &mut Tx, user: &CurrentUser, id: &str) -> Result<Loaded> {
-    let l = load(tx, user, id).await?;
+pub(super) async fn for_handling(
+    tx: &mut Tx,
+    tree: &Arc<Tree>,
+    user: &CurrentUser,
+    id: &str,
+) -> Result<Loaded> {
+    let l = load(tx, tree, user, id).await?;
     if !l.can_handle {
         return Err(AppError::Forbidden);
     }

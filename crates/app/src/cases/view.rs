@@ -6,7 +6,6 @@ use crate::access::{TRIAGE_ROLES, require_user};
 use crate::error::Result;
 use crate::{App, Caller};
 use domain::case::{CaseState, CaseStatus};
-use domain::org::{descendants, root_of};
 use domain::process::Template;
 use domain::role::Role;
 use domain::time::Timestamp;
@@ -80,18 +79,19 @@ impl CaseView {
 
 pub async fn view(app: &App, caller: &Caller, id: &str) -> Result<CaseView> {
     let user = require_user(caller)?;
+    let tree = app.tree().await?;
     let mut tx = app.db.read().await?;
-    let l = load(&mut tx, user, id).await?;
-    let region = root_of(&l.nodes, &l.row.org_id);
-    let in_region = descendants(&l.nodes, &region);
+    let l = load(&mut tx, &tree, user, id).await?;
+    let in_region = tree.region_of(&l.row.org_id);
     let colleagues = users::with_roles_in(&mut tx, &in_region, &TRIAGE_ROLES).await?;
     let submissions = cases::submissions_of(&mut tx, &l.row.id).await?;
     let started = Timestamp::parse_db(&l.row.phase_started_at).unwrap_or_else(Timestamp::now);
     let due = due_list(&l.template, &l.state, started);
-    let units = l
+    let units = tree
         .all
-        .into_iter()
+        .iter()
         .filter(|o| in_region.contains(&o.id))
+        .cloned()
         .collect();
     Ok(CaseView {
         case: l.row,
@@ -112,6 +112,7 @@ pub async fn view(app: &App, caller: &Caller, id: &str) -> Result<CaseView> {
 /// The events of a case, oldest first (the API's audit trail).
 pub async fn events_of(app: &App, caller: &Caller, id: &str) -> Result<Vec<EventRow>> {
     let user = require_user(caller)?;
+    let tree = app.tree().await?;
     let mut tx = app.db.read().await?;
-    Ok(load(&mut tx, user, id).await?.events)
+    Ok(load(&mut tx, &tree, user, id).await?.events)
 }

@@ -8,7 +8,6 @@ use crate::error::Result;
 use crate::inbox::opt;
 use crate::{App, AppError, Caller};
 use domain::case::{CaseState, CaseStatus};
-use domain::org::{descendants, root_of};
 use domain::role::Role;
 use domain::text::TextRule;
 use domain::time::Timestamp;
@@ -34,8 +33,9 @@ pub async fn tick(app: &App, caller: &Caller, id: &str, input: &TickInput) -> Re
     let note = NOTE
         .parse(&input.note)
         .map_err(|e| AppError::Validation(FieldErrors(vec![e])))?;
+    let tree = app.tree().await?;
     let mut tx = app.db.write().await?;
-    let l = for_work(&mut tx, user, id).await?;
+    let l = for_work(&mut tx, &tree, user, id).await?;
     let (step, item) = (input.step.trim(), input.item.trim());
     let e = if input.undo {
         l.state.untick(&l.template, step, item, &user.id)
@@ -68,8 +68,9 @@ pub struct MemberInput {
 /// Adds someone to the working group with a function, or takes them out.
 pub async fn member(app: &App, caller: &Caller, id: &str, input: &MemberInput) -> Result<()> {
     let user = require_user(caller)?;
+    let tree = app.tree().await?;
     let mut tx = app.db.write().await?;
-    let l = for_handling(&mut tx, user, id).await?;
+    let l = for_handling(&mut tx, &tree, user, id).await?;
     if l.state.status != CaseStatus::Active {
         return Err(AppError::Conflict("case_not_active"));
     }
@@ -92,7 +93,7 @@ pub async fn member(app: &App, caller: &Caller, id: &str, input: &MemberInput) -
         });
         let (user_id, name) = match opt(&input.user_id) {
             Some(uid) => {
-                let region = descendants(&l.nodes, &root_of(&l.nodes, &l.row.org_id));
+                let region = l.tree.region_of(&l.row.org_id);
                 let all_roles: Vec<&str> = Role::ALL.iter().map(|r| r.as_str()).collect();
                 match users::with_roles_in(&mut tx, &region, &all_roles)
                     .await?
@@ -216,10 +217,12 @@ pub async fn edit(app: &App, caller: &Caller, id: &str, input: &DetailsInput) ->
     } else {
         Some(String::new())
     };
+    let tree = app.tree().await?;
     let mut tx = app.db.write().await?;
-    let l = for_handling(&mut tx, user, id).await?;
-    let region = descendants(&l.nodes, &root_of(&l.nodes, &l.row.org_id));
+    let l = for_handling(&mut tx, &tree, user, id).await?;
+    let region = l.tree.region_of(&l.row.org_id);
     let unit = l
+        .tree
         .all
         .iter()
         .find(|o| o.slug == input.unit.trim() && region.contains(&o.id));
