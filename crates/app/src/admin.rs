@@ -75,6 +75,9 @@ pub async fn add_org(app: &App, actor: &Actor, o: NewOrg<'_>) -> Result<orgs::Or
     )
     .await?;
     tx.commit().await?;
+    // After the commit, so that no request reads the tree again before the unit is in it
+    // (other nodes hear of it from the insert's notification).
+    app.org_tree.forget();
     Ok(row)
 }
 
@@ -156,6 +159,5 @@ pub async fn add_user(app: &App, actor: &Actor, u: NewUser<'_>) -> Result<(users
 
 /// All organisations, for forms and filters. Organisations are public facts.
 pub async fn organisations(app: &App) -> Result<Vec<orgs::OrgRow>> {
-    let mut tx = app.db.read().await?;
-    Ok(orgs::all(&mut tx).await?)
+    Ok(app.tree().await?.all.clone())
 }

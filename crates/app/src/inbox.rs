@@ -2,9 +2,10 @@
 //! submission is handled. A role held in an organisation reaches its units; nobody sees
 //! another region's inbox.
 
+use crate::access::{TRIAGE_ROLES, Tree, ancestors, require_user};
 use crate::error::Result;
 use crate::{App, AppError, Caller, CurrentUser};
-use domain::org::{OrgNode, descendants, root_of};
+use domain::org::{descendants, root_of};
 use domain::role::Role;
 use domain::submission::{SubmissionKind, SubmissionStatus, SubmitterRole};
 use domain::text::{filter_text, may_name_something};
@@ -16,26 +17,10 @@ use store::orgs::OrgRow;
 use store::submissions::{self, Filter, MessageRow, SubmissionRow, TriageUpdate};
 use store::users::{self, Colleague};
 
-pub const PER_PAGE: i64 = 25;
+/// Kept here for the web layer, which asks this module for its navigation.
+pub use crate::access::has_inbox;
 
-/// Organisation ids the user reaches with a role that passes `allowed`.
-pub(crate) fn reach(
-    user: &CurrentUser,
-    nodes: &[OrgNode],
-    allowed: impl Fn(&Role) -> bool,
-) -> Vec<String> {
-    let mut out: Vec<String> = Vec::new();
-    for (org_id, role) in &user.memberships {
-        if allowed(role) {
-            for id in descendants(nodes, org_id) {
-                if !out.contains(&id) {
-                    out.push(id);
-                }
-            }
-        }
-    }
-    out
-}
+pub const PER_PAGE: i64 = 25;
 
 /// A unit filter by slug, among the visible organisations; its id, or an error recorded.
 pub(crate) fn unit_filter(
@@ -80,17 +65,6 @@ pub(crate) fn date_bound(
     }
 }
 
-pub(crate) fn require_user(caller: &Caller) -> Result<&CurrentUser> {
-    caller.user().ok_or(AppError::Unauthenticated)
-}
-
-/// Whether the caller may open the inbox at all (for navigation).
-pub fn has_inbox(caller: &Caller) -> bool {
-    caller
-        .user()
-        .is_some_and(|u| u.memberships.iter().any(|(_, r)| r.can_read_inbox()))
-}
-
 /// Raw inbox filters, as typed in the filter form or the API query string.
 #[derive(Debug, Clone, Default, serde::Deserialize)]
 #[serde(default)]
@@ -122,10 +96,9 @@ pub(crate) fn opt(s: &str) -> Option<String> {
 
 pub async fn list(app: &App, caller: &Caller, q: &InboxQuery) -> Result<InboxPage> {
     let user = require_user(caller)?;
+    let tree = app.tree().await?;
     let mut tx = app.db.read().await?;
-    let all = store::orgs::all(&mut tx).await?;
-    let nodes: Vec<OrgNode> = all.iter().map(OrgRow::node).collect();
-    let visible = reach(user, &nodes, Role::can_read_inbox);
+    let visible = tree.reach(user, Role::can_read_inbox);
     if visible.is_empty() {
         return Err(AppError::Forbidden);
     }
@@ -147,7 +120,7 @@ pub async fn list(app: &App, caller: &Caller, q: &InboxQuery) -> Result<InboxPag
         &q.submitter_role,
         SubmitterRole::parse(&q.submitter_role).is_some(),
     );
-    let unit = unit_filter(&mut errors, &all, &visible, &q.unit);
+    let unit = unit_filter(&mut errors, &tree.all, &visible, &q.unit);
     let assignee_id = match errors.take(filter_text("assignee", &q.assignee)).flatten() {
         Some(me) if me == "me" => Some(user.id.clone()),
         other => other,
@@ -177,9 +150,11 @@ pub async fn list(app: &App, caller: &Caller, q: &InboxQuery) -> Result<InboxPag
     };
     let (rows, total) = submissions::list(&mut tx, &filter).await?;
     let pages = ((total + PER_PAGE - 1) / PER_PAGE).max(1);
-    let units = all
-        .into_iter()
+    let units = tree
+        .all
+        .iter()
         .filter(|o| visible.contains(&o.id))
+        .cloned()
         .collect();
     Ok(InboxPage {
         rows,
@@ -207,18 +182,15 @@ pub struct Detail {
     pub cases: Vec<store::cases::CaseRow>,
 }
 
-pub(crate) const TRIAGE_ROLES: [&str; 4] = ["advisor", "coordinator", "admin", "process_owner"];
-
 /// Loads a submission the caller may see; `NotFound` for one they may not, so that its
 /// existence is not revealed.
 async fn load_visible(
     tx: &mut store::Tx,
+    tree: &Tree,
     user: &CurrentUser,
     id: &str,
-) -> Result<(SubmissionRow, Vec<OrgRow>, Vec<OrgNode>, bool)> {
-    let all = store::orgs::all(tx).await?;
-    let nodes: Vec<OrgNode> = all.iter().map(OrgRow::node).collect();
-    let readable = reach(user, &nodes, Role::can_read_inbox);
+) -> Result<(SubmissionRow, bool)> {
+    let readable = tree.reach(user, Role::can_read_inbox);
     if readable.is_empty() {
         return Err(AppError::Forbidden);
     }
@@ -231,8 +203,8 @@ async fn load_visible(
     if !readable.contains(&row.org_id) {
         return Err(AppError::NotFound);
     }
-    let can_triage = reach(user, &nodes, Role::can_triage).contains(&row.org_id);
-    Ok((row, all, nodes, can_triage))
+    let can_triage = tree.reach(user, Role::can_triage).contains(&row.org_id);
+    Ok((row, can_triage))
 }
 
 /// The highest page number a list answers (an empty page past the last one): it keeps
@@ -254,19 +226,12 @@ pub(crate) fn uuid_like(id: &str) -> Option<&str> {
     (id.len() == 36 && id.bytes().all(|b| b.is_ascii_hexdigit() || b == b'-')).then_some(id)
 }
 
-/// Organisations whose roles reach `org_id`: itself and its ancestors.
-pub(crate) fn ancestors(nodes: &[OrgNode], org_id: &str) -> Vec<String> {
-    nodes
-        .iter()
-        .filter(|n| descendants(nodes, &n.id).iter().any(|d| d == org_id))
-        .map(|n| n.id.clone())
-        .collect()
-}
-
 pub async fn detail(app: &App, caller: &Caller, id: &str) -> Result<Detail> {
     let user = require_user(caller)?;
+    let tree = app.tree().await?;
+    let (all, nodes) = (&tree.all, &tree.nodes);
     let mut tx = app.db.read().await?;
-    let (mut row, all, nodes, can_triage) = load_visible(&mut tx, user, id).await?;
+    let (mut row, can_triage) = load_visible(&mut tx, &tree, user, id).await?;
     let contact_hidden = !can_triage;
     if contact_hidden {
         row.contact_name = None;
@@ -275,11 +240,12 @@ pub async fn detail(app: &App, caller: &Caller, id: &str) -> Result<Detail> {
     let events = events::for_subject(&mut tx, "submission", &row.id).await?;
     let messages = submissions::messages(&mut tx, &row.id).await?;
     let colleagues =
-        users::with_roles_in(&mut tx, &ancestors(&nodes, &row.org_id), &TRIAGE_ROLES).await?;
-    let region = descendants(&nodes, &root_of(&nodes, &row.org_id));
+        users::with_roles_in(&mut tx, &ancestors(nodes, &row.org_id), &TRIAGE_ROLES).await?;
+    let region = descendants(nodes, &root_of(nodes, &row.org_id));
     let forward_targets = all
-        .into_iter()
+        .iter()
         .filter(|o| region.contains(&o.id) && o.id != row.org_id)
+        .cloned()
         .collect();
     let status = SubmissionStatus::parse(&row.status).unwrap_or(SubmissionStatus::New);
     let cases = store::cases::of_submission(&mut tx, &row.id).await?;
@@ -305,8 +271,10 @@ pub async fn act(
 ) -> Result<SubmissionStatus> {
     let user = require_user(caller)?;
     let action = TriageAction::parse(input)?;
+    let tree = app.tree().await?;
+    let (all, nodes) = (&tree.all, &tree.nodes);
     let mut tx = app.db.write().await?;
-    let (row, all, nodes, can_triage) = load_visible(&mut tx, user, id).await?;
+    let (row, can_triage) = load_visible(&mut tx, &tree, user, id).await?;
     if !can_triage {
         return Err(AppError::Forbidden);
     }
@@ -324,7 +292,7 @@ pub async fn act(
         now: &now,
     };
     let mut payload = serde_json::json!({ "from": from.as_str(), "to": to.as_str() });
-    let region = descendants(&nodes, &root_of(&nodes, &row.org_id));
+    let region = descendants(nodes, &root_of(nodes, &row.org_id));
     let assignee_id;
     let duplicate_id;
     let reason_str;
@@ -333,7 +301,7 @@ pub async fn act(
         TriageAction::Assign { user_id } => {
             let wanted = user_id.clone().unwrap_or_else(|| user.id.clone());
             let colleagues =
-                users::with_roles_in(&mut tx, &ancestors(&nodes, &row.org_id), &TRIAGE_ROLES)
+                users::with_roles_in(&mut tx, &ancestors(nodes, &row.org_id), &TRIAGE_ROLES)
                     .await?;
             let who = colleagues
                 .into_iter()
@@ -402,7 +370,7 @@ pub async fn act(
         }
         TriageAction::MarkDuplicate { of_reference } => {
             // Among the submissions the caller may see: another is unknown, as a missing one.
-            let readable = reach(user, &nodes, Role::can_read_inbox);
+            let readable = tree.reach(user, Role::can_read_inbox);
             let visible: Vec<String> = region
                 .iter()
                 .filter(|o| readable.contains(o))

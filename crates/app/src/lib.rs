@@ -2,6 +2,7 @@
 //! validates input into domain types, and writes state and event in one transaction.
 //! Nothing here knows HTTP; the web layer and the command line are two faces of this.
 
+pub mod access;
 pub mod accounts;
 pub mod admin;
 pub mod auth;
@@ -64,6 +65,8 @@ pub struct App {
     >,
     /// What this node remembers of campaigns and participants for the vote path.
     pub votes: std::sync::Arc<vote_cache::VoteCache>,
+    /// The organisation tree, kept until an organisation is added ([`access`]).
+    pub(crate) org_tree: std::sync::Arc<access::TreeCache>,
     /// Group commit for votes and pair offers, started on first use.
     writer: std::sync::Arc<std::sync::OnceLock<writer::Writer>>,
 }
@@ -79,6 +82,7 @@ impl App {
             fitting: Default::default(),
             fingerprints: Default::default(),
             votes: Default::default(),
+            org_tree: Default::default(),
             writer: Default::default(),
         }
     }
@@ -111,8 +115,13 @@ impl App {
             .context("Failed to apply migrations")?;
         let app = Self::new(db, config);
         let (live, votes) = (app.live.clone(), app.votes.clone());
+        let org_tree = app.org_tree.clone();
         app.db
             .listen(store::campaigns::LIVE_CHANNEL, move |payload| {
+                if payload == store::orgs::CHANGED {
+                    org_tree.forget();
+                    return;
+                }
                 let code = match payload.strip_suffix(store::campaigns::STRUCTURE_MARK) {
                     Some(code) => {
                         votes.forget_campaign(code);

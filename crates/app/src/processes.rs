@@ -6,28 +6,20 @@
 //! there; only that region sees it and may activate it. A region without an activation
 //! follows the built-in versions, never another region's upload.
 
+use crate::access::may_manage_processes;
 use crate::error::Result;
 use crate::{App, AppError, Caller};
 use domain::ErrorCode;
-use domain::org::{OrgNode, root_of};
+use domain::org::root_of;
 use domain::process::{BUILT_IN, parse_template};
-use domain::role::Role;
 use domain::text::may_name_something;
 use domain::time::Timestamp;
 use store::StoreError;
 use store::events::{self, Actor, NewEvent};
 use store::processes::{self, NewTemplate, TemplateRow};
 
-fn may_manage(role: &Role) -> bool {
-    matches!(role, Role::ProcessOwner | Role::Admin)
-}
-
-/// Whether the caller may upload templates (for navigation).
-pub fn may_manage_any(caller: &Caller) -> bool {
-    caller
-        .user()
-        .is_some_and(|u| u.memberships.iter().any(|(_, r)| may_manage(r)))
-}
+/// Kept here for the web layer, which asks this module for its navigation.
+pub use crate::access::may_manage_any;
 
 /// Stores each built-in template version not yet stored; returns how many were new. Safe
 /// to run on every start and on several nodes at once.
@@ -70,35 +62,19 @@ pub async fn install_built_ins(app: &App) -> Result<usize> {
     Ok(stored)
 }
 
-/// The regions whose processes the user manages (a role held on the region itself).
-async fn managed_regions(
-    tx: &mut store::Tx,
-    user: &crate::CurrentUser,
-) -> Result<Vec<store::orgs::OrgRow>> {
-    let all = store::orgs::all(tx).await?;
-    let nodes: Vec<OrgNode> = all.iter().map(store::orgs::OrgRow::node).collect();
-    Ok(all
-        .iter()
-        .filter(|org| {
-            root_of(&nodes, &org.id) == org.id
-                && user
-                    .memberships
-                    .iter()
-                    .any(|(o, r)| *o == org.id && may_manage(r))
-        })
-        .cloned()
-        .collect())
-}
-
 /// Validates and stores a new template version for a region the caller manages. An empty
 /// `region` means the one region the caller manages, when there is only one.
 pub async fn upload(app: &App, caller: &Caller, region: &str, source: &str) -> Result<TemplateRow> {
     let user = caller.user().ok_or(AppError::Unauthenticated)?;
-    if !user.memberships.iter().any(|(_, r)| may_manage(r)) {
+    if !user
+        .memberships
+        .iter()
+        .any(|(_, r)| may_manage_processes(r))
+    {
         return Err(AppError::Forbidden);
     }
+    let managed = app.tree().await?.managed_regions(user);
     let mut tx = app.db.write().await?;
-    let managed = managed_regions(&mut tx, user).await?;
     let region = region.trim();
     let org = if region.is_empty() {
         match managed.as_slice() {
@@ -167,15 +143,16 @@ pub async fn activate(app: &App, caller: &Caller, region: &str, template_id: &st
         "organisation",
         ErrorCode::UnknownOrganisation,
     ))?;
-    let all = store::orgs::all(&mut tx).await?;
-    let nodes: Vec<OrgNode> = all.iter().map(store::orgs::OrgRow::node).collect();
-    if root_of(&nodes, &org.id) != org.id {
+    // The tree as this transaction sees it, not the node's: an organisation missing from a
+    // tree would pass for a region here.
+    let tree = crate::access::Tree::read(&mut tx).await?;
+    if root_of(&tree.nodes, &org.id) != org.id {
         return Err(AppError::field("organisation", ErrorCode::OnlyForRegions));
     }
     if !user
         .memberships
         .iter()
-        .any(|(o, r)| *o == org.id && may_manage(r))
+        .any(|(o, r)| *o == org.id && may_manage_processes(r))
     {
         return Err(AppError::Forbidden);
     }
@@ -239,13 +216,18 @@ pub struct Overview {
 
 pub async fn overview(app: &App, caller: &Caller) -> Result<Overview> {
     let user = caller.user().ok_or(AppError::Unauthenticated)?;
-    if !user.memberships.iter().any(|(_, r)| may_manage(r)) {
+    if !user
+        .memberships
+        .iter()
+        .any(|(_, r)| may_manage_processes(r))
+    {
         return Err(AppError::Forbidden);
     }
+    let tree = app.tree().await?;
     let mut tx = app.db.read().await?;
     let mut regions = Vec::new();
     let mut templates = processes::built_in(&mut tx).await?;
-    for org in managed_regions(&mut tx, user).await? {
+    for org in tree.managed_regions(user) {
         for t in processes::usable_in(&mut tx, &org.id).await? {
             if !templates.iter().any(|x| x.id == t.id) {
                 templates.push(t);

@@ -1,4 +1,5 @@
-//! Organisations: regions and their units.
+//! Organisations: regions and their units. They are only ever added; each node keeps the
+//! tree, and the insert tells every node (see `app::access`).
 
 use crate::db::{Tx, sql};
 use domain::time::Timestamp;
@@ -21,6 +22,11 @@ impl OrgRow {
         }
     }
 }
+
+/// The payload on the live channel ([`crate::campaigns::LIVE_CHANNEL`]) that says an
+/// organisation was added: nodes read the organisation tree again. It cannot be a
+/// campaign's code (those are letters and digits).
+pub const CHANGED: &str = "#organisations";
 
 const COLUMNS: &str = "id, slug, name, parent_id, reference_format, created_at";
 
@@ -49,6 +55,16 @@ pub async fn insert(
             .bind(&row.created_at),
     )
     .await?;
+    // Every node hears of it when this transaction commits (PostgreSQL delivers the
+    // notification at commit and drops it on rollback; SQLite has one node).
+    if tx.backend() == crate::Backend::Postgres {
+        tx.execute(
+            sql("SELECT CAST(pg_notify(?, ?) AS TEXT)")
+                .bind(crate::campaigns::LIVE_CHANNEL)
+                .bind(CHANGED),
+        )
+        .await?;
+    }
     Ok(row)
 }
 

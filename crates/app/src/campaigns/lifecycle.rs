@@ -2,8 +2,8 @@
 //! default criteria), opening its phases, and the campaigns a facilitator may run.
 
 use super::{DEFAULT_CRITERIA, campaign, facilitator, may_facilitate, mode_of};
+use crate::access::{reach, require_user};
 use crate::error::Result;
-use crate::inbox::{reach, require_user};
 use crate::{App, AppError, Caller};
 use domain::campaign::{Mode, Phase};
 use domain::text::TextRule;

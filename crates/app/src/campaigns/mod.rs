@@ -36,8 +36,8 @@ pub use results::{
 };
 pub use voting::{Pair, VoteInput, Voted, next_pair, vote};
 
+use crate::access::{reach, require_user};
 use crate::error::Result;
-use crate::inbox::{reach, require_user};
 use crate::secret::hash_token;
 use crate::vote_cache::CampaignView;
 use crate::{App, AppError, Caller};

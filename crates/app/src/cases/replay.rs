@@ -1,0 +1,232 @@
+//! A case loaded for the caller: its state replayed from its events, what the caller may
+//! do with it, and one process event recorded against the version read.
+
+use super::parse_stored;
+use crate::access::Tree;
+use crate::error::Result;
+use crate::inbox::uuid_like;
+use crate::{AppError, Caller, CurrentUser};
+use domain::ErrorCode;
+use domain::case::{CaseError, CaseEvent, CaseState, CaseStatus};
+use domain::process::Template;
+use domain::role::Role;
+use domain::time::Timestamp;
+use std::sync::Arc;
+use store::Tx;
+use store::cases::{self, CaseRow, MemberRow};
+use store::events::{self, EventRow, NewEvent};
+use store::processes;
+
+/// The earliest due date among the current phase's steps that still have open items.
+pub(super) fn next_due(t: &Template, s: &CaseState, phase_started: Timestamp) -> Option<Timestamp> {
+    due_list(t, s, phase_started)
+        .into_iter()
+        .filter(|(_, _, done)| !done)
+        .map(|(_, d, _)| d)
+        .min()
+}
+
+pub(super) fn due_list(
+    t: &Template,
+    s: &CaseState,
+    started: Timestamp,
+) -> Vec<(String, Timestamp, bool)> {
+    if s.status != CaseStatus::Active {
+        return Vec::new();
+    }
+    s.steps(t, s.phase)
+        .into_iter()
+        .filter_map(|step| {
+            let days = step.due_days?;
+            let done = step
+                .items
+                .iter()
+                .all(|i| s.ticked.contains_key(&(step.key.clone(), i.key.clone())));
+            Some((step.key.clone(), started.plus_days(days), done))
+        })
+        .collect()
+}
+
+/// A case as the caller may see it, with its template and replayed state.
+pub(super) struct Loaded {
+    pub(super) row: CaseRow,
+    pub(super) template: Template,
+    pub(super) state: CaseState,
+    pub(super) events: Vec<EventRow>,
+    pub(super) members: Vec<MemberRow>,
+    /// The organisation tree the case was checked against.
+    pub(super) tree: Arc<Tree>,
+    pub(super) can_work: bool,
+    pub(super) can_handle: bool,
+    pub(super) mandate: Vec<Role>,
+}
+
+/// The process events of a case, in the order they were written.
+fn process_events(events: &[EventRow]) -> Result<Vec<CaseEvent>> {
+    let mut out: Vec<(i64, CaseEvent)> = Vec::new();
+    for e in events {
+        let payload: serde_json::Value = serde_json::from_str(&e.payload)
+            .map_err(|err| AppError::Internal(anyhow::anyhow!("event {}: {err}", e.id)))?;
+        if let Some(ev) = payload.get("event") {
+            let ev: CaseEvent = serde_json::from_value(ev.clone())
+                .map_err(|err| AppError::Internal(anyhow::anyhow!("event {}: {err}", e.id)))?;
+            out.push((payload["v"].as_i64().unwrap_or(0), ev));
+        }
+    }
+    out.sort_by_key(|(v, _)| *v);
+    Ok(out.into_iter().map(|(_, e)| e).collect())
+}
+
+pub(super) async fn load(
+    tx: &mut Tx,
+    tree: &Arc<Tree>,
+    user: &CurrentUser,
+    id: &str,
+) -> Result<Loaded> {
+    if uuid_like(id).is_none() {
+        return Err(AppError::NotFound);
+    }
+    let row = cases::by_id(tx, id).await?.ok_or(AppError::NotFound)?;
+    let members = cases::members(tx, &row.id).await?;
+    // Two lists: what the handler (or anyone who triages for the case's unit) may change,
+    // and what a member of the working group may (the checklist, with notes).
+    let handles = row.handler_id.as_deref() == Some(user.id.as_str());
+    let member = members
+        .iter()
+        .any(|m| m.user_id.as_deref() == Some(user.id.as_str()));
+    let readable = tree.reach(user, Role::can_read_inbox).contains(&row.org_id);
+    if !readable && !handles && !member {
+        return Err(AppError::NotFound);
+    }
+    let can_handle = handles || tree.reach(user, Role::can_triage).contains(&row.org_id);
+    let can_work = can_handle || member;
+    let mandate = tree.mandate(user, &row.org_id);
+    let trow = processes::by_id(tx, &row.template_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let template = parse_stored(&trow)?;
+    let events = events::for_subject(tx, "case", &row.id).await?;
+    let state = CaseState::replay(&template, process_events(&events)?.iter()).map_err(|e| {
+        AppError::Internal(anyhow::anyhow!(
+            "case {} does not replay: {e:?}",
+            row.reference
+        ))
+    })?;
+    Ok(Loaded {
+        row,
+        template,
+        state,
+        events,
+        members,
+        tree: tree.clone(),
+        can_work,
+        can_handle,
+        mandate,
+    })
+}
+
+pub(super) fn case_error(e: CaseError) -> AppError {
+    match e {
+        CaseError::NotActive => AppError::Conflict("case_not_active"),
+        CaseError::UnknownItem => AppError::field("item", ErrorCode::InvalidChoice),
+        CaseError::AlreadyTicked => AppError::Conflict("already_ticked"),
+        CaseError::NotTicked => AppError::Conflict("not_ticked"),
+        CaseError::NoMandate { needed } => AppError::NoMandate(needed),
+        CaseError::OpenRequiredItems(_) => {
+            AppError::field("override_reason", ErrorCode::OverrideRequired)
+        }
+        CaseError::RationaleRequired => AppError::field("rationale", ErrorCode::Required),
+        CaseError::PathNotHere => AppError::Conflict("path_not_here"),
+        CaseError::PathAlreadyChosen => AppError::Conflict("path_already_chosen"),
+        CaseError::PathRequired => AppError::Conflict("path_required"),
+        CaseError::PathEndsCase => AppError::Conflict("path_ends_case"),
+        CaseError::NothingBefore => AppError::Conflict("nothing_before"),
+        CaseError::WrongPhase => AppError::Conflict("case_changed"),
+        CaseError::HandoverRequired => AppError::Conflict("handover_required"),
+        CaseError::AlreadyAdopted => AppError::Conflict("already_adopted"),
+        CaseError::Invalid(f @ ("before" | "after")) => {
+            AppError::field(f, ErrorCode::InvalidNumber)
+        }
+        CaseError::Invalid(f) => AppError::field(f, ErrorCode::Required),
+    }
+}
+
+/// Writes one process event: the projection moves from the version read to the next (or
+/// the change is refused as stale), and the event is appended, in the caller's transaction.
+pub(super) async fn record(
+    tx: &mut Tx,
+    caller: &Caller,
+    l: &Loaded,
+    event: CaseEvent,
+) -> Result<CaseState> {
+    let mut next = l.state.clone();
+    next.apply(&l.template, &event).map_err(case_error)?;
+    let now = Timestamp::now();
+    let phase_started = if next.phase != l.state.phase {
+        now
+    } else {
+        Timestamp::parse_db(&l.row.phase_started_at).unwrap_or(now)
+    };
+    let due = next_due(&l.template, &next, phase_started).map(|d| d.to_db());
+    let now_db = now.to_db();
+    let started_db = phase_started.to_db();
+    let moved = cases::update_state(
+        tx,
+        &l.row.id,
+        l.row.version,
+        &cases::StateUpdate {
+            phase_key: &l.template.phases[next.phase].key,
+            phase_started_at: &started_db,
+            status: next.status.as_str(),
+            vagval: next.vagval.map(|v| v.as_str()),
+            next_due_at: due.as_deref(),
+            now: &now_db,
+        },
+    )
+    .await?;
+    if !moved {
+        return Err(AppError::Conflict("case_changed"));
+    }
+    events::append(
+        tx,
+        NewEvent {
+            actor: &caller.actor(),
+            kind: event.kind(),
+            subject_type: "case",
+            subject_id: &l.row.id,
+            org_id: Some(&l.row.org_id),
+            payload: serde_json::json!({ "v": l.row.version + 1, "event": event }),
+        },
+    )
+    .await?;
+    Ok(next)
+}
+
+/// Loads a case for a change to its checklist, by the handler or a working-group member.
+pub(super) async fn for_work(
+    tx: &mut Tx,
+    tree: &Arc<Tree>,
+    user: &CurrentUser,
+    id: &str,
+) -> Result<Loaded> {
+    let l = load(tx, tree, user, id).await?;
+    if !l.can_work {
+        return Err(AppError::Forbidden);
+    }
+    Ok(l)
+}
+
+/// Loads a case for a change that only its handler (or someone who triages for its unit)
+/// may make: details, confidentiality, unit, handler, working group, result.
+pub(super) async fn for_handling(
+    tx: &mut Tx,
+    tree: &Arc<Tree>,
+    user: &CurrentUser,
+    id: &str,
+) -> Result<Loaded> {
+    let l = load(tx, tree, user, id).await?;
+    if !l.can_handle {
+        return Err(AppError::Forbidden);
+    }
+    Ok(l)
+}
