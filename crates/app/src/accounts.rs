@@ -100,7 +100,7 @@ pub async fn revoke_token(app: &App, who: Administrator<'_>, id: &str) -> Result
     let token = match found.as_slice() {
         [one] => one.clone(),
         [] => return Err(AppError::NotFound),
-        _ => return Err(AppError::Conflict("token_id_ambiguous")),
+        _ => return Err(AppError::Conflict(crate::Conflict::TokenIdAmbiguous)),
     };
     let user = administered(&mut tx, who, &token.user_id).await?;
     let now = Timestamp::now().to_db();

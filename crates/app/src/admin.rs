@@ -59,7 +59,9 @@ pub async fn add_org(app: &App, actor: &Actor, o: NewOrg<'_>) -> Result<orgs::Or
     .await
     {
         Ok(row) => row,
-        Err(StoreError::Conflict(_)) => return Err(AppError::Conflict("organisation_exists")),
+        Err(StoreError::Conflict(_)) => {
+            return Err(AppError::Conflict(crate::Conflict::OrganisationExists));
+        }
         Err(e) => return Err(e.into()),
     };
     events::append(

@@ -26,11 +26,59 @@ pub enum AppError {
     #[error("invalid process template ({} problems)", .0.len())]
     Template(Vec<domain::process::TemplateError>),
     /// The action does not fit the current state, e.g. rejecting a closed submission (HTTP 409).
-    #[error("conflict: {0}")]
-    Conflict(&'static str),
+    #[error("conflict: {}", .0.key())]
+    Conflict(Conflict),
     /// Our fault (HTTP 500); the cause is logged, never shown.
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
+}
+
+/// Declares the conflicts: each variant with the key its message has in the catalogs
+/// (`conflict.KEY`), and the list of them all, which a test checks against both catalogs.
+macro_rules! conflicts {
+    ($($(#[$doc:meta])* $variant:ident => $key:literal,)*) => {
+        /// Why an action does not fit the current state (HTTP 409). The key is what the API
+        /// answers as `code` and what names its message in the catalogs.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        pub enum Conflict {
+            $($(#[$doc])* $variant,)*
+        }
+
+        impl Conflict {
+            pub const ALL: &'static [Conflict] = &[$(Conflict::$variant,)*];
+
+            pub fn key(self) -> &'static str {
+                match self {
+                    $(Conflict::$variant => $key,)*
+                }
+            }
+        }
+    };
+}
+
+conflicts! {
+    ActionNotAllowedInStatus => "action_not_allowed_in_status",
+    NotAwaitingInfo => "not_awaiting_info",
+    TemplateVersionExists => "template_version_exists",
+    OrganisationExists => "organisation_exists",
+    TokenIdAmbiguous => "token_id_ambiguous",
+    CaseNotActive => "case_not_active",
+    AlreadyTicked => "already_ticked",
+    NotTicked => "not_ticked",
+    PathNotHere => "path_not_here",
+    PathAlreadyChosen => "path_already_chosen",
+    PathRequired => "path_required",
+    PathEndsCase => "path_ends_case",
+    NothingBefore => "nothing_before",
+    CaseChanged => "case_changed",
+    HandoverRequired => "handover_required",
+    AlreadyAdopted => "already_adopted",
+    CampaignClosed => "campaign_closed",
+    Busy => "busy",
+    PhaseClosed => "phase_closed",
+    QuotaUsed => "quota_used",
+    AlreadyVoted => "already_voted",
+    IdeaWithdrawn => "idea_withdrawn",
 }
 
 impl AppError {

@@ -72,7 +72,7 @@ pub async fn reply(app: &App, token: &str, text: &str) -> Result<()> {
         .await?
         .ok_or(AppError::NotFound)?;
     if s.status != SubmissionStatus::AwaitingInfo.as_str() {
-        return Err(AppError::Conflict("not_awaiting_info"));
+        return Err(AppError::Conflict(crate::Conflict::NotAwaitingInfo));
     }
     let now = Timestamp::now().to_db();
     submissions::add_message(&mut tx, &s.id, "from_submitter", "reply", &body, None, &now).await?;

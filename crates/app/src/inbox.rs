@@ -279,9 +279,9 @@ pub async fn act(
         return Err(AppError::Forbidden);
     }
     let from = SubmissionStatus::parse(&row.status).unwrap_or(SubmissionStatus::New);
-    let to = action
-        .next_status(from)
-        .ok_or(AppError::Conflict("action_not_allowed_in_status"))?;
+    let to = action.next_status(from).ok_or(AppError::Conflict(
+        crate::Conflict::ActionNotAllowedInStatus,
+    ))?;
     let now = Timestamp::now().to_db();
     let mut update = TriageUpdate {
         status: to.as_str(),

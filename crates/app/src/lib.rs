@@ -20,7 +20,7 @@ pub mod secret;
 pub mod vote_cache;
 pub mod writer;
 
-pub use error::AppError;
+pub use error::{AppError, Conflict};
 pub use store::Db;
 
 use domain::role::Role;

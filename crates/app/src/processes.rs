@@ -92,7 +92,7 @@ pub async fn upload(app: &App, caller: &Caller, region: &str, source: &str) -> R
         .await?
         .is_some()
     {
-        return Err(AppError::Conflict("template_version_exists"));
+        return Err(AppError::Conflict(crate::Conflict::TemplateVersionExists));
     }
     let now = Timestamp::now().to_db();
     let new = NewTemplate {
@@ -107,7 +107,9 @@ pub async fn upload(app: &App, caller: &Caller, region: &str, source: &str) -> R
     };
     let id = match processes::insert(&mut tx, &new).await {
         Ok(id) => id,
-        Err(StoreError::Conflict(_)) => return Err(AppError::Conflict("template_version_exists")),
+        Err(StoreError::Conflict(_)) => {
+            return Err(AppError::Conflict(crate::Conflict::TemplateVersionExists));
+        }
         Err(e) => return Err(e.into()),
     };
     events::append(

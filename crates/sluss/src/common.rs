@@ -27,9 +27,9 @@ pub fn explain(e: AppError) -> anyhow::Error {
                 .collect();
             anyhow::anyhow!("invalid input:\n{}", lines.join("\n"))
         }
-        AppError::Conflict(code) => anyhow::anyhow!(
+        AppError::Conflict(conflict) => anyhow::anyhow!(
             "{}",
-            web::i18n::Tr::new(web::i18n::Lang::En).t(&format!("conflict.{code}"))
+            web::i18n::Tr::new(web::i18n::Lang::En).t(&format!("conflict.{}", conflict.key()))
         ),
         other => anyhow::Error::new(other),
     }

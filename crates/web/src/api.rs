@@ -63,7 +63,10 @@ pub fn fail(tr: &Tr, e: AppError) -> Response {
             res.headers_mut().insert(WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
             res
         }
-        AppError::Conflict(code) => (StatusCode::CONFLICT, Json(json!({ "error": "conflict", "code": code, "message": tr.t(&format!("conflict.{code}")) }))).into_response(),
+        AppError::Conflict(conflict) => {
+            let code = conflict.key();
+            (StatusCode::CONFLICT, Json(json!({ "error": "conflict", "code": code, "message": tr.t(&format!("conflict.{code}")) }))).into_response()
+        }
         AppError::Internal(e) => {
             tracing::error!(error = ?e, "API request failed");
             let id = crate::trace::request_id();

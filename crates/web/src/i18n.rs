@@ -180,6 +180,16 @@ mod tests {
             assert_ne!(tr.t(code.key()), "[?]", "{code:?}");
         }
         let sv = parse_catalog(SV);
+        let en = parse_catalog(EN);
+        let mut conflict_keys = std::collections::BTreeSet::new();
+        for c in app::Conflict::ALL {
+            let key = format!("conflict.{}", c.key());
+            assert!(
+                sv.contains_key(key.as_str()) && en.contains_key(key.as_str()),
+                "{key}"
+            );
+            assert!(conflict_keys.insert(c.key()), "{key} twice");
+        }
         for s in domain::submission::SubmissionStatus::ALL {
             assert!(sv.contains_key(format!("status.{}", s.as_str()).as_str()));
         }

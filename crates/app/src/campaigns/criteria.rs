@@ -26,7 +26,7 @@ pub async fn score(app: &App, code: &str, token: &str, input: &ScoreInput) -> Re
     let c = campaign(&mut tx, code).await?;
     let p = participant(&mut tx, &c, token).await?;
     if phase_of(&c) != Phase::Criteria {
-        return Err(AppError::Conflict("phase_closed"));
+        return Err(AppError::Conflict(crate::Conflict::PhaseClosed));
     }
     let idea = campaigns::ideas(&mut tx, &c.id)
         .await?

@@ -38,7 +38,7 @@ pub async fn join(app: &App, caller: &Caller, code: &str) -> Result<Joined> {
         let mut tx = app.db.write().await?;
         let c = campaign(&mut tx, code).await?;
         if phase_of(&c) == Phase::Closed {
-            return Err(AppError::Conflict("campaign_closed"));
+            return Err(AppError::Conflict(crate::Conflict::CampaignClosed));
         }
         let token = new_token(24)?;
         let now = Timestamp::now().to_db();
@@ -55,7 +55,7 @@ pub async fn join(app: &App, caller: &Caller, code: &str) -> Result<Joined> {
             Err(e) => return Err(e.into()),
         }
     }
-    Err(AppError::Conflict("busy"))
+    Err(AppError::Conflict(crate::Conflict::Busy))
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -90,7 +90,7 @@ pub async fn add_idea(
         Some(t) => {
             let p = participant(&mut tx, &c, t).await?;
             if !phase_of(&c).takes_ideas() {
-                return Err(AppError::Conflict("phase_closed"));
+                return Err(AppError::Conflict(crate::Conflict::PhaseClosed));
             }
             let status = if c.require_approval {
                 "pending"
@@ -102,7 +102,7 @@ pub async fn add_idea(
         None => {
             facilitator(&mut tx, caller, &c).await?;
             if phase_of(&c) == Phase::Closed {
-                return Err(AppError::Conflict("phase_closed"));
+                return Err(AppError::Conflict(crate::Conflict::PhaseClosed));
             }
             (None, "active")
         }

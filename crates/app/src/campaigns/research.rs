@@ -101,7 +101,7 @@ pub async fn answer(
     let c = campaign(&mut tx, code).await?;
     let p = participant(&mut tx, &c, token).await?;
     if phase_of(&c) != Phase::Research {
-        return Err(AppError::Conflict("phase_closed"));
+        return Err(AppError::Conflict(crate::Conflict::PhaseClosed));
     }
     let q = campaigns::questions(&mut tx, &c.id)
         .await?

@@ -124,10 +124,10 @@ pub async fn next_pair(app: &App, code: &str, token: &str) -> Result<Option<Pair
         .map(|s| s.participant.votes_cast)
         .ok_or(AppError::Unauthenticated)?;
     if !phase_of(&v.row).takes_votes() {
-        return Err(AppError::Conflict("phase_closed"));
+        return Err(AppError::Conflict(crate::Conflict::PhaseClosed));
     }
     if cast >= v.row.vote_quota {
-        return Err(AppError::Conflict("quota_used"));
+        return Err(AppError::Conflict(crate::Conflict::QuotaUsed));
     }
     offer_next(app, &v, &th, &mut guard).await
 }
@@ -166,7 +166,7 @@ async fn offer_next(
     slot.as_ref()
         .and_then(|s| open_pair(v, s))
         .map(Some)
-        .ok_or(AppError::Conflict("busy"))
+        .ok_or(AppError::Conflict(crate::Conflict::Busy))
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -218,17 +218,17 @@ pub async fn vote(app: &App, code: &str, token: &str, input: &VoteInput) -> Resu
     let offer = match known {
         Some(o) => {
             if !phase_of(&v.row).takes_votes() {
-                return Err(AppError::Conflict("phase_closed"));
+                return Err(AppError::Conflict(crate::Conflict::PhaseClosed));
             }
             if o.left_idea_id == o.right_idea_id
                 || v.active(&o.left_idea_id).is_none()
                 || v.active(&o.right_idea_id).is_none()
             {
-                return Err(AppError::Conflict("idea_withdrawn"));
+                return Err(AppError::Conflict(crate::Conflict::IdeaWithdrawn));
             }
             let cast = guard.as_ref().map_or(0, |s| s.participant.votes_cast);
             if choice != "skip" && cast >= v.row.vote_quota {
-                return Err(AppError::Conflict("quota_used"));
+                return Err(AppError::Conflict(crate::Conflict::QuotaUsed));
             }
             o
         }
@@ -283,7 +283,7 @@ pub async fn vote(app: &App, code: &str, token: &str, input: &VoteInput) -> Resu
         campaigns::BatchOutcome::Counted => {}
         campaigns::BatchOutcome::QuotaUsed => {
             *guard = None;
-            return Err(AppError::Conflict("quota_used"));
+            return Err(AppError::Conflict(crate::Conflict::QuotaUsed));
         }
         campaigns::BatchOutcome::AlreadyVoted => {
             // Refused by the batch: read again what changed, for the right message.
@@ -292,7 +292,7 @@ pub async fn vote(app: &App, code: &str, token: &str, input: &VoteInput) -> Resu
             let c = campaign(&mut tx, code).await?;
             let p = participant(&mut tx, &c, token).await?;
             vote_checks(&mut tx, &c, &p, &offer.id, choice).await?;
-            return Err(AppError::Conflict("already_voted"));
+            return Err(AppError::Conflict(crate::Conflict::AlreadyVoted));
         }
     }
     s.open = None;
@@ -327,7 +327,7 @@ async fn vote_checks(
     choice: &str,
 ) -> Result<OfferRow> {
     if !phase_of(c).takes_votes() {
-        return Err(AppError::Conflict("phase_closed"));
+        return Err(AppError::Conflict(crate::Conflict::PhaseClosed));
     }
     // An offer id that could name nothing is not asked for (PostgreSQL refuses a NUL).
     let offer = if may_name_something(offer_id) {
@@ -339,15 +339,15 @@ async fn vote_checks(
         .filter(|o| o.participant_id == p.id)
         .ok_or_else(|| AppError::field("offer_id", ErrorCode::NotOffered))?;
     if offer.answered {
-        return Err(AppError::Conflict("already_voted"));
+        return Err(AppError::Conflict(crate::Conflict::AlreadyVoted));
     }
     let active =
         campaigns::active_of_pair(tx, &c.id, &offer.left_idea_id, &offer.right_idea_id).await?;
     if offer.left_idea_id == offer.right_idea_id || active < 2 {
-        return Err(AppError::Conflict("idea_withdrawn"));
+        return Err(AppError::Conflict(crate::Conflict::IdeaWithdrawn));
     }
     if choice != "skip" && p.votes_cast >= c.vote_quota {
-        return Err(AppError::Conflict("quota_used"));
+        return Err(AppError::Conflict(crate::Conflict::QuotaUsed));
     }
     Ok(offer)
 }

@@ -24,7 +24,7 @@ async fn for_decision(
 ) -> Result<Loaded> {
     let l = load(tx, tree, user, id).await?;
     if l.state.status != CaseStatus::Active {
-        return Err(AppError::Conflict("case_not_active"));
+        return Err(AppError::Conflict(crate::Conflict::CaseNotActive));
     }
     let gate_role = l.template.phases[l.state.phase].gate.role;
     if !l.mandate.contains(&gate_role) {

@@ -127,23 +127,23 @@ pub(super) async fn load(
 
 pub(super) fn case_error(e: CaseError) -> AppError {
     match e {
-        CaseError::NotActive => AppError::Conflict("case_not_active"),
+        CaseError::NotActive => AppError::Conflict(crate::Conflict::CaseNotActive),
         CaseError::UnknownItem => AppError::field("item", ErrorCode::InvalidChoice),
-        CaseError::AlreadyTicked => AppError::Conflict("already_ticked"),
-        CaseError::NotTicked => AppError::Conflict("not_ticked"),
+        CaseError::AlreadyTicked => AppError::Conflict(crate::Conflict::AlreadyTicked),
+        CaseError::NotTicked => AppError::Conflict(crate::Conflict::NotTicked),
         CaseError::NoMandate { needed } => AppError::NoMandate(needed),
         CaseError::OpenRequiredItems(_) => {
             AppError::field("override_reason", ErrorCode::OverrideRequired)
         }
         CaseError::RationaleRequired => AppError::field("rationale", ErrorCode::Required),
-        CaseError::PathNotHere => AppError::Conflict("path_not_here"),
-        CaseError::PathAlreadyChosen => AppError::Conflict("path_already_chosen"),
-        CaseError::PathRequired => AppError::Conflict("path_required"),
-        CaseError::PathEndsCase => AppError::Conflict("path_ends_case"),
-        CaseError::NothingBefore => AppError::Conflict("nothing_before"),
-        CaseError::WrongPhase => AppError::Conflict("case_changed"),
-        CaseError::HandoverRequired => AppError::Conflict("handover_required"),
-        CaseError::AlreadyAdopted => AppError::Conflict("already_adopted"),
+        CaseError::PathNotHere => AppError::Conflict(crate::Conflict::PathNotHere),
+        CaseError::PathAlreadyChosen => AppError::Conflict(crate::Conflict::PathAlreadyChosen),
+        CaseError::PathRequired => AppError::Conflict(crate::Conflict::PathRequired),
+        CaseError::PathEndsCase => AppError::Conflict(crate::Conflict::PathEndsCase),
+        CaseError::NothingBefore => AppError::Conflict(crate::Conflict::NothingBefore),
+        CaseError::WrongPhase => AppError::Conflict(crate::Conflict::CaseChanged),
+        CaseError::HandoverRequired => AppError::Conflict(crate::Conflict::HandoverRequired),
+        CaseError::AlreadyAdopted => AppError::Conflict(crate::Conflict::AlreadyAdopted),
         CaseError::Invalid(f @ ("before" | "after")) => {
             AppError::field(f, ErrorCode::InvalidNumber)
         }
@@ -185,7 +185,7 @@ pub(super) async fn record(
     )
     .await?;
     if !moved {
-        return Err(AppError::Conflict("case_changed"));
+        return Err(AppError::Conflict(crate::Conflict::CaseChanged));
     }
     events::append(
         tx,

@@ -72,7 +72,7 @@ pub async fn member(app: &App, caller: &Caller, id: &str, input: &MemberInput) -
     let mut tx = app.db.write().await?;
     let l = for_handling(&mut tx, &tree, user, id).await?;
     if l.state.status != CaseStatus::Active {
-        return Err(AppError::Conflict("case_not_active"));
+        return Err(AppError::Conflict(crate::Conflict::CaseNotActive));
     }
     let now = Timestamp::now().to_db();
     let payload;
@@ -134,7 +134,7 @@ pub async fn member(app: &App, caller: &Caller, id: &str, input: &MemberInput) -
             serde_json::json!({ "v": l.row.version + 1, "name": name, "function": function.key });
     }
     if !cases::touch(&mut tx, &l.row.id, l.row.version, &now).await? {
-        return Err(AppError::Conflict("case_changed"));
+        return Err(AppError::Conflict(crate::Conflict::CaseChanged));
     }
     events::append(
         &mut tx,
@@ -272,7 +272,7 @@ pub async fn edit(app: &App, caller: &Caller, id: &str, input: &DetailsInput) ->
     )
     .await?;
     if !ok {
-        return Err(AppError::Conflict("case_changed"));
+        return Err(AppError::Conflict(crate::Conflict::CaseChanged));
     }
     let mut changed = Vec::new();
     if title != l.row.title {

@@ -113,8 +113,8 @@ impl Ctx {
                 };
                 render_status(StatusCode::FORBIDDEN, &page)
             }
-            AppError::Conflict(code) => {
-                let body = self.t.t(&format!("conflict.{code}"));
+            AppError::Conflict(conflict) => {
+                let body = self.t.t(&format!("conflict.{}", conflict.key()));
                 let page = ErrorPage {
                     ctx: self,
                     title: self.t.t("error.conflict.title"),

@@ -59,7 +59,7 @@ async fn templates_are_stored_validated_and_activated(backend: Backend) {
     // A version is never replaced.
     assert!(matches!(
         app::processes::upload(&t.app, &owner, "region-a", &v2).await,
-        Err(AppError::Conflict("template_version_exists"))
+        Err(AppError::Conflict(app::Conflict::TemplateVersionExists))
     ));
     // A malformed template is refused with its lines, and nothing is stored.
     let bad = v2.replacen("version = 2", "version = 3", 1).replacen(

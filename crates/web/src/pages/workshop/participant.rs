@@ -99,7 +99,7 @@ async fn participant_page(
         match app::campaigns::next_pair(&state.app, code, &token).await {
             Ok(Some(p)) => (Some(p), ""),
             Ok(None) => (None, "workshop.vote.none_left"),
-            Err(AppError::Conflict("quota_used")) => (None, "workshop.vote.quota_used"),
+            Err(AppError::Conflict(app::Conflict::QuotaUsed)) => (None, "workshop.vote.quota_used"),
             Err(e) => return ctx.fail(e),
         }
     } else {
@@ -250,7 +250,9 @@ pub async fn vote(
     match app::campaigns::vote(&state.app, &code, &token, &input).await {
         Ok(_) => see_other(&format!("{to}?klart=vote#pair")),
         // A pair already answered (a double click, a back button): the next pair is shown.
-        Err(AppError::Conflict("already_voted" | "idea_withdrawn")) => see_other(&to),
+        Err(AppError::Conflict(app::Conflict::AlreadyVoted | app::Conflict::IdeaWithdrawn)) => {
+            see_other(&to)
+        }
         Err(e) => ctx.fail(e),
     }
 }
