@@ -18,6 +18,7 @@ use crate::demo::{REGION, ROLES, TOPICS, UNIT_CARE, UNIT_SERVICE, demo_caller};
 use crate::error::Result;
 use crate::intake::{Channel, submit};
 use crate::{App, AppError, Caller};
+use domain::campaign::VoteChoice;
 use domain::ranking::{Rng, sigmoid};
 use domain::role::Role;
 use domain::submission::SubmissionInput;
@@ -376,7 +377,11 @@ async fn load_votes(
                 votes.push(BulkVote {
                     left_idea_id: ideas[x].clone(),
                     right_idea_id: ideas[y].clone(),
-                    choice: if left_wins { "left" } else { "right" }.into(),
+                    choice: if left_wins {
+                        VoteChoice::Left
+                    } else {
+                        VoteChoice::Right
+                    },
                     response_ms: Some(800 + rng.below(4000) as i64),
                     at: Timestamp::from_offset(at).to_db(),
                 });

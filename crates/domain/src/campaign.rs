@@ -21,6 +21,19 @@ crate::submission::string_enum!(
     }
 );
 
+crate::submission::string_enum!(
+    /// A participant's answer to a pair: the left idea wins, the right one wins, or
+    /// "Kan inte avgöra" (a skip, kept with its reason but deciding nothing).
+    VoteChoice { Left => "left", Right => "right", Skip => "skip" }
+);
+
+impl VoteChoice {
+    /// Whether the vote decides the pair (and so counts toward the quota).
+    pub fn decides(self) -> bool {
+        self != VoteChoice::Skip
+    }
+}
+
 impl Phase {
     /// The phases of a mode, in order.
     pub fn of(mode: Mode) -> &'static [Phase] {
@@ -52,5 +65,23 @@ impl Phase {
     /// campaign's facilitators see them in every phase.
     pub fn shows_results(self) -> bool {
         matches!(self, Phase::Results | Phase::NextSteps | Phase::Closed)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn choices_are_read_from_their_text_and_only_a_skip_decides_nothing() {
+        for c in VoteChoice::ALL {
+            assert_eq!(VoteChoice::try_from(c.as_str().to_string()), Ok(*c));
+        }
+        assert!(VoteChoice::Left.decides() && VoteChoice::Right.decides());
+        assert!(!VoteChoice::Skip.decides());
+        let e = VoteChoice::try_from("both".to_string()).unwrap_err();
+        assert_eq!(e.to_string(), "\"both\" is not a VoteChoice");
+        assert_eq!(Phase::try_from("voting".to_string()), Ok(Phase::Voting));
+        assert!(Mode::try_from("".to_string()).is_err());
     }
 }

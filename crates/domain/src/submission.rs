@@ -28,9 +28,30 @@ macro_rules! string_enum {
                 f.write_str(self.as_str())
             }
         }
+
+        /// A row's text as the enum (`#[sqlx(try_from = "String")]`): one text on both
+        /// databases, and a value the code does not know is an error, never a default.
+        impl TryFrom<String> for $name {
+            type Error = $crate::submission::UnknownValue;
+            fn try_from(s: String) -> Result<Self, Self::Error> {
+                Self::parse(&s).ok_or($crate::submission::UnknownValue {
+                    kind: stringify!($name),
+                    value: s,
+                })
+            }
+        }
     };
 }
 pub(crate) use string_enum;
+
+/// A stored text that names no value of its enum (a row written by a newer version, or
+/// changed by hand).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{value:?} is not a {kind}")]
+pub struct UnknownValue {
+    pub kind: &'static str,
+    pub value: String,
+}
 
 string_enum!(
     /// behov, idé or lösningsförslag (an offer from a company).

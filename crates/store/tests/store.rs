@@ -634,7 +634,7 @@ async fn a_vote_batch_counts_once_within_the_quota_and_offers_the_next_pair() {
             vote: BatchVote {
                 participant_id: p.id.clone(),
                 offer_id: offer_id.to_string(),
-                choice: choice.to_string(),
+                choice: domain::campaign::VoteChoice::parse(choice).unwrap(),
                 skip_reason: None,
                 response_ms: Some(700),
             },
@@ -773,7 +773,7 @@ async fn offers_are_written_only_within_their_campaign() {
             vote: BatchVote {
                 participant_id: a.participant.id.clone(),
                 offer_id: offer.clone(),
-                choice: "left".into(),
+                choice: domain::campaign::VoteChoice::Left,
                 skip_reason: None,
                 response_ms: None,
             },
@@ -844,7 +844,7 @@ async fn a_vote_answered_elsewhere_meanwhile_takes_no_quota() {
             vote: BatchVote {
                 participant_id: participant.clone(),
                 offer_id: offer.clone(),
-                choice: "right".into(),
+                choice: domain::campaign::VoteChoice::Right,
                 skip_reason: None,
                 response_ms: None,
             },

@@ -5,8 +5,9 @@ use super::fitting::fitted;
 use super::{campaign, facilitator, phase_of};
 use crate::error::Result;
 use crate::{App, AppError, Caller};
-#[cfg(doc)]
 use domain::campaign::Phase;
+#[cfg(doc)]
+use domain::campaign::VoteChoice;
 use domain::export::{BOM, cell};
 use domain::ranking::standings;
 use store::campaigns::{self, CampaignRow, IdeaRow};
@@ -193,11 +194,11 @@ pub async fn export(app: &App, caller: &Caller, code: &str, kind: &str) -> Resul
             }
             for v in rows
                 .iter()
-                .filter(|v| (v.choice == "skip") == (kind == "skips"))
+                .filter(|v| (v.choice == VoteChoice::Skip) == (kind == "skips"))
             {
                 let ms = v.response_ms.map(|m| m.to_string()).unwrap_or_default();
                 let fourth = if kind == "votes" {
-                    cell(&v.choice)
+                    cell(v.choice.as_str())
                 } else {
                     cell(v.skip_reason.as_deref().unwrap_or(""))
                 };

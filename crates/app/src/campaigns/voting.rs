@@ -6,6 +6,7 @@ use super::{campaign, participant, phase_of, token_hash, view};
 use crate::error::Result;
 use crate::vote_cache::{CampaignView, Voter, ordered};
 use crate::{App, AppError};
+use domain::campaign::VoteChoice;
 use domain::ranking::{Choice, Rng, Selector};
 use domain::text::{TextRule, may_name_something};
 use domain::{ErrorCode, FieldErrors};
@@ -197,10 +198,8 @@ pub struct Voted {
 /// statements make every check that another request or node could change. Any other vote
 /// is checked against the database first.
 pub async fn vote(app: &App, code: &str, token: &str, input: &VoteInput) -> Result<Voted> {
-    let choice = input.choice.trim();
-    if !matches!(choice, "left" | "right" | "skip") {
-        return Err(AppError::field("choice", ErrorCode::InvalidChoice));
-    }
+    let choice = VoteChoice::parse(&input.choice)
+        .ok_or_else(|| AppError::field("choice", ErrorCode::InvalidChoice))?;
     let reason = TextRule::line("reason", 1, 200)
         .optional()
         .parse(&input.reason)
@@ -227,7 +226,7 @@ pub async fn vote(app: &App, code: &str, token: &str, input: &VoteInput) -> Resu
                 return Err(AppError::Conflict(crate::Conflict::IdeaWithdrawn));
             }
             let cast = guard.as_ref().map_or(0, |s| s.participant.votes_cast);
-            if choice != "skip" && cast >= v.row.vote_quota {
+            if choice.decides() && cast >= v.row.vote_quota {
                 return Err(AppError::Conflict(crate::Conflict::QuotaUsed));
             }
             o
@@ -252,7 +251,7 @@ pub async fn vote(app: &App, code: &str, token: &str, input: &VoteInput) -> Resu
     let s = guard.as_mut().ok_or(AppError::Unauthenticated)?;
     // The next pair is chosen now and offered in the vote's transaction, if the quota leaves
     // room for another vote.
-    let cast_after = s.participant.votes_cast + i64::from(choice != "skip");
+    let cast_after = s.participant.votes_cast + i64::from(choice.decides());
     let next = if cast_after < v.row.vote_quota {
         choose(app, &v, s).await?
     } else {
@@ -262,7 +261,7 @@ pub async fn vote(app: &App, code: &str, token: &str, input: &VoteInput) -> Resu
         vote: campaigns::BatchVote {
             participant_id: s.participant.id.clone(),
             offer_id: offer.id.clone(),
-            choice: choice.to_string(),
+            choice,
             skip_reason: reason,
             response_ms,
         },
@@ -324,7 +323,7 @@ async fn vote_checks(
     c: &CampaignRow,
     p: &ParticipantRow,
     offer_id: &str,
-    choice: &str,
+    choice: VoteChoice,
 ) -> Result<OfferRow> {
     if !phase_of(c).takes_votes() {
         return Err(AppError::Conflict(crate::Conflict::PhaseClosed));
@@ -346,7 +345,7 @@ async fn vote_checks(
     if offer.left_idea_id == offer.right_idea_id || active < 2 {
         return Err(AppError::Conflict(crate::Conflict::IdeaWithdrawn));
     }
-    if choice != "skip" && p.votes_cast >= c.vote_quota {
+    if choice.decides() && p.votes_cast >= c.vote_quota {
         return Err(AppError::Conflict(crate::Conflict::QuotaUsed));
     }
     Ok(offer)

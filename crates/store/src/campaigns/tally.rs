@@ -2,6 +2,7 @@
 //! counts of decided votes and skips, and every vote for export.
 
 use crate::db::{Tx, sql};
+use domain::campaign::VoteChoice;
 
 /// The decided votes of a campaign cast after `after` and up to `until` (votes'
 /// `voted_at`; `after` "" for every one) as (winner, loser) idea numbers (`seq`), in no
@@ -62,7 +63,8 @@ pub struct VoteExportRow {
     pub participant: i64,
     pub left_idea_id: String,
     pub right_idea_id: String,
-    pub choice: String,
+    #[sqlx(try_from = "String")]
+    pub choice: VoteChoice,
     pub skip_reason: Option<String>,
     pub response_ms: Option<i64>,
     pub created_at: String,

@@ -6,6 +6,7 @@ use super::live::notify_counts;
 use super::offers::{BatchOffer, OfferRow, insert_offers, pair_key};
 use super::padded;
 use crate::db::{Arg, Backend, Tx, sql};
+use domain::campaign::VoteChoice;
 
 /// Marks an offer answered; false when it already was (a second vote for the same pair).
 pub async fn answer_offer(tx: &mut Tx, id: &str) -> crate::Result<bool> {
@@ -27,7 +28,7 @@ pub async fn answer_offer(tx: &mut Tx, id: &str) -> crate::Result<bool> {
 pub struct BatchVote {
     pub participant_id: String,
     pub offer_id: String,
-    pub choice: String,
+    pub choice: VoteChoice,
     pub skip_reason: Option<String>,
     pub response_ms: Option<i64>,
 }
@@ -97,7 +98,7 @@ async fn record_votes_sqlite(
     // 2. Take the quota of every decided vote whose offer was answered.
     let decided: Vec<&BatchVote> = batch
         .iter()
-        .filter(|v| v.choice != "skip" && answered.contains(&v.offer_id))
+        .filter(|v| v.choice.decides() && answered.contains(&v.offer_id))
         .collect();
     let mut took: HashMap<String, i64> = HashMap::new();
     if !decided.is_empty() {
@@ -125,7 +126,7 @@ async fn record_votes_sqlite(
         .map(|v| {
             if !answered.contains(&v.offer_id) {
                 BatchOutcome::AlreadyVoted
-            } else if v.choice != "skip" && !took.contains_key(&v.participant_id) {
+            } else if v.choice.decides() && !took.contains_key(&v.participant_id) {
                 BatchOutcome::QuotaUsed
             } else {
                 BatchOutcome::Counted
@@ -157,7 +158,7 @@ async fn record_votes_sqlite(
         .iter()
         .zip(outcomes)
         .map(|(v, o)| {
-            let cast = (o == BatchOutcome::Counted && v.choice != "skip")
+            let cast = (o == BatchOutcome::Counted && v.choice.decides())
                 .then(|| took.get(&v.participant_id).copied())
                 .flatten();
             (o, cast)
@@ -302,7 +303,7 @@ async fn record_votes_and_next_postgres(
             sql(BATCH)
                 .bind(list(&|b| Some(b.vote.offer_id.clone())))
                 .bind(list(&|b| Some(b.vote.participant_id.clone())))
-                .bind(list(&|b| Some(b.vote.choice.clone())))
+                .bind(list(&|b| Some(b.vote.choice.as_str().to_string())))
                 .bind(list(&|b| b.vote.skip_reason.clone()))
                 .bind(Arg::IntList(
                     batch.iter().map(|b| b.vote.response_ms).collect(),
@@ -344,7 +345,7 @@ async fn record_votes_and_next_postgres(
         .zip(next_ids)
         .map(|(b, next_id)| {
             let v = &b.vote;
-            let decided = v.choice != "skip";
+            let decided = v.choice.decides();
             if answered.contains(&v.offer_id) {
                 let next = next_id
                     .filter(|id| offered.contains(id))
@@ -387,7 +388,7 @@ async fn record_votes_and_next_postgres(
 pub struct BulkVote {
     pub left_idea_id: String,
     pub right_idea_id: String,
-    pub choice: String,
+    pub choice: VoteChoice,
     pub response_ms: Option<i64>,
     pub at: String,
 }
@@ -431,7 +432,7 @@ pub async fn bulk_votes(
         ))
         .await?;
     }
-    let decided = votes.iter().filter(|v| v.choice != "skip").count() as i64;
+    let decided = votes.iter().filter(|v| v.choice.decides()).count() as i64;
     tx.execute(
         sql("UPDATE participants SET votes_cast = votes_cast + ? WHERE id = ?")
             .bind(decided)
