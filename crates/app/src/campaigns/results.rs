@@ -5,8 +5,8 @@ use super::fitting::fitted;
 use super::{campaign, facilitator, phase_of};
 use crate::error::Result;
 use crate::{App, AppError, Caller};
-use domain::campaign::Phase;
 #[cfg(doc)]
+use domain::campaign::Phase;
 use domain::campaign::VoteChoice;
 use domain::export::{BOM, cell};
 use domain::ranking::standings;
