@@ -256,7 +256,8 @@ pub fn router(state: AppState) -> Router {
         .route("/users/{id}/tokens", get(api_accounts::tokens))
         .route("/users/{id}/deactivate", post(api_accounts::deactivate))
         .route("/tokens/{id}/revoke", post(api_accounts::revoke))
-        .fallback(api::not_found);
+        .fallback(api::not_found)
+        .layer(axum::middleware::from_fn(api::error::language));
     Router::new()
         .route("/healthz", get(api::healthz))
         .route("/livez", get(api::livez))
@@ -342,21 +343,22 @@ pub async fn serve(
 
 #[cfg(test)]
 mod tests {
-    /// Every route of the API router is described in the OpenAPI document, with its method.
+    /// Every route of the API router is described in the generated OpenAPI document, with
+    /// its method.
     #[test]
     fn every_api_route_is_in_openapi() {
         let src = include_str!("lib.rs");
         let start = src.find("let api = Router::new()").expect("api router");
         let end = start + src[start..].find(".fallback(").expect("fallback");
         let spec: serde_json::Value =
-            serde_json::from_str(include_str!("../openapi.json")).expect("valid JSON");
+            serde_json::from_str(crate::api::openapi_json()).expect("valid JSON");
         let mut checked = 0;
         let marker = ".route(";
         for chunk in src[start..end].split(marker).skip(1) {
             let path = chunk.split('"').nth(1).expect("a path");
             let full = format!("/api/v1{path}");
             let entry = &spec["paths"][&full];
-            assert!(entry.is_object(), "{full} is not in openapi.json");
+            assert!(entry.is_object(), "{full} is not in the OpenAPI document");
             for method in ["get", "post"] {
                 if chunk.contains(&format!("{method}(")) {
                     assert!(entry[method].is_object(), "{method} {full}");
