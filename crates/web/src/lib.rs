@@ -368,4 +368,52 @@ mod tests {
         }
         assert!(checked >= 25, "found only {checked} routes");
     }
+
+    /// What tools rely on stays in the generated document: the bearer scheme, the shared
+    /// schemas, and an example for every request body (schemathesis runs them first).
+    #[test]
+    fn the_openapi_document_keeps_what_tools_rely_on() {
+        let spec: serde_json::Value =
+            serde_json::from_str(crate::api::openapi_json()).expect("valid JSON");
+        assert_eq!(spec["openapi"], "3.1.0");
+        assert_eq!(
+            spec["components"]["securitySchemes"]["bearer"]["scheme"],
+            "bearer"
+        );
+        for name in ["Health", "Error", "ValidationErrors"] {
+            assert!(spec["components"]["schemas"][name].is_object(), "{name}");
+        }
+        let mut bodies = 0;
+        let paths = spec["paths"].as_object().expect("paths");
+        for (path, item) in paths {
+            for (method, op) in item.as_object().expect("path item") {
+                let schema = &op["requestBody"]["content"]["application/json"]["schema"];
+                let Some(r) = schema["$ref"].as_str() else {
+                    continue;
+                };
+                let name = r.trim_start_matches("#/components/schemas/");
+                let examples = &spec["components"]["schemas"][name]["examples"];
+                assert!(
+                    examples.as_array().is_some_and(|e| !e.is_empty()),
+                    "{method} {path}: {name} has no example"
+                );
+                bodies += 1;
+            }
+        }
+        assert!(bodies >= 15, "found only {bodies} request bodies");
+        assert!(
+            paths.values().any(
+                |item| item
+                    .as_object()
+                    .into_iter()
+                    .flatten()
+                    .any(|(_, op)| op["parameters"]
+                        .as_array()
+                        .into_iter()
+                        .flatten()
+                        .any(|p| p["name"] == "X-Participant-Token" && p["in"] == "header"))
+            ),
+            "the participant's header"
+        );
+    }
 }

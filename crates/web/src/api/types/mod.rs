@@ -85,18 +85,13 @@ pub(crate) fn one_of<'a>(values: impl IntoIterator<Item = &'a str>) -> Object {
 
 /// A field read leniently, so that a value of the wrong type is a field error (422) rather
 /// than a refused body (400), and a field left out can be told from one sent as null.
-#[derive(Debug)]
+#[derive(Debug, Default)]
 pub enum Loose<T> {
+    #[default]
     Absent,
     Null,
     Given(T),
     Wrong,
-}
-
-impl<T> Default for Loose<T> {
-    fn default() -> Self {
-        Loose::Absent
-    }
 }
 
 impl<'de, T: DeserializeOwned> Deserialize<'de> for Loose<T> {
