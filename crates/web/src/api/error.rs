@@ -1,9 +1,10 @@
-//! The API's errors. Policy, in five lines:
+//! The API's errors. The policy:
 //! - a handler returns `ApiResult<T>` and uses `?` on the app's `AppError`;
 //! - an error renders itself once, here, as the JSON error shape (`Error` or
 //!   `ValidationErrors`), its message from the catalogs in the request's language;
 //! - an internal error is logged here with its cause, and answers only the request's id;
-//! - the language is set for the whole request by [`language`], so no handler passes it on.
+//! - the language is set for the whole request by [`language`], so no handler passes it on;
+//! - a new refusal is a variant of [`ApiError`] whose doc comment names its status.
 
 use axum::Json;
 use axum::extract::Request;
