@@ -5,79 +5,78 @@
 
 use axum::Json;
 use axum::extract::{Path, State};
-use axum::http::HeaderMap;
-use axum::response::{IntoResponse, Response};
-use serde_json::{Value, json};
 
 use crate::AppState;
-use crate::api::{bearer, fail};
-use crate::ctx::api_lang_of;
-use crate::i18n::Tr;
+use crate::api::types::Error;
+use crate::api::types::accounts::{Deactivated, Revoked, TokenList};
+use crate::api::{ApiResult, Bearer};
 use app::accounts::Administrator;
-use store::users::TokenRow;
 
-fn token_json(t: &TokenRow) -> Value {
-    json!({
-        "id": t.id,
-        "user_id": t.user_id,
-        "created_at": t.created_at,
-        "expires_at": t.expires_at,
-        "revoked_at": t.revoked_at,
-        "last_used_at": t.last_used_at,
-    })
-}
-
+#[utoipa::path(get, path = "/api/v1/users/{id}/tokens", tag = "accounts",
+    summary = "A user's API tokens (never the tokens themselves): for an administrator of every region the user holds a role in",
+    security(("bearer" = [])),
+    params(("id" = String, Path)),
+    responses(
+        (status = 200, description = "The user's tokens, oldest first.", body = TokenList),
+        (status = 401, description = "No or bad token.", body = Error),
+        (status = 403, description = "The caller administers no region.", body = Error),
+        (status = 404, description = "No such user, or not one of the caller's regions.", body = Error),
+    ))]
 pub async fn tokens(
     State(state): State<AppState>,
-    headers: HeaderMap,
     Path(user_id): Path<String>,
-) -> Response {
-    let tr = Tr::new(api_lang_of(&headers));
-    let caller = match bearer(&state, &headers).await {
-        Ok(c) => c,
-        Err(e) => return fail(&tr, e),
-    };
-    match app::accounts::tokens_of(&state.app, Administrator::Caller(&caller), &user_id).await {
-        Ok(list) => Json(json!({ "items": list.iter().map(token_json).collect::<Vec<_>>() }))
-            .into_response(),
-        Err(e) => fail(&tr, e),
-    }
+    Bearer(caller): Bearer,
+) -> ApiResult<Json<TokenList>> {
+    let list =
+        app::accounts::tokens_of(&state.app, Administrator::Caller(&caller), &user_id).await?;
+    Ok(Json(TokenList {
+        items: list.iter().map(Into::into).collect(),
+    }))
 }
 
+#[utoipa::path(post, path = "/api/v1/tokens/{id}/revoke", tag = "accounts",
+    summary = "Revoke an API token by its id (or a unique prefix of eight or more characters)",
+    security(("bearer" = [])),
+    params(("id" = String, Path)),
+    responses(
+        (status = 200, description = "Revoked (also when it already was).", body = Revoked),
+        (status = 401, description = "No or bad token.", body = Error),
+        (status = 403, description = "The caller administers no region.", body = Error),
+        (status = 404, description = "No such token, or not one of a user of the caller's regions.", body = Error),
+        (status = 409, description = "Several tokens begin with that id.", body = Error),
+    ))]
 pub async fn revoke(
     State(state): State<AppState>,
-    headers: HeaderMap,
     Path(id): Path<String>,
-) -> Response {
-    let tr = Tr::new(api_lang_of(&headers));
-    let caller = match bearer(&state, &headers).await {
-        Ok(c) => c,
-        Err(e) => return fail(&tr, e),
-    };
-    match app::accounts::revoke_token(&state.app, Administrator::Caller(&caller), &id).await {
-        Ok(t) => Json(json!({ "id": t.id, "revoked": true })).into_response(),
-        Err(e) => fail(&tr, e),
-    }
+    Bearer(caller): Bearer,
+) -> ApiResult<Json<Revoked>> {
+    let t = app::accounts::revoke_token(&state.app, Administrator::Caller(&caller), &id).await?;
+    Ok(Json(Revoked {
+        id: t.id,
+        revoked: true,
+    }))
 }
 
+#[utoipa::path(post, path = "/api/v1/users/{id}/deactivate", tag = "accounts",
+    summary = "Deactivate a user: no more sign-ins; their sessions and API tokens end at once",
+    security(("bearer" = [])),
+    params(("id" = String, Path)),
+    responses(
+        (status = 200, description = "Deactivated (also when the user already was).", body = Deactivated),
+        (status = 401, description = "No or bad token.", body = Error),
+        (status = 403, description = "The caller administers no region.", body = Error),
+        (status = 404, description = "No such user, or not one of the caller's regions.", body = Error),
+    ))]
 pub async fn deactivate(
     State(state): State<AppState>,
-    headers: HeaderMap,
     Path(user_id): Path<String>,
-) -> Response {
-    let tr = Tr::new(api_lang_of(&headers));
-    let caller = match bearer(&state, &headers).await {
-        Ok(c) => c,
-        Err(e) => return fail(&tr, e),
-    };
-    match app::accounts::deactivate(&state.app, Administrator::Caller(&caller), &user_id).await {
-        Ok(d) => Json(json!({
-            "id": d.user.id,
-            "active": false,
-            "sessions_ended": d.sessions_ended,
-            "tokens_revoked": d.tokens_revoked,
-        }))
-        .into_response(),
-        Err(e) => fail(&tr, e),
-    }
+    Bearer(caller): Bearer,
+) -> ApiResult<Json<Deactivated>> {
+    let d = app::accounts::deactivate(&state.app, Administrator::Caller(&caller), &user_id).await?;
+    Ok(Json(Deactivated {
+        id: d.user.id,
+        active: false,
+        sessions_ended: d.sessions_ended,
+        tokens_revoked: d.tokens_revoked,
+    }))
 }

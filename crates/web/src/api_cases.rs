@@ -5,260 +5,265 @@
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Response};
-use serde_json::{Value, json};
+use axum::http::StatusCode;
 
 use crate::AppState;
-use crate::api::{bad_json, bearer, fail, json_body};
-use crate::ctx::api_lang_of;
-use crate::i18n::Tr;
-use app::cases::{
-    BoardQuery, CaseView, DecideInput, DetailsInput, DiariumQuery, MemberInput, OpenInput,
-    PathInput, ResultInput, TickInput,
+use crate::api::types::cases::{
+    Case, CaseCreated, CaseFilter, CaseList, Decision, Details, DiariumFilter, DiariumPage,
+    EventList, MemberChange, NewCase, NewResult, PathChoice, Tick,
 };
-use app::{AppError, Caller};
-use domain::case::{CaseEvent, CaseState};
-use store::cases::CaseRow;
-use store::events::EventRow;
+use crate::api::types::{Error, ValidationErrors};
+use crate::api::{ApiResult, Bearer, decode};
+use app::Caller;
 
-fn case_json(c: &CaseRow) -> Value {
-    json!({
-        "id": c.id,
-        "reference": c.reference,
-        "title": c.title,
-        "public_title": c.public_title,
-        "organisation": { "id": c.org_id, "name": c.org_name },
-        "template": { "id": c.template_id, "key": c.template_key, "version": c.template_version },
-        "handler": c.handler_id.as_ref().map(|id| json!({ "id": id, "name": c.handler_name })),
-        "phase": c.phase_key,
-        "status": c.status,
-        "vagval": c.vagval,
-        "next_due_at": c.next_due_at,
-        "confidential": c.confidential,
-        "legal_ground": c.legal_ground,
-        "created_at": c.created_at,
-        "updated_at": c.updated_at,
-    })
-}
-
-fn state_json(s: &CaseState, v: &CaseView) -> Value {
-    let t = &v.template;
-    let phase = &t.phases[s.phase.min(t.phases.len() - 1)];
-    json!({
-        "phase": phase.key,
-        "phase_name": phase.name,
-        "status": s.status.as_str(),
-        "vagval": s.vagval.map(|x| x.as_str()),
-        "gate": { "name": phase.gate.name, "role": phase.gate.role.as_str(), "requires_handover": phase.gate.requires_handover },
-        "open_required_items": s.open_required(t).iter().map(|(st, it)| json!({ "step": st, "item": it })).collect::<Vec<_>>(),
-        "checklist": s.steps(t, s.phase).iter().map(|st| json!({
-            "step": st.key,
-            "name": st.name,
-            "due_days": st.due_days,
-            "items": st.items.iter().map(|i| {
-                let tick = s.ticked.get(&(st.key.clone(), i.key.clone()));
-                json!({
-                    "item": i.key,
-                    "text": i.text,
-                    "required": i.required,
-                    "done": tick.is_some(),
-                    "by": tick.map(|x| x.by.clone()),
-                    "note": tick.and_then(|x| x.note.clone()),
-                })
-            }).collect::<Vec<_>>(),
-        })).collect::<Vec<_>>(),
-        "decisions": s.decisions.iter().filter_map(|d| match d {
-            CaseEvent::GateDecided { phase, decision, by, role, rationale, override_reason, open_items } => Some(json!({
-                "phase": phase, "decision": decision.as_str(), "by": by, "role": role.as_str(),
-                "rationale": rationale, "override_reason": override_reason,
-                "open_items": open_items.iter().map(|(st, it)| json!({ "step": st, "item": it })).collect::<Vec<_>>(),
-            })),
-            _ => None,
-        }).collect::<Vec<_>>(),
-        "result": {
-            "adopted_by": s.adopted.iter().map(|o| json!({ "id": o, "name": v.unit_name(o) })).collect::<Vec<_>>(),
-            "measures": s.measures.iter().map(|m| json!({ "name": m.name, "unit": m.unit, "before": m.before, "after": m.after })).collect::<Vec<_>>(),
-            "handover": s.handover.as_ref().map(|h| json!({ "receiver": h.receiver, "note": h.note, "by": h.by })),
-        },
-    })
-}
-
-fn event_json(e: &EventRow) -> Value {
-    json!({
-        "id": e.id,
-        "occurred_at": e.occurred_at,
-        "actor": { "kind": e.actor_kind, "id": e.actor_id, "name": e.actor_name },
-        "kind": e.kind,
-        "payload": serde_json::from_str::<Value>(&e.payload).unwrap_or(Value::Null),
-    })
-}
-
-async fn caller_and_tr(state: &AppState, headers: &HeaderMap) -> (Tr, Result<Caller, AppError>) {
-    let tr = Tr::new(api_lang_of(headers));
-    (tr, bearer(state, headers).await)
-}
-
+#[utoipa::path(get, path = "/api/v1/cases", tag = "cases",
+    summary = "List the cases the caller may see", security(("bearer" = [])),
+    params(CaseFilter),
+    responses(
+        (status = 200, description = "The cases.", body = CaseList),
+        (status = 401, description = "No or bad token.", body = Error),
+        (status = 403, description = "No role that reads cases.", body = Error),
+        (status = 422, description = "Refused fields.", body = ValidationErrors),
+    ))]
 pub async fn list(
     State(state): State<AppState>,
-    headers: HeaderMap,
-    Query(q): Query<BoardQuery>,
-) -> Response {
-    let (tr, caller) = caller_and_tr(&state, &headers).await;
-    let caller = match caller {
-        Ok(c) => c,
-        Err(e) => return fail(&tr, e),
-    };
-    match app::cases::board(&state.app, &caller, &q, false).await {
-        Ok(b) => {
-            let items: Vec<Value> = b
-                .lanes
-                .iter()
-                .flat_map(|l| l.columns.iter().flat_map(|c| &c.cases).chain(&l.finished))
-                .map(case_json)
-                .collect();
-            Json(json!({ "items": items, "total": b.total })).into_response()
-        }
-        Err(e) => fail(&tr, e),
-    }
+    Query(q): Query<CaseFilter>,
+    Bearer(caller): Bearer,
+) -> ApiResult<Json<CaseList>> {
+    let b = app::cases::board(&state.app, &caller, &q.into(), false).await?;
+    let items = b
+        .lanes
+        .iter()
+        .flat_map(|l| l.columns.iter().flat_map(|c| &c.cases).chain(&l.finished))
+        .map(Into::into)
+        .collect();
+    Ok(Json(CaseList {
+        items,
+        total: b.total,
+    }))
 }
 
-pub async fn open(State(state): State<AppState>, headers: HeaderMap, b: Bytes) -> Response {
-    let (tr, caller) = caller_and_tr(&state, &headers).await;
-    let caller = match caller {
-        Ok(c) => c,
-        Err(e) => return fail(&tr, e),
-    };
-    let Some(input) = json_body::<OpenInput>(&b) else {
-        return bad_json(&tr);
-    };
-    match app::cases::open(&state.app, &caller, &input).await {
-        Ok((id, reference)) => (
-            StatusCode::CREATED,
-            Json(json!({ "id": id, "reference": reference })),
-        )
-            .into_response(),
-        Err(e) => fail(&tr, e),
-    }
+#[utoipa::path(post, path = "/api/v1/cases", tag = "cases",
+    summary = "Open a case", security(("bearer" = [])),
+    request_body = NewCase,
+    responses(
+        (status = 201, description = "Opened, with its diarienummer.", body = CaseCreated),
+        (status = 400, description = "Not a JSON object.", body = Error),
+        (status = 401, description = "No or bad token.", body = Error),
+        (status = 403, description = "No role that opens cases.", body = Error),
+        (status = 422, description = "Refused fields.", body = ValidationErrors),
+    ))]
+pub async fn open(
+    State(state): State<AppState>,
+    Bearer(caller): Bearer,
+    body: Bytes,
+) -> ApiResult<(StatusCode, Json<CaseCreated>)> {
+    let input: NewCase = decode(&body)?;
+    let (id, reference) = app::cases::open(&state.app, &caller, &input.into()).await?;
+    Ok((StatusCode::CREATED, Json(CaseCreated { id, reference })))
 }
 
-async fn full(
-    state: &AppState,
-    caller: &Caller,
-    tr: &Tr,
-    id: &str,
-    status: StatusCode,
-) -> Response {
-    match app::cases::view(&state.app, caller, id).await {
-        Ok(v) => {
-            let mut out = case_json(&v.case);
-            out["description"] = json!(v.case.description);
-            out["process"] = state_json(&v.state, &v);
-            out["members"] = v
-                .members
-                .iter()
-                .map(|m| json!({ "id": m.id, "user_id": m.user_id, "name": m.name, "function": m.function_key }))
-                .collect();
-            out["submissions"] = v
-                .submissions
-                .iter()
-                .map(|s| json!({ "id": s.id, "reference": s.reference, "status": s.status }))
-                .collect();
-            (status, Json(out)).into_response()
-        }
-        Err(e) => fail(tr, e),
-    }
+/// The case as it now stands, for the caller.
+async fn case_now(state: &AppState, caller: &Caller, id: &str) -> ApiResult<Json<Case>> {
+    let v = app::cases::view(&state.app, caller, id).await?;
+    Ok(Json(Case::from(&v)))
 }
 
+#[utoipa::path(get, path = "/api/v1/cases/{id}", tag = "cases",
+    summary = "One case with its process state", security(("bearer" = [])),
+    params(("id" = String, Path)),
+    responses(
+        (status = 200, description = "The case.", body = Case),
+        (status = 401, description = "No or bad token.", body = Error),
+        (status = 404, description = "No such case, or not one the caller may see.", body = Error),
+    ))]
 pub async fn get(
     State(state): State<AppState>,
-    headers: HeaderMap,
     Path(id): Path<String>,
-) -> Response {
-    let (tr, caller) = caller_and_tr(&state, &headers).await;
-    match caller {
-        Ok(c) => full(&state, &c, &tr, &id, StatusCode::OK).await,
-        Err(e) => fail(&tr, e),
-    }
+    Bearer(caller): Bearer,
+) -> ApiResult<Json<Case>> {
+    case_now(&state, &caller, &id).await
 }
 
+#[utoipa::path(get, path = "/api/v1/cases/{id}/events", tag = "cases",
+    summary = "The case's event log, oldest first", security(("bearer" = [])),
+    params(("id" = String, Path)),
+    responses(
+        (status = 200, description = "Every event; process events carry the version they made (v) and the event.", body = EventList),
+        (status = 401, description = "No or bad token.", body = Error),
+        (status = 404, description = "No such case, or not one the caller may see.", body = Error),
+    ))]
 pub async fn events(
     State(state): State<AppState>,
-    headers: HeaderMap,
     Path(id): Path<String>,
-) -> Response {
-    let (tr, caller) = caller_and_tr(&state, &headers).await;
-    let caller = match caller {
-        Ok(c) => c,
-        Err(e) => return fail(&tr, e),
-    };
-    match app::cases::events_of(&state.app, &caller, &id).await {
-        Ok(events) => Json(json!({ "items": events.iter().map(event_json).collect::<Vec<_>>() }))
-            .into_response(),
-        Err(e) => fail(&tr, e),
-    }
+    Bearer(caller): Bearer,
+) -> ApiResult<Json<EventList>> {
+    let events = app::cases::events_of(&state.app, &caller, &id).await?;
+    Ok(Json(EventList {
+        items: events.iter().map(Into::into).collect(),
+    }))
 }
 
-/// One change to a case: the body is read as `T`, the use case runs, and the answer is the
-/// case as it now stands.
-macro_rules! change {
-    ($name:ident, $input:ty, $call:path) => {
-        pub async fn $name(
-            State(state): State<AppState>,
-            headers: HeaderMap,
-            Path(id): Path<String>,
-            b: Bytes,
-        ) -> Response {
-            let (tr, caller) = caller_and_tr(&state, &headers).await;
-            let caller = match caller {
-                Ok(c) => c,
-                Err(e) => return fail(&tr, e),
-            };
-            let Some(input) = json_body::<$input>(&b) else {
-                return bad_json(&tr);
-            };
-            match $call(&state.app, &caller, &id, &input).await {
-                Ok(_) => full(&state, &caller, &tr, &id, StatusCode::OK).await,
-                Err(e) => fail(&tr, e),
-            }
-        }
-    };
+#[utoipa::path(post, path = "/api/v1/cases/{id}/checklist", tag = "cases",
+    summary = "Tick or untick a checklist item of the current phase", security(("bearer" = [])),
+    params(("id" = String, Path)),
+    request_body = Tick,
+    responses(
+        (status = 200, description = "Done; the case as it now stands.", body = Case),
+        (status = 400, description = "Not a JSON object.", body = Error),
+        (status = 401, description = "No or bad token.", body = Error),
+        (status = 403, description = "May see the case but not work on it.", body = Error),
+        (status = 404, description = "No such case, or not one the caller may see.", body = Error),
+        (status = 409, description = "Not possible in the case's current state (code says why).", body = Error),
+        (status = 422, description = "Refused fields.", body = ValidationErrors),
+    ))]
+pub async fn tick(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    Bearer(caller): Bearer,
+    body: Bytes,
+) -> ApiResult<Json<Case>> {
+    let input: Tick = decode(&body)?;
+    app::cases::tick(&state.app, &caller, &id, &input.into()).await?;
+    case_now(&state, &caller, &id).await
 }
 
-change!(tick, TickInput, app::cases::tick);
-change!(decide, DecideInput, app::cases::decide);
-change!(path, PathInput, app::cases::choose_path);
-change!(result, ResultInput, app::cases::record_result);
-change!(member, MemberInput, app::cases::member);
-change!(details, DetailsInput, app::cases::edit);
+#[utoipa::path(post, path = "/api/v1/cases/{id}/decisions", tag = "cases",
+    summary = "Decide the current phase's gate", security(("bearer" = [])),
+    params(("id" = String, Path)),
+    request_body = Decision,
+    responses(
+        (status = 200, description = "Done; the case as it now stands.", body = Case),
+        (status = 400, description = "Not a JSON object.", body = Error),
+        (status = 401, description = "No or bad token.", body = Error),
+        (status = 403, description = "Without the gate's mandate (error `no_mandate`, naming the role), or may not see the case.", body = Error),
+        (status = 404, description = "No such case, or not one the caller may see.", body = Error),
+        (status = 409, description = "Not possible in the case's current state (code says why).", body = Error),
+        (status = 422, description = "Refused fields.", body = ValidationErrors),
+    ))]
+pub async fn decide(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    Bearer(caller): Bearer,
+    body: Bytes,
+) -> ApiResult<Json<Case>> {
+    let input: Decision = decode(&body)?;
+    app::cases::decide(&state.app, &caller, &id, &input.into()).await?;
+    case_now(&state, &caller, &id).await
+}
 
+#[utoipa::path(post, path = "/api/v1/cases/{id}/path", tag = "cases",
+    summary = "Record the path (vägval)", security(("bearer" = [])),
+    params(("id" = String, Path)),
+    request_body = PathChoice,
+    responses(
+        (status = 200, description = "Done; the case as it now stands.", body = Case),
+        (status = 400, description = "Not a JSON object.", body = Error),
+        (status = 401, description = "No or bad token.", body = Error),
+        (status = 403, description = "Without the gate's mandate (error `no_mandate`, naming the role), or may not see the case.", body = Error),
+        (status = 404, description = "No such case, or not one the caller may see.", body = Error),
+        (status = 409, description = "Not possible in the case's current state (code says why).", body = Error),
+        (status = 422, description = "Refused fields.", body = ValidationErrors),
+    ))]
+pub async fn path(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    Bearer(caller): Bearer,
+    body: Bytes,
+) -> ApiResult<Json<Case>> {
+    let input: PathChoice = decode(&body)?;
+    app::cases::choose_path(&state.app, &caller, &id, &input.into()).await?;
+    case_now(&state, &caller, &id).await
+}
+
+#[utoipa::path(post, path = "/api/v1/cases/{id}/result", tag = "cases",
+    summary = "Record an adopting unit, a benefit measure or the handover", security(("bearer" = [])),
+    params(("id" = String, Path)),
+    request_body = NewResult,
+    responses(
+        (status = 200, description = "Done; the case as it now stands.", body = Case),
+        (status = 400, description = "Not a JSON object.", body = Error),
+        (status = 401, description = "No or bad token.", body = Error),
+        (status = 403, description = "May see the case but not work on it.", body = Error),
+        (status = 404, description = "No such case, or not one the caller may see.", body = Error),
+        (status = 409, description = "Not possible in the case's current state (code says why).", body = Error),
+        (status = 422, description = "Refused fields.", body = ValidationErrors),
+    ))]
+pub async fn result(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    Bearer(caller): Bearer,
+    body: Bytes,
+) -> ApiResult<Json<Case>> {
+    let input: NewResult = decode(&body)?;
+    app::cases::record_result(&state.app, &caller, &id, &input.into()).await?;
+    case_now(&state, &caller, &id).await
+}
+
+#[utoipa::path(post, path = "/api/v1/cases/{id}/members", tag = "cases",
+    summary = "Add to or remove from the working group", security(("bearer" = [])),
+    params(("id" = String, Path)),
+    request_body = MemberChange,
+    responses(
+        (status = 200, description = "Done; the case as it now stands.", body = Case),
+        (status = 400, description = "Not a JSON object.", body = Error),
+        (status = 401, description = "No or bad token.", body = Error),
+        (status = 403, description = "May see the case but not work on it.", body = Error),
+        (status = 404, description = "No such case, or not one the caller may see.", body = Error),
+        (status = 409, description = "Not possible in the case's current state (code says why).", body = Error),
+        (status = 422, description = "Refused fields.", body = ValidationErrors),
+    ))]
+pub async fn member(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    Bearer(caller): Bearer,
+    body: Bytes,
+) -> ApiResult<Json<Case>> {
+    let input: MemberChange = decode(&body)?;
+    app::cases::member(&state.app, &caller, &id, &input.into()).await?;
+    case_now(&state, &caller, &id).await
+}
+
+#[utoipa::path(post, path = "/api/v1/cases/{id}/details", tag = "cases",
+    summary = "Replace the case's details: title, public title, description, unit, handler, confidentiality", security(("bearer" = [])),
+    params(("id" = String, Path)),
+    request_body = Details,
+    responses(
+        (status = 200, description = "Done; the case as it now stands.", body = Case),
+        (status = 400, description = "Not a JSON object.", body = Error),
+        (status = 401, description = "No or bad token.", body = Error),
+        (status = 403, description = "May see the case but not work on it.", body = Error),
+        (status = 404, description = "No such case, or not one the caller may see.", body = Error),
+        (status = 409, description = "Not possible in the case's current state (code says why).", body = Error),
+        (status = 422, description = "Refused fields.", body = ValidationErrors),
+    ))]
+pub async fn details(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    Bearer(caller): Bearer,
+    body: Bytes,
+) -> ApiResult<Json<Case>> {
+    let input: Details = decode(&body)?;
+    app::cases::edit(&state.app, &caller, &id, &input.into()).await?;
+    case_now(&state, &caller, &id).await
+}
+
+#[utoipa::path(get, path = "/api/v1/diarium", tag = "cases",
+    summary = "The public register (no personal data)",
+    params(DiariumFilter),
+    responses(
+        (status = 200, description = "One page of entries, newest first.", body = DiariumPage),
+        (status = 422, description = "Refused fields.", body = ValidationErrors),
+    ))]
 pub async fn diarium(
     State(state): State<AppState>,
-    headers: HeaderMap,
-    Query(q): Query<DiariumQuery>,
-) -> Response {
-    let tr = Tr::new(api_lang_of(&headers));
-    match app::cases::diarium(&state.app, &q).await {
-        Ok(p) => Json(json!({
-            "items": p.entries.iter().map(|e| {
-                let r = &e.row;
-                json!({
-                    "type": r.entry_type,
-                    "reference": r.reference,
-                    "registered_at": r.registered_at,
-                    "organisation": r.org_name,
-                    "heading": if r.entry_type == "case" && r.confidential { Value::Null } else { json!(r.heading) },
-                    "status": r.status,
-                    "phase": e.phase_name,
-                    "confidential": r.confidential,
-                    "legal_ground": r.legal_ground,
-                })
-            }).collect::<Vec<_>>(),
-            "total": p.total,
-            "page": p.page,
-            "pages": p.pages,
-        }))
-        .into_response(),
-        Err(e) => fail(&tr, e),
-    }
+    Query(q): Query<DiariumFilter>,
+) -> ApiResult<Json<DiariumPage>> {
+    let p = app::cases::diarium(&state.app, &q.into()).await?;
+    Ok(Json(DiariumPage {
+        items: p.entries.iter().map(Into::into).collect(),
+        total: p.total,
+        page: p.page,
+        pages: p.pages,
+    }))
 }

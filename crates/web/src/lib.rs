@@ -256,7 +256,8 @@ pub fn router(state: AppState) -> Router {
         .route("/users/{id}/tokens", get(api_accounts::tokens))
         .route("/users/{id}/deactivate", post(api_accounts::deactivate))
         .route("/tokens/{id}/revoke", post(api_accounts::revoke))
-        .fallback(api::not_found);
+        .fallback(api::not_found)
+        .layer(axum::middleware::from_fn(api::error::language));
     Router::new()
         .route("/healthz", get(api::healthz))
         .route("/livez", get(api::livez))
@@ -342,21 +343,22 @@ pub async fn serve(
 
 #[cfg(test)]
 mod tests {
-    /// Every route of the API router is described in the OpenAPI document, with its method.
+    /// Every route of the API router is described in the generated OpenAPI document, with
+    /// its method.
     #[test]
     fn every_api_route_is_in_openapi() {
         let src = include_str!("lib.rs");
         let start = src.find("let api = Router::new()").expect("api router");
         let end = start + src[start..].find(".fallback(").expect("fallback");
         let spec: serde_json::Value =
-            serde_json::from_str(include_str!("../openapi.json")).expect("valid JSON");
+            serde_json::from_str(crate::api::openapi_json()).expect("valid JSON");
         let mut checked = 0;
         let marker = ".route(";
         for chunk in src[start..end].split(marker).skip(1) {
             let path = chunk.split('"').nth(1).expect("a path");
             let full = format!("/api/v1{path}");
             let entry = &spec["paths"][&full];
-            assert!(entry.is_object(), "{full} is not in openapi.json");
+            assert!(entry.is_object(), "{full} is not in the OpenAPI document");
             for method in ["get", "post"] {
                 if chunk.contains(&format!("{method}(")) {
                     assert!(entry[method].is_object(), "{method} {full}");
@@ -365,5 +367,53 @@ mod tests {
             checked += 1;
         }
         assert!(checked >= 25, "found only {checked} routes");
+    }
+
+    /// What tools rely on stays in the generated document: the bearer scheme, the shared
+    /// schemas, and an example for every request body (schemathesis runs them first).
+    #[test]
+    fn the_openapi_document_keeps_what_tools_rely_on() {
+        let spec: serde_json::Value =
+            serde_json::from_str(crate::api::openapi_json()).expect("valid JSON");
+        assert_eq!(spec["openapi"], "3.1.0");
+        assert_eq!(
+            spec["components"]["securitySchemes"]["bearer"]["scheme"],
+            "bearer"
+        );
+        for name in ["Health", "Error", "ValidationErrors"] {
+            assert!(spec["components"]["schemas"][name].is_object(), "{name}");
+        }
+        let mut bodies = 0;
+        let paths = spec["paths"].as_object().expect("paths");
+        for (path, item) in paths {
+            for (method, op) in item.as_object().expect("path item") {
+                let schema = &op["requestBody"]["content"]["application/json"]["schema"];
+                let Some(r) = schema["$ref"].as_str() else {
+                    continue;
+                };
+                let name = r.trim_start_matches("#/components/schemas/");
+                let examples = &spec["components"]["schemas"][name]["examples"];
+                assert!(
+                    examples.as_array().is_some_and(|e| !e.is_empty()),
+                    "{method} {path}: {name} has no example"
+                );
+                bodies += 1;
+            }
+        }
+        assert!(bodies >= 15, "found only {bodies} request bodies");
+        assert!(
+            paths.values().any(
+                |item| item
+                    .as_object()
+                    .into_iter()
+                    .flatten()
+                    .any(|(_, op)| op["parameters"]
+                        .as_array()
+                        .into_iter()
+                        .flatten()
+                        .any(|p| p["name"] == "X-Participant-Token" && p["in"] == "header"))
+            ),
+            "the participant's header"
+        );
     }
 }
