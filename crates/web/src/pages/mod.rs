@@ -4,6 +4,7 @@
 pub mod cases;
 pub mod diarium;
 pub mod follow_up;
+pub mod form;
 pub mod home;
 pub mod inbox;
 pub mod intake;
