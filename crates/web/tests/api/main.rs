@@ -7,6 +7,7 @@ mod accounts;
 mod also;
 mod bad_input;
 mod campaigns;
+mod case_forms;
 mod cases;
 mod intake;
 mod limits;
