@@ -9,6 +9,7 @@ mod bad_input;
 mod campaigns;
 mod case_forms;
 mod cases;
+mod inbox_forms;
 mod intake;
 mod limits;
 mod matrix;
