@@ -19,10 +19,10 @@ use app::cases::{
     Board, BoardQuery, CaseView, DecideInput, DetailsInput, MemberInput, OpenChoices, OpenInput,
     OverdueStep, PathInput, ResultInput, TickInput,
 };
-use domain::FieldErrors;
 use domain::case::{CaseEvent, CaseStatus, GateDecision};
 use domain::process::{Step, Vagval};
 use domain::time::Timestamp;
+use domain::{ErrorCode, FieldError, FieldErrors};
 
 // ── Board, my cases ─────────────────────────────────────────────────────────────────────
 
@@ -828,9 +828,10 @@ pub async fn remove_member(
         Ok(x) => x,
         Err(page) => return page,
     };
-    // An empty id would read as "add"; nobody's membership has it.
+    // The page always fills it in; empty, the app would read the post as an addition.
     if f.member.trim().is_empty() {
-        return ctx.fail(AppError::NotFound);
+        let errors = FieldErrors(vec![FieldError::new("member", ErrorCode::Required)]);
+        return refused(&state, &ctx, &id, CaseForm::RemoveMember, v, errors).await;
     }
     let input = MemberInput {
         remove: f.member,

@@ -397,6 +397,20 @@ async fn a_malformed_field_is_a_field_error_not_a_default(backend: Backend) {
         .unwrap();
     assert_eq!(res.status(), 400);
 
+    // The remove form without its member: a page, not an addition to the group.
+    let res = send(
+        &t,
+        &advisor,
+        &format!("{case_path}/grupp/ta-bort"),
+        &[
+            ("_csrf".into(), csrf.clone()),
+            ("member".into(), String::new()),
+        ],
+    )
+    .await;
+    assert_eq!(res.status(), 422);
+    assert!(res.text().await.unwrap().contains("Något stämmer inte"));
+
     // A form the case page does not have.
     let res = send(
         &t,
