@@ -160,7 +160,22 @@ pub fn router(state: AppState) -> Router {
             get(pages::cases::new_form).post(pages::cases::open),
         )
         .route("/arenden/{id}", get(pages::cases::show))
-        .route("/arenden/{id}/{form}", post(pages::cases::act))
+        .route("/arenden/{id}/bock", post(pages::cases::tick))
+        .route("/arenden/{id}/bock/angra", post(pages::cases::untick))
+        .route("/arenden/{id}/beslut", post(pages::cases::decide))
+        .route("/arenden/{id}/vagval", post(pages::cases::choose_path))
+        .route("/arenden/{id}/resultat/infort", post(pages::cases::adopt))
+        .route("/arenden/{id}/resultat/matt", post(pages::cases::measure))
+        .route(
+            "/arenden/{id}/resultat/overlamning",
+            post(pages::cases::handover),
+        )
+        .route("/arenden/{id}/grupp", post(pages::cases::add_member))
+        .route(
+            "/arenden/{id}/grupp/ta-bort",
+            post(pages::cases::remove_member),
+        )
+        .route("/arenden/{id}/uppgifter", post(pages::cases::edit))
         .route("/diarium", get(pages::diarium::show))
         .route(
             "/processer",

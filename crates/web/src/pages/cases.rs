@@ -3,42 +3,30 @@
 //! recorded. Every form works without JavaScript; a refused form comes back with what was
 //! typed and a message at each field.
 
-use std::collections::HashMap;
-
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use serde::de::DeserializeOwned;
 
+mod forms;
+
+use forms::CaseForm;
+pub use forms::{
+    AddMemberForm, AdoptForm, DecisionForm, DetailsForm, HandoverForm, MeasureForm, PathForm,
+    RemoveMemberForm, TickForm, UntickForm, add_member, adopt, choose_path, decide, edit, handover,
+    measure, remove_member, tick, untick,
+};
+
+use super::form::{TypedForm, Values};
 use super::inbox::{EventView, event_view};
-use super::{FormErrors, HtmlForm, render_status, see_other, url_encode};
+use super::{FormErrors, render_status, see_other};
 use crate::AppState;
 use crate::ctx::Ctx;
 use app::AppError;
-use app::cases::{
-    Board, BoardQuery, CaseView, DecideInput, DetailsInput, MemberInput, OpenChoices, OpenInput,
-    OverdueStep, PathInput, ResultInput, TickInput,
-};
+use app::cases::{Board, BoardQuery, CaseView, DetailsInput, OpenChoices, OpenInput, OverdueStep};
 use domain::case::{CaseEvent, CaseStatus, GateDecision};
 use domain::process::{Step, Vagval};
 use domain::time::Timestamp;
-
-/// Form values as typed, kept to show again after a refusal.
-pub type Values = HashMap<String, String>;
-
-fn input<T: DeserializeOwned + Default>(v: &Values) -> T {
-    let map: serde_json::Map<String, serde_json::Value> = v
-        .iter()
-        .filter(|(k, _)| !k.starts_with('_'))
-        .map(|(k, v)| (k.clone(), serde_json::Value::String(v.clone())))
-        .collect();
-    serde_json::from_value(serde_json::Value::Object(map)).unwrap_or_default()
-}
-
-fn truthy(s: &str) -> bool {
-    matches!(s.trim(), "1" | "on" | "true" | "yes")
-}
 
 // ── Board, my cases ─────────────────────────────────────────────────────────────────────
 
@@ -197,12 +185,15 @@ pub async fn new_form(
     new_page(&state, &ctx, v, FormErrors::default(), StatusCode::OK).await
 }
 
-pub async fn open(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    HtmlForm(v): HtmlForm<Values>,
-) -> Response {
-    let input: OpenInput = input(&v);
+pub async fn open(State(state): State<AppState>, ctx: Ctx, form: TypedForm<OpenInput>) -> Response {
+    let v = form.values;
+    let input = match form.input {
+        Ok(input) => input,
+        Err(e) => {
+            let errors = FormErrors::new(&ctx.t, &e);
+            return new_page(&state, &ctx, v, errors, StatusCode::UNPROCESSABLE_ENTITY).await;
+        }
+    };
     match app::cases::open(&state.app, &ctx.caller, &input).await {
         Ok((id, _)) => see_other(&format!("/arenden/{id}?klart=opened")),
         Err(AppError::Validation(e)) => {
@@ -466,8 +457,17 @@ async fn case_page(
         .find(|o| o.id == c.case.org_id)
         .map(|o| o.slug.clone())
         .unwrap_or_default();
-    let details = if post.open == "uppgifter" {
-        input(&post.v)
+    let details = if post.open == CaseForm::Details.name() {
+        let v = |k: &str| post.v.get(k).cloned().unwrap_or_default();
+        DetailsInput {
+            title: v("title"),
+            public_title: v("public_title"),
+            description: v("description"),
+            unit: v("unit"),
+            handler: v("handler"),
+            confidential: v("confidential"),
+            legal_ground: v("legal_ground"),
+        }
     } else {
         DetailsInput::from_case(&c.case, &slug)
     };
@@ -498,94 +498,6 @@ pub async fn show(
         errors: FormErrors::default(),
     };
     case_page(&state, &ctx, &id, post, StatusCode::OK).await
-}
-
-/// One handler for the case page's forms; the last path segment names the form.
-pub async fn act(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Path((id, form)): Path<(String, String)>,
-    HtmlForm(v): HtmlForm<Values>,
-) -> Response {
-    let a = &state.app;
-    let caller = &ctx.caller;
-    let (result, done) = match form.as_str() {
-        "bock" => {
-            let mut t: TickInput = input(&v);
-            t.undo = v.get("undo").is_some_and(|u| truthy(u));
-            let done = if t.undo { "unticked" } else { "ticked" };
-            (app::cases::tick(a, caller, &id, &t).await.map(|_| ()), done)
-        }
-        "beslut" => (
-            app::cases::decide(a, caller, &id, &input::<DecideInput>(&v))
-                .await
-                .map(|_| ()),
-            "decided",
-        ),
-        "vagval" => (
-            app::cases::choose_path(a, caller, &id, &input::<PathInput>(&v))
-                .await
-                .map(|_| ()),
-            "path",
-        ),
-        "resultat" => {
-            let r: ResultInput = input(&v);
-            let done = match r.kind.as_str() {
-                "adopt" => "adopted",
-                "measure" => "measured",
-                _ => "handover",
-            };
-            (
-                app::cases::record_result(a, caller, &id, &r)
-                    .await
-                    .map(|_| ()),
-                done,
-            )
-        }
-        "grupp" => {
-            let m: MemberInput = input(&v);
-            let done = if m.remove.is_empty() {
-                "member_added"
-            } else {
-                "member_removed"
-            };
-            (app::cases::member(a, caller, &id, &m).await, done)
-        }
-        "uppgifter" => (
-            app::cases::edit(a, caller, &id, &input::<DetailsInput>(&v)).await,
-            "updated",
-        ),
-        _ => return super::not_found(ctx).await,
-    };
-    let anchor = match form.as_str() {
-        "bock" => "checklist",
-        "beslut" => "gate",
-        "vagval" => "path",
-        "resultat" => "result",
-        "grupp" => "group",
-        _ => "done",
-    };
-    match result {
-        Ok(()) => see_other(&format!(
-            "/arenden/{}?klart={done}#{anchor}",
-            url_encode(&id)
-        )),
-        Err(AppError::Validation(e)) => {
-            let errors = FormErrors::new(&ctx.t, &e);
-            let open = match (form.as_str(), v.get("kind").map(String::as_str)) {
-                ("resultat", Some(k)) => format!("resultat-{k}"),
-                (f, _) => f.to_string(),
-            };
-            let post = PostState {
-                done: String::new(),
-                open,
-                v,
-                errors,
-            };
-            case_page(&state, &ctx, &id, post, StatusCode::UNPROCESSABLE_ENTITY).await
-        }
-        Err(e) => ctx.fail(e),
-    }
 }
 
 /// A line of the case's timeline, with the template's words for items, paths and phases.

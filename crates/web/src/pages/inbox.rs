@@ -1,12 +1,12 @@
 //! The inbox (mottagarfunktion): the list with filters and paging, the detail page with its
 //! timeline, and the triage actions.
 
-use super::HtmlForm;
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 
+use super::form::{TypedForm, Values};
 use super::{FormErrors, render_status, see_other, url_encode};
 use crate::AppState;
 use crate::ctx::Ctx;
@@ -250,34 +250,66 @@ pub async fn detail(
     .await
 }
 
+/// The triage forms. Each names its action in a hidden `action` field, which the app layer
+/// reads into a typed action after checking the caller's right to triage; the body is
+/// decoded strictly ([`TypedForm`]), so a field twice is shown at that field and a field no
+/// action has is refused with a page.
 pub async fn act(
     State(state): State<AppState>,
     ctx: Ctx,
     Path(id): Path<String>,
-    HtmlForm(input): HtmlForm<ActionInput>,
+    form: TypedForm<ActionInput>,
 ) -> Response {
+    let input = match form.input {
+        Ok(input) => input,
+        Err(e) => return refused(&state, &ctx, &id, as_typed(&form.values), e).await,
+    };
     match app::inbox::act(&state.app, &ctx.caller, &id, &input).await {
         Ok(_) => see_other(&format!(
             "/inkorg/{id}?klart={}",
             url_encode(input.action.trim())
         )),
-        Err(AppError::Validation(e)) => {
-            let errors = FormErrors::new(&ctx.t, &e);
-            let open = input.action.trim().to_string();
-            detail_page(
-                &state,
-                &ctx,
-                &id,
-                PostState {
-                    open,
-                    input,
-                    errors,
-                    ..Default::default()
-                },
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
-        }
+        Err(AppError::Validation(e)) => refused(&state, &ctx, &id, input, e).await,
         Err(e) => ctx.fail(e),
+    }
+}
+
+/// The detail page with the action's form shown again, as typed, with its errors.
+async fn refused(
+    state: &AppState,
+    ctx: &Ctx,
+    id: &str,
+    input: ActionInput,
+    errors: domain::FieldErrors,
+) -> Response {
+    let errors = FormErrors::new(&ctx.t, &errors);
+    let open = input.action.trim().to_string();
+    detail_page(
+        state,
+        ctx,
+        id,
+        PostState {
+            open,
+            input,
+            errors,
+            ..Default::default()
+        },
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+    .await
+}
+
+/// What was typed into a form that did not decode, to show again.
+fn as_typed(v: &Values) -> ActionInput {
+    let f = |k: &str| v.get(k).cloned().unwrap_or_default();
+    ActionInput {
+        action: f("action"),
+        user_id: f("user_id"),
+        note: f("note"),
+        message: f("message"),
+        reason: f("reason"),
+        reason_text: f("reason_text"),
+        organisation: f("organisation"),
+        duplicate_of: f("duplicate_of"),
     }
 }

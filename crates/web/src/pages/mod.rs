@@ -4,6 +4,7 @@
 pub mod cases;
 pub mod diarium;
 pub mod follow_up;
+pub mod form;
 pub mod home;
 pub mod inbox;
 pub mod intake;
@@ -343,6 +344,8 @@ pub async fn static_file(Path(file): Path<String>) -> Response {
 
 /// A form body, refused with a page in the visitor's language rather than a bare text when
 /// it cannot be read (a crafted or truncated post; browsers send well-formed ones).
+/// New forms use [`form::TypedForm`] instead, which names the field that did not decode so
+/// that the form can be shown again with the error at that field.
 pub struct HtmlForm<T>(pub T);
 
 impl<T: serde::de::DeserializeOwned> axum::extract::FromRequest<crate::AppState> for HtmlForm<T> {

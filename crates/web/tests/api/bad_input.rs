@@ -275,13 +275,9 @@ fn more_starts() -> Vec<Row> {
         ),
         row(
             "POST",
-            "/arenden/{id}/{form}",
+            "/arenden/{id}/grupp",
             "/arenden/{case}/grupp",
-            Form(vec![
-                ("user_id", "nej"),
-                ("function", "testa"),
-                ("remove", "nej"),
-            ]),
+            Form(vec![("user_id", "nej"), ("function", "testa")]),
         ),
         row(
             "POST",

@@ -648,10 +648,9 @@ async fn confidential_cases_are_masked_and_forms_keep_input(backend: Backend) {
 
     // A case-page form that is refused comes back with the typed text and the message.
     let res = c
-        .post(t.url(&format!("/arenden/{id}/resultat")))
+        .post(t.url(&format!("/arenden/{id}/resultat/matt")))
         .form(&[
             ("_csrf", csrf.as_str()),
-            ("kind", "measure"),
             ("name", "Ledtid"),
             ("measure_unit", "dagar"),
             ("before", "många"),

@@ -1,0 +1,444 @@
+//! The case page's forms: one route, one struct and one handler per form. Each struct is
+//! decoded strictly ([`TypedForm`]): a value that does not decode is a field error shown
+//! in its form, a field the form does not have is refused with a page. What the text means
+//! (a known item, a decision, a unit) is the app layer's to judge, after it has checked the
+//! caller's right to act.
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use serde::Deserialize;
+
+use super::{PostState, case_page};
+use crate::AppState;
+use crate::ctx::Ctx;
+use crate::pages::form::{Checkbox, TypedForm, Values};
+use crate::pages::{FormErrors, see_other, url_encode};
+use app::AppError;
+use app::cases::{DecideInput, DetailsInput, MemberInput, PathInput, ResultInput, TickInput};
+use domain::{ErrorCode, FieldError, FieldErrors};
+
+/// The forms of the case page: what each is called on the page (the `f-{name}-{field}`
+/// ids, the form shown again after a refusal), the confirmation after it and where the
+/// page goes back to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum CaseForm {
+    Tick,
+    Untick,
+    Decision,
+    Path,
+    Adopt,
+    Measure,
+    Handover,
+    AddMember,
+    RemoveMember,
+    Details,
+}
+
+impl CaseForm {
+    pub(super) fn name(self) -> &'static str {
+        match self {
+            CaseForm::Tick | CaseForm::Untick => "bock",
+            CaseForm::Decision => "beslut",
+            CaseForm::Path => "vagval",
+            CaseForm::Adopt => "resultat-adopt",
+            CaseForm::Measure => "resultat-measure",
+            CaseForm::Handover => "resultat-handover",
+            CaseForm::AddMember | CaseForm::RemoveMember => "grupp",
+            CaseForm::Details => "uppgifter",
+        }
+    }
+
+    fn done(self) -> &'static str {
+        match self {
+            CaseForm::Tick => "ticked",
+            CaseForm::Untick => "unticked",
+            CaseForm::Decision => "decided",
+            CaseForm::Path => "path",
+            CaseForm::Adopt => "adopted",
+            CaseForm::Measure => "measured",
+            CaseForm::Handover => "handover",
+            CaseForm::AddMember => "member_added",
+            CaseForm::RemoveMember => "member_removed",
+            CaseForm::Details => "updated",
+        }
+    }
+
+    fn anchor(self) -> &'static str {
+        match self {
+            CaseForm::Tick | CaseForm::Untick => "checklist",
+            CaseForm::Decision => "gate",
+            CaseForm::Path => "path",
+            CaseForm::Adopt | CaseForm::Measure | CaseForm::Handover => "result",
+            CaseForm::AddMember | CaseForm::RemoveMember => "group",
+            CaseForm::Details => "done",
+        }
+    }
+
+    /// Fields the page fills in itself: a value of theirs that does not decode was not
+    /// typed by anyone, and is answered with a page rather than shown at a field.
+    fn hidden(self) -> &'static [&'static str] {
+        match self {
+            CaseForm::Tick | CaseForm::Untick => &["step", "item"],
+            CaseForm::RemoveMember => &["member"],
+            _ => &[],
+        }
+    }
+}
+
+/// Ticking a checklist item, with an optional note.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct TickForm {
+    step: String,
+    item: String,
+    note: String,
+}
+
+/// Taking a tick back.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct UntickForm {
+    step: String,
+    item: String,
+}
+
+/// The gate decision; `override_reason` is only on the page while required items are open.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct DecisionForm {
+    decision: String,
+    rationale: String,
+    override_reason: String,
+}
+
+/// The vägval.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct PathForm {
+    vagval: String,
+    rationale: String,
+}
+
+/// A unit that has adopted the solution (the unit's slug).
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct AdoptForm {
+    unit: String,
+}
+
+/// A benefit measure, before and after.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct MeasureForm {
+    name: String,
+    measure_unit: String,
+    before: String,
+    after: String,
+}
+
+/// The handover: who received the solution, and how.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct HandoverForm {
+    receiver: String,
+    note: String,
+}
+
+/// Someone added to the working group: a colleague, or a name without an account.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct AddMemberForm {
+    function: String,
+    user_id: String,
+    name: String,
+}
+
+/// Someone taken out of the working group (their membership's id).
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct RemoveMemberForm {
+    member: String,
+}
+
+/// The case's details; `confidential` is a checkbox.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct DetailsForm {
+    title: String,
+    public_title: String,
+    description: String,
+    unit: String,
+    handler: String,
+    confidential: Checkbox,
+    legal_ground: String,
+}
+
+pub async fn tick(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    form: TypedForm<TickForm>,
+) -> Response {
+    let (f, v) = match decoded(&state, &ctx, &id, CaseForm::Tick, form).await {
+        Ok(x) => x,
+        Err(page) => return page,
+    };
+    let input = TickInput {
+        step: f.step,
+        item: f.item,
+        note: f.note,
+        undo: false,
+    };
+    let r = app::cases::tick(&state.app, &ctx.caller, &id, &input).await;
+    answer(&state, &ctx, &id, CaseForm::Tick, r.map(|_| ()), v).await
+}
+
+pub async fn untick(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    form: TypedForm<UntickForm>,
+) -> Response {
+    let (f, v) = match decoded(&state, &ctx, &id, CaseForm::Untick, form).await {
+        Ok(x) => x,
+        Err(page) => return page,
+    };
+    let input = TickInput {
+        step: f.step,
+        item: f.item,
+        note: String::new(),
+        undo: true,
+    };
+    let r = app::cases::tick(&state.app, &ctx.caller, &id, &input).await;
+    answer(&state, &ctx, &id, CaseForm::Untick, r.map(|_| ()), v).await
+}
+
+pub async fn decide(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    form: TypedForm<DecisionForm>,
+) -> Response {
+    let (f, v) = match decoded(&state, &ctx, &id, CaseForm::Decision, form).await {
+        Ok(x) => x,
+        Err(page) => return page,
+    };
+    let input = DecideInput {
+        decision: f.decision,
+        rationale: f.rationale,
+        override_reason: f.override_reason,
+    };
+    let r = app::cases::decide(&state.app, &ctx.caller, &id, &input).await;
+    answer(&state, &ctx, &id, CaseForm::Decision, r.map(|_| ()), v).await
+}
+
+pub async fn choose_path(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    form: TypedForm<PathForm>,
+) -> Response {
+    let (f, v) = match decoded(&state, &ctx, &id, CaseForm::Path, form).await {
+        Ok(x) => x,
+        Err(page) => return page,
+    };
+    let input = PathInput {
+        vagval: f.vagval,
+        rationale: f.rationale,
+    };
+    let r = app::cases::choose_path(&state.app, &ctx.caller, &id, &input).await;
+    answer(&state, &ctx, &id, CaseForm::Path, r.map(|_| ()), v).await
+}
+
+pub async fn adopt(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    form: TypedForm<AdoptForm>,
+) -> Response {
+    let (f, v) = match decoded(&state, &ctx, &id, CaseForm::Adopt, form).await {
+        Ok(x) => x,
+        Err(page) => return page,
+    };
+    let input = ResultInput {
+        kind: "adopt".into(),
+        unit: f.unit,
+        ..Default::default()
+    };
+    let r = app::cases::record_result(&state.app, &ctx.caller, &id, &input).await;
+    answer(&state, &ctx, &id, CaseForm::Adopt, r.map(|_| ()), v).await
+}
+
+pub async fn measure(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    form: TypedForm<MeasureForm>,
+) -> Response {
+    let (f, v) = match decoded(&state, &ctx, &id, CaseForm::Measure, form).await {
+        Ok(x) => x,
+        Err(page) => return page,
+    };
+    let input = ResultInput {
+        kind: "measure".into(),
+        name: f.name,
+        measure_unit: f.measure_unit,
+        before: f.before,
+        after: f.after,
+        ..Default::default()
+    };
+    let r = app::cases::record_result(&state.app, &ctx.caller, &id, &input).await;
+    answer(&state, &ctx, &id, CaseForm::Measure, r.map(|_| ()), v).await
+}
+
+pub async fn handover(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    form: TypedForm<HandoverForm>,
+) -> Response {
+    let (f, v) = match decoded(&state, &ctx, &id, CaseForm::Handover, form).await {
+        Ok(x) => x,
+        Err(page) => return page,
+    };
+    let input = ResultInput {
+        kind: "handover".into(),
+        receiver: f.receiver,
+        note: f.note,
+        ..Default::default()
+    };
+    let r = app::cases::record_result(&state.app, &ctx.caller, &id, &input).await;
+    answer(&state, &ctx, &id, CaseForm::Handover, r.map(|_| ()), v).await
+}
+
+pub async fn add_member(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    form: TypedForm<AddMemberForm>,
+) -> Response {
+    let (f, v) = match decoded(&state, &ctx, &id, CaseForm::AddMember, form).await {
+        Ok(x) => x,
+        Err(page) => return page,
+    };
+    let input = MemberInput {
+        user_id: f.user_id,
+        name: f.name,
+        function: f.function,
+        remove: String::new(),
+    };
+    let r = app::cases::member(&state.app, &ctx.caller, &id, &input).await;
+    answer(&state, &ctx, &id, CaseForm::AddMember, r, v).await
+}
+
+pub async fn remove_member(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    form: TypedForm<RemoveMemberForm>,
+) -> Response {
+    let (f, v) = match decoded(&state, &ctx, &id, CaseForm::RemoveMember, form).await {
+        Ok(x) => x,
+        Err(page) => return page,
+    };
+    // The page always fills it in; empty, the app would read the post as an addition.
+    if f.member.trim().is_empty() {
+        let errors = FieldErrors(vec![FieldError::new("member", ErrorCode::Required)]);
+        return refused(&state, &ctx, &id, CaseForm::RemoveMember, v, errors).await;
+    }
+    let input = MemberInput {
+        remove: f.member,
+        ..Default::default()
+    };
+    let r = app::cases::member(&state.app, &ctx.caller, &id, &input).await;
+    answer(&state, &ctx, &id, CaseForm::RemoveMember, r, v).await
+}
+
+pub async fn edit(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    form: TypedForm<DetailsForm>,
+) -> Response {
+    let (f, v) = match decoded(&state, &ctx, &id, CaseForm::Details, form).await {
+        Ok(x) => x,
+        Err(page) => return page,
+    };
+    let input = DetailsInput {
+        title: f.title,
+        public_title: f.public_title,
+        description: f.description,
+        unit: f.unit,
+        handler: f.handler,
+        confidential: if f.confidential.0 {
+            "on".into()
+        } else {
+            String::new()
+        },
+        legal_ground: f.legal_ground,
+    };
+    let r = app::cases::edit(&state.app, &ctx.caller, &id, &input).await;
+    answer(&state, &ctx, &id, CaseForm::Details, r, v).await
+}
+
+/// The decoded form and what was sent, or the answer to a form that did not decode: the
+/// case page with the form shown again and its field errors (or, for a hidden field, an
+/// error page), both only to a caller who may see the case.
+async fn decoded<T>(
+    state: &AppState,
+    ctx: &Ctx,
+    id: &str,
+    form: CaseForm,
+    posted: TypedForm<T>,
+) -> Result<(T, Values), Response> {
+    match posted.input {
+        Ok(f) => Ok((f, posted.values)),
+        Err(errors) => Err(refused(state, ctx, id, form, posted.values, errors).await),
+    }
+}
+
+/// The answer to a case form: back to the case page, or the form again with its errors.
+async fn answer(
+    state: &AppState,
+    ctx: &Ctx,
+    id: &str,
+    form: CaseForm,
+    result: Result<(), AppError>,
+    v: Values,
+) -> Response {
+    match result {
+        Ok(()) => see_other(&format!(
+            "/arenden/{}?klart={}#{}",
+            url_encode(id),
+            form.done(),
+            form.anchor()
+        )),
+        Err(AppError::Validation(e)) => refused(state, ctx, id, form, v, e).await,
+        Err(e) => ctx.fail(e),
+    }
+}
+
+async fn refused(
+    state: &AppState,
+    ctx: &Ctx,
+    id: &str,
+    form: CaseForm,
+    v: Values,
+    errors: FieldErrors,
+) -> Response {
+    if errors.0.iter().any(|e| form.hidden().contains(&e.field)) {
+        // Whether the case exists is only told to those who may see it.
+        return match app::cases::view(&state.app, &ctx.caller, id).await {
+            Ok(_) => ctx.fail(AppError::Validation(errors)),
+            Err(e) => ctx.fail(e),
+        };
+    }
+    let post = PostState {
+        done: String::new(),
+        open: form.name().to_string(),
+        errors: FormErrors::new(&ctx.t, &errors),
+        v,
+    };
+    case_page(state, ctx, id, post, StatusCode::UNPROCESSABLE_ENTITY).await
+}
