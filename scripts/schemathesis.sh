@@ -41,6 +41,19 @@ TOKEN="$("$BIN" token create --email st@example.se --database-url "$DB" | tail -
 "$BIN" user add --email st-beslut@example.se --name "Schema Beslutsfattare" --org region-st \
   --role decision_maker --password "schemathesis-password-2" --database-url "$DB" >/dev/null
 DECIDER="$("$BIN" token create --email st-beslut@example.se --database-url "$DB" | tail -n 1)"
+# A user of the region for the account operations (listing tokens, revoking, deactivating),
+# which may act on them again and again; nobody calls as them.
+"$BIN" user add --email st-medlem@example.se --name "Schema Medlem" --org enhet-st \
+  --role staff --password "schemathesis-password-3" --database-url "$DB" >/dev/null
+"$BIN" token create --email st-medlem@example.se --database-url "$DB" >/dev/null
+read -r MEMBER MEMBER_TOKEN < <(python3 - "${DB#sqlite://}" <<'PY'
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+(user,) = db.execute("SELECT id FROM users WHERE email = 'st-medlem@example.se'").fetchone()
+(token,) = db.execute("SELECT id FROM api_tokens WHERE user_id = ?", (user,)).fetchone()
+print(user, token)
+PY
+)
 
 PORT="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
 RUST_LOG=warn "$BIN" serve --bind "127.0.0.1:$PORT" --public-write-limit 100000000 \
@@ -83,7 +96,8 @@ SUBMISSION="$(api -X POST "$BASE/api/v1/submissions" \
 SLUSS_SCHEMATHESIS_SETUP="$(python3 -c 'import json,sys; print(json.dumps(dict(zip(sys.argv[1::2], sys.argv[2::2]))))' \
   base "$BASE" admin "$TOKEN" decision_maker "$DECIDER" participant "$PARTICIPANT" \
   code "$CODE" idea "$IDEA" case "$CASE" decided_case "$DECIDED" submission "$SUBMISSION" unit enhet-st \
-  step arbetsgrupp item verksamheten scoring "$SCORING" scored "$SCORED" scorer "$SCORER")"
+  step arbetsgrupp item verksamheten scoring "$SCORING" scored "$SCORED" scorer "$SCORER" \
+  member_user "$MEMBER" member_token "$MEMBER_TOKEN")"
 export SLUSS_SCHEMATHESIS_SETUP
 export SCHEMATHESIS_HOOKS=schemathesis_hooks
 export PYTHONPATH="$PWD/scripts${PYTHONPATH:+:$PYTHONPATH}" PYTHONDONTWRITEBYTECODE=1

@@ -3,7 +3,7 @@
 Each operation is called as a caller who may use it: the administrator's bearer token for
 most, the decision maker's for gate and path decisions (the gates of Spelplanen name that
 role), and a participant's token for what only participants do. Identifiers that must name
-something (a campaign, a case, a submission, an idea, a unit, a template, an offer of a
+something (a campaign, a case, a submission, a user and their token, an idea, a unit, a template, an offer of a
 pair, a case of its own for gate decisions, which may close it) are those of the data the
 script set up, so that generated requests reach each operation's logic instead of stopping at
 401, 403 or 404. The other fields stay generated, without the characters Sluss refuses in
@@ -51,7 +51,11 @@ def _fit_path_parameters(path, params):
     if not params:
         return params
     if "id" in params:
-        if path.startswith("/api/v1/submissions/"):
+        if path.startswith("/api/v1/users/"):
+            params["id"] = SETUP["member_user"]
+        elif path.startswith("/api/v1/tokens/"):
+            params["id"] = SETUP["member_token"]
+        elif path.startswith("/api/v1/submissions/"):
             params["id"] = SETUP["submission"]
         elif path.endswith(("/decisions", "/path")):
             # Gate decisions may close a case: they get one of their own.
