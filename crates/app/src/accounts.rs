@@ -70,6 +70,7 @@ async fn administered(tx: &mut Tx, who: Administrator<'_>, user_id: &str) -> Res
 }
 
 /// A user's tokens, for the operator by e-mail.
+#[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
 pub async fn tokens_by_email(app: &App, email: &str) -> Result<(UserRow, Vec<TokenRow>)> {
     let mut tx = app.db.read().await?;
     let user = users::by_email(&mut tx, email)
@@ -80,6 +81,7 @@ pub async fn tokens_by_email(app: &App, email: &str) -> Result<(UserRow, Vec<Tok
 }
 
 /// A user's tokens, for whoever may administer them.
+#[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
 pub async fn tokens_of(app: &App, who: Administrator<'_>, user_id: &str) -> Result<Vec<TokenRow>> {
     let mut tx = app.db.read().await?;
     let user = administered(&mut tx, who, user_id).await?;
@@ -89,6 +91,7 @@ pub async fn tokens_of(app: &App, who: Administrator<'_>, user_id: &str) -> Resu
 /// Revokes the token whose id is `id`, or begins with `id` (at least eight characters, and
 /// only one token may match). A token already revoked is left as it is and not an error.
 /// Returns the token as it was found.
+#[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
 pub async fn revoke_token(app: &App, who: Administrator<'_>, id: &str) -> Result<TokenRow> {
     let id = id.trim();
     let mut tx = app.db.write().await?;
@@ -134,6 +137,7 @@ pub struct Deactivated {
 
 /// Deactivates a user: they can no longer sign in, and their sessions and tokens end at
 /// once. Their name stays on what they did.
+#[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
 pub async fn deactivate(app: &App, who: Administrator<'_>, user_id: &str) -> Result<Deactivated> {
     let mut tx = app.db.write().await?;
     let user = administered(&mut tx, who, user_id).await?;
@@ -165,6 +169,7 @@ pub async fn deactivate(app: &App, who: Administrator<'_>, user_id: &str) -> Res
 }
 
 /// Deactivates the user with this e-mail (the command line).
+#[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
 pub async fn deactivate_by_email(app: &App, email: &str) -> Result<Deactivated> {
     let id = {
         let mut tx = app.db.read().await?;

@@ -21,6 +21,7 @@ pub struct NewOrg<'a> {
 }
 
 /// Adds an organisation (a region, or a unit under `parent`).
+#[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
 pub async fn add_org(app: &App, actor: &Actor, o: NewOrg<'_>) -> Result<orgs::OrgRow> {
     let mut errors = FieldErrors::new();
     let slug = errors.take(Slug::parse("slug", o.slug));
@@ -93,6 +94,7 @@ pub struct NewUser<'a> {
 
 /// Adds a user with one role in one organisation. If the e-mail is already taken by an
 /// account, the role is added to that account instead and `false` is returned.
+#[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
 pub async fn add_user(app: &App, actor: &Actor, u: NewUser<'_>) -> Result<(users::UserRow, bool)> {
     let mut errors = FieldErrors::new();
     let email = errors.take(domain::submission::Email::parse("email", u.email));
@@ -160,6 +162,7 @@ pub async fn add_user(app: &App, actor: &Actor, u: NewUser<'_>) -> Result<(users
 }
 
 /// All organisations, for forms and filters. Organisations are public facts.
+#[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
 pub async fn organisations(app: &App) -> Result<Vec<orgs::OrgRow>> {
     Ok(app.tree().await?.all.clone())
 }

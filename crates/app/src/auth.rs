@@ -29,6 +29,7 @@ fn hashing_turns() -> &'static tokio::sync::Semaphore {
 }
 
 /// Hashes a password with argon2id (the crate's default algorithm and parameters).
+#[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
 pub async fn hash_password(password: &str) -> anyhow::Result<String> {
     let password = password.to_string();
     let _turn = hashing_turns()
@@ -61,6 +62,7 @@ async fn verify_password(password: &str, hash: &str) -> bool {
 }
 
 /// A new session for the right e-mail and password: the token for the cookie.
+#[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
 pub async fn login(app: &App, email: &str, password: &str) -> Result<String> {
     let mut tx = app.db.write().await?;
     // An address that could name nobody is not asked for (PostgreSQL refuses a NUL); it is
@@ -111,6 +113,7 @@ pub async fn login(app: &App, email: &str, password: &str) -> Result<String> {
     Ok(token)
 }
 
+#[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
 pub async fn logout(app: &App, session_token: &str) -> Result<()> {
     let mut tx = app.db.write().await?;
     let hash = hash_token(session_token);
@@ -151,6 +154,7 @@ async fn load_user(tx: &mut store::Tx, user: users::UserRow) -> Result<Option<Cu
 }
 
 /// The caller behind a session cookie.
+#[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
 pub async fn caller_for_session(app: &App, session_token: &str) -> Result<Caller> {
     let mut tx = app.db.read().await?;
     let Some(user_id) = sessions::user_for(
@@ -173,6 +177,7 @@ pub async fn caller_for_session(app: &App, session_token: &str) -> Result<Caller
 
 /// The caller behind an API bearer token; an unknown, revoked or expired token, or one
 /// whose user is deactivated, is an error, not the public.
+#[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
 pub async fn caller_for_api_token(app: &App, token: &str) -> Result<Caller> {
     let now = Timestamp::now();
     let mut tx = app.db.read().await?;
@@ -207,12 +212,14 @@ pub const DEFAULT_TOKEN_DAYS: u32 = 365;
 pub const MAX_TOKEN_DAYS: u32 = 3650;
 
 /// Creates an API token lasting [`DEFAULT_TOKEN_DAYS`]; see [`create_api_token_for`].
+#[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
 pub async fn create_api_token(app: &App, email: &str) -> Result<String> {
     create_api_token_for(app, email, DEFAULT_TOKEN_DAYS).await
 }
 
 /// Creates an API token for the active user with this e-mail, valid for `days` days, and
 /// returns it; it is shown once.
+#[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
 pub async fn create_api_token_for(app: &App, email: &str, days: u32) -> Result<String> {
     if !(1..=MAX_TOKEN_DAYS).contains(&days) {
         return Err(AppError::field(

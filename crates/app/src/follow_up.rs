@@ -36,6 +36,7 @@ fn looks_like_token(token: &str) -> bool {
     (16..=128).contains(&token.len()) && token.bytes().all(|b| b.is_ascii_hexdigit())
 }
 
+#[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
 pub async fn view(app: &App, token: &str) -> Result<FollowUp> {
     if !looks_like_token(token) {
         return Err(AppError::NotFound);
@@ -60,6 +61,7 @@ pub async fn view(app: &App, token: &str) -> Result<FollowUp> {
 }
 
 /// The submitter's answer to a request for more information.
+#[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
 pub async fn reply(app: &App, token: &str, text: &str) -> Result<()> {
     if !looks_like_token(token) {
         return Err(AppError::NotFound);

@@ -94,6 +94,7 @@ pub(crate) fn opt(s: &str) -> Option<String> {
     (!t.is_empty()).then(|| t.to_string())
 }
 
+#[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
 pub async fn list(app: &App, caller: &Caller, q: &InboxQuery) -> Result<InboxPage> {
     let user = require_user(caller)?;
     let tree = app.tree().await?;
@@ -226,6 +227,7 @@ pub(crate) fn uuid_like(id: &str) -> Option<&str> {
     (id.len() == 36 && id.bytes().all(|b| b.is_ascii_hexdigit() || b == b'-')).then_some(id)
 }
 
+#[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
 pub async fn detail(app: &App, caller: &Caller, id: &str) -> Result<Detail> {
     let user = require_user(caller)?;
     let tree = app.tree().await?;
@@ -263,6 +265,7 @@ pub async fn detail(app: &App, caller: &Caller, id: &str) -> Result<Detail> {
 }
 
 /// Carries out one triage action: checks role and state, writes state and event together.
+#[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
 pub async fn act(
     app: &App,
     caller: &Caller,

@@ -42,6 +42,7 @@ impl Channel {
 }
 
 /// The organisations a submission can be sent to, and the default one (the first region).
+#[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
 pub async fn receivers(app: &App) -> Result<(Vec<orgs::OrgRow>, Option<String>)> {
     let all = crate::admin::organisations(app).await?;
     let default = all
@@ -52,6 +53,7 @@ pub async fn receivers(app: &App) -> Result<(Vec<orgs::OrgRow>, Option<String>)>
     Ok((all, default))
 }
 
+#[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
 pub async fn submit(
     app: &App,
     caller: &Caller,

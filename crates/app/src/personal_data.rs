@@ -11,6 +11,7 @@ use store::events::{self, Actor, NewEvent};
 use store::submissions;
 
 /// Everything held under one e-mail address, as JSON.
+#[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
 pub async fn export(app: &App, email: &str) -> Result<serde_json::Value> {
     let email =
         Email::parse("email", email).map_err(|e| AppError::Validation(FieldErrors(vec![e])))?;
@@ -41,6 +42,7 @@ pub async fn export(app: &App, email: &str) -> Result<serde_json::Value> {
 
 /// Removes the name and e-mail address from every submission made with this address;
 /// returns how many submissions were changed.
+#[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
 pub async fn erase(app: &App, actor: &Actor, email: &str) -> Result<usize> {
     let email =
         Email::parse("email", email).map_err(|e| AppError::Validation(FieldErrors(vec![e])))?;

@@ -23,6 +23,7 @@ pub use crate::access::may_manage_any;
 
 /// Stores each built-in template version not yet stored; returns how many were new. Safe
 /// to run on every start and on several nodes at once.
+#[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
 pub async fn install_built_ins(app: &App) -> Result<usize> {
     let mut stored = 0;
     for (file, source) in BUILT_IN {
@@ -64,6 +65,7 @@ pub async fn install_built_ins(app: &App) -> Result<usize> {
 
 /// Validates and stores a new template version for a region the caller manages. An empty
 /// `region` means the one region the caller manages, when there is only one.
+#[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
 pub async fn upload(app: &App, caller: &Caller, region: &str, source: &str) -> Result<TemplateRow> {
     let user = caller.user().ok_or(AppError::Unauthenticated)?;
     if !user
@@ -132,6 +134,7 @@ pub async fn upload(app: &App, caller: &Caller, region: &str, source: &str) -> R
 }
 
 /// Makes a stored version the one a region uses for new cases.
+#[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
 pub async fn activate(app: &App, caller: &Caller, region: &str, template_id: &str) -> Result<()> {
     let user = caller.user().ok_or(AppError::Unauthenticated)?;
     let mut tx = app.db.write().await?;
@@ -196,11 +199,13 @@ pub async fn activate(app: &App, caller: &Caller, region: &str, template_id: &st
     Ok(())
 }
 
+#[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
 pub async fn list(app: &App) -> Result<Vec<TemplateRow>> {
     let mut tx = app.db.read().await?;
     Ok(processes::all(&mut tx).await?)
 }
 
+#[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
 pub async fn active_in(app: &App, region: &str) -> Result<Vec<TemplateRow>> {
     let mut tx = app.db.read().await?;
     let org = store::orgs::by_slug(&mut tx, region.trim())
@@ -216,6 +221,7 @@ pub struct Overview {
     pub regions: Vec<(store::orgs::OrgRow, Vec<TemplateRow>)>,
 }
 
+#[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
 pub async fn overview(app: &App, caller: &Caller) -> Result<Overview> {
     let user = caller.user().ok_or(AppError::Unauthenticated)?;
     if !user

@@ -21,6 +21,7 @@ pub struct ScoreInput {
 }
 
 /// A participant scores one concept on every criterion (1–5), in the criteria phase.
+#[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
 pub async fn score(app: &App, code: &str, token: &str, input: &ScoreInput) -> Result<()> {
     let mut tx = app.db.write().await?;
     let c = campaign(&mut tx, code).await?;
@@ -167,6 +168,7 @@ pub fn criteria_results(
     rows
 }
 
+#[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
 pub async fn criteria_of(app: &App, code: &str) -> Result<CriteriaResults> {
     let mut tx = app.db.read().await?;
     let c = campaign(&mut tx, code).await?;
@@ -186,6 +188,7 @@ pub struct CriteriaInput {
     pub new_weight: String,
 }
 
+#[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
 pub async fn set_criteria(
     app: &App,
     caller: &Caller,

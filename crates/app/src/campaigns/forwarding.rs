@@ -14,6 +14,7 @@ use store::events::{self, NewEvent};
 /// top N by default): each becomes a submission in the owning organisation's inbox
 /// (`to_case` false) or a case opened directly, registered in the diarium and linked back
 /// to the campaign. A concept is taken forward once. All of it is one transaction.
+#[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
 pub async fn take_forward(
     app: &App,
     caller: &Caller,

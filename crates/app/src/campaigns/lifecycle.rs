@@ -57,6 +57,7 @@ fn join_code() -> Result<String> {
 }
 
 /// Creates a campaign with the default criteria; returns it.
+#[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
 pub async fn create(app: &App, caller: &Caller, input: &NewCampaignInput) -> Result<CampaignRow> {
     let user = require_user(caller)?;
     let mut errors = FieldErrors::new();
@@ -147,6 +148,7 @@ pub async fn create(app: &App, caller: &Caller, input: &NewCampaignInput) -> Res
 }
 
 /// Opens a phase (and so closes the one before).
+#[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
 pub async fn set_phase(app: &App, caller: &Caller, code: &str, phase: &str) -> Result<Phase> {
     let mut tx = app.db.write().await?;
     let c = campaign(&mut tx, code).await?;
@@ -175,6 +177,7 @@ pub async fn set_phase(app: &App, caller: &Caller, code: &str, phase: &str) -> R
 }
 
 /// The campaigns a facilitator may run, newest first.
+#[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
 pub async fn mine(app: &App, caller: &Caller) -> Result<(Vec<CampaignRow>, Vec<OrgRow>)> {
     let user = require_user(caller)?;
     let mut tx = app.db.read().await?;

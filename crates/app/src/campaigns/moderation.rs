@@ -10,6 +10,7 @@ use store::campaigns;
 use store::events::{self, NewEvent};
 
 /// Approves, withdraws or restores an idea (the facilitator).
+#[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
 pub async fn set_idea_status(
     app: &App,
     caller: &Caller,
@@ -48,6 +49,7 @@ pub async fn set_idea_status(
 }
 
 /// Flags an idea as unsuitable (once per participant); the facilitator sees the count.
+#[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
 pub async fn flag(app: &App, code: &str, token: &str, idea_id: &str) -> Result<i64> {
     let mut tx = app.db.write().await?;
     let c = campaign(&mut tx, code).await?;

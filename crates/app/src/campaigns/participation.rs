@@ -17,6 +17,7 @@ use store::events::{self, NewEvent};
 const IDEA: TextRule = TextRule::paragraph("text", 2, MAX_IDEA);
 
 /// Whether a campaign has this join code (any form of it the lookups accept).
+#[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
 pub async fn exists(app: &App, code: &str) -> Result<bool> {
     let mut tx = app.db.read().await?;
     match campaign(&mut tx, code).await {
@@ -33,6 +34,7 @@ pub struct Joined {
 }
 
 /// Joins a campaign with its code; an account is optional.
+#[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
 pub async fn join(app: &App, caller: &Caller, code: &str) -> Result<Joined> {
     for _ in 0..5 {
         let mut tx = app.db.write().await?;
@@ -67,6 +69,7 @@ pub struct IdeaInput {
 /// Adds an idea (a concept, in a workshop). Participants add ideas while the phase takes
 /// them; the facilitator may add at any time before voting ends. An idea over 500
 /// characters is refused with its length.
+#[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
 pub async fn add_idea(
     app: &App,
     caller: &Caller,
@@ -136,6 +139,7 @@ pub struct Overview {
     pub participant: Option<ParticipantRow>,
 }
 
+#[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
 pub async fn overview(app: &App, code: &str, token: Option<&str>) -> Result<Overview> {
     let v = view(app, code).await?;
     let participant = match token {

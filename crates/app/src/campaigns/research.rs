@@ -12,6 +12,7 @@ use store::campaigns;
 use store::events::{self, NewEvent};
 
 /// Adds a research question (the facilitator).
+#[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
 pub async fn add_question(app: &App, caller: &Caller, code: &str, body: &str) -> Result<()> {
     let mut tx = app.db.write().await?;
     let c = campaign(&mut tx, code).await?;
@@ -48,6 +49,7 @@ pub struct Question {
     pub answered: usize,
 }
 
+#[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
 pub async fn research(app: &App, code: &str, token: Option<&str>) -> Result<Vec<Question>> {
     let mut tx = app.db.read().await?;
     let c = campaign(&mut tx, code).await?;
@@ -87,6 +89,7 @@ pub async fn research(app: &App, code: &str, token: Option<&str>) -> Result<Vec<
 }
 
 /// A participant's answer to a research question, in the research phase.
+#[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
 pub async fn answer(
     app: &App,
     code: &str,

@@ -32,6 +32,7 @@ pub struct Results {
 
 /// The current results: every active idea with its score and interval, best first, fitted
 /// from every vote at the time of asking.
+#[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
 pub async fn results(app: &App, code: &str) -> Result<Results> {
     let mut tx = app.db.read().await?;
     let c = campaign(&mut tx, code).await?;
@@ -68,6 +69,7 @@ pub async fn results(app: &App, code: &str) -> Result<Results> {
 /// The campaign, and whether the caller may see its results now: everyone from the results
 /// phase on ([`Phase::shows_results`], the rule of the participants' page), the campaign's
 /// facilitators always.
+#[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
 pub async fn results_visible(
     app: &App,
     caller: &Caller,
@@ -94,6 +96,7 @@ pub struct Lead {
     pub outcomes: Vec<campaigns::OutcomeRow>,
 }
 
+#[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
 pub async fn lead(app: &App, caller: &Caller, code: &str) -> Result<Lead> {
     let mut tx = app.db.read().await?;
     let c = campaign(&mut tx, code).await?;
@@ -109,12 +112,14 @@ pub async fn lead(app: &App, caller: &Caller, code: &str) -> Result<Lead> {
 }
 
 /// A fingerprint of a campaign's state for live updates: phase, votes and ideas.
+#[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
 pub async fn fingerprint(app: &App, code: &str) -> Result<String> {
     fingerprint_since(app, code, std::time::Instant::now()).await
 }
 
 /// [`fingerprint`] as computed at `since` or later, shared by every live listener of the
 /// node: a thousand listeners woken by one vote cost one query, not a thousand.
+#[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
 pub async fn fingerprint_since(app: &App, code: &str, since: std::time::Instant) -> Result<String> {
     let key = code.trim().to_ascii_uppercase();
     let mut cache = app.fingerprints.lock().await;
@@ -148,6 +153,7 @@ async fn compute_fingerprint(app: &App, code: &str) -> Result<String> {
 /// Exports `ideas`, `votes` or `skips` as CSV (the facilitator). Voters appear by their
 /// pseudonym number only. Every text cell is written by [`cell`] (never read as a formula),
 /// and the file begins with a byte-order mark for Excel.
+#[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
 pub async fn export(app: &App, caller: &Caller, code: &str, kind: &str) -> Result<String> {
     let mut tx = app.db.read().await?;
     let c = campaign(&mut tx, code).await?;
@@ -219,6 +225,7 @@ pub async fn export(app: &App, caller: &Caller, code: &str, kind: &str) -> Resul
 }
 
 /// Open questions anyone may vote on (the public showcase).
+#[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
 pub async fn showcase(app: &App) -> Result<Vec<CampaignRow>> {
     let mut tx = app.db.read().await?;
     Ok(campaigns::open_campaigns(&mut tx).await?)

@@ -114,6 +114,7 @@ fn shown(s: &mut Voter, offer: OfferRow, a: usize, b: usize) {
 /// The pair this participant is to vote on now: the one already shown and unanswered, or
 /// a new one chosen by the engine among pairs never shown to them. `None` when every pair
 /// has been shown.
+#[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
 pub async fn next_pair(app: &App, code: &str, token: &str) -> Result<Option<Pair>> {
     let v = view(app, code).await?;
     let th = token_hash(token)?;
@@ -197,6 +198,7 @@ pub struct Voted {
 /// written, with the next pair, in one transaction of the batch writer, whose conditional
 /// statements make every check that another request or node could change. Any other vote
 /// is checked against the database first.
+#[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
 pub async fn vote(app: &App, code: &str, token: &str, input: &VoteInput) -> Result<Voted> {
     let choice = VoteChoice::parse(&input.choice)
         .ok_or_else(|| AppError::field("choice", ErrorCode::InvalidChoice))?;

@@ -57,6 +57,7 @@ pub struct Board {
 }
 
 /// The cases the caller may see, filtered, grouped by template and phase.
+#[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
 pub async fn board(app: &App, caller: &Caller, q: &BoardQuery, mine: bool) -> Result<Board> {
     let user = require_user(caller)?;
     let tree = app.tree().await?;
@@ -174,6 +175,7 @@ pub struct OverdueStep {
 }
 
 /// Steps past their due date in the active cases the caller may see, oldest first.
+#[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
 pub async fn overdue(app: &App, caller: &Caller) -> Result<Vec<OverdueStep>> {
     let user = require_user(caller)?;
     let tree = app.tree().await?;

@@ -43,6 +43,7 @@ pub struct DecideInput {
 }
 
 /// Decides the current phase's gate under the caller's mandate.
+#[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
 pub async fn decide(
     app: &App,
     caller: &Caller,
@@ -91,6 +92,7 @@ pub struct PathInput {
 }
 
 /// Records the vägval under the mandate of the vägval phase's gate.
+#[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
 pub async fn choose_path(
     app: &App,
     caller: &Caller,
@@ -137,6 +139,7 @@ pub struct ResultInput {
 }
 
 /// Records part of the result: an adopting unit, a benefit measure or the handover.
+#[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
 pub async fn record_result(
     app: &App,
     caller: &Caller,

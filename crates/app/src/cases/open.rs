@@ -98,6 +98,7 @@ async fn template_choices(tx: &mut Tx, region_id: &str) -> Result<Vec<TemplateRo
 }
 
 /// What the open-case form offers the caller.
+#[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
 pub async fn open_choices(app: &App, caller: &Caller) -> Result<OpenChoices> {
     let user = require_user(caller)?;
     let tree = app.tree().await?;
@@ -131,6 +132,7 @@ pub async fn open_choices(app: &App, caller: &Caller) -> Result<OpenChoices> {
 }
 
 /// Opens a case; returns its id and diarienummer.
+#[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
 pub async fn open(app: &App, caller: &Caller, input: &OpenInput) -> Result<(String, String)> {
     let mut tx = app.db.write().await?;
     let opened = open_in(&mut tx, caller, input).await?;

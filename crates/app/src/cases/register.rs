@@ -22,6 +22,7 @@ pub struct PublicStatus {
 }
 
 /// The cases a submission became part of, as its submitter may see them.
+#[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
 pub async fn public_status_of_submission(
     tx: &mut Tx,
     submission_id: &str,
@@ -72,6 +73,7 @@ pub struct DiariumPage {
 }
 
 /// The public register: open to everyone, personal data never in it.
+#[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
 pub async fn diarium(app: &App, q: &DiariumQuery) -> Result<DiariumPage> {
     let mut errors = FieldErrors::new();
     let from = crate::inbox::date_bound(&mut errors, "from", &q.from, false);

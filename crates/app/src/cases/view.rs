@@ -77,6 +77,7 @@ impl CaseView {
     }
 }
 
+#[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
 pub async fn view(app: &App, caller: &Caller, id: &str) -> Result<CaseView> {
     let user = require_user(caller)?;
     let tree = app.tree().await?;
@@ -110,6 +111,7 @@ pub async fn view(app: &App, caller: &Caller, id: &str) -> Result<CaseView> {
 }
 
 /// The events of a case, oldest first (the API's audit trail).
+#[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
 pub async fn events_of(app: &App, caller: &Caller, id: &str) -> Result<Vec<EventRow>> {
     let user = require_user(caller)?;
     let tree = app.tree().await?;

@@ -28,6 +28,7 @@ pub struct TickInput {
 }
 
 /// Ticks (or unticks) a checklist item of the current phase.
+#[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
 pub async fn tick(app: &App, caller: &Caller, id: &str, input: &TickInput) -> Result<CaseState> {
     let user = require_user(caller)?;
     let note = NOTE
@@ -66,6 +67,7 @@ pub struct MemberInput {
 }
 
 /// Adds someone to the working group with a function, or takes them out.
+#[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
 pub async fn member(app: &App, caller: &Caller, id: &str, input: &MemberInput) -> Result<()> {
     let user = require_user(caller)?;
     let tree = app.tree().await?;
@@ -205,6 +207,7 @@ impl DetailsInput {
 }
 
 /// Edits title, public title, description, owning unit, handler and confidentiality.
+#[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
 pub async fn edit(app: &App, caller: &Caller, id: &str, input: &DetailsInput) -> Result<()> {
     let user = require_user(caller)?;
     let mut errors = FieldErrors::new();
