@@ -36,7 +36,16 @@ use domain::role::Role;
 use store::orgs::OrgRow;
 
 /// The roles that may triage, by name (for queries of colleagues who may handle something).
-pub(crate) const TRIAGE_ROLES: [&str; 4] = ["advisor", "coordinator", "admin", "process_owner"];
+/// The roles that work the inbox, as stored: derived from [`Role::can_triage`], so the two
+/// cannot disagree.
+pub(crate) static TRIAGE_ROLES: std::sync::LazyLock<Vec<&'static str>> =
+    std::sync::LazyLock::new(|| {
+        Role::ALL
+            .iter()
+            .filter(|r| r.can_triage())
+            .map(|r| r.as_str())
+            .collect()
+    });
 
 /// How long a node uses its tree when no change was heard of: a safety net for what is not
 /// announced (see the module comment). Short, because reading the tree once in a few

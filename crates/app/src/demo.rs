@@ -6,6 +6,7 @@ use crate::admin::{NewOrg, NewUser, add_org, add_user};
 use crate::error::Result;
 use crate::intake::{Channel, submit};
 use crate::{App, AppError, Caller, auth};
+use domain::case::ResultKind;
 use domain::process::Vagval;
 use domain::role::Role;
 use domain::submission::SubmissionInput;
@@ -546,9 +547,13 @@ async fn load_cases(app: &App, people: &[DemoUser]) -> Result<()> {
                 }
             }
             if phase.gate.requires_handover {
-                for (kind, extra) in [("adopt", UNIT_CARE), ("measure", ""), ("handover", "")] {
+                for (kind, extra) in [
+                    (ResultKind::Adopt, UNIT_CARE),
+                    (ResultKind::Measure, ""),
+                    (ResultKind::Handover, ""),
+                ] {
                     let r = ResultInput {
-                        kind: kind.into(),
+                        kind: Some(kind),
                         unit: extra.into(),
                         name: "Väntetid till besked".into(),
                         measure_unit: "dagar".into(),

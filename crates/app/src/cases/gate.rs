@@ -6,7 +6,7 @@ use super::{OVERRIDE, RATIONALE, choice};
 use crate::access::{Tree, require_user};
 use crate::error::Result;
 use crate::{App, AppError, Caller, CurrentUser};
-use domain::case::{CaseState, CaseStatus, GateDecision};
+use domain::case::{CaseState, CaseStatus, GateDecision, ResultKind};
 use domain::process::Vagval;
 use domain::text::TextRule;
 use domain::{ErrorCode, FieldErrors};
@@ -124,8 +124,8 @@ pub async fn choose_path(
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(default)]
 pub struct ResultInput {
-    /// `adopt`, `measure` or `handover`.
-    pub kind: String,
+    /// Which part of the result; none (an unknown kind at the edge) is refused at `kind`.
+    pub kind: Option<ResultKind>,
     /// adopt: the unit's slug.
     pub unit: String,
     /// measure: what is measured, its unit, before and after.
@@ -150,8 +150,11 @@ pub async fn record_result(
     let tree = app.tree().await?;
     let mut tx = app.db.write().await?;
     let l = for_handling(&mut tx, &tree, user, id).await?;
-    let e = match input.kind.trim() {
-        "adopt" => {
+    let kind = input
+        .kind
+        .ok_or_else(|| AppError::field("kind", ErrorCode::InvalidChoice))?;
+    let e = match kind {
+        ResultKind::Adopt => {
             let region = l.tree.region_of(&l.row.org_id);
             let unit = l
                 .tree
@@ -161,7 +164,7 @@ pub async fn record_result(
                 .ok_or_else(|| AppError::field("unit", ErrorCode::UnknownOrganisation))?;
             l.state.adopt(&l.template, &unit.id, &user.id)
         }
-        "measure" => {
+        ResultKind::Measure => {
             let mut errors = FieldErrors::new();
             errors.take(TextRule::line("name", 2, 200).parse_required(&input.name));
             errors.take(TextRule::line("measure_unit", 1, 40).parse_required(&input.measure_unit));
@@ -177,7 +180,7 @@ pub async fn record_result(
                 &user.id,
             )
         }
-        "handover" => {
+        ResultKind::Handover => {
             let mut errors = FieldErrors::new();
             errors.take(TextRule::line("receiver", 2, 200).parse_required(&input.receiver));
             errors.take(TextRule::paragraph("note", 3, 4000).parse_required(&input.note));
@@ -187,7 +190,6 @@ pub async fn record_result(
             l.state
                 .hand_over(&l.template, &input.receiver, &input.note, &user.id)
         }
-        _ => return Err(AppError::field("kind", ErrorCode::InvalidChoice)),
     }
     .map_err(case_error)?;
     let s = record(&mut tx, caller, &l, e).await?;

@@ -16,4 +16,4 @@ mod tests;
 
 pub use checks::CaseError;
 pub use events::{CaseEvent, GateDecision};
-pub use state::{CaseState, CaseStatus, Handover, Measure, Tick};
+pub use state::{CaseState, CaseStatus, Handover, Measure, ResultKind, Tick};

@@ -11,6 +11,12 @@ crate::submission::string_enum!(
     CaseStatus { Active => "active", Closed => "closed", Completed => "completed" }
 );
 
+crate::submission::string_enum!(
+    /// The parts of a case's result put on record before its last gate: a unit that
+    /// adopted the solution, a benefit measure (before and after), the handover.
+    ResultKind { Adopt => "adopt", Measure => "measure", Handover => "handover" }
+);
+
 /// A benefit measure on record.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Measure {

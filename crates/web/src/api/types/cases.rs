@@ -586,7 +586,7 @@ pub struct NewResult {
 impl From<NewResult> for ResultInput {
     fn from(r: NewResult) -> Self {
         ResultInput {
-            kind: r.kind,
+            kind: domain::case::ResultKind::parse(&r.kind),
             unit: r.unit,
             name: r.name,
             measure_unit: r.measure_unit,

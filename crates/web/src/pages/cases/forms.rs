@@ -262,7 +262,7 @@ pub async fn adopt(
         Err(page) => return page,
     };
     let input = ResultInput {
-        kind: "adopt".into(),
+        kind: Some(domain::case::ResultKind::Adopt),
         unit: f.unit,
         ..Default::default()
     };
@@ -281,7 +281,7 @@ pub async fn measure(
         Err(page) => return page,
     };
     let input = ResultInput {
-        kind: "measure".into(),
+        kind: Some(domain::case::ResultKind::Measure),
         name: f.name,
         measure_unit: f.measure_unit,
         before: f.before,
@@ -303,7 +303,7 @@ pub async fn handover(
         Err(page) => return page,
     };
     let input = ResultInput {
-        kind: "handover".into(),
+        kind: Some(domain::case::ResultKind::Handover),
         receiver: f.receiver,
         note: f.note,
         ..Default::default()
