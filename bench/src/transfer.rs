@@ -16,6 +16,14 @@ pub struct Figures {
 }
 
 pub async fn measure(bin: &str, sqlite: &str, admin: &str) -> Result<Figures> {
+    // The database limit's scratch table is the benchmark's, not Sluss's: `sluss move`
+    // refuses a source with a table its schema does not have.
+    let source = store::Db::connect_existing(sqlite).await?;
+    let mut tx = source.write().await?;
+    tx.execute(store::sql("DROP TABLE IF EXISTS bench_limit"))
+        .await?;
+    tx.commit().await?;
+    source.close().await;
     let target = super::fresh_postgres(admin).await?;
     let name = target.rsplit('/').next().unwrap_or_default().to_string();
     let result = move_and_floor(bin, sqlite, &target).await;
