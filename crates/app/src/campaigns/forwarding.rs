@@ -1,8 +1,8 @@
 //! Taking the best concepts forward: each becomes a submission in the owning organisation's
 //! inbox or a case opened directly, linked back to the campaign.
 
-use super::facilitator;
 use super::results::results;
+use super::{campaign, facilitator};
 use crate::error::Result;
 use crate::{App, AppError, Caller};
 use domain::ErrorCode;
@@ -22,6 +22,13 @@ pub async fn take_forward(
     n: Option<i64>,
     to_case: bool,
 ) -> Result<Vec<campaigns::OutcomeRow>> {
+    // Who may comes before the fit the results take, so that a caller who may not costs
+    // no fit; the write below checks again, in its own transaction.
+    {
+        let mut tx = app.db.read().await?;
+        let c = campaign(&mut tx, code).await?;
+        facilitator(&mut tx, caller, &c).await?;
+    }
     let r = results(app, code).await?;
     let c = &r.campaign;
     let mut tx = app.db.write().await?;
