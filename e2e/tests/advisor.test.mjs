@@ -51,11 +51,11 @@ async function rejectFlow({ javaScriptEnabled }) {
       // htmx swaps the results in place and keeps the address bar in step.
       await advisor.locator("#f-q").press("Enter");
       await advisor.waitForURL(/q=/);
-      await advisor.waitForFunction(() => /1 träffar/.test(document.querySelector("#results-heading").textContent));
+      await advisor.waitForFunction(() => /1 träff\b/.test(document.querySelector("#results-heading").textContent));
     } else {
       await Promise.all([advisor.waitForURL(/q=/), advisor.locator(".filter-actions button").click()]);
     }
-    assert.match(await advisor.locator("#results-heading").textContent(), /1 träffar/);
+    assert.match(await advisor.locator("#results-heading").textContent(), /1 träff\b/);
     assert.equal(await advisor.locator("table.inbox tbody tr").count(), 1);
     await checkA11y(advisor, `filtered inbox${label}`);
 
@@ -66,12 +66,12 @@ async function rejectFlow({ javaScriptEnabled }) {
     // Reject without a text first: the form comes back open, with the choice kept.
     await advisor.locator("summary", { hasText: "Avsluta med motivering" }).click();
     await advisor.locator("#f-reject-reason").selectOption("not_innovation");
-    await Promise.all([advisor.waitForLoadState("load"), advisor.locator('form:has(input[value="reject"]) button').click()]);
+    await Promise.all([advisor.waitForLoadState("load"), advisor.locator('form[action$="/avvisa"] button').click()]);
     await advisor.waitForSelector("#error-summary");
     assert.equal(await advisor.locator("#f-reject-reason").inputValue(), "not_innovation");
     await checkA11y(advisor, `reject form with errors${label}`);
     await advisor.locator("#f-reject-reason_text").fill("Det här är förbättringsarbete i befintlig verksamhet. Vi har skickat det till linjen.");
-    await Promise.all([advisor.waitForURL(/klart=reject/), advisor.locator('form:has(input[value="reject"]) button').click()]);
+    await Promise.all([advisor.waitForURL(/klart=reject/), advisor.locator('form[action$="/avvisa"] button').click()]);
     assert.equal((await advisor.locator("#status").textContent()).trim(), "Avslutad");
     assert.match(await advisor.locator("#done").textContent(), /motiveringen är skickad/);
     await checkA11y(advisor, `submission after rejection${label}`);

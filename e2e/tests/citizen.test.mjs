@@ -61,7 +61,7 @@ test("a citizen submits a need by keyboard only and gets the receipt", async () 
 
     // The private link works on its own.
     await page.goto(link);
-    assert.equal((await page.locator("h1").textContent()).trim(), `Ditt ärende ${reference}`);
+    assert.equal((await page.locator("h1").textContent()).trim(), `Din inlämning ${reference}`);
     await checkA11y(page, "follow-up page");
   } finally {
     await browser.close();

@@ -31,7 +31,7 @@ test("the advisor asks for more and the citizen answers on the follow-up page", 
     assert.equal((await advisor.locator("#reference").textContent()).trim(), reference);
     await advisor.locator("summary", { hasText: "Be om mer information" }).click();
     await advisor.locator("#f-request_info-message").fill("Vilka prover tänker du på, och hur ofta tas de i dag?");
-    await Promise.all([advisor.waitForURL(/klart=request_info/), advisor.locator('form:has(input[value="request_info"]) button').click()]);
+    await Promise.all([advisor.waitForURL(/klart=request_info/), advisor.locator('form[action$="/komplettering"] button').click()]);
     assert.equal((await advisor.locator("#status").textContent()).trim(), "Väntar på komplettering");
     await checkA11y(advisor, "submission waiting for the submitter");
 

@@ -15,6 +15,12 @@ use store::submissions::{self, MessageRow};
 pub struct FollowUp {
     pub reference: String,
     pub title: String,
+    /// What the submitter wrote, shown back to them.
+    pub description: String,
+    pub affected: Option<String>,
+    pub current_solution: Option<String>,
+    /// An e-mail address was given (and not erased since): the handler can write back.
+    pub has_email: bool,
     pub kind: String,
     pub status: SubmissionStatus,
     pub reject_reason: Option<String>,
@@ -50,6 +56,10 @@ pub async fn view(app: &App, token: &str) -> Result<FollowUp> {
     Ok(FollowUp {
         reference: s.reference,
         title: s.title,
+        description: s.description,
+        affected: s.affected,
+        current_solution: s.current_solution,
+        has_email: s.contact_email.is_some_and(|e| !e.is_empty()),
         kind: s.kind,
         status: SubmissionStatus::parse(&s.status).unwrap_or(SubmissionStatus::New),
         reject_reason: s.reject_reason,

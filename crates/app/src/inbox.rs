@@ -264,6 +264,55 @@ pub async fn detail(app: &App, caller: &Caller, id: &str) -> Result<Detail> {
     })
 }
 
+/// How many submissions the duplicate form offers to pick from.
+const DUPLICATE_CHOICES: i64 = 10;
+
+/// The submissions a handler may mark this one as a duplicate of: others of its region that
+/// the caller may read, the newest first, or those whose title or diarienummer holds
+/// `search`. Only for a caller who may triage this submission.
+#[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
+pub async fn duplicate_choices(
+    app: &App,
+    caller: &Caller,
+    id: &str,
+    search: &str,
+) -> Result<Vec<SubmissionRow>> {
+    let user = require_user(caller)?;
+    let tree = app.tree().await?;
+    let mut tx = app.db.read().await?;
+    let (row, can_triage) = load_visible(&mut tx, &tree, user, id).await?;
+    if !can_triage {
+        return Err(AppError::Forbidden);
+    }
+    let readable = tree.reach(user, Role::can_read_inbox);
+    let region = descendants(&tree.nodes, &root_of(&tree.nodes, &row.org_id));
+    let search = filter_text("dubblett", search)
+        .map_err(|e| AppError::Validation(FieldErrors(vec![e])))?
+        .map(|s| s.chars().take(100).collect());
+    let filter = Filter {
+        org_ids: region
+            .into_iter()
+            .filter(|o| readable.contains(o))
+            .collect(),
+        status: None,
+        kind: None,
+        submitter_role: None,
+        unit: None,
+        assignee_id: None,
+        from: None,
+        until: None,
+        q: search,
+        limit: DUPLICATE_CHOICES + 1,
+        offset: 0,
+    };
+    let (rows, _) = submissions::list(&mut tx, &filter).await?;
+    Ok(rows
+        .into_iter()
+        .filter(|r| r.id != row.id)
+        .take(DUPLICATE_CHOICES as usize)
+        .collect())
+}
+
 /// Carries out one triage action: checks role and state, writes state and event together.
 #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
 pub async fn act(
@@ -273,7 +322,6 @@ pub async fn act(
     input: &ActionInput,
 ) -> Result<SubmissionStatus> {
     let user = require_user(caller)?;
-    let action = TriageAction::parse(input)?;
     let tree = app.tree().await?;
     let (all, nodes) = (&tree.all, &tree.nodes);
     let mut tx = app.db.write().await?;
@@ -281,6 +329,9 @@ pub async fn act(
     if !can_triage {
         return Err(AppError::Forbidden);
     }
+    // The input is read only for a caller who may triage: another is told no more than
+    // that (and nothing about what it sent).
+    let action = TriageAction::parse(input)?;
     let from = SubmissionStatus::parse(&row.status).unwrap_or(SubmissionStatus::New);
     let to = action.next_status(from).ok_or(AppError::Conflict(
         crate::Conflict::ActionNotAllowedInStatus,

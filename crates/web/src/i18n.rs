@@ -106,9 +106,20 @@ impl Tr {
         self.t(&format!("{prefix}{value}"))
     }
 
-    /// The message for `key` with `{n}` replaced.
+    /// The message for `key` with `{n}` replaced, in the number's form: a key with plural
+    /// forms is written as `key.one` ("{n} träff") and `key.other` ("{n} träffar"), and
+    /// the one is used for 1, the other for every other number (Swedish and English agree
+    /// on that). A key without them is used as it is.
     pub fn n(&self, key: &str, n: impl std::fmt::Display) -> String {
-        self.t(key).replace("{n}", &n.to_string())
+        let n = n.to_string();
+        let form = plural_form(&n);
+        let plural = format!("{key}.{form}");
+        let key = if self.has(&plural) {
+            plural.as_str()
+        } else {
+            key
+        };
+        self.t(key).replace("{n}", &n)
     }
 
     /// The message for `key` with `{a}` and `{b}` replaced.
@@ -126,6 +137,11 @@ impl Tr {
         }
         msg
     }
+}
+
+/// The plural form of a number written out: `one` for 1, `other` for any other.
+fn plural_form(n: &str) -> &'static str {
+    if n.trim() == "1" { "one" } else { "other" }
 }
 
 #[cfg(test)]
@@ -162,7 +178,9 @@ mod tests {
                     for (i, _) in text.match_indices(pat) {
                         let rest = &text[i + pat.len()..];
                         let key = &rest[..rest.find('"').unwrap()];
-                        if key.contains('.') && !key.ends_with('.') && !sv.contains_key(key) {
+                        let plural = |f: &str| sv.contains_key(format!("{key}.{f}").as_str());
+                        let known = sv.contains_key(key) || (plural("one") && plural("other"));
+                        if key.contains('.') && !key.ends_with('.') && !known {
                             missing.push(format!("{}: {key}", path.display()));
                         }
                     }
@@ -241,6 +259,31 @@ mod tests {
                 sv.contains_key(format!("event.case.{kind}").as_str()),
                 "{kind}"
             );
+        }
+    }
+
+    /// A count reads as a Swedish or English speaker would say it: "1 träff", "2 träffar",
+    /// "0 träffar"; and every key with a singular has its plural, in both catalogs.
+    #[test]
+    fn counts_take_the_singular_for_one() {
+        let sv = Tr::new(Lang::Sv);
+        let en = Tr::new(Lang::En);
+        assert_eq!(sv.n("inbox.count", 1), "1 träff");
+        assert_eq!(sv.n("inbox.count", 2), "2 träffar");
+        assert_eq!(sv.n("inbox.count", 0usize), "0 träffar");
+        assert_eq!(en.n("inbox.count", 1i64), "1 result");
+        assert_eq!(en.n("inbox.count", 21), "21 results");
+        assert_eq!(sv.n("cases.count", 1), "1 ärende");
+        // A key without plural forms is used as it is.
+        assert_eq!(sv.n("error.too_short", 1), "Skriv minst 1 tecken.");
+        for cat in [parse_catalog(SV), parse_catalog(EN)] {
+            for key in cat.keys().filter_map(|k| k.strip_suffix(".one")) {
+                assert!(
+                    cat.contains_key(format!("{key}.other").as_str()),
+                    "{key}.other"
+                );
+                assert!(!cat.contains_key(key), "{key} is plural only");
+            }
         }
     }
 

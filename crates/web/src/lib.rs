@@ -151,7 +151,23 @@ pub fn router(state: AppState) -> Router {
         .route("/logga-ut", post(pages::login::logout))
         .route("/inkorg", get(pages::inbox::list))
         .route("/inkorg/{id}", get(pages::inbox::detail))
-        .route("/inkorg/{id}/atgard", post(pages::inbox::act))
+        // The triage forms: one route each (issue 18, item 4).
+        .route("/inkorg/{id}/tilldela", post(pages::inbox::assign))
+        .route(
+            "/inkorg/{id}/komplettering",
+            post(pages::inbox::request_info),
+        )
+        .route("/inkorg/{id}/meddelande", post(pages::inbox::message))
+        .route("/inkorg/{id}/skicka-vidare", post(pages::inbox::forward))
+        .route("/inkorg/{id}/dubblett", post(pages::inbox::mark_duplicate))
+        .route("/inkorg/{id}/avvisa", post(pages::inbox::reject))
+        .route("/inkorg/{id}/anta", post(pages::inbox::accept))
+        .route("/inkorg/{id}/ateroppna", post(pages::inbox::reopen))
+        .route(
+            "/inkorg/{id}/radera-kontakt",
+            post(pages::inbox::erase_contact),
+        )
+        .route("/inkorg/{id}/kommentar", post(pages::inbox::comment))
         .route("/arenden", get(pages::cases::board))
         .route("/arenden/mina", get(pages::cases::mine))
         .route("/arenden/forsenade", get(pages::cases::overdue))

@@ -27,7 +27,7 @@ mod work;
 pub use board::{Board, BoardQuery, Column, Lane, OverdueStep, board, overdue};
 pub use gate::{DecideInput, PathInput, ResultInput, choose_path, decide, record_result};
 pub(crate) use open::open_in;
-pub use open::{OpenChoices, OpenInput, References, open, open_choices};
+pub use open::{OpenChoices, OpenInput, Prefill, References, open, open_choices, prefill};
 pub use register::{
     DIARIUM_PER_PAGE, DiariumEntry, DiariumPage, DiariumQuery, PublicStatus, diarium,
     public_status_of_submission,

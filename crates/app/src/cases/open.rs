@@ -131,6 +131,53 @@ pub async fn open_choices(app: &App, caller: &Caller) -> Result<OpenChoices> {
     })
 }
 
+/// What a case opened from a submission starts with: the submission's title, description
+/// and unit, and the process its region uses for new cases.
+#[derive(Debug, Clone, Default)]
+pub struct Prefill {
+    pub title: String,
+    pub description: String,
+    /// The unit's slug.
+    pub unit: String,
+    /// The template's id: the region's active process (its first, if it has several).
+    pub template: Option<String>,
+}
+
+/// The prefill for a case opened from the submission with this diarienummer, when the
+/// caller may triage it; nothing for one they may not see (as for one that does not exist).
+#[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
+pub async fn prefill(app: &App, caller: &Caller, reference: &str) -> Result<Option<Prefill>> {
+    let user = require_user(caller)?;
+    let reference = reference.trim();
+    if !may_name_something(reference) {
+        return Ok(None);
+    }
+    let tree = app.tree().await?;
+    let workable = tree.reach(user, Role::can_triage);
+    let mut tx = app.db.read().await?;
+    let Some(s) = submissions::by_reference(&mut tx, reference, &workable).await? else {
+        return Ok(None);
+    };
+    let unit = tree
+        .all
+        .iter()
+        .find(|o| o.id == s.org_id)
+        .map(|o| o.slug.clone())
+        .unwrap_or_default();
+    let region = root_of(&tree.nodes, &s.org_id);
+    let template = template_choices(&mut tx, &region)
+        .await?
+        .into_iter()
+        .next()
+        .map(|t| t.id);
+    Ok(Some(Prefill {
+        title: s.title,
+        description: s.description,
+        unit,
+        template,
+    }))
+}
+
 /// Opens a case; returns its id and diarienummer.
 #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
 pub async fn open(app: &App, caller: &Caller, input: &OpenInput) -> Result<(String, String)> {

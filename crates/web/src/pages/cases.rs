@@ -6,7 +6,6 @@
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::response::Response;
 
 mod forms;
 
@@ -17,6 +16,7 @@ pub use forms::{
     measure, remove_member, tick, untick,
 };
 
+use super::error::{Failing, PageResult};
 use super::form::{TypedForm, Values};
 use super::inbox::{EventView, event_view};
 use super::{FormErrors, render_status, see_other};
@@ -65,7 +65,7 @@ impl BoardPage<'_> {
     }
 }
 
-async fn board_page(state: &AppState, ctx: &Ctx, q: BoardQuery, mine: bool) -> Response {
+async fn board_page(state: &AppState, ctx: &Ctx, q: BoardQuery, mine: bool) -> PageResult {
     let (board, errors, status) = match app::cases::board(&state.app, &ctx.caller, &q, mine).await {
         Ok(b) => (Some(b), FormErrors::default(), StatusCode::OK),
         Err(AppError::Validation(e)) => (
@@ -73,7 +73,7 @@ async fn board_page(state: &AppState, ctx: &Ctx, q: BoardQuery, mine: bool) -> R
             FormErrors::new(&ctx.t, &e),
             StatusCode::UNPROCESSABLE_ENTITY,
         ),
-        Err(e) => return ctx.fail(e),
+        Err(e) => return Err(e).or_page(ctx),
     };
     let page = BoardPage {
         ctx,
@@ -83,14 +83,14 @@ async fn board_page(state: &AppState, ctx: &Ctx, q: BoardQuery, mine: bool) -> R
         mine,
         paths: Vagval::ALL,
     };
-    render_status(status, &page)
+    Ok(render_status(status, &page))
 }
 
 pub async fn board(
     State(state): State<AppState>,
     ctx: Ctx,
     Query(q): Query<BoardQuery>,
-) -> Response {
+) -> PageResult {
     board_page(&state, &ctx, q, false).await
 }
 
@@ -98,7 +98,7 @@ pub async fn mine(
     State(state): State<AppState>,
     ctx: Ctx,
     Query(q): Query<BoardQuery>,
-) -> Response {
+) -> PageResult {
     board_page(&state, &ctx, q, true).await
 }
 
@@ -117,11 +117,14 @@ impl OverduePage<'_> {
     }
 }
 
-pub async fn overdue(State(state): State<AppState>, ctx: Ctx) -> Response {
-    match app::cases::overdue(&state.app, &ctx.caller).await {
-        Ok(steps) => render_status(StatusCode::OK, &OverduePage { ctx: &ctx, steps }),
-        Err(e) => ctx.fail(e),
-    }
+pub async fn overdue(State(state): State<AppState>, ctx: Ctx) -> PageResult {
+    let steps = app::cases::overdue(&state.app, &ctx.caller)
+        .await
+        .or_page(&ctx)?;
+    Ok(render_status(
+        StatusCode::OK,
+        &OverduePage { ctx: &ctx, steps },
+    ))
 }
 
 // ── Opening a case ──────────────────────────────────────────────────────────────────────
@@ -152,55 +155,81 @@ pub struct NewQuery {
     fran: String,
 }
 
+/// The new case's fields as the page labels them, for the error summary.
+const NEW_LABELS: &[(&str, &str)] = &[
+    ("title", "case.field.title"),
+    ("public_title", "case.field.public_title"),
+    ("description", "case.field.description"),
+    ("submissions", "case.field.submissions"),
+    ("unit", "case.unit"),
+    ("handler", "case.handler"),
+    ("legal_ground", "case.field.legal_ground"),
+];
+
 async fn new_page(
     state: &AppState,
     ctx: &Ctx,
     v: Values,
     errors: FormErrors,
     status: StatusCode,
-) -> Response {
-    match app::cases::open_choices(&state.app, &ctx.caller).await {
-        Ok(choices) => render_status(
-            status,
-            &NewPage {
-                ctx,
-                choices,
-                v,
-                errors,
-            },
-        ),
-        Err(e) => ctx.fail(e),
-    }
+) -> PageResult {
+    let choices = app::cases::open_choices(&state.app, &ctx.caller)
+        .await
+        .or_page(ctx)?;
+    let page = NewPage {
+        ctx,
+        choices,
+        v,
+        errors,
+    };
+    Ok(render_status(status, &page))
 }
 
 pub async fn new_form(
     State(state): State<AppState>,
     ctx: Ctx,
     Query(q): Query<NewQuery>,
-) -> Response {
+) -> PageResult {
     let mut v = Values::new();
     if !q.fran.trim().is_empty() {
         v.insert("submissions".into(), q.fran.trim().to_string());
+        // Opened from a submission: its words, its unit and its region's process to start
+        // from, all changeable before the case is opened.
+        let from = app::cases::prefill(&state.app, &ctx.caller, &q.fran)
+            .await
+            .or_page(&ctx)?;
+        if let Some(p) = from {
+            v.insert("title".into(), p.title);
+            v.insert("description".into(), p.description);
+            v.insert("unit".into(), p.unit);
+            if let Some(t) = p.template {
+                v.insert("template".into(), t);
+            }
+        }
     }
     new_page(&state, &ctx, v, FormErrors::default(), StatusCode::OK).await
 }
 
-pub async fn open(State(state): State<AppState>, ctx: Ctx, form: TypedForm<OpenInput>) -> Response {
+pub async fn open(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    form: TypedForm<OpenInput>,
+) -> PageResult {
     let v = form.values;
     let input = match form.input {
         Ok(input) => input,
         Err(e) => {
-            let errors = FormErrors::new(&ctx.t, &e);
+            let errors = FormErrors::in_form(&ctx.t, NEW_LABELS, &e);
             return new_page(&state, &ctx, v, errors, StatusCode::UNPROCESSABLE_ENTITY).await;
         }
     };
     match app::cases::open(&state.app, &ctx.caller, &input).await {
-        Ok((id, _)) => see_other(&format!("/arenden/{id}?klart=opened")),
+        Ok((id, _)) => Ok(see_other(&format!("/arenden/{id}?klart=opened"))),
         Err(AppError::Validation(e)) => {
-            let errors = FormErrors::new(&ctx.t, &e);
+            let errors = FormErrors::in_form(&ctx.t, NEW_LABELS, &e);
             new_page(&state, &ctx, v, errors, StatusCode::UNPROCESSABLE_ENTITY).await
         }
-        Err(e) => ctx.fail(e),
+        Err(e) => Err(e).or_page(&ctx),
     }
 }
 
@@ -436,11 +465,10 @@ async fn case_page(
     id: &str,
     post: PostState,
     status: StatusCode,
-) -> Response {
-    let c = match app::cases::view(&state.app, &ctx.caller, id).await {
-        Ok(c) => c,
-        Err(e) => return ctx.fail(e),
-    };
+) -> PageResult {
+    let c = app::cases::view(&state.app, &ctx.caller, id)
+        .await
+        .or_page(ctx)?;
     let events = c
         .events
         .iter()
@@ -482,7 +510,7 @@ async fn case_page(
         decisions: GateDecision::ALL,
         details,
     };
-    render_status(status, &page)
+    Ok(render_status(status, &page))
 }
 
 pub async fn show(
@@ -490,7 +518,7 @@ pub async fn show(
     ctx: Ctx,
     Path(id): Path<String>,
     Query(q): Query<CaseQuery>,
-) -> Response {
+) -> PageResult {
     let post = PostState {
         done: q.klart,
         open: String::new(),

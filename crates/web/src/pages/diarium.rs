@@ -5,8 +5,8 @@
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
-use axum::response::Response;
 
+use super::error::{Failing, PageResult};
 use super::{FormErrors, render_status, url_encode};
 use crate::AppState;
 use crate::ctx::Ctx;
@@ -39,7 +39,7 @@ pub async fn show(
     State(state): State<AppState>,
     ctx: Ctx,
     Query(q): Query<DiariumQuery>,
-) -> Response {
+) -> PageResult {
     let (page, errors, status) = match app::cases::diarium(&state.app, &q).await {
         Ok(p) => (Some(p), FormErrors::default(), StatusCode::OK),
         Err(AppError::Validation(e)) => (
@@ -47,15 +47,13 @@ pub async fn show(
             FormErrors::new(&ctx.t, &e),
             StatusCode::UNPROCESSABLE_ENTITY,
         ),
-        Err(e) => return ctx.fail(e),
+        Err(e) => return Err(e).or_page(&ctx),
     };
-    render_status(
-        status,
-        &Page {
-            ctx: &ctx,
-            q,
-            page,
-            errors,
-        },
-    )
+    let view = Page {
+        ctx: &ctx,
+        q,
+        page,
+        errors,
+    };
+    Ok(render_status(status, &view))
 }

@@ -1,12 +1,12 @@
 //! The submitter's follow-up page behind the private link, and the receipt shown right
 //! after submitting.
 
-use super::HtmlForm;
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::response::Response;
 
+use super::error::{Failing, PageResult};
+use super::form::TypedForm;
 use super::{FormErrors, render_status, see_other};
 use crate::AppState;
 use crate::ctx::Ctx;
@@ -51,25 +51,22 @@ async fn page(
     reply: String,
     errors: FormErrors,
     status: StatusCode,
-) -> Response {
-    let f = match app::follow_up::view(&state.app, &token).await {
-        Ok(f) => f,
-        Err(e) => return ctx.fail(e),
-    };
+) -> PageResult {
+    let f = app::follow_up::view(&state.app, &token)
+        .await
+        .or_page(ctx)?;
     let link = format!("{}/folj/{}", state.app.config.public_url, token);
-    render_status(
-        status,
-        &FollowUpPage {
-            ctx,
-            f,
-            token,
-            link,
-            is_new: q.ny.is_some(),
-            replied: q.svar.is_some(),
-            reply,
-            errors,
-        },
-    )
+    let page = FollowUpPage {
+        ctx,
+        f,
+        token,
+        link,
+        is_new: q.ny.is_some(),
+        replied: q.svar.is_some(),
+        reply,
+        errors,
+    };
+    Ok(render_status(status, &page))
 }
 
 pub async fn show(
@@ -77,7 +74,7 @@ pub async fn show(
     ctx: Ctx,
     Path(token): Path<String>,
     Query(q): Query<FollowUpQuery>,
-) -> Response {
+) -> PageResult {
     page(
         &state,
         &ctx,
@@ -101,26 +98,31 @@ pub async fn reply(
     ctx: Ctx,
     ClientIp(ip): ClientIp,
     Path(token): Path<String>,
-    HtmlForm(form): HtmlForm<ReplyForm>,
-) -> Response {
+    form: TypedForm<ReplyForm>,
+) -> PageResult {
     if !state.limiter.allow(ip) {
-        return ctx.too_many();
+        return Ok(ctx.too_many());
     }
-    match app::follow_up::reply(&state.app, &token, &form.reply).await {
-        Ok(()) => see_other(&format!("/folj/{token}?svar=1")),
+    let typed = form.values.get("reply").cloned().unwrap_or_default();
+    let result = match form.input {
+        Ok(f) => app::follow_up::reply(&state.app, &token, &f.reply).await,
+        Err(e) => Err(AppError::Validation(e)),
+    };
+    match result {
+        Ok(()) => Ok(see_other(&format!("/folj/{token}?svar=1"))),
         Err(AppError::Validation(e)) => {
-            let errors = FormErrors::new(&ctx.t, &e);
+            let errors = FormErrors::in_form(&ctx.t, &[("reply", "follow.reply.label")], &e);
             page(
                 &state,
                 &ctx,
                 token,
                 FollowUpQuery::default(),
-                form.reply,
+                typed,
                 errors,
                 StatusCode::UNPROCESSABLE_ENTITY,
             )
             .await
         }
-        Err(e) => ctx.fail(e),
+        Err(e) => Err(e).or_page(&ctx),
     }
 }

@@ -48,6 +48,15 @@ pub struct TypedForm<T> {
     pub values: Values,
 }
 
+impl<T> TypedForm<T> {
+    /// The decoded form of a form with nothing typed to show again (buttons, choices and
+    /// hidden fields), or a 422 page naming the field that did not decode.
+    pub fn or_page(self, ctx: &crate::ctx::Ctx) -> super::error::PageResult<T> {
+        use super::error::Failing;
+        self.input.map_err(app::AppError::Validation).or_page(ctx)
+    }
+}
+
 /// A checkbox: absent (unticked) is off; `on` (what a browser sends for a box without a
 /// value), `true` or `1` is on. Anything else is a field error.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -155,6 +164,10 @@ pub fn decode<T: DeserializeOwned>(pairs: Vec<(String, String)>) -> Result<Typed
                     break;
                 }
             }
+            Err(DecodeError::NotANumber) => {
+                errors.push("form", ErrorCode::InvalidNumber);
+                break;
+            }
             Err(DecodeError::Other(msg)) => {
                 // Only a form struct's own checks get here (e.g. a field-less newtype).
                 tracing::warn!(error = %msg, "form did not decode");
@@ -177,6 +190,8 @@ enum DecodeError {
     Unknown(String),
     /// A value that did not decode, before it is known whose (see `FieldValues`).
     Other(String),
+    /// A number field whose text is not a number, before it is known whose.
+    NotANumber,
 }
 
 impl std::fmt::Display for DecodeError {
@@ -185,6 +200,7 @@ impl std::fmt::Display for DecodeError {
             DecodeError::Field(field, code) => write!(f, "{field}: {}", code.key()),
             DecodeError::Unknown(name) => write!(f, "unknown field {name}"),
             DecodeError::Other(m) => f.write_str(m),
+            DecodeError::NotANumber => f.write_str("not a number"),
         }
     }
 }
@@ -291,6 +307,7 @@ impl<'de> de::MapAccess<'de> for FieldValues<'_> {
                 DecodeError::Field(field, ErrorCode::InvalidChoice)
             }
             DecodeError::Other(_) => DecodeError::Field(field, ErrorCode::InvalidFormat),
+            DecodeError::NotANumber => DecodeError::Field(field, ErrorCode::InvalidNumber),
             e => e,
         })
     }
@@ -304,7 +321,7 @@ macro_rules! parsed {
         $(fn $method<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DecodeError> {
             match self.0.trim().parse() {
                 Ok(v) => visitor.$visit(v),
-                Err(_) => Err(de::Error::invalid_value(de::Unexpected::Str(self.0), &visitor)),
+                Err(_) => Err(DecodeError::NotANumber),
             }
         })*
     };
@@ -317,8 +334,17 @@ impl<'de> de::Deserializer<'de> for FieldValue<'_> {
         visitor.visit_str(self.0)
     }
 
+    fn deserialize_bool<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, DecodeError> {
+        match self.0.trim().parse() {
+            Ok(v) => visitor.visit_bool(v),
+            Err(_) => Err(de::Error::invalid_value(
+                de::Unexpected::Str(self.0),
+                &visitor,
+            )),
+        }
+    }
+
     parsed! {
-        deserialize_bool => visit_bool,
         deserialize_i8 => visit_i8,
         deserialize_i16 => visit_i16,
         deserialize_i32 => visit_i32,
@@ -414,7 +440,7 @@ mod tests {
             got,
             vec![
                 ("flag", ErrorCode::InvalidFormat),
-                ("n", ErrorCode::InvalidFormat),
+                ("n", ErrorCode::InvalidNumber),
                 ("choice", ErrorCode::InvalidChoice),
             ]
         );

@@ -4,8 +4,8 @@
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::response::Response;
 
+use super::error::{Failing, PageResult};
 use super::form::{TypedForm, Values};
 use super::{FormErrors, render_status, see_other, url_encode};
 use crate::AppState;
@@ -86,7 +86,7 @@ pub async fn list(
     State(state): State<AppState>,
     ctx: Ctx,
     Query(q): Query<InboxQuery>,
-) -> Response {
+) -> PageResult {
     let (page, errors, status) = match app::inbox::list(&state.app, &ctx.caller, &q).await {
         Ok(p) => (Some(p), FormErrors::default(), StatusCode::OK),
         Err(AppError::Validation(e)) => (
@@ -94,7 +94,7 @@ pub async fn list(
             FormErrors::new(&ctx.t, &e),
             StatusCode::UNPROCESSABLE_ENTITY,
         ),
-        Err(e) => return ctx.fail(e),
+        Err(e) => return Err(e).or_page(&ctx),
     };
     let view = ListPage {
         ctx: &ctx,
@@ -105,7 +105,7 @@ pub async fn list(
         kinds: SubmissionKind::ALL,
         roles: SubmitterRole::ALL,
     };
-    render_status(status, &view)
+    Ok(render_status(status, &view))
 }
 
 /// One line of the timeline, ready to show.
@@ -172,6 +172,9 @@ struct DetailPage<'a> {
     input: ActionInput,
     errors: FormErrors,
     reasons: &'static [RejectReason],
+    /// What the duplicate form searched for, and the submissions it offers to pick.
+    search: String,
+    duplicates: Vec<store::submissions::SubmissionRow>,
 }
 
 impl DetailPage<'_> {
@@ -182,12 +185,20 @@ impl DetailPage<'_> {
     fn me(&self) -> &str {
         self.ctx.caller.user().map(|u| u.id.as_str()).unwrap_or("")
     }
+
+    /// Whether a diarienummer is among those the duplicate form offers (it is then shown
+    /// picked, not typed).
+    fn offered(&self, reference: &str) -> bool {
+        self.duplicates.iter().any(|d| d.reference == reference)
+    }
 }
 
 #[derive(serde::Deserialize, Default)]
 #[serde(default)]
 pub struct DetailQuery {
     klart: String,
+    /// A search among the submissions to mark this one a duplicate of.
+    dubblett: String,
 }
 
 /// What a re-rendered detail page remembers of the last post.
@@ -199,6 +210,7 @@ struct PostState {
     open: String,
     input: ActionInput,
     errors: FormErrors,
+    search: String,
 }
 
 async fn detail_page(
@@ -207,12 +219,19 @@ async fn detail_page(
     id: &str,
     post: PostState,
     status: StatusCode,
-) -> Response {
-    let d = match app::inbox::detail(&state.app, &ctx.caller, id).await {
-        Ok(d) => d,
-        Err(e) => return ctx.fail(e),
-    };
+) -> PageResult {
+    let d = app::inbox::detail(&state.app, &ctx.caller, id)
+        .await
+        .or_page(ctx)?;
     let events = d.events.iter().map(|e| event_view(&ctx.t, e)).collect();
+    let duplicates = if d.can_triage && d.status.is_open() {
+        // A search that cannot be read offers nothing to pick; typing the number still works.
+        app::inbox::duplicate_choices(&state.app, &ctx.caller, id, &post.search)
+            .await
+            .unwrap_or_default()
+    } else {
+        Vec::new()
+    };
     let done = if ctx.t.has(&format!("done.{}", post.done)) {
         post.done
     } else {
@@ -227,8 +246,10 @@ async fn detail_page(
         input: post.input,
         errors: post.errors,
         reasons: RejectReason::ALL,
+        search: post.search,
+        duplicates,
     };
-    render_status(status, &page)
+    Ok(render_status(status, &page))
 }
 
 pub async fn detail(
@@ -236,13 +257,20 @@ pub async fn detail(
     ctx: Ctx,
     Path(id): Path<String>,
     Query(q): Query<DetailQuery>,
-) -> Response {
+) -> PageResult {
     detail_page(
         &state,
         &ctx,
         &id,
         PostState {
+            // A search in the duplicate form opens that form again.
+            open: if q.dubblett.is_empty() {
+                String::new()
+            } else {
+                "mark_duplicate".into()
+            },
             done: q.klart,
+            search: q.dubblett,
             ..Default::default()
         },
         StatusCode::OK,
@@ -250,27 +278,124 @@ pub async fn detail(
     .await
 }
 
-/// The triage forms. Each names its action in a hidden `action` field, which the app layer
-/// reads into a typed action after checking the caller's right to triage; the body is
-/// decoded strictly ([`TypedForm`]), so a field twice is shown at that field and a field no
-/// action has is refused with a page.
-pub async fn act(
+// ── The triage forms ────────────────────────────────────────────────────────────────────
+//
+// One route, one struct and one handler per form. Each is decoded strictly
+// ([`TypedForm`]): a field sent twice is shown at that field, a field the form does not
+// have is refused with a page. The app layer reads the action's fields after checking the
+// caller's right to triage.
+
+/// A triage form: the action it carries out (its name on the page: the `f-{name}-{field}`
+/// ids and the confirmation `done.{name}`) and its fields as the app's input.
+trait TriageForm: serde::de::DeserializeOwned {
+    const ACTION: &'static str;
+    fn input(self) -> ActionInput;
+}
+
+macro_rules! triage_forms {
+    ($($(#[$doc:meta])* $form:ident ($action:literal) => $handler:ident { $($field:ident),* })*) => {
+        $(
+            $(#[$doc])*
+            #[derive(Debug, Default, serde::Deserialize)]
+            #[serde(default)]
+            pub struct $form { $($field: String),* }
+
+            impl TriageForm for $form {
+                const ACTION: &'static str = $action;
+                fn input(self) -> ActionInput {
+                    ActionInput {
+                        action: $action.into(),
+                        $($field: self.$field,)*
+                        ..Default::default()
+                    }
+                }
+            }
+
+            pub async fn $handler(
+                State(state): State<AppState>,
+                ctx: Ctx,
+                Path(id): Path<String>,
+                form: TypedForm<$form>,
+            ) -> PageResult {
+                triage(&state, &ctx, &id, form).await
+            }
+        )*
+    };
+}
+
+triage_forms! {
+    /// Assigning the submission to a colleague (or oneself).
+    AssignForm("assign") => assign { user_id }
+    /// Asking the submitter for more; they see the message.
+    RequestInfoForm("request_info") => request_info { message }
+    /// A message to the submitter.
+    MessageForm("message") => message { message }
+    /// Sending the submission to another unit of the region, with a note.
+    ForwardForm("forward") => forward { organisation, note }
+    /// Rejecting, with a reason and a message the submitter sees.
+    RejectForm("reject") => reject { reason, reason_text }
+    /// Accepting, to be taken on as a case.
+    AcceptForm("accept") => accept { note }
+    /// Taking a closed submission back into review.
+    ReopenForm("reopen") => reopen { note }
+    /// Erasing the submitter's name and e-mail address.
+    EraseContactForm("erase_contact") => erase_contact { }
+    /// An internal note.
+    CommentForm("comment") => comment { note }
+}
+
+/// The same as an earlier submission: one picked from the list the page offers, or, when
+/// none is picked, the diarienummer typed.
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(default)]
+pub struct DuplicateForm {
+    duplicate_pick: String,
+    duplicate_of: String,
+}
+
+impl TriageForm for DuplicateForm {
+    const ACTION: &'static str = "mark_duplicate";
+    fn input(self) -> ActionInput {
+        let of = if self.duplicate_pick.trim().is_empty() {
+            self.duplicate_of
+        } else {
+            self.duplicate_pick
+        };
+        ActionInput {
+            action: Self::ACTION.into(),
+            duplicate_of: of,
+            ..Default::default()
+        }
+    }
+}
+
+pub async fn mark_duplicate(
     State(state): State<AppState>,
     ctx: Ctx,
     Path(id): Path<String>,
-    form: TypedForm<ActionInput>,
-) -> Response {
+    form: TypedForm<DuplicateForm>,
+) -> PageResult {
+    triage(&state, &ctx, &id, form).await
+}
+
+async fn triage<F: TriageForm>(
+    state: &AppState,
+    ctx: &Ctx,
+    id: &str,
+    form: TypedForm<F>,
+) -> PageResult {
     let input = match form.input {
-        Ok(input) => input,
-        Err(e) => return refused(&state, &ctx, &id, as_typed(&form.values), e).await,
+        Ok(f) => f.input(),
+        Err(e) => return refused(state, ctx, id, as_typed(F::ACTION, &form.values), e).await,
     };
-    match app::inbox::act(&state.app, &ctx.caller, &id, &input).await {
-        Ok(_) => see_other(&format!(
-            "/inkorg/{id}?klart={}",
-            url_encode(input.action.trim())
-        )),
-        Err(AppError::Validation(e)) => refused(&state, &ctx, &id, input, e).await,
-        Err(e) => ctx.fail(e),
+    match app::inbox::act(&state.app, &ctx.caller, id, &input).await {
+        Ok(_) => Ok(see_other(&format!(
+            "/inkorg/{}?klart={}",
+            url_encode(id),
+            F::ACTION
+        ))),
+        Err(AppError::Validation(e)) => refused(state, ctx, id, input, e).await,
+        Err(e) => Err(e).or_page(ctx),
     }
 }
 
@@ -281,8 +406,8 @@ async fn refused(
     id: &str,
     input: ActionInput,
     errors: domain::FieldErrors,
-) -> Response {
-    let errors = FormErrors::new(&ctx.t, &errors);
+) -> PageResult {
+    let errors = FormErrors::in_form(&ctx.t, labels(&input.action), &errors);
     let open = input.action.trim().to_string();
     detail_page(
         state,
@@ -299,11 +424,28 @@ async fn refused(
     .await
 }
 
+/// A triage form's fields as the page labels them, for the error summary.
+fn labels(action: &str) -> &'static [(&'static str, &'static str)] {
+    match action {
+        "assign" => &[("user_id", "action.assign.to")],
+        "request_info" => &[("message", "action.request_info.label")],
+        "message" => &[("message", "action.message.label")],
+        "forward" => &[
+            ("organisation", "action.forward.to"),
+            ("note", "action.note"),
+        ],
+        "mark_duplicate" => &[("duplicate_of", "action.mark_duplicate.of")],
+        "reject" => &[("reason_text", "action.reject.text")],
+        "comment" => &[("note", "action.comment.label")],
+        _ => &[("note", "action.note")],
+    }
+}
+
 /// What was typed into a form that did not decode, to show again.
-fn as_typed(v: &Values) -> ActionInput {
+fn as_typed(action: &str, v: &Values) -> ActionInput {
     let f = |k: &str| v.get(k).cloned().unwrap_or_default();
     ActionInput {
-        action: f("action"),
+        action: action.into(),
         user_id: f("user_id"),
         note: f("note"),
         message: f("message"),

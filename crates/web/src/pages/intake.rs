@@ -1,11 +1,11 @@
 //! "Lämna ett behov eller en idé": the public intake form and its receipt.
 
-use super::HtmlForm;
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
-use axum::response::Response;
 
+use super::error::{Failing, PageResult};
+use super::form::{Checkbox, TypedForm, Values};
 use super::{FormErrors, render_status, see_other};
 use crate::AppState;
 use crate::ctx::Ctx;
@@ -15,33 +15,57 @@ use app::intake::Channel;
 use domain::submission::{SubmissionInput, SubmissionKind, SubmitterRole};
 use store::orgs::OrgRow;
 
-/// The form as typed; kept whole so that a refused form comes back filled in.
-#[derive(Debug, Clone, Default, serde::Deserialize)]
+/// The form, decoded strictly: a kind or role the form does not offer, or a consent box
+/// with another value, is a field error shown in the form with everything as typed kept.
+#[derive(Debug, Default, serde::Deserialize)]
 #[serde(default)]
 pub struct IntakeForm {
-    pub kind: String,
+    pub kind: Option<SubmissionKind>,
     pub title: String,
     pub description: String,
     pub affected: String,
     pub current_solution: String,
-    pub submitter_role: String,
+    pub submitter_role: Option<SubmitterRole>,
     pub organisation: String,
     pub contact_name: String,
     pub contact_email: String,
-    pub consent: Option<String>,
+    pub consent: Checkbox,
     /// Honeypot: hidden from people, filled in by naive bots.
     pub website: String,
 }
+
+/// The form's fields as the page labels them, for the error summary.
+const LABELS: &[(&str, &str)] = &[
+    ("title", "intake.field.title"),
+    ("description", "intake.field.description"),
+    ("affected", "intake.field.affected"),
+    ("current_solution", "intake.field.current_solution"),
+    ("organisation", "intake.field.organisation"),
+    ("contact_name", "intake.field.contact_name"),
+    ("contact_email", "intake.field.contact_email"),
+    ("consent", "intake.consent.heading"),
+];
 
 #[derive(Template)]
 #[template(path = "intake.html")]
 struct IntakePage<'a> {
     ctx: &'a Ctx,
-    form: IntakeForm,
+    /// What was typed, to show again.
+    v: Values,
     errors: FormErrors,
     orgs: Vec<OrgRow>,
     kinds: &'static [SubmissionKind],
     roles: &'static [SubmitterRole],
+}
+
+impl IntakePage<'_> {
+    fn val(&self, k: &str) -> &str {
+        self.v.get(k).map(String::as_str).unwrap_or("")
+    }
+
+    fn consented(&self) -> bool {
+        !matches!(self.val("consent"), "" | "off" | "false" | "0")
+    }
 }
 
 #[derive(serde::Deserialize, Default)]
@@ -54,79 +78,85 @@ pub struct IntakeQuery {
 async fn page(
     state: &AppState,
     ctx: &Ctx,
-    mut form: IntakeForm,
+    mut v: Values,
     errors: FormErrors,
     status: StatusCode,
-) -> Response {
-    let (orgs, default) = match app::intake::receivers(&state.app).await {
-        Ok(r) => r,
-        Err(e) => return ctx.fail(e),
-    };
-    if form.organisation.is_empty() {
-        form.organisation = default.unwrap_or_default();
+) -> PageResult {
+    let (orgs, default) = app::intake::receivers(&state.app).await.or_page(ctx)?;
+    if v.get("organisation").is_none_or(|o| o.is_empty()) {
+        v.insert("organisation".into(), default.unwrap_or_default());
     }
-    render_status(
-        status,
-        &IntakePage {
-            ctx,
-            form,
-            errors,
-            orgs,
-            kinds: SubmissionKind::ALL,
-            roles: SubmitterRole::ALL,
-        },
-    )
+    let page = IntakePage {
+        ctx,
+        v,
+        errors,
+        orgs,
+        kinds: SubmissionKind::ALL,
+        roles: SubmitterRole::ALL,
+    };
+    Ok(render_status(status, &page))
 }
 
 pub async fn form(
     State(state): State<AppState>,
     ctx: Ctx,
     Query(q): Query<IntakeQuery>,
-) -> Response {
-    let form = IntakeForm {
-        organisation: q.org,
-        kind: q.kind,
-        ..Default::default()
-    };
-    page(&state, &ctx, form, FormErrors::default(), StatusCode::OK).await
+) -> PageResult {
+    let v = Values::from([("organisation".into(), q.org), ("kind".into(), q.kind)]);
+    page(&state, &ctx, v, FormErrors::default(), StatusCode::OK).await
 }
 
 pub async fn submit(
     State(state): State<AppState>,
     ctx: Ctx,
     ClientIp(ip): ClientIp,
-    HtmlForm(form): HtmlForm<IntakeForm>,
-) -> Response {
+    form: TypedForm<IntakeForm>,
+) -> PageResult {
     if !state.limiter.allow(ip) {
-        return ctx.too_many();
+        return Ok(ctx.too_many());
     }
+    let v = form.values;
+    let form = match form.input {
+        Ok(f) => f,
+        Err(e) => {
+            let errors = FormErrors::in_form(&ctx.t, LABELS, &e);
+            return page(&state, &ctx, v, errors, StatusCode::UNPROCESSABLE_ENTITY).await;
+        }
+    };
     if !form.website.trim().is_empty() {
         tracing::info!("honeypot filled in; submission dropped");
-        return ctx.error_page(
+        return Ok(ctx.error_page(
             StatusCode::UNPROCESSABLE_ENTITY,
             "error.spam.title",
             "error.spam.body",
-        );
+        ));
     }
     let input = SubmissionInput {
-        kind: form.kind.clone(),
-        title: form.title.clone(),
-        description: form.description.clone(),
-        affected: form.affected.clone(),
-        current_solution: form.current_solution.clone(),
-        submitter_role: form.submitter_role.clone(),
-        organisation: form.organisation.clone(),
-        contact_name: form.contact_name.clone(),
-        contact_email: form.contact_email.clone(),
-        consent: form.consent.is_some(),
+        kind: form.kind.map(|k| k.as_str()).unwrap_or_default().into(),
+        title: form.title,
+        description: form.description,
+        affected: form.affected,
+        current_solution: form.current_solution,
+        submitter_role: form
+            .submitter_role
+            .map(|r| r.as_str())
+            .unwrap_or_default()
+            .into(),
+        organisation: form.organisation,
+        contact_name: form.contact_name,
+        contact_email: form.contact_email,
+        consent: form.consent.0,
         require_consent: true,
     };
     match app::intake::submit(&state.app, &ctx.caller, &input, Channel::Form).await {
-        Ok(receipt) => see_other(&format!("/folj/{}?ny=1", receipt.follow_up_token)),
+        Ok(receipt) => Ok(see_other(&format!(
+            "/folj/{}?ny=1",
+            receipt.follow_up_token
+        ))),
         Err(AppError::Validation(e)) => {
-            let errors = FormErrors::new(&ctx.t, &e);
-            page(&state, &ctx, form, errors, StatusCode::UNPROCESSABLE_ENTITY).await
+            let errors = FormErrors::in_form(&ctx.t, LABELS, &e);
+            page(&state, &ctx, v, errors, StatusCode::UNPROCESSABLE_ENTITY).await
         }
-        Err(e) => ctx.fail(e),
+        Err(e) => Err(e).or_page(&ctx),
     }
 }

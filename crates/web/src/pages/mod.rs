@@ -3,6 +3,7 @@
 
 pub mod cases;
 pub mod diarium;
+pub mod error;
 pub mod follow_up;
 pub mod form;
 pub mod home;
@@ -21,7 +22,7 @@ use axum::response::{Html, IntoResponse, Response};
 use crate::ctx::{Ctx, LANG_COOKIE, set_cookie};
 use crate::i18n::{Lang, Tr};
 use app::AppError;
-use domain::FieldErrors;
+use domain::{ErrorCode, FieldErrors};
 
 /// Renders a template, or a bare 500 if the template itself fails.
 pub fn render<T: Template>(t: &T) -> Response {
@@ -51,24 +52,70 @@ pub struct ErrorPage<'a> {
     pub body: &'a str,
 }
 
+/// One refused field, in the page's language: the message shown at the field, and the line
+/// of the error summary, which names the field ("Rubrik: Fyll i fältet.") unless the
+/// message already does ("Välj vad du vill lämna.").
+#[derive(Debug, Clone)]
+pub struct FormError {
+    pub field: String,
+    pub message: String,
+    pub summary: String,
+}
+
 /// Field errors as messages in the page's language, looked up by field name.
 #[derive(Debug, Clone, Default)]
-pub struct FormErrors(pub Vec<(String, String)>);
+pub struct FormErrors(pub Vec<FormError>);
 
 impl FormErrors {
+    /// The errors of a form, each summary line with only its message.
     pub fn new(tr: &Tr, e: &FieldErrors) -> Self {
-        Self(
-            e.0.iter()
-                .map(|fe| (fe.field.to_string(), tr.field_error(fe)))
-                .collect(),
-        )
+        Self::in_form(tr, &[], e)
+    }
+
+    /// The errors of a form whose fields are labelled as in `labels` (field, catalog key
+    /// of its label), so that the summary names each field ("Rubrik: Fyll i fältet.").
+    /// A choice left empty or not among those offered says what to choose
+    /// (`choose.{field}`: "Välj vad du vill lämna.") rather than "fill in the field".
+    pub fn in_form(tr: &Tr, labels: &[(&str, &str)], e: &FieldErrors) -> Self {
+        let mut out = FormErrors::default();
+        for fe in &e.0 {
+            let field = fe.field;
+            let choose = format!("choose.{field}");
+            if matches!(fe.code, ErrorCode::Required | ErrorCode::InvalidChoice) && tr.has(&choose)
+            {
+                out.push(field, tr.t(&choose));
+                continue;
+            }
+            let message = tr.field_error(fe);
+            let summary = match labels.iter().find(|(f, _)| *f == field) {
+                Some((_, key)) => {
+                    format!("{}: {message}", tr.t(key).trim_end_matches(['?', ':']))
+                }
+                None => message.clone(),
+            };
+            out.push_named(field, message, summary);
+        }
+        out
+    }
+
+    /// Adds an error whose message names what is wrong on its own.
+    pub fn push(&mut self, field: &str, message: &str) {
+        self.push_named(field, message.to_string(), message.to_string());
+    }
+
+    fn push_named(&mut self, field: &str, message: String, summary: String) {
+        self.0.push(FormError {
+            field: field.to_string(),
+            message,
+            summary,
+        });
     }
 
     pub fn get(&self, field: &str) -> Option<&str> {
         self.0
             .iter()
-            .find(|(f, _)| f == field)
-            .map(|(_, m)| m.as_str())
+            .find(|e| e.field == field)
+            .map(|e| e.message.as_str())
     }
 
     pub fn is_empty(&self) -> bool {
@@ -127,7 +174,7 @@ impl Ctx {
                 let body: Vec<String> = FormErrors::new(&self.t, &errors)
                     .0
                     .into_iter()
-                    .map(|(_, m)| m)
+                    .map(|e| e.summary)
                     .collect();
                 let body = body.join(" ");
                 let page = ErrorPage {

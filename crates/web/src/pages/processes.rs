@@ -5,9 +5,10 @@
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
-use axum::response::Response;
 
-use super::{HtmlForm, render_status, see_other};
+use super::error::{Failing, PageResult};
+use super::form::TypedForm;
+use super::{render_status, see_other};
 use crate::AppState;
 use crate::ctx::Ctx;
 use crate::i18n::Tr;
@@ -104,24 +105,26 @@ async fn page(
     problems: Vec<String>,
     done: String,
     status: StatusCode,
-) -> Response {
-    match app::processes::overview(&state.app, &ctx.caller).await {
-        Ok(o) => render_status(
-            status,
-            &Page {
-                ctx,
-                o,
-                source,
-                preview,
-                problems,
-                done,
-            },
-        ),
-        Err(e) => ctx.fail(e),
-    }
+) -> PageResult {
+    let o = app::processes::overview(&state.app, &ctx.caller)
+        .await
+        .or_page(ctx)?;
+    let page = Page {
+        ctx,
+        o,
+        source,
+        preview,
+        problems,
+        done,
+    };
+    Ok(render_status(status, &page))
 }
 
-pub async fn show(State(state): State<AppState>, ctx: Ctx, Query(q): Query<DoneQuery>) -> Response {
+pub async fn show(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(q): Query<DoneQuery>,
+) -> PageResult {
     let done = match q.klart.as_str() {
         d @ ("stored" | "activated") => d.to_string(),
         _ => String::new(),
@@ -144,22 +147,30 @@ pub struct UploadForm {
     /// The region the template is for (its slug).
     region: String,
     source: String,
-    /// `preview` or `save`.
-    action: String,
+    /// Which button was pressed; a preview unless it was "save".
+    action: Option<UploadAction>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum UploadAction {
+    Preview,
+    Save,
 }
 
 pub async fn upload(
     State(state): State<AppState>,
     ctx: Ctx,
-    HtmlForm(f): HtmlForm<UploadForm>,
-) -> Response {
+    form: TypedForm<UploadForm>,
+) -> PageResult {
+    let f = form.or_page(&ctx)?;
     // A save stores the template when it is valid; a preview only parses it. Either way a
     // refused template comes back with every problem, in the reader's language.
-    let outcome = if f.action == "save" {
+    let outcome = if f.action == Some(UploadAction::Save) {
         match app::processes::upload(&state.app, &ctx.caller, &f.region, &f.source).await {
-            Ok(_) => return see_other("/processer?klart=stored"),
+            Ok(_) => return Ok(see_other("/processer?klart=stored")),
             Err(AppError::Template(problems)) => Err(problems),
-            Err(e) => return ctx.fail(e),
+            Err(e) => return Err(e).or_page(&ctx),
         }
     } else {
         parse_template(&f.source).map(Some)
@@ -197,10 +208,11 @@ pub struct ActivateForm {
 pub async fn activate(
     State(state): State<AppState>,
     ctx: Ctx,
-    HtmlForm(f): HtmlForm<ActivateForm>,
-) -> Response {
-    match app::processes::activate(&state.app, &ctx.caller, &f.region, &f.template).await {
-        Ok(()) => see_other("/processer?klart=activated"),
-        Err(e) => ctx.fail(e),
-    }
+    form: TypedForm<ActivateForm>,
+) -> PageResult {
+    let f = form.or_page(&ctx)?;
+    app::processes::activate(&state.app, &ctx.caller, &f.region, &f.template)
+        .await
+        .or_page(&ctx)?;
+    Ok(see_other("/processer?klart=activated"))
 }

@@ -252,13 +252,9 @@ fn more_starts() -> Vec<Row> {
         },
         row(
             "POST",
-            "/inkorg/{id}/atgard",
-            "/inkorg/{sub1}/atgard",
-            Form(vec![
-                ("action", "mark_duplicate"),
-                ("duplicate_of", "2026/00001"),
-                ("assignee", "nej"),
-            ]),
+            "/inkorg/{id}/dubblett",
+            "/inkorg/{sub1}/dubblett",
+            Form(vec![("duplicate_of", "2026/00001"), ("assignee", "nej")]),
         ),
         row(
             "POST",

@@ -19,3 +19,4 @@ mod permissions;
 mod persistence;
 mod processes;
 mod triage;
+mod typed_forms;

@@ -19,7 +19,7 @@ fn intake_form<'a>(csrf: &'a str, title: &'a str) -> Vec<(&'static str, &'a str)
         ("organisation", "region-a"),
         ("contact_name", ""),
         ("contact_email", ""),
-        ("consent", "yes"),
+        ("consent", "on"),
         ("website", ""),
     ]
 }
@@ -108,7 +108,7 @@ async fn refused_form_keeps_what_was_typed_and_writes_nothing(backend: Backend) 
             .status(),
         422
     );
-    // A body that is not a readable form: a page in Swedish, nothing written.
+    // A field sent twice: an error at that field, in the form shown again, nothing written.
     let res = c
         .post(t.url("/lamna"))
         .header("content-type", "application/x-www-form-urlencoded")
@@ -116,13 +116,17 @@ async fn refused_form_keeps_what_was_typed_and_writes_nothing(backend: Backend) 
         .send()
         .await
         .unwrap();
-    assert_eq!(res.status(), 400);
-    assert!(
-        res.text()
-            .await
-            .unwrap()
-            .contains("Formuläret gick inte att läsa")
-    );
+    assert_eq!(res.status(), 422);
+    assert!(res.text().await.unwrap().contains("id=\"e-title\""));
+    // A body that is not a form at all: a page in Swedish.
+    let res = c
+        .post(t.url("/lamna"))
+        .header("content-type", "text/plain")
+        .body(format!("_csrf={csrf}&title=a"))
+        .send()
+        .await
+        .unwrap();
+    assert!(res.status().is_client_error());
     let res = client()
         .post(t.url("/lamna"))
         .form(&intake_form("", "Utan token"))
@@ -179,7 +183,7 @@ async fn advisor_works_the_inbox_with_forms(backend: Backend) {
         .text()
         .await
         .unwrap();
-    assert!(html.contains("1 träffar"));
+    assert!(html.contains("1 träff<"));
     assert!(
         html.contains("Titel med &#60; och &#38; tecken")
             || html.contains("Titel med &lt; och &amp; tecken"),
@@ -210,10 +214,9 @@ async fn advisor_works_the_inbox_with_forms(backend: Backend) {
     let csrf = csrf_in(&detail).unwrap();
     // A reject without a reason: the form comes back open with the text kept.
     let res = b
-        .post(t.url(&format!("/inkorg/{id}/atgard")))
+        .post(t.url(&format!("/inkorg/{id}/avvisa")))
         .form(&[
             ("_csrf", csrf.as_str()),
-            ("action", "reject"),
             ("reason", ""),
             ("reason_text", "Min motivering"),
         ])
@@ -228,14 +231,13 @@ async fn advisor_works_the_inbox_with_forms(backend: Backend) {
     );
     assert!(html.contains("Min motivering"), "the typed text is kept");
     assert!(
-        html.contains("id=\"e-reject-reason\">Fyll i fältet.</p>"),
+        html.contains("id=\"e-reject-reason\">Välj ett skäl.</p>"),
         "the reason's error sits at the reason"
     );
     let res = b
-        .post(t.url(&format!("/inkorg/{id}/atgard")))
+        .post(t.url(&format!("/inkorg/{id}/avvisa")))
         .form(&[
             ("_csrf", csrf.as_str()),
-            ("action", "reject"),
             ("reason", "not_innovation"),
             ("reason_text", "Förbättringsarbete, skickat till linjen."),
         ])
@@ -251,7 +253,7 @@ async fn advisor_works_the_inbox_with_forms(backend: Backend) {
         .text()
         .await
         .unwrap();
-    assert!(html.contains("Det är avslutat och motiveringen är skickad till inlämnaren."));
+    assert!(html.contains("Inlämningen är avslutad och motiveringen är skickad till inlämnaren."));
     assert!(html.contains("id=\"status\">Avslutad<"));
 
     // Signing out ends the session.

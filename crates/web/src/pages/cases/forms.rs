@@ -6,12 +6,12 @@
 
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::response::Response;
 use serde::Deserialize;
 
 use super::{PostState, case_page};
 use crate::AppState;
 use crate::ctx::Ctx;
+use crate::pages::error::{Failing, PageError, PageResult};
 use crate::pages::form::{Checkbox, TypedForm, Values};
 use crate::pages::{FormErrors, see_other, url_encode};
 use app::AppError;
@@ -72,6 +72,43 @@ impl CaseForm {
             CaseForm::Adopt | CaseForm::Measure | CaseForm::Handover => "result",
             CaseForm::AddMember | CaseForm::RemoveMember => "group",
             CaseForm::Details => "done",
+        }
+    }
+
+    /// The form's fields as the page labels them, for the error summary.
+    fn labels(self) -> &'static [(&'static str, &'static str)] {
+        match self {
+            CaseForm::Tick => &[("note", "case.item.note")],
+            CaseForm::Decision => &[
+                ("rationale", "case.rationale"),
+                ("override_reason", "case.gate.override"),
+            ],
+            CaseForm::Path => &[("rationale", "case.rationale")],
+            CaseForm::Adopt => &[("unit", "case.unit")],
+            CaseForm::Measure => &[
+                ("name", "case.result.measure"),
+                ("measure_unit", "case.result.unit"),
+                ("before", "case.result.before"),
+                ("after", "case.result.after"),
+            ],
+            CaseForm::Handover => &[
+                ("receiver", "case.result.receiver"),
+                ("note", "case.result.handover_note"),
+            ],
+            CaseForm::AddMember => &[
+                ("user_id", "case.group.colleague"),
+                ("name", "case.group.name"),
+                ("function", "case.group.function"),
+            ],
+            CaseForm::Details => &[
+                ("title", "case.field.title"),
+                ("public_title", "case.field.public_title"),
+                ("description", "case.field.description"),
+                ("unit", "case.unit"),
+                ("handler", "case.handler"),
+                ("legal_ground", "case.field.legal_ground"),
+            ],
+            CaseForm::Untick | CaseForm::RemoveMember => &[],
         }
     }
 
@@ -179,11 +216,8 @@ pub async fn tick(
     ctx: Ctx,
     Path(id): Path<String>,
     form: TypedForm<TickForm>,
-) -> Response {
-    let (f, v) = match decoded(&state, &ctx, &id, CaseForm::Tick, form).await {
-        Ok(x) => x,
-        Err(page) => return page,
-    };
+) -> PageResult {
+    let (f, v) = decoded(&state, &ctx, &id, CaseForm::Tick, form).await?;
     let input = TickInput {
         step: f.step,
         item: f.item,
@@ -199,11 +233,8 @@ pub async fn untick(
     ctx: Ctx,
     Path(id): Path<String>,
     form: TypedForm<UntickForm>,
-) -> Response {
-    let (f, v) = match decoded(&state, &ctx, &id, CaseForm::Untick, form).await {
-        Ok(x) => x,
-        Err(page) => return page,
-    };
+) -> PageResult {
+    let (f, v) = decoded(&state, &ctx, &id, CaseForm::Untick, form).await?;
     let input = TickInput {
         step: f.step,
         item: f.item,
@@ -219,11 +250,8 @@ pub async fn decide(
     ctx: Ctx,
     Path(id): Path<String>,
     form: TypedForm<DecisionForm>,
-) -> Response {
-    let (f, v) = match decoded(&state, &ctx, &id, CaseForm::Decision, form).await {
-        Ok(x) => x,
-        Err(page) => return page,
-    };
+) -> PageResult {
+    let (f, v) = decoded(&state, &ctx, &id, CaseForm::Decision, form).await?;
     let input = DecideInput {
         decision: f.decision,
         rationale: f.rationale,
@@ -238,11 +266,8 @@ pub async fn choose_path(
     ctx: Ctx,
     Path(id): Path<String>,
     form: TypedForm<PathForm>,
-) -> Response {
-    let (f, v) = match decoded(&state, &ctx, &id, CaseForm::Path, form).await {
-        Ok(x) => x,
-        Err(page) => return page,
-    };
+) -> PageResult {
+    let (f, v) = decoded(&state, &ctx, &id, CaseForm::Path, form).await?;
     let input = PathInput {
         vagval: f.vagval,
         rationale: f.rationale,
@@ -256,11 +281,8 @@ pub async fn adopt(
     ctx: Ctx,
     Path(id): Path<String>,
     form: TypedForm<AdoptForm>,
-) -> Response {
-    let (f, v) = match decoded(&state, &ctx, &id, CaseForm::Adopt, form).await {
-        Ok(x) => x,
-        Err(page) => return page,
-    };
+) -> PageResult {
+    let (f, v) = decoded(&state, &ctx, &id, CaseForm::Adopt, form).await?;
     let input = ResultInput {
         kind: Some(domain::case::ResultKind::Adopt),
         unit: f.unit,
@@ -275,11 +297,8 @@ pub async fn measure(
     ctx: Ctx,
     Path(id): Path<String>,
     form: TypedForm<MeasureForm>,
-) -> Response {
-    let (f, v) = match decoded(&state, &ctx, &id, CaseForm::Measure, form).await {
-        Ok(x) => x,
-        Err(page) => return page,
-    };
+) -> PageResult {
+    let (f, v) = decoded(&state, &ctx, &id, CaseForm::Measure, form).await?;
     let input = ResultInput {
         kind: Some(domain::case::ResultKind::Measure),
         name: f.name,
@@ -297,11 +316,8 @@ pub async fn handover(
     ctx: Ctx,
     Path(id): Path<String>,
     form: TypedForm<HandoverForm>,
-) -> Response {
-    let (f, v) = match decoded(&state, &ctx, &id, CaseForm::Handover, form).await {
-        Ok(x) => x,
-        Err(page) => return page,
-    };
+) -> PageResult {
+    let (f, v) = decoded(&state, &ctx, &id, CaseForm::Handover, form).await?;
     let input = ResultInput {
         kind: Some(domain::case::ResultKind::Handover),
         receiver: f.receiver,
@@ -317,11 +333,8 @@ pub async fn add_member(
     ctx: Ctx,
     Path(id): Path<String>,
     form: TypedForm<AddMemberForm>,
-) -> Response {
-    let (f, v) = match decoded(&state, &ctx, &id, CaseForm::AddMember, form).await {
-        Ok(x) => x,
-        Err(page) => return page,
-    };
+) -> PageResult {
+    let (f, v) = decoded(&state, &ctx, &id, CaseForm::AddMember, form).await?;
     let input = MemberInput {
         user_id: f.user_id,
         name: f.name,
@@ -337,11 +350,8 @@ pub async fn remove_member(
     ctx: Ctx,
     Path(id): Path<String>,
     form: TypedForm<RemoveMemberForm>,
-) -> Response {
-    let (f, v) = match decoded(&state, &ctx, &id, CaseForm::RemoveMember, form).await {
-        Ok(x) => x,
-        Err(page) => return page,
-    };
+) -> PageResult {
+    let (f, v) = decoded(&state, &ctx, &id, CaseForm::RemoveMember, form).await?;
     // The page always fills it in; empty, the app would read the post as an addition.
     if f.member.trim().is_empty() {
         let errors = FieldErrors(vec![FieldError::new("member", ErrorCode::Required)]);
@@ -360,11 +370,8 @@ pub async fn edit(
     ctx: Ctx,
     Path(id): Path<String>,
     form: TypedForm<DetailsForm>,
-) -> Response {
-    let (f, v) = match decoded(&state, &ctx, &id, CaseForm::Details, form).await {
-        Ok(x) => x,
-        Err(page) => return page,
-    };
+) -> PageResult {
+    let (f, v) = decoded(&state, &ctx, &id, CaseForm::Details, form).await?;
     let input = DetailsInput {
         title: f.title,
         public_title: f.public_title,
@@ -391,10 +398,13 @@ async fn decoded<T>(
     id: &str,
     form: CaseForm,
     posted: TypedForm<T>,
-) -> Result<(T, Values), Response> {
+) -> PageResult<(T, Values)> {
     match posted.input {
         Ok(f) => Ok((f, posted.values)),
-        Err(errors) => Err(refused(state, ctx, id, form, posted.values, errors).await),
+        Err(errors) => match refused(state, ctx, id, form, posted.values, errors).await {
+            Ok(page) => Err(PageError::from(page)),
+            Err(e) => Err(e),
+        },
     }
 }
 
@@ -406,16 +416,16 @@ async fn answer(
     form: CaseForm,
     result: Result<(), AppError>,
     v: Values,
-) -> Response {
+) -> PageResult {
     match result {
-        Ok(()) => see_other(&format!(
+        Ok(()) => Ok(see_other(&format!(
             "/arenden/{}?klart={}#{}",
             url_encode(id),
             form.done(),
             form.anchor()
-        )),
+        ))),
         Err(AppError::Validation(e)) => refused(state, ctx, id, form, v, e).await,
-        Err(e) => ctx.fail(e),
+        Err(e) => Err(e).or_page(ctx),
     }
 }
 
@@ -426,18 +436,18 @@ async fn refused(
     form: CaseForm,
     v: Values,
     errors: FieldErrors,
-) -> Response {
+) -> PageResult {
     if errors.0.iter().any(|e| form.hidden().contains(&e.field)) {
         // Whether the case exists is only told to those who may see it.
-        return match app::cases::view(&state.app, &ctx.caller, id).await {
-            Ok(_) => ctx.fail(AppError::Validation(errors)),
-            Err(e) => ctx.fail(e),
-        };
+        app::cases::view(&state.app, &ctx.caller, id)
+            .await
+            .or_page(ctx)?;
+        return Err(AppError::Validation(errors)).or_page(ctx);
     }
     let post = PostState {
         done: String::new(),
         open: form.name().to_string(),
-        errors: FormErrors::new(&ctx.t, &errors),
+        errors: FormErrors::in_form(&ctx.t, form.labels(), &errors),
         v,
     };
     case_page(state, ctx, id, post, StatusCode::UNPROCESSABLE_ENTITY).await

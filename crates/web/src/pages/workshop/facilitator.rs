@@ -4,11 +4,12 @@
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::response::Response;
 
 use super::{DoneQuery, upper};
 use crate::AppState;
 use crate::ctx::Ctx;
+use crate::pages::error::{Failing, PageResult};
+use crate::pages::form::{Checkbox, TypedForm, Values};
 use crate::pages::{FormErrors, HtmlForm, render_status, see_other, url_encode};
 use app::AppError;
 use app::campaigns::{Lead, NewCampaignInput};
@@ -30,11 +31,20 @@ struct NewPage<'a> {
 pub struct NewForm {
     title: String,
     question: String,
-    mode: String,
+    mode: Option<Mode>,
     organisation: String,
-    vote_quota: String,
-    require_approval: String,
+    vote_quota: Option<i64>,
+    require_approval: Checkbox,
 }
+
+/// The new campaign's fields as the page labels them, for the error summary.
+const NEW_LABELS: &[(&str, &str)] = &[
+    ("title", "workshop.new.field.title"),
+    ("question", "workshop.new.field.question"),
+    ("organisation", "workshop.new.field.organisation"),
+    ("vote_quota", "workshop.new.field.quota"),
+    ("require_approval", "workshop.new.field.approval"),
+];
 
 async fn new_page(
     state: &AppState,
@@ -43,24 +53,22 @@ async fn new_page(
     quota: String,
     errors: FormErrors,
     status: StatusCode,
-) -> Response {
-    match app::campaigns::mine(&state.app, &ctx.caller).await {
-        Ok((campaigns, orgs)) => render_status(
-            status,
-            &NewPage {
-                ctx,
-                campaigns,
-                orgs,
-                input,
-                quota,
-                errors,
-            },
-        ),
-        Err(e) => ctx.fail(e),
-    }
+) -> PageResult {
+    let (campaigns, orgs) = app::campaigns::mine(&state.app, &ctx.caller)
+        .await
+        .or_page(ctx)?;
+    let page = NewPage {
+        ctx,
+        campaigns,
+        orgs,
+        input,
+        quota,
+        errors,
+    };
+    Ok(render_status(status, &page))
 }
 
-pub async fn new_form(State(state): State<AppState>, ctx: Ctx) -> Response {
+pub async fn new_form(State(state): State<AppState>, ctx: Ctx) -> PageResult {
     let input = NewCampaignInput {
         mode: "workshop".into(),
         ..Default::default()
@@ -79,37 +87,56 @@ pub async fn new_form(State(state): State<AppState>, ctx: Ctx) -> Response {
 pub async fn create(
     State(state): State<AppState>,
     ctx: Ctx,
-    HtmlForm(f): HtmlForm<NewForm>,
-) -> Response {
-    let quota = f.vote_quota.trim().parse::<i64>();
+    form: TypedForm<NewForm>,
+) -> PageResult {
+    let v = form.values;
+    let val = |k: &str| v.get(k).cloned().unwrap_or_default();
+    let quota = val("vote_quota");
+    let f = match form.input {
+        Ok(f) => f,
+        Err(e) => {
+            // Shown again as typed, with the fields that did not decode named.
+            let input = as_typed(&v);
+            let errors = FormErrors::in_form(&ctx.t, NEW_LABELS, &e);
+            let status = StatusCode::UNPROCESSABLE_ENTITY;
+            return new_page(&state, &ctx, input, quota, errors, status).await;
+        }
+    };
     let input = NewCampaignInput {
         title: f.title,
         question: f.question,
-        mode: if f.mode.is_empty() {
-            "workshop".into()
-        } else {
-            f.mode
-        },
+        mode: f.mode.unwrap_or(Mode::Workshop).as_str().into(),
         organisation: f.organisation,
-        vote_quota: Some(quota.clone().unwrap_or(0)),
-        require_approval: !f.require_approval.is_empty(),
+        // An empty box is the app's default; a number out of range is its error.
+        vote_quota: Some(f.vote_quota.unwrap_or(0)),
+        require_approval: f.require_approval.0,
         top_n: None,
     };
     match app::campaigns::create(&state.app, &ctx.caller, &input).await {
-        Ok(c) => see_other(&format!("/workshop/{}/leda", url_encode(&c.code))),
+        Ok(c) => Ok(see_other(&format!(
+            "/workshop/{}/leda",
+            url_encode(&c.code)
+        ))),
         Err(AppError::Validation(e)) => {
-            let errors = FormErrors::new(&ctx.t, &e);
-            new_page(
-                &state,
-                &ctx,
-                input,
-                f.vote_quota,
-                errors,
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
+            let errors = FormErrors::in_form(&ctx.t, NEW_LABELS, &e);
+            let status = StatusCode::UNPROCESSABLE_ENTITY;
+            new_page(&state, &ctx, input, quota, errors, status).await
         }
-        Err(e) => ctx.fail(e),
+        Err(e) => Err(e).or_page(&ctx),
+    }
+}
+
+/// A new campaign's form as typed, to show again.
+fn as_typed(v: &Values) -> NewCampaignInput {
+    let val = |k: &str| v.get(k).cloned().unwrap_or_default();
+    NewCampaignInput {
+        title: val("title"),
+        question: val("question"),
+        mode: val("mode"),
+        organisation: val("organisation"),
+        vote_quota: None,
+        require_approval: !matches!(val("require_approval").as_str(), "" | "off" | "0" | "false"),
+        top_n: None,
     }
 }
 
@@ -182,19 +209,16 @@ pub async fn lead(
     ctx: Ctx,
     Path(code): Path<String>,
     Query(q): Query<DoneQuery>,
-) -> Response {
-    let l = match app::campaigns::lead(&state.app, &ctx.caller, &code).await {
-        Ok(l) => l,
-        Err(e) => return ctx.fail(e),
-    };
-    let criteria = match app::campaigns::criteria_of(&state.app, &code).await {
-        Ok(c) => c,
-        Err(e) => return ctx.fail(e),
-    };
-    let questions = match app::campaigns::research(&state.app, &code, None).await {
-        Ok(q) => q,
-        Err(e) => return ctx.fail(e),
-    };
+) -> PageResult {
+    let l = app::campaigns::lead(&state.app, &ctx.caller, &code)
+        .await
+        .or_page(&ctx)?;
+    let criteria = app::campaigns::criteria_of(&state.app, &code)
+        .await
+        .or_page(&ctx)?;
+    let questions = app::campaigns::research(&state.app, &code, None)
+        .await
+        .or_page(&ctx)?;
     let mode = Mode::parse(&l.results.campaign.mode).unwrap_or(Mode::Workshop);
     let join_url = format!(
         "{}/workshop?code={}",
@@ -205,18 +229,16 @@ pub async fn lead(
     } else {
         String::new()
     };
-    render_status(
-        StatusCode::OK,
-        &LeadPage {
-            ctx: &ctx,
-            l,
-            questions,
-            criteria,
-            phases: Phase::of(mode),
-            join_url,
-            done,
-        },
-    )
+    let page = LeadPage {
+        ctx: &ctx,
+        l,
+        questions,
+        criteria,
+        phases: Phase::of(mode),
+        join_url,
+        done,
+    };
+    Ok(render_status(StatusCode::OK, &page))
 }
 
 #[derive(serde::Deserialize, Default)]
@@ -229,15 +251,16 @@ pub async fn set_phase(
     State(state): State<AppState>,
     ctx: Ctx,
     Path(code): Path<String>,
-    HtmlForm(f): HtmlForm<PhaseForm>,
-) -> Response {
-    match app::campaigns::set_phase(&state.app, &ctx.caller, &code, &f.phase).await {
-        Ok(_) => see_other(&format!(
-            "/workshop/{}/leda?klart=phase",
-            url_encode(&upper(&code))
-        )),
-        Err(e) => ctx.fail(e),
-    }
+    form: TypedForm<PhaseForm>,
+) -> PageResult {
+    let f = form.or_page(&ctx)?;
+    app::campaigns::set_phase(&state.app, &ctx.caller, &code, &f.phase)
+        .await
+        .or_page(&ctx)?;
+    Ok(see_other(&format!(
+        "/workshop/{}/leda?klart=phase",
+        url_encode(&upper(&code))
+    )))
 }
 
 #[derive(serde::Deserialize, Default)]
@@ -250,23 +273,32 @@ pub async fn idea_status(
     State(state): State<AppState>,
     ctx: Ctx,
     Path((code, idea)): Path<(String, String)>,
-    HtmlForm(f): HtmlForm<IdeaStatusForm>,
-) -> Response {
-    match app::campaigns::set_idea_status(&state.app, &ctx.caller, &code, &idea, &f.status).await {
-        Ok(()) => see_other(&format!(
-            "/workshop/{}/leda?klart=idea",
-            url_encode(&upper(&code))
-        )),
-        Err(e) => ctx.fail(e),
-    }
+    form: TypedForm<IdeaStatusForm>,
+) -> PageResult {
+    let f = form.or_page(&ctx)?;
+    app::campaigns::set_idea_status(&state.app, &ctx.caller, &code, &idea, &f.status)
+        .await
+        .or_page(&ctx)?;
+    Ok(see_other(&format!(
+        "/workshop/{}/leda?klart=idea",
+        url_encode(&upper(&code))
+    )))
 }
 
 #[derive(serde::Deserialize, Default)]
 #[serde(default)]
 pub struct ForwardForm {
-    n: String,
-    /// `submission` (the default) or `case`.
-    to: String,
+    /// How many of the best; the campaign's own number when empty.
+    n: Option<i64>,
+    /// As submissions (the default) or as cases.
+    to: Option<ForwardTo>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ForwardTo {
+    Submission,
+    Case,
 }
 
 /// Takes the best concepts forward as submissions in the inbox.
@@ -274,23 +306,17 @@ pub async fn take_forward(
     State(state): State<AppState>,
     ctx: Ctx,
     Path(code): Path<String>,
-    HtmlForm(f): HtmlForm<ForwardForm>,
-) -> Response {
-    let n = match f.n.trim() {
-        "" => None,
-        v => match v.parse() {
-            Ok(n) => Some(n),
-            Err(_) => Some(0),
-        },
-    };
-    let to_case = f.to == "case";
-    match app::campaigns::take_forward(&state.app, &ctx.caller, &code, n, to_case).await {
-        Ok(_) => see_other(&format!(
-            "/workshop/{}/leda?klart=forward#h-forward",
-            url_encode(&upper(&code))
-        )),
-        Err(e) => ctx.fail(e),
-    }
+    form: TypedForm<ForwardForm>,
+) -> PageResult {
+    let f = form.or_page(&ctx)?;
+    let to_case = f.to == Some(ForwardTo::Case);
+    app::campaigns::take_forward(&state.app, &ctx.caller, &code, f.n, to_case)
+        .await
+        .or_page(&ctx)?;
+    Ok(see_other(&format!(
+        "/workshop/{}/leda?klart=forward#h-forward",
+        url_encode(&upper(&code))
+    )))
 }
 
 #[derive(serde::Deserialize, Default)]
@@ -303,24 +329,27 @@ pub async fn add_question(
     State(state): State<AppState>,
     ctx: Ctx,
     Path(code): Path<String>,
-    HtmlForm(f): HtmlForm<QuestionForm>,
-) -> Response {
-    match app::campaigns::add_question(&state.app, &ctx.caller, &code, &f.question).await {
-        Ok(()) => see_other(&format!(
-            "/workshop/{}/leda?klart=question#h-research",
-            url_encode(&upper(&code))
-        )),
-        Err(e) => ctx.fail(e),
-    }
+    form: TypedForm<QuestionForm>,
+) -> PageResult {
+    let f = form.or_page(&ctx)?;
+    app::campaigns::add_question(&state.app, &ctx.caller, &code, &f.question)
+        .await
+        .or_page(&ctx)?;
+    Ok(see_other(&format!(
+        "/workshop/{}/leda?klart=question#h-research",
+        url_encode(&upper(&code))
+    )))
 }
 
-/// The facilitator sets criteria weights (`w-{id}`) and may add a criterion.
+/// The facilitator sets criteria weights (`w-{id}`) and may add a criterion. Its field
+/// names are the criteria's ids, which no struct can name: it stays a map, and the app
+/// judges each weight.
 pub async fn set_criteria(
     State(state): State<AppState>,
     ctx: Ctx,
     Path(code): Path<String>,
     HtmlForm(form): HtmlForm<std::collections::HashMap<String, String>>,
-) -> Response {
+) -> PageResult {
     let input = app::campaigns::CriteriaInput {
         weights: form
             .iter()
@@ -329,13 +358,13 @@ pub async fn set_criteria(
         new_name: form.get("new_name").cloned().unwrap_or_default(),
         new_weight: form.get("new_weight").cloned().unwrap_or_default(),
     };
-    match app::campaigns::set_criteria(&state.app, &ctx.caller, &code, &input).await {
-        Ok(()) => see_other(&format!(
-            "/workshop/{}/leda?klart=criteria#h-criteria",
-            url_encode(&upper(&code))
-        )),
-        Err(e) => ctx.fail(e),
-    }
+    app::campaigns::set_criteria(&state.app, &ctx.caller, &code, &input)
+        .await
+        .or_page(&ctx)?;
+    Ok(see_other(&format!(
+        "/workshop/{}/leda?klart=criteria#h-criteria",
+        url_encode(&upper(&code))
+    )))
 }
 
 #[cfg(test)]

@@ -10,7 +10,9 @@ use axum::response::Response;
 use super::{cookie_name, token_of, upper};
 use crate::AppState;
 use crate::ctx::{Ctx, set_cookie};
-use crate::pages::{FormErrors, HtmlForm, render_status, see_other, url_encode};
+use crate::pages::error::{Failing, PageResult};
+use crate::pages::form::TypedForm;
+use crate::pages::{FormErrors, render_status, see_other, url_encode};
 use app::AppError;
 
 #[derive(Template)]
@@ -46,8 +48,29 @@ pub async fn join(
     ctx: Ctx,
     crate::security::ClientIp(ip): crate::security::ClientIp,
     headers: HeaderMap,
-    HtmlForm(f): HtmlForm<JoinForm>,
-) -> Response {
+    form: TypedForm<JoinForm>,
+) -> PageResult {
+    let typed = form.values.get("code").cloned().unwrap_or_default();
+    let refused = |errors: FormErrors| {
+        let may_run = app::campaigns::may_run_any(&ctx.caller);
+        let page = JoinPage {
+            ctx: &ctx,
+            code: typed.clone(),
+            errors,
+            may_run,
+        };
+        Ok(render_status(StatusCode::UNPROCESSABLE_ENTITY, &page))
+    };
+    let f = match form.input {
+        Ok(f) => f,
+        Err(e) => {
+            return refused(FormErrors::in_form(
+                &ctx.t,
+                &[("code", "workshop.join.code")],
+                &e,
+            ));
+        }
+    };
     let code = upper(&f.code);
     // Already in: straight back to the workshop.
     if token_of(&headers, &code).is_some()
@@ -55,10 +78,10 @@ pub async fn join(
             .await
             .is_ok_and(|o| o.participant.is_some())
     {
-        return see_other(&format!("/workshop/{}", url_encode(&code)));
+        return Ok(see_other(&format!("/workshop/{}", url_encode(&code))));
     }
     if !state.join_limiter.allow(ip) {
-        return ctx.too_many();
+        return Ok(ctx.too_many());
     }
     match app::campaigns::join(&state.app, &ctx.caller, &code).await {
         Ok(j) => {
@@ -71,26 +94,14 @@ pub async fn join(
             )) {
                 res.headers_mut().append(SET_COOKIE, v);
             }
-            res
+            Ok(res)
         }
         Err(AppError::NotFound) => {
             let mut errors = FormErrors::default();
-            errors.0.push((
-                "code".into(),
-                ctx.t.t("workshop.join.unknown_code").to_string(),
-            ));
-            let may_run = app::campaigns::may_run_any(&ctx.caller);
-            render_status(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                &JoinPage {
-                    ctx: &ctx,
-                    code: f.code,
-                    errors,
-                    may_run,
-                },
-            )
+            errors.push("code", ctx.t.t("workshop.join.unknown_code"));
+            refused(errors)
         }
-        Err(e) => ctx.fail(e),
+        Err(e) => Err(e).or_page(&ctx),
     }
 }
 
@@ -102,15 +113,11 @@ struct ShowcasePage<'a> {
 }
 
 /// The open questions anyone may vote on.
-pub async fn showcase(State(state): State<AppState>, ctx: Ctx) -> Response {
-    match app::campaigns::showcase(&state.app).await {
-        Ok(campaigns) => render_status(
-            StatusCode::OK,
-            &ShowcasePage {
-                ctx: &ctx,
-                campaigns,
-            },
-        ),
-        Err(e) => ctx.fail(e),
-    }
+pub async fn showcase(State(state): State<AppState>, ctx: Ctx) -> PageResult {
+    let campaigns = app::campaigns::showcase(&state.app).await.or_page(&ctx)?;
+    let page = ShowcasePage {
+        ctx: &ctx,
+        campaigns,
+    };
+    Ok(render_status(StatusCode::OK, &page))
 }

@@ -12,6 +12,7 @@ use axum::response::{IntoResponse, Response};
 use super::upper;
 use crate::AppState;
 use crate::ctx::Ctx;
+use crate::pages::error::{Failing, PageResult};
 
 /// Server-sent events: an `update` whenever the phase, the votes or the ideas change,
 /// checked twice a second against the database (so every node sees every vote).
@@ -92,29 +93,29 @@ pub async fn export(
     State(state): State<AppState>,
     ctx: Ctx,
     Path((code, file)): Path<(String, String)>,
-) -> Response {
+) -> PageResult {
     let Some(kind) = file.strip_suffix(".csv") else {
-        return super::not_found(ctx).await;
+        return Ok(super::not_found(ctx).await);
     };
-    match app::campaigns::export(&state.app, &ctx.caller, &code, kind).await {
-        Ok(csv) => (
-            [
-                (
-                    axum::http::header::CONTENT_TYPE,
-                    HeaderValue::from_static("text/csv; charset=utf-8"),
-                ),
-                (
-                    axum::http::header::CONTENT_DISPOSITION,
-                    HeaderValue::from_str(&format!(
-                        "attachment; filename=\"{}-{kind}.csv\"",
-                        upper(&code)
-                    ))
-                    .unwrap_or(HeaderValue::from_static("attachment")),
-                ),
-            ],
-            csv,
-        )
-            .into_response(),
-        Err(e) => ctx.fail(e),
-    }
+    let csv = app::campaigns::export(&state.app, &ctx.caller, &code, kind)
+        .await
+        .or_page(&ctx)?;
+    Ok((
+        [
+            (
+                axum::http::header::CONTENT_TYPE,
+                HeaderValue::from_static("text/csv; charset=utf-8"),
+            ),
+            (
+                axum::http::header::CONTENT_DISPOSITION,
+                HeaderValue::from_str(&format!(
+                    "attachment; filename=\"{}-{kind}.csv\"",
+                    upper(&code)
+                ))
+                .unwrap_or(HeaderValue::from_static("attachment")),
+            ),
+        ],
+        csv,
+    )
+        .into_response())
 }

@@ -9,6 +9,8 @@ use axum::response::Response;
 use super::{DoneQuery, token_of, upper};
 use crate::AppState;
 use crate::ctx::Ctx;
+use crate::pages::error::{Failing, PageResult};
+use crate::pages::form::TypedForm;
 use crate::pages::{FormErrors, HtmlForm, render_status, see_other, url_encode};
 use app::AppError;
 use app::campaigns::{IdeaInput, Overview, Pair, Results, VoteInput};
@@ -82,16 +84,15 @@ async fn participant_page(
     code: &str,
     post: Post,
     status: StatusCode,
-) -> Response {
+) -> PageResult {
     let Post { errors, text, done } = post;
     let token = token_of(headers, code);
-    let o = match app::campaigns::overview(&state.app, code, token.as_deref()).await {
-        Ok(o) => o,
-        Err(e) => return ctx.fail(e),
-    };
+    let o = app::campaigns::overview(&state.app, code, token.as_deref())
+        .await
+        .or_page(ctx)?;
     if o.participant.is_none() {
         // Not joined yet: the join page with the code filled in.
-        return see_other(&format!("/workshop?code={}", url_encode(&upper(code))));
+        return Ok(to_join(code));
     }
     let token = token.unwrap_or_default();
     let phase = Phase::parse(&o.campaign.phase).unwrap_or(Phase::Draft);
@@ -100,7 +101,7 @@ async fn participant_page(
             Ok(Some(p)) => (Some(p), ""),
             Ok(None) => (None, "workshop.vote.none_left"),
             Err(AppError::Conflict(app::Conflict::QuotaUsed)) => (None, "workshop.vote.quota_used"),
-            Err(e) => return ctx.fail(e),
+            Err(e) => return Err(e).or_page(ctx),
         }
     } else {
         (None, "")
@@ -111,18 +112,17 @@ async fn participant_page(
         None
     };
     let questions = if phase == Phase::Research {
-        match app::campaigns::research(&state.app, code, Some(&token)).await {
-            Ok(q) => q,
-            Err(e) => return ctx.fail(e),
-        }
+        app::campaigns::research(&state.app, code, Some(&token))
+            .await
+            .or_page(ctx)?
     } else {
         Vec::new()
     };
     let criteria = if phase == Phase::Criteria {
-        match app::campaigns::criteria_of(&state.app, code).await {
-            Ok(c) => c.criteria,
-            Err(e) => return ctx.fail(e),
-        }
+        app::campaigns::criteria_of(&state.app, code)
+            .await
+            .or_page(ctx)?
+            .criteria
     } else {
         Vec::new()
     };
@@ -131,21 +131,19 @@ async fn participant_page(
     } else {
         String::new()
     };
-    render_status(
-        status,
-        &ParticipantPage {
-            ctx,
-            o,
-            pair,
-            no_pair,
-            results,
-            criteria,
-            questions,
-            errors,
-            text,
-            done,
-        },
-    )
+    let page = ParticipantPage {
+        ctx,
+        o,
+        pair,
+        no_pair,
+        results,
+        criteria,
+        questions,
+        errors,
+        text,
+        done,
+    };
+    Ok(render_status(status, &page))
 }
 
 /// The answer to a participant's form post: on to `ok` when it worked, the page again with
@@ -158,12 +156,12 @@ async fn after_post(
     result: app::error::Result<()>,
     ok: String,
     text: String,
-) -> Response {
+) -> PageResult {
     match result {
-        Ok(()) => see_other(&ok),
+        Ok(()) => Ok(see_other(&ok)),
         Err(AppError::Validation(e)) => {
             let post = Post {
-                errors: FormErrors::new(&ctx.t, &e),
+                errors: FormErrors::in_form(&ctx.t, &[("text", "workshop.concept.label")], &e),
                 text,
                 done: String::new(),
             };
@@ -177,7 +175,7 @@ async fn after_post(
             )
             .await
         }
-        Err(e) => ctx.fail(e),
+        Err(e) => Err(e).or_page(ctx),
     }
 }
 
@@ -192,7 +190,7 @@ pub async fn show(
     headers: HeaderMap,
     Path(code): Path<String>,
     Query(q): Query<DoneQuery>,
-) -> Response {
+) -> PageResult {
     let post = Post {
         done: q.klart,
         ..Default::default()
@@ -205,29 +203,35 @@ pub async fn add_concept(
     ctx: Ctx,
     headers: HeaderMap,
     Path(code): Path<String>,
-    HtmlForm(input): HtmlForm<IdeaInput>,
-) -> Response {
+    form: TypedForm<IdeaInput>,
+) -> PageResult {
     // Participants write without an account, limited one by one (not per address).
     let Some(token) = token_of(&headers, &code) else {
-        return to_join(&code);
+        return Ok(to_join(&code));
     };
     if !state.participant_may_write(&code, &token) {
-        return ctx.too_many();
+        return Ok(ctx.too_many());
     }
-    let result = app::campaigns::add_idea(&state.app, &ctx.caller, &code, Some(&token), &input)
-        .await
-        .map(|_| ());
+    let text = form.values.get("text").cloned().unwrap_or_default();
+    let result = match form.input {
+        Ok(input) => app::campaigns::add_idea(&state.app, &ctx.caller, &code, Some(&token), &input)
+            .await
+            .map(|_| ()),
+        Err(e) => Err(AppError::Validation(e)),
+    };
     let ok = format!("/workshop/{}?klart=concept", url_encode(&upper(&code)));
-    after_post(&state, &ctx, &headers, &code, result, ok, input.text).await
+    after_post(&state, &ctx, &headers, &code, result, ok, text).await
 }
 
 #[derive(serde::Deserialize, Default)]
 #[serde(default)]
 pub struct VoteForm {
     offer_id: String,
+    /// `left`, `right` or `skip`: the app reads it, after checking the participant.
     choice: String,
     reason: String,
-    response_ms: String,
+    /// Filled in by the page's script; empty without it.
+    response_ms: Option<i64>,
 }
 
 pub async fn vote(
@@ -235,38 +239,40 @@ pub async fn vote(
     ctx: Ctx,
     headers: HeaderMap,
     Path(code): Path<String>,
-    HtmlForm(f): HtmlForm<VoteForm>,
-) -> Response {
+    form: TypedForm<VoteForm>,
+) -> PageResult {
     let Some(token) = token_of(&headers, &code) else {
-        return to_join(&code);
+        return Ok(to_join(&code));
     };
+    let f = form.or_page(&ctx)?;
     let input = VoteInput {
         offer_id: f.offer_id,
         choice: f.choice,
         reason: f.reason,
-        response_ms: f.response_ms.trim().parse().ok(),
+        response_ms: f.response_ms,
     };
     let to = format!("/workshop/{}", url_encode(&upper(&code)));
     match app::campaigns::vote(&state.app, &code, &token, &input).await {
-        Ok(_) => see_other(&format!("{to}?klart=vote#pair")),
+        Ok(_) => Ok(see_other(&format!("{to}?klart=vote#pair"))),
         // A pair already answered (a double click, a back button): the next pair is shown.
         Err(AppError::Conflict(app::Conflict::AlreadyVoted | app::Conflict::IdeaWithdrawn)) => {
-            see_other(&to)
+            Ok(see_other(&to))
         }
-        Err(e) => ctx.fail(e),
+        Err(e) => Err(e).or_page(&ctx),
     }
 }
 
-/// A participant's scores of one concept: `idea_id` and `c-{criterion id}` = 1–5.
+/// A participant's scores of one concept: `idea_id` and `c-{criterion id}` = 1–5. Its
+/// field names are the criteria's ids, which no struct can name: it stays a map.
 pub async fn score(
     State(state): State<AppState>,
     ctx: Ctx,
     headers: HeaderMap,
     Path(code): Path<String>,
     HtmlForm(form): HtmlForm<std::collections::HashMap<String, String>>,
-) -> Response {
+) -> PageResult {
     let Some(token) = token_of(&headers, &code) else {
-        return to_join(&code);
+        return Ok(to_join(&code));
     };
     let input = app::campaigns::ScoreInput {
         idea_id: form.get("idea_id").cloned().unwrap_or_default(),
@@ -296,15 +302,16 @@ pub async fn answer(
     ctx: Ctx,
     headers: HeaderMap,
     Path(code): Path<String>,
-    HtmlForm(f): HtmlForm<AnswerForm>,
-) -> Response {
+    form: TypedForm<AnswerForm>,
+) -> PageResult {
     // Participants write without an account, limited one by one (not per address).
     let Some(token) = token_of(&headers, &code) else {
-        return to_join(&code);
+        return Ok(to_join(&code));
     };
     if !state.participant_may_write(&code, &token) {
-        return ctx.too_many();
+        return Ok(ctx.too_many());
     }
+    let f = form.or_page(&ctx)?;
     let result = app::campaigns::answer(&state.app, &code, &token, &f.question_id, &f.answer).await;
     let ok = format!(
         "/workshop/{}?klart=answer#q-{}",
@@ -318,6 +325,14 @@ pub async fn answer(
 #[serde(default)]
 pub struct FlagForm {
     idea_id: String,
+    /// The flag buttons sit in the vote's form (`formaction`), so its fields come along;
+    /// they are not read.
+    #[allow(dead_code)]
+    offer_id: String,
+    #[allow(dead_code)]
+    reason: String,
+    #[allow(dead_code)]
+    response_ms: String,
 }
 
 pub async fn flag(
@@ -325,20 +340,21 @@ pub async fn flag(
     ctx: Ctx,
     headers: HeaderMap,
     Path(code): Path<String>,
-    HtmlForm(f): HtmlForm<FlagForm>,
-) -> Response {
+    form: TypedForm<FlagForm>,
+) -> PageResult {
     // Participants write without an account, limited one by one (not per address).
     let Some(token) = token_of(&headers, &code) else {
-        return to_join(&code);
+        return Ok(to_join(&code));
     };
     if !state.participant_may_write(&code, &token) {
-        return ctx.too_many();
+        return Ok(ctx.too_many());
     }
-    match app::campaigns::flag(&state.app, &code, &token, &f.idea_id).await {
-        Ok(_) => see_other(&format!(
-            "/workshop/{}?klart=flag",
-            url_encode(&upper(&code))
-        )),
-        Err(e) => ctx.fail(e),
-    }
+    let f = form.or_page(&ctx)?;
+    app::campaigns::flag(&state.app, &code, &token, &f.idea_id)
+        .await
+        .or_page(&ctx)?;
+    Ok(see_other(&format!(
+        "/workshop/{}?klart=flag",
+        url_encode(&upper(&code))
+    )))
 }
