@@ -167,13 +167,28 @@ mod tests {
         let sv = parse_catalog(SV);
         let root = concat!(env!("CARGO_MANIFEST_DIR"), "/");
         let mut missing = Vec::new();
-        for dir in ["templates", "src", "src/pages"] {
+        for dir in [
+            "templates",
+            "src",
+            "src/pages",
+            "src/pages/cases",
+            "src/pages/workshop",
+        ] {
             for entry in std::fs::read_dir(format!("{root}{dir}")).unwrap() {
                 let path = entry.unwrap().path();
                 if path.is_dir() {
                     continue;
                 }
                 let text = std::fs::read_to_string(&path).unwrap();
+                // A form's labels for its error summary: pairs of a field and a catalog key.
+                for (i, _) in text.match_indices("\", \"") {
+                    let rest = &text[i + 4..];
+                    let key = &rest[..rest.find('"').unwrap_or(0)];
+                    let labels = text[..i].rfind("(\"").is_some_and(|o| i - o < 40);
+                    if labels && key.contains('.') && !key.contains(' ') && !sv.contains_key(key) {
+                        missing.push(format!("{}: label {key}", path.display()));
+                    }
+                }
                 for pat in ["t(\"", ".n(\"", ".ab(\""] {
                     for (i, _) in text.match_indices(pat) {
                         let rest = &text[i + pat.len()..];

@@ -10,15 +10,21 @@
 //! #[serde(default)]           // an empty text box or an unchosen radio is simply empty
 //! struct NoteForm { note: String, urgent: Checkbox }
 //!
-//! async fn note(ctx: Ctx, form: TypedForm<NoteForm>) -> Response {
+//! async fn note(ctx: Ctx, form: TypedForm<NoteForm>) -> PageResult {
 //!     let f = match form.input {
 //!         Ok(f) => f,
 //!         // show the form again with `form.values` and these errors (422)
-//!         Err(errors) => return show_again(&ctx, form.values, errors),
+//!         Err(errors) => return show_again(&ctx, form.values, errors).await,
 //!     };
-//!     …
+//!     app::notes::add(&state.app, &ctx.caller, &f.note).await.or_page(&ctx)?;
+//!     Ok(see_other("/…?klart=note"))
 //! }
 //! ```
+//!
+//! A form with nothing typed to show again (buttons, hidden fields) takes
+//! `let f = form.or_page(&ctx)?;`: a field that does not decode is then a 422 page naming it.
+//! The error summary names each field when the form's labels are given
+//! (`FormErrors::in_form(&ctx.t, LABELS, &errors)`).
 //!
 //! Fields whose name starts with `_` (the CSRF token) belong to the transport, not to the
 //! form, and are not decoded.

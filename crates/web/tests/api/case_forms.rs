@@ -166,7 +166,7 @@ pub async fn send(
     c.post(t.url(action)).form(fields).send().await.unwrap()
 }
 
-fn location(res: &reqwest::Response) -> String {
+pub fn location(res: &reqwest::Response) -> String {
     res.headers()
         .get("location")
         .and_then(|l| l.to_str().ok())

@@ -5,17 +5,9 @@
 //! field, and a choice left empty says what to choose.
 
 use crate::both;
-use crate::case_forms::{PageForm, form_with, page, send};
+use crate::case_forms::{PageForm, form_with, location, page, send};
 use crate::support::{Backend, TestApp, client, csrf_in, spawn};
 use serde_json::json;
-
-fn location(res: &reqwest::Response) -> String {
-    res.headers()
-        .get("location")
-        .and_then(|l| l.to_str().ok())
-        .unwrap_or_default()
-        .to_string()
-}
 
 /// The intake form as the page writes it, for region-a.
 async fn intake_form(t: &TestApp, c: &reqwest::Client) -> PageForm {
