@@ -1,6 +1,9 @@
 //! Cases (ärenden): the row that lists and the public register read, the submissions a case
 //! grew from, and its working group. The case's history is in [`crate::events`].
 
+use domain::case::CaseStatus;
+use domain::process::Vagval;
+
 use crate::db::{Arg, Sql, Tx, sql};
 use crate::users::placeholders;
 
@@ -19,10 +22,13 @@ pub struct CaseRow {
     pub description: String,
     pub handler_id: Option<String>,
     pub handler_name: Option<String>,
+    /// A key of the case's process template (templates define their own phases), so text.
     pub phase_key: String,
     pub phase_started_at: String,
-    pub status: String,
-    pub vagval: Option<String>,
+    #[sqlx(try_from = "String")]
+    pub status: CaseStatus,
+    #[sqlx(try_from = "crate::Nullable")]
+    pub vagval: Option<Vagval>,
     pub next_due_at: Option<String>,
     pub confidential: bool,
     pub legal_ground: Option<String>,
@@ -103,8 +109,8 @@ pub async fn by_id(tx: &mut Tx, id: &str) -> crate::Result<Option<CaseRow>> {
 pub struct StateUpdate<'a> {
     pub phase_key: &'a str,
     pub phase_started_at: &'a str,
-    pub status: &'a str,
-    pub vagval: Option<&'a str>,
+    pub status: CaseStatus,
+    pub vagval: Option<Vagval>,
     pub next_due_at: Option<&'a str>,
     pub now: &'a str,
 }
@@ -122,8 +128,8 @@ pub async fn update_state(
                  updated_at = ?, version = version + 1 WHERE id = ? AND version = ?")
             .bind(u.phase_key)
             .bind(u.phase_started_at)
-            .bind(u.status)
-            .bind(u.vagval)
+            .bind(u.status.as_str())
+            .bind(u.vagval.map(|v| v.as_str()))
             .bind(u.next_due_at)
             .bind(u.now)
             .bind(id)
@@ -204,7 +210,8 @@ pub struct LinkedSubmission {
     pub id: String,
     pub reference: String,
     pub title: String,
-    pub status: String,
+    #[sqlx(try_from = "String")]
+    pub status: domain::submission::SubmissionStatus,
 }
 
 pub async fn submissions_of(tx: &mut Tx, case_id: &str) -> crate::Result<Vec<LinkedSubmission>> {
@@ -350,7 +357,9 @@ fn like_pattern(q: &str) -> String {
     )
 }
 
-/// One line of the public register: only what may be public.
+/// One line of the public register: only what may be public. Submissions and cases share
+/// its columns, so `status` and `heading` name a submission's status and kind or a case's
+/// status and title by `entry_type`, and stay text.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct DiariumRow {
     /// `submission` or `case`.

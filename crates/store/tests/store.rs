@@ -344,10 +344,10 @@ async fn open_campaign(tx: &mut store::Tx, code: &str, vote_quota: i64, now: &st
             id: &id,
             org_id: &org.id,
             code,
-            mode: "open",
+            mode: domain::campaign::Mode::Open,
             title: "Röster",
             question: "Vilken?",
-            phase: "open",
+            phase: domain::campaign::Phase::Open,
             vote_quota,
             require_approval: false,
             top_n: 5,
@@ -364,10 +364,17 @@ async fn open_campaign(tx: &mut store::Tx, code: &str, vote_quota: i64, now: &st
     let mut ideas = Vec::new();
     for text in ["A", "B", "C", "D"] {
         ideas.push(
-            campaigns::insert_idea(tx, &id, text, None, "active", now)
-                .await
-                .unwrap()
-                .id,
+            campaigns::insert_idea(
+                tx,
+                &id,
+                text,
+                None,
+                domain::campaign::IdeaStatus::Active,
+                now,
+            )
+            .await
+            .unwrap()
+            .id,
         );
     }
     OpenCampaign {
@@ -681,7 +688,7 @@ async fn a_vote_batch_counts_once_within_the_quota_and_offers_the_next_pair() {
         assert!(w[0].next.is_none(), "the pair A–C was shown already");
         // A closed phase counts nothing.
         let mut tx = db.write().await.unwrap();
-        campaigns::set_phase(&mut tx, campaign_id, "closed", now)
+        campaigns::set_phase(&mut tx, campaign_id, domain::campaign::Phase::Closed, now)
             .await
             .unwrap();
         tx.commit().await.unwrap();

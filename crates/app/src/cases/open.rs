@@ -225,7 +225,7 @@ pub(crate) async fn open_in(
         };
         match found {
             Some(s) => {
-                if s.status != SubmissionStatus::Accepted.as_str() {
+                if s.status != SubmissionStatus::Accepted {
                     refs_ok = false;
                     errors.push("submissions", ErrorCode::NotAccepted);
                     break;

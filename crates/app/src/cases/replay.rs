@@ -177,8 +177,8 @@ pub(super) async fn record(
         &cases::StateUpdate {
             phase_key: &l.template.phases[next.phase].key,
             phase_started_at: &started_db,
-            status: next.status.as_str(),
-            vagval: next.vagval.map(|v| v.as_str()),
+            status: next.status,
+            vagval: next.vagval,
             next_due_at: due.as_deref(),
             now: &now_db,
         },

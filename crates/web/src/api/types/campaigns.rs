@@ -123,10 +123,10 @@ impl From<&CampaignRow> for Campaign {
     fn from(c: &CampaignRow) -> Self {
         Campaign {
             code: c.code.clone(),
-            mode: c.mode.clone(),
+            mode: c.mode.as_str().into(),
             title: c.title.clone(),
             question: c.question.clone(),
-            phase: c.phase.clone(),
+            phase: c.phase.as_str().into(),
             vote_quota: c.vote_quota,
             require_approval: c.require_approval,
             top_n: c.top_n,
@@ -190,7 +190,7 @@ impl From<&IdeaRow> for Idea {
         Idea {
             id: i.id.clone(),
             text: i.body.clone(),
-            status: i.status.clone(),
+            status: i.status.as_str().into(),
             created_at: i.created_at.clone(),
         }
     }

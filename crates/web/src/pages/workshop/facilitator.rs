@@ -12,7 +12,7 @@ use crate::ctx::Ctx;
 use crate::pages::{FormErrors, HtmlForm, render_status, see_other, url_encode};
 use app::AppError;
 use app::campaigns::{Lead, NewCampaignInput};
-use domain::campaign::{Mode, Phase};
+use domain::campaign::Phase;
 
 #[derive(Template)]
 #[template(path = "workshop_new.html")]
@@ -153,7 +153,7 @@ impl LeadPage<'_> {
     }
 
     fn is_current(&self, p: &Phase) -> bool {
-        self.l.results.campaign.phase == p.as_str()
+        self.l.results.campaign.phase == *p
     }
 
     fn top(&self) -> usize {
@@ -195,7 +195,7 @@ pub async fn lead(
         Ok(q) => q,
         Err(e) => return ctx.fail(e),
     };
-    let mode = Mode::parse(&l.results.campaign.mode).unwrap_or(Mode::Workshop);
+    let mode = l.results.campaign.mode;
     let join_url = format!(
         "{}/workshop?code={}",
         state.app.config.public_url, l.results.campaign.code
