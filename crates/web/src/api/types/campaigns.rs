@@ -485,7 +485,7 @@ impl From<&OutcomeRow> for Outcome {
         Outcome {
             idea_id: o.idea_id.clone(),
             submission_id: o.submission_id.clone(),
-            case_id: o.case_id.clone(),
+            case_id: o.case_id.as_ref().map(|c| c.as_str().into()),
             reference: o.reference.clone(),
         }
     }

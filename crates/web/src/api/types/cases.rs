@@ -186,7 +186,7 @@ pub struct Handler {
 impl From<&CaseRow> for CaseSummary {
     fn from(c: &CaseRow) -> Self {
         CaseSummary {
-            id: c.id.clone(),
+            id: c.id.as_str().into(),
             reference: c.reference.clone(),
             title: c.title.clone(),
             public_title: c.public_title.clone(),

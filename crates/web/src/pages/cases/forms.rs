@@ -16,6 +16,7 @@ use crate::pages::form::{Checkbox, TypedForm, Values};
 use crate::pages::{FormErrors, see_other, url_encode};
 use app::AppError;
 use app::cases::{DecideInput, DetailsInput, MemberInput, PathInput, ResultInput, TickInput};
+use domain::id::CaseId;
 use domain::{ErrorCode, FieldError, FieldErrors};
 
 /// The forms of the case page: what each is called on the page (the `f-{name}-{field}`
@@ -177,7 +178,7 @@ pub struct DetailsForm {
 pub async fn tick(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(id): Path<String>,
+    Path(id): Path<CaseId>,
     form: TypedForm<TickForm>,
 ) -> Response {
     let (f, v) = match decoded(&state, &ctx, &id, CaseForm::Tick, form).await {
@@ -197,7 +198,7 @@ pub async fn tick(
 pub async fn untick(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(id): Path<String>,
+    Path(id): Path<CaseId>,
     form: TypedForm<UntickForm>,
 ) -> Response {
     let (f, v) = match decoded(&state, &ctx, &id, CaseForm::Untick, form).await {
@@ -217,7 +218,7 @@ pub async fn untick(
 pub async fn decide(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(id): Path<String>,
+    Path(id): Path<CaseId>,
     form: TypedForm<DecisionForm>,
 ) -> Response {
     let (f, v) = match decoded(&state, &ctx, &id, CaseForm::Decision, form).await {
@@ -236,7 +237,7 @@ pub async fn decide(
 pub async fn choose_path(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(id): Path<String>,
+    Path(id): Path<CaseId>,
     form: TypedForm<PathForm>,
 ) -> Response {
     let (f, v) = match decoded(&state, &ctx, &id, CaseForm::Path, form).await {
@@ -254,7 +255,7 @@ pub async fn choose_path(
 pub async fn adopt(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(id): Path<String>,
+    Path(id): Path<CaseId>,
     form: TypedForm<AdoptForm>,
 ) -> Response {
     let (f, v) = match decoded(&state, &ctx, &id, CaseForm::Adopt, form).await {
@@ -273,7 +274,7 @@ pub async fn adopt(
 pub async fn measure(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(id): Path<String>,
+    Path(id): Path<CaseId>,
     form: TypedForm<MeasureForm>,
 ) -> Response {
     let (f, v) = match decoded(&state, &ctx, &id, CaseForm::Measure, form).await {
@@ -295,7 +296,7 @@ pub async fn measure(
 pub async fn handover(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(id): Path<String>,
+    Path(id): Path<CaseId>,
     form: TypedForm<HandoverForm>,
 ) -> Response {
     let (f, v) = match decoded(&state, &ctx, &id, CaseForm::Handover, form).await {
@@ -315,7 +316,7 @@ pub async fn handover(
 pub async fn add_member(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(id): Path<String>,
+    Path(id): Path<CaseId>,
     form: TypedForm<AddMemberForm>,
 ) -> Response {
     let (f, v) = match decoded(&state, &ctx, &id, CaseForm::AddMember, form).await {
@@ -335,7 +336,7 @@ pub async fn add_member(
 pub async fn remove_member(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(id): Path<String>,
+    Path(id): Path<CaseId>,
     form: TypedForm<RemoveMemberForm>,
 ) -> Response {
     let (f, v) = match decoded(&state, &ctx, &id, CaseForm::RemoveMember, form).await {
@@ -358,7 +359,7 @@ pub async fn remove_member(
 pub async fn edit(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(id): Path<String>,
+    Path(id): Path<CaseId>,
     form: TypedForm<DetailsForm>,
 ) -> Response {
     let (f, v) = match decoded(&state, &ctx, &id, CaseForm::Details, form).await {
@@ -388,7 +389,7 @@ pub async fn edit(
 async fn decoded<T>(
     state: &AppState,
     ctx: &Ctx,
-    id: &str,
+    id: &CaseId,
     form: CaseForm,
     posted: TypedForm<T>,
 ) -> Result<(T, Values), Response> {
@@ -402,7 +403,7 @@ async fn decoded<T>(
 async fn answer(
     state: &AppState,
     ctx: &Ctx,
-    id: &str,
+    id: &CaseId,
     form: CaseForm,
     result: Result<(), AppError>,
     v: Values,
@@ -410,7 +411,7 @@ async fn answer(
     match result {
         Ok(()) => see_other(&format!(
             "/arenden/{}?klart={}#{}",
-            url_encode(id),
+            url_encode(id.as_str()),
             form.done(),
             form.anchor()
         )),
@@ -422,7 +423,7 @@ async fn answer(
 async fn refused(
     state: &AppState,
     ctx: &Ctx,
-    id: &str,
+    id: &CaseId,
     form: CaseForm,
     v: Values,
     errors: FieldErrors,
