@@ -7,7 +7,6 @@ use crate::{App, AppError, Caller, CurrentUser};
 use anyhow::Context;
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHasher, PasswordVerifier, phc::PasswordHash};
-use domain::role::Role;
 use domain::text::may_name_something;
 use domain::time::Timestamp;
 use store::events::{self, Actor, NewEvent};
@@ -143,7 +142,7 @@ async fn load_user(tx: &mut store::Tx, user: users::UserRow) -> Result<Option<Cu
     let memberships = users::memberships(tx, &user.id)
         .await?
         .into_iter()
-        .filter_map(|m| Role::parse(&m.role).map(|r| (m.org_id, r)))
+        .map(|m| (m.org_id, m.role))
         .collect();
     Ok(Some(CurrentUser {
         id: user.id,

@@ -191,8 +191,8 @@ pub async fn load(app: &App) -> Result<Vec<DemoUser>> {
 pub struct DemoCampaign {
     pub title: String,
     pub code: String,
-    /// `workshop` or `open` (an open question).
-    pub mode: String,
+    /// A workshop or an open question.
+    pub mode: domain::campaign::Mode,
 }
 
 /// The demo region's campaigns (the workshop and the open question), oldest first, with

@@ -7,7 +7,7 @@ use crate::{App, AppError};
 use domain::FieldErrors;
 use domain::submission::SubmissionStatus;
 use domain::time::Timestamp;
-use domain::triage::REPLY;
+use domain::triage::{MessageDirection, MessageKind, REPLY};
 use store::events::{self, Actor, NewEvent};
 use store::submissions::{self, MessageRow};
 
@@ -21,7 +21,7 @@ pub struct FollowUp {
     pub current_solution: Option<String>,
     /// An e-mail address was given (and not erased since): the handler can write back.
     pub has_email: bool,
-    pub kind: String,
+    pub kind: domain::submission::SubmissionKind,
     pub status: SubmissionStatus,
     pub reject_reason: Option<String>,
     pub org_name: String,
@@ -61,7 +61,7 @@ pub async fn view(app: &App, token: &str) -> Result<FollowUp> {
         current_solution: s.current_solution,
         has_email: s.contact_email.is_some_and(|e| !e.is_empty()),
         kind: s.kind,
-        status: SubmissionStatus::parse(&s.status).unwrap_or(SubmissionStatus::New),
+        status: s.status,
         reject_reason: s.reject_reason,
         org_name: s.org_name,
         created_at: s.created_at,
@@ -83,16 +83,25 @@ pub async fn reply(app: &App, token: &str, text: &str) -> Result<()> {
     let s = submissions::by_follow_up_hash(&mut tx, &hash_token(token))
         .await?
         .ok_or(AppError::NotFound)?;
-    if s.status != SubmissionStatus::AwaitingInfo.as_str() {
+    if s.status != SubmissionStatus::AwaitingInfo {
         return Err(AppError::Conflict(crate::Conflict::NotAwaitingInfo));
     }
     let now = Timestamp::now().to_db();
-    submissions::add_message(&mut tx, &s.id, "from_submitter", "reply", &body, None, &now).await?;
+    submissions::add_message(
+        &mut tx,
+        &s.id,
+        MessageDirection::FromSubmitter,
+        MessageKind::Reply,
+        &body,
+        None,
+        &now,
+    )
+    .await?;
     submissions::update_triage(
         &mut tx,
         &s.id,
         &submissions::TriageUpdate {
-            status: SubmissionStatus::InReview.as_str(),
+            status: SubmissionStatus::InReview,
             org_id: &s.org_id,
             assignee_id: s.assignee_id.as_deref(),
             duplicate_of_id: s.duplicate_of_id.as_deref(),

@@ -10,7 +10,7 @@ use domain::role::Role;
 use domain::submission::{SubmissionKind, SubmissionStatus, SubmitterRole};
 use domain::text::{filter_text, may_name_something};
 use domain::time::{Timestamp, parse_date};
-use domain::triage::{ActionInput, TriageAction};
+use domain::triage::{ActionInput, MessageDirection, MessageKind, TriageAction};
 use domain::{ErrorCode, FieldErrors};
 use store::events::{self, EventRow, NewEvent};
 use store::orgs::OrgRow;
@@ -249,7 +249,7 @@ pub async fn detail(app: &App, caller: &Caller, id: &str) -> Result<Detail> {
         .filter(|o| region.contains(&o.id) && o.id != row.org_id)
         .cloned()
         .collect();
-    let status = SubmissionStatus::parse(&row.status).unwrap_or(SubmissionStatus::New);
+    let status = row.status;
     let cases = store::cases::of_submission(&mut tx, &row.id).await?;
     Ok(Detail {
         submission: row,
@@ -332,13 +332,13 @@ pub async fn act(
     // The input is read only for a caller who may triage: another is told no more than
     // that (and nothing about what it sent).
     let action = TriageAction::parse(input)?;
-    let from = SubmissionStatus::parse(&row.status).unwrap_or(SubmissionStatus::New);
+    let from = row.status;
     let to = action.next_status(from).ok_or(AppError::Conflict(
         crate::Conflict::ActionNotAllowedInStatus,
     ))?;
     let now = Timestamp::now().to_db();
     let mut update = TriageUpdate {
-        status: to.as_str(),
+        status: to,
         org_id: &row.org_id,
         assignee_id: row.assignee_id.as_deref(),
         duplicate_of_id: row.duplicate_of_id.as_deref(),
@@ -369,14 +369,14 @@ pub async fn act(
         TriageAction::Comment { note } => payload["note"] = note.clone().into(),
         TriageAction::RequestInfo { message } | TriageAction::Message { message } => {
             let kind = if action.name() == "request_info" {
-                "request_info"
+                MessageKind::RequestInfo
             } else {
-                "message"
+                MessageKind::Message
             };
             submissions::add_message(
                 &mut tx,
                 &row.id,
-                "to_submitter",
+                MessageDirection::ToSubmitter,
                 kind,
                 message,
                 Some(&user.id),
@@ -389,8 +389,8 @@ pub async fn act(
             submissions::add_message(
                 &mut tx,
                 &row.id,
-                "to_submitter",
-                "rejection",
+                MessageDirection::ToSubmitter,
+                MessageKind::Rejection,
                 message,
                 Some(&user.id),
                 &now,

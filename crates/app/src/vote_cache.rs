@@ -63,7 +63,7 @@ impl CampaignView {
     /// The engine's index of an idea that is active.
     pub fn active(&self, id: &str) -> Option<usize> {
         self.index_of(id)
-            .filter(|&k| self.ideas[k].status == "active")
+            .filter(|&k| self.ideas[k].status == domain::campaign::IdeaStatus::Active)
     }
 
     /// The pairs of a participant's `smaller-id:larger-id` keys, as index pairs.
@@ -186,10 +186,10 @@ mod tests {
             id: format!("id-{code}"),
             org_id: "org".into(),
             code: code.into(),
-            mode: "open".into(),
+            mode: domain::campaign::Mode::Open,
             title: "t".into(),
             question: "q".into(),
-            phase: "open".into(),
+            phase: domain::campaign::Phase::Open,
             vote_quota: 20,
             require_approval: false,
             top_n: 5,
@@ -205,7 +205,7 @@ mod tests {
             seq: 0,
             body: String::new(),
             participant_id: None,
-            status: status.into(),
+            status: domain::campaign::IdeaStatus::parse(status).unwrap(),
             flags: 0,
             created_at: String::new(),
         }

@@ -27,6 +27,12 @@ crate::submission::string_enum!(
     VoteChoice { Left => "left", Right => "right", Skip => "skip" }
 );
 
+crate::submission::string_enum!(
+    /// Whether an idea is in the vote: active, waiting for the facilitator's approval
+    /// (open mode), or withdrawn (kept, with its votes, but no longer shown).
+    IdeaStatus { Active => "active", Pending => "pending", Withdrawn => "withdrawn" }
+);
+
 impl VoteChoice {
     /// Whether the vote decides the pair (and so counts toward the quota).
     pub fn decides(self) -> bool {

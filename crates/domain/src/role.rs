@@ -64,6 +64,24 @@ impl Role {
     }
 }
 
+/// A membership row's text as the role (`#[sqlx(try_from = "String")]`): a role the code
+/// does not know is an error, never left out.
+impl TryFrom<String> for Role {
+    type Error = crate::submission::UnknownValue;
+    fn try_from(s: String) -> Result<Self, Self::Error> {
+        Role::parse(&s).ok_or(crate::submission::UnknownValue {
+            kind: "Role",
+            value: s,
+        })
+    }
+}
+
+impl std::fmt::Display for Role {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -74,5 +92,7 @@ mod tests {
             assert_eq!(Role::parse(r.as_str()), Some(r));
         }
         assert_eq!(Role::parse("king"), None);
+        assert_eq!(Role::try_from("advisor".to_string()), Ok(Role::Advisor));
+        assert!(Role::try_from("king".to_string()).is_err());
     }
 }

@@ -22,6 +22,22 @@ crate::submission::string_enum!(
     }
 );
 
+crate::submission::string_enum!(
+    /// Which way a message between the receiving function and the submitter went.
+    MessageDirection { ToSubmitter => "to_submitter", FromSubmitter => "from_submitter" }
+);
+
+crate::submission::string_enum!(
+    /// What a message is: a request for more information, a message, the reason for a
+    /// rejection, or the submitter's reply.
+    MessageKind {
+        RequestInfo => "request_info",
+        Message => "message",
+        Rejection => "rejection",
+        Reply => "reply",
+    }
+);
+
 /// One parsed action, with the ids it refers to still unresolved.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TriageAction {

@@ -29,10 +29,9 @@ pub fn print_newcomers_start(
         println!("Demo campaigns (join without an account):");
     }
     for c in campaigns {
-        let kind = if c.mode == "open" {
-            "open question"
-        } else {
-            "workshop"
+        let kind = match c.mode {
+            domain::campaign::Mode::Open => "open question",
+            domain::campaign::Mode::Workshop => "workshop",
         };
         println!(
             "  {kind:<14} code {}  {public_url}/workshop?code={}  \"{}\"",

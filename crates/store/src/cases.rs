@@ -1,12 +1,17 @@
 //! Cases (ärenden): the row that lists and the public register read, the submissions a case
 //! grew from, and its working group. The case's history is in [`crate::events`].
 
+use domain::case::CaseStatus;
+use domain::id::CaseId;
+use domain::process::Vagval;
+
 use crate::db::{Arg, Sql, Tx, sql};
 use crate::users::placeholders;
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct CaseRow {
-    pub id: String,
+    #[sqlx(try_from = "String")]
+    pub id: CaseId,
     pub reference: String,
     pub registered_org_id: String,
     pub org_id: String,
@@ -19,10 +24,13 @@ pub struct CaseRow {
     pub description: String,
     pub handler_id: Option<String>,
     pub handler_name: Option<String>,
+    /// A key of the case's process template (templates define their own phases), so text.
     pub phase_key: String,
     pub phase_started_at: String,
-    pub status: String,
-    pub vagval: Option<String>,
+    #[sqlx(try_from = "String")]
+    pub status: CaseStatus,
+    #[sqlx(try_from = "crate::Nullable")]
+    pub vagval: Option<Vagval>,
     pub next_due_at: Option<String>,
     pub confidential: bool,
     pub legal_ground: Option<String>,
@@ -41,7 +49,7 @@ const SELECT: &str = "SELECT c.id, c.reference, c.registered_org_id, c.org_id, o
     LEFT JOIN users u ON u.id = c.handler_id";
 
 pub struct NewCase<'a> {
-    pub id: &'a str,
+    pub id: &'a CaseId,
     pub reference: &'a str,
     pub registered_org_id: &'a str,
     pub org_id: &'a str,
@@ -62,7 +70,7 @@ pub async fn insert(tx: &mut Tx, c: &NewCase<'_>) -> crate::Result<()> {
              handler_id, phase_key, phase_started_at, status, vagval, next_due_at, confidential, legal_ground, version,
              created_by, created_at, updated_at)
              VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'active', NULL, ?, ?, NULL, 1, ?, ?, ?)")
-        .bind(c.id)
+        .bind(c.id.as_str())
         .bind(c.reference)
         .bind(c.registered_org_id)
         .bind(c.org_id)
@@ -91,10 +99,10 @@ pub async fn count_in(tx: &mut Tx, region_id: &str) -> crate::Result<i64> {
     Ok(n)
 }
 
-pub async fn by_id(tx: &mut Tx, id: &str) -> crate::Result<Option<CaseRow>> {
+pub async fn by_id(tx: &mut Tx, id: &CaseId) -> crate::Result<Option<CaseRow>> {
     tx.fetch_optional(Sql::dynamic(
         format!("{SELECT} WHERE c.id = ?"),
-        vec![id.into()],
+        vec![id.as_str().into()],
     ))
     .await
 }
@@ -103,8 +111,8 @@ pub async fn by_id(tx: &mut Tx, id: &str) -> crate::Result<Option<CaseRow>> {
 pub struct StateUpdate<'a> {
     pub phase_key: &'a str,
     pub phase_started_at: &'a str,
-    pub status: &'a str,
-    pub vagval: Option<&'a str>,
+    pub status: CaseStatus,
+    pub vagval: Option<Vagval>,
     pub next_due_at: Option<&'a str>,
     pub now: &'a str,
 }
@@ -112,7 +120,7 @@ pub struct StateUpdate<'a> {
 /// Moves the case from `version` to `version + 1`; false when someone else changed it first.
 pub async fn update_state(
     tx: &mut Tx,
-    id: &str,
+    id: &CaseId,
     version: i64,
     u: &StateUpdate<'_>,
 ) -> crate::Result<bool> {
@@ -122,11 +130,11 @@ pub async fn update_state(
                  updated_at = ?, version = version + 1 WHERE id = ? AND version = ?")
             .bind(u.phase_key)
             .bind(u.phase_started_at)
-            .bind(u.status)
-            .bind(u.vagval)
+            .bind(u.status.as_str())
+            .bind(u.vagval.map(|v| v.as_str()))
             .bind(u.next_due_at)
             .bind(u.now)
-            .bind(id)
+            .bind(id.as_str())
             .bind(version),
         )
         .await?;
@@ -147,7 +155,7 @@ pub struct DetailsUpdate<'a> {
 
 pub async fn update_details(
     tx: &mut Tx,
-    id: &str,
+    id: &CaseId,
     version: i64,
     u: &DetailsUpdate<'_>,
 ) -> crate::Result<bool> {
@@ -163,7 +171,7 @@ pub async fn update_details(
             .bind(u.confidential)
             .bind(u.legal_ground)
             .bind(u.now)
-            .bind(id)
+            .bind(id.as_str())
             .bind(version),
         )
         .await?;
@@ -171,12 +179,12 @@ pub async fn update_details(
 }
 
 /// Bumps the version for a change that touches no column of its own (a new member).
-pub async fn touch(tx: &mut Tx, id: &str, version: i64, now: &str) -> crate::Result<bool> {
+pub async fn touch(tx: &mut Tx, id: &CaseId, version: i64, now: &str) -> crate::Result<bool> {
     let n = tx
         .execute(
             sql("UPDATE cases SET updated_at = ?, version = version + 1 WHERE id = ? AND version = ?")
                 .bind(now)
-                .bind(id)
+                .bind(id.as_str())
                 .bind(version),
         )
         .await?;
@@ -185,13 +193,13 @@ pub async fn touch(tx: &mut Tx, id: &str, version: i64, now: &str) -> crate::Res
 
 pub async fn link_submission(
     tx: &mut Tx,
-    case_id: &str,
+    case_id: &CaseId,
     submission_id: &str,
     now: &str,
 ) -> crate::Result<()> {
     tx.execute(
         sql("INSERT INTO case_submissions (case_id, submission_id, linked_at) VALUES (?, ?, ?)")
-            .bind(case_id)
+            .bind(case_id.as_str())
             .bind(submission_id)
             .bind(now),
     )
@@ -204,14 +212,15 @@ pub struct LinkedSubmission {
     pub id: String,
     pub reference: String,
     pub title: String,
-    pub status: String,
+    #[sqlx(try_from = "String")]
+    pub status: domain::submission::SubmissionStatus,
 }
 
-pub async fn submissions_of(tx: &mut Tx, case_id: &str) -> crate::Result<Vec<LinkedSubmission>> {
+pub async fn submissions_of(tx: &mut Tx, case_id: &CaseId) -> crate::Result<Vec<LinkedSubmission>> {
     tx.fetch_all(
         sql("SELECT s.id, s.reference, s.title, s.status FROM case_submissions cs JOIN submissions s ON s.id = cs.submission_id
              WHERE cs.case_id = ? ORDER BY s.reference")
-        .bind(case_id),
+        .bind(case_id.as_str()),
     )
     .await
 }
@@ -237,7 +246,7 @@ pub struct MemberRow {
 }
 
 pub struct NewMember<'a> {
-    pub case_id: &'a str,
+    pub case_id: &'a CaseId,
     pub user_id: Option<&'a str>,
     pub name: &'a str,
     pub function_key: &'a str,
@@ -249,7 +258,7 @@ pub async fn add_member(tx: &mut Tx, m: &NewMember<'_>) -> crate::Result<String>
     tx.execute(
         sql("INSERT INTO case_members (id, case_id, user_id, name, function_key, added_at) VALUES (?, ?, ?, ?, ?, ?)")
             .bind(id.as_str())
-            .bind(m.case_id)
+            .bind(m.case_id.as_str())
             .bind(m.user_id)
             .bind(m.name)
             .bind(m.function_key)
@@ -259,19 +268,19 @@ pub async fn add_member(tx: &mut Tx, m: &NewMember<'_>) -> crate::Result<String>
     Ok(id)
 }
 
-pub async fn remove_member(tx: &mut Tx, case_id: &str, member_id: &str) -> crate::Result<u64> {
+pub async fn remove_member(tx: &mut Tx, case_id: &CaseId, member_id: &str) -> crate::Result<u64> {
     tx.execute(
         sql("DELETE FROM case_members WHERE case_id = ? AND id = ?")
-            .bind(case_id)
+            .bind(case_id.as_str())
             .bind(member_id),
     )
     .await
 }
 
-pub async fn members(tx: &mut Tx, case_id: &str) -> crate::Result<Vec<MemberRow>> {
+pub async fn members(tx: &mut Tx, case_id: &CaseId) -> crate::Result<Vec<MemberRow>> {
     tx.fetch_all(
         sql("SELECT id, user_id, name, function_key, added_at FROM case_members WHERE case_id = ? ORDER BY added_at, id")
-            .bind(case_id),
+            .bind(case_id.as_str()),
     )
     .await
 }
@@ -350,7 +359,9 @@ fn like_pattern(q: &str) -> String {
     )
 }
 
-/// One line of the public register: only what may be public.
+/// One line of the public register: only what may be public. Submissions and cases share
+/// its columns, so `status` and `heading` name a submission's status and kind or a case's
+/// status and title by `entry_type`, and stay text.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct DiariumRow {
     /// `submission` or `case`.

@@ -11,6 +11,7 @@ pub mod cases;
 pub mod db;
 pub mod events;
 pub mod migrate;
+pub mod nullable;
 pub mod orgs;
 pub mod processes;
 pub mod references;
@@ -20,6 +21,7 @@ pub mod transfer;
 pub mod users;
 
 pub use db::{Arg, Backend, Db, Kind, Record, Sql, StoreError, Tx, Value, sql};
+pub use nullable::Nullable;
 
 pub type Result<T> = std::result::Result<T, StoreError>;
 

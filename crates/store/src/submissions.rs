@@ -1,5 +1,8 @@
 //! Submissions (needs, ideas, offers) and the messages exchanged with their submitters.
 
+use domain::submission::{SubmissionKind, SubmissionStatus, SubmitterRole};
+use domain::triage::{MessageDirection, MessageKind};
+
 use crate::db::{Arg, Sql, Tx, sql};
 use crate::users::placeholders;
 
@@ -10,17 +13,20 @@ pub struct SubmissionRow {
     pub registered_org_id: String,
     pub org_id: String,
     pub org_name: String,
-    pub kind: String,
+    #[sqlx(try_from = "String")]
+    pub kind: SubmissionKind,
     pub title: String,
     pub description: String,
     pub affected: Option<String>,
     pub current_solution: Option<String>,
-    pub submitter_role: String,
+    #[sqlx(try_from = "String")]
+    pub submitter_role: SubmitterRole,
     pub contact_name: Option<String>,
     pub contact_email: Option<String>,
     pub consent: bool,
     pub channel: String,
-    pub status: String,
+    #[sqlx(try_from = "String")]
+    pub status: SubmissionStatus,
     pub assignee_id: Option<String>,
     pub assignee_name: Option<String>,
     pub duplicate_of_id: Option<String>,
@@ -48,12 +54,12 @@ pub struct InsertSubmission<'a> {
     pub registered_org_id: &'a str,
     /// The receiving organisation (the region or one of its units).
     pub org_id: &'a str,
-    pub kind: &'a str,
+    pub kind: SubmissionKind,
     pub title: &'a str,
     pub description: &'a str,
     pub affected: Option<&'a str>,
     pub current_solution: Option<&'a str>,
-    pub submitter_role: &'a str,
+    pub submitter_role: SubmitterRole,
     pub contact_name: Option<&'a str>,
     pub contact_email: Option<&'a str>,
     pub consent: bool,
@@ -71,12 +77,12 @@ pub async fn insert(tx: &mut Tx, s: &InsertSubmission<'_>) -> crate::Result<()> 
         .bind(s.reference)
         .bind(s.registered_org_id)
         .bind(s.org_id)
-        .bind(s.kind)
+        .bind(s.kind.as_str())
         .bind(s.title)
         .bind(s.description)
         .bind(s.affected)
         .bind(s.current_solution)
-        .bind(s.submitter_role)
+        .bind(s.submitter_role.as_str())
         .bind(s.contact_name)
         .bind(s.contact_email)
         .bind(s.consent)
@@ -240,7 +246,7 @@ pub async fn list(tx: &mut Tx, f: &Filter) -> crate::Result<(Vec<SubmissionRow>,
 /// The fields triage changes, written together.
 #[derive(Debug, Clone)]
 pub struct TriageUpdate<'a> {
-    pub status: &'a str,
+    pub status: SubmissionStatus,
     pub org_id: &'a str,
     pub assignee_id: Option<&'a str>,
     pub duplicate_of_id: Option<&'a str>,
@@ -251,7 +257,7 @@ pub struct TriageUpdate<'a> {
 pub async fn update_triage(tx: &mut Tx, id: &str, u: &TriageUpdate<'_>) -> crate::Result<()> {
     tx.execute(
         sql("UPDATE submissions SET status = ?, org_id = ?, assignee_id = ?, duplicate_of_id = ?, reject_reason = ?, updated_at = ? WHERE id = ?")
-            .bind(u.status)
+            .bind(u.status.as_str())
             .bind(u.org_id)
             .bind(u.assignee_id)
             .bind(u.duplicate_of_id)
@@ -266,8 +272,10 @@ pub async fn update_triage(tx: &mut Tx, id: &str, u: &TriageUpdate<'_>) -> crate
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct MessageRow {
     pub id: String,
-    pub direction: String,
-    pub kind: String,
+    #[sqlx(try_from = "String")]
+    pub direction: MessageDirection,
+    #[sqlx(try_from = "String")]
+    pub kind: MessageKind,
     pub body: String,
     pub created_at: String,
 }
@@ -275,8 +283,8 @@ pub struct MessageRow {
 pub async fn add_message(
     tx: &mut Tx,
     submission_id: &str,
-    direction: &str,
-    kind: &str,
+    direction: MessageDirection,
+    kind: MessageKind,
     body: &str,
     author_id: Option<&str>,
     now: &str,
@@ -286,8 +294,8 @@ pub async fn add_message(
         sql("INSERT INTO submission_messages (id, submission_id, direction, kind, body, author_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)")
             .bind(id.as_str())
             .bind(submission_id)
-            .bind(direction)
-            .bind(kind)
+            .bind(direction.as_str())
+            .bind(kind.as_str())
             .bind(body)
             .bind(author_id)
             .bind(now),

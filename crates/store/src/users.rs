@@ -16,7 +16,8 @@ pub struct UserRow {
 #[derive(Debug, Clone, sqlx::FromRow, PartialEq, Eq)]
 pub struct MembershipRow {
     pub org_id: String,
-    pub role: String,
+    #[sqlx(try_from = "String")]
+    pub role: domain::role::Role,
 }
 
 pub async fn insert(

@@ -264,6 +264,58 @@ async fn unique_violations_are_conflicts_and_roll_back() {
     .await;
 }
 
+/// A closed set's text the code does not know (a row written by a newer version, or by
+/// hand) is an error when read, never taken for some default; a nullable one reads as
+/// `None` when NULL and as the value otherwise.
+#[tokio::test]
+async fn a_stored_value_the_code_does_not_know_is_an_error() {
+    with_db("unknown_value", async |db| {
+        use store::campaigns;
+        store::migrate::run(&db).await.unwrap();
+        let now = "2026-01-01T00:00:00.000000Z";
+        let mut tx = db.write().await.unwrap();
+        let c = open_campaign(&mut tx, "ODD1", 5, now).await;
+        tx.commit().await.unwrap();
+        let mut tx = db.read().await.unwrap();
+        let row = campaigns::by_code(&mut tx, "ODD1").await.unwrap().unwrap();
+        assert_eq!(row.mode, domain::campaign::Mode::Open);
+        assert_eq!(row.phase, domain::campaign::Phase::Open);
+        drop(tx);
+        let mut tx = db.write().await.unwrap();
+        tx.execute(sql("UPDATE campaigns SET mode = 'lottery' WHERE id = ?").bind(c.id.as_str()))
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        let mut tx = db.read().await.unwrap();
+        let e = campaigns::by_code(&mut tx, "ODD1").await.unwrap_err();
+        assert!(format!("{e:?}").contains("lottery"), "{e:?}");
+        // A nullable column: NULL is None, a known text its value, an unknown one an error.
+        #[derive(sqlx::FromRow)]
+        struct Chosen {
+            #[sqlx(try_from = "store::Nullable")]
+            vagval: Option<domain::process::Vagval>,
+        }
+        for (text, want) in [
+            ("CAST(NULL AS TEXT)", Some(None)),
+            ("'testbed'", Some(Some(domain::process::Vagval::Testbed))),
+            ("'elsewhere'", None),
+        ] {
+            let got = tx
+                .fetch_one::<Chosen>(store::Sql::dynamic(
+                    format!("SELECT {text} AS vagval"),
+                    vec![],
+                ))
+                .await
+                .map(|p| p.vagval);
+            match want {
+                Some(w) => assert_eq!(got.unwrap(), w, "{text}"),
+                None => assert!(got.is_err(), "{text}"),
+            }
+        }
+    })
+    .await;
+}
+
 /// Writes an organisation and its event in the caller's transaction.
 async fn org_with_event(tx: &mut store::Tx) -> orgs::OrgRow {
     let org = orgs::insert(tx, "region-a", "A", None, "{year}/{seq:5}")
@@ -344,10 +396,10 @@ async fn open_campaign(tx: &mut store::Tx, code: &str, vote_quota: i64, now: &st
             id: &id,
             org_id: &org.id,
             code,
-            mode: "open",
+            mode: domain::campaign::Mode::Open,
             title: "Röster",
             question: "Vilken?",
-            phase: "open",
+            phase: domain::campaign::Phase::Open,
             vote_quota,
             require_approval: false,
             top_n: 5,
@@ -364,10 +416,17 @@ async fn open_campaign(tx: &mut store::Tx, code: &str, vote_quota: i64, now: &st
     let mut ideas = Vec::new();
     for text in ["A", "B", "C", "D"] {
         ideas.push(
-            campaigns::insert_idea(tx, &id, text, None, "active", now)
-                .await
-                .unwrap()
-                .id,
+            campaigns::insert_idea(
+                tx,
+                &id,
+                text,
+                None,
+                domain::campaign::IdeaStatus::Active,
+                now,
+            )
+            .await
+            .unwrap()
+            .id,
         );
     }
     OpenCampaign {
@@ -681,7 +740,7 @@ async fn a_vote_batch_counts_once_within_the_quota_and_offers_the_next_pair() {
         assert!(w[0].next.is_none(), "the pair A–C was shown already");
         // A closed phase counts nothing.
         let mut tx = db.write().await.unwrap();
-        campaigns::set_phase(&mut tx, campaign_id, "closed", now)
+        campaigns::set_phase(&mut tx, campaign_id, domain::campaign::Phase::Closed, now)
             .await
             .unwrap();
         tx.commit().await.unwrap();

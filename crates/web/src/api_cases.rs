@@ -15,6 +15,7 @@ use crate::api::types::cases::{
 use crate::api::types::{Error, ValidationErrors};
 use crate::api::{ApiResult, Bearer, decode};
 use app::Caller;
+use domain::id::CaseId;
 
 #[utoipa::path(get, path = "/api/v1/cases", tag = "cases",
     summary = "List the cases the caller may see", security(("bearer" = [])),
@@ -60,11 +61,17 @@ pub async fn open(
 ) -> ApiResult<(StatusCode, Json<CaseCreated>)> {
     let input: NewCase = decode(&body)?;
     let (id, reference) = app::cases::open(&state.app, &caller, &input.into()).await?;
-    Ok((StatusCode::CREATED, Json(CaseCreated { id, reference })))
+    Ok((
+        StatusCode::CREATED,
+        Json(CaseCreated {
+            id: id.into(),
+            reference,
+        }),
+    ))
 }
 
 /// The case as it now stands, for the caller.
-async fn case_now(state: &AppState, caller: &Caller, id: &str) -> ApiResult<Json<Case>> {
+async fn case_now(state: &AppState, caller: &Caller, id: &CaseId) -> ApiResult<Json<Case>> {
     let v = app::cases::view(&state.app, caller, id).await?;
     Ok(Json(Case::from(&v)))
 }
@@ -79,7 +86,7 @@ async fn case_now(state: &AppState, caller: &Caller, id: &str) -> ApiResult<Json
     ))]
 pub async fn get(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    Path(id): Path<CaseId>,
     Bearer(caller): Bearer,
 ) -> ApiResult<Json<Case>> {
     case_now(&state, &caller, &id).await
@@ -95,7 +102,7 @@ pub async fn get(
     ))]
 pub async fn events(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    Path(id): Path<CaseId>,
     Bearer(caller): Bearer,
 ) -> ApiResult<Json<EventList>> {
     let events = app::cases::events_of(&state.app, &caller, &id).await?;
@@ -119,7 +126,7 @@ pub async fn events(
     ))]
 pub async fn tick(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    Path(id): Path<CaseId>,
     Bearer(caller): Bearer,
     body: Bytes,
 ) -> ApiResult<Json<Case>> {
@@ -143,7 +150,7 @@ pub async fn tick(
     ))]
 pub async fn decide(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    Path(id): Path<CaseId>,
     Bearer(caller): Bearer,
     body: Bytes,
 ) -> ApiResult<Json<Case>> {
@@ -167,7 +174,7 @@ pub async fn decide(
     ))]
 pub async fn path(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    Path(id): Path<CaseId>,
     Bearer(caller): Bearer,
     body: Bytes,
 ) -> ApiResult<Json<Case>> {
@@ -191,7 +198,7 @@ pub async fn path(
     ))]
 pub async fn result(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    Path(id): Path<CaseId>,
     Bearer(caller): Bearer,
     body: Bytes,
 ) -> ApiResult<Json<Case>> {
@@ -215,7 +222,7 @@ pub async fn result(
     ))]
 pub async fn member(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    Path(id): Path<CaseId>,
     Bearer(caller): Bearer,
     body: Bytes,
 ) -> ApiResult<Json<Case>> {
@@ -239,7 +246,7 @@ pub async fn member(
     ))]
 pub async fn details(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    Path(id): Path<CaseId>,
     Bearer(caller): Bearer,
     body: Bytes,
 ) -> ApiResult<Json<Case>> {

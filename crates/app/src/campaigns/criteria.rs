@@ -1,7 +1,7 @@
 //! The criteria phase: the facilitator weighs and adds criteria, participants score concepts
 //! on them (1–5), and the weighted results with their spread.
 
-use super::{campaign, facilitator, participant, phase_of};
+use super::{campaign, facilitator, participant};
 use crate::error::Result;
 use crate::{App, AppError, Caller};
 use domain::campaign::Phase;
@@ -26,13 +26,13 @@ pub async fn score(app: &App, code: &str, token: &str, input: &ScoreInput) -> Re
     let mut tx = app.db.write().await?;
     let c = campaign(&mut tx, code).await?;
     let p = participant(&mut tx, &c, token).await?;
-    if phase_of(&c) != Phase::Criteria {
+    if c.phase != Phase::Criteria {
         return Err(AppError::Conflict(crate::Conflict::PhaseClosed));
     }
     let idea = campaigns::ideas(&mut tx, &c.id)
         .await?
         .into_iter()
-        .find(|i| i.id == input.idea_id.trim() && i.status == "active")
+        .find(|i| i.id == input.idea_id.trim() && i.status == domain::campaign::IdeaStatus::Active)
         .ok_or_else(|| AppError::field("idea_id", ErrorCode::InvalidChoice))?;
     let criteria = campaigns::criteria(&mut tx, &c.id).await?;
     let mut errors = FieldErrors::new();
@@ -100,7 +100,7 @@ pub fn criteria_results(
 ) -> Vec<CriteriaResult> {
     let mut rows: Vec<CriteriaResult> = ideas
         .iter()
-        .filter(|i| i.status == "active")
+        .filter(|i| i.status == domain::campaign::IdeaStatus::Active)
         .map(|idea| {
             let mine: Vec<&campaigns::ScoreRow> =
                 scores.iter().filter(|s| s.idea_id == idea.id).collect();
@@ -265,7 +265,7 @@ mod tests {
             seq,
             body: id.into(),
             participant_id: None,
-            status: "active".into(),
+            status: domain::campaign::IdeaStatus::Active,
             flags: 0,
             created_at: String::new(),
         }

@@ -330,7 +330,7 @@ pub(super) fn ranker_of(f: &Fitted, ideas: &[IdeaRow]) -> Ranker {
     r.cov = f.cov.clone();
     r.counts.clone_from(&f.counts);
     for (k, i) in ideas.iter().enumerate() {
-        r.active[k] = i.status == "active";
+        r.active[k] = i.status == domain::campaign::IdeaStatus::Active;
     }
     r
 }

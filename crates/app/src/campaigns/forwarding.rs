@@ -108,7 +108,7 @@ pub async fn take_forward(
             &c.id,
             &x.idea.id,
             submission_id.as_deref(),
-            case_id.as_deref(),
+            case_id.as_ref(),
             &now,
         )
         .await?;

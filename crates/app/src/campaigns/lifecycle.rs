@@ -1,7 +1,7 @@
 //! A campaign's life as its facilitator leads it: creating one (with its join code and the
 //! default criteria), opening its phases, and the campaigns a facilitator may run.
 
-use super::{DEFAULT_CRITERIA, campaign, facilitator, may_facilitate, mode_of};
+use super::{DEFAULT_CRITERIA, campaign, facilitator, may_facilitate};
 use crate::access::{reach, require_user};
 use crate::error::Result;
 use crate::{App, AppError, Caller};
@@ -112,10 +112,10 @@ pub async fn create(app: &App, caller: &Caller, input: &NewCampaignInput) -> Res
             id: &id,
             org_id: &org.id,
             code: &code,
-            mode: mode.as_str(),
+            mode,
             title: &title,
             question: &question,
-            phase: Phase::Draft.as_str(),
+            phase: Phase::Draft,
             vote_quota: quota,
             require_approval: input.require_approval,
             top_n,
@@ -154,10 +154,10 @@ pub async fn set_phase(app: &App, caller: &Caller, code: &str, phase: &str) -> R
     let c = campaign(&mut tx, code).await?;
     facilitator(&mut tx, caller, &c).await?;
     let next = Phase::parse(phase)
-        .filter(|p| Phase::of(mode_of(&c)).contains(p))
+        .filter(|p| Phase::of(c.mode).contains(p))
         .ok_or_else(|| AppError::field("phase", ErrorCode::InvalidChoice))?;
     let now = Timestamp::now().to_db();
-    campaigns::set_phase(&mut tx, &c.id, next.as_str(), &now).await?;
+    campaigns::set_phase(&mut tx, &c.id, next, &now).await?;
     events::append(
         &mut tx,
         NewEvent {

@@ -41,7 +41,7 @@ use crate::error::Result;
 use crate::secret::hash_token;
 use crate::vote_cache::CampaignView;
 use crate::{App, AppError, Caller};
-use domain::campaign::{Mode, Phase};
+
 use domain::role::Role;
 use std::sync::Arc;
 use store::campaigns::{self, CampaignRow, ParticipantRow};
@@ -81,14 +81,6 @@ async fn campaign(tx: &mut store::Tx, code: &str) -> Result<CampaignRow> {
     campaigns::by_code(tx, &code)
         .await?
         .ok_or(AppError::NotFound)
-}
-
-fn mode_of(c: &CampaignRow) -> Mode {
-    Mode::parse(&c.mode).unwrap_or(Mode::Workshop)
-}
-
-fn phase_of(c: &CampaignRow) -> Phase {
-    Phase::parse(&c.phase).unwrap_or(Phase::Draft)
 }
 
 /// The facilitator's check: a role that may run campaigns where this one belongs.

@@ -5,6 +5,7 @@ use super::{campaign, facilitator, participant};
 use crate::error::Result;
 use crate::{App, AppError, Caller};
 use domain::ErrorCode;
+use domain::campaign::IdeaStatus;
 use domain::time::Timestamp;
 use store::campaigns;
 use store::events::{self, NewEvent};
@@ -18,9 +19,12 @@ pub async fn set_idea_status(
     idea_id: &str,
     status: &str,
 ) -> Result<()> {
-    if !matches!(status, "active" | "withdrawn") {
-        return Err(AppError::field("status", ErrorCode::InvalidChoice));
-    }
+    // Approving a pending idea makes it active; a new idea is never made pending here.
+    let status = match status {
+        "active" => IdeaStatus::Active,
+        "withdrawn" => IdeaStatus::Withdrawn,
+        _ => return Err(AppError::field("status", ErrorCode::InvalidChoice)),
+    };
     let mut tx = app.db.write().await?;
     let c = campaign(&mut tx, code).await?;
     facilitator(&mut tx, caller, &c).await?;
@@ -57,7 +61,7 @@ pub async fn flag(app: &App, code: &str, token: &str, idea_id: &str) -> Result<i
     let idea = campaigns::ideas(&mut tx, &c.id)
         .await?
         .into_iter()
-        .find(|i| i.id == idea_id.trim() && i.status == "active")
+        .find(|i| i.id == idea_id.trim() && i.status == IdeaStatus::Active)
         .ok_or_else(|| AppError::field("idea_id", ErrorCode::InvalidChoice))?;
     let now = Timestamp::now().to_db();
     let n = campaigns::flag_idea(&mut tx, &idea.id, &p.id, &now).await?;

@@ -1,11 +1,11 @@
 //! Taking part: whether a join code names a campaign, joining it (with or without an
 //! account), adding ideas, and what a participant's page shows.
 
-use super::{MAX_IDEA, campaign, facilitator, participant, phase_of, view};
+use super::{MAX_IDEA, campaign, facilitator, participant, view};
 use crate::error::Result;
 use crate::secret::{hash_token, new_token};
 use crate::{App, AppError, Caller};
-use domain::campaign::Phase;
+use domain::campaign::{IdeaStatus, Phase};
 use domain::text::TextRule;
 use domain::time::Timestamp;
 use domain::{ErrorCode, FieldErrors};
@@ -39,7 +39,7 @@ pub async fn join(app: &App, caller: &Caller, code: &str) -> Result<Joined> {
     for _ in 0..5 {
         let mut tx = app.db.write().await?;
         let c = campaign(&mut tx, code).await?;
-        if phase_of(&c) == Phase::Closed {
+        if c.phase == Phase::Closed {
             return Err(AppError::Conflict(crate::Conflict::CampaignClosed));
         }
         let token = new_token(24)?;
@@ -92,22 +92,22 @@ pub async fn add_idea(
     let (author, status) = match participant_token {
         Some(t) => {
             let p = participant(&mut tx, &c, t).await?;
-            if !phase_of(&c).takes_ideas() {
+            if !c.phase.takes_ideas() {
                 return Err(AppError::Conflict(crate::Conflict::PhaseClosed));
             }
             let status = if c.require_approval {
-                "pending"
+                IdeaStatus::Pending
             } else {
-                "active"
+                IdeaStatus::Active
             };
             (Some(p.id), status)
         }
         None => {
             facilitator(&mut tx, caller, &c).await?;
-            if phase_of(&c) == Phase::Closed {
+            if c.phase == Phase::Closed {
                 return Err(AppError::Conflict(crate::Conflict::PhaseClosed));
             }
-            (None, "active")
+            (None, IdeaStatus::Active)
         }
     };
     let now = Timestamp::now().to_db();
@@ -154,7 +154,7 @@ pub async fn overview(app: &App, code: &str, token: Option<&str>) -> Result<Over
         ideas: v
             .ideas
             .iter()
-            .filter(|i| i.status == "active")
+            .filter(|i| i.status == IdeaStatus::Active)
             .cloned()
             .collect(),
         participant,

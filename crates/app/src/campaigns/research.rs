@@ -1,7 +1,7 @@
 //! Research questions: the facilitator asks, each participant answers alone first and then
 //! sees the others' answers.
 
-use super::{campaign, facilitator, participant, phase_of};
+use super::{campaign, facilitator, participant};
 use crate::error::Result;
 use crate::{App, AppError, Caller};
 use domain::campaign::Phase;
@@ -103,7 +103,7 @@ pub async fn answer(
     let mut tx = app.db.write().await?;
     let c = campaign(&mut tx, code).await?;
     let p = participant(&mut tx, &c, token).await?;
-    if phase_of(&c) != Phase::Research {
+    if c.phase != Phase::Research {
         return Err(AppError::Conflict(crate::Conflict::PhaseClosed));
     }
     let q = campaigns::questions(&mut tx, &c.id)

@@ -2,7 +2,7 @@
 //! fingerprint that live updates compare, the CSV exports and the public showcase.
 
 use super::fitting::fitted;
-use super::{campaign, facilitator, phase_of};
+use super::{campaign, facilitator};
 use crate::error::Result;
 use crate::{App, AppError, Caller};
 #[cfg(doc)]
@@ -47,7 +47,7 @@ pub async fn results(app: &App, code: &str) -> Result<Results> {
     let f = fitted(app, &mut tx, &c, &ideas, false).await?;
     let ranked = standings(&f.comparisons, &f.fit)
         .into_iter()
-        .filter(|s| ideas[s.item].status == "active")
+        .filter(|s| ideas[s.item].status == domain::campaign::IdeaStatus::Active)
         .map(|s| Ranked {
             idea: ideas[s.item].clone(),
             score: s.score,
@@ -77,7 +77,7 @@ pub async fn results_visible(
 ) -> Result<(CampaignRow, bool)> {
     let mut tx = app.db.read().await?;
     let c = campaign(&mut tx, code).await?;
-    let public = phase_of(&c).shows_results();
+    let public = c.phase.shows_results();
     if public || caller.user().is_none() {
         return Ok((c, public));
     }
@@ -181,7 +181,7 @@ pub async fn export(app: &App, caller: &Caller, code: &str, kind: &str) -> Resul
                     "{},{},{},{},{},{},{},{},{}\n",
                     i.seq,
                     cell(&i.body),
-                    cell(&i.status),
+                    cell(i.status.as_str()),
                     num(|x| x.score),
                     num(|x| x.low),
                     num(|x| x.high),

@@ -2,7 +2,7 @@
 //! through the batch writer (from memory when it answers the pair this node just offered).
 
 use super::fitting::{pair_fit, ranker_of};
-use super::{campaign, participant, phase_of, token_hash, view};
+use super::{campaign, participant, token_hash, view};
 use crate::error::Result;
 use crate::vote_cache::{CampaignView, Voter, ordered};
 use crate::{App, AppError};
@@ -125,7 +125,7 @@ pub async fn next_pair(app: &App, code: &str, token: &str) -> Result<Option<Pair
         .as_ref()
         .map(|s| s.participant.votes_cast)
         .ok_or(AppError::Unauthenticated)?;
-    if !phase_of(&v.row).takes_votes() {
+    if !v.row.phase.takes_votes() {
         return Err(AppError::Conflict(crate::Conflict::PhaseClosed));
     }
     if cast >= v.row.vote_quota {
@@ -218,7 +218,7 @@ pub async fn vote(app: &App, code: &str, token: &str, input: &VoteInput) -> Resu
         .filter(|o| o.id == offer_id);
     let offer = match known {
         Some(o) => {
-            if !phase_of(&v.row).takes_votes() {
+            if !v.row.phase.takes_votes() {
                 return Err(AppError::Conflict(crate::Conflict::PhaseClosed));
             }
             if o.left_idea_id == o.right_idea_id
@@ -327,7 +327,7 @@ async fn vote_checks(
     offer_id: &str,
     choice: VoteChoice,
 ) -> Result<OfferRow> {
-    if !phase_of(c).takes_votes() {
+    if !c.phase.takes_votes() {
         return Err(AppError::Conflict(crate::Conflict::PhaseClosed));
     }
     // An offer id that could name nothing is not asked for (PostgreSQL refuses a NUL).

@@ -142,7 +142,7 @@ pub async fn board(app: &App, caller: &Caller, q: &BoardQuery, mine: bool) -> Re
                 &mut lanes[last]
             }
         };
-        if row.status != CaseStatus::Active.as_str() {
+        if row.status != CaseStatus::Active {
             lane.finished.push(row);
         } else if let Some(c) = lane
             .columns

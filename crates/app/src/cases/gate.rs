@@ -7,6 +7,7 @@ use crate::access::{Tree, require_user};
 use crate::error::Result;
 use crate::{App, AppError, Caller, CurrentUser};
 use domain::case::{CaseState, CaseStatus, GateDecision, ResultKind};
+use domain::id::CaseId;
 use domain::process::Vagval;
 use domain::text::TextRule;
 use domain::{ErrorCode, FieldErrors};
@@ -20,7 +21,7 @@ async fn for_decision(
     tx: &mut Tx,
     tree: &Arc<Tree>,
     user: &CurrentUser,
-    id: &str,
+    id: &CaseId,
 ) -> Result<Loaded> {
     let l = load(tx, tree, user, id).await?;
     if l.state.status != CaseStatus::Active {
@@ -47,7 +48,7 @@ pub struct DecideInput {
 pub async fn decide(
     app: &App,
     caller: &Caller,
-    id: &str,
+    id: &CaseId,
     input: &DecideInput,
 ) -> Result<CaseState> {
     let user = require_user(caller)?;
@@ -96,7 +97,7 @@ pub struct PathInput {
 pub async fn choose_path(
     app: &App,
     caller: &Caller,
-    id: &str,
+    id: &CaseId,
     input: &PathInput,
 ) -> Result<CaseState> {
     let user = require_user(caller)?;
@@ -143,7 +144,7 @@ pub struct ResultInput {
 pub async fn record_result(
     app: &App,
     caller: &Caller,
-    id: &str,
+    id: &CaseId,
     input: &ResultInput,
 ) -> Result<CaseState> {
     let user = require_user(caller)?;

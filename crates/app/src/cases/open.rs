@@ -8,6 +8,7 @@ use crate::error::Result;
 use crate::inbox::opt;
 use crate::{App, AppError, Caller};
 use domain::case::CaseState;
+use domain::id::CaseId;
 use domain::org::{descendants, root_of};
 use domain::reference::ReferenceFormat;
 use domain::role::Role;
@@ -180,7 +181,7 @@ pub async fn prefill(app: &App, caller: &Caller, reference: &str) -> Result<Opti
 
 /// Opens a case; returns its id and diarienummer.
 #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
-pub async fn open(app: &App, caller: &Caller, input: &OpenInput) -> Result<(String, String)> {
+pub async fn open(app: &App, caller: &Caller, input: &OpenInput) -> Result<(CaseId, String)> {
     let mut tx = app.db.write().await?;
     let opened = open_in(&mut tx, caller, input).await?;
     tx.commit().await?;
@@ -193,7 +194,7 @@ pub(crate) async fn open_in(
     tx: &mut Tx,
     caller: &Caller,
     input: &OpenInput,
-) -> Result<(String, String)> {
+) -> Result<(CaseId, String)> {
     let user = require_user(caller)?;
     let mut errors = FieldErrors::new();
     let title = errors.take(TITLE.parse_required(&input.title));
@@ -272,7 +273,7 @@ pub(crate) async fn open_in(
         };
         match found {
             Some(s) => {
-                if s.status != SubmissionStatus::Accepted.as_str() {
+                if s.status != SubmissionStatus::Accepted {
                     refs_ok = false;
                     errors.push("submissions", ErrorCode::NotAccepted);
                     break;
@@ -325,7 +326,7 @@ pub(crate) async fn open_in(
         ReferenceFormat::parse("reference_format", &region.reference_format).unwrap_or_default();
     let seq = references::next(tx, &region.id, now.year()).await?;
     let reference = format.render(now.year(), seq);
-    let id = store::new_id();
+    let id = CaseId::from(store::new_id());
     let state = CaseState::new();
     let due = next_due(&t, &state, now).map(|d| d.to_db());
     let public_title = public_title.unwrap_or_else(|| title.clone());
@@ -370,7 +371,7 @@ pub(crate) async fn open_in(
             actor: &caller.actor(),
             kind: "case.opened",
             subject_type: "case",
-            subject_id: &id,
+            subject_id: id.as_str(),
             org_id: Some(&unit.id),
             payload: serde_json::json!({
                 "v": 1,

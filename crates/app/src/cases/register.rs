@@ -16,9 +16,9 @@ use store::processes;
 #[derive(Debug, Clone)]
 pub struct PublicStatus {
     pub reference: String,
-    pub status: String,
+    pub status: domain::case::CaseStatus,
     pub phase_name: String,
-    pub vagval: Option<String>,
+    pub vagval: Option<domain::process::Vagval>,
 }
 
 /// The cases a submission became part of, as its submitter may see them.

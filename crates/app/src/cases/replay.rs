@@ -8,6 +8,7 @@ use crate::inbox::uuid_like;
 use crate::{AppError, Caller, CurrentUser};
 use domain::ErrorCode;
 use domain::case::{CaseError, CaseEvent, CaseState, CaseStatus};
+use domain::id::CaseId;
 use domain::process::Template;
 use domain::role::Role;
 use domain::time::Timestamp;
@@ -81,9 +82,9 @@ pub(super) async fn load(
     tx: &mut Tx,
     tree: &Arc<Tree>,
     user: &CurrentUser,
-    id: &str,
+    id: &CaseId,
 ) -> Result<Loaded> {
-    if uuid_like(id).is_none() {
+    if uuid_like(id.as_str()).is_none() {
         return Err(AppError::NotFound);
     }
     let row = cases::by_id(tx, id).await?.ok_or(AppError::NotFound)?;
@@ -105,7 +106,7 @@ pub(super) async fn load(
         .await?
         .ok_or(AppError::NotFound)?;
     let template = parse_stored(&trow)?;
-    let events = events::for_subject(tx, "case", &row.id).await?;
+    let events = events::for_subject(tx, "case", row.id.as_str()).await?;
     let state = CaseState::replay(&template, process_events(&events)?.iter()).map_err(|e| {
         AppError::Internal(anyhow::anyhow!(
             "case {} does not replay: {e:?}",
@@ -177,8 +178,8 @@ pub(super) async fn record(
         &cases::StateUpdate {
             phase_key: &l.template.phases[next.phase].key,
             phase_started_at: &started_db,
-            status: next.status.as_str(),
-            vagval: next.vagval.map(|v| v.as_str()),
+            status: next.status,
+            vagval: next.vagval,
             next_due_at: due.as_deref(),
             now: &now_db,
         },
@@ -193,7 +194,7 @@ pub(super) async fn record(
             actor: &caller.actor(),
             kind: event.kind(),
             subject_type: "case",
-            subject_id: &l.row.id,
+            subject_id: l.row.id.as_str(),
             org_id: Some(&l.row.org_id),
             payload: serde_json::json!({ "v": l.row.version + 1, "event": event }),
         },
@@ -207,7 +208,7 @@ pub(super) async fn for_work(
     tx: &mut Tx,
     tree: &Arc<Tree>,
     user: &CurrentUser,
-    id: &str,
+    id: &CaseId,
 ) -> Result<Loaded> {
     let l = load(tx, tree, user, id).await?;
     if !l.can_work {
@@ -222,7 +223,7 @@ pub(super) async fn for_handling(
     tx: &mut Tx,
     tree: &Arc<Tree>,
     user: &CurrentUser,
-    id: &str,
+    id: &CaseId,
 ) -> Result<Loaded> {
     let l = load(tx, tree, user, id).await?;
     if !l.can_handle {

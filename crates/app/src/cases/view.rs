@@ -6,6 +6,7 @@ use crate::access::{TRIAGE_ROLES, require_user};
 use crate::error::Result;
 use crate::{App, Caller};
 use domain::case::{CaseState, CaseStatus};
+use domain::id::CaseId;
 use domain::process::Template;
 use domain::role::Role;
 use domain::time::Timestamp;
@@ -78,7 +79,7 @@ impl CaseView {
 }
 
 #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
-pub async fn view(app: &App, caller: &Caller, id: &str) -> Result<CaseView> {
+pub async fn view(app: &App, caller: &Caller, id: &CaseId) -> Result<CaseView> {
     let user = require_user(caller)?;
     let tree = app.tree().await?;
     let mut tx = app.db.read().await?;
@@ -112,7 +113,7 @@ pub async fn view(app: &App, caller: &Caller, id: &str) -> Result<CaseView> {
 
 /// The events of a case, oldest first (the API's audit trail).
 #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
-pub async fn events_of(app: &App, caller: &Caller, id: &str) -> Result<Vec<EventRow>> {
+pub async fn events_of(app: &App, caller: &Caller, id: &CaseId) -> Result<Vec<EventRow>> {
     let user = require_user(caller)?;
     let tree = app.tree().await?;
     let mut tx = app.db.read().await?;

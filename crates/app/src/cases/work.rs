@@ -8,6 +8,7 @@ use crate::error::Result;
 use crate::inbox::opt;
 use crate::{App, AppError, Caller};
 use domain::case::{CaseState, CaseStatus};
+use domain::id::CaseId;
 use domain::role::Role;
 use domain::text::TextRule;
 use domain::time::Timestamp;
@@ -29,7 +30,7 @@ pub struct TickInput {
 
 /// Ticks (or unticks) a checklist item of the current phase.
 #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
-pub async fn tick(app: &App, caller: &Caller, id: &str, input: &TickInput) -> Result<CaseState> {
+pub async fn tick(app: &App, caller: &Caller, id: &CaseId, input: &TickInput) -> Result<CaseState> {
     let user = require_user(caller)?;
     let note = NOTE
         .parse(&input.note)
@@ -68,7 +69,7 @@ pub struct MemberInput {
 
 /// Adds someone to the working group with a function, or takes them out.
 #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
-pub async fn member(app: &App, caller: &Caller, id: &str, input: &MemberInput) -> Result<()> {
+pub async fn member(app: &App, caller: &Caller, id: &CaseId, input: &MemberInput) -> Result<()> {
     let user = require_user(caller)?;
     let tree = app.tree().await?;
     let mut tx = app.db.write().await?;
@@ -144,7 +145,7 @@ pub async fn member(app: &App, caller: &Caller, id: &str, input: &MemberInput) -
             actor: &caller.actor(),
             kind,
             subject_type: "case",
-            subject_id: &l.row.id,
+            subject_id: l.row.id.as_str(),
             org_id: Some(&l.row.org_id),
             payload,
         },
@@ -208,7 +209,7 @@ impl DetailsInput {
 
 /// Edits title, public title, description, owning unit, handler and confidentiality.
 #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
-pub async fn edit(app: &App, caller: &Caller, id: &str, input: &DetailsInput) -> Result<()> {
+pub async fn edit(app: &App, caller: &Caller, id: &CaseId, input: &DetailsInput) -> Result<()> {
     let user = require_user(caller)?;
     let mut errors = FieldErrors::new();
     let title = errors.take(TITLE.parse_required(&input.title));
@@ -304,7 +305,7 @@ pub async fn edit(app: &App, caller: &Caller, id: &str, input: &DetailsInput) ->
             actor: &caller.actor(),
             kind: "case.updated",
             subject_type: "case",
-            subject_id: &l.row.id,
+            subject_id: l.row.id.as_str(),
             org_id: Some(&unit.id),
             payload: serde_json::json!({
                 "v": l.row.version + 1,

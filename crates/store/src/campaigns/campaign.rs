@@ -1,6 +1,8 @@
 //! The campaign itself: creating it, finding it by code, listing an organisation's and the
 //! public showcase's, moving its phase, and the row lock that numbers participants and ideas.
 
+use domain::campaign::{Mode, Phase};
+
 use crate::db::{Tx, sql};
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -8,10 +10,12 @@ pub struct CampaignRow {
     pub id: String,
     pub org_id: String,
     pub code: String,
-    pub mode: String,
+    #[sqlx(try_from = "String")]
+    pub mode: Mode,
     pub title: String,
     pub question: String,
-    pub phase: String,
+    #[sqlx(try_from = "String")]
+    pub phase: Phase,
     pub vote_quota: i64,
     pub require_approval: bool,
     pub top_n: i64,
@@ -26,10 +30,10 @@ pub struct NewCampaign<'a> {
     pub id: &'a str,
     pub org_id: &'a str,
     pub code: &'a str,
-    pub mode: &'a str,
+    pub mode: Mode,
     pub title: &'a str,
     pub question: &'a str,
-    pub phase: &'a str,
+    pub phase: Phase,
     pub vote_quota: i64,
     pub require_approval: bool,
     pub top_n: i64,
@@ -45,10 +49,10 @@ pub async fn insert(tx: &mut Tx, c: &NewCampaign<'_>) -> crate::Result<()> {
         .bind(c.id)
         .bind(c.org_id)
         .bind(c.code)
-        .bind(c.mode)
+        .bind(c.mode.as_str())
         .bind(c.title)
         .bind(c.question)
-        .bind(c.phase)
+        .bind(c.phase.as_str())
         .bind(c.vote_quota)
         .bind(c.require_approval)
         .bind(c.top_n)
@@ -77,10 +81,10 @@ pub async fn in_org(tx: &mut Tx, org_id: &str) -> crate::Result<Vec<CampaignRow>
     .await
 }
 
-pub async fn set_phase(tx: &mut Tx, id: &str, phase: &str, now: &str) -> crate::Result<()> {
+pub async fn set_phase(tx: &mut Tx, id: &str, phase: Phase, now: &str) -> crate::Result<()> {
     tx.execute(
         sql("UPDATE campaigns SET phase = ?, updated_at = ? WHERE id = ?")
-            .bind(phase)
+            .bind(phase.as_str())
             .bind(now)
             .bind(id),
     )

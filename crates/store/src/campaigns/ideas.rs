@@ -2,6 +2,8 @@
 //! order, their status (whether a pair of them may still be voted on) and participants' flags.
 
 use super::campaign::lock_campaign;
+use domain::campaign::IdeaStatus;
+
 use crate::db::{Tx, sql};
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -10,7 +12,8 @@ pub struct IdeaRow {
     pub seq: i64,
     pub body: String,
     pub participant_id: Option<String>,
-    pub status: String,
+    #[sqlx(try_from = "String")]
+    pub status: IdeaStatus,
     pub flags: i64,
     pub created_at: String,
 }
@@ -20,7 +23,7 @@ pub async fn insert_idea(
     campaign_id: &str,
     body: &str,
     participant_id: Option<&str>,
-    status: &str,
+    status: IdeaStatus,
     now: &str,
 ) -> crate::Result<IdeaRow> {
     lock_campaign(tx, campaign_id).await?;
@@ -32,7 +35,7 @@ pub async fn insert_idea(
         .bind(campaign_id)
         .bind(body)
         .bind(participant_id)
-        .bind(status)
+        .bind(status.as_str())
         .bind(now)
         .bind(campaign_id),
     )
@@ -71,10 +74,10 @@ pub async fn active_of_pair(
     Ok(n)
 }
 
-pub async fn set_idea_status(tx: &mut Tx, id: &str, status: &str) -> crate::Result<()> {
+pub async fn set_idea_status(tx: &mut Tx, id: &str, status: IdeaStatus) -> crate::Result<()> {
     tx.execute(
         sql("UPDATE ideas SET status = ? WHERE id = ?")
-            .bind(status)
+            .bind(status.as_str())
             .bind(id),
     )
     .await?;

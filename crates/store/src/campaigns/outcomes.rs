@@ -1,6 +1,8 @@
 //! Outcomes: the concepts a campaign takes forward, each with the submission or the case it
 //! became and that one's reference.
 
+use domain::id::CaseId;
+
 use crate::db::{Tx, sql};
 
 /// A concept taken forward: the submission or the case it became.
@@ -8,7 +10,8 @@ use crate::db::{Tx, sql};
 pub struct OutcomeRow {
     pub idea_id: String,
     pub submission_id: Option<String>,
-    pub case_id: Option<String>,
+    #[sqlx(try_from = "crate::Nullable")]
+    pub case_id: Option<CaseId>,
     pub reference: String,
 }
 
@@ -27,7 +30,7 @@ pub async fn insert_outcome(
     campaign_id: &str,
     idea_id: &str,
     submission_id: Option<&str>,
-    case_id: Option<&str>,
+    case_id: Option<&CaseId>,
     now: &str,
 ) -> crate::Result<()> {
     tx.execute(
@@ -35,7 +38,7 @@ pub async fn insert_outcome(
             .bind(campaign_id)
             .bind(idea_id)
             .bind(submission_id)
-            .bind(case_id)
+            .bind(case_id.map(CaseId::as_str))
             .bind(now),
     )
     .await?;

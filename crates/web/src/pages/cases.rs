@@ -25,6 +25,7 @@ use crate::ctx::Ctx;
 use app::AppError;
 use app::cases::{Board, BoardQuery, CaseView, DetailsInput, OpenChoices, OpenInput, OverdueStep};
 use domain::case::{CaseEvent, CaseStatus, GateDecision};
+use domain::id::CaseId;
 use domain::process::{Step, Vagval};
 use domain::time::Timestamp;
 
@@ -462,7 +463,7 @@ struct PostState {
 async fn case_page(
     state: &AppState,
     ctx: &Ctx,
-    id: &str,
+    id: &CaseId,
     post: PostState,
     status: StatusCode,
 ) -> PageResult {
@@ -516,7 +517,7 @@ async fn case_page(
 pub async fn show(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(id): Path<String>,
+    Path(id): Path<CaseId>,
     Query(q): Query<CaseQuery>,
 ) -> PageResult {
     let post = PostState {

@@ -123,10 +123,10 @@ impl From<&CampaignRow> for Campaign {
     fn from(c: &CampaignRow) -> Self {
         Campaign {
             code: c.code.clone(),
-            mode: c.mode.clone(),
+            mode: c.mode.as_str().into(),
             title: c.title.clone(),
             question: c.question.clone(),
-            phase: c.phase.clone(),
+            phase: c.phase.as_str().into(),
             vote_quota: c.vote_quota,
             require_approval: c.require_approval,
             top_n: c.top_n,
@@ -190,7 +190,7 @@ impl From<&IdeaRow> for Idea {
         Idea {
             id: i.id.clone(),
             text: i.body.clone(),
-            status: i.status.clone(),
+            status: i.status.as_str().into(),
             created_at: i.created_at.clone(),
         }
     }
@@ -485,7 +485,7 @@ impl From<&OutcomeRow> for Outcome {
         Outcome {
             idea_id: o.idea_id.clone(),
             submission_id: o.submission_id.clone(),
-            case_id: o.case_id.clone(),
+            case_id: o.case_id.as_ref().map(|c| c.as_str().into()),
             reference: o.reference.clone(),
         }
     }

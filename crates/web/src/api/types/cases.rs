@@ -186,7 +186,7 @@ pub struct Handler {
 impl From<&CaseRow> for CaseSummary {
     fn from(c: &CaseRow) -> Self {
         CaseSummary {
-            id: c.id.clone(),
+            id: c.id.as_str().into(),
             reference: c.reference.clone(),
             title: c.title.clone(),
             public_title: c.public_title.clone(),
@@ -204,8 +204,8 @@ impl From<&CaseRow> for CaseSummary {
                 name: c.handler_name.clone(),
             }),
             phase: c.phase_key.clone(),
-            status: c.status.clone(),
-            vagval: c.vagval.clone(),
+            status: c.status.as_str().into(),
+            vagval: c.vagval.map(|v| v.as_str().into()),
             next_due_at: c.next_due_at.clone(),
             confidential: c.confidential,
             legal_ground: c.legal_ground.clone(),
@@ -464,7 +464,7 @@ impl From<&CaseView> for Case {
                 .map(|s| CaseSubmission {
                     id: s.id.clone(),
                     reference: s.reference.clone(),
-                    status: s.status.clone(),
+                    status: s.status.as_str().into(),
                 })
                 .collect(),
         }

@@ -202,10 +202,10 @@ impl From<&SubmissionRow> for Submission {
         Submission {
             id: s.id.clone(),
             reference: s.reference.clone(),
-            kind: s.kind.clone(),
+            kind: s.kind.as_str().into(),
             title: s.title.clone(),
-            status: s.status.clone(),
-            submitter_role: s.submitter_role.clone(),
+            status: s.status.as_str().into(),
+            submitter_role: s.submitter_role.as_str().into(),
             organisation: Named {
                 id: s.org_id.clone(),
                 name: s.org_name.clone(),
@@ -266,8 +266,8 @@ pub struct Message {
 impl From<&MessageRow> for Message {
     fn from(m: &MessageRow) -> Self {
         Message {
-            direction: m.direction.clone(),
-            kind: m.kind.clone(),
+            direction: m.direction.as_str().into(),
+            kind: m.kind.as_str().into(),
             body: m.body.clone(),
             created_at: m.created_at.clone(),
         }

@@ -16,6 +16,7 @@ use crate::pages::form::{Checkbox, TypedForm, Values};
 use crate::pages::{FormErrors, see_other, url_encode};
 use app::AppError;
 use app::cases::{DecideInput, DetailsInput, MemberInput, PathInput, ResultInput, TickInput};
+use domain::id::CaseId;
 use domain::{ErrorCode, FieldError, FieldErrors};
 
 /// The forms of the case page: what each is called on the page (the `f-{name}-{field}`
@@ -214,7 +215,7 @@ pub struct DetailsForm {
 pub async fn tick(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(id): Path<String>,
+    Path(id): Path<CaseId>,
     form: TypedForm<TickForm>,
 ) -> PageResult {
     let (f, v) = decoded(&state, &ctx, &id, CaseForm::Tick, form).await?;
@@ -231,7 +232,7 @@ pub async fn tick(
 pub async fn untick(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(id): Path<String>,
+    Path(id): Path<CaseId>,
     form: TypedForm<UntickForm>,
 ) -> PageResult {
     let (f, v) = decoded(&state, &ctx, &id, CaseForm::Untick, form).await?;
@@ -248,7 +249,7 @@ pub async fn untick(
 pub async fn decide(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(id): Path<String>,
+    Path(id): Path<CaseId>,
     form: TypedForm<DecisionForm>,
 ) -> PageResult {
     let (f, v) = decoded(&state, &ctx, &id, CaseForm::Decision, form).await?;
@@ -264,7 +265,7 @@ pub async fn decide(
 pub async fn choose_path(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(id): Path<String>,
+    Path(id): Path<CaseId>,
     form: TypedForm<PathForm>,
 ) -> PageResult {
     let (f, v) = decoded(&state, &ctx, &id, CaseForm::Path, form).await?;
@@ -279,7 +280,7 @@ pub async fn choose_path(
 pub async fn adopt(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(id): Path<String>,
+    Path(id): Path<CaseId>,
     form: TypedForm<AdoptForm>,
 ) -> PageResult {
     let (f, v) = decoded(&state, &ctx, &id, CaseForm::Adopt, form).await?;
@@ -295,7 +296,7 @@ pub async fn adopt(
 pub async fn measure(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(id): Path<String>,
+    Path(id): Path<CaseId>,
     form: TypedForm<MeasureForm>,
 ) -> PageResult {
     let (f, v) = decoded(&state, &ctx, &id, CaseForm::Measure, form).await?;
@@ -314,7 +315,7 @@ pub async fn measure(
 pub async fn handover(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(id): Path<String>,
+    Path(id): Path<CaseId>,
     form: TypedForm<HandoverForm>,
 ) -> PageResult {
     let (f, v) = decoded(&state, &ctx, &id, CaseForm::Handover, form).await?;
@@ -331,7 +332,7 @@ pub async fn handover(
 pub async fn add_member(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(id): Path<String>,
+    Path(id): Path<CaseId>,
     form: TypedForm<AddMemberForm>,
 ) -> PageResult {
     let (f, v) = decoded(&state, &ctx, &id, CaseForm::AddMember, form).await?;
@@ -348,7 +349,7 @@ pub async fn add_member(
 pub async fn remove_member(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(id): Path<String>,
+    Path(id): Path<CaseId>,
     form: TypedForm<RemoveMemberForm>,
 ) -> PageResult {
     let (f, v) = decoded(&state, &ctx, &id, CaseForm::RemoveMember, form).await?;
@@ -368,7 +369,7 @@ pub async fn remove_member(
 pub async fn edit(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(id): Path<String>,
+    Path(id): Path<CaseId>,
     form: TypedForm<DetailsForm>,
 ) -> PageResult {
     let (f, v) = decoded(&state, &ctx, &id, CaseForm::Details, form).await?;
@@ -395,7 +396,7 @@ pub async fn edit(
 async fn decoded<T>(
     state: &AppState,
     ctx: &Ctx,
-    id: &str,
+    id: &CaseId,
     form: CaseForm,
     posted: TypedForm<T>,
 ) -> PageResult<(T, Values)> {
@@ -412,7 +413,7 @@ async fn decoded<T>(
 async fn answer(
     state: &AppState,
     ctx: &Ctx,
-    id: &str,
+    id: &CaseId,
     form: CaseForm,
     result: Result<(), AppError>,
     v: Values,
@@ -420,7 +421,7 @@ async fn answer(
     match result {
         Ok(()) => Ok(see_other(&format!(
             "/arenden/{}?klart={}#{}",
-            url_encode(id),
+            url_encode(id.as_str()),
             form.done(),
             form.anchor()
         ))),
@@ -432,7 +433,7 @@ async fn answer(
 async fn refused(
     state: &AppState,
     ctx: &Ctx,
-    id: &str,
+    id: &CaseId,
     form: CaseForm,
     v: Values,
     errors: FieldErrors,

@@ -180,7 +180,7 @@ impl LeadPage<'_> {
     }
 
     fn is_current(&self, p: &Phase) -> bool {
-        self.l.results.campaign.phase == p.as_str()
+        self.l.results.campaign.phase == *p
     }
 
     fn top(&self) -> usize {
@@ -219,7 +219,7 @@ pub async fn lead(
     let questions = app::campaigns::research(&state.app, &code, None)
         .await
         .or_page(&ctx)?;
-    let mode = Mode::parse(&l.results.campaign.mode).unwrap_or(Mode::Workshop);
+    let mode = l.results.campaign.mode;
     let join_url = format!(
         "{}/workshop?code={}",
         state.app.config.public_url, l.results.campaign.code

@@ -34,11 +34,11 @@ struct ParticipantPage<'a> {
 
 impl ParticipantPage<'_> {
     fn is_research(&self) -> bool {
-        self.o.campaign.phase == "research"
+        self.o.campaign.phase == Phase::Research
     }
 
     fn is_criteria(&self) -> bool {
-        self.o.campaign.phase == "criteria"
+        self.o.campaign.phase == Phase::Criteria
     }
 
     fn phase(&self) -> &str {
@@ -57,11 +57,11 @@ impl ParticipantPage<'_> {
     }
 
     fn takes_ideas(&self) -> bool {
-        Phase::parse(&self.o.campaign.phase).is_some_and(Phase::takes_ideas)
+        self.o.campaign.phase.takes_ideas()
     }
 
     fn takes_votes(&self) -> bool {
-        Phase::parse(&self.o.campaign.phase).is_some_and(Phase::takes_votes)
+        self.o.campaign.phase.takes_votes()
     }
 
     fn score(&self, s: &f64) -> String {
@@ -95,7 +95,7 @@ async fn participant_page(
         return Ok(to_join(code));
     }
     let token = token.unwrap_or_default();
-    let phase = Phase::parse(&o.campaign.phase).unwrap_or(Phase::Draft);
+    let phase = o.campaign.phase;
     let (pair, no_pair) = if phase.takes_votes() {
         match app::campaigns::next_pair(&state.app, code, &token).await {
             Ok(Some(p)) => (Some(p), ""),

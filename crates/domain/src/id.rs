@@ -1,0 +1,116 @@
+//! Ids as types: a case's id is a [`CaseId`], so that it cannot be passed where another
+//! id (or any other text) is meant. Each wraps the id's text (a UUID v7, made by
+//! `store::new_id`, since making one reads the clock) and is written and read as that text:
+//! bound with `.bind(id.as_str())`, decoded from a row with `#[sqlx(try_from = "String")]`,
+//! and transparent in JSON and in a path (`Path<CaseId>`).
+//!
+//! An id is not checked for its shape: one that names nothing is not found, exactly as
+//! before. What the type adds is that the compiler refuses to mix them:
+//!
+//! ```compile_fail
+//! use domain::id::CaseId;
+//! fn view(case: &CaseId) -> &str { case.as_str() }
+//! let user_id: String = "0190b0a2-0000-7000-8000-000000000000".into();
+//! view(&user_id); // some other text where a case's id is meant: error[E0308]
+//! ```
+//!
+//! ```
+//! use domain::id::CaseId;
+//! fn view(case: &CaseId) -> &str { case.as_str() }
+//! let case = CaseId::from("0190b0a2-0000-7000-8000-000000000000".to_string());
+//! assert_eq!(view(&case), "0190b0a2-0000-7000-8000-000000000000");
+//! ```
+
+macro_rules! id_type {
+    ($(#[$m:meta])* $name:ident) => {
+        $(#[$m])*
+        #[derive(
+            Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+        )]
+        #[serde(transparent)]
+        pub struct $name(String);
+
+        impl $name {
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+
+            pub fn into_string(self) -> String {
+                self.0
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+
+        /// A row's text, a path segment or a stored reference as the id (and so
+        /// `TryFrom<String>` for `#[sqlx(try_from = "String")]`, which never fails).
+        impl From<String> for $name {
+            fn from(s: String) -> Self {
+                $name(s)
+            }
+        }
+
+        impl From<&str> for $name {
+            fn from(s: &str) -> Self {
+                $name(s.to_owned())
+            }
+        }
+
+        impl From<$name> for String {
+            fn from(id: $name) -> String {
+                id.0
+            }
+        }
+
+        impl AsRef<str> for $name {
+            fn as_ref(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl PartialEq<str> for $name {
+            fn eq(&self, other: &str) -> bool {
+                self.0 == other
+            }
+        }
+
+        impl PartialEq<&str> for $name {
+            fn eq(&self, other: &&str) -> bool {
+                self.0 == *other
+            }
+        }
+
+        impl PartialEq<String> for $name {
+            fn eq(&self, other: &String) -> bool {
+                &self.0 == other
+            }
+        }
+    };
+}
+
+id_type!(
+    /// A case (ärende).
+    CaseId
+);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_id_is_its_text_on_the_wire_and_in_a_row() {
+        let text = "0190b0a2-0000-7000-8000-000000000001";
+        let id = CaseId::from(text.to_string());
+        assert_eq!(id.as_str(), text);
+        assert_eq!(id.to_string(), text);
+        assert_eq!(serde_json::to_string(&id).unwrap(), format!("\"{text}\""));
+        let back: CaseId = serde_json::from_str(&format!("\"{text}\"")).unwrap();
+        assert_eq!(back, id);
+        let decoded: Result<CaseId, _> = CaseId::try_from(text.to_string());
+        assert_eq!(decoded, Ok(id));
+    }
+}
