@@ -14,7 +14,8 @@ const ROLES = {
   public: { pages: ["/", "/lamna", "/fragor", "/workshop", "/diarium", "/logga-in"] },
   advisor: { user: user("advisor"), pages: ["/inkorg", "/arenden", "/arenden/mina", "/arenden/forsenade", "/workshop/ny"] },
   "process-owner": { user: user("process-owner"), pages: ["/processer", "/arenden"] },
-  admin: { user: user("admin"), pages: ["/", "/inkorg"] },
+  admin: { user: user("admin"), pages: ["/processer", "/"] },
+  "decision-maker": { user: user("decision-maker"), pages: ["/arenden", "/inkorg"] },
 };
 
 const server = await startServer(process.argv.slice(2));
