@@ -26,12 +26,12 @@ export async function signIn(page, base, user, next) {
   await Promise.all([page.waitForURL((u) => u.pathname === next.split("?")[0]), page.locator('main button[type="submit"]').click()]);
 }
 
-/** Starts `sluss serve --demo` on a free port; resolves when it answers /healthz. */
-export async function startServer() {
+/** Starts `sluss serve --demo` (and `extraArgs`) on a free port; resolves when it answers /healthz. */
+export async function startServer(extraArgs = []) {
   const bin = process.env.SLUSS_BIN;
   assert.ok(bin, "SLUSS_BIN must point at the sluss binary");
   const dir = mkdtempSync(join(tmpdir(), "sluss-e2e-"));
-  const child = spawn(bin, ["serve", "--demo", "--bind", "127.0.0.1:0", "--database-url", `sqlite://${dir}/e2e.db`], {
+  const child = spawn(bin, ["serve", "--demo", "--bind", "127.0.0.1:0", "--database-url", `sqlite://${dir}/e2e.db`, ...extraArgs], {
     env: { ...process.env, RUST_LOG: "warn,sluss=info,web=info", NO_COLOR: "1", SLUSS_PUBLIC_WRITE_LIMIT: "1000" },
     stdio: ["ignore", "pipe", "pipe"],
   });
@@ -144,10 +144,10 @@ async function runAxe(page, label) {
 }
 
 const SCREENS = join(import.meta.dirname, "..", "test-results", "screens");
-const WIDTHS = [360, 1366];
+const WIDTHS = [360, 768, 1366, 1920];
 
 /**
- * At a phone's width and a laptop's, the page must not scroll sideways (a table may
+ * At a phone's, a tablet's, a laptop's and a wide screen's width, the page must not scroll sideways (a table may
  * scroll in its own region); a screenshot of each is kept under e2e/test-results/screens
  * for a person to look at.
  */

@@ -123,9 +123,21 @@ test("a workshop: two participants write concepts and vote, the facilitator sees
 
     // The facilitator's screen caught up without a reload.
     await facilitator.waitForFunction(() => /^12 röster från 2 deltagare/.test(document.querySelector("#counts").textContent), null, { timeout: 10_000 });
-    assert.equal(await facilitator.locator("#results li").count(), 6);
-    assert.equal(await facilitator.locator("#results li.top").count(), 5);
+    assert.equal(await facilitator.locator("#results tbody tr").count(), 6);
+    assert.equal(await facilitator.locator("#results tbody tr.top").count(), 5);
+    assert.equal(await facilitator.locator('.chart-row rect.bar').count(), 5, "the best five drawn as filled bars");
     await checkA11y(facilitator, "facilitator's screen with live results");
+
+    // The projector view: the code large, the phase as a stepper, the chart with its table.
+    const projector = await newPage(browser);
+    await projector.context().addCookies(await facilitator.context().cookies());
+    await projector.goto(`${base}/workshop/${code}/projektor`);
+    assert.equal((await projector.locator(".join-code").textContent()).trim(), code);
+    assert.match(await projector.locator('.stepper [aria-current="step"]').textContent(), /Röstning/);
+    assert.equal(await projector.locator(".chart-row svg[role='img'] title").count(), 6);
+    await projector.setViewportSize({ width: 1920, height: 1080 });
+    await checkA11y(projector, "projector view");
+    await projector.context().close();
 
     // Results for everyone once the facilitator opens them.
     await Promise.all([facilitator.waitForURL(/klart=phase/), facilitator.locator('form:has(input[value="results"]) button').click()]);

@@ -65,6 +65,12 @@ pub enum Command {
         /// Trust X-Forwarded-For (only when a reverse proxy sets it).
         #[arg(long, env = "SLUSS_BEHIND_PROXY")]
         behind_proxy: bool,
+        /// The organisation's name, shown in the header and in every page title.
+        #[arg(long, env = "SLUSS_ORG_NAME", default_value = "Sluss")]
+        org_name: String,
+        /// The organisation's logo: an SVG or PNG file, read at start and shown in the header.
+        #[arg(long, env = "SLUSS_LOGO")]
+        logo: Option<std::path::PathBuf>,
     },
     /// Apply database migrations and exit (`serve` applies them at start too).
     Migrate {

@@ -55,6 +55,8 @@ async fn run() -> Result<()> {
             join_code_miss_limit,
             live_stream_limit,
             behind_proxy,
+            org_name,
+            logo,
         } => {
             serve::run(
                 db,
@@ -67,6 +69,7 @@ async fn run() -> Result<()> {
                 join_code_miss_limit,
                 live_stream_limit,
                 behind_proxy,
+                serve::Branding { org_name, logo },
             )
             .await
         }

@@ -31,6 +31,26 @@ async fn shutdown_signal() {
     tracing::info!("shutting down");
 }
 
+/// The installation's own name and logo (`--org-name`, `--logo`).
+pub struct Branding {
+    pub org_name: String,
+    pub logo: Option<std::path::PathBuf>,
+}
+
+impl Branding {
+    /// Reads the logo now, so that a wrong path or format stops the start with its reason.
+    fn logo(&self) -> Result<Option<web::Logo>> {
+        let Some(path) = &self.logo else {
+            return Ok(None);
+        };
+        let bytes = std::fs::read(path)
+            .with_context(|| format!("Failed to read the logo {}", path.display()))?;
+        web::Logo::from_bytes(bytes)
+            .map(Some)
+            .map_err(|e| anyhow::anyhow!("The logo {}: {e}", path.display()))
+    }
+}
+
 /// Serves the site and the API with the flags of `sluss serve` (see [`crate::cli::Command`]).
 #[allow(clippy::too_many_arguments)]
 pub async fn run(
@@ -44,7 +64,9 @@ pub async fn run(
     join_code_miss_limit: u32,
     live_stream_limit: u32,
     behind_proxy: bool,
+    branding: Branding,
 ) -> Result<()> {
+    let logo = branding.logo()?;
     let listener = tokio::net::TcpListener::bind(&bind)
         .await
         .with_context(|| format!("Failed to listen on {bind}"))?;
@@ -66,6 +88,11 @@ pub async fn run(
     settings.join_limit = join_limit;
     settings.lookup_miss_limit = join_code_miss_limit;
     settings.live_stream_limit = live_stream_limit;
+    let org_name = branding.org_name.trim();
+    if !org_name.is_empty() {
+        settings.org_name = org_name.into();
+    }
+    settings.logo = logo;
     tracing::info!(database = %store::db::redact(&db.database_url), backend = ?app.db.backend(), "database ready");
     tracing::info!("listening on http://{local} (public address {public_url})");
     app::campaigns::warm_up(&app);

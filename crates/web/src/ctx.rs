@@ -74,6 +74,8 @@ pub struct Ctx {
     pub has_inbox: bool,
     /// May upload and activate process templates.
     pub manages_processes: bool,
+    /// The installation's organisation (`--org-name`), in the header and the page title.
+    pub org_name: std::sync::Arc<str>,
 }
 
 impl Ctx {
@@ -88,6 +90,20 @@ impl Ctx {
             self.lang.other().code(),
             crate::pages::url_encode(&self.here)
         )
+    }
+
+    /// The site's name in page titles: Sluss, and the organisation when one is configured.
+    pub fn site_name(&self) -> String {
+        if self.shows_org() {
+            format!("Sluss – {}", self.org_name)
+        } else {
+            "Sluss".into()
+        }
+    }
+
+    /// Whether an organisation other than Sluss itself is configured.
+    pub fn shows_org(&self) -> bool {
+        &*self.org_name != "Sluss"
     }
 
     /// `aria-current="page"` for the navigation link of the section we are in.
@@ -148,6 +164,7 @@ impl FromRequestParts<AppState> for Ctx {
             user_name,
             has_inbox,
             manages_processes,
+            org_name: state.settings.org_name.clone(),
         })
     }
 }

@@ -48,6 +48,46 @@ pub struct Settings {
     pub body_read_timeout: Duration,
     /// Live-result streams (server-sent events) open at once per client address.
     pub live_stream_limit: u32,
+    /// The installation's organisation, named in the header and in every page title.
+    pub org_name: Arc<str>,
+    /// The installation's logo, served at `/static/logo` (Sluss's own mark when `None`).
+    pub logo: Option<Logo>,
+}
+
+/// A logo read once at start: its bytes and the media type they were recognised as.
+#[derive(Clone)]
+pub struct Logo {
+    pub bytes: Arc<[u8]>,
+    pub content_type: &'static str,
+}
+
+impl std::fmt::Debug for Logo {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Logo({}, {} bytes)", self.content_type, self.bytes.len())
+    }
+}
+
+impl Logo {
+    /// Recognises an SVG or PNG by its content (not its name); anything else is refused,
+    /// so that a wrong path fails at start rather than as a broken image on every page.
+    pub fn from_bytes(bytes: Vec<u8>) -> Result<Self, &'static str> {
+        const PNG: &[u8] = b"\x89PNG\r\n\x1a\n";
+        let content_type = if bytes.starts_with(PNG) {
+            "image/png"
+        } else {
+            let head =
+                String::from_utf8_lossy(&bytes[..bytes.len().min(1024)]).to_ascii_lowercase();
+            if head.contains("<svg") {
+                "image/svg+xml"
+            } else {
+                return Err("the logo is neither an SVG nor a PNG file");
+            }
+        };
+        Ok(Self {
+            bytes: bytes.into(),
+            content_type,
+        })
+    }
 }
 
 impl Settings {
@@ -63,6 +103,8 @@ impl Settings {
             header_read_timeout: Duration::from_secs(10),
             body_read_timeout: Duration::from_secs(30),
             live_stream_limit: 20,
+            org_name: "Sluss".into(),
+            logo: None,
         }
     }
 }
@@ -225,6 +267,10 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/fragor", get(pages::workshop::showcase))
         .route("/workshop/{code}/leda", get(pages::workshop::lead))
+        .route(
+            "/workshop/{code}/projektor",
+            get(pages::workshop::projector),
+        )
         .route("/workshop/{code}/fas", post(pages::workshop::set_phase))
         .route(
             "/workshop/{code}/ide/{idea}",
@@ -374,6 +420,21 @@ pub async fn serve(
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_logo_is_recognised_by_its_content_and_anything_else_refused() {
+        let png = b"\x89PNG\r\n\x1a\n rest".to_vec();
+        assert_eq!(
+            super::Logo::from_bytes(png).map(|l| l.content_type),
+            Ok("image/png")
+        );
+        let svg = br#"<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg"/>"#.to_vec();
+        assert_eq!(
+            super::Logo::from_bytes(svg).map(|l| l.content_type),
+            Ok("image/svg+xml")
+        );
+        assert!(super::Logo::from_bytes(b"GIF89a".to_vec()).is_err());
+    }
+
     /// Every route of the API router is described in the generated OpenAPI document, with
     /// its method.
     #[test]

@@ -59,6 +59,17 @@
     });
   });
 
+  // The header's menu (a <details> that works without this): Escape closes it and returns
+  // to its button, as a menu button does.
+  document.addEventListener("keydown", function (e) {
+    if (e.key !== "Escape") return;
+    var menu = document.querySelector("details.menu[open]");
+    if (!menu || !menu.contains(document.activeElement)) return;
+    menu.open = false;
+    var summary = menu.querySelector("summary");
+    if (summary) summary.focus();
+  });
+
   // Live results: on each server-sent update, fetch the page again and swap the section.
   document.addEventListener("DOMContentLoaded", function () {
     var live = document.querySelector("[data-live]");

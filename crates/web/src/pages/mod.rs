@@ -247,6 +247,7 @@ pub fn plain_error_page(lang: Lang, status: StatusCode, title: &str, body: &str)
         user_name: None,
         has_inbox: false,
         manages_processes: false,
+        org_name: "Sluss".into(),
     };
     ctx.error_page(status, title, body)
 }
@@ -367,8 +368,18 @@ const HTMX: &str = include_str!("../../static/htmx.min.js");
 const APP_JS: &str = include_str!("../../static/sluss.js");
 const LOGO: &str = include_str!("../../static/sluss.svg");
 
-/// Static assets, compiled into the binary so that `sluss` is one file.
-pub async fn static_file(Path(file): Path<String>) -> Response {
+/// Static assets, compiled into the binary so that `sluss` is one file. `logo` is the
+/// installation's logo (`--logo`), read at start, or Sluss's own mark.
+pub async fn static_file(
+    axum::extract::State(state): axum::extract::State<crate::AppState>,
+    Path(file): Path<String>,
+) -> Response {
+    if file == "logo" {
+        if let Some(logo) = &state.settings.logo {
+            return asset(logo.content_type, logo.bytes.to_vec());
+        }
+        return asset("image/svg+xml", LOGO);
+    }
     let (body, kind) = match file.as_str() {
         "style.css" => (STYLE, "text/css; charset=utf-8"),
         "htmx.min.js" => (HTMX, "text/javascript; charset=utf-8"),
@@ -376,6 +387,10 @@ pub async fn static_file(Path(file): Path<String>) -> Response {
         "sluss.svg" => (LOGO, "image/svg+xml"),
         _ => return StatusCode::NOT_FOUND.into_response(),
     };
+    asset(kind, body)
+}
+
+fn asset(kind: &'static str, body: impl IntoResponse) -> Response {
     (
         [
             (CONTENT_TYPE, HeaderValue::from_static(kind)),

@@ -6,6 +6,7 @@ mod support;
 mod accounts;
 mod also;
 mod bad_input;
+mod branding;
 mod campaign_voting;
 mod campaigns;
 mod case_forms;

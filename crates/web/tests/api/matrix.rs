@@ -309,6 +309,8 @@ pub fn table() -> Vec<Row> {
             "200 200 200 200 200 200 200 200 200 200 200 200 200 200 200"),
         row("GET", "/workshop/{code}/leda", "/workshop/{W}/leda", Nothing,
             "L 403 200 403 200 403 403 403 403 200 200 403 403 403 L"),
+        row("GET", "/workshop/{code}/projektor", "/workshop/{W}/projektor", Nothing,
+            "L 403 200 403 200 403 403 403 403 200 200 403 403 403 L"),
         row("POST", "/workshop/{code}/fas", "/workshop/{W}/fas", Form(vec![("phase", "nej")]),
             "L 403 422 403 422 403 403 403 403 422 422 403 403 403 L"),
         row("POST", "/workshop/{code}/ide/{idea}", "/workshop/{W}/ide/{idea}", Form(vec![("status", "active")]),

@@ -159,6 +159,7 @@ pub fn settings(limit: u32) -> Settings {
         header_read_timeout: Duration::from_secs(10),
         body_read_timeout: Duration::from_secs(30),
         live_stream_limit: limit,
+        ..Settings::for_public_url("http://127.0.0.1")
     }
 }
 

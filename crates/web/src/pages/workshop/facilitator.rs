@@ -150,6 +150,8 @@ struct LeadPage<'a> {
     phases: &'static [Phase],
     join_url: String,
     done: String,
+    chart: super::projector::ScoreChart,
+    mode: &'static str,
 }
 
 /// The join address as an SVG QR code (dark modules as one path), for the projector.
@@ -179,16 +181,12 @@ impl LeadPage<'_> {
         qr_svg(&self.join_url)
     }
 
+    fn state_of(&self, p: &Phase) -> &'static str {
+        super::projector::phase_state(self.phases, &self.l.results.campaign.phase, p)
+    }
+
     fn is_current(&self, p: &Phase) -> bool {
         self.l.results.campaign.phase == *p
-    }
-
-    fn top(&self) -> usize {
-        self.l.results.campaign.top_n.max(1) as usize
-    }
-
-    fn score(&self, s: &f64) -> String {
-        format!("{:.0}", s)
     }
 
     fn one(&self, s: &f64) -> String {
@@ -229,8 +227,12 @@ pub async fn lead(
     } else {
         String::new()
     };
+    let chart = super::projector::ScoreChart::new(&l.results.ranked, l.results.campaign.top_n);
+    let mode_words = super::projector::mode_key(&l.results.campaign.mode);
     let page = LeadPage {
         ctx: &ctx,
+        chart,
+        mode: mode_words,
         l,
         questions,
         criteria,

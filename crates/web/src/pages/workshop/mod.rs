@@ -11,6 +11,7 @@ mod facilitator;
 mod join;
 mod live;
 mod participant;
+mod projector;
 
 pub use facilitator::{
     ForwardForm, IdeaStatusForm, NewForm, PhaseForm, QuestionForm, add_question, create,
@@ -21,6 +22,7 @@ pub use live::{export, live};
 pub use participant::{
     AnswerForm, FlagForm, VoteForm, add_concept, answer, flag, score, show, vote,
 };
+pub use projector::projector;
 
 use axum::http::HeaderMap;
 
