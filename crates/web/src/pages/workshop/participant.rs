@@ -274,14 +274,28 @@ pub async fn score(
     let Some(token) = token_of(&headers, &code) else {
         return Ok(to_join(&code));
     };
+    // A score that is not a number is refused, never dropped: the scores are kept whole.
+    let mut scores = std::collections::BTreeMap::new();
+    let mut unreadable = false;
+    for (k, v) in &form {
+        if let Some(criterion) = k.strip_prefix("c-") {
+            match v.trim().parse() {
+                Ok(n) => {
+                    scores.insert(criterion.to_string(), n);
+                }
+                Err(_) => unreadable = true,
+            }
+        }
+    }
     let input = app::campaigns::ScoreInput {
         idea_id: form.get("idea_id").cloned().unwrap_or_default(),
-        scores: form
-            .iter()
-            .filter_map(|(k, v)| Some((k.strip_prefix("c-")?.to_string(), v.trim().parse().ok()?)))
-            .collect(),
+        scores,
     };
-    let result = app::campaigns::score(&state.app, &code, &token, &input).await;
+    let result = if unreadable {
+        Err(AppError::field("scores", domain::ErrorCode::InvalidNumber))
+    } else {
+        app::campaigns::score(&state.app, &code, &token, &input).await
+    };
     let ok = format!(
         "/workshop/{}?klart=score#idea-{}",
         url_encode(&upper(&code)),
