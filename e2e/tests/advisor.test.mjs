@@ -63,6 +63,14 @@ async function rejectFlow({ javaScriptEnabled }) {
     assert.equal((await advisor.locator("h1").textContent()).trim(), title);
     await checkA11y(advisor, `submission detail${label}`);
 
+    // The duplicate form offers the region's other submissions, and a search narrows them.
+    await advisor.locator("summary", { hasText: "Markera som dubblett" }).click();
+    assert.ok(await advisor.locator('input[name="duplicate_pick"]').count() > 0, "submissions to pick from");
+    await advisor.locator("#f-dubblett").fill("parkering");
+    await Promise.all([advisor.waitForURL(/dubblett=parkering/), advisor.locator("#f-dubblett").press("Enter")]);
+    assert.equal(await advisor.locator("details#duplicate").getAttribute("open"), "");
+    await checkA11y(advisor, `duplicate form with a search${label}`);
+
     // Reject without a text first: the form comes back open, with the choice kept.
     await advisor.locator("summary", { hasText: "Avsluta med motivering" }).click();
     await advisor.locator("#f-reject-reason").selectOption("not_innovation");

@@ -35,8 +35,12 @@ test("an accepted need becomes a case that passes its first gate and records its
     await Promise.all([advisor.waitForURL(/klart=accept/), advisor.locator('form[action$="/anta"] button').click()]);
     await Promise.all([advisor.waitForURL(/\/arenden\/nytt\?fran=/), advisor.locator("#open-case").click()]);
     assert.equal(await advisor.locator("#f-submissions").inputValue(), submission);
+    // The submission's words are there to start from.
+    assert.notEqual(await advisor.locator("#f-title").inputValue(), "");
+    assert.notEqual(await advisor.locator("#f-description").inputValue(), "");
     await checkA11y(advisor, "open-case form");
     // Without a title the form comes back with the message and what was typed.
+    await advisor.locator("#f-title").fill("");
     await advisor.locator("#f-description").fill("Videobesök för invånare i glesbygd, med början i två vårdcentraler.");
     await Promise.all([advisor.waitForLoadState("load"), advisor.locator('main button[type="submit"]').click()]);
     await advisor.waitForSelector("#error-summary");

@@ -87,23 +87,66 @@ impl<T: DeserializeOwned> FromRequest<AppState> for TypedForm<T> {
 
     async fn from_request(req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
         let lang = crate::ctx::lang_of(req.headers());
-        let is_form = req
-            .headers()
-            .get(CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
-        if !is_form {
-            return Err(unreadable(lang, "not a form body"));
-        }
-        let body = axum::body::Bytes::from_request(req, state)
-            .await
-            .map_err(|e| unreadable(lang, &e.to_string()))?;
-        let pairs = pairs(&body).ok_or_else(|| unreadable(lang, "not UTF-8"))?;
-        decode(pairs).map_err(|unknown| {
-            tracing::info!(field = %unknown, "a form field the form does not have");
-            unreadable_with(lang, StatusCode::UNPROCESSABLE_ENTITY)
-        })
+        let pairs = read_pairs(req, state, lang).await?;
+        decode(pairs).map_err(|unknown| refuse_unknown(lang, &unknown))
     }
+}
+
+/// A form some of whose fields are named by the page's own ids, `{PREFIX}{id}` (a
+/// criterion's weight, a score per criterion), which no struct can name: those come as
+/// `(id, value)` pairs in `keyed`, for the handler to read each value strictly, and the
+/// rest is decoded into `T` as by [`TypedForm`] (a field neither has is refused).
+pub struct KeyedForm<T> {
+    pub form: TypedForm<T>,
+    pub keyed: Vec<(String, String)>,
+}
+
+/// The prefix of a [`KeyedForm`]'s keyed fields.
+pub trait KeyedFields {
+    const PREFIX: &'static str;
+}
+
+impl<T: DeserializeOwned + KeyedFields> FromRequest<AppState> for KeyedForm<T> {
+    type Rejection = Response;
+
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
+        let lang = crate::ctx::lang_of(req.headers());
+        let (keyed, rest): (Vec<_>, Vec<_>) = read_pairs(req, state, lang)
+            .await?
+            .into_iter()
+            .partition(|(k, _)| k.starts_with(T::PREFIX));
+        let keyed = keyed
+            .into_iter()
+            .map(|(k, v)| (k[T::PREFIX.len()..].to_string(), v))
+            .collect();
+        let form = decode(rest).map_err(|unknown| refuse_unknown(lang, &unknown))?;
+        Ok(KeyedForm { form, keyed })
+    }
+}
+
+/// The pairs of a form body, or the page that refuses a body that is not a form.
+async fn read_pairs(
+    req: Request,
+    state: &AppState,
+    lang: Lang,
+) -> Result<Vec<(String, String)>, Response> {
+    let is_form = req
+        .headers()
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
+    if !is_form {
+        return Err(unreadable(lang, "not a form body"));
+    }
+    let body = axum::body::Bytes::from_request(req, state)
+        .await
+        .map_err(|e| unreadable(lang, &e.to_string()))?;
+    pairs(&body).ok_or_else(|| unreadable(lang, "not UTF-8"))
+}
+
+fn refuse_unknown(lang: Lang, unknown: &str) -> Response {
+    tracing::info!(field = %unknown, "a form field the form does not have");
+    unreadable_with(lang, StatusCode::UNPROCESSABLE_ENTITY)
 }
 
 fn unreadable(lang: Lang, why: &str) -> Response {

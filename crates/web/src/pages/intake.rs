@@ -43,7 +43,6 @@ const LABELS: &[(&str, &str)] = &[
     ("organisation", "intake.field.organisation"),
     ("contact_name", "intake.field.contact_name"),
     ("contact_email", "intake.field.contact_email"),
-    ("consent", "intake.consent.heading"),
 ];
 
 #[derive(Template)]

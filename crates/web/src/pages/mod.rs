@@ -404,35 +404,6 @@ fn asset(kind: &'static str, body: impl IntoResponse) -> Response {
         .into_response()
 }
 
-/// A form body, refused with a page in the visitor's language rather than a bare text when
-/// it cannot be read (a crafted or truncated post; browsers send well-formed ones).
-/// New forms use [`form::TypedForm`] instead, which names the field that did not decode so
-/// that the form can be shown again with the error at that field.
-pub struct HtmlForm<T>(pub T);
-
-impl<T: serde::de::DeserializeOwned> axum::extract::FromRequest<crate::AppState> for HtmlForm<T> {
-    type Rejection = Response;
-
-    async fn from_request(
-        req: axum::extract::Request,
-        state: &crate::AppState,
-    ) -> Result<Self, Self::Rejection> {
-        let lang = crate::ctx::lang_of(req.headers());
-        match axum::Form::<T>::from_request(req, state).await {
-            Ok(axum::Form(value)) => Ok(HtmlForm(value)),
-            Err(rejection) => {
-                tracing::info!(error = %rejection, "unreadable form");
-                Err(plain_error_page(
-                    lang,
-                    StatusCode::BAD_REQUEST,
-                    "error.bad_form.title",
-                    "error.bad_form.body",
-                ))
-            }
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -274,8 +274,9 @@ async fn set_phase(t: &TestApp, lead: &reqwest::Client, lead_path: &str, phase: 
 }
 
 /// A workshop run through its pages' forms: a new campaign (a quota that is not a number
-/// comes back at its field), phases, a research question, joining, concepts, a vote, a flag,
-/// moderating an idea and a forward with a count that is not a number.
+/// comes back at its field), phases, a research question, joining, concepts, scores on the
+/// criteria, a vote, a flag, moderating an idea, a forward with a count that is not a
+/// number, and the criteria form's keyed weights.
 async fn the_workshop_forms_work_through_their_pages(backend: Backend) {
     let t = spawn(backend).await;
     t.org("region-a", None).await;
@@ -348,6 +349,33 @@ async fn the_workshop_forms_work_through_their_pages(backend: Backend) {
     let html = res.text().await.unwrap();
     assert!(html.contains("id=\"e-text\"") && html.contains("Växter och ljus"));
 
+    // Scores on the criteria: one that is not a number is refused, never dropped.
+    set_phase(&t, &lead, &lead_path, "criteria").await;
+    let html = page(&t, &p, &own).await;
+    let score = form_with(&html, "/bedomning");
+    let criterion = {
+        let i = score.html.find("name=\"c-").expect("a criterion") + "name=\"".len();
+        score.html[i..i + score.html[i..].find('"').unwrap()].to_string()
+    };
+    let res = send(
+        &t,
+        &p,
+        &score.action,
+        &score.with(&[(criterion.as_str(), "fem")]),
+    )
+    .await;
+    assert_eq!(res.status(), 422);
+    assert!(res.text().await.unwrap().contains("Skriv ett tal"));
+    let res = send(
+        &t,
+        &p,
+        &score.action,
+        &score.with(&[(criterion.as_str(), "4")]),
+    )
+    .await;
+    assert_eq!(res.status(), 303, "{:?}", res.text().await);
+    assert!(location(&res).contains("klart=score"));
+
     set_phase(&t, &lead, &lead_path, "voting").await;
     let html = page(&t, &p, &own).await;
     let vote = form_with(&html, "/rost");
@@ -392,7 +420,27 @@ async fn the_workshop_forms_work_through_their_pages(backend: Backend) {
     let res = send(&t, &lead, &forward.action, &forward.with(&[("n", "många")])).await;
     assert_eq!(res.status(), 422);
     assert!(res.text().await.unwrap().contains("Skriv ett tal"));
-    assert!(csrf_in(&html).is_some());
+    // The criteria form's weights are keyed by the criteria's ids; a field neither a weight
+    // nor the form's own is refused, not ignored.
+    let csrf = csrf_in(&html).expect("a CSRF token");
+    let criteria = format!("/workshop/{code}/kriterier");
+    let fields = |extra: (&str, &str)| {
+        vec![
+            ("_csrf".to_string(), csrf.clone()),
+            ("new_name".to_string(), "Går att testa snart".to_string()),
+            (extra.0.to_string(), extra.1.to_string()),
+        ]
+    };
+    let res = send(&t, &lead, &criteria, &fields(("weight_nej", "3"))).await;
+    assert_eq!(res.status(), 422);
+    assert!(
+        res.text()
+            .await
+            .unwrap()
+            .contains("Formuläret gick inte att läsa")
+    );
+    let res = send(&t, &lead, &criteria, &fields(("new_weight", "2"))).await;
+    assert_eq!(res.status(), 303);
     t.finish().await;
 }
 both!(the_workshop_forms_work_through_their_pages);

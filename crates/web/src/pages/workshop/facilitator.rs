@@ -9,8 +9,8 @@ use super::{DoneQuery, upper};
 use crate::AppState;
 use crate::ctx::Ctx;
 use crate::pages::error::{Failing, PageResult};
-use crate::pages::form::{Checkbox, TypedForm, Values};
-use crate::pages::{FormErrors, HtmlForm, render_status, see_other, url_encode};
+use crate::pages::form::{Checkbox, KeyedFields, KeyedForm, TypedForm, Values};
+use crate::pages::{FormErrors, render_status, see_other, url_encode};
 use app::AppError;
 use app::campaigns::{Lead, NewCampaignInput};
 use domain::campaign::{Mode, Phase};
@@ -343,22 +343,30 @@ pub async fn add_question(
     )))
 }
 
-/// The facilitator sets criteria weights (`w-{id}`) and may add a criterion. Its field
-/// names are the criteria's ids, which no struct can name: it stays a map, and the app
-/// judges each weight.
+/// The facilitator's criteria: a weight per criterion (`w-{criterion id}`, keyed by the
+/// criteria's ids), and a criterion to add. The app judges each weight.
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+pub struct CriteriaForm {
+    new_name: String,
+    new_weight: String,
+}
+
+impl KeyedFields for CriteriaForm {
+    const PREFIX: &'static str = "w-";
+}
+
 pub async fn set_criteria(
     State(state): State<AppState>,
     ctx: Ctx,
     Path(code): Path<String>,
-    HtmlForm(form): HtmlForm<std::collections::HashMap<String, String>>,
+    form: KeyedForm<CriteriaForm>,
 ) -> PageResult {
+    let f = form.form.or_page(&ctx)?;
     let input = app::campaigns::CriteriaInput {
-        weights: form
-            .iter()
-            .filter_map(|(k, v)| Some((k.strip_prefix("w-")?.to_string(), v.clone())))
-            .collect(),
-        new_name: form.get("new_name").cloned().unwrap_or_default(),
-        new_weight: form.get("new_weight").cloned().unwrap_or_default(),
+        weights: form.keyed.into_iter().collect(),
+        new_name: f.new_name,
+        new_weight: f.new_weight,
     };
     app::campaigns::set_criteria(&state.app, &ctx.caller, &code, &input)
         .await

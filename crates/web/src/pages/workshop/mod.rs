@@ -14,13 +14,13 @@ mod participant;
 mod projector;
 
 pub use facilitator::{
-    ForwardForm, IdeaStatusForm, NewForm, PhaseForm, QuestionForm, add_question, create,
-    idea_status, lead, new_form, qr_svg, set_criteria, set_phase, take_forward,
+    CriteriaForm, ForwardForm, IdeaStatusForm, NewForm, PhaseForm, QuestionForm, add_question,
+    create, idea_status, lead, new_form, qr_svg, set_criteria, set_phase, take_forward,
 };
 pub use join::{JoinForm, join, join_form, showcase};
 pub use live::{export, live};
 pub use participant::{
-    AnswerForm, FlagForm, VoteForm, add_concept, answer, flag, score, show, vote,
+    AnswerForm, FlagForm, ScoreForm, VoteForm, add_concept, answer, flag, score, show, vote,
 };
 pub use projector::projector;
 

@@ -10,8 +10,8 @@ use super::{DoneQuery, token_of, upper};
 use crate::AppState;
 use crate::ctx::Ctx;
 use crate::pages::error::{Failing, PageResult};
-use crate::pages::form::TypedForm;
-use crate::pages::{FormErrors, HtmlForm, render_status, see_other, url_encode};
+use crate::pages::form::{KeyedFields, KeyedForm, TypedForm};
+use crate::pages::{FormErrors, render_status, see_other, url_encode};
 use app::AppError;
 use app::campaigns::{IdeaInput, Overview, Pair, Results, VoteInput};
 use domain::campaign::Phase;
@@ -262,26 +262,49 @@ pub async fn vote(
     }
 }
 
-/// A participant's scores of one concept: `idea_id` and `c-{criterion id}` = 1–5. Its
-/// field names are the criteria's ids, which no struct can name: it stays a map.
+/// A participant's scores of one concept: `idea_id`, and `c-{criterion id}` = 1–5 for each
+/// criterion scored (keyed by the criteria's ids).
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+pub struct ScoreForm {
+    idea_id: String,
+}
+
+impl KeyedFields for ScoreForm {
+    const PREFIX: &'static str = "c-";
+}
+
 pub async fn score(
     State(state): State<AppState>,
     ctx: Ctx,
     headers: HeaderMap,
     Path(code): Path<String>,
-    HtmlForm(form): HtmlForm<std::collections::HashMap<String, String>>,
+    form: KeyedForm<ScoreForm>,
 ) -> PageResult {
     let Some(token) = token_of(&headers, &code) else {
         return Ok(to_join(&code));
     };
+    let f = form.form.or_page(&ctx)?;
+    // A score that is not a number is refused, never dropped: the scores are kept whole.
+    let mut scores = std::collections::BTreeMap::new();
+    let mut unreadable = false;
+    for (criterion, v) in form.keyed {
+        match v.trim().parse() {
+            Ok(n) => {
+                scores.insert(criterion, n);
+            }
+            Err(_) => unreadable = true,
+        }
+    }
     let input = app::campaigns::ScoreInput {
-        idea_id: form.get("idea_id").cloned().unwrap_or_default(),
-        scores: form
-            .iter()
-            .filter_map(|(k, v)| Some((k.strip_prefix("c-")?.to_string(), v.trim().parse().ok()?)))
-            .collect(),
+        idea_id: f.idea_id,
+        scores,
     };
-    let result = app::campaigns::score(&state.app, &code, &token, &input).await;
+    let result = if unreadable {
+        Err(AppError::field("scores", domain::ErrorCode::InvalidNumber))
+    } else {
+        app::campaigns::score(&state.app, &code, &token, &input).await
+    };
     let ok = format!(
         "/workshop/{}?klart=score#idea-{}",
         url_encode(&upper(&code)),
