@@ -480,3 +480,52 @@ async fn the_gate_override_says_when_it_is_required(backend: Backend) {
     t.finish().await;
 }
 both!(the_gate_override_says_when_it_is_required);
+
+/// An open question whose proposals wait for the facilitator: the participant is told that
+/// the proposal waits for approval (in the open question's words), never that it is added.
+async fn a_proposal_that_waits_for_approval_says_so(backend: Backend) {
+    let t = spawn(backend).await;
+    t.org("region-a", None).await;
+    let pw = t.user("facilitator@x.se", "region-a", "advisor").await;
+    let lead = t.browser_login("facilitator@x.se", &pw).await;
+    let new = form_with(&page(&t, &lead, "/workshop/ny").await, "/workshop/ny");
+    let fields = new.with(&[
+        ("title", "Bättre väntrum"),
+        ("question", "Hur kan väntrummet bli bättre?"),
+        ("mode", "open"),
+        ("require_approval", "on"),
+    ]);
+    let res = send(&t, &lead, &new.action, &fields).await;
+    assert_eq!(res.status(), 303, "{:?}", res.text().await);
+    let lead_path = location(&res);
+    let code = lead_path
+        .trim_start_matches("/workshop/")
+        .trim_end_matches("/leda")
+        .to_string();
+    set_phase(&t, &lead, &lead_path, "open").await;
+
+    let p = client();
+    let join = form_with(&page(&t, &p, "/workshop").await, "name=\"code\"");
+    let res = send(&t, &p, &join.action, &join.with(&[("code", code.as_str())])).await;
+    assert_eq!(res.status(), 303);
+    let own = format!("/workshop/{code}");
+    let proposal = form_with(&page(&t, &p, &own).await, "/koncept");
+    let res = send(
+        &t,
+        &p,
+        &proposal.action,
+        &proposal.with(&[("text", "Fler sittplatser")]),
+    )
+    .await;
+    assert_eq!(res.status(), 303);
+    let to = location(&res);
+    assert!(to.contains("klart=concept_pending"), "{to}");
+    let html = page(&t, &p, &to).await;
+    assert!(
+        html.contains("Förslaget visas för de andra när facilitatorn har godkänt det."),
+        "{html}"
+    );
+    assert!(!html.contains("är tillagt"));
+    t.finish().await;
+}
+both!(a_proposal_that_waits_for_approval_says_so);

@@ -14,7 +14,7 @@ use crate::pages::form::{KeyedFields, KeyedForm, TypedForm};
 use crate::pages::{FormErrors, render_status, see_other, url_encode};
 use app::AppError;
 use app::campaigns::{IdeaInput, Overview, Pair, Results, VoteInput};
-use domain::campaign::Phase;
+use domain::campaign::{IdeaStatus, Mode, Phase};
 
 #[derive(Template)]
 #[template(path = "workshop.html")]
@@ -126,6 +126,12 @@ async fn participant_page(
     } else {
         Vec::new()
     };
+    // An open question speaks of proposals, a workshop of concepts.
+    let done = match (done.as_str(), o.campaign.mode) {
+        ("concept", Mode::Open) => "proposal".to_string(),
+        ("concept_pending", Mode::Open) => "proposal_pending".to_string(),
+        _ => done,
+    };
     let done = if ctx.t.has(&format!("workshop.done.{done}")) {
         done
     } else {
@@ -214,12 +220,18 @@ pub async fn add_concept(
     }
     let text = form.values.get("text").cloned().unwrap_or_default();
     let result = match form.input {
-        Ok(input) => app::campaigns::add_idea(&state.app, &ctx.caller, &code, Some(&token), &input)
-            .await
-            .map(|_| ()),
+        Ok(input) => {
+            app::campaigns::add_idea(&state.app, &ctx.caller, &code, Some(&token), &input).await
+        }
         Err(e) => Err(AppError::Validation(e)),
     };
-    let ok = format!("/workshop/{}?klart=concept", url_encode(&upper(&code)));
+    // An idea that waits for the facilitator's approval is said to wait, not to be added.
+    let done = match &result {
+        Ok(idea) if idea.status == IdeaStatus::Pending => "concept_pending",
+        _ => "concept",
+    };
+    let result = result.map(|_| ());
+    let ok = format!("/workshop/{}?klart={done}", url_encode(&upper(&code)));
     after_post(&state, &ctx, &headers, &code, result, ok, text).await
 }
 
