@@ -6,6 +6,7 @@ pub mod campaign;
 pub mod case;
 pub mod error;
 pub mod export;
+pub mod jobs;
 pub mod org;
 pub mod process;
 pub mod ranking;

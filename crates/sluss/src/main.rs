@@ -55,9 +55,11 @@ async fn run() -> Result<()> {
             join_code_miss_limit,
             live_stream_limit,
             behind_proxy,
+            mail,
         } => {
             serve::run(
                 db,
+                mail,
                 bind,
                 public_url,
                 demo,

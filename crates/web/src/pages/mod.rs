@@ -9,6 +9,7 @@ pub mod home;
 pub mod inbox;
 pub mod intake;
 pub mod login;
+pub mod outbox;
 pub mod processes;
 pub mod workshop;
 
