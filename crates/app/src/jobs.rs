@@ -54,7 +54,7 @@ pub(crate) async fn enqueue(
 pub struct Runner {
     handlers: Vec<Arc<dyn Handler>>,
     /// How long a claim holds a job: longer than any run takes (an SMTP exchange is bounded
-    /// by its timeout, a minute), so that a job is retaken only from a node that stopped.
+    /// by its timeout, 20 s), so that a job is retaken only from a node that stopped.
     pub lease: Duration,
     /// How often the runner looks for due jobs when nobody wakes it (jobs of other nodes,
     /// retries).

@@ -65,7 +65,9 @@ impl Smtp {
             .with_context(|| format!("--mail-from is not an e-mail address: {from}"))?;
         let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
             .with_context(|| format!("--smtp-url is not understood: {}", store::db::redact(url)))?
-            .timeout(Some(Duration::from_secs(60)))
+            // Within systemd's stop timeout (30 s in deploy/sluss.service): a send under way
+            // at SIGTERM ends, one way or the other, before the process must.
+            .timeout(Some(Duration::from_secs(20)))
             .build();
         Ok(Smtp { transport, from })
     }
