@@ -134,6 +134,46 @@ impl Handler for Sender {
     }
 }
 
+/// The mail jobs of the caller's organisations: waiting (pending or running), failed with
+/// their error, and the latest done.
+#[derive(Debug, Clone)]
+pub struct JobsOverview {
+    pub waiting: Vec<JobRow>,
+    pub failed: Vec<JobRow>,
+    pub done: Vec<JobRow>,
+}
+
+/// The jobs page: for a region's administrators, their region's jobs only.
+#[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
+pub async fn jobs(app: &App, caller: &Caller) -> Result<JobsOverview> {
+    use domain::jobs::JobState;
+    let reach = admin_reach(app, caller).await?;
+    let mut tx = app.db.read().await?;
+    let mut of = async |states: &[JobState]| {
+        store::jobs::of_mail_in_orgs(&mut tx, &reach, states, OUTBOX_PAGE).await
+    };
+    let waiting = of(&[JobState::Pending, JobState::Running]).await?;
+    let failed = of(&[JobState::Failed]).await?;
+    let done = of(&[JobState::Done]).await?;
+    tx.commit().await?;
+    Ok(JobsOverview {
+        waiting,
+        failed,
+        done,
+    })
+}
+
+/// The organisations the caller administers; refused to anyone who administers none.
+async fn admin_reach(app: &App, caller: &Caller) -> Result<Vec<String>> {
+    let user = caller.user().ok_or(AppError::Unauthenticated)?;
+    let tree = app.tree().await?;
+    let reach = tree.reach(user, |r| *r == Role::Admin);
+    if reach.is_empty() {
+        return Err(AppError::Forbidden);
+    }
+    Ok(reach)
+}
+
 /// One page of the outbox.
 #[derive(Debug, Clone)]
 pub struct OutboxPage {
@@ -152,15 +192,7 @@ pub async fn outbox(
     caller: &Caller,
     before: Option<(&str, &str)>,
 ) -> Result<OutboxPage> {
-    let user = caller.user().ok_or(AppError::Unauthenticated)?;
-    let tree = app.tree().await?;
-    let reach: Vec<String> = tree
-        .reach(user, |r| *r == Role::Admin)
-        .into_iter()
-        .collect();
-    if reach.is_empty() {
-        return Err(AppError::Forbidden);
-    }
+    let reach = admin_reach(app, caller).await?;
     let mut tx = app.db.read().await?;
     let mut mails = outbox::of_orgs(&mut tx, &reach, before, OUTBOX_PAGE + 1).await?;
     tx.commit().await?;

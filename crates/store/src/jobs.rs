@@ -155,3 +155,31 @@ pub async fn by_id(tx: &mut Tx, id: &str) -> crate::Result<Option<JobRow>> {
     )
     .await
 }
+
+/// The mail jobs of the organisations given in the states given, most recently changed
+/// first: what a region's administrators see of the jobs (a mail belongs to a region).
+pub async fn of_mail_in_orgs(
+    tx: &mut Tx,
+    org_ids: &[String],
+    states: &[JobState],
+    limit: i64,
+) -> crate::Result<Vec<JobRow>> {
+    if org_ids.is_empty() || states.is_empty() {
+        return Ok(Vec::new());
+    }
+    let columns = COLUMNS
+        .split(", ")
+        .map(|c| format!("j.{c}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let mut args: Vec<Arg> = vec![domain::jobs::SEND_MAIL.into()];
+    args.extend(org_ids.iter().map(Arg::from));
+    args.extend(states.iter().map(|s| Arg::from(s.as_str())));
+    args.push(limit.into());
+    let text = format!(
+        "SELECT {columns} FROM jobs j JOIN outbox o ON o.id = j.subject_id WHERE j.kind = ? AND o.org_id IN ({}) AND j.state IN ({}) ORDER BY j.updated_at DESC, j.id LIMIT ?",
+        vec!["?"; org_ids.len()].join(", "),
+        vec!["?"; states.len()].join(", ")
+    );
+    tx.fetch_all(Sql::dynamic(text, args)).await
+}

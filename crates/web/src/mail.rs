@@ -50,53 +50,51 @@ pub fn compose(mail: &OutboxRow) -> Result<Composed, String> {
     let p: serde_json::Value =
         serde_json::from_str(&mail.params).map_err(|e| format!("the mail's parameters: {e}"))?;
     let reference = param(&p, "reference");
-    let mut lines = Vec::new();
+    let (subject_key, body) = match mail.kind {
+        MailKind::Receipt => ("mail.receipt.subject", t.n("mail.receipt.body", reference)),
+        MailKind::Accepted => (
+            "mail.accepted.subject",
+            t.n("mail.accepted.body", reference),
+        ),
+        MailKind::Rejected => (
+            "mail.rejected.subject",
+            t.n("mail.rejected.body", reference),
+        ),
+        MailKind::Forwarded => (
+            "mail.forwarded.subject",
+            t.ab("mail.forwarded.body", reference, param(&p, "organisation")),
+        ),
+        MailKind::CaseOpened => (
+            "mail.case_opened.subject",
+            t.ab(
+                "mail.case_opened.body",
+                reference,
+                param(&p, "case_reference"),
+            ),
+        ),
+    };
+    let subject = t.n(subject_key, reference);
+    let mut lines = vec![body, t.n("mail.title", param(&p, "title"))];
     let mut link = None;
-    let subject;
     match mail.kind {
+        // The receipt carries the follow-up link, which later mails cannot (it is kept hashed).
         MailKind::Receipt => {
-            subject = t.n("mail.receipt.subject", reference);
-            lines.push(t.n("mail.receipt.body", reference));
-            lines.push(t.n("mail.title", param(&p, "title")));
             lines.push(t.t("mail.receipt.keep").to_string());
             link = Some((
                 t.t("mail.receipt.link").to_string(),
                 param(&p, "follow_up_url").to_string(),
             ));
         }
-        MailKind::Accepted => {
-            subject = t.n("mail.accepted.subject", reference);
-            lines.push(t.n("mail.accepted.body", reference));
-            lines.push(t.n("mail.title", param(&p, "title")));
-            lines.push(t.t("mail.follow_up_hint").to_string());
-        }
         MailKind::Rejected => {
-            subject = t.n("mail.rejected.subject", reference);
-            lines.push(t.n("mail.rejected.body", reference));
-            lines.push(t.n("mail.title", param(&p, "title")));
-            lines.push(t.n("mail.rejected.reason", t.k("reason.", param(&p, "reason"))));
+            let reason = t.k("reason.", param(&p, "reason"));
+            lines.push(t.n("mail.rejected.reason", reason));
             let message = param(&p, "message");
             if !message.is_empty() {
                 lines.push(message.to_string());
             }
             lines.push(t.t("mail.follow_up_hint").to_string());
         }
-        MailKind::Forwarded => {
-            subject = t.n("mail.forwarded.subject", reference);
-            lines.push(t.ab("mail.forwarded.body", reference, param(&p, "organisation")));
-            lines.push(t.n("mail.title", param(&p, "title")));
-            lines.push(t.t("mail.follow_up_hint").to_string());
-        }
-        MailKind::CaseOpened => {
-            subject = t.n("mail.case_opened.subject", reference);
-            lines.push(t.ab(
-                "mail.case_opened.body",
-                reference,
-                param(&p, "case_reference"),
-            ));
-            lines.push(t.n("mail.title", param(&p, "title")));
-            lines.push(t.t("mail.follow_up_hint").to_string());
-        }
+        _ => lines.push(t.t("mail.follow_up_hint").to_string()),
     }
     let greeting = t.t("mail.greeting");
     let footer = t.t("mail.footer");

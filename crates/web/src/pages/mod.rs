@@ -8,6 +8,7 @@ pub mod form;
 pub mod home;
 pub mod inbox;
 pub mod intake;
+pub mod jobs;
 pub mod login;
 pub mod outbox;
 pub mod processes;

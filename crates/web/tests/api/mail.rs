@@ -271,6 +271,12 @@ async fn a_mail_waits_while_the_server_is_down(backend: Backend) {
 }
 both!(a_mail_waits_while_the_server_is_down);
 
+async fn outbox_page(t: &TestApp, client: &reqwest::Client) -> String {
+    let res = client.get(t.url("/admin/utkorg")).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    res.text().await.unwrap()
+}
+
 async fn without_smtp_admins_read_the_outbox_and_erasure_empties_it(backend: Backend) {
     let t = spawn(backend).await;
     t.org("region-a", None).await;
@@ -280,40 +286,41 @@ async fn without_smtp_admins_read_the_outbox_and_erasure_empties_it(backend: Bac
     let receipt = submit(&t, "sv", "eva@example.org", "Digital incheckning").await;
     let reference = receipt["reference"].as_str().unwrap();
     let admin = t.browser_login("admin@region.example", &pw).await;
-    let html = admin
-        .get(t.url("/admin/utkorg"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = outbox_page(&t, &admin).await;
     assert!(html.contains("eva@example.org"), "{html}");
     assert!(html.contains(reference), "{html}");
     assert!(html.contains("väntar"), "queued: {html}");
     // Another region's administrator does not see it.
     let other = t.browser_login("admin-b@region.example", &pw_b).await;
-    let html = other
-        .get(t.url("/admin/utkorg"))
+    let html = outbox_page(&t, &other).await;
+    assert!(!html.contains("eva@example.org"), "{html}");
+    // The jobs page lists its send job as waiting, in its region only.
+    let jobs = admin
+        .get(t.url("/admin/jobb"))
         .send()
         .await
         .unwrap()
         .text()
         .await
         .unwrap();
-    assert!(!html.contains("eva@example.org"), "{html}");
+    assert!(
+        jobs.contains("Väntar (1)") && jobs.contains("försök 0 av 15"),
+        "{jobs}"
+    );
+    let jobs = other
+        .get(t.url("/admin/jobb"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(jobs.contains("Väntar (0)"), "{jobs}");
     // Erasure of the person takes the mail out; its job then finds nothing to send.
     app::personal_data::erase(&t.app, &store::events::Actor::System, "eva@example.org")
         .await
         .unwrap();
-    let html = admin
-        .get(t.url("/admin/utkorg"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = outbox_page(&t, &admin).await;
     assert!(!html.contains("eva@example.org"), "{html}");
     assert!(mail_states(&t).await.is_empty());
     t.finish().await;
