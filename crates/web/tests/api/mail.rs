@@ -326,3 +326,80 @@ async fn without_smtp_admins_read_the_outbox_and_erasure_empties_it(backend: Bac
     t.finish().await;
 }
 both!(without_smtp_admins_read_the_outbox_and_erasure_empties_it);
+
+async fn decisions_queue_their_mails(backend: Backend) {
+    let t = spawn(backend).await;
+    t.org("region-a", None).await;
+    t.org("unit-a", Some("region-a")).await;
+    t.user("advisor@region.example", "region-a", "advisor")
+        .await;
+    let token = t.token("advisor@region.example").await;
+    let accepted = submit(&t, "en", "eva@example.org", "Digital check-in").await;
+    let forwarded = submit(&t, "en", "eva@example.org", "Parking signs").await;
+    let quiet = {
+        let mut body = valid_submission("region-a", "No address left");
+        body.as_object_mut().unwrap().remove("contact_email");
+        t.post_submission(&body)
+            .await
+            .json::<serde_json::Value>()
+            .await
+            .unwrap()
+    };
+    for (id, action) in [
+        (&accepted, json!({ "action": "accept" })),
+        (
+            &forwarded,
+            json!({ "action": "forward", "organisation": "unit-a" }),
+        ),
+        (&quiet, json!({ "action": "accept" })),
+    ] {
+        let res = t.act(&token, id["id"].as_str().unwrap(), action).await;
+        assert_eq!(res.status(), 200, "{:?}", res.text().await);
+    }
+    let orgs: Vec<String> = t
+        .app
+        .tree()
+        .await
+        .unwrap()
+        .all
+        .iter()
+        .map(|o| o.id.clone())
+        .collect();
+    let mut tx = t.app.db.read().await.unwrap();
+    let page = store::outbox::of_orgs(&mut tx, &orgs, None, 50)
+        .await
+        .unwrap();
+    drop(tx);
+    let subjects: Vec<String> = page
+        .iter()
+        .map(|m| web::mail::compose(m).unwrap().subject)
+        .collect();
+    let (a, f) = (
+        accepted["reference"].as_str().unwrap(),
+        forwarded["reference"].as_str().unwrap(),
+    );
+    // Two receipts and two decisions; nothing for the one who left no address.
+    assert_eq!(subjects.len(), 4, "{subjects:?}");
+    assert!(
+        subjects.contains(&format!(
+            "Your submission {a} has been accepted for further work"
+        )),
+        "{subjects:?}"
+    );
+    assert!(
+        subjects.contains(&format!("Your submission {f} has been forwarded")),
+        "{subjects:?}"
+    );
+    let forward = page
+        .iter()
+        .find(|m| m.kind == domain::jobs::MailKind::Forwarded)
+        .unwrap();
+    assert!(
+        web::mail::compose(forward)
+            .unwrap()
+            .text
+            .contains("Org unit-a")
+    );
+    t.finish().await;
+}
+both!(decisions_queue_their_mails);
