@@ -4,6 +4,7 @@
 #   in deploy/) → Rust unit and API tests (SQLite, and PostgreSQL when reachable;
 #   always under CI), including the crash test (SIGKILL under vote load) → browser tests
 #   (Playwright + Debian's Chromium + axe-core) → schemathesis against the OpenAPI document.
+#   The mail tests send through a real SMTP server (aiosmtpd from PyPI, installed here).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -37,6 +38,23 @@ for tool in curl setsid; do
 done
 /usr/bin/chromium --version
 (cd e2e && npm ci --no-audit --no-fund --loglevel=error)
+# A real SMTP server for the mail tests (crates/web/tests/api/mail.rs starts it through
+# scripts/smtp_sink.py): aiosmtpd, pinned, in a virtualenv beside schemathesis's.
+TOOLS="${SLUSS_TOOLS_DIR:-}"
+if [ -z "$TOOLS" ]; then
+  if mkdir -p /var/cache/sluss-tools 2>/dev/null && [ -w /var/cache/sluss-tools ]; then
+    TOOLS=/var/cache/sluss-tools
+  else
+    TOOLS="$PWD/.tools"
+  fi
+fi
+SMTP_VENV="$TOOLS/aiosmtpd-1.4.6"
+if [ ! -x "$SMTP_VENV/bin/python" ] || ! "$SMTP_VENV/bin/python" -c 'import aiosmtpd' 2>/dev/null; then
+  echo "Installing aiosmtpd 1.4.6 into $SMTP_VENV"
+  python3 -m venv "$SMTP_VENV"
+  "$SMTP_VENV/bin/pip" install -q --disable-pip-version-check aiosmtpd==1.4.6
+fi
+export SLUSS_SMTP_SINK_PYTHON="$SMTP_VENV/bin/python"
 
 # PostgreSQL: CI always has one at 127.0.0.1:5432; elsewhere use it when it answers.
 if [ -z "${TEST_DATABASE_URL:-}" ]; then

@@ -450,6 +450,7 @@ pub async fn act(
         TriageAction::EraseContact => {
             // The event records that it happened, never what was removed.
             submissions::erase_contact(&mut tx, &row.id, &now).await?;
+            store::outbox::erase_subject(&mut tx, &row.id).await?;
         }
         TriageAction::Accept { note } | TriageAction::Reopen { note } => {
             if let Some(n) = note {
@@ -474,8 +475,40 @@ pub async fn act(
         },
     )
     .await?;
+    let mailed = match decision_mail(&action, update.org_id, all) {
+        Some((kind, params)) => crate::notify::to_submitter(&mut tx, &row.id, kind, params).await?,
+        None => false,
+    };
     tx.commit().await?;
+    if mailed {
+        app.wake_jobs();
+    }
     Ok(to)
+}
+
+/// The mail a decision sends the submitter: accepted, rejected (with the reason and the
+/// handler's message) or forwarded (to which organisation).
+fn decision_mail(
+    action: &TriageAction,
+    org_id: &str,
+    all: &[store::orgs::OrgRow],
+) -> Option<(domain::jobs::MailKind, serde_json::Value)> {
+    use domain::jobs::MailKind;
+    match action {
+        TriageAction::Accept { .. } => Some((MailKind::Accepted, serde_json::json!({}))),
+        TriageAction::Reject { reason, message } => Some((
+            MailKind::Rejected,
+            serde_json::json!({ "reason": reason.as_str(), "message": message }),
+        )),
+        TriageAction::Forward { .. } => {
+            let to = all.iter().find(|o| o.id == org_id).map(|o| o.name.clone());
+            Some((
+                MailKind::Forwarded,
+                serde_json::json!({ "organisation": to }),
+            ))
+        }
+        _ => None,
+    }
 }
 
 fn event_kind(a: &TriageAction) -> &'static str {

@@ -53,16 +53,35 @@ pub async fn receivers(app: &App) -> Result<(Vec<orgs::OrgRow>, Option<String>)>
     Ok((all, default))
 }
 
-#[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
+/// Registers a submission written in Swedish ([`submit_in`]).
 pub async fn submit(
     app: &App,
     caller: &Caller,
     input: &SubmissionInput,
     channel: Channel,
 ) -> Result<Receipt> {
+    submit_in(app, caller, input, channel, "sv").await
+}
+
+/// Registers a submission written in `lang` (`sv` or `en`): a submitter who left an
+/// address gets the receipt with the follow-up link by mail, in that language, queued in
+/// the same transaction.
+#[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
+pub async fn submit_in(
+    app: &App,
+    caller: &Caller,
+    input: &SubmissionInput,
+    channel: Channel,
+    lang: &str,
+) -> Result<Receipt> {
     let mut tx = app.db.write().await?;
     let receipt = register(&mut tx, app, caller, input, channel).await?;
+    let mailed =
+        crate::notify::submitted(&mut tx, &receipt.id, &receipt.follow_up_url, lang).await?;
     tx.commit().await?;
+    if mailed {
+        app.wake_jobs();
+    }
     tracing::info!(reference = receipt.reference, "submission received");
     Ok(receipt)
 }

@@ -13,6 +13,9 @@ pub mod error;
 pub mod follow_up;
 pub mod inbox;
 pub mod intake;
+pub mod jobs;
+pub mod mail;
+pub mod notify;
 pub mod personal_data;
 pub mod processes;
 pub mod scale;
@@ -67,6 +70,8 @@ pub struct App {
     pub votes: std::sync::Arc<vote_cache::VoteCache>,
     /// The organisation tree, kept until an organisation is added ([`access`]).
     pub(crate) org_tree: std::sync::Arc<access::TreeCache>,
+    /// Wakes this node's job runner when a job was enqueued here ([`jobs::Runner::work`]).
+    pub jobs_wake: std::sync::Arc<tokio::sync::Notify>,
     /// Group commit for votes and pair offers, started on first use.
     writer: std::sync::Arc<std::sync::OnceLock<writer::Writer>>,
 }
@@ -83,6 +88,7 @@ impl App {
             fingerprints: Default::default(),
             votes: Default::default(),
             org_tree: Default::default(),
+            jobs_wake: Default::default(),
             writer: Default::default(),
         }
     }
@@ -91,6 +97,11 @@ impl App {
     pub fn writer(&self) -> &writer::Writer {
         self.writer
             .get_or_init(|| writer::Writer::start(self.db.clone(), self.live.clone()))
+    }
+
+    /// Tells this node's job runner that a job was enqueued (after the commit).
+    pub fn wake_jobs(&self) {
+        self.jobs_wake.notify_one();
     }
 
     /// Announces on this node that a campaign changed (other nodes hear it from PostgreSQL).

@@ -64,6 +64,8 @@ pub async fn erase(app: &App, actor: &Actor, email: &str) -> Result<usize> {
         )
         .await?;
     }
+    // The mails to this address go too, sent or waiting (a waiting one is then never sent).
+    store::outbox::erase_recipient(&mut tx, email.as_str()).await?;
     tx.commit().await?;
     Ok(rows.len())
 }

@@ -7,6 +7,7 @@ pub mod case;
 pub mod error;
 pub mod export;
 pub mod id;
+pub mod jobs;
 pub mod org;
 pub mod process;
 pub mod ranking;

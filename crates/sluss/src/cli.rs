@@ -28,6 +28,20 @@ pub struct DbArgs {
     pub database_url: String,
 }
 
+/// Where mail goes. Without `--smtp-url` mail waits in the outbox (readable by a region's
+/// administrators at /admin/utkorg) and is sent once a server is configured.
+#[derive(Args, Clone, Default)]
+pub struct MailArgs {
+    /// SMTP server: smtp://HOST:PORT (unencrypted, for a relay on the same host),
+    /// smtp://USER:PASSWORD@HOST:587?tls=required (STARTTLS) or smtps://USER:PASSWORD@HOST:465
+    /// (TLS from the start); user and password URL-encoded.
+    #[arg(long, env = "SLUSS_SMTP_URL")]
+    pub smtp_url: Option<String>,
+    /// The sender of Sluss's mail, e.g. "Sluss <sluss@region.se>"; required with --smtp-url.
+    #[arg(long, env = "SLUSS_MAIL_FROM")]
+    pub mail_from: Option<String>,
+}
+
 #[derive(Subcommand)]
 pub enum Command {
     /// Serve the site and the API.
@@ -71,6 +85,8 @@ pub enum Command {
         /// The organisation's logo: an SVG or PNG file, read at start and shown in the header.
         #[arg(long, env = "SLUSS_LOGO")]
         logo: Option<std::path::PathBuf>,
+        #[command(flatten)]
+        mail: MailArgs,
     },
     /// Apply database migrations and exit (`serve` applies them at start too).
     Migrate {

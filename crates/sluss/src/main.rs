@@ -57,9 +57,11 @@ async fn run() -> Result<()> {
             behind_proxy,
             org_name,
             logo,
+            mail,
         } => {
             serve::run(
                 db,
+                mail,
                 bind,
                 public_url,
                 demo,

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use anyhow::{Context, Result};
 
-use crate::cli::DbArgs;
+use crate::cli::{DbArgs, MailArgs};
 use crate::common::{explain, open};
 use crate::demo::print_newcomers_start;
 
@@ -55,6 +55,7 @@ impl Branding {
 #[allow(clippy::too_many_arguments)]
 pub async fn run(
     db: DbArgs,
+    mail: MailArgs,
     bind: String,
     public_url: Option<String>,
     demo: bool,
@@ -67,6 +68,7 @@ pub async fn run(
     branding: Branding,
 ) -> Result<()> {
     let logo = branding.logo()?;
+    let handlers = job_handlers(&mail)?;
     let listener = tokio::net::TcpListener::bind(&bind)
         .await
         .with_context(|| format!("Failed to listen on {bind}"))?;
@@ -97,9 +99,32 @@ pub async fn run(
     tracing::info!("listening on http://{local} (public address {public_url})");
     app::campaigns::warm_up(&app);
     let state = web::AppState::new(app.clone(), settings);
-    web::serve(state, listener, shutdown_signal())
-        .await
-        .context("The server failed")?;
+    // Background jobs: stopped with the server, after the job under way (if any) ends.
+    let (stop_jobs, jobs_stopped) = tokio::sync::watch::channel(false);
+    let jobs = tokio::spawn(app::jobs::Runner::new(handlers).work(app.clone(), jobs_stopped));
+    let served = web::serve(state, listener, shutdown_signal()).await;
+    let _ = stop_jobs.send(true);
+    let _ = jobs.await;
+    served.context("The server failed")?;
     app.db.close().await;
     Ok(())
+}
+
+/// The jobs this node runs: sending mail when an SMTP server is configured (else mail waits
+/// in the outbox).
+fn job_handlers(mail: &MailArgs) -> Result<Vec<std::sync::Arc<dyn app::jobs::Handler>>> {
+    let Some(url) = mail.smtp_url.as_deref().filter(|u| !u.trim().is_empty()) else {
+        tracing::info!("no --smtp-url: mail stays in the outbox (/admin/utkorg)");
+        return Ok(vec![]);
+    };
+    let from = mail
+        .mail_from
+        .as_deref()
+        .context("--smtp-url needs --mail-from (SLUSS_MAIL_FROM): the sender's address")?;
+    let smtp = app::mail::Smtp::new(url, from)?;
+    tracing::info!(smtp = %store::db::redact(url), "mail is sent through SMTP");
+    Ok(vec![std::sync::Arc::new(app::mail::Sender {
+        smtp,
+        compose: std::sync::Arc::new(web::mail::Mails),
+    })])
 }

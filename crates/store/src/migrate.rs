@@ -51,6 +51,7 @@ pub const MIGRATIONS: &[(i64, &str, Script)] = &[
             postgres: TOKEN_LIFECYCLE_POSTGRES,
         },
     ),
+    (14, "jobs_and_outbox", Script::Both(JOBS_AND_OUTBOX)),
 ];
 
 /// A migration's text. Tables and columns are defined once for both databases; only an
@@ -166,6 +167,52 @@ ALTER TABLE process_templates DROP CONSTRAINT process_templates_template_key_ver
 UPDATE process_templates SET org_id = (SELECT MIN(a.org_id) FROM active_templates a WHERE a.template_id = process_templates.id) WHERE built_in = FALSE;
 UPDATE process_templates SET org_id = (SELECT MIN(m.org_id) FROM memberships m WHERE m.user_id = process_templates.created_by AND m.role IN ('process_owner', 'admin')) WHERE built_in = FALSE AND org_id IS NULL;
 CREATE UNIQUE INDEX process_templates_version ON process_templates (COALESCE(org_id, ''), template_key, version)
+"#;
+
+/// Background work and the mail it sends. A job is written in the transaction of the event
+/// that causes it; `run_at` is when it is next due: for a pending job its (backed-off) time,
+/// for a running one the end of its claim's lease, so that a job whose node died while
+/// running it falls due again by itself. `claim` is the token of the claim that runs it, so
+/// a node whose lease ran out cannot mark done a job another node has taken since.
+///
+/// A mail is a row of `outbox`, written beside its event and its `mail.send` job. The
+/// recipient's address is personal data: it lives here and on the submission, never in an
+/// event, and is erased with them. `params` holds what its templates need (reference,
+/// links, a reason), rendered in `lang` when sent or read. `submissions.contact_lang` is
+/// the language the submitter wrote in, which later mails about it use.
+const JOBS_AND_OUTBOX: &str = r#"
+CREATE TABLE jobs (
+    id TEXT PRIMARY KEY,
+    kind TEXT NOT NULL,
+    subject_id TEXT,
+    state TEXT NOT NULL,
+    attempts BIGINT NOT NULL,
+    max_attempts BIGINT NOT NULL,
+    run_at TEXT NOT NULL,
+    claim TEXT,
+    last_error TEXT,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+);
+CREATE INDEX jobs_due ON jobs (run_at) WHERE state IN ('pending', 'running');
+CREATE INDEX jobs_by_state ON jobs (state, updated_at);
+CREATE TABLE outbox (
+    id TEXT PRIMARY KEY,
+    org_id TEXT NOT NULL REFERENCES organisations (id),
+    kind TEXT NOT NULL,
+    lang TEXT NOT NULL,
+    recipient TEXT NOT NULL,
+    subject_type TEXT NOT NULL,
+    subject_id TEXT NOT NULL,
+    params TEXT NOT NULL,
+    state TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    sent_at TEXT
+);
+CREATE INDEX outbox_by_org ON outbox (org_id, created_at);
+CREATE INDEX outbox_by_recipient ON outbox (recipient);
+CREATE INDEX outbox_by_subject ON outbox (subject_id);
+ALTER TABLE submissions ADD COLUMN contact_lang TEXT
 "#;
 
 /// An API token ends: when it expires (`expires_at`, set for every token created from

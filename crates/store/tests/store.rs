@@ -60,11 +60,23 @@ fn uuid_like() -> String {
     )
 }
 
+/// The versions of the migrations from `first` on: those an older database still lacks.
+fn versions_from(first: i64) -> Vec<i64> {
+    store::migrate::MIGRATIONS
+        .iter()
+        .map(|m| m.0)
+        .filter(|v| *v >= first)
+        .collect()
+}
+
 #[tokio::test]
 async fn migrations_apply_once_and_again() {
     with_db("migrate", async |db| {
         let all: Vec<i64> = store::migrate::MIGRATIONS.iter().map(|m| m.0).collect();
-        assert_eq!(all, (1..=all.len() as i64).collect::<Vec<_>>());
+        // In order from 1, each once. (Branches working in parallel reserve numbers, so a
+        // branch may lack one until they are merged: consecutive once they are.)
+        assert_eq!(all.first(), Some(&1));
+        assert!(all.windows(2).all(|w| w[0] < w[1]), "{all:?}");
         assert_eq!(store::migrate::run(&db).await.unwrap(), all);
         assert!(
             store::migrate::run(&db).await.unwrap().is_empty(),
@@ -581,7 +593,7 @@ async fn votes_move_onto_their_offers_when_migrating() {
         .unwrap();
         tx.commit().await.unwrap();
 
-        assert_eq!(store::migrate::run(&db).await.unwrap(), vec![8, 9, 10, 11, 12]);
+        assert_eq!(store::migrate::run(&db).await.unwrap(), versions_from(8));
         let mut tx = db.read().await.unwrap();
         let export = campaigns::votes_for_export(&mut tx, campaign_id).await.unwrap();
         let got: Vec<String> = export
@@ -1021,7 +1033,7 @@ async fn uploads_go_to_a_region_when_migrating() {
         .unwrap();
         tx.commit().await.unwrap();
 
-        assert_eq!(store::migrate::run(&db).await.unwrap(), vec![11, 12]);
+        assert_eq!(store::migrate::run(&db).await.unwrap(), versions_from(11));
         let mut tx = db.write().await.unwrap();
         let rows = store::processes::all(&mut tx).await.unwrap();
         let owners: Vec<(&str, Option<&str>)> = rows
@@ -1085,7 +1097,7 @@ async fn tokens_made_before_expiry_expire_a_year_after_the_upgrade() {
         .unwrap();
         tx.commit().await.unwrap();
 
-        assert_eq!(store::migrate::run(&db).await.unwrap(), vec![12]);
+        assert_eq!(store::migrate::run(&db).await.unwrap(), versions_from(12));
         let mut tx = db.read().await.unwrap();
         let tokens = store::users::tokens_of(&mut tx, "u1").await.unwrap();
         let expires = tokens[0].expires_at.clone().expect("an expiry");

@@ -152,7 +152,9 @@ pub async fn create_submission(
         }
         return Err(AppError::Validation(all).into());
     }
-    let r = app::intake::submit(&state.app, &Caller::Public, &input, Channel::Api).await?;
+    // The receipt mail is written in the request's language.
+    let lang = error::tr().lang.code();
+    let r = app::intake::submit_in(&state.app, &Caller::Public, &input, Channel::Api, lang).await?;
     Ok((
         StatusCode::CREATED,
         Json(Receipt {

@@ -8,6 +8,7 @@ pub mod api_campaigns;
 pub mod api_cases;
 pub mod ctx;
 pub mod i18n;
+pub mod mail;
 pub mod pages;
 pub mod security;
 pub mod trace;
@@ -235,6 +236,9 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/arenden/{id}/uppgifter", post(pages::cases::edit))
         .route("/diarium", get(pages::diarium::show))
+        // E-mail (issue 20): the outbox and the jobs, for a region's administrators.
+        .route("/admin/utkorg", get(pages::outbox::show))
+        .route("/admin/jobb", get(pages::jobs::show))
         .route(
             "/processer",
             get(pages::processes::show).post(pages::processes::upload),

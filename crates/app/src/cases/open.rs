@@ -185,6 +185,8 @@ pub async fn open(app: &App, caller: &Caller, input: &OpenInput) -> Result<(Case
     let mut tx = app.db.write().await?;
     let opened = open_in(&mut tx, caller, input).await?;
     tx.commit().await?;
+    // The submitters who left an address have a mail waiting (`open_in`).
+    app.wake_jobs();
     tracing::info!(reference = opened.1, "case opened");
     Ok(opened)
 }
@@ -362,6 +364,13 @@ pub(crate) async fn open_in(
                 org_id: Some(&s.org_id),
                 payload: serde_json::json!({ "case_id": id, "case_reference": reference }),
             },
+        )
+        .await?;
+        crate::notify::to_submitter(
+            tx,
+            &s.id,
+            domain::jobs::MailKind::CaseOpened,
+            serde_json::json!({ "case_reference": reference }),
         )
         .await?;
     }

@@ -147,7 +147,8 @@ pub async fn submit(
         consent: form.consent.0,
         require_consent: true,
     };
-    match app::intake::submit(&state.app, &ctx.caller, &input, Channel::Form).await {
+    let lang = ctx.t.lang.code();
+    match app::intake::submit_in(&state.app, &ctx.caller, &input, Channel::Form, lang).await {
         Ok(receipt) => Ok(see_other(&format!(
             "/folj/{}?ny=1",
             receipt.follow_up_token

@@ -9,7 +9,9 @@ pub mod form;
 pub mod home;
 pub mod inbox;
 pub mod intake;
+pub mod jobs;
 pub mod login;
+pub mod outbox;
 pub mod processes;
 pub mod workshop;
 

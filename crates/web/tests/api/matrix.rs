@@ -272,6 +272,11 @@ pub fn table() -> Vec<Row> {
             "L 404 422 403 422 404 404 404 404 422 422 404 404 403 L"),
         row("GET", "/diarium", "/diarium", Nothing,
             "200 200 200 200 200 200 200 200 200 200 200 200 200 200 200"),
+        // E-mail (issue 20): the outbox and the jobs are for administrators, each of their own region.
+        row("GET", "/admin/utkorg", "/admin/utkorg", Nothing,
+            "L 403 403 403 403 403 403 403 403 403 200 403 200 403 L"),
+        row("GET", "/admin/jobb", "/admin/jobb", Nothing,
+            "L 403 403 403 403 403 403 403 403 403 200 403 200 403 L"),
         row("GET", "/processer", "/processer", Nothing,
             "L 403 403 403 200 403 403 403 403 403 200 403 200 403 L"),
         row("POST", "/processer", "/processer", Form(vec![("action", "preview"), ("source", "inte toml")]),

@@ -1,0 +1,124 @@
+//! The words and layout of mail: each kind of the outbox rendered in the recipient's
+//! language, as plain text and HTML from the same lines (templates `mail.txt`,
+//! `mail.html`), every word from the catalogs. The app layer's job sends what this makes;
+//! the outbox page shows it.
+
+use app::mail::{Compose, Composed};
+use askama::Template;
+use domain::jobs::MailKind;
+use store::outbox::OutboxRow;
+
+use crate::i18n::{Lang, Tr};
+
+#[derive(Template)]
+#[template(path = "mail.txt")]
+struct Text<'a> {
+    greeting: &'a str,
+    lines: &'a [String],
+    link: &'a Option<(String, String)>,
+    footer: &'a str,
+}
+
+#[derive(Template)]
+#[template(path = "mail.html")]
+struct Html<'a> {
+    lang: &'a str,
+    subject: &'a str,
+    greeting: &'a str,
+    lines: &'a [String],
+    link: &'a Option<(String, String)>,
+    footer: &'a str,
+}
+
+/// Renders the outbox's mails ([`Compose`]).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Mails;
+
+impl Compose for Mails {
+    fn compose(&self, mail: &OutboxRow) -> Result<Composed, String> {
+        compose(mail)
+    }
+}
+
+fn param<'a>(params: &'a serde_json::Value, key: &str) -> &'a str {
+    params.get(key).and_then(|v| v.as_str()).unwrap_or_default()
+}
+
+/// The subject, text and HTML of one mail.
+pub fn compose(mail: &OutboxRow) -> Result<Composed, String> {
+    let t = Tr::new(Lang::parse(&mail.lang).unwrap_or(Lang::Sv));
+    let p: serde_json::Value =
+        serde_json::from_str(&mail.params).map_err(|e| format!("the mail's parameters: {e}"))?;
+    let reference = param(&p, "reference");
+    let (subject_key, body) = match mail.kind {
+        MailKind::Receipt => ("mail.receipt.subject", t.n("mail.receipt.body", reference)),
+        MailKind::Accepted => (
+            "mail.accepted.subject",
+            t.n("mail.accepted.body", reference),
+        ),
+        MailKind::Rejected => (
+            "mail.rejected.subject",
+            t.n("mail.rejected.body", reference),
+        ),
+        MailKind::Forwarded => (
+            "mail.forwarded.subject",
+            t.ab("mail.forwarded.body", reference, param(&p, "organisation")),
+        ),
+        MailKind::CaseOpened => (
+            "mail.case_opened.subject",
+            t.ab(
+                "mail.case_opened.body",
+                reference,
+                param(&p, "case_reference"),
+            ),
+        ),
+    };
+    let subject = t.n(subject_key, reference);
+    let mut lines = vec![body, t.n("mail.title", param(&p, "title"))];
+    let mut link = None;
+    match mail.kind {
+        // The receipt carries the follow-up link, which later mails cannot (it is kept hashed).
+        MailKind::Receipt => {
+            lines.push(t.t("mail.receipt.keep").to_string());
+            link = Some((
+                t.t("mail.receipt.link").to_string(),
+                param(&p, "follow_up_url").to_string(),
+            ));
+        }
+        MailKind::Rejected => {
+            let reason = t.k("reason.", param(&p, "reason"));
+            lines.push(t.n("mail.rejected.reason", reason));
+            let message = param(&p, "message");
+            if !message.is_empty() {
+                lines.push(message.to_string());
+            }
+            lines.push(t.t("mail.follow_up_hint").to_string());
+        }
+        _ => lines.push(t.t("mail.follow_up_hint").to_string()),
+    }
+    let greeting = t.t("mail.greeting");
+    let footer = t.t("mail.footer");
+    let text = Text {
+        greeting,
+        lines: &lines,
+        link: &link,
+        footer,
+    }
+    .render()
+    .map_err(|e| e.to_string())?;
+    let html = Html {
+        lang: t.lang.code(),
+        subject: &subject,
+        greeting,
+        lines: &lines,
+        link: &link,
+        footer,
+    }
+    .render()
+    .map_err(|e| e.to_string())?;
+    Ok(Composed {
+        subject,
+        text,
+        html,
+    })
+}
