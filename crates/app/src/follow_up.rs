@@ -116,7 +116,7 @@ pub async fn reply(app: &App, token: &str, text: &str) -> Result<()> {
             actor: &Actor::Public,
             kind: "submission.reply_received",
             subject_type: "submission",
-            subject_id: &s.id,
+            subject_id: s.id.as_str(),
             org_id: Some(&s.org_id),
             payload: serde_json::json!({ "from": "awaiting_info", "to": "in_review" }),
         },

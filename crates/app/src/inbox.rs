@@ -5,6 +5,7 @@
 use crate::access::{TRIAGE_ROLES, Tree, ancestors, require_user};
 use crate::error::Result;
 use crate::{App, AppError, Caller, CurrentUser};
+use domain::id::SubmissionId;
 use domain::org::{descendants, root_of};
 use domain::role::Role;
 use domain::submission::{SubmissionKind, SubmissionStatus, SubmitterRole};
@@ -189,13 +190,13 @@ async fn load_visible(
     tx: &mut store::Tx,
     tree: &Tree,
     user: &CurrentUser,
-    id: &str,
+    id: &SubmissionId,
 ) -> Result<(SubmissionRow, bool)> {
     let readable = tree.reach(user, Role::can_read_inbox);
     if readable.is_empty() {
         return Err(AppError::Forbidden);
     }
-    if uuid_like(id).is_none() {
+    if uuid_like(id.as_str()).is_none() {
         return Err(AppError::NotFound);
     }
     let row = submissions::by_id(tx, id)
@@ -228,7 +229,7 @@ pub(crate) fn uuid_like(id: &str) -> Option<&str> {
 }
 
 #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
-pub async fn detail(app: &App, caller: &Caller, id: &str) -> Result<Detail> {
+pub async fn detail(app: &App, caller: &Caller, id: &SubmissionId) -> Result<Detail> {
     let user = require_user(caller)?;
     let tree = app.tree().await?;
     let (all, nodes) = (&tree.all, &tree.nodes);
@@ -239,7 +240,7 @@ pub async fn detail(app: &App, caller: &Caller, id: &str) -> Result<Detail> {
         row.contact_name = None;
         row.contact_email = None;
     }
-    let events = events::for_subject(&mut tx, "submission", &row.id).await?;
+    let events = events::for_subject(&mut tx, "submission", row.id.as_str()).await?;
     let messages = submissions::messages(&mut tx, &row.id).await?;
     let colleagues =
         users::with_roles_in(&mut tx, &ancestors(nodes, &row.org_id), &TRIAGE_ROLES).await?;
@@ -274,7 +275,7 @@ const DUPLICATE_CHOICES: i64 = 10;
 pub async fn duplicate_choices(
     app: &App,
     caller: &Caller,
-    id: &str,
+    id: &SubmissionId,
     search: &str,
 ) -> Result<Vec<SubmissionRow>> {
     let user = require_user(caller)?;
@@ -318,7 +319,7 @@ pub async fn duplicate_choices(
 pub async fn act(
     app: &App,
     caller: &Caller,
-    id: &str,
+    id: &SubmissionId,
     input: &ActionInput,
 ) -> Result<SubmissionStatus> {
     let user = require_user(caller)?;
@@ -443,14 +444,14 @@ pub async fn act(
                 return Err(AppError::field("duplicate_of", ErrorCode::SelfReference));
             }
             payload["duplicate_of"] = original.reference.clone().into();
-            payload["duplicate_of_id"] = original.id.clone().into();
+            payload["duplicate_of_id"] = original.id.as_str().into();
             duplicate_id = original.id;
-            update.duplicate_of_id = Some(&duplicate_id);
+            update.duplicate_of_id = Some(duplicate_id.as_str());
         }
         TriageAction::EraseContact => {
             // The event records that it happened, never what was removed.
             submissions::erase_contact(&mut tx, &row.id, &now).await?;
-            store::outbox::erase_subject(&mut tx, &row.id).await?;
+            store::outbox::erase_subject(&mut tx, row.id.as_str()).await?;
         }
         TriageAction::Accept { note } | TriageAction::Reopen { note } => {
             if let Some(n) = note {
@@ -469,7 +470,7 @@ pub async fn act(
             actor: &caller.actor(),
             kind: event_kind(&action),
             subject_type: "submission",
-            subject_id: &row.id,
+            subject_id: row.id.as_str(),
             org_id: Some(update.org_id),
             payload,
         },

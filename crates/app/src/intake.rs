@@ -16,7 +16,7 @@ use store::{orgs, references, submissions};
 /// What the submitter gets back.
 #[derive(Debug, Clone)]
 pub struct Receipt {
-    pub id: String,
+    pub id: domain::id::SubmissionId,
     pub reference: String,
     pub follow_up_token: String,
     pub follow_up_url: String,
@@ -128,7 +128,7 @@ pub(crate) async fn register(
         ReferenceFormat::parse("reference_format", &series.reference_format).unwrap_or_default();
     let seq = references::next(tx, &series.id, now.year()).await?;
     let reference = format.render(now.year(), seq);
-    let id = store::new_id();
+    let id = domain::id::SubmissionId::from(store::new_id());
     let token = new_token(24)?;
     submissions::insert(
         tx,
@@ -158,7 +158,7 @@ pub(crate) async fn register(
             actor: &caller.actor(),
             kind: "submission.received",
             subject_type: "submission",
-            subject_id: &id,
+            subject_id: id.as_str(),
             org_id: Some(&org.id),
             payload: serde_json::json!({ "reference": reference, "kind": sub.kind.as_str(), "channel": channel.as_str() }),
         },

@@ -3,6 +3,7 @@
 //! transaction of its event ([`crate::mail::queue`]); the address goes into the outbox
 //! only, never into the event or a log.
 
+use domain::id::SubmissionId;
 use domain::jobs::MailKind;
 use domain::time::Timestamp;
 use store::outbox::{self, NewMail};
@@ -21,12 +22,12 @@ fn language(lang: Option<&str>) -> &'static str {
 /// left an address. Returns whether a mail was queued.
 pub(crate) async fn submitted(
     tx: &mut store::Tx,
-    submission_id: &str,
+    submission_id: &SubmissionId,
     follow_up_url: &str,
     lang: &str,
 ) -> Result<bool> {
     let lang = language(Some(lang));
-    outbox::set_contact_lang(tx, submission_id, lang).await?;
+    outbox::set_contact_lang(tx, submission_id.as_str(), lang).await?;
     let params = serde_json::json!({ "follow_up_url": follow_up_url });
     to_submitter(tx, submission_id, MailKind::Receipt, params).await
 }
@@ -35,11 +36,11 @@ pub(crate) async fn submitted(
 /// title), when they left an address that is still there. Returns whether one was queued.
 pub(crate) async fn to_submitter(
     tx: &mut store::Tx,
-    submission_id: &str,
+    submission_id: &SubmissionId,
     kind: MailKind,
     mut params: serde_json::Value,
 ) -> Result<bool> {
-    let Some(contact) = outbox::contact_of(tx, submission_id).await? else {
+    let Some(contact) = outbox::contact_of(tx, submission_id.as_str()).await? else {
         return Ok(false);
     };
     let Some(recipient) = contact.contact_email.as_deref() else {

@@ -57,7 +57,7 @@ pub async fn erase(app: &App, actor: &Actor, email: &str) -> Result<usize> {
                 actor,
                 kind: "submission.contact_erased",
                 subject_type: "submission",
-                subject_id: &s.id,
+                subject_id: s.id.as_str(),
                 org_id: Some(&s.org_id),
                 payload: serde_json::json!({}),
             },

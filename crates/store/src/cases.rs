@@ -2,7 +2,7 @@
 //! grew from, and its working group. The case's history is in [`crate::events`].
 
 use domain::case::CaseStatus;
-use domain::id::CaseId;
+use domain::id::{CaseId, SubmissionId};
 use domain::process::Vagval;
 
 use crate::db::{Arg, Sql, Tx, sql};
@@ -194,13 +194,13 @@ pub async fn touch(tx: &mut Tx, id: &CaseId, version: i64, now: &str) -> crate::
 pub async fn link_submission(
     tx: &mut Tx,
     case_id: &CaseId,
-    submission_id: &str,
+    submission_id: &SubmissionId,
     now: &str,
 ) -> crate::Result<()> {
     tx.execute(
         sql("INSERT INTO case_submissions (case_id, submission_id, linked_at) VALUES (?, ?, ?)")
             .bind(case_id.as_str())
-            .bind(submission_id)
+            .bind(submission_id.as_str())
             .bind(now),
     )
     .await?;
@@ -209,7 +209,8 @@ pub async fn link_submission(
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct LinkedSubmission {
-    pub id: String,
+    #[sqlx(try_from = "String")]
+    pub id: SubmissionId,
     pub reference: String,
     pub title: String,
     #[sqlx(try_from = "String")]
@@ -226,12 +227,15 @@ pub async fn submissions_of(tx: &mut Tx, case_id: &CaseId) -> crate::Result<Vec<
 }
 
 /// The cases a submission became part of (what its follow-up page shows).
-pub async fn of_submission(tx: &mut Tx, submission_id: &str) -> crate::Result<Vec<CaseRow>> {
+pub async fn of_submission(
+    tx: &mut Tx,
+    submission_id: &SubmissionId,
+) -> crate::Result<Vec<CaseRow>> {
     tx.fetch_all(Sql::dynamic(
         format!(
             "{SELECT} WHERE c.id IN (SELECT case_id FROM case_submissions WHERE submission_id = ?) ORDER BY c.created_at"
         ),
-        vec![submission_id.into()],
+        vec![submission_id.as_str().into()],
     ))
     .await
 }

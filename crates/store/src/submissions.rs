@@ -1,5 +1,6 @@
 //! Submissions (needs, ideas, offers) and the messages exchanged with their submitters.
 
+use domain::id::SubmissionId;
 use domain::submission::{SubmissionKind, SubmissionStatus, SubmitterRole};
 use domain::triage::{MessageDirection, MessageKind};
 
@@ -8,7 +9,8 @@ use crate::users::placeholders;
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct SubmissionRow {
-    pub id: String,
+    #[sqlx(try_from = "String")]
+    pub id: SubmissionId,
     pub reference: String,
     pub registered_org_id: String,
     pub org_id: String,
@@ -48,7 +50,7 @@ const SELECT: &str = "SELECT s.id, s.reference, s.registered_org_id, s.org_id, o
 /// What is written when a submission is registered.
 #[derive(Debug, Clone)]
 pub struct InsertSubmission<'a> {
-    pub id: &'a str,
+    pub id: &'a SubmissionId,
     pub reference: &'a str,
     /// The organisation whose series the reference belongs to (the region).
     pub registered_org_id: &'a str,
@@ -73,7 +75,7 @@ pub async fn insert(tx: &mut Tx, s: &InsertSubmission<'_>) -> crate::Result<()> 
         sql("INSERT INTO submissions (id, reference, registered_org_id, org_id, kind, title, description, affected, current_solution,
              submitter_role, contact_name, contact_email, consent, channel, status, follow_up_hash, created_at, updated_at)
              VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'new', ?, ?, ?)")
-        .bind(s.id)
+        .bind(s.id.as_str())
         .bind(s.reference)
         .bind(s.registered_org_id)
         .bind(s.org_id)
@@ -95,10 +97,10 @@ pub async fn insert(tx: &mut Tx, s: &InsertSubmission<'_>) -> crate::Result<()> 
     Ok(())
 }
 
-pub async fn by_id(tx: &mut Tx, id: &str) -> crate::Result<Option<SubmissionRow>> {
+pub async fn by_id(tx: &mut Tx, id: &SubmissionId) -> crate::Result<Option<SubmissionRow>> {
     tx.fetch_optional(Sql::dynamic(
         format!("{SELECT} WHERE s.id = ?"),
-        vec![id.into()],
+        vec![id.as_str().into()],
     ))
     .await
 }
@@ -254,7 +256,11 @@ pub struct TriageUpdate<'a> {
     pub now: &'a str,
 }
 
-pub async fn update_triage(tx: &mut Tx, id: &str, u: &TriageUpdate<'_>) -> crate::Result<()> {
+pub async fn update_triage(
+    tx: &mut Tx,
+    id: &SubmissionId,
+    u: &TriageUpdate<'_>,
+) -> crate::Result<()> {
     tx.execute(
         sql("UPDATE submissions SET status = ?, org_id = ?, assignee_id = ?, duplicate_of_id = ?, reject_reason = ?, updated_at = ? WHERE id = ?")
             .bind(u.status.as_str())
@@ -263,7 +269,7 @@ pub async fn update_triage(tx: &mut Tx, id: &str, u: &TriageUpdate<'_>) -> crate
             .bind(u.duplicate_of_id)
             .bind(u.reject_reason)
             .bind(u.now)
-            .bind(id),
+            .bind(id.as_str()),
     )
     .await?;
     Ok(())
@@ -282,7 +288,7 @@ pub struct MessageRow {
 
 pub async fn add_message(
     tx: &mut Tx,
-    submission_id: &str,
+    submission_id: &SubmissionId,
     direction: MessageDirection,
     kind: MessageKind,
     body: &str,
@@ -293,7 +299,7 @@ pub async fn add_message(
     tx.execute(
         sql("INSERT INTO submission_messages (id, submission_id, direction, kind, body, author_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)")
             .bind(id.as_str())
-            .bind(submission_id)
+            .bind(submission_id.as_str())
             .bind(direction.as_str())
             .bind(kind.as_str())
             .bind(body)
@@ -304,9 +310,9 @@ pub async fn add_message(
     Ok(id)
 }
 
-pub async fn messages(tx: &mut Tx, submission_id: &str) -> crate::Result<Vec<MessageRow>> {
+pub async fn messages(tx: &mut Tx, submission_id: &SubmissionId) -> crate::Result<Vec<MessageRow>> {
     tx.fetch_all(
-        sql("SELECT id, direction, kind, body, created_at FROM submission_messages WHERE submission_id = ? ORDER BY created_at, id").bind(submission_id),
+        sql("SELECT id, direction, kind, body, created_at FROM submission_messages WHERE submission_id = ? ORDER BY created_at, id").bind(submission_id.as_str()),
     )
     .await
 }
@@ -319,11 +325,11 @@ pub async fn count_in(tx: &mut Tx, org_id: &str) -> crate::Result<i64> {
 }
 
 /// Removes the submitter's name and e-mail address from one submission.
-pub async fn erase_contact(tx: &mut Tx, id: &str, now: &str) -> crate::Result<u64> {
+pub async fn erase_contact(tx: &mut Tx, id: &SubmissionId, now: &str) -> crate::Result<u64> {
     tx.execute(
         sql("UPDATE submissions SET contact_name = NULL, contact_email = NULL, updated_at = ? WHERE id = ?")
             .bind(now)
-            .bind(id),
+            .bind(id.as_str()),
     )
     .await
 }

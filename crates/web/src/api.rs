@@ -24,6 +24,7 @@ use crate::AppState;
 use crate::security::ClientIp;
 use app::intake::Channel;
 use app::{AppError, Caller};
+use domain::id::SubmissionId;
 pub use error::{ApiError, ApiResult};
 use types::submissions::{
     Action, ActionDone, InboxFilter, NewSubmission, Receipt, SubmissionDetail, SubmissionPage,
@@ -158,7 +159,7 @@ pub async fn create_submission(
     Ok((
         StatusCode::CREATED,
         Json(Receipt {
-            id: r.id,
+            id: r.id.into(),
             reference: r.reference,
             follow_up_url: r.follow_up_url,
         }),
@@ -199,7 +200,7 @@ pub async fn list_submissions(
     ))]
 pub async fn get_submission(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    Path(id): Path<SubmissionId>,
     Bearer(caller): Bearer,
 ) -> ApiResult<Json<SubmissionDetail>> {
     let d = app::inbox::detail(&state.app, &caller, &id).await?;
@@ -234,7 +235,7 @@ pub async fn get_submission(
     ))]
 pub async fn act(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    Path(id): Path<SubmissionId>,
     Bearer(caller): Bearer,
     body: Bytes,
 ) -> ApiResult<Json<ActionDone>> {
@@ -244,7 +245,7 @@ pub async fn act(
     }
     let status = app::inbox::act(&state.app, &caller, &id, &input).await?;
     Ok(Json(ActionDone {
-        id,
+        id: id.into(),
         status: status.as_str().to_string(),
     }))
 }

@@ -107,7 +107,7 @@ pub async fn take_forward(
             &mut tx,
             &c.id,
             &x.idea.id,
-            submission_id.as_deref(),
+            submission_id.as_ref(),
             case_id.as_ref(),
             &now,
         )

@@ -360,7 +360,7 @@ pub(crate) async fn open_in(
                 actor: &caller.actor(),
                 kind: "submission.case_opened",
                 subject_type: "submission",
-                subject_id: &s.id,
+                subject_id: s.id.as_str(),
                 org_id: Some(&s.org_id),
                 payload: serde_json::json!({ "case_id": id, "case_reference": reference }),
             },

@@ -25,7 +25,7 @@ pub struct PublicStatus {
 #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
 pub async fn public_status_of_submission(
     tx: &mut Tx,
-    submission_id: &str,
+    submission_id: &domain::id::SubmissionId,
 ) -> Result<Vec<PublicStatus>> {
     let mut out = Vec::new();
     for c in cases::of_submission(tx, submission_id).await? {

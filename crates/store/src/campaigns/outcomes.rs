@@ -1,7 +1,7 @@
 //! Outcomes: the concepts a campaign takes forward, each with the submission or the case it
 //! became and that one's reference.
 
-use domain::id::CaseId;
+use domain::id::{CaseId, SubmissionId};
 
 use crate::db::{Tx, sql};
 
@@ -9,7 +9,8 @@ use crate::db::{Tx, sql};
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct OutcomeRow {
     pub idea_id: String,
-    pub submission_id: Option<String>,
+    #[sqlx(try_from = "crate::Nullable")]
+    pub submission_id: Option<SubmissionId>,
     #[sqlx(try_from = "crate::Nullable")]
     pub case_id: Option<CaseId>,
     pub reference: String,
@@ -29,7 +30,7 @@ pub async fn insert_outcome(
     tx: &mut Tx,
     campaign_id: &str,
     idea_id: &str,
-    submission_id: Option<&str>,
+    submission_id: Option<&SubmissionId>,
     case_id: Option<&CaseId>,
     now: &str,
 ) -> crate::Result<()> {
@@ -37,7 +38,7 @@ pub async fn insert_outcome(
         sql("INSERT INTO campaign_outcomes (campaign_id, idea_id, submission_id, case_id, created_at) VALUES (?, ?, ?, ?, ?)")
             .bind(campaign_id)
             .bind(idea_id)
-            .bind(submission_id)
+            .bind(submission_id.map(SubmissionId::as_str))
             .bind(case_id.map(CaseId::as_str))
             .bind(now),
     )

@@ -13,6 +13,7 @@ use crate::ctx::Ctx;
 use crate::i18n::Tr;
 use app::AppError;
 use app::inbox::{Detail, InboxPage, InboxQuery};
+use domain::id::SubmissionId;
 use domain::submission::{SubmissionKind, SubmissionStatus, SubmitterRole};
 use domain::time::Timestamp;
 use domain::triage::{ActionInput, RejectReason};
@@ -216,7 +217,7 @@ struct PostState {
 async fn detail_page(
     state: &AppState,
     ctx: &Ctx,
-    id: &str,
+    id: &SubmissionId,
     post: PostState,
     status: StatusCode,
 ) -> PageResult {
@@ -255,7 +256,7 @@ async fn detail_page(
 pub async fn detail(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(id): Path<String>,
+    Path(id): Path<SubmissionId>,
     Query(q): Query<DetailQuery>,
 ) -> PageResult {
     detail_page(
@@ -314,7 +315,7 @@ macro_rules! triage_forms {
             pub async fn $handler(
                 State(state): State<AppState>,
                 ctx: Ctx,
-                Path(id): Path<String>,
+                Path(id): Path<SubmissionId>,
                 form: TypedForm<$form>,
             ) -> PageResult {
                 triage(&state, &ctx, &id, form).await
@@ -372,7 +373,7 @@ impl TriageForm for DuplicateForm {
 pub async fn mark_duplicate(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(id): Path<String>,
+    Path(id): Path<SubmissionId>,
     form: TypedForm<DuplicateForm>,
 ) -> PageResult {
     triage(&state, &ctx, &id, form).await
@@ -381,7 +382,7 @@ pub async fn mark_duplicate(
 async fn triage<F: TriageForm>(
     state: &AppState,
     ctx: &Ctx,
-    id: &str,
+    id: &SubmissionId,
     form: TypedForm<F>,
 ) -> PageResult {
     let input = match form.input {
@@ -391,7 +392,7 @@ async fn triage<F: TriageForm>(
     match app::inbox::act(&state.app, &ctx.caller, id, &input).await {
         Ok(_) => Ok(see_other(&format!(
             "/inkorg/{}?klart={}",
-            url_encode(id),
+            url_encode(id.as_str()),
             F::ACTION
         ))),
         Err(AppError::Validation(e)) => refused(state, ctx, id, input, e).await,
@@ -403,7 +404,7 @@ async fn triage<F: TriageForm>(
 async fn refused(
     state: &AppState,
     ctx: &Ctx,
-    id: &str,
+    id: &SubmissionId,
     input: ActionInput,
     errors: domain::FieldErrors,
 ) -> PageResult {

@@ -484,7 +484,7 @@ impl From<&OutcomeRow> for Outcome {
     fn from(o: &OutcomeRow) -> Self {
         Outcome {
             idea_id: o.idea_id.clone(),
-            submission_id: o.submission_id.clone(),
+            submission_id: o.submission_id.as_ref().map(|s| s.as_str().into()),
             case_id: o.case_id.as_ref().map(|c| c.as_str().into()),
             reference: o.reference.clone(),
         }

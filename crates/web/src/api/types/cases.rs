@@ -462,7 +462,7 @@ impl From<&CaseView> for Case {
                 .submissions
                 .iter()
                 .map(|s| CaseSubmission {
-                    id: s.id.clone(),
+                    id: s.id.as_str().into(),
                     reference: s.reference.clone(),
                     status: s.status.as_str().into(),
                 })

@@ -200,7 +200,7 @@ pub struct Assignee {
 impl From<&SubmissionRow> for Submission {
     fn from(s: &SubmissionRow) -> Self {
         Submission {
-            id: s.id.clone(),
+            id: s.id.as_str().into(),
             reference: s.reference.clone(),
             kind: s.kind.as_str().into(),
             title: s.title.clone(),
