@@ -522,7 +522,7 @@ async fn votes_move_onto_their_offers_when_migrating() {
         .unwrap();
         tx.commit().await.unwrap();
 
-        assert_eq!(store::migrate::run(&db).await.unwrap(), vec![8, 9, 10, 11, 12]);
+        assert_eq!(store::migrate::run(&db).await.unwrap(), vec![8, 9, 10, 11, 12, 13]);
         let mut tx = db.read().await.unwrap();
         let export = campaigns::votes_for_export(&mut tx, campaign_id).await.unwrap();
         let got: Vec<String> = export
@@ -962,7 +962,7 @@ async fn uploads_go_to_a_region_when_migrating() {
         .unwrap();
         tx.commit().await.unwrap();
 
-        assert_eq!(store::migrate::run(&db).await.unwrap(), vec![11, 12]);
+        assert_eq!(store::migrate::run(&db).await.unwrap(), vec![11, 12, 13]);
         let mut tx = db.write().await.unwrap();
         let rows = store::processes::all(&mut tx).await.unwrap();
         let owners: Vec<(&str, Option<&str>)> = rows
@@ -1026,7 +1026,7 @@ async fn tokens_made_before_expiry_expire_a_year_after_the_upgrade() {
         .unwrap();
         tx.commit().await.unwrap();
 
-        assert_eq!(store::migrate::run(&db).await.unwrap(), vec![12]);
+        assert_eq!(store::migrate::run(&db).await.unwrap(), vec![12, 13]);
         let mut tx = db.read().await.unwrap();
         let tokens = store::users::tokens_of(&mut tx, "u1").await.unwrap();
         let expires = tokens[0].expires_at.clone().expect("an expiry");

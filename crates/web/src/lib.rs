@@ -149,6 +149,7 @@ pub fn router(state: AppState) -> Router {
             get(pages::login::form).post(pages::login::submit),
         )
         .route("/logga-ut", post(pages::login::logout))
+        .route("/mitt-arbete", get(pages::work::show))
         .route("/inkorg", get(pages::inbox::list))
         .route("/inkorg/{id}", get(pages::inbox::detail))
         .route("/inkorg/{id}/atgard", post(pages::inbox::act))

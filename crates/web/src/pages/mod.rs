@@ -10,6 +10,7 @@ pub mod inbox;
 pub mod intake;
 pub mod login;
 pub mod processes;
+pub mod work;
 pub mod workshop;
 
 use askama::Template;

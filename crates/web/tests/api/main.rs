@@ -14,6 +14,7 @@ mod inbox_forms;
 mod intake;
 mod limits;
 mod matrix;
+mod my_work;
 mod pages;
 mod permissions;
 mod persistence;
