@@ -9,6 +9,7 @@ mod bad_input;
 mod campaign_voting;
 mod campaigns;
 mod case_forms;
+mod case_page;
 mod cases;
 mod inbox_forms;
 mod intake;
