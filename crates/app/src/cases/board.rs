@@ -38,6 +38,8 @@ pub struct BoardQuery {
 pub struct Column {
     pub phase_key: String,
     pub name: String,
+    /// The phase's English name, where the template gives one.
+    pub name_en: Option<String>,
     pub cases: Vec<CaseRow>,
 }
 
@@ -133,6 +135,7 @@ pub async fn board(app: &App, caller: &Caller, q: &BoardQuery, mine: bool) -> Re
                         .map(|p| Column {
                             phase_key: p.key.clone(),
                             name: p.name.clone(),
+                            name_en: p.name_en.clone(),
                             cases: Vec::new(),
                         })
                         .collect(),

@@ -43,6 +43,11 @@ struct BoardPage<'a> {
 }
 
 impl BoardPage<'_> {
+    /// A process text in the page's language (Swedish, marked so, where it has no English).
+    fn named(&self, sv: &str, en: &Option<String>) -> Named {
+        Named::pick(self.ctx, sv, en)
+    }
+
     fn overdue(&self, c: &store::cases::CaseRow) -> bool {
         match (&c.next_due_at, &self.board) {
             (Some(d), Some(b)) => *d < b.now,

@@ -135,6 +135,15 @@ async fn the_case_page_is_a_work_surface(backend: Backend) {
     let html = text(&b, &t, &format!("/arenden/{blekinge}")).await;
     assert!(html.contains("<span lang=\"sv\">Ta emot</span>"), "{html}");
     assert!(html.contains("<span lang=\"sv\">Registrera behovet</span>"));
+    // The public register and the board name the phases alike.
+    let visitor = crate::support::client();
+    visitor.get(t.url("/sprak/en?next=/")).send().await.unwrap();
+    let html = text(&visitor, &t, "/diarium").await;
+    assert!(html.contains("Planning and choice of path"), "{html}");
+    assert!(html.contains("<span lang=\"sv\">Ta emot</span>"));
+    let html = text(&b, &t, "/arenden").await;
+    assert!(html.contains("Needs and environment analysis"));
+    assert!(html.contains("<span lang=\"sv\">Utreda</span>"));
     t.finish().await;
 }
 
