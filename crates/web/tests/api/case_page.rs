@@ -6,28 +6,9 @@ use crate::both;
 use crate::support::{Backend, TestApp, csrf_in, spawn};
 use serde_json::{Value, json};
 
-async fn post(t: &TestApp, token: &str, path: &str, body: Value) -> reqwest::Response {
-    t.http
-        .post(t.url(path))
-        .bearer_auth(token)
-        .json(&body)
-        .send()
-        .await
-        .expect("request")
-}
-
 async fn open_case(t: &TestApp, token: &str, key: &str) -> String {
-    let template = app::processes::list(&t.app)
-        .await
-        .unwrap()
-        .iter()
-        .find(|x| x.template_key == key)
-        .unwrap()
-        .id
-        .clone();
-    let res = post(
-        t,
-        token,
+    let template = t.template_id(key).await;
+    let res = t.api_post(token,
         "/api/v1/cases",
         json!({ "title": "Digital incheckning", "description": "Köer i receptionen.", "unit": "unit-a", "template": template }),
     )
@@ -59,22 +40,22 @@ async fn the_case_page_is_a_work_surface(backend: Backend) {
         .await
         .unwrap();
     for open in c["process"]["open_required_items"].as_array().unwrap() {
-        let res = post(
-            &t,
-            &adv,
-            &format!("/api/v1/cases/{id}/checklist"),
-            json!({ "step": open["step"], "item": open["item"] }),
-        )
-        .await;
+        let res = t
+            .api_post(
+                &adv,
+                &format!("/api/v1/cases/{id}/checklist"),
+                json!({ "step": open["step"], "item": open["item"] }),
+            )
+            .await;
         assert_eq!(res.status(), 200);
     }
-    let res = post(
-        &t,
-        &dec,
-        &format!("/api/v1/cases/{id}/decisions"),
-        json!({ "decision": "proceed", "rationale": "Behovet är verifierat." }),
-    )
-    .await;
+    let res = t
+        .api_post(
+            &dec,
+            &format!("/api/v1/cases/{id}/decisions"),
+            json!({ "decision": "proceed", "rationale": "Behovet är verifierat." }),
+        )
+        .await;
     assert_eq!(res.status(), 200, "{:?}", res.text().await);
 
     let b = t.browser_login("advisor@x.se", &pw).await;

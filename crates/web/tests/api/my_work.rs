@@ -6,16 +6,6 @@ use crate::both;
 use crate::support::{Backend, TestApp, client, csrf_in, spawn};
 use serde_json::{Value, json};
 
-async fn post(t: &TestApp, token: &str, path: &str, body: Value) -> reqwest::Response {
-    t.http
-        .post(t.url(path))
-        .bearer_auth(token)
-        .json(&body)
-        .send()
-        .await
-        .expect("request")
-}
-
 /// Signs in through the form without following the redirect: (client, where it leads).
 async fn sign_in(t: &TestApp, email: &str, password: &str) -> (reqwest::Client, String) {
     let c = client();
@@ -57,17 +47,6 @@ fn section<'a>(html: &'a str, id: &str) -> &'a str {
     &rest[..rest.find("</section>").unwrap_or(rest.len())]
 }
 
-async fn template_id(t: &TestApp, key: &str) -> String {
-    app::processes::list(&t.app)
-        .await
-        .unwrap()
-        .iter()
-        .find(|x| x.template_key == key)
-        .unwrap()
-        .id
-        .clone()
-}
-
 async fn each_role_sees_what_waits_for_it(backend: Backend) {
     let t = spawn(backend).await;
     t.org("region-a", None).await;
@@ -93,11 +72,9 @@ async fn each_role_sees_what_waits_for_it(backend: Backend) {
         ("spelplanen", "Digital incheckning"),
         ("blekinge", "Tolkning via video"),
     ] {
-        let res = post(
-            &t,
-            &adv,
+        let res = t.api_post(&adv,
             "/api/v1/cases",
-            json!({ "title": title, "description": "Ett behov att utreda.", "unit": "unit-a", "template": template_id(&t, key).await }),
+            json!({ "title": title, "description": "Ett behov att utreda.", "unit": "unit-a", "template": t.template_id(key).await }),
         )
         .await;
         assert_eq!(res.status(), 201, "{:?}", res.text().await);
@@ -114,13 +91,13 @@ async fn each_role_sees_what_waits_for_it(backend: Backend) {
             .unwrap()
             .id
     };
-    let res = post(
-        &t,
-        &adv,
-        &format!("/api/v1/cases/{spel}/members"),
-        json!({ "user_id": staff_id, "function": "verksamheten" }),
-    )
-    .await;
+    let res = t
+        .api_post(
+            &adv,
+            &format!("/api/v1/cases/{spel}/members"),
+            json!({ "user_id": staff_id, "function": "verksamheten" }),
+        )
+        .await;
     assert_eq!(res.status(), 200, "{:?}", res.text().await);
 
     // Every role lands on "Mitt arbete" after signing in (unless it asked for a page).
@@ -181,13 +158,13 @@ async fn each_role_sees_what_waits_for_it(backend: Backend) {
             .0,
         404
     );
-    let res = post(
-        &t,
-        &buyer_token,
-        &format!("/api/v1/cases/{spel}/checklist"),
-        json!({ "step": "roller", "item": "roll-bestamd" }),
-    )
-    .await;
+    let res = t
+        .api_post(
+            &buyer_token,
+            &format!("/api/v1/cases/{spel}/checklist"),
+            json!({ "step": "roller", "item": "roll-bestamd" }),
+        )
+        .await;
     assert_eq!(res.status(), 403, "read-only");
 
     // Nothing waits for the company, nor for procurement of another region.
