@@ -259,6 +259,20 @@ impl CasePage<'_> {
         Named::pick(self.ctx, sv, en)
     }
 
+    /// A process text where no markup may go (an `<option>`): the text, and whether it
+    /// is Swedish on an English page (for a `lang` attribute).
+    fn label<'t>(&self, sv: &'t str, en: &'t Option<String>) -> (&'t str, bool) {
+        domain::process::in_language(sv, en.as_deref(), self.ctx.is_en())
+    }
+
+    /// A working-group function's name (its key, if the template no longer has it).
+    fn function_named(&self, key: &str) -> Named {
+        match self.c.template.function(key) {
+            Some(f) => self.named(&f.name, &f.name_en),
+            None => self.named(key, &None),
+        }
+    }
+
     fn current_phase_named(&self) -> Named {
         match self.c.template.phases.get(self.c.state.phase) {
             Some(p) => self.named(&p.name, &p.name_en),

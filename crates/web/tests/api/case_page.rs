@@ -111,11 +111,15 @@ async fn the_case_page_is_a_work_surface(backend: Backend) {
     assert!(html.contains("Planning and choice of path"), "{html}");
     assert!(html.contains("Customer or development partner"));
     assert!(html.contains("1 of 11 done"));
+    assert!(html.contains(">The function that tests the solution</option>"));
     assert!(!html.contains("lang=\"sv\">Planering"));
     let blekinge = open_case(&t, &adv, "blekinge").await;
     let html = text(&b, &t, &format!("/arenden/{blekinge}")).await;
     assert!(html.contains("<span lang=\"sv\">Ta emot</span>"), "{html}");
     assert!(html.contains("<span lang=\"sv\">Registrera behovet</span>"));
+    assert!(
+        html.contains("<option value=\"mottagarfunktion\" lang=\"sv\">Mottagarfunktionen</option>")
+    );
     // The public register and the board name the phases alike.
     let visitor = crate::support::client();
     visitor.get(t.url("/sprak/en?next=/")).send().await.unwrap();
