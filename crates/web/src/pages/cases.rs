@@ -118,6 +118,11 @@ struct OverduePage<'a> {
 }
 
 impl OverduePage<'_> {
+    /// A process text in the page's language (Swedish, marked so, where it has no English).
+    fn named(&self, sv: &str, en: &Option<String>) -> Named {
+        Named::pick(self.ctx, sv, en)
+    }
+
     fn date(&self, t: &Timestamp) -> String {
         t.swedish_date_string()
     }
