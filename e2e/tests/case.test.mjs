@@ -59,21 +59,40 @@ test("an accepted need becomes a case that passes its first gate and records its
     assert.match(await advisor.locator("#gate").locator("xpath=..").textContent(), /Beslutsfattare/);
     assert.equal(await advisor.locator('form[action$="/beslut"]').count(), 0);
 
-    // Tick the checklist: the first item by keyboard, the rest by clicking.
+    // Tick the checklist in place (htmx): the first item by keyboard, the rest by clicking.
+    // The page does not move, the counts follow, and focus stays at the item.
     await advisor.goto(caseUrl);
+    assert.match(await advisor.locator("#phase-progress").textContent(), /0 av 10 klara/);
     await tabTo(advisor, ".tick-form button");
-    await Promise.all([advisor.waitForURL(/klart=ticked/), advisor.keyboard.press("Enter")]);
-    assert.equal(await advisor.locator(".item-done").count(), 1);
+    const y = await advisor.evaluate(() => window.scrollY);
+    await advisor.keyboard.press("Enter");
+    await advisor.waitForFunction(() => document.querySelectorAll(".item-done").length === 1);
+    assert.equal(new URL(advisor.url()).search, "", "no page load");
+    assert.equal(await advisor.evaluate(() => window.scrollY), y, "the reader keeps their place");
+    assert.match(await advisor.locator("#phase-progress").textContent(), /1 av 10 klara/);
+    assert.match(await advisor.locator("#stepper").textContent(), /1 av 10 klara/);
+    assert.ok(await advisor.evaluate(() => document.activeElement.closest(".item-done") !== null), "focus stays at the item");
     await checkA11y(advisor, "case page after a tick");
     // The tick is taken back through its own form (issue 18: every undo used to be refused).
-    await Promise.all([advisor.waitForURL(/klart=unticked/), advisor.locator(".item-done form button").click()]);
-    assert.equal(await advisor.locator(".item-done").count(), 0);
-    while ((await advisor.locator(".item:not(.item-done) .tag:not(.tag-muted)").count()) > 0) {
-      const form = advisor.locator(".item:not(.item-done):has(.tag:not(.tag-muted)) .tick-form").first();
+    await advisor.locator(".item-done form button").click();
+    await advisor.waitForFunction(() => document.querySelectorAll(".item-done").length === 0);
+    for (;;) {
+      const open = advisor.locator(".item:not(.item-done):has(.tag:not(.tag-muted))");
+      const n = await open.count();
+      if (n === 0) break;
+      const form = open.first().locator(".tick-form");
+      // A note only when asked for.
+      await form.locator("details.note summary").click();
       await form.locator('input[name="note"]').fill("Klart enligt arbetsgruppen.");
-      await Promise.all([advisor.waitForURL(/klart=ticked/), form.locator("button").click()]);
+      await form.locator("button").click();
+      await advisor.waitForFunction((k) => document.querySelectorAll(".item:not(.item-done) .tag:not(.tag-muted)").length < k, n);
     }
     assert.match(await advisor.locator("#open-count").textContent(), /Alla obligatoriska punkter är klara/);
+    // Without JavaScript a tick posts and the page comes back at the item.
+    const plain = await newPage(browser, { javaScriptEnabled: false });
+    await signIn(plain, base, DEMO.advisor, new URL(caseUrl).pathname);
+    await Promise.all([plain.waitForURL(/klart=ticked#item-/), plain.locator(".item:not(.item-done) .tick-form button").first().click()]);
+    await checkA11y(plain, "case page after a tick (no JavaScript)");
 
     // The decision maker, without JavaScript, passes the gate and records the path.
     const dm = await newPage(browser, { javaScriptEnabled: false });
@@ -87,9 +106,12 @@ test("an accepted need becomes a case that passes its first gate and records its
     await dm.locator("#f-beslut-rationale").fill("Behovet är verifierat och omvärlden är genomsökt.");
     await Promise.all([dm.waitForURL(/klart=decided/), dm.locator('form[action$="/beslut"] button[type="submit"]').click()]);
     assert.equal((await dm.locator("#case-status").textContent()).trim(), "Planering och vägval");
+    // The passed phase is there to review, collapsed.
+    assert.match(await dm.locator("#phase-behovsanalys > summary").textContent(), /Behovs- och omvärldsanalys – 10 av 10 klara/);
+    assert.equal(await dm.locator("#phase-behovsanalys").getAttribute("open"), null);
     await dm.locator("#path-innovation_procurement").check();
     await dm.locator("#f-vagval-rationale").fill("Ingen lösning finns på marknaden; innovationspartnerskap med inköpsfunktionen.");
-    await Promise.all([dm.waitForURL(/klart=path/), dm.locator('form[action$="/vagval"] button[type="submit"]').click()]);
+    await Promise.all([dm.waitForURL(/klart=path#vagval$/), dm.locator('form[action$="/vagval"] button[type="submit"]').click()]);
     assert.equal((await dm.locator("#vagval").textContent()).trim(), "Innovationsupphandling");
     assert.match(await dm.locator(".timeline").textContent(), /Vägval/);
     await checkA11y(dm, "case page after the vägval (no JavaScript)");

@@ -104,6 +104,18 @@ pub fn has_inbox(caller: &Caller) -> bool {
         .is_some_and(|u| u.memberships.iter().any(|(_, r)| r.can_read_inbox()))
 }
 
+/// Whether the user follows a case read-only because its steps wait for a role they hold
+/// there: `roles` are the roles its template's steps (and its path) name
+/// ([`domain::process::Template::roles_on_steps`]): procurement follows the cases whose
+/// steps name the function that buys, and those on the innovation-procurement path.
+pub(crate) fn follows_case(tree: &Tree, user: &CurrentUser, org_id: &str, roles: &[Role]) -> bool {
+    !roles.is_empty()
+        && tree
+            .reach(user, |r| roles.contains(r))
+            .iter()
+            .any(|o| o == org_id)
+}
+
 /// Whether a role may upload and activate process templates (held on a region).
 pub(crate) fn may_manage_processes(role: &Role) -> bool {
     matches!(role, Role::ProcessOwner | Role::Admin)
@@ -288,5 +300,24 @@ mod tests {
         assert!(tree.mandate(&user, "other").is_empty());
         assert_eq!(tree.region_of("s"), ["r", "u", "s"]);
         assert_eq!(tree.managed_regions(&user), [org("r", None)]);
+    }
+
+    #[test]
+    fn a_role_named_on_a_case_s_steps_follows_it_where_the_role_reaches() {
+        let tree = Tree::new(vec![
+            org("r", None),
+            org("u", Some("r")),
+            org("other", None),
+        ]);
+        let buyer = CurrentUser {
+            id: "b".into(),
+            name: "B".into(),
+            email: "b@x.se".into(),
+            memberships: vec![("r".into(), Role::Procurement)],
+        };
+        assert!(follows_case(&tree, &buyer, "u", &[Role::Procurement]));
+        assert!(!follows_case(&tree, &buyer, "other", &[Role::Procurement]));
+        assert!(!follows_case(&tree, &buyer, "u", &[Role::Advisor]));
+        assert!(!follows_case(&tree, &buyer, "u", &[]));
     }
 }

@@ -353,6 +353,20 @@ async fn load_cases(app: &App, people: &[DemoUser]) -> Result<()> {
     let advisor = demo_caller(app, by_role(Role::Advisor)?).await?;
     let decider = demo_caller(app, by_role(Role::DecisionMaker)?).await?;
     let owner = demo_caller(app, by_role(Role::ProcessOwner)?).await?;
+    // The roles without an inbox work in cases' working groups, so that "Mitt arbete" has
+    // something for each: (case in the plan below, role, function).
+    let mut in_groups: Vec<(usize, String, &str)> = Vec::new();
+    for (case, role, function) in [
+        (0, Role::Staff, "verksamheten"),
+        (3, Role::Company, "testa"),
+        (1, Role::Reviewer, "juridik-ip"),
+        (2, Role::FundManager, "implementera"),
+    ] {
+        let c = demo_caller(app, by_role(role)?).await?;
+        if let Some(u) = c.user() {
+            in_groups.push((case, u.id.clone(), function));
+        }
+    }
     for t in crate::processes::list(app)
         .await?
         .iter()
@@ -510,6 +524,14 @@ async fn load_cases(app: &App, people: &[DemoUser]) -> Result<()> {
                 .zip(["Eva Verksamhetschef", "Tomas Testledare", "Inga Inköpare"])
         {
             cases::member(app, &advisor, &id, &add(f, name)).await?;
+        }
+        for (_, user_id, function) in in_groups.iter().filter(|(case, _, _)| *case == i) {
+            let m = cases::MemberInput {
+                function: (*function).into(),
+                user_id: user_id.clone(),
+                ..Default::default()
+            };
+            cases::member(app, &advisor, &id, &m).await?;
         }
         for _ in 0..passes {
             let v = cases::view(app, &advisor, &id).await?;

@@ -21,6 +21,7 @@ pub mod processes;
 pub mod scale;
 pub mod secret;
 pub mod vote_cache;
+pub mod work;
 pub mod writer;
 
 pub use error::{AppError, Conflict};

@@ -26,6 +26,9 @@ crate::submission::string_enum!(
 pub struct Template {
     pub key: String,
     pub name: String,
+    /// The English name, where the template gives one (every `*_en` field is optional: a
+    /// page in English shows the Swedish text, marked as Swedish, where it is missing).
+    pub name_en: Option<String>,
     pub version: i64,
     pub description: String,
     /// The role that owns and follows up the process (Region Blekinge's processägare).
@@ -42,13 +45,18 @@ pub struct Template {
 pub struct Function {
     pub key: String,
     pub name: String,
+    pub name_en: Option<String>,
     pub help: String,
+    /// The role that fills the function in the organisation (procurement for the function
+    /// that buys): a step naming the function waits for those who hold it.
+    pub role: Option<Role>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Phase {
     pub key: String,
     pub name: String,
+    pub name_en: Option<String>,
     pub description: String,
     pub steps: Vec<Step>,
     pub gate: Gate,
@@ -58,7 +66,10 @@ pub struct Phase {
 pub struct Step {
     pub key: String,
     pub name: String,
+    pub name_en: Option<String>,
     pub help: String,
+    /// The function (a key of the template's `functions`) the step is assigned to.
+    pub function: Option<String>,
     /// Days after the phase starts by which the step is due.
     pub due_days: Option<i64>,
     pub items: Vec<Item>,
@@ -68,6 +79,7 @@ pub struct Step {
 pub struct Item {
     pub key: String,
     pub text: String,
+    pub text_en: Option<String>,
     pub required: bool,
     pub help: String,
 }
@@ -75,6 +87,7 @@ pub struct Item {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Gate {
     pub name: String,
+    pub name_en: Option<String>,
     /// The role whose mandate decides the gate.
     pub role: Role,
     /// Passing the gate needs the handover to ordinary operations on record (Resultat).
@@ -85,6 +98,7 @@ pub struct Gate {
 pub struct Path {
     pub vagval: Vagval,
     pub name: String,
+    pub name_en: Option<String>,
     pub help: String,
     /// Steps the path adds, each to a named phase.
     pub steps: Vec<(String, Step)>,
@@ -106,6 +120,64 @@ impl Template {
             .map(|s| s.items.len())
             .sum()
     }
+
+    pub fn function(&self, key: &str) -> Option<&Function> {
+        self.functions.iter().find(|f| f.key == key)
+    }
+
+    /// The role a step waits for: the role of the function it is assigned to.
+    pub fn role_of_step(&self, step: &Step) -> Option<Role> {
+        step.function
+            .as_deref()
+            .and_then(|f| self.function(f))
+            .and_then(|f| f.role)
+    }
+
+    /// The roles the steps of a case on this template wait for: those of its phases, and of
+    /// the path once it is chosen. Those who hold one may read such a case (to see what
+    /// waits for them), without working it.
+    pub fn roles_on_steps(&self, vagval: Option<Vagval>) -> Vec<Role> {
+        let path_steps = self
+            .paths
+            .iter()
+            .filter(|p| Some(p.vagval) == vagval)
+            .flat_map(|p| p.steps.iter().map(|(_, s)| s));
+        let mut out: Vec<Role> = Vec::new();
+        for step in self.phases.iter().flat_map(|p| &p.steps).chain(path_steps) {
+            if let Some(r) = self.role_of_step(step)
+                && !out.contains(&r)
+            {
+                out.push(r);
+            }
+        }
+        if let Some(r) = vagval.and_then(|v| v.reader_role())
+            && !out.contains(&r)
+        {
+            out.push(r);
+        }
+        out
+    }
+}
+
+impl Vagval {
+    /// The role that follows a case on this path without a step naming it: procurement
+    /// follows every case bought through innovation procurement.
+    pub fn reader_role(&self) -> Option<Role> {
+        match self {
+            Vagval::InnovationProcurement => Some(Role::Procurement),
+            _ => None,
+        }
+    }
+}
+
+/// A template text in the page's language: the English one when asked for and given, else
+/// the Swedish one, with `true` when that is a fallback (to be marked `lang="sv"`).
+pub fn in_language<'a>(sv: &'a str, en: Option<&'a str>, english: bool) -> (&'a str, bool) {
+    match (english, en) {
+        (false, _) => (sv, false),
+        (true, Some(en)) => (en, false),
+        (true, None) => (sv, true),
+    }
 }
 
 /// What is wrong with one field of a template.
@@ -123,6 +195,8 @@ pub enum Problem {
     UnknownRole,
     UnknownPhase,
     UnknownPath,
+    /// A step names no function of the template.
+    UnknownFunction,
     OutOfRange {
         min: i64,
         max: i64,
@@ -171,6 +245,7 @@ impl TemplateError {
                     .collect::<Vec<_>>()
                     .join(", ")
             ),
+            Problem::UnknownFunction => "names no function of this template's [[functions]]".into(),
             Problem::OutOfRange { min, max } => format!("must be between {min} and {max}"),
             Problem::NoPhases => "a template needs at least one [[phases]]".into(),
             Problem::NoSteps => "a phase needs at least one [[phases.steps]]".into(),
@@ -202,6 +277,7 @@ struct RawTemplate {
 struct RawHeader {
     key: Spanned<String>,
     name: Spanned<String>,
+    name_en: Option<Spanned<String>>,
     version: Spanned<i64>,
     #[serde(default)]
     description: String,
@@ -214,8 +290,10 @@ struct RawHeader {
 struct RawFunction {
     key: Spanned<String>,
     name: Spanned<String>,
+    name_en: Option<Spanned<String>>,
     #[serde(default)]
     help: String,
+    role: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -223,6 +301,7 @@ struct RawFunction {
 struct RawPhase {
     key: Spanned<String>,
     name: Spanned<String>,
+    name_en: Option<Spanned<String>>,
     #[serde(default)]
     description: String,
     #[serde(default)]
@@ -235,8 +314,10 @@ struct RawPhase {
 struct RawStep {
     key: Spanned<String>,
     name: Spanned<String>,
+    name_en: Option<Spanned<String>>,
     #[serde(default)]
     help: String,
+    function: Option<Spanned<String>>,
     due_days: Option<Spanned<i64>>,
     #[serde(default)]
     items: Vec<RawItem>,
@@ -247,6 +328,7 @@ struct RawStep {
 struct RawItem {
     key: Spanned<String>,
     text: Spanned<String>,
+    text_en: Option<Spanned<String>>,
     #[serde(default = "yes")]
     required: bool,
     #[serde(default)]
@@ -261,6 +343,7 @@ fn yes() -> bool {
 #[serde(deny_unknown_fields)]
 struct RawGate {
     name: Spanned<String>,
+    name_en: Option<Spanned<String>>,
     role: Spanned<String>,
     #[serde(default)]
     requires_handover: bool,
@@ -271,6 +354,7 @@ struct RawGate {
 struct RawPath {
     key: Spanned<String>,
     name: Spanned<String>,
+    name_en: Option<Spanned<String>>,
     #[serde(default)]
     help: String,
     #[serde(default)]
@@ -283,8 +367,10 @@ struct RawPathStep {
     phase: Spanned<String>,
     key: Spanned<String>,
     name: Spanned<String>,
+    name_en: Option<Spanned<String>>,
     #[serde(default)]
     help: String,
+    function: Option<Spanned<String>>,
     due_days: Option<Spanned<i64>>,
     #[serde(default)]
     items: Vec<RawItem>,
@@ -328,6 +414,16 @@ impl Checker<'_> {
         t.to_string()
     }
 
+    /// An optional English text, under the same rules as the Swedish one.
+    fn text_en(
+        &mut self,
+        v: &Option<Spanned<String>>,
+        field: String,
+        max: usize,
+    ) -> Option<String> {
+        v.as_ref().map(|v| self.text(v, field, max))
+    }
+
     fn key(&mut self, v: &Spanned<String>, field: String, seen: &mut Vec<String>) -> String {
         let k = v.get_ref().trim();
         let ok = (2..=60).contains(&k.len())
@@ -354,6 +450,17 @@ impl Checker<'_> {
     fn step(&mut self, raw: StepParts<'_>, field: &str, step_keys: &mut Vec<String>) -> Step {
         let key = self.key(raw.key, format!("{field}.key"), step_keys);
         let name = self.text(raw.name, format!("{field}.name"), 200);
+        let name_en = self.text_en(raw.name_en, format!("{field}.name_en"), 200);
+        let function = raw.function.map(|f| {
+            if !raw.functions.iter().any(|k| k == f.get_ref().trim()) {
+                self.at(
+                    f.span().start,
+                    format!("{field}.function"),
+                    Problem::UnknownFunction,
+                );
+            }
+            f.get_ref().trim().to_string()
+        });
         if let Some(d) = raw.due_days
             && !(0..=3650).contains(d.get_ref())
         {
@@ -373,6 +480,7 @@ impl Checker<'_> {
                 Item {
                     key: self.key(&it.key, format!("{f}.key"), &mut item_keys),
                     text: self.text(&it.text, format!("{f}.text"), 500),
+                    text_en: self.text_en(&it.text_en, format!("{f}.text_en"), 500),
                     required: it.required,
                     help: it.help.trim().to_string(),
                 }
@@ -381,7 +489,9 @@ impl Checker<'_> {
         Step {
             key,
             name,
+            name_en,
             help: raw.help.trim().to_string(),
+            function,
             due_days: raw.due_days.map(|d| *d.get_ref()),
             items,
         }
@@ -391,7 +501,11 @@ impl Checker<'_> {
 struct StepParts<'a> {
     key: &'a Spanned<String>,
     name: &'a Spanned<String>,
+    name_en: &'a Option<Spanned<String>>,
     help: &'a str,
+    function: Option<&'a Spanned<String>>,
+    /// The template's function keys, which `function` must name.
+    functions: &'a [String],
     due_days: Option<&'a Spanned<i64>>,
     items: &'a [RawItem],
 }
@@ -414,6 +528,7 @@ pub fn parse_template(text: &str) -> Result<Template, Vec<TemplateError>> {
     let h = &raw.template;
     let key = c.key(&h.key, "template.key".into(), &mut Vec::new());
     let name = c.text(&h.name, "template.name".into(), 200);
+    let name_en = c.text_en(&h.name_en, "template.name_en".into(), 200);
     if !(1..=1_000_000).contains(h.version.get_ref()) {
         c.at(
             h.version.span().start,
@@ -440,7 +555,12 @@ pub fn parse_template(text: &str) -> Result<Template, Vec<TemplateError>> {
                 &mut function_keys,
             ),
             name: c.text(&f.name, format!("functions[{}].name", i + 1), 200),
+            name_en: c.text_en(&f.name_en, format!("functions[{}].name_en", i + 1), 200),
             help: f.help.trim().to_string(),
+            role: f
+                .role
+                .as_ref()
+                .and_then(|r| c.role(r, format!("functions[{}].role", i + 1))),
         })
         .collect();
     if raw.phases.is_empty() {
@@ -453,6 +573,7 @@ pub fn parse_template(text: &str) -> Result<Template, Vec<TemplateError>> {
         let field = format!("phases[{}]", i + 1);
         let key = c.key(&p.key, format!("{field}.key"), &mut phase_keys);
         let name = c.text(&p.name, format!("{field}.name"), 200);
+        let name_en = c.text_en(&p.name_en, format!("{field}.name_en"), 200);
         if p.steps.is_empty() {
             c.at(
                 p.key.span().start,
@@ -468,7 +589,10 @@ pub fn parse_template(text: &str) -> Result<Template, Vec<TemplateError>> {
                 let parts = StepParts {
                     key: &s.key,
                     name: &s.name,
+                    name_en: &s.name_en,
                     help: &s.help,
+                    function: s.function.as_ref(),
+                    functions: &function_keys,
                     due_days: s.due_days.as_ref(),
                     items: &s.items,
                 };
@@ -478,9 +602,11 @@ pub fn parse_template(text: &str) -> Result<Template, Vec<TemplateError>> {
         let gate = match &p.gate {
             Some(g) => {
                 let gate_name = c.text(&g.name, format!("{field}.gate.name"), 200);
+                let gate_name_en = c.text_en(&g.name_en, format!("{field}.gate.name_en"), 200);
                 c.role(&g.role, format!("{field}.gate.role"))
                     .map(|role| Gate {
                         name: gate_name,
+                        name_en: gate_name_en,
                         role,
                         requires_handover: g.requires_handover,
                     })
@@ -498,6 +624,7 @@ pub fn parse_template(text: &str) -> Result<Template, Vec<TemplateError>> {
             phases.push(Phase {
                 key,
                 name,
+                name_en,
                 description: p.description.trim().to_string(),
                 steps,
                 gate,
@@ -518,6 +645,7 @@ pub fn parse_template(text: &str) -> Result<Template, Vec<TemplateError>> {
             );
         }
         let name = c.text(&p.name, format!("{field}.name"), 200);
+        let name_en = c.text_en(&p.name_en, format!("{field}.name_en"), 200);
         let mut steps = Vec::new();
         for (j, s) in p.steps.iter().enumerate() {
             let sf = format!("{field}.steps[{}]", j + 1);
@@ -531,7 +659,10 @@ pub fn parse_template(text: &str) -> Result<Template, Vec<TemplateError>> {
             let parts = StepParts {
                 key: &s.key,
                 name: &s.name,
+                name_en: &s.name_en,
                 help: &s.help,
+                function: s.function.as_ref(),
+                functions: &function_keys,
                 due_days: s.due_days.as_ref(),
                 items: &s.items,
             };
@@ -542,6 +673,7 @@ pub fn parse_template(text: &str) -> Result<Template, Vec<TemplateError>> {
             paths.push(Path {
                 vagval,
                 name,
+                name_en,
                 help: p.help.trim().to_string(),
                 steps,
             });
@@ -575,6 +707,7 @@ pub fn parse_template(text: &str) -> Result<Template, Vec<TemplateError>> {
     Ok(Template {
         key,
         name,
+        name_en,
         version: *h.version.get_ref(),
         description: h.description.trim().to_string(),
         owner_role,
@@ -712,6 +845,88 @@ mod tests {
         assert_eq!(t.owner_role, Some(Role::ProcessOwner));
         assert_eq!(t.phases.last().unwrap().gate.role, Role::ProcessOwner);
         assert!(t.step_count() >= 6 && t.item_count() >= 12);
+    }
+
+    #[test]
+    fn spelplanen_has_english_names_and_blekinge_falls_back_to_swedish() {
+        let t = built_in("spelplanen.toml");
+        assert!(t.name_en.is_some());
+        assert!(
+            t.phases
+                .iter()
+                .all(|p| p.name_en.is_some() && p.gate.name_en.is_some())
+        );
+        assert!(
+            t.phases
+                .iter()
+                .flat_map(|p| &p.steps)
+                .all(|s| s.name_en.is_some() && s.items.iter().all(|i| i.text_en.is_some()))
+        );
+        assert!(t.paths.iter().all(|p| p.name_en.is_some()));
+        assert!(t.functions.iter().all(|f| f.name_en.is_some()));
+        let first = &t.phases[0];
+        assert_eq!(
+            in_language(&first.name, first.name_en.as_deref(), true),
+            ("Needs and environment analysis", false)
+        );
+        assert_eq!(
+            in_language(&first.name, first.name_en.as_deref(), false),
+            ("Behovs- och omvärldsanalys", false)
+        );
+        let b = built_in("blekinge.toml");
+        let p = &b.phases[0];
+        assert_eq!(p.name_en, None);
+        assert_eq!(in_language(&p.name, None, true), ("Ta emot", true));
+    }
+
+    #[test]
+    fn steps_name_functions_and_functions_name_roles() {
+        let t = built_in("spelplanen.toml");
+        assert_eq!(
+            t.function("kopa").and_then(|f| f.role),
+            Some(Role::Procurement)
+        );
+        let roller = t.phases[1]
+            .steps
+            .iter()
+            .find(|s| s.key == "roller")
+            .unwrap();
+        assert_eq!(t.role_of_step(roller), Some(Role::Procurement));
+        assert!(t.roles_on_steps(None).contains(&Role::Procurement));
+        // Blekinge's procurement step is on its path: procurement follows only a case on it.
+        let b = built_in("blekinge.toml");
+        assert!(!b.roles_on_steps(None).contains(&Role::Procurement));
+        assert!(
+            b.roles_on_steps(Some(Vagval::InnovationProcurement))
+                .contains(&Role::Procurement)
+        );
+        assert!(
+            !b.roles_on_steps(Some(Vagval::Testbed))
+                .contains(&Role::Procurement)
+        );
+        let bad = SMALL.replace(
+            "name = \"Ett steg\"",
+            "name = \"Ett steg\"\nfunction = \"ingen\"",
+        );
+        let e = parse_template(&bad).unwrap_err();
+        assert_eq!(
+            (e[0].field.as_str(), &e[0].problem),
+            ("phases[1].steps[1].function", &Problem::UnknownFunction)
+        );
+        let english = SMALL.replace(
+            "name = \"Ett steg\"",
+            "name = \"Ett steg\"\nname_en = \"A step\"",
+        );
+        let t = parse_template(&english).unwrap();
+        assert_eq!(t.phases[0].steps[0].name_en.as_deref(), Some("A step"));
+        let empty = SMALL.replace(
+            "text = \"En punkt\"",
+            "text = \"En punkt\"\ntext_en = \" \"",
+        );
+        assert_eq!(
+            parse_template(&empty).unwrap_err()[0].problem,
+            Problem::Empty
+        );
     }
 
     const SMALL: &str = r#"[template]

@@ -51,6 +51,7 @@ pub const MIGRATIONS: &[(i64, &str, Script)] = &[
             postgres: TOKEN_LIFECYCLE_POSTGRES,
         },
     ),
+    (13, "my_work", Script::Both(MY_WORK)),
     (14, "jobs_and_outbox", Script::Both(JOBS_AND_OUTBOX)),
 ];
 
@@ -167,6 +168,13 @@ ALTER TABLE process_templates DROP CONSTRAINT process_templates_template_key_ver
 UPDATE process_templates SET org_id = (SELECT MIN(a.org_id) FROM active_templates a WHERE a.template_id = process_templates.id) WHERE built_in = FALSE;
 UPDATE process_templates SET org_id = (SELECT MIN(m.org_id) FROM memberships m WHERE m.user_id = process_templates.created_by AND m.role IN ('process_owner', 'admin')) WHERE built_in = FALSE AND org_id IS NULL;
 CREATE UNIQUE INDEX process_templates_version ON process_templates (COALESCE(org_id, ''), template_key, version)
+"#;
+
+/// What the start page ("Mitt arbete") reads by person: the workshops someone runs, newest
+/// first, and the active cases by their process (the gates and steps that wait).
+const MY_WORK: &str = r#"
+CREATE INDEX campaigns_created_by ON campaigns (created_by, created_at);
+CREATE INDEX cases_status_created ON cases (status, created_at)
 "#;
 
 /// Background work and the mail it sends. A job is written in the transaction of the event

@@ -192,6 +192,7 @@ pub fn router(state: AppState) -> Router {
             get(pages::login::form).post(pages::login::submit),
         )
         .route("/logga-ut", post(pages::login::logout))
+        .route("/mitt-arbete", get(pages::work::show))
         .route("/inkorg", get(pages::inbox::list))
         .route("/inkorg/{id}", get(pages::inbox::detail))
         // The triage forms: one route each (issue 18, item 4).

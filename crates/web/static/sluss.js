@@ -88,3 +88,16 @@
     });
   });
 })();
+
+// A checklist item ticked in place (htmx): focus its new button, so a keyboard user goes on
+// from where they were.
+(function () {
+  "use strict";
+  document.addEventListener("htmx:afterSettle", function (e) {
+    var id = e.detail && e.detail.target && e.detail.target.id;
+    if (!id || id.indexOf("item-") !== 0) return;
+    var item = document.getElementById(id);
+    var button = item && item.querySelector("button");
+    if (button) button.focus();
+  });
+})();

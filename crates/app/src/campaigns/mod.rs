@@ -61,7 +61,7 @@ pub const DEFAULT_CRITERIA: [&str; 3] = [
 ];
 
 /// May run campaigns in the organisation: a role that triages, or a coordinator.
-fn may_facilitate(r: &Role) -> bool {
+pub(crate) fn may_facilitate(r: &Role) -> bool {
     r.can_triage() || matches!(r, Role::Coordinator)
 }
 

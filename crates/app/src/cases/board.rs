@@ -38,6 +38,8 @@ pub struct BoardQuery {
 pub struct Column {
     pub phase_key: String,
     pub name: String,
+    /// The phase's English name, where the template gives one.
+    pub name_en: Option<String>,
     pub cases: Vec<CaseRow>,
 }
 
@@ -133,6 +135,7 @@ pub async fn board(app: &App, caller: &Caller, q: &BoardQuery, mine: bool) -> Re
                         .map(|p| Column {
                             phase_key: p.key.clone(),
                             name: p.name.clone(),
+                            name_en: p.name_en.clone(),
                             cases: Vec::new(),
                         })
                         .collect(),
@@ -170,7 +173,9 @@ pub async fn board(app: &App, caller: &Caller, q: &BoardQuery, mine: bool) -> Re
 pub struct OverdueStep {
     pub case: CaseRow,
     pub phase_name: String,
+    pub phase_name_en: Option<String>,
     pub step_name: String,
+    pub step_name_en: Option<String>,
     pub due: Timestamp,
 }
 
@@ -203,17 +208,17 @@ pub async fn overdue(app: &App, caller: &Caller) -> Result<Vec<OverdueStep>> {
         let phase = &l.template.phases[l.state.phase];
         for (step_key, due, done) in due_list(&l.template, &l.state, started) {
             if !done && due < now {
-                let step_name = l
+                let step = l
                     .state
                     .steps(&l.template, l.state.phase)
-                    .iter()
-                    .find(|s| s.key == step_key)
-                    .map(|s| s.name.clone())
-                    .unwrap_or(step_key);
+                    .into_iter()
+                    .find(|s| s.key == step_key);
                 out.push(OverdueStep {
                     case: row.clone(),
                     phase_name: phase.name.clone(),
-                    step_name,
+                    phase_name_en: phase.name_en.clone(),
+                    step_name: step.map(|s| s.name.clone()).unwrap_or(step_key),
+                    step_name_en: step.and_then(|s| s.name_en.clone()),
                     due,
                 });
             }

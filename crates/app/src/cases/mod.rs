@@ -32,6 +32,7 @@ pub use register::{
     DIARIUM_PER_PAGE, DiariumEntry, DiariumPage, DiariumQuery, PublicStatus, diarium,
     public_status_of_submission,
 };
+pub(crate) use replay::load as load_for_list;
 pub use view::{CaseView, events_of, view};
 pub use work::{DetailsInput, MemberInput, TickInput, edit, member, tick};
 
@@ -55,6 +56,11 @@ const RATIONALE: TextRule = TextRule::paragraph("rationale", 3, 4000);
 const OVERRIDE: TextRule = TextRule::paragraph("override_reason", 3, 4000).optional();
 const NOTE: TextRule = TextRule::paragraph("note", 1, 4000).optional();
 const LEGAL_GROUND: TextRule = TextRule::line("legal_ground", 3, 300);
+
+/// A stored template, parsed (for another use case's lists).
+pub(crate) fn parse_template_row(row: &TemplateRow) -> Result<Template> {
+    parse_stored(row)
+}
 
 fn parse_stored(row: &TemplateRow) -> Result<Template> {
     parse_template(&row.source).map_err(|e| {

@@ -18,6 +18,8 @@ pub struct PublicStatus {
     pub reference: String,
     pub status: domain::case::CaseStatus,
     pub phase_name: String,
+    /// The phase's English name, where the template gives one.
+    pub phase_name_en: Option<String>,
     pub vagval: Option<domain::process::Vagval>,
 }
 
@@ -33,11 +35,10 @@ pub async fn public_status_of_submission(
             .await?
             .ok_or(AppError::NotFound)?;
         let t = parse_stored(&trow)?;
+        let phase = t.phase(&c.phase_key);
         out.push(PublicStatus {
-            phase_name: t
-                .phase(&c.phase_key)
-                .map(|p| p.name.clone())
-                .unwrap_or_default(),
+            phase_name: phase.map(|p| p.name.clone()).unwrap_or_default(),
+            phase_name_en: phase.and_then(|p| p.name_en.clone()),
             reference: c.reference,
             status: c.status,
             vagval: c.vagval,
@@ -63,6 +64,8 @@ pub struct DiariumEntry {
     pub row: cases::DiariumRow,
     /// For a case: the name of its current phase.
     pub phase_name: Option<String>,
+    /// Its English name, where the template gives one.
+    pub phase_name_en: Option<String>,
 }
 
 pub struct DiariumPage {
@@ -101,7 +104,7 @@ pub async fn diarium(app: &App, q: &DiariumQuery) -> Result<DiariumPage> {
     let mut templates: Vec<(String, Template)> = Vec::new();
     let mut entries = Vec::new();
     for row in rows {
-        let phase_name = match (&row.phase_key, &row.template_id) {
+        let phase = match (&row.phase_key, &row.template_id) {
             (Some(phase), Some(template_id)) => {
                 if !templates.iter().any(|(id, _)| id == template_id) {
                     let trow = processes::by_id(&mut tx, template_id)
@@ -113,11 +116,19 @@ pub async fn diarium(app: &App, q: &DiariumQuery) -> Result<DiariumPage> {
                     .iter()
                     .find(|(id, _)| id == template_id)
                     .and_then(|(_, t)| t.phase(phase))
-                    .map(|p| p.name.clone())
+                    .map(|p| (p.name.clone(), p.name_en.clone()))
             }
             _ => None,
         };
-        entries.push(DiariumEntry { row, phase_name });
+        let (phase_name, phase_name_en) = match phase {
+            Some((sv, en)) => (Some(sv), en),
+            None => (None, None),
+        };
+        entries.push(DiariumEntry {
+            row,
+            phase_name,
+            phase_name_en,
+        });
     }
     Ok(DiariumPage {
         entries,

@@ -2,7 +2,7 @@
 //! do with it, and one process event recorded against the version read.
 
 use super::parse_stored;
-use crate::access::Tree;
+use crate::access::{Tree, follows_case};
 use crate::error::Result;
 use crate::inbox::uuid_like;
 use crate::{AppError, Caller, CurrentUser};
@@ -49,12 +49,12 @@ pub(super) fn due_list(
 }
 
 /// A case as the caller may see it, with its template and replayed state.
-pub(super) struct Loaded {
+pub(crate) struct Loaded {
     pub(super) row: CaseRow,
     pub(super) template: Template,
-    pub(super) state: CaseState,
+    pub(crate) state: CaseState,
     pub(super) events: Vec<EventRow>,
-    pub(super) members: Vec<MemberRow>,
+    pub(crate) members: Vec<MemberRow>,
     /// The organisation tree the case was checked against.
     pub(super) tree: Arc<Tree>,
     pub(super) can_work: bool,
@@ -78,7 +78,7 @@ fn process_events(events: &[EventRow]) -> Result<Vec<CaseEvent>> {
     Ok(out.into_iter().map(|(_, e)| e).collect())
 }
 
-pub(super) async fn load(
+pub(crate) async fn load(
     tx: &mut Tx,
     tree: &Arc<Tree>,
     user: &CurrentUser,
@@ -95,17 +95,19 @@ pub(super) async fn load(
     let member = members
         .iter()
         .any(|m| m.user_id.as_deref() == Some(user.id.as_str()));
-    let readable = tree.reach(user, Role::can_read_inbox).contains(&row.org_id);
+    let trow = processes::by_id(tx, &row.template_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let template = parse_stored(&trow)?;
+    let vagval = row.vagval;
+    let readable = tree.reach(user, Role::can_read_inbox).contains(&row.org_id)
+        || follows_case(tree, user, &row.org_id, &template.roles_on_steps(vagval));
     if !readable && !handles && !member {
         return Err(AppError::NotFound);
     }
     let can_handle = handles || tree.reach(user, Role::can_triage).contains(&row.org_id);
     let can_work = can_handle || member;
     let mandate = tree.mandate(user, &row.org_id);
-    let trow = processes::by_id(tx, &row.template_id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let template = parse_stored(&trow)?;
     let events = events::for_subject(tx, "case", row.id.as_str()).await?;
     let state = CaseState::replay(&template, process_events(&events)?.iter()).map_err(|e| {
         AppError::Internal(anyhow::anyhow!(

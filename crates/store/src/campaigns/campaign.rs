@@ -103,6 +103,17 @@ pub(super) async fn lock_campaign(tx: &mut Tx, campaign_id: &str) -> crate::Resu
     Ok(())
 }
 
+/// The campaigns someone created that have not closed, newest first: those they run.
+pub async fn run_by(tx: &mut Tx, user_id: &str, limit: i64) -> crate::Result<Vec<CampaignRow>> {
+    tx.fetch_all(crate::Sql::dynamic(
+        format!(
+            "{CAMPAIGN} WHERE created_by = ? AND phase <> 'closed' ORDER BY created_at DESC LIMIT ?"
+        ),
+        vec![user_id.into(), limit.into()],
+    ))
+    .await
+}
+
 /// Open campaigns for the public showcase, newest first.
 pub async fn open_campaigns(tx: &mut Tx) -> crate::Result<Vec<CampaignRow>> {
     tx.fetch_all(crate::Sql::dynamic(

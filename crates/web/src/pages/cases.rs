@@ -19,6 +19,7 @@ pub use forms::{
 use super::error::{Failing, PageResult};
 use super::form::{TypedForm, Values};
 use super::inbox::{EventView, event_view};
+use super::work::Named;
 use super::{FormErrors, render_status, see_other};
 use crate::AppState;
 use crate::ctx::Ctx;
@@ -43,6 +44,11 @@ struct BoardPage<'a> {
 }
 
 impl BoardPage<'_> {
+    /// A process text in the page's language (Swedish, marked so, where it has no English).
+    fn named(&self, sv: &str, en: &Option<String>) -> Named {
+        Named::pick(self.ctx, sv, en)
+    }
+
     fn overdue(&self, c: &store::cases::CaseRow) -> bool {
         match (&c.next_due_at, &self.board) {
             (Some(d), Some(b)) => *d < b.now,
@@ -113,6 +119,11 @@ struct OverduePage<'a> {
 }
 
 impl OverduePage<'_> {
+    /// A process text in the page's language (Swedish, marked so, where it has no English).
+    fn named(&self, sv: &str, en: &Option<String>) -> Named {
+        Named::pick(self.ctx, sv, en)
+    }
+
     fn date(&self, t: &Timestamp) -> String {
         t.swedish_date_string()
     }
@@ -249,7 +260,12 @@ struct CasePage<'a> {
     errors: FormErrors,
     decisions: &'static [GateDecision],
     details: DetailsInput,
+    /// The whole timeline (`?alla=1`), not only its latest entries.
+    all_events: bool,
 }
+
+/// How many of a timeline's entries the case page shows until asked for all.
+const LATEST_EVENTS: usize = 8;
 
 impl CasePage<'_> {
     fn is_open(&self, form: &str) -> bool {
@@ -273,13 +289,92 @@ impl CasePage<'_> {
         }
     }
 
-    fn phase_name(&self) -> &str {
-        self.c
-            .template
-            .phases
-            .get(self.c.state.phase)
-            .map(|p| p.name.as_str())
-            .unwrap_or("")
+    /// A process text in the page's language (see [`Named`]).
+    fn named(&self, sv: &str, en: &Option<String>) -> Named {
+        Named::pick(self.ctx, sv, en)
+    }
+
+    /// A process text where no markup may go (an `<option>`): the text, and whether it
+    /// is Swedish on an English page (for a `lang` attribute).
+    fn label<'t>(&self, sv: &'t str, en: &'t Option<String>) -> (&'t str, bool) {
+        domain::process::in_language(sv, en.as_deref(), self.ctx.is_en())
+    }
+
+    /// A working-group function's name (its key, if the template no longer has it).
+    fn function_named(&self, key: &str) -> Named {
+        match self.c.template.function(key) {
+            Some(f) => self.named(&f.name, &f.name_en),
+            None => self.named(key, &None),
+        }
+    }
+
+    fn current_phase_named(&self) -> Named {
+        match self.c.template.phases.get(self.c.state.phase) {
+            Some(p) => self.named(&p.name, &p.name_en),
+            None => self.named("", &None),
+        }
+    }
+
+    fn steps_of(&self, phase: &usize) -> Vec<&Step> {
+        self.c.state.steps(&self.c.template, *phase)
+    }
+
+    /// Items ticked and items in all, of one step.
+    fn step_progress(&self, step: &Step) -> (usize, usize) {
+        let done = step
+            .items
+            .iter()
+            .filter(|i| self.ticked(&step.key, &i.key).is_some())
+            .count();
+        (done, step.items.len())
+    }
+
+    /// Items ticked and items in all, of a phase (with the path's steps in it).
+    fn phase_progress(&self, phase: &usize) -> (usize, usize) {
+        self.steps_of(phase)
+            .into_iter()
+            .map(|s| self.step_progress(s))
+            .fold((0, 0), |(a, b), (d, t)| (a + d, b + t))
+    }
+
+    /// "3 av 5 klara".
+    fn progress(&self, done: &usize, total: &usize) -> String {
+        self.ctx
+            .t
+            .ab("case.progress", &done.to_string(), &total.to_string())
+    }
+
+    /// The phases behind the case, to review: those passed, and the last one of a case
+    /// that has ended.
+    fn finished_phases(&self) -> Vec<usize> {
+        let end = if self.is_active() {
+            self.c.state.phase
+        } else {
+            (self.c.state.phase + 1).min(self.c.template.phases.len())
+        };
+        (0..end).collect()
+    }
+
+    /// The attributes that make a tick form answer in place with htmx: the item and the
+    /// counts that change are swapped from the page the redirect leads to, and the reader
+    /// stays where they are. Without JavaScript the form posts and the page comes back at
+    /// the item.
+    fn in_place(&self, action: &str, step: &str, item: &str) -> String {
+        let id = format!("item-{step}-{item}");
+        let url = format!("/arenden/{}/{action}", self.c.case.id);
+        format!(
+            "data-hx-post=\"{url}\" data-hx-target=\"#{id}\" data-hx-select=\"#{id}\" data-hx-swap=\"outerHTML show:none\" data-hx-select-oob=\"#phase-progress,#step-progress-{step},#stepper,#open-count\""
+        )
+    }
+
+    /// The timeline's latest entries, or all of them when asked for.
+    fn shown_events(&self) -> &[EventView] {
+        let skip = if self.all_events {
+            0
+        } else {
+            self.events.len().saturating_sub(LATEST_EVENTS)
+        };
+        &self.events[skip..]
     }
 
     fn steps(&self) -> Vec<&Step> {
@@ -361,13 +456,11 @@ impl CasePage<'_> {
             .unwrap_or("")
     }
 
-    fn gate_name(&self) -> &str {
-        self.c
-            .template
-            .phases
-            .get(self.c.state.phase)
-            .map(|p| p.gate.name.as_str())
-            .unwrap_or("")
+    fn gate_named(&self) -> Named {
+        match self.c.template.phases.get(self.c.state.phase) {
+            Some(p) => self.named(&p.gate.name, &p.gate.name_en),
+            None => self.named("", &None),
+        }
     }
 
     fn gate_needs_handover(&self) -> bool {
@@ -378,14 +471,11 @@ impl CasePage<'_> {
             .is_some_and(|p| p.gate.requires_handover)
     }
 
-    fn path_name(&self, v: &Vagval) -> String {
-        self.c
-            .template
-            .paths
-            .iter()
-            .find(|p| p.vagval == *v)
-            .map(|p| p.name.clone())
-            .unwrap_or_else(|| self.ctx.t.k("vagval.", v.as_str()).to_string())
+    fn path_named(&self, v: &Vagval) -> Named {
+        match self.c.template.paths.iter().find(|p| p.vagval == *v) {
+            Some(p) => self.named(&p.name, &p.name_en),
+            None => self.named(self.ctx.t.k("vagval.", v.as_str()), &None),
+        }
     }
 
     fn phase_state(&self, i: &usize) -> &'static str {
@@ -510,6 +600,10 @@ async fn case_page(
         errors: post.errors,
         decisions: GateDecision::ALL,
         details,
+        all_events: ctx
+            .here
+            .split_once('?')
+            .is_some_and(|(_, q)| q.split('&').any(|p| p == "alla=1")),
     };
     Ok(render_status(status, &page))
 }

@@ -23,6 +23,11 @@ struct Page<'a> {
 }
 
 impl Page<'_> {
+    /// A process text in the page's language (Swedish, marked so, where it has no English).
+    fn named(&self, sv: &str, en: &Option<String>) -> super::work::Named {
+        super::work::Named::pick(self.ctx, sv, en)
+    }
+
     fn page_href(&self, page: i64) -> String {
         let q = &self.q;
         let mut s: Vec<String> = [("q", &q.q), ("from", &q.from), ("to", &q.to)]

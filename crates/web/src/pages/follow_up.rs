@@ -29,6 +29,11 @@ struct FollowUpPage<'a> {
 }
 
 impl FollowUpPage<'_> {
+    /// A process text in the page's language (Swedish, marked so, where it has no English).
+    fn named(&self, sv: &str, en: &Option<String>) -> super::work::Named {
+        super::work::Named::pick(self.ctx, sv, en)
+    }
+
     fn when(&self, ts: &str) -> String {
         Timestamp::parse_db(ts)
             .map(|t| t.swedish_minute_string())

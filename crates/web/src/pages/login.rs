@@ -33,7 +33,7 @@ pub async fn form(ctx: Ctx, Query(q): Query<LoginQuery>) -> Response {
     let next = safe_next(q.next.as_deref());
     // Already signed in: go on to where the sign-in would have led.
     if ctx.user_name.is_some() {
-        return see_other(landing(ctx.has_inbox, &next));
+        return see_other(landing(&next));
     }
     render_status(
         StatusCode::OK,
@@ -46,10 +46,11 @@ pub async fn form(ctx: Ctx, Query(q): Query<LoginQuery>) -> Response {
     )
 }
 
-/// Where to go after signing in: the page asked for, else the inbox for those who have one.
-fn landing(has_inbox: bool, next: &str) -> &str {
+/// Where to go after signing in: the page asked for, else "Mitt arbete", the start page of
+/// every role.
+fn landing(next: &str) -> &str {
     match next {
-        "/" if has_inbox => "/inkorg",
+        "/" => "/mitt-arbete",
         other => other,
     }
 }
@@ -85,11 +86,7 @@ pub async fn submit(
     let next = safe_next(form.next.as_deref());
     match app::auth::login(&state.app, &form.email, &form.password).await {
         Ok(token) => {
-            let has_inbox = app::auth::caller_for_session(&state.app, &token)
-                .await
-                .map(|c| app::inbox::has_inbox(&c))
-                .unwrap_or(false);
-            let mut res = see_other(landing(has_inbox, &next));
+            let mut res = see_other(landing(&next));
             let c = set_cookie(
                 SESSION_COOKIE,
                 &token,

@@ -13,6 +13,7 @@ pub mod jobs;
 pub mod login;
 pub mod outbox;
 pub mod processes;
+pub mod work;
 pub mod workshop;
 
 use askama::Template;

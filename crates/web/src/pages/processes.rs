@@ -44,6 +44,7 @@ pub fn problem_message(t: &Tr, e: &TemplateError) -> String {
         Problem::InvalidKey => t.t("template.problem.invalid_key").to_string(),
         Problem::DuplicateKey => t.t("template.problem.duplicate_key").to_string(),
         Problem::UnknownPhase => t.t("template.problem.unknown_phase").to_string(),
+        Problem::UnknownFunction => t.t("template.problem.unknown_function").to_string(),
         Problem::NoPhases => t.t("template.problem.no_phases").to_string(),
         Problem::NoSteps => t.t("template.problem.no_steps").to_string(),
         Problem::MissingGate => t.t("template.problem.missing_gate").to_string(),

@@ -417,7 +417,7 @@ async fn redirects_stay_on_this_site(backend: Backend) {
             .await
             .unwrap();
         assert_eq!(res.status(), 303);
-        assert_eq!(res.headers()["location"], "/", "/logga-in: {p}");
+        assert_eq!(res.headers()["location"], "/mitt-arbete", "/logga-in: {p}");
         // Signing in with the form.
         let c = client();
         let csrf = t.csrf(&c, &format!("/logga-in?next={p}")).await;
@@ -433,7 +433,11 @@ async fn redirects_stay_on_this_site(backend: Backend) {
             .await
             .unwrap();
         assert_eq!(res.status(), 303);
-        assert_eq!(res.headers()["location"], "/", "sign-in form: {p}");
+        assert_eq!(
+            res.headers()["location"],
+            "/mitt-arbete",
+            "sign-in form: {p}"
+        );
     }
     let res = client()
         .get(t.url("/sprak/en?next=/lamna%3Fx%3D1"))

@@ -152,8 +152,8 @@ async fn one_region_cannot_see_another_regions_inbox(backend: Backend) {
         .unwrap();
     assert_eq!(
         res.headers()["location"],
-        "/",
-        "staff without an inbox land on the start page"
+        "/mitt-arbete",
+        "staff without an inbox land on their start page, Mitt arbete"
     );
     assert_eq!(
         staff
@@ -162,7 +162,7 @@ async fn one_region_cannot_see_another_regions_inbox(backend: Backend) {
             .await
             .unwrap()
             .headers()["location"],
-        "/",
+        "/mitt-arbete",
         "already signed in"
     );
     assert_eq!(

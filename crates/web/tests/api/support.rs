@@ -284,6 +284,28 @@ impl TestApp {
         res.json().await.expect("json")
     }
 
+    /// POSTs a JSON body to the API with a bearer token.
+    pub async fn api_post(&self, token: &str, path: &str, body: Value) -> reqwest::Response {
+        self.http
+            .post(self.url(path))
+            .bearer_auth(token)
+            .json(&body)
+            .send()
+            .await
+            .expect("request")
+    }
+
+    /// The id of a built-in process template, by its key.
+    pub async fn template_id(&self, key: &str) -> String {
+        app::processes::list(&self.app)
+            .await
+            .expect("templates")
+            .into_iter()
+            .find(|x| x.template_key == key)
+            .expect("a built-in template")
+            .id
+    }
+
     pub async fn api_get(&self, token: &str, path: &str) -> reqwest::Response {
         self.http
             .get(self.url(path))

@@ -68,8 +68,10 @@ impl CaseForm {
     fn anchor(self) -> &'static str {
         match self {
             CaseForm::Tick | CaseForm::Untick => "checklist",
-            CaseForm::Decision => "gate",
-            CaseForm::Path => "path",
+            // The gate is gone once the case has ended: back to the confirmation.
+            CaseForm::Decision => "done",
+            // The path's form is gone once it is chosen: back to the path on record.
+            CaseForm::Path => "vagval",
             CaseForm::Adopt | CaseForm::Measure | CaseForm::Handover => "result",
             CaseForm::AddMember | CaseForm::RemoveMember => "group",
             CaseForm::Details => "done",
@@ -419,12 +421,20 @@ async fn answer(
     v: Values,
 ) -> PageResult {
     match result {
-        Ok(()) => Ok(see_other(&format!(
-            "/arenden/{}?klart={}#{}",
-            url_encode(id.as_str()),
-            form.done(),
-            form.anchor()
-        ))),
+        Ok(()) => {
+            // A tick comes back at its item, so the reader keeps their place.
+            let anchor = match (form, v.get("step"), v.get("item")) {
+                (CaseForm::Tick | CaseForm::Untick, Some(step), Some(item)) => {
+                    format!("item-{}-{}", url_encode(step), url_encode(item))
+                }
+                _ => form.anchor().to_string(),
+            };
+            Ok(see_other(&format!(
+                "/arenden/{}?klart={}#{anchor}",
+                url_encode(id.as_str()),
+                form.done(),
+            )))
+        }
         Err(AppError::Validation(e)) => refused(state, ctx, id, form, v, e).await,
         Err(e) => Err(e).or_page(ctx),
     }
