@@ -104,6 +104,14 @@ pub fn has_inbox(caller: &Caller) -> bool {
         .is_some_and(|u| u.memberships.iter().any(|(_, r)| r.can_read_inbox()))
 }
 
+/// Whether the caller may open a case somewhere (for the board's "new case" button: a
+/// decision maker reads the board but opens no case).
+pub fn may_open_cases(caller: &Caller) -> bool {
+    caller
+        .user()
+        .is_some_and(|u| u.memberships.iter().any(|(_, r)| r.can_triage()))
+}
+
 /// Whether the user follows a case read-only because its steps wait for a role they hold
 /// there: `roles` are the roles its template's steps (and its path) name
 /// ([`domain::process::Template::roles_on_steps`]): procurement follows the cases whose

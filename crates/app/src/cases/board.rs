@@ -45,6 +45,8 @@ pub struct Column {
 
 pub struct Lane {
     pub template: TemplateRow,
+    /// The template's English name, where it gives one.
+    pub name_en: Option<String>,
     pub columns: Vec<Column>,
     /// Cases of this template that are closed or completed (when the filter shows them).
     pub finished: Vec<CaseRow>,
@@ -129,6 +131,7 @@ pub async fn board(app: &App, caller: &Caller, q: &BoardQuery, mine: bool) -> Re
                 let t = parse_stored(&trow)?;
                 lanes.push(Lane {
                     template: trow,
+                    name_en: t.name_en.clone(),
                     columns: t
                         .phases
                         .iter()

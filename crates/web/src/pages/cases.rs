@@ -508,12 +508,10 @@ impl CasePage<'_> {
                     override_reason,
                     open_items,
                 } => Some(DecisionView {
-                    phase: self
-                        .c
-                        .template
-                        .phase(phase)
-                        .map(|p| p.name.clone())
-                        .unwrap_or_default(),
+                    phase: match self.c.template.phase(phase) {
+                        Some(p) => self.named(&p.name, &p.name_en),
+                        None => Named::plain(phase.as_str()),
+                    },
                     decision: decision.as_str(),
                     by: self.name_of(by),
                     role: role.as_str(),
@@ -528,7 +526,7 @@ impl CasePage<'_> {
 }
 
 struct DecisionView {
-    phase: String,
+    phase: Named,
     decision: &'static str,
     by: String,
     role: &'static str,
@@ -623,12 +621,15 @@ pub async fn show(
     case_page(&state, &ctx, &id, post, StatusCode::OK).await
 }
 
-/// A line of the case's timeline, with the template's words for items, paths and phases.
+/// A line of the case's timeline, with the template's words for items, paths and phases in
+/// the page's language (Swedish, marked `lang="sv"`, where the template has no English). The
+/// detail is HTML: every part is escaped through [`Named`].
 fn case_event_view(ctx: &Ctx, c: &CaseView, e: &store::events::EventRow) -> EventView {
     let mut v = event_view(&ctx.t, e);
     let payload: serde_json::Value = serde_json::from_str(&e.payload).unwrap_or_default();
     let s = |k: &str| payload.get(k).and_then(|x| x.as_str()).map(str::to_string);
     let t = &c.template;
+    let plain = |x: &str| Named::plain(x).to_string();
     let item_text = |step: &str, item: &str| {
         t.phases
             .iter()
@@ -637,8 +638,8 @@ fn case_event_view(ctx: &Ctx, c: &CaseView, e: &store::events::EventRow) -> Even
             .filter(|s| s.key == step)
             .flat_map(|s| &s.items)
             .find(|i| i.key == item)
-            .map(|i| i.text.clone())
-            .unwrap_or_else(|| format!("{step}/{item}"))
+            .map(|i| Named::pick(ctx, &i.text, &i.text_en))
+            .unwrap_or_else(|| Named::plain(format!("{step}/{item}")))
     };
     let event: Option<CaseEvent> = payload
         .get("event")
@@ -650,10 +651,12 @@ fn case_event_view(ctx: &Ctx, c: &CaseView, e: &store::events::EventRow) -> Even
                 step, item, note, ..
             }),
         ) => Some(match note {
-            Some(n) => format!("{} – {n}", item_text(&step, &item)),
-            None => item_text(&step, &item),
+            Some(n) => format!("{} – {}", item_text(&step, &item), plain(&n)),
+            None => item_text(&step, &item).to_string(),
         }),
-        (_, Some(CaseEvent::Unticked { step, item, .. })) => Some(item_text(&step, &item)),
+        (_, Some(CaseEvent::Unticked { step, item, .. })) => {
+            Some(item_text(&step, &item).to_string())
+        }
         (
             _,
             Some(CaseEvent::PathChosen {
@@ -664,9 +667,9 @@ fn case_event_view(ctx: &Ctx, c: &CaseView, e: &store::events::EventRow) -> Even
                 .paths
                 .iter()
                 .find(|p| p.vagval == vagval)
-                .map(|p| p.name.clone())
-                .unwrap_or_default();
-            Some(format!("{name} – {rationale}"))
+                .map(|p| Named::pick(ctx, &p.name, &p.name_en))
+                .unwrap_or_else(|| Named::plain(ctx.t.k("vagval.", vagval.as_str())));
+            Some(format!("{name} – {}", plain(&rationale)))
         }
         (
             _,
@@ -678,17 +681,25 @@ fn case_event_view(ctx: &Ctx, c: &CaseView, e: &store::events::EventRow) -> Even
                 ..
             }),
         ) => {
-            let phase = t.phase(&phase).map(|p| p.name.clone()).unwrap_or(phase);
+            let phase = t
+                .phase(&phase)
+                .map(|p| Named::pick(ctx, &p.name, &p.name_en))
+                .unwrap_or_else(|| Named::plain(phase));
             let mut d = format!(
-                "{phase}: {} – {rationale}",
-                ctx.t.k("decision.", decision.as_str())
+                "{phase}: {} – {}",
+                plain(ctx.t.k("decision.", decision.as_str())),
+                plain(&rationale)
             );
             if let Some(o) = override_reason {
-                d.push_str(&format!(" ({}: {o})", ctx.t.t("case.gate.override")));
+                d.push_str(&format!(
+                    " ({}: {})",
+                    plain(ctx.t.t("case.gate.override")),
+                    plain(&o)
+                ));
             }
             Some(d)
         }
-        (_, Some(CaseEvent::Adopted { org_id, .. })) => Some(c.unit_name(&org_id)),
+        (_, Some(CaseEvent::Adopted { org_id, .. })) => Some(plain(&c.unit_name(&org_id))),
         (
             _,
             Some(CaseEvent::MeasureRecorded {
@@ -698,22 +709,30 @@ fn case_event_view(ctx: &Ctx, c: &CaseView, e: &store::events::EventRow) -> Even
                 after,
                 ..
             }),
-        ) => Some(format!("{name}: {before} → {after} {unit}")),
-        (_, Some(CaseEvent::HandoverRecorded { receiver, .. })) => Some(receiver),
-        ("case.opened", None) => s("reference"),
-        ("case.member_added" | "case.member_removed", None) => Some(format!(
-            "{} – {}",
-            s("name").unwrap_or_default(),
-            c.function_name(&s("function").unwrap_or_default())
-        )),
+        ) => Some(plain(&format!("{name}: {before} → {after} {unit}"))),
+        (_, Some(CaseEvent::HandoverRecorded { receiver, .. })) => Some(plain(&receiver)),
+        ("case.opened", None) => s("reference").map(|r| plain(&r)),
+        ("case.member_added" | "case.member_removed", None) => {
+            let key = s("function").unwrap_or_default();
+            let function = match t.function(&key) {
+                Some(f) => Named::pick(ctx, &f.name, &f.name_en),
+                None => Named::plain(key),
+            };
+            Some(format!(
+                "{} – {function}",
+                plain(&s("name").unwrap_or_default())
+            ))
+        }
         ("case.updated", None) => payload.get("changed").and_then(|x| x.as_array()).map(|a| {
-            a.iter()
-                .filter_map(|f| f.as_str())
-                .map(|f| ctx.t.k("case.changed.", f))
-                .collect::<Vec<_>>()
-                .join(", ")
+            plain(
+                &a.iter()
+                    .filter_map(|f| f.as_str())
+                    .map(|f| ctx.t.k("case.changed.", f))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            )
         }),
-        (_, None) => v.detail.take(),
+        (_, None) => v.detail.take().map(|d| plain(&d)),
     };
     v
 }

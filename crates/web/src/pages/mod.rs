@@ -136,6 +136,11 @@ impl FormErrors {
 }
 
 impl Ctx {
+    /// May open a case (the board shows its "new case" button only then).
+    pub fn may_open_cases(&self) -> bool {
+        app::access::may_open_cases(&self.caller)
+    }
+
     /// The page for an error from the app layer.
     pub fn fail(&self, e: AppError) -> Response {
         match e {

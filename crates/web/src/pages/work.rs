@@ -51,6 +51,14 @@ impl Named {
             swedish,
         }
     }
+
+    /// A text in the page's language already (a person's words, a catalog word): escaped, not marked.
+    pub fn plain(text: impl Into<String>) -> Self {
+        Self {
+            text: text.into(),
+            swedish: false,
+        }
+    }
 }
 
 impl std::fmt::Display for Named {

@@ -116,6 +116,12 @@ async fn each_role_sees_what_waits_for_it(backend: Backend) {
         "{html}"
     );
     assert!(html.contains("id=\"count-triage\">1<"));
+    // One is said in the singular, two in the plural (issue 19: "1 ärenden").
+    assert!(
+        html.contains("</span> ny inlämning att ta emot</a>"),
+        "{html}"
+    );
+    assert!(html.contains("</span> ärenden som är dina</a>"), "{html}");
     let mine = section(&html, "cases");
     assert!(mine.contains("Digital incheckning") && mine.contains("Tolkning via video"));
     let gates = section(&html, "gates");
