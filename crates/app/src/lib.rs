@@ -56,12 +56,18 @@ pub struct App {
     /// PostgreSQL's LISTEN/NOTIFY, from every other node).
     pub live: tokio::sync::broadcast::Sender<String>,
     /// Fitted rankings by campaign id, reused while no vote has come in.
-    pub rankings:
-        std::sync::Arc<std::sync::Mutex<std::collections::HashMap<String, campaigns::Fitted>>>,
+    pub rankings: std::sync::Arc<
+        std::sync::Mutex<std::collections::HashMap<domain::id::CampaignId, campaigns::Fitted>>,
+    >,
     /// One lock per campaign so that a node fits a campaign once at a time: requests that
     /// find the ranking stale wait for the fit under way and take it.
     pub fitting: std::sync::Arc<
-        std::sync::Mutex<std::collections::HashMap<String, std::sync::Arc<tokio::sync::Mutex<()>>>>,
+        std::sync::Mutex<
+            std::collections::HashMap<
+                domain::id::CampaignId,
+                std::sync::Arc<tokio::sync::Mutex<()>>,
+            >,
+        >,
     >,
     /// Live fingerprints by campaign code and when they were read, shared by listeners.
     pub fingerprints: std::sync::Arc<

@@ -12,6 +12,7 @@
 //! writer's conditional statements. A node that remembers wrongly (another node served the
 //! same participant in between) has its write refused and reads the database again.
 
+use domain::id::CampaignId;
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -101,7 +102,7 @@ pub struct VoteCache {
     /// Bumped by every change heard of, so that a view read before it is not kept.
     generation: AtomicU64,
     campaigns: Mutex<HashMap<String, Arc<CampaignView>>>,
-    voters: Mutex<HashMap<(String, String), (VoterSlot, Instant)>>,
+    voters: Mutex<HashMap<(CampaignId, String), (VoterSlot, Instant)>>,
 }
 
 impl VoteCache {
@@ -140,11 +141,11 @@ impl VoteCache {
     }
 
     /// The place of a participant (by campaign id and token hash), made when missing.
-    pub fn voter(&self, campaign_id: &str, token_hash: &str) -> VoterSlot {
+    pub fn voter(&self, campaign_id: &CampaignId, token_hash: &str) -> VoterSlot {
         let Ok(mut map) = self.voters.lock() else {
             return VoterSlot::default();
         };
-        let key = (campaign_id.to_string(), token_hash.to_string());
+        let key = (campaign_id.clone(), token_hash.to_string());
         if let Some((slot, used)) = map.get_mut(&key) {
             *used = Instant::now();
             return slot.clone();
@@ -165,9 +166,9 @@ impl VoteCache {
 
     /// Lets go of a place made for a token that belongs to nobody, so that guessed tokens
     /// do not push out real participants.
-    pub fn forget_voter(&self, campaign_id: &str, token_hash: &str) {
+    pub fn forget_voter(&self, campaign_id: &CampaignId, token_hash: &str) {
         if let Ok(mut map) = self.voters.lock() {
-            map.remove(&(campaign_id.to_string(), token_hash.to_string()));
+            map.remove(&(campaign_id.clone(), token_hash.to_string()));
         }
     }
 
@@ -183,7 +184,7 @@ mod tests {
 
     fn row(code: &str) -> CampaignRow {
         CampaignRow {
-            id: format!("id-{code}"),
+            id: CampaignId::from(format!("id-{code}")),
             org_id: "org".into(),
             code: code.into(),
             mode: domain::campaign::Mode::Open,
@@ -253,14 +254,15 @@ mod tests {
     #[test]
     fn idle_participants_are_let_go_past_the_bound_and_busy_ones_kept() {
         let cache = VoteCache::default();
-        let busy = cache.voter("c", "busy");
+        let c = CampaignId::from("c");
+        let busy = cache.voter(&c, "busy");
         for k in 0..MAX_VOTERS + 10 {
-            cache.voter("c", &format!("t{k}"));
+            cache.voter(&c, &format!("t{k}"));
         }
         assert!(cache.voters_held() <= MAX_VOTERS);
-        assert!(Arc::ptr_eq(&busy, &cache.voter("c", "busy")));
+        assert!(Arc::ptr_eq(&busy, &cache.voter(&c, "busy")));
         let held = cache.voters_held();
-        cache.forget_voter("c", "busy");
+        cache.forget_voter(&c, "busy");
         assert_eq!(cache.voters_held(), held - 1);
     }
 }

@@ -109,6 +109,11 @@ id_type!(
     SubmissionId
 );
 
+id_type!(
+    /// A campaign (a workshop or an open question); its public code is text of its own.
+    CampaignId
+);
+
 #[cfg(test)]
 mod tests {
     use super::*;

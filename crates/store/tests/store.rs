@@ -382,7 +382,7 @@ struct Column {
 
 /// An open campaign of four active ideas (A–D) and one participant, for the vote tests.
 struct OpenCampaign {
-    id: String,
+    id: domain::id::CampaignId,
     participant: store::campaigns::ParticipantRow,
     ideas: Vec<String>,
 }
@@ -404,7 +404,7 @@ async fn open_campaign(tx: &mut store::Tx, code: &str, vote_quota: i64, now: &st
     let org = orgs::insert(tx, &slug, "A", None, "{year}/{seq:5}")
         .await
         .unwrap();
-    let id = store::new_id();
+    let id = domain::id::CampaignId::from(store::new_id());
     campaigns::insert(
         tx,
         &campaigns::NewCampaign {
@@ -572,7 +572,7 @@ async fn votes_move_onto_their_offers_when_migrating() {
                 sql("INSERT INTO votes (id, campaign_id, participant_id, offer_id, choice, winner_idea_id, loser_idea_id, skip_reason, response_ms, created_at)
                      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
                     .bind(store::new_id())
-                    .bind(campaign_id)
+                    .bind(campaign_id.as_str())
                     .bind(&p.id)
                     .bind(offer)
                     .bind(choice)

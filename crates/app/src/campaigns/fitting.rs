@@ -5,6 +5,7 @@ use super::{ALPHA, view};
 use crate::error::Result;
 use crate::vote_cache::CampaignView;
 use crate::{App, AppError};
+use domain::id::CampaignId;
 use domain::ranking::{Comparisons, Ranker, fit};
 use std::sync::Arc;
 use store::campaigns::{self, CampaignRow, IdeaRow};
@@ -43,7 +44,7 @@ pub struct Fitted {
 }
 
 /// This node's last fit of a campaign, if any.
-fn cached_fit(app: &App, campaign_id: &str) -> Result<Option<Fitted>> {
+fn cached_fit(app: &App, campaign_id: &CampaignId) -> Result<Option<Fitted>> {
     Ok(app
         .rankings
         .lock()
@@ -53,12 +54,12 @@ fn cached_fit(app: &App, campaign_id: &str) -> Result<Option<Fitted>> {
 }
 
 /// The lock that lets a node fit a campaign once at a time.
-fn fit_lock(app: &App, campaign_id: &str) -> Result<Arc<tokio::sync::Mutex<()>>> {
+fn fit_lock(app: &App, campaign_id: &CampaignId) -> Result<Arc<tokio::sync::Mutex<()>>> {
     Ok(app
         .fitting
         .lock()
         .map_err(|_| AppError::Internal(anyhow::anyhow!("fit locks poisoned")))?
-        .entry(campaign_id.to_string())
+        .entry(campaign_id.clone())
         .or_default()
         .clone())
 }
@@ -119,7 +120,7 @@ enum Since {
 async fn refit(
     app: &App,
     tx: &mut store::Tx,
-    campaign_id: &str,
+    campaign_id: &CampaignId,
     ideas: &[IdeaRow],
     cached: Option<Fitted>,
     since: Since,
@@ -204,7 +205,7 @@ async fn refit(
     .await
     .map_err(|e| AppError::Internal(anyhow::anyhow!("the fit stopped: {e}")))?;
     if let Ok(mut cache) = app.rankings.lock() {
-        cache.insert(campaign_id.to_string(), fresh.clone());
+        cache.insert(campaign_id.clone(), fresh.clone());
     }
     Ok(fresh)
 }

@@ -118,7 +118,7 @@ pub async fn take_forward(
                 actor: &caller.actor(),
                 kind: "campaign.taken_forward",
                 subject_type: "campaign",
-                subject_id: &c.id,
+                subject_id: c.id.as_str(),
                 org_id: Some(&c.org_id),
                 payload: serde_json::json!({ "idea_id": x.idea.id, "reference": reference, "as": if to_case { "case" } else { "submission" } }),
             },

@@ -6,6 +6,7 @@ use crate::access::{reach, require_user};
 use crate::error::Result;
 use crate::{App, AppError, Caller};
 use domain::campaign::{Mode, Phase};
+use domain::id::CampaignId;
 use domain::text::TextRule;
 use domain::time::Timestamp;
 use domain::{ErrorCode, FieldErrors};
@@ -94,7 +95,7 @@ pub async fn create(app: &App, caller: &Caller, input: &NewCampaignInput) -> Res
         return Err(AppError::Validation(errors));
     };
     let now = Timestamp::now().to_db();
-    let id = store::new_id();
+    let id = CampaignId::from(store::new_id());
     let mut seed_bytes = [0u8; 8];
     getrandom::fill(&mut seed_bytes).map_err(|e| AppError::Internal(anyhow::anyhow!("{e}")))?;
     let seed = i64::from_le_bytes(seed_bytes) & i64::MAX;
@@ -134,7 +135,7 @@ pub async fn create(app: &App, caller: &Caller, input: &NewCampaignInput) -> Res
             actor: &caller.actor(),
             kind: "campaign.created",
             subject_type: "campaign",
-            subject_id: &id,
+            subject_id: id.as_str(),
             org_id: Some(&org.id),
             payload: serde_json::json!({ "code": code, "mode": mode.as_str(), "title": title }),
         },
@@ -164,7 +165,7 @@ pub async fn set_phase(app: &App, caller: &Caller, code: &str, phase: &str) -> R
             actor: &caller.actor(),
             kind: "campaign.phase_opened",
             subject_type: "campaign",
-            subject_id: &c.id,
+            subject_id: c.id.as_str(),
             org_id: Some(&c.org_id),
             payload: serde_json::json!({ "from": c.phase, "to": next.as_str() }),
         },

@@ -119,7 +119,7 @@ pub async fn add_idea(
             actor: &caller.actor(),
             kind: "campaign.idea_added",
             subject_type: "campaign",
-            subject_id: &c.id,
+            subject_id: c.id.as_str(),
             org_id: Some(&c.org_id),
             payload: serde_json::json!({ "idea_id": idea.id, "status": status }),
         },

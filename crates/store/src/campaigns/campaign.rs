@@ -2,12 +2,14 @@
 //! public showcase's, moving its phase, and the row lock that numbers participants and ideas.
 
 use domain::campaign::{Mode, Phase};
+use domain::id::CampaignId;
 
 use crate::db::{Tx, sql};
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct CampaignRow {
-    pub id: String,
+    #[sqlx(try_from = "String")]
+    pub id: CampaignId,
     pub org_id: String,
     pub code: String,
     #[sqlx(try_from = "String")]
@@ -27,7 +29,7 @@ pub struct CampaignRow {
 const CAMPAIGN: &str = "SELECT id, org_id, code, mode, title, question, phase, vote_quota, require_approval, top_n, seed, created_at, updated_at FROM campaigns";
 
 pub struct NewCampaign<'a> {
-    pub id: &'a str,
+    pub id: &'a CampaignId,
     pub org_id: &'a str,
     pub code: &'a str,
     pub mode: Mode,
@@ -46,7 +48,7 @@ pub async fn insert(tx: &mut Tx, c: &NewCampaign<'_>) -> crate::Result<()> {
     tx.execute(
         sql("INSERT INTO campaigns (id, org_id, code, mode, title, question, phase, vote_quota, require_approval, top_n, seed, created_by, created_at, updated_at)
              VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
-        .bind(c.id)
+        .bind(c.id.as_str())
         .bind(c.org_id)
         .bind(c.code)
         .bind(c.mode.as_str())
@@ -81,12 +83,12 @@ pub async fn in_org(tx: &mut Tx, org_id: &str) -> crate::Result<Vec<CampaignRow>
     .await
 }
 
-pub async fn set_phase(tx: &mut Tx, id: &str, phase: Phase, now: &str) -> crate::Result<()> {
+pub async fn set_phase(tx: &mut Tx, id: &CampaignId, phase: Phase, now: &str) -> crate::Result<()> {
     tx.execute(
         sql("UPDATE campaigns SET phase = ?, updated_at = ? WHERE id = ?")
             .bind(phase.as_str())
             .bind(now)
-            .bind(id),
+            .bind(id.as_str()),
     )
     .await?;
     Ok(())
@@ -97,9 +99,11 @@ pub async fn set_phase(tx: &mut Tx, id: &str, phase: Phase, now: &str) -> crate:
 /// Takes the campaign's row lock until the transaction ends (on PostgreSQL; SQLite's write
 /// transaction is exclusive already), so that numbering by MAX + 1 never collides with a
 /// concurrent join or idea: the next statement reads what the previous holder committed.
-pub(super) async fn lock_campaign(tx: &mut Tx, campaign_id: &str) -> crate::Result<()> {
-    tx.execute(sql("UPDATE campaigns SET updated_at = updated_at WHERE id = ?").bind(campaign_id))
-        .await?;
+pub(super) async fn lock_campaign(tx: &mut Tx, campaign_id: &CampaignId) -> crate::Result<()> {
+    tx.execute(
+        sql("UPDATE campaigns SET updated_at = updated_at WHERE id = ?").bind(campaign_id.as_str()),
+    )
+    .await?;
     Ok(())
 }
 

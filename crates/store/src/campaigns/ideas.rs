@@ -3,6 +3,7 @@
 
 use super::campaign::lock_campaign;
 use domain::campaign::IdeaStatus;
+use domain::id::CampaignId;
 
 use crate::db::{Tx, sql};
 
@@ -20,7 +21,7 @@ pub struct IdeaRow {
 
 pub async fn insert_idea(
     tx: &mut Tx,
-    campaign_id: &str,
+    campaign_id: &CampaignId,
     body: &str,
     participant_id: Option<&str>,
     status: IdeaStatus,
@@ -32,12 +33,12 @@ pub async fn insert_idea(
         sql("INSERT INTO ideas (id, campaign_id, seq, body, participant_id, status, flags, created_at)
              SELECT ?, ?, COALESCE(MAX(seq), -1) + 1, ?, ?, ?, 0, ? FROM ideas WHERE campaign_id = ?")
         .bind(id.as_str())
-        .bind(campaign_id)
+        .bind(campaign_id.as_str())
         .bind(body)
         .bind(participant_id)
         .bind(status.as_str())
         .bind(now)
-        .bind(campaign_id),
+        .bind(campaign_id.as_str()),
     )
     .await?;
     tx.fetch_one(
@@ -48,10 +49,10 @@ pub async fn insert_idea(
 }
 
 /// Every idea of a campaign, by sequence number (the ranking engine's index).
-pub async fn ideas(tx: &mut Tx, campaign_id: &str) -> crate::Result<Vec<IdeaRow>> {
+pub async fn ideas(tx: &mut Tx, campaign_id: &CampaignId) -> crate::Result<Vec<IdeaRow>> {
     tx.fetch_all(
         sql("SELECT id, seq, body, participant_id, status, flags, created_at FROM ideas WHERE campaign_id = ? ORDER BY seq")
-            .bind(campaign_id),
+            .bind(campaign_id.as_str()),
     )
     .await
 }
@@ -59,14 +60,14 @@ pub async fn ideas(tx: &mut Tx, campaign_id: &str) -> crate::Result<Vec<IdeaRow>
 /// How many of the two ideas of a campaign are active (2 when both are).
 pub async fn active_of_pair(
     tx: &mut Tx,
-    campaign_id: &str,
+    campaign_id: &CampaignId,
     left: &str,
     right: &str,
 ) -> crate::Result<i64> {
     let (n,): (i64,) = tx
         .fetch_one(
             sql("SELECT COUNT(*) FROM ideas WHERE campaign_id = ? AND id IN (?, ?) AND status = 'active'")
-                .bind(campaign_id)
+                .bind(campaign_id.as_str())
                 .bind(left)
                 .bind(right),
         )

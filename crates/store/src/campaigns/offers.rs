@@ -3,6 +3,7 @@
 
 use super::padded;
 use crate::db::{Arg, Backend, Tx, sql};
+use domain::id::CampaignId;
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct OfferRow {
@@ -58,7 +59,7 @@ pub fn pair_key(a: &str, b: &str) -> String {
 /// A pair about to be shown, for [`insert_offers`].
 #[derive(Debug, Clone)]
 pub struct BatchOffer {
-    pub campaign_id: String,
+    pub campaign_id: CampaignId,
     pub participant_id: String,
     pub left_idea_id: String,
     pub right_idea_id: String,
@@ -84,8 +85,8 @@ pub async fn insert_offers(
     };
     let (offers, mut args) = match tx.backend() {
         Backend::Postgres => {
-            let list = |f: fn(&BatchOffer) -> &String| {
-                Arg::TextList(batch.iter().map(|o| Some(f(o).clone())).collect())
+            let list = |f: fn(&BatchOffer) -> &str| {
+                Arg::TextList(batch.iter().map(|o| Some(f(o).to_owned())).collect())
             };
             (
                 "unnest(CAST(? AS TEXT[]), CAST(? AS TEXT[]), CAST(? AS TEXT[]), CAST(? AS TEXT[]), CAST(? AS TEXT[]), CAST(? AS TEXT[]))
@@ -93,7 +94,7 @@ pub async fn insert_offers(
                     .to_string(),
                 vec![
                     Arg::TextList(ids.iter().cloned().map(Some).collect()),
-                    list(|o| &o.campaign_id),
+                    list(|o| o.campaign_id.as_str()),
                     list(|o| &o.participant_id),
                     list(|o| &o.left_idea_id),
                     list(|o| &o.right_idea_id),

@@ -1,6 +1,7 @@
 //! Outcomes: the concepts a campaign takes forward, each with the submission or the case it
 //! became and that one's reference.
 
+use domain::id::CampaignId;
 use domain::id::{CaseId, SubmissionId};
 
 use crate::db::{Tx, sql};
@@ -16,19 +17,19 @@ pub struct OutcomeRow {
     pub reference: String,
 }
 
-pub async fn outcomes(tx: &mut Tx, campaign_id: &str) -> crate::Result<Vec<OutcomeRow>> {
+pub async fn outcomes(tx: &mut Tx, campaign_id: &CampaignId) -> crate::Result<Vec<OutcomeRow>> {
     tx.fetch_all(
         sql("SELECT o.idea_id, o.submission_id, o.case_id, COALESCE(s.reference, k.reference) AS reference
              FROM campaign_outcomes o LEFT JOIN submissions s ON s.id = o.submission_id LEFT JOIN cases k ON k.id = o.case_id
              WHERE o.campaign_id = ? ORDER BY 4")
-        .bind(campaign_id),
+        .bind(campaign_id.as_str()),
     )
     .await
 }
 
 pub async fn insert_outcome(
     tx: &mut Tx,
-    campaign_id: &str,
+    campaign_id: &CampaignId,
     idea_id: &str,
     submission_id: Option<&SubmissionId>,
     case_id: Option<&CaseId>,
@@ -36,7 +37,7 @@ pub async fn insert_outcome(
 ) -> crate::Result<()> {
     tx.execute(
         sql("INSERT INTO campaign_outcomes (campaign_id, idea_id, submission_id, case_id, created_at) VALUES (?, ?, ?, ?, ?)")
-            .bind(campaign_id)
+            .bind(campaign_id.as_str())
             .bind(idea_id)
             .bind(submission_id.map(SubmissionId::as_str))
             .bind(case_id.map(CaseId::as_str))

@@ -3,11 +3,13 @@
 
 use super::campaign::lock_campaign;
 use crate::db::{Tx, sql};
+use domain::id::CampaignId;
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct ParticipantRow {
     pub id: String,
-    pub campaign_id: String,
+    #[sqlx(try_from = "String")]
+    pub campaign_id: CampaignId,
     pub number: i64,
     pub user_id: Option<String>,
     pub votes_cast: i64,
@@ -15,7 +17,7 @@ pub struct ParticipantRow {
 
 pub async fn insert_participant(
     tx: &mut Tx,
-    campaign_id: &str,
+    campaign_id: &CampaignId,
     token_hash: &str,
     user_id: Option<&str>,
     now: &str,
@@ -26,11 +28,11 @@ pub async fn insert_participant(
         sql("INSERT INTO participants (id, campaign_id, number, token_hash, user_id, votes_cast, created_at)
              SELECT ?, ?, COALESCE(MAX(number), 0) + 1, ?, ?, 0, ? FROM participants WHERE campaign_id = ?")
         .bind(id.as_str())
-        .bind(campaign_id)
+        .bind(campaign_id.as_str())
         .bind(token_hash)
         .bind(user_id)
         .bind(now)
-        .bind(campaign_id),
+        .bind(campaign_id.as_str()),
     )
     .await?;
     tx.fetch_one(
@@ -42,12 +44,12 @@ pub async fn insert_participant(
 
 pub async fn participant_by_token(
     tx: &mut Tx,
-    campaign_id: &str,
+    campaign_id: &CampaignId,
     token_hash: &str,
 ) -> crate::Result<Option<ParticipantRow>> {
     tx.fetch_optional(
         sql("SELECT id, campaign_id, number, user_id, votes_cast FROM participants WHERE campaign_id = ? AND token_hash = ?")
-            .bind(campaign_id)
+            .bind(campaign_id.as_str())
             .bind(token_hash),
     )
     .await
@@ -57,7 +59,7 @@ pub async fn participant_by_token(
 /// tells a node whether what it remembers of this participant is still current.
 pub async fn participant_with_offers(
     tx: &mut Tx,
-    campaign_id: &str,
+    campaign_id: &CampaignId,
     token_hash: &str,
 ) -> crate::Result<Option<(ParticipantRow, i64)>> {
     #[derive(sqlx::FromRow)]
@@ -71,7 +73,7 @@ pub async fn participant_with_offers(
             sql("SELECT id, campaign_id, number, user_id, votes_cast,
                         (SELECT COUNT(*) FROM pair_offers o WHERE o.participant_id = participants.id) AS offers
                  FROM participants WHERE campaign_id = ? AND token_hash = ?")
-            .bind(campaign_id)
+            .bind(campaign_id.as_str())
             .bind(token_hash),
         )
         .await?;

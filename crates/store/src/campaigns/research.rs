@@ -2,6 +2,7 @@
 //! per participant and question (answering again replaces it).
 
 use crate::db::{Tx, sql};
+use domain::id::CampaignId;
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct QuestionRow {
@@ -10,23 +11,23 @@ pub struct QuestionRow {
     pub position: i64,
 }
 
-pub async fn add_question(tx: &mut Tx, campaign_id: &str, body: &str) -> crate::Result<()> {
+pub async fn add_question(tx: &mut Tx, campaign_id: &CampaignId, body: &str) -> crate::Result<()> {
     tx.execute(
         sql("INSERT INTO research_questions (id, campaign_id, body, position)
              SELECT ?, ?, ?, COALESCE(MAX(position), -1) + 1 FROM research_questions WHERE campaign_id = ?")
         .bind(crate::new_id().as_str())
-        .bind(campaign_id)
+        .bind(campaign_id.as_str())
         .bind(body)
-        .bind(campaign_id),
+        .bind(campaign_id.as_str()),
     )
     .await?;
     Ok(())
 }
 
-pub async fn questions(tx: &mut Tx, campaign_id: &str) -> crate::Result<Vec<QuestionRow>> {
+pub async fn questions(tx: &mut Tx, campaign_id: &CampaignId) -> crate::Result<Vec<QuestionRow>> {
     tx.fetch_all(
         sql("SELECT id, body, position FROM research_questions WHERE campaign_id = ? ORDER BY position")
-            .bind(campaign_id),
+            .bind(campaign_id.as_str()),
     )
     .await
 }
@@ -39,12 +40,12 @@ pub struct AnswerRow {
     pub body: String,
 }
 
-pub async fn answers(tx: &mut Tx, campaign_id: &str) -> crate::Result<Vec<AnswerRow>> {
+pub async fn answers(tx: &mut Tx, campaign_id: &CampaignId) -> crate::Result<Vec<AnswerRow>> {
     tx.fetch_all(
         sql("SELECT a.question_id, a.participant_id, p.number AS participant, a.body FROM research_answers a
              JOIN research_questions q ON q.id = a.question_id JOIN participants p ON p.id = a.participant_id
              WHERE q.campaign_id = ? ORDER BY q.position, a.created_at")
-        .bind(campaign_id),
+        .bind(campaign_id.as_str()),
     )
     .await
 }

@@ -3,6 +3,7 @@
 
 use crate::db::{Tx, sql};
 use domain::campaign::VoteChoice;
+use domain::id::CampaignId;
 
 /// The decided votes of a campaign cast after `after` and up to `until` (votes'
 /// `voted_at`; `after` "" for every one) as (winner, loser) idea numbers (`seq`), in no
@@ -13,7 +14,7 @@ use domain::campaign::VoteChoice;
 /// read, not for this one and the next.
 pub async fn decided_pairs_between(
     tx: &mut Tx,
-    campaign_id: &str,
+    campaign_id: &CampaignId,
     after: &str,
     until: &str,
 ) -> crate::Result<Vec<(i64, i64)>> {
@@ -23,7 +24,7 @@ pub async fn decided_pairs_between(
              JOIN ideas l ON l.id = o.left_idea_id
              JOIN ideas r ON r.id = o.right_idea_id
              WHERE o.campaign_id = ? AND o.voted_at > ? AND o.voted_at <= ? AND o.choice <> 'skip'")
-        .bind(campaign_id)
+        .bind(campaign_id.as_str())
         .bind(after)
         .bind(until),
     )
@@ -35,23 +36,23 @@ pub async fn decided_pairs_between(
 /// in since it last fitted the campaign for choosing pairs. (Batches written at once on
 /// PostgreSQL may commit out of time order; a vote missed that way is taken in with the
 /// next one.)
-pub async fn last_vote_at(tx: &mut Tx, campaign_id: &str) -> crate::Result<Option<String>> {
+pub async fn last_vote_at(tx: &mut Tx, campaign_id: &CampaignId) -> crate::Result<Option<String>> {
     let (at,): (Option<String>,) = tx
         .fetch_one(
             sql("SELECT MAX(voted_at) FROM pair_offers WHERE campaign_id = ? AND voted_at IS NOT NULL")
-                .bind(campaign_id),
+                .bind(campaign_id.as_str()),
         )
         .await?;
     Ok(at)
 }
 
 /// A campaign's decided votes and skips, counted in one pass over its cast votes.
-pub async fn vote_counts(tx: &mut Tx, campaign_id: &str) -> crate::Result<(i64, i64)> {
+pub async fn vote_counts(tx: &mut Tx, campaign_id: &CampaignId) -> crate::Result<(i64, i64)> {
     let (all, skips): (i64, i64) = tx
         .fetch_one(
             sql("SELECT COUNT(*), CAST(COALESCE(SUM(CASE WHEN choice = 'skip' THEN 1 ELSE 0 END), 0) AS BIGINT)
                  FROM pair_offers WHERE campaign_id = ? AND voted_at IS NOT NULL")
-                .bind(campaign_id),
+                .bind(campaign_id.as_str()),
         )
         .await?;
     Ok((all - skips, skips))
@@ -70,12 +71,15 @@ pub struct VoteExportRow {
     pub created_at: String,
 }
 
-pub async fn votes_for_export(tx: &mut Tx, campaign_id: &str) -> crate::Result<Vec<VoteExportRow>> {
+pub async fn votes_for_export(
+    tx: &mut Tx,
+    campaign_id: &CampaignId,
+) -> crate::Result<Vec<VoteExportRow>> {
     tx.fetch_all(
         sql("SELECT p.number AS participant, o.left_idea_id, o.right_idea_id, o.choice, o.skip_reason, o.response_ms, o.voted_at AS created_at
              FROM pair_offers o JOIN participants p ON p.id = o.participant_id
              WHERE o.campaign_id = ? AND o.voted_at IS NOT NULL ORDER BY o.voted_at, o.id")
-        .bind(campaign_id),
+        .bind(campaign_id.as_str()),
     )
     .await
 }

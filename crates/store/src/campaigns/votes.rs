@@ -7,6 +7,7 @@ use super::offers::{BatchOffer, OfferRow, insert_offers, pair_key};
 use super::padded;
 use crate::db::{Arg, Backend, Tx, sql};
 use domain::campaign::VoteChoice;
+use domain::id::CampaignId;
 
 /// Marks an offer answered; false when it already was (a second vote for the same pair).
 pub async fn answer_offer(tx: &mut Tx, id: &str) -> crate::Result<bool> {
@@ -290,11 +291,11 @@ async fn record_votes_and_next_postgres(
         .collect();
     let list =
         |f: &dyn Fn(&VoteAndNext) -> Option<String>| Arg::TextList(batch.iter().map(f).collect());
-    let next = |f: fn(&BatchOffer) -> &String| {
+    let next = |f: fn(&BatchOffer) -> &str| {
         Arg::TextList(
             batch
                 .iter()
-                .map(|b| b.next.as_ref().map(|o| f(o).clone()))
+                .map(|b| b.next.as_ref().map(|o| f(o).to_owned()))
                 .collect(),
         )
     };
@@ -309,7 +310,7 @@ async fn record_votes_and_next_postgres(
                     batch.iter().map(|b| b.vote.response_ms).collect(),
                 ))
                 .bind(Arg::TextList(next_ids.clone()))
-                .bind(next(|o| &o.campaign_id))
+                .bind(next(|o| o.campaign_id.as_str()))
                 .bind(next(|o| &o.left_idea_id))
                 .bind(next(|o| &o.right_idea_id))
                 .bind(list(&|b| {
@@ -403,7 +404,7 @@ const BULK_ROWS: usize = 500;
 /// event, as casting a vote does not.
 pub async fn bulk_votes(
     tx: &mut Tx,
-    campaign_id: &str,
+    campaign_id: &CampaignId,
     participant_id: &str,
     votes: &[BulkVote],
 ) -> crate::Result<()> {
@@ -411,7 +412,7 @@ pub async fn bulk_votes(
         let mut args: Vec<Arg> = Vec::with_capacity(chunk.len() * 11);
         for v in chunk {
             args.push(crate::new_id().into());
-            args.push(campaign_id.into());
+            args.push(campaign_id.as_str().into());
             args.push(participant_id.into());
             args.push(v.left_idea_id.as_str().into());
             args.push(v.right_idea_id.as_str().into());

@@ -32,13 +32,13 @@ pub(crate) async fn shown_pair(t: &TestApp, code: &str, token: &str) -> Value {
 }
 
 /// The id of the one campaign in `t`'s database.
-pub(crate) async fn only_campaign_id(t: &TestApp) -> String {
+pub(crate) async fn only_campaign_id(t: &TestApp) -> domain::id::CampaignId {
     let mut tx = t.app.db.read().await.unwrap();
     let (id,): (String,) = tx
         .fetch_one(store::sql("SELECT id FROM campaigns"))
         .await
         .unwrap();
-    id
+    id.into()
 }
 
 pub(crate) async fn facilitate(
