@@ -2,9 +2,10 @@
 //! a gate's mandate is a role held in the case's organisation or above it. Each use case
 //! makes its own checks; the rules they share, and the organisation tree, are here.
 //!
-//! The tree is read once per node and kept in [`App`] until an organisation is added.
-//! Organisations are only ever added (none is moved or removed), so the only harm of a
-//! stale tree is a new unit that nobody reaches yet; three things keep that short:
+//! The tree is read once per node and kept in [`App`] until an organisation is added,
+//! renamed or moved within its region (`crate::admin::units`; none is removed), so the
+//! harm of a stale tree is a unit nobody reaches yet, or reached where it was a moment
+//! ago within the same region; three things keep that short:
 //! - the use case that adds one forgets the node's tree after its commit
 //!   ([`crate::admin::add_org`]), so the answer to the person who added it and every
 //!   request after it see the unit;

@@ -10,7 +10,9 @@ use domain::{ErrorCode, FieldErrors};
 use store::events::{self, Actor, NewEvent};
 use store::{StoreError, orgs, users};
 
-const ORG_NAME: TextRule = TextRule::line("name", 2, 120);
+pub mod units;
+
+pub(crate) const ORG_NAME: TextRule = TextRule::line("name", 2, 120);
 const USER_NAME: TextRule = TextRule::line("name", 2, 120);
 
 pub struct NewOrg<'a> {

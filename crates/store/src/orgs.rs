@@ -91,3 +91,29 @@ pub async fn by_id(tx: &mut Tx, id: &str) -> crate::Result<Option<OrgRow>> {
     ))
     .await
 }
+
+/// Renames an organisation and moves it under `parent_id` (its place in the tree; the
+/// caller has checked it is no cycle). Every node hears of it as of an insert.
+pub async fn update(
+    tx: &mut Tx,
+    id: &str,
+    name: &str,
+    parent_id: Option<&str>,
+) -> crate::Result<()> {
+    tx.execute(
+        sql("UPDATE organisations SET name = ?, parent_id = ? WHERE id = ?")
+            .bind(name)
+            .bind(parent_id.map(str::to_string))
+            .bind(id),
+    )
+    .await?;
+    if tx.backend() == crate::Backend::Postgres {
+        tx.execute(
+            sql("SELECT CAST(pg_notify(?, ?) AS TEXT)")
+                .bind(crate::campaigns::LIVE_CHANNEL)
+                .bind(CHANGED),
+        )
+        .await?;
+    }
+    Ok(())
+}

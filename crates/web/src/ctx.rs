@@ -79,6 +79,15 @@ pub struct Ctx {
 }
 
 impl Ctx {
+    /// Whether to show the administration pages in the menu (the app layer decides access).
+    pub fn administers(&self) -> bool {
+        self.caller.user().is_some_and(|u| {
+            u.memberships
+                .iter()
+                .any(|(_, r)| *r == domain::role::Role::Admin)
+        })
+    }
+
     pub fn is_en(&self) -> bool {
         self.lang == Lang::En
     }

@@ -240,6 +240,16 @@ pub fn router(state: AppState) -> Router {
         // E-mail (issue 20): the outbox and the jobs, for a region's administrators.
         .route("/admin/utkorg", get(pages::outbox::show))
         .route("/admin/jobb", get(pages::jobs::show))
+        // Administration pages (issue 20 item 5).
+        .route("/admin", get(pages::admin::start))
+        .route(
+            "/admin/organisationer",
+            get(pages::admin::units::show).post(pages::admin::units::add),
+        )
+        .route(
+            "/admin/organisationer/{id}",
+            post(pages::admin::units::change),
+        )
         .route(
             "/processer",
             get(pages::processes::show).post(pages::processes::upload),

@@ -4,6 +4,7 @@
 mod support;
 
 mod accounts;
+mod admin_units;
 mod also;
 mod bad_input;
 mod branding;

@@ -281,6 +281,15 @@ pub fn table() -> Vec<Row> {
             "L 403 403 403 403 403 403 403 403 403 200 403 200 403 L"),
         row("GET", "/admin/jobb", "/admin/jobb", Nothing,
             "L 403 403 403 403 403 403 403 403 403 200 403 200 403 L"),
+        // Administration pages (issue 20 item 5): an administrator of a region, of their region only.
+        row("GET", "/admin", "/admin", Nothing,
+            "L 403 403 403 403 403 403 403 403 403 200 403 200 403 L"),
+        row("GET", "/admin/organisationer", "/admin/organisationer", Nothing,
+            "L 403 403 403 403 403 403 403 403 403 200 403 200 403 L"),
+        row("POST", "/admin/organisationer", "/admin/organisationer", Form(vec![("parent", "{unit_a2}"), ("slug", ""), ("name", "")]),
+            "L 403 403 403 403 403 403 403 403 403 422 403 404 403 L"),
+        row("POST", "/admin/organisationer/{id}", "/admin/organisationer/{unit_a2}", Form(vec![("name", ""), ("parent", "")]),
+            "L 403 403 403 403 403 403 403 403 403 422 403 404 403 L"),
         row("GET", "/processer", "/processer", Nothing,
             "L 403 403 403 200 403 403 403 403 403 200 403 200 403 L"),
         row("POST", "/processer", "/processer", Form(vec![("action", "preview"), ("source", "inte toml")]),
@@ -614,8 +623,18 @@ pub async fn setup(t: &TestApp) -> (Vec<Who>, Fixture) {
         (user.id, tokens.first().expect("a token").id.clone())
     };
 
+    let unit_a2 = {
+        let mut tx = t.app.db.read().await.expect("read");
+        store::orgs::by_slug(&mut tx, "unit-a2")
+            .await
+            .expect("org")
+            .expect("unit A2")
+            .id
+    };
+
     for (k, v) in [
         ("{victim}", victim),
+        ("{unit_a2}", unit_a2),
         ("{victim_token}", victim_token),
         ("{sub}", sub_id),
         ("{sub1}", sub1),
