@@ -332,6 +332,28 @@ pub fn table() -> Vec<Row> {
             "L 403 200 403 200 403 403 403 403 200 200 403 403 403 L"),
         row("GET", "/sprak/{lang}", "/sprak/sv?next=/diarium", Nothing,
             "303 303 303 303 303 303 303 303 303 303 303 303 303 303 303"),
+        // Account and password (issue 20): a reset is asked for and set by anyone (the
+        // same answer whether the address exists; a bad password before the token is
+        // looked at), the account page is a signed-in person's own.
+        row("GET", "/logga-in/glomt", "/logga-in/glomt", Nothing,
+            "200 200 200 200 200 200 200 200 200 200 200 200 200 200 200"),
+        row("POST", "/logga-in/glomt", "/logga-in/glomt", Form(vec![("email", "ingen@x.se")]),
+            "200 200 200 200 200 200 200 200 200 200 200 200 200 200 200"),
+        row("GET", "/losenord/{token}", "/losenord/nej", Nothing,
+            "200 200 200 200 200 200 200 200 200 200 200 200 200 200 200"),
+        row("POST", "/losenord/{token}", "/losenord/nej",
+            Form(vec![("password", "kort"), ("password_again", "kort")]),
+            "422 422 422 422 422 422 422 422 422 422 422 422 422 422 422"),
+        row("GET", "/konto", "/konto", Nothing,
+            "L 200 200 200 200 200 200 200 200 200 200 200 200 200 L"),
+        row("POST", "/konto/losenord", "/konto/losenord",
+            Form(vec![("current_password", "fel-lösenord"), ("password", "ett nytt långt lösenord"), ("password_again", "ett nytt långt lösenord")]),
+            "L 422 422 422 422 422 422 422 422 422 422 422 422 422 L"),
+        row("GET", "/tillganglighet", "/tillganglighet", Nothing,
+            "200 200 200 200 200 200 200 200 200 200 200 200 200 200 200"),
+        // Next to last: it ends every session of the caller.
+        row("POST", "/konto/logga-ut-overallt", "/konto/logga-ut-overallt", Form(vec![]),
+            "L 303 303 303 303 303 303 303 303 303 303 303 303 303 L"),
         // Last: it ends the session.
         row("POST", "/logga-ut", "/logga-ut", Form(vec![]),
             "303 303 303 303 303 303 303 303 303 303 303 303 303 303 303"),
