@@ -214,9 +214,10 @@ mod tests {
             ErrorCode::TooLongWas { .. } => 19,
             ErrorCode::NotOffered => 20,
             ErrorCode::HiddenCharacters => 21,
+            ErrorCode::WrongPassword => 22,
         };
         let mut seen: Vec<usize> = ErrorCode::ALL.iter().map(index).collect();
         seen.sort();
-        assert_eq!(seen, (0..22).collect::<Vec<_>>());
+        assert_eq!(seen, (0..23).collect::<Vec<_>>());
     }
 }

@@ -108,7 +108,7 @@ fn compose_reset(t: &Tr, p: &serde_json::Value) -> Result<Composed, String> {
     let minutes = p.get("minutes").and_then(|v| v.as_i64()).unwrap_or(30);
     let lines = vec![
         t.t("mail.password_reset.body").to_string(),
-        t.n("mail.password_reset.expires", &minutes.to_string()),
+        t.n("mail.password_reset.expires", minutes),
         t.t("mail.password_reset.ignore").to_string(),
     ];
     let link = Some((
