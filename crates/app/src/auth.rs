@@ -45,7 +45,7 @@ pub async fn hash_password(password: &str) -> anyhow::Result<String> {
     .context("Failed to join the hashing task")?
 }
 
-async fn verify_password(password: &str, hash: &str) -> bool {
+pub(crate) async fn verify_password(password: &str, hash: &str) -> bool {
     let (password, hash) = (password.to_string(), hash.to_string());
     let Ok(_turn) = hashing_turns().acquire().await else {
         return false;

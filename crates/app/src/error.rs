@@ -79,6 +79,7 @@ conflicts! {
     QuotaUsed => "quota_used",
     AlreadyVoted => "already_voted",
     IdeaWithdrawn => "idea_withdrawn",
+    ResetLinkInvalid => "reset_link_invalid",
 }
 
 impl AppError {

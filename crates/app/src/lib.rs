@@ -16,6 +16,7 @@ pub mod intake;
 pub mod jobs;
 pub mod mail;
 pub mod notify;
+pub mod password;
 pub mod personal_data;
 pub mod processes;
 pub mod scale;

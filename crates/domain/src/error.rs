@@ -47,11 +47,13 @@ pub enum ErrorCode {
     /// Characters that cannot be seen or that reorder the text around them: bidirectional
     /// overrides and isolates, zero-width characters, a byte-order mark.
     HiddenCharacters,
+    /// The current password given to change it is not the account's.
+    WrongPassword,
 }
 
 impl ErrorCode {
     /// Every code (with sample numbers), so catalogs can be checked against all of them.
-    pub const ALL: [ErrorCode; 22] = [
+    pub const ALL: [ErrorCode; 23] = [
         ErrorCode::Required,
         ErrorCode::TooShort { min: 1 },
         ErrorCode::TooLong { max: 1 },
@@ -74,6 +76,7 @@ impl ErrorCode {
         ErrorCode::TooLongWas { max: 1, len: 2 },
         ErrorCode::NotOffered,
         ErrorCode::HiddenCharacters,
+        ErrorCode::WrongPassword,
     ];
 
     /// The message catalog key for this code.
@@ -101,6 +104,7 @@ impl ErrorCode {
             ErrorCode::TooLongWas { .. } => "error.too_long_was",
             ErrorCode::NotOffered => "error.not_offered",
             ErrorCode::HiddenCharacters => "error.hidden_characters",
+            ErrorCode::WrongPassword => "error.wrong_password",
         }
     }
 
@@ -210,9 +214,10 @@ mod tests {
             ErrorCode::TooLongWas { .. } => 19,
             ErrorCode::NotOffered => 20,
             ErrorCode::HiddenCharacters => 21,
+            ErrorCode::WrongPassword => 22,
         };
         let mut seen: Vec<usize> = ErrorCode::ALL.iter().map(index).collect();
         seen.sort();
-        assert_eq!(seen, (0..22).collect::<Vec<_>>());
+        assert_eq!(seen, (0..23).collect::<Vec<_>>());
     }
 }

@@ -27,6 +27,7 @@ string_enum!(
         Rejected => "rejected",
         Forwarded => "forwarded",
         CaseOpened => "case_opened",
+        PasswordReset => "password_reset",
     }
 );
 

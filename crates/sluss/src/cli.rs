@@ -85,6 +85,10 @@ pub enum Command {
         /// The organisation's logo: an SVG or PNG file, read at start and shown in the header.
         #[arg(long, env = "SLUSS_LOGO")]
         logo: Option<std::path::PathBuf>,
+        /// Where people report accessibility problems (an e-mail address, a web address or a
+        /// few words), shown on the accessibility statement (/tillganglighet).
+        #[arg(long, env = "SLUSS_ACCESSIBILITY_CONTACT")]
+        accessibility_contact: Option<String>,
         #[command(flatten)]
         mail: MailArgs,
     },

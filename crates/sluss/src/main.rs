@@ -57,6 +57,7 @@ async fn run() -> Result<()> {
             behind_proxy,
             org_name,
             logo,
+            accessibility_contact,
             mail,
         } => {
             serve::run(
@@ -71,7 +72,11 @@ async fn run() -> Result<()> {
                 join_code_miss_limit,
                 live_stream_limit,
                 behind_proxy,
-                serve::Branding { org_name, logo },
+                serve::Branding {
+                    org_name,
+                    logo,
+                    accessibility_contact,
+                },
             )
             .await
         }

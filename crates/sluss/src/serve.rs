@@ -35,6 +35,7 @@ async fn shutdown_signal() {
 pub struct Branding {
     pub org_name: String,
     pub logo: Option<std::path::PathBuf>,
+    pub accessibility_contact: Option<String>,
 }
 
 impl Branding {
@@ -95,6 +96,12 @@ pub async fn run(
         settings.org_name = org_name.into();
     }
     settings.logo = logo;
+    settings.accessibility_contact = branding
+        .accessibility_contact
+        .as_deref()
+        .map(str::trim)
+        .filter(|c| !c.is_empty())
+        .map(Into::into);
     tracing::info!(database = %store::db::redact(&db.database_url), backend = ?app.db.backend(), "database ready");
     tracing::info!("listening on http://{local} (public address {public_url})");
     app::campaigns::warm_up(&app);

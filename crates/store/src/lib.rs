@@ -15,6 +15,7 @@ pub mod migrate;
 pub mod nullable;
 pub mod orgs;
 pub mod outbox;
+pub mod password_resets;
 pub mod processes;
 pub mod references;
 pub mod sessions;

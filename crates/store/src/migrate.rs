@@ -53,6 +53,7 @@ pub const MIGRATIONS: &[(i64, &str, Script)] = &[
     ),
     (13, "my_work", Script::Both(MY_WORK)),
     (14, "jobs_and_outbox", Script::Both(JOBS_AND_OUTBOX)),
+    (15, "password_resets", Script::Both(PASSWORD_RESETS)),
 ];
 
 /// A migration's text. Tables and columns are defined once for both databases; only an
@@ -183,6 +184,19 @@ CREATE INDEX cases_status_created ON cases (status, created_at)
 /// running it falls due again by itself. `claim` is the token of the claim that runs it, so
 /// a node whose lease ran out cannot mark done a job another node has taken since.
 ///
+/// A password reset asked for by e-mail: only the hash of its token is kept (as for
+/// sessions), it lasts minutes, and `used_at` makes it single-use.
+const PASSWORD_RESETS: &str = r#"
+CREATE TABLE password_resets (
+    token_hash TEXT PRIMARY KEY,
+    user_id TEXT NOT NULL REFERENCES users (id),
+    created_at TEXT NOT NULL,
+    expires_at TEXT NOT NULL,
+    used_at TEXT
+);
+CREATE INDEX password_resets_by_user ON password_resets (user_id)
+"#;
+
 /// A mail is a row of `outbox`, written beside its event and its `mail.send` job. The
 /// recipient's address is personal data: it lives here and on the submission, never in an
 /// event, and is erased with them. `params` holds what its templates need (reference,

@@ -49,3 +49,13 @@ pub async fn delete_expired(tx: &mut Tx, now: &str) -> crate::Result<u64> {
     tx.execute(sql("DELETE FROM sessions WHERE expires_at <= ?").bind(now))
         .await
 }
+
+/// Ends every session of a user but the one given (the one that changed the password).
+pub async fn delete_others(tx: &mut Tx, user_id: &str, keep_hash: &str) -> crate::Result<u64> {
+    tx.execute(
+        sql("DELETE FROM sessions WHERE user_id = ? AND token_hash <> ?")
+            .bind(user_id)
+            .bind(keep_hash),
+    )
+    .await
+}

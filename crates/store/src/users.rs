@@ -256,3 +256,14 @@ pub async fn deactivate(tx: &mut Tx, user_id: &str) -> crate::Result<bool> {
         .await?;
     Ok(n > 0)
 }
+
+/// Sets a user's password hash (argon2id, made by the caller).
+pub async fn set_password(tx: &mut Tx, user_id: &str, password_hash: &str) -> crate::Result<()> {
+    tx.execute(
+        sql("UPDATE users SET password_hash = ? WHERE id = ?")
+            .bind(password_hash)
+            .bind(user_id),
+    )
+    .await?;
+    Ok(())
+}

@@ -53,6 +53,8 @@ pub struct Settings {
     pub org_name: Arc<str>,
     /// The installation's logo, served at `/static/logo` (Sluss's own mark when `None`).
     pub logo: Option<Logo>,
+    /// Where accessibility problems are reported (`--accessibility-contact`).
+    pub accessibility_contact: Option<Arc<str>>,
 }
 
 /// A logo read once at start: its bytes and the media type they were recognised as.
@@ -106,6 +108,7 @@ impl Settings {
             live_stream_limit: 20,
             org_name: "Sluss".into(),
             logo: None,
+            accessibility_contact: None,
         }
     }
 }
@@ -192,6 +195,22 @@ pub fn router(state: AppState) -> Router {
             get(pages::login::form).post(pages::login::submit),
         )
         .route("/logga-ut", post(pages::login::logout))
+        // Password reset and change, sign out everywhere; the accessibility statement.
+        .route(
+            "/logga-in/glomt",
+            get(pages::account::forgot_form).post(pages::account::forgot),
+        )
+        .route(
+            "/losenord/{token}",
+            get(pages::account::reset_form).post(pages::account::reset),
+        )
+        .route("/konto", get(pages::account::show))
+        .route("/konto/losenord", post(pages::account::change))
+        .route(
+            "/konto/logga-ut-overallt",
+            post(pages::account::sign_out_everywhere),
+        )
+        .route("/tillganglighet", get(pages::account::statement))
         .route("/mitt-arbete", get(pages::work::show))
         .route("/inkorg", get(pages::inbox::list))
         .route("/inkorg/{id}", get(pages::inbox::detail))

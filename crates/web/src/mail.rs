@@ -50,7 +50,11 @@ pub fn compose(mail: &OutboxRow) -> Result<Composed, String> {
     let p: serde_json::Value =
         serde_json::from_str(&mail.params).map_err(|e| format!("the mail's parameters: {e}"))?;
     let reference = param(&p, "reference");
+    if mail.kind == MailKind::PasswordReset {
+        return compose_reset(&t, &p);
+    }
     let (subject_key, body) = match mail.kind {
+        MailKind::PasswordReset => ("mail.password_reset.subject", String::new()),
         MailKind::Receipt => ("mail.receipt.subject", t.n("mail.receipt.body", reference)),
         MailKind::Accepted => (
             "mail.accepted.subject",
@@ -96,12 +100,43 @@ pub fn compose(mail: &OutboxRow) -> Result<Composed, String> {
         }
         _ => lines.push(t.t("mail.follow_up_hint").to_string()),
     }
+    render(&t, subject, &lines, &link, "mail.footer")
+}
+
+/// The reset link, how long it works, and what to do when it was not asked for.
+fn compose_reset(t: &Tr, p: &serde_json::Value) -> Result<Composed, String> {
+    let minutes = p.get("minutes").and_then(|v| v.as_i64()).unwrap_or(30);
+    let lines = vec![
+        t.t("mail.password_reset.body").to_string(),
+        t.n("mail.password_reset.expires", minutes),
+        t.t("mail.password_reset.ignore").to_string(),
+    ];
+    let link = Some((
+        t.t("mail.password_reset.link").to_string(),
+        param(p, "reset_url").to_string(),
+    ));
+    render(
+        t,
+        t.t("mail.password_reset.subject").to_string(),
+        &lines,
+        &link,
+        "mail.password_reset.footer",
+    )
+}
+
+fn render(
+    t: &Tr,
+    subject: String,
+    lines: &[String],
+    link: &Option<(String, String)>,
+    footer_key: &str,
+) -> Result<Composed, String> {
     let greeting = t.t("mail.greeting");
-    let footer = t.t("mail.footer");
+    let footer = t.t(footer_key);
     let text = Text {
         greeting,
-        lines: &lines,
-        link: &link,
+        lines,
+        link,
         footer,
     }
     .render()
@@ -110,8 +145,8 @@ pub fn compose(mail: &OutboxRow) -> Result<Composed, String> {
         lang: t.lang.code(),
         subject: &subject,
         greeting,
-        lines: &lines,
-        link: &link,
+        lines,
+        link,
         footer,
     }
     .render()

@@ -1,6 +1,7 @@
 //! Server-rendered pages. Each module is one flow; this one holds what they share:
 //! rendering, error pages, static files and the language switch.
 
+pub mod account;
 pub mod admin;
 pub mod cases;
 pub mod diarium;

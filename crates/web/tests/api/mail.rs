@@ -18,7 +18,7 @@ use crate::both;
 use crate::support::{Backend, TestApp, spawn, valid_submission};
 
 /// The Python with aiosmtpd: `SLUSS_SMTP_SINK_PYTHON`, else where scripts/test.sh puts it.
-fn sink_python() -> Option<String> {
+pub(crate) fn sink_python() -> Option<String> {
     if let Ok(p) = std::env::var("SLUSS_SMTP_SINK_PYTHON")
         && !p.is_empty()
     {
@@ -41,14 +41,14 @@ fn sink_python() -> Option<String> {
 }
 
 /// A running SMTP server writing what it receives into a folder.
-struct Sink {
+pub(crate) struct Sink {
     child: Child,
     dir: PathBuf,
     port: u16,
 }
 
 impl Sink {
-    fn start(python: &str, port: u16, dir: Option<PathBuf>) -> Sink {
+    pub(crate) fn start(python: &str, port: u16, dir: Option<PathBuf>) -> Sink {
         let dir = dir.unwrap_or_else(|| {
             let d = std::env::temp_dir().join(format!("sluss-smtp-{}", uuid::Uuid::now_v7()));
             std::fs::create_dir_all(&d).unwrap();
@@ -83,7 +83,7 @@ impl Sink {
         Sink { child, dir, port }
     }
 
-    fn url(&self) -> String {
+    pub(crate) fn url(&self) -> String {
         // Authentication, user and password URL-encoded as --smtp-url takes them.
         format!("smtp://sluss:hemligt%20l%C3%B6sen@127.0.0.1:{}", self.port)
     }
@@ -95,7 +95,7 @@ impl Sink {
 
     /// The mails received so far, oldest first, with soft line breaks of quoted-printable
     /// undone.
-    fn mails(&self) -> Vec<String> {
+    pub(crate) fn mails(&self) -> Vec<String> {
         let mut files: Vec<_> = std::fs::read_dir(&self.dir)
             .unwrap()
             .filter_map(|e| e.ok().map(|e| e.path()))
@@ -121,7 +121,7 @@ impl Drop for Sink {
     }
 }
 
-fn runner(url: &str) -> Runner {
+pub(crate) fn runner(url: &str) -> Runner {
     let smtp = Smtp::new(url, "Sluss <sluss@region.example>").expect("smtp settings");
     Runner::new(vec![Arc::new(Sender {
         smtp,

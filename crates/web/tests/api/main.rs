@@ -21,6 +21,7 @@ mod mail;
 mod matrix;
 mod my_work;
 mod pages;
+mod password;
 mod permissions;
 mod persistence;
 mod processes;

@@ -341,9 +341,34 @@ pub fn table() -> Vec<Row> {
             "L 403 200 403 200 403 403 403 403 200 200 403 403 403 L"),
         row("GET", "/sprak/{lang}", "/sprak/sv?next=/diarium", Nothing,
             "303 303 303 303 303 303 303 303 303 303 303 303 303 303 303"),
+        // Account and password (issue 20): a reset is asked for and set by anyone (the
+        // same answer whether the address exists; a bad password before the token is
+        // looked at), the account page is a signed-in person's own.
+        row("GET", "/logga-in/glomt", "/logga-in/glomt", Nothing,
+            "200 200 200 200 200 200 200 200 200 200 200 200 200 200 200"),
+        row("POST", "/logga-in/glomt", "/logga-in/glomt", Form(vec![("email", "ingen@x.se")]),
+            "200 200 200 200 200 200 200 200 200 200 200 200 200 200 200"),
+        row("GET", "/losenord/{token}", "/losenord/nej", Nothing,
+            "200 200 200 200 200 200 200 200 200 200 200 200 200 200 200"),
+        row("POST", "/losenord/{token}", "/losenord/nej",
+            Form(vec![("password", "kort"), ("password_again", "kort")]),
+            "422 422 422 422 422 422 422 422 422 422 422 422 422 422 422"),
+        row("GET", "/konto", "/konto", Nothing,
+            "L 200 200 200 200 200 200 200 200 200 200 200 200 200 L"),
+        row("POST", "/konto/losenord", "/konto/losenord",
+            Form(vec![("current_password", "fel-lösenord"), ("password", "ett nytt långt lösenord"), ("password_again", "ett nytt långt lösenord")]),
+            "L 422 422 422 422 422 422 422 422 422 422 422 422 422 L"),
+        row("GET", "/tillganglighet", "/tillganglighet", Nothing,
+            "200 200 200 200 200 200 200 200 200 200 200 200 200 200 200"),
         // Last: it ends the session.
         row("POST", "/logga-ut", "/logga-ut", Form(vec![]),
             "303 303 303 303 303 303 303 303 303 303 303 303 303 303 303"),
+        // After signing out, as it would leave the next row's session and CSRF token
+        // unusable: the signed-out callers' CSRF tokens (bound to the ended session) are
+        // refused (403), the anonymous are sent to sign in. Who may sign out everywhere is
+        // tested in password.rs (a signed-in person, of their own sessions).
+        row("POST", "/konto/logga-ut-overallt", "/konto/logga-ut-overallt", Form(vec![]),
+            "L 403 403 403 403 403 403 403 403 403 403 403 403 403 L"),
     ]
 }
 
