@@ -151,6 +151,10 @@ struct NewPage<'a> {
 }
 
 impl NewPage<'_> {
+    fn template_named(&self, t: &store::processes::TemplateRow) -> Named {
+        Named::template(self.ctx, t)
+    }
+
     fn val(&self, k: &str) -> &str {
         self.v.get(k).map(String::as_str).unwrap_or("")
     }

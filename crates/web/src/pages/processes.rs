@@ -72,6 +72,10 @@ struct Page<'a> {
 }
 
 impl Page<'_> {
+    fn template_named(&self, t: &store::processes::TemplateRow) -> super::work::Named {
+        super::work::Named::template(self.ctx, t)
+    }
+
     /// The region an upload belongs to (one the caller manages), by name.
     fn region_of(&self, t: &store::processes::TemplateRow) -> String {
         self.o

@@ -52,6 +52,19 @@ impl Named {
         }
     }
 
+    /// A stored template's name: on an English page the English name its source gives
+    /// (read from the source, as the row keeps only the Swedish one), else the Swedish.
+    pub fn template(ctx: &Ctx, t: &store::processes::TemplateRow) -> Self {
+        let en = if ctx.is_en() {
+            domain::process::parse_template(&t.source)
+                .ok()
+                .and_then(|parsed| parsed.name_en)
+        } else {
+            None
+        };
+        Self::pick(ctx, &t.name, &en)
+    }
+
     /// A text in the page's language already (a person's words, a catalog word): escaped, not marked.
     pub fn plain(text: impl Into<String>) -> Self {
         Self {

@@ -196,6 +196,19 @@ async fn each_role_sees_what_waits_for_it(backend: Backend) {
         .unwrap();
     let (_, html) = page(en, &t, "/mitt-arbete").await;
     assert!(html.contains("<span lang=\"sv\">Ta emot</span>"), "{html}");
+    // The choice of process when opening a case: Spelplanen by its English name, Blekinge's
+    // (which has none) in Swedish marked as such.
+    let (_, html) = page(en, &t, "/arenden/nytt").await;
+    assert!(
+        html.contains("Spelplanen – the game plan (Region Skåne)"),
+        "{html}"
+    );
+    assert!(
+        html.contains(
+            "<span lang=\"sv\">Att främja utveckling och innovation (Region Blekinge)</span>"
+        ),
+        "{html}"
+    );
     let en = &c["decider@x.se"];
     en.get(t.url("/sprak/en?next=/mitt-arbete"))
         .send()
