@@ -3,7 +3,8 @@
 #   formatting and lints → the README's run command as written there (and the systemd units
 #   in deploy/) → Rust unit and API tests (SQLite, and PostgreSQL when reachable;
 #   always under CI), including the crash test (SIGKILL under vote load) → browser tests
-#   (Playwright + Debian's Chromium + axe-core) → schemathesis against the OpenAPI document.
+#   (Playwright + Debian's Chromium + axe-core) → the Nu HTML checker over the pages they
+#   checked → schemathesis against the OpenAPI document.
 #   The mail tests send through a real SMTP server (aiosmtpd from PyPI, installed here).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -36,6 +37,11 @@ for tool in curl setsid; do
     as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq curl util-linux >/dev/null
   fi
 done
+if ! command -v java >/dev/null; then
+  echo "Installing Debian's Java runtime (for the Nu HTML checker)"
+  as_root apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq default-jre-headless >/dev/null
+fi
 /usr/bin/chromium --version
 (cd e2e && npm ci --no-audit --no-fund --loglevel=error)
 # A real SMTP server for the mail tests (crates/web/tests/api/mail.rs starts it through
@@ -83,7 +89,13 @@ cargo test --workspace --locked
 
 step "Browser tests (Chromium, axe-core)"
 cargo build --locked -p sluss
+rm -rf e2e/test-results/html
 SLUSS_BIN="$CARGO_TARGET_DIR/debug/sluss" npm --prefix e2e test
+
+step "Valid HTML (the Nu checker over every page the browser tests checked)"
+ls e2e/test-results/html/*.html >/dev/null
+java -jar e2e/node_modules/vnu-jar/build/dist/vnu.jar --errors-only --skip-non-html e2e/test-results/html
+echo "$(ls e2e/test-results/html/*.html | wc -l) pages: valid"
 
 step "Bad input at scale (schemathesis against /api/v1/openapi.json)"
 scripts/schemathesis.sh "$CARGO_TARGET_DIR/debug/sluss"

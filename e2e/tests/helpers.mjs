@@ -2,7 +2,7 @@
 // Debian's Chromium with Playwright, and check every visited page with axe-core.
 
 import { spawn } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -127,7 +127,13 @@ export async function checkA11y(page, label) {
   return runAxe(page, label);
 }
 
+const PAGES = join(import.meta.dirname, "..", "test-results", "html");
+
 async function runAxe(page, label) {
+  // The page as checked, for the Nu HTML checker that scripts/test.sh runs over them all.
+  mkdirSync(PAGES, { recursive: true });
+  const file = label.replace(/[^a-z0-9åäö]+/gi, "-").replace(/^-|-$/g, "").toLowerCase();
+  writeFileSync(join(PAGES, `${file}.html`), await page.content());
   await page.evaluate(AXE_SOURCE);
   const result = await page.evaluate(async () => {
     // eslint-disable-next-line no-undef

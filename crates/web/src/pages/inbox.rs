@@ -25,6 +25,22 @@ pub fn day(ts: &str) -> String {
         .unwrap_or_default()
 }
 
+/// A stored time for a `<time datetime>`: HTML allows at most milliseconds, and the store
+/// keeps microseconds, so the fraction is cut to three digits.
+pub fn machine(ts: &str) -> String {
+    match ts.split_once('.') {
+        Some((whole, fraction)) => {
+            let digits: String = fraction
+                .chars()
+                .take_while(char::is_ascii_digit)
+                .take(3)
+                .collect();
+            format!("{whole}.{digits}Z")
+        }
+        None => ts.to_string(),
+    }
+}
+
 pub fn when(ts: &str) -> String {
     Timestamp::parse_db(ts)
         .map(|t| t.swedish_minute_string())
@@ -454,5 +470,20 @@ fn as_typed(action: &str, v: &Values) -> ActionInput {
         reason_text: f("reason_text"),
         organisation: f("organisation"),
         duplicate_of: f("duplicate_of"),
+    }
+}
+
+#[cfg(test)]
+mod machine_time_tests {
+    #[test]
+    fn a_stored_time_is_given_to_html_with_at_most_milliseconds() {
+        assert_eq!(
+            super::machine("2026-11-30T13:43:34.943720Z"),
+            "2026-11-30T13:43:34.943Z"
+        );
+        assert_eq!(
+            super::machine("2026-11-30T13:43:34Z"),
+            "2026-11-30T13:43:34Z"
+        );
     }
 }
