@@ -211,13 +211,10 @@ pub async fn add_concept(
     Path(code): Path<String>,
     form: TypedForm<IdeaInput>,
 ) -> PageResult {
-    // Participants write without an account, limited one by one (not per address).
-    let Some(token) = token_of(&headers, &code) else {
-        return Ok(to_join(&code));
+    let token = match writer(&state, &ctx, &headers, &code) {
+        Ok(token) => token,
+        Err(answer) => return Ok(*answer),
     };
-    if !state.participant_may_write(&code, &token) {
-        return Ok(ctx.too_many());
-    }
     let text = form.values.get("text").cloned().unwrap_or_default();
     let result = match form.input {
         Ok(input) => {
@@ -339,13 +336,10 @@ pub async fn answer(
     Path(code): Path<String>,
     form: TypedForm<AnswerForm>,
 ) -> PageResult {
-    // Participants write without an account, limited one by one (not per address).
-    let Some(token) = token_of(&headers, &code) else {
-        return Ok(to_join(&code));
+    let token = match writer(&state, &ctx, &headers, &code) {
+        Ok(token) => token,
+        Err(answer) => return Ok(*answer),
     };
-    if !state.participant_may_write(&code, &token) {
-        return Ok(ctx.too_many());
-    }
     let f = form.or_page(&ctx)?;
     let result = app::campaigns::answer(&state.app, &code, &token, &f.question_id, &f.answer).await;
     let ok = format!(
@@ -377,13 +371,10 @@ pub async fn flag(
     Path(code): Path<String>,
     form: TypedForm<FlagForm>,
 ) -> PageResult {
-    // Participants write without an account, limited one by one (not per address).
-    let Some(token) = token_of(&headers, &code) else {
-        return Ok(to_join(&code));
+    let token = match writer(&state, &ctx, &headers, &code) {
+        Ok(token) => token,
+        Err(answer) => return Ok(*answer),
     };
-    if !state.participant_may_write(&code, &token) {
-        return Ok(ctx.too_many());
-    }
     let f = form.or_page(&ctx)?;
     app::campaigns::flag(&state.app, &code, &token, &f.idea_id)
         .await
@@ -392,4 +383,22 @@ pub async fn flag(
         "/workshop/{}?klart=flag",
         url_encode(&upper(&code))
     )))
+}
+
+/// The participant's token for a write, or the answer instead: the join page for one who
+/// has not joined, 429 for one writing too fast. Participants write without an account,
+/// limited one by one (not per address).
+fn writer(
+    state: &AppState,
+    ctx: &Ctx,
+    headers: &HeaderMap,
+    code: &str,
+) -> Result<String, Box<Response>> {
+    let Some(token) = token_of(headers, code) else {
+        return Err(Box::new(to_join(code)));
+    };
+    if !state.participant_may_write(code, &token) {
+        return Err(Box::new(ctx.too_many()));
+    }
+    Ok(token)
 }
