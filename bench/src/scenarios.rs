@@ -264,6 +264,25 @@ pub async fn one_backend(backend: &str, db: &str, sizes: &Sizes, table: &mut Tab
                 Some(w.errors == 0),
             ),
         );
+        // The audit view of the demo region, read by its administrator (a page, so a
+        // session): the newest events of the region's organisations, keyset-paged.
+        let admin_cookie = page_session(&base, "admin@demo.sluss.se", "demo-admin-2026").await?;
+        let w = wrk(
+            &format!("{base}/admin/handelser"),
+            conns,
+            secs,
+            &headers_script(&[("Cookie", &admin_cookie)]),
+        )?;
+        table.row(
+            backend,
+            &format!("audit view /admin/handelser ({events} events)"),
+            wrk_figures(&w),
+            against(
+                format!("HTTP limit {http_limit:.0}/s"),
+                w.rps / http_limit,
+                Some(w.errors == 0),
+            ),
+        );
     }
 
     if !sizes.votes_only {
@@ -363,6 +382,40 @@ pub async fn one_backend(backend: &str, db: &str, sizes: &Sizes, table: &mut Tab
         .status();
     let _ = child.wait();
     Ok(())
+}
+
+/// Signs in through the sign-in form as a browser does, and returns the cookies a page
+/// request then sends (the session, and the CSRF cookie it was signed in with).
+async fn page_session(base: &str, email: &str, password: &str) -> Result<String> {
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()?;
+    let res = http.get(format!("{base}/logga-in")).send().await?;
+    let csrf_cookie = set_cookie(&res, "sluss_csrf").context("the CSRF cookie")?;
+    let html = res.text().await?;
+    let field = "name=\"_csrf\" value=\"";
+    let at = html.find(field).context("the CSRF field")? + field.len();
+    let csrf = &html[at..at + html[at..].find('"').context("the CSRF field's end")?];
+    let res = http
+        .post(format!("{base}/logga-in"))
+        .header("Cookie", format!("sluss_csrf={csrf_cookie}"))
+        .form(&[("_csrf", csrf), ("email", email), ("password", password)])
+        .send()
+        .await?;
+    let session = set_cookie(&res, "sluss_session").context("signed in")?;
+    Ok(format!("sluss_session={session}; sluss_csrf={csrf_cookie}"))
+}
+
+/// The value of the cookie `name` a response sets.
+fn set_cookie(res: &reqwest::Response, name: &str) -> Option<String> {
+    let prefix = format!("{name}=");
+    res.headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find_map(|v| v.strip_prefix(&prefix))
+        .map(|v| v.split(';').next().unwrap_or_default().to_string())
+        .filter(|v| !v.is_empty())
 }
 
 /// `sluss move` of the SQLite run's database (the data at scale and what the run wrote)

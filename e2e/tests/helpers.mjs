@@ -2,7 +2,7 @@
 // Debian's Chromium with Playwright, and check every visited page with axe-core.
 
 import { spawn } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -26,12 +26,16 @@ export async function signIn(page, base, user, next) {
   await Promise.all([page.waitForURL((u) => u.pathname === next.split("?")[0]), page.locator('main button[type="submit"]').click()]);
 }
 
-/** Starts `sluss serve --demo` (and `extraArgs`) on a free port; resolves when it answers /healthz. */
-export async function startServer(extraArgs = []) {
+/**
+ * Starts `sluss serve --demo` (and `extraArgs`) on a free port; resolves when it answers /healthz.
+ * `options.smtp`: a sink from `startSmtpSink`, to which the server then sends its mail.
+ */
+export async function startServer(extraArgs = [], options = {}) {
   const bin = process.env.SLUSS_BIN;
   assert.ok(bin, "SLUSS_BIN must point at the sluss binary");
   const dir = mkdtempSync(join(tmpdir(), "sluss-e2e-"));
-  const child = spawn(bin, ["serve", "--demo", "--bind", "127.0.0.1:0", "--database-url", `sqlite://${dir}/e2e.db`, ...extraArgs], {
+  const mail = options.smtp ? ["--smtp-url", options.smtp.url, "--mail-from", "Sluss <sluss@example.se>"] : [];
+  const child = spawn(bin, ["serve", "--demo", "--bind", "127.0.0.1:0", "--database-url", `sqlite://${dir}/e2e.db`, ...mail, ...extraArgs], {
     env: { ...process.env, RUST_LOG: "warn,sluss=info,web=info", NO_COLOR: "1", SLUSS_PUBLIC_WRITE_LIMIT: "1000" },
     stdio: ["ignore", "pipe", "pipe"],
   });
@@ -71,6 +75,54 @@ export async function startServer(extraArgs = []) {
         await exited;
         clearTimeout(timer);
       }
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/**
+ * Starts the tests' SMTP server (scripts/smtp_sink.py, on aiosmtpd: the python at
+ * $SLUSS_SMTP_SINK_PYTHON or where scripts/test.sh installs it), which writes each mail it
+ * receives into a folder. `waitFor(to, match)` resolves with the first mail to `to` whose
+ * text matches, decoded from quoted-printable; `stop()` ends it.
+ */
+export async function startSmtpSink() {
+  const python = process.env.SLUSS_SMTP_SINK_PYTHON || "/var/cache/sluss-tools/aiosmtpd-1.4.6/bin/python";
+  const dir = mkdtempSync(join(tmpdir(), "sluss-e2e-smtp-"));
+  const script = join(import.meta.dirname, "..", "..", "scripts", "smtp_sink.py");
+  const child = spawn(python, [script, "--dir", dir], { stdio: ["pipe", "pipe", "inherit"] });
+  const port = await new Promise((resolve, reject) => {
+    let out = "";
+    const timer = setTimeout(() => reject(new Error(`the SMTP sink did not start: ${out}`)), 20_000);
+    child.stdout.on("data", (chunk) => {
+      out += chunk.toString();
+      const m = out.match(/PORT (\d+)/);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[1]);
+      }
+    });
+    child.on("exit", (code) => reject(new Error(`the SMTP sink exited with ${code}: ${out}`)));
+  });
+  const mails = () =>
+    readdirSync(dir)
+      .filter((f) => f.endsWith(".eml"))
+      .sort()
+      .map((f) => readFileSync(join(dir, f), "utf8").replace(/=\r?\n/g, "").replace(/=([0-9A-F]{2})/g, (_, h) => String.fromCharCode(parseInt(h, 16))));
+  return {
+    url: `smtp://127.0.0.1:${port}`,
+    mails,
+    async waitFor(to, match) {
+      for (let i = 0; i < 300; i++) {
+        const found = mails().find((m) => m.startsWith(`X-Envelope-To: ${to}`) && match.test(m));
+        if (found) return found;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      throw new Error(`no mail to ${to} matching ${match} arrived; got:\n${mails().join("\n----\n")}`);
+    },
+    async stop() {
+      child.stdin.end();
+      child.kill();
       rmSync(dir, { recursive: true, force: true });
     },
   };

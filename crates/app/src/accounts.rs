@@ -24,7 +24,7 @@ pub enum Administrator<'a> {
 }
 
 impl Administrator<'_> {
-    fn actor(&self) -> Actor {
+    pub(crate) fn actor(&self) -> Actor {
         match self {
             Administrator::Operator => Actor::System,
             Administrator::Caller(c) => c.actor(),
@@ -34,7 +34,11 @@ impl Administrator<'_> {
 
 /// The user `user_id` if `who` may administer them; refusals for a user of another region
 /// and for one that does not exist are the same.
-async fn administered(tx: &mut Tx, who: Administrator<'_>, user_id: &str) -> Result<UserRow> {
+pub(crate) async fn administered(
+    tx: &mut Tx,
+    who: Administrator<'_>,
+    user_id: &str,
+) -> Result<UserRow> {
     // An id that could name nobody is not looked up (PostgreSQL refuses NUL in text).
     let target = if domain::text::may_name_something(user_id) {
         users::by_id(tx, user_id).await?
@@ -67,6 +71,16 @@ async fn administered(tx: &mut Tx, who: Administrator<'_>, user_id: &str) -> Res
     } else {
         Err(AppError::NotFound)
     }
+}
+
+/// The organisation an event about a user is filed under (so that the audit view of its
+/// region shows it): the first they hold a role in.
+pub(crate) async fn home_org(tx: &mut Tx, user_id: &str) -> Result<Option<String>> {
+    Ok(users::memberships(tx, user_id)
+        .await?
+        .into_iter()
+        .next()
+        .map(|m| m.org_id))
 }
 
 /// A user's tokens, for the operator by e-mail.
@@ -108,6 +122,7 @@ pub async fn revoke_token(app: &App, who: Administrator<'_>, id: &str) -> Result
     let user = administered(&mut tx, who, &token.user_id).await?;
     let now = Timestamp::now().to_db();
     if users::revoke_token(&mut tx, &token.id, &now).await? {
+        let org = home_org(&mut tx, &user.id).await?;
         events::append(
             &mut tx,
             NewEvent {
@@ -115,7 +130,7 @@ pub async fn revoke_token(app: &App, who: Administrator<'_>, id: &str) -> Result
                 kind: "api_token.revoked",
                 subject_type: "user",
                 subject_id: &user.id,
-                org_id: None,
+                org_id: org.as_deref(),
                 payload: serde_json::json!({ "token_id": token.id }),
             },
         )
@@ -146,6 +161,7 @@ pub async fn deactivate(app: &App, who: Administrator<'_>, user_id: &str) -> Res
     let tokens_revoked =
         users::revoke_tokens_of(&mut tx, &user.id, &Timestamp::now().to_db()).await?;
     if changed || sessions_ended > 0 || tokens_revoked > 0 {
+        let org = home_org(&mut tx, &user.id).await?;
         events::append(
             &mut tx,
             NewEvent {
@@ -153,7 +169,7 @@ pub async fn deactivate(app: &App, who: Administrator<'_>, user_id: &str) -> Res
                 kind: "user.deactivated",
                 subject_type: "user",
                 subject_id: &user.id,
-                org_id: None,
+                org_id: org.as_deref(),
                 payload: serde_json::json!({ "sessions_ended": sessions_ended, "tokens_revoked": tokens_revoked }),
             },
         )

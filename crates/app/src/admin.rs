@@ -10,6 +10,9 @@ use domain::{ErrorCode, FieldErrors};
 use store::events::{self, Actor, NewEvent};
 use store::{StoreError, orgs, users};
 
+pub mod audit;
+pub mod people;
+pub mod tokens;
 pub mod units;
 
 pub(crate) const ORG_NAME: TextRule = TextRule::line("name", 2, 120);

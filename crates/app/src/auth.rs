@@ -84,18 +84,7 @@ pub async fn login(app: &App, email: &str, password: &str) -> Result<String> {
         (true, Some(u)) => u,
         _ => return Err(AppError::Unauthenticated),
     };
-    let token = new_token(32)?;
-    let now = Timestamp::now();
-    let expires = now.plus_seconds(app.config.session_ttl_secs);
-    sessions::delete_expired(&mut tx, &now.to_db()).await?;
-    sessions::insert(
-        &mut tx,
-        &hash_token(&token),
-        &user.id,
-        &now.to_db(),
-        &expires.to_db(),
-    )
-    .await?;
+    let token = start_session(app, &mut tx, &user.id).await?;
     events::append(
         &mut tx,
         NewEvent {
@@ -109,6 +98,23 @@ pub async fn login(app: &App, email: &str, password: &str) -> Result<String> {
     )
     .await?;
     tx.commit().await?;
+    Ok(token)
+}
+
+/// Writes a new session for the user in `tx` and returns its token, for the cookie.
+pub(crate) async fn start_session(app: &App, tx: &mut store::Tx, user_id: &str) -> Result<String> {
+    let token = new_token(32)?;
+    let now = Timestamp::now();
+    let expires = now.plus_seconds(app.config.session_ttl_secs);
+    sessions::delete_expired(tx, &now.to_db()).await?;
+    sessions::insert(
+        tx,
+        &hash_token(&token),
+        user_id,
+        &now.to_db(),
+        &expires.to_db(),
+    )
+    .await?;
     Ok(token)
 }
 
@@ -253,23 +259,37 @@ pub async fn create_api_token_for(app: &App, email: &str, days: u32) -> Result<S
         .await?
         .filter(|u| u.active)
         .ok_or(AppError::field("email", domain::ErrorCode::UnknownUser))?;
+    let (_, token) = insert_api_token(&mut tx, &Actor::System, &user.id, None, days, None).await?;
+    tx.commit().await?;
+    Ok(token)
+}
+
+/// Writes a token for `user_id` lasting `days` days, with its event, in `tx`: its id and
+/// its secret (shown once; only its hash is kept).
+pub(crate) async fn insert_api_token(
+    tx: &mut store::Tx,
+    actor: &Actor,
+    user_id: &str,
+    name: Option<&str>,
+    days: u32,
+    org_id: Option<&str>,
+) -> Result<(String, String)> {
     let token = format!("sluss_{}", new_token(32)?);
     let expires_at = Timestamp::now().plus_days(i64::from(days)).to_db();
-    let id = users::insert_token(&mut tx, &user.id, &hash_token(&token), &expires_at).await?;
+    let id = users::insert_token(tx, user_id, name, &hash_token(&token), &expires_at).await?;
     events::append(
-        &mut tx,
+        tx,
         NewEvent {
-            actor: &Actor::System,
+            actor,
             kind: "api_token.created",
             subject_type: "user",
-            subject_id: &user.id,
-            org_id: None,
+            subject_id: user_id,
+            org_id,
             payload: serde_json::json!({ "token_id": id, "expires_at": expires_at }),
         },
     )
     .await?;
-    tx.commit().await?;
-    Ok(token)
+    Ok((id, token))
 }
 
 #[cfg(test)]

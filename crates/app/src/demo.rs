@@ -184,7 +184,39 @@ pub async fn load(app: &App) -> Result<Vec<DemoUser>> {
     }
     load_cases(app, &people).await?;
     load_campaigns(app, &people).await?;
+    load_invitation(app, &people).await?;
     Ok(people)
+}
+
+/// The address of the demo's invited person, who has not yet chosen a password.
+pub const INVITED: &str = "invited@demo.sluss.se";
+
+/// One person invited by the region's administrator and not yet joined, so that the users'
+/// page shows a pending invitation (its mail waits in the outbox).
+async fn load_invitation(app: &App, people: &[DemoUser]) -> Result<()> {
+    let mut tx = app.db.read().await?;
+    let invited = users::by_email(&mut tx, INVITED).await?;
+    let unit = orgs::by_slug(&mut tx, UNIT_CARE)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    drop(tx);
+    if invited.is_some() {
+        return Ok(());
+    }
+    let admin = people
+        .iter()
+        .find(|u| u.role == Role::Admin)
+        .ok_or(AppError::NotFound)?;
+    let caller = demo_caller(app, admin).await?;
+    let invitation = crate::admin::people::Invitation {
+        name: "Iris Inbjuden",
+        email: INVITED,
+        org_id: &unit.id,
+        role: Role::Staff.as_str(),
+        lang: "sv",
+    };
+    crate::admin::people::invite(app, &caller, &invitation).await?;
+    Ok(())
 }
 
 /// A demo campaign a newcomer can join: its title, join code and kind.

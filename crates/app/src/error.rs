@@ -80,6 +80,10 @@ conflicts! {
     AlreadyVoted => "already_voted",
     IdeaWithdrawn => "idea_withdrawn",
     ResetLinkInvalid => "reset_link_invalid",
+    InviteLinkInvalid => "invite_link_invalid",
+    LastRole => "last_role",
+    NotInvited => "not_invited",
+    EmailTaken => "email_taken",
 }
 
 impl AppError {

@@ -20,7 +20,7 @@ pub const RESET_MINUTES: i64 = 30;
 /// How many reset mails an address gets within [`RESET_MINUTES`].
 pub const RESETS_PER_PERIOD: i64 = 3;
 
-fn check_new(password: &str) -> Result<()> {
+pub(crate) fn check_new(password: &str) -> Result<()> {
     if password.chars().count() < MIN_PASSWORD {
         return Err(AppError::field(
             "password",

@@ -28,6 +28,7 @@ string_enum!(
         Forwarded => "forwarded",
         CaseOpened => "case_opened",
         PasswordReset => "password_reset",
+        Invite => "invite",
     }
 );
 

@@ -88,3 +88,64 @@ pub async fn count(tx: &mut Tx) -> crate::Result<i64> {
     let (n,): (i64,) = tx.fetch_one(sql("SELECT COUNT(*) FROM events")).await?;
     Ok(n)
 }
+
+/// What the audit view asks of the event log: the events of `org_ids`, newest first.
+#[derive(Debug, Clone, Default)]
+pub struct AuditQuery<'a> {
+    pub org_ids: &'a [String],
+    /// Only this user's events.
+    pub actor_id: Option<&'a str>,
+    /// Only this kind (`user.invited`), or this family of kinds when it has no dot (`user`).
+    pub kind: Option<&'a str>,
+    /// Only events at or after this time, and before that one (database times).
+    pub from: Option<&'a str>,
+    pub until: Option<&'a str>,
+    /// The key (time, id) of the last event of the page before.
+    pub before: Option<(&'a str, &'a str)>,
+    pub limit: i64,
+}
+
+/// One page of the audit view (keyset by time and id, so that a page reads its rows only).
+pub async fn audit(tx: &mut Tx, q: &AuditQuery<'_>) -> crate::Result<Vec<EventRow>> {
+    if q.org_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut args: Vec<crate::Arg> = q.org_ids.iter().map(|o| o.as_str().into()).collect();
+    let mut text = format!(
+        "SELECT e.id, e.occurred_at, e.actor_kind, e.actor_id, u.name AS actor_name, e.kind, e.subject_type, e.subject_id, e.org_id, e.payload \
+         FROM events e LEFT JOIN users u ON u.id = e.actor_id WHERE e.org_id IN ({})",
+        crate::users::placeholders(q.org_ids.len())
+    );
+    if let Some(actor) = q.actor_id {
+        text.push_str(" AND e.actor_id = ?");
+        args.push(actor.into());
+    }
+    match q.kind {
+        Some(kind) if kind.contains('.') => {
+            text.push_str(" AND e.kind = ?");
+            args.push(kind.into());
+        }
+        Some(family) => {
+            text.push_str(" AND e.kind LIKE ? ESCAPE '\\'");
+            let p = crate::users::contains_pattern(&format!("{family}."));
+            // Anchored at the start: the family's kinds, not any kind containing it.
+            args.push(p[1..].to_string().into());
+        }
+        None => {}
+    }
+    if let Some(from) = q.from {
+        text.push_str(" AND e.occurred_at >= ?");
+        args.push(from.into());
+    }
+    if let Some(until) = q.until {
+        text.push_str(" AND e.occurred_at < ?");
+        args.push(until.into());
+    }
+    if let Some((at, id)) = q.before {
+        text.push_str(" AND (e.occurred_at < ? OR (e.occurred_at = ? AND e.id < ?))");
+        args.extend([at.into(), at.into(), id.into()]);
+    }
+    text.push_str(" ORDER BY e.occurred_at DESC, e.id DESC LIMIT ?");
+    args.push(q.limit.into());
+    tx.fetch_all(crate::Sql::dynamic(text, args)).await
+}

@@ -54,6 +54,7 @@ pub const MIGRATIONS: &[(i64, &str, Script)] = &[
     (13, "my_work", Script::Both(MY_WORK)),
     (14, "jobs_and_outbox", Script::Both(JOBS_AND_OUTBOX)),
     (15, "password_resets", Script::Both(PASSWORD_RESETS)),
+    (16, "administration", Script::Both(ADMINISTRATION)),
 ];
 
 /// A migration's text. Tables and columns are defined once for both databases; only an
@@ -195,6 +196,28 @@ CREATE TABLE password_resets (
     used_at TEXT
 );
 CREATE INDEX password_resets_by_user ON password_resets (user_id)
+"#;
+
+/// The administration pages (issue 20 item 5). An API token gets a name its administrator
+/// gave it. An invitation is a single-use token for an account created without a password,
+/// stored hashed like a reset, lasting days rather than minutes. The audit view reads the
+/// events of a region's organisations newest first, filtered by actor or kind, and the users
+/// page lists a region's people by name: each has an index in that order, so that a page
+/// reads its rows and no more.
+const ADMINISTRATION: &str = r#"
+ALTER TABLE api_tokens ADD COLUMN name TEXT;
+CREATE TABLE invites (
+    token_hash TEXT PRIMARY KEY,
+    user_id TEXT NOT NULL REFERENCES users (id),
+    created_at TEXT NOT NULL,
+    expires_at TEXT NOT NULL,
+    used_at TEXT
+);
+CREATE INDEX invites_by_user ON invites (user_id);
+CREATE INDEX users_by_name ON users (name, id);
+CREATE INDEX events_by_org ON events (org_id, occurred_at, id);
+CREATE INDEX events_by_actor ON events (actor_id, occurred_at, id);
+CREATE INDEX events_by_kind ON events (kind, occurred_at, id)
 "#;
 
 /// A mail is a row of `outbox`, written beside its event and its `mail.send` job. The

@@ -132,14 +132,16 @@ pub fn placeholders(n: usize) -> String {
 pub async fn insert_token(
     tx: &mut Tx,
     user_id: &str,
+    name: Option<&str>,
     token_hash: &str,
     expires_at: &str,
 ) -> crate::Result<String> {
     let id = crate::new_id();
     tx.execute(
-        sql("INSERT INTO api_tokens (id, user_id, token_hash, created_at, expires_at) VALUES (?, ?, ?, ?, ?)")
+        sql("INSERT INTO api_tokens (id, user_id, name, token_hash, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)")
             .bind(id.as_str())
             .bind(user_id)
+            .bind(name)
             .bind(token_hash)
             .bind(Timestamp::now().to_db())
             .bind(expires_at),
@@ -187,13 +189,15 @@ pub async fn mark_token_used(tx: &mut Tx, token_id: &str, now: &str) -> crate::R
 pub struct TokenRow {
     pub id: String,
     pub user_id: String,
+    /// What its administrator named it (tokens made on the command line have none).
+    pub name: Option<String>,
     pub created_at: String,
     pub expires_at: Option<String>,
     pub revoked_at: Option<String>,
     pub last_used_at: Option<String>,
 }
 
-const TOKEN_COLUMNS: &str = "id, user_id, created_at, expires_at, revoked_at, last_used_at";
+const TOKEN_COLUMNS: &str = "id, user_id, name, created_at, expires_at, revoked_at, last_used_at";
 
 /// A user's tokens, oldest first.
 pub async fn tokens_of(tx: &mut Tx, user_id: &str) -> crate::Result<Vec<TokenRow>> {
@@ -266,4 +270,161 @@ pub async fn set_password(tx: &mut Tx, user_id: &str, password_hash: &str) -> cr
     )
     .await?;
     Ok(())
+}
+
+/// Turns an account back on; false when it was on already.
+pub async fn reactivate(tx: &mut Tx, user_id: &str) -> crate::Result<bool> {
+    let n = tx
+        .execute(
+            sql("UPDATE users SET active = ? WHERE id = ? AND active = ?")
+                .bind(true)
+                .bind(user_id)
+                .bind(false),
+        )
+        .await?;
+    Ok(n > 0)
+}
+
+/// Takes one role in one organisation from a user; false when they did not hold it.
+pub async fn remove_membership(
+    tx: &mut Tx,
+    user_id: &str,
+    org_id: &str,
+    role: &str,
+) -> crate::Result<bool> {
+    let n = tx
+        .execute(
+            sql("DELETE FROM memberships WHERE user_id = ? AND org_id = ? AND role = ?")
+                .bind(user_id)
+                .bind(org_id)
+                .bind(role),
+        )
+        .await?;
+    Ok(n > 0)
+}
+
+/// The password hash of an account made by an invitation, until its person sets one: no
+/// password matches it, and no reset link is sent for it.
+pub const NO_PASSWORD: &str = "!invited";
+
+/// A LIKE pattern matching `text` anywhere, its wildcards escaped (with `ESCAPE '\'`).
+pub fn contains_pattern(text: &str) -> String {
+    let mut p = String::from("%");
+    for c in text.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            p.push('\\');
+        }
+        p.push(c);
+    }
+    p.push('%');
+    p
+}
+
+/// The condition that a user (`u`) holds roles only in `n` organisations given, at least one.
+fn only_in(n: usize) -> String {
+    let list = placeholders(n);
+    format!(
+        "EXISTS (SELECT 1 FROM memberships m WHERE m.user_id = u.id AND m.org_id IN ({list})) \
+         AND NOT EXISTS (SELECT 1 FROM memberships m WHERE m.user_id = u.id AND m.org_id NOT IN ({list}))"
+    )
+}
+
+fn org_args(org_ids: &[String]) -> Vec<crate::Arg> {
+    let mut args: Vec<crate::Arg> = org_ids.iter().map(|o| o.as_str().into()).collect();
+    args.extend(org_ids.iter().map(|o| crate::Arg::from(o.as_str())));
+    args
+}
+
+/// The users all of whose roles are held in `org_ids` (a region's organisations), by name,
+/// after the key `after` (name, id); `search` a part of the name or the e-mail address.
+pub async fn in_orgs(
+    tx: &mut Tx,
+    org_ids: &[String],
+    search: &str,
+    after: Option<(&str, &str)>,
+    limit: i64,
+) -> crate::Result<Vec<UserRow>> {
+    if org_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut args = org_args(org_ids);
+    let mut text = format!(
+        "SELECT u.id, u.email, u.name, u.password_hash, u.active, u.created_at FROM users u WHERE {}",
+        only_in(org_ids.len())
+    );
+    let search = search.trim().to_lowercase();
+    if !search.is_empty() {
+        text.push_str(" AND (LOWER(u.name) LIKE ? ESCAPE '\\' OR u.email LIKE ? ESCAPE '\\')");
+        let p = contains_pattern(&search);
+        args.extend([p.as_str().into(), p.as_str().into()]);
+    }
+    if let Some((name, id)) = after {
+        text.push_str(" AND (u.name > ? OR (u.name = ? AND u.id > ?))");
+        args.extend([name.into(), name.into(), id.into()]);
+    }
+    text.push_str(" ORDER BY u.name, u.id LIMIT ?");
+    args.push(limit.into());
+    tx.fetch_all(crate::Sql::dynamic(text, args)).await
+}
+
+/// One membership of one of several users.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct UserMembership {
+    pub user_id: String,
+    pub org_id: String,
+    #[sqlx(try_from = "String")]
+    pub role: domain::role::Role,
+}
+
+/// The memberships of the users given.
+pub async fn memberships_of(
+    tx: &mut Tx,
+    user_ids: &[String],
+) -> crate::Result<Vec<UserMembership>> {
+    if user_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let args = user_ids.iter().map(|u| u.as_str().into()).collect();
+    tx.fetch_all(crate::Sql::dynamic(
+        format!(
+            "SELECT user_id, org_id, role FROM memberships WHERE user_id IN ({}) ORDER BY user_id, org_id, role",
+            placeholders(user_ids.len())
+        ),
+        args,
+    ))
+    .await
+}
+
+/// An API token with its owner's name, as a region's administrators list them.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct OwnedToken {
+    #[sqlx(flatten)]
+    pub token: TokenRow,
+    pub user_name: String,
+}
+
+/// The tokens of the users all of whose roles are held in `org_ids`, newest first, before
+/// the key `before` (creation time, id).
+pub async fn tokens_in_orgs(
+    tx: &mut Tx,
+    org_ids: &[String],
+    before: Option<(&str, &str)>,
+    limit: i64,
+) -> crate::Result<Vec<OwnedToken>> {
+    if org_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut args = org_args(org_ids);
+    let mut text = format!(
+        "SELECT t.id, t.user_id, t.name, t.created_at, t.expires_at, t.revoked_at, t.last_used_at, u.name AS user_name \
+         FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE {}",
+        only_in(org_ids.len())
+    );
+    if let Some((at, id)) = before {
+        text.push_str(" AND (t.created_at < ? OR (t.created_at = ? AND t.id < ?))");
+        args.extend([at.into(), at.into(), id.into()]);
+    }
+    text.push_str(" ORDER BY t.created_at DESC, t.id DESC LIMIT ?");
+    args.push(limit.into());
+    tx.fetch_all(crate::Sql::dynamic(text, args)).await
 }

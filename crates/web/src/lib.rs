@@ -269,6 +269,45 @@ pub fn router(state: AppState) -> Router {
             "/admin/organisationer/{id}",
             post(pages::admin::units::change),
         )
+        // Administration of people, API tokens and the audit view (issue 20 item 5).
+        .route(
+            "/admin/anvandare",
+            get(pages::admin::people::list).post(pages::admin::people::invite),
+        )
+        .route("/admin/anvandare/{id}", get(pages::admin::people::show))
+        .route(
+            "/admin/anvandare/{id}/roller",
+            post(pages::admin::people::grant),
+        )
+        .route(
+            "/admin/anvandare/{id}/roller/ta-bort",
+            post(pages::admin::people::remove),
+        )
+        .route(
+            "/admin/anvandare/{id}/inbjudan",
+            post(pages::admin::people::resend),
+        )
+        .route(
+            "/admin/anvandare/{id}/avaktivera",
+            post(pages::admin::people::deactivate),
+        )
+        .route(
+            "/admin/anvandare/{id}/aktivera",
+            post(pages::admin::people::reactivate),
+        )
+        .route(
+            "/admin/nycklar",
+            get(pages::admin::tokens::list).post(pages::admin::tokens::create),
+        )
+        .route(
+            "/admin/nycklar/{id}/aterkalla",
+            post(pages::admin::tokens::revoke),
+        )
+        .route("/admin/handelser", get(pages::admin::audit::show))
+        .route(
+            "/inbjudan/{token}",
+            get(pages::admin::people::accept_form).post(pages::admin::people::accept),
+        )
         .route(
             "/processer",
             get(pages::processes::show).post(pages::processes::upload),

@@ -50,11 +50,15 @@ pub fn compose(mail: &OutboxRow) -> Result<Composed, String> {
     let p: serde_json::Value =
         serde_json::from_str(&mail.params).map_err(|e| format!("the mail's parameters: {e}"))?;
     let reference = param(&p, "reference");
-    if mail.kind == MailKind::PasswordReset {
-        return compose_reset(&t, &p);
+    match mail.kind {
+        MailKind::PasswordReset => return compose_reset(&t, &p),
+        MailKind::Invite => return compose_invite(&t, &p),
+        _ => {}
     }
     let (subject_key, body) = match mail.kind {
-        MailKind::PasswordReset => ("mail.password_reset.subject", String::new()),
+        MailKind::PasswordReset | MailKind::Invite => {
+            ("mail.password_reset.subject", String::new())
+        }
         MailKind::Receipt => ("mail.receipt.subject", t.n("mail.receipt.body", reference)),
         MailKind::Accepted => (
             "mail.accepted.subject",
@@ -121,6 +125,26 @@ fn compose_reset(t: &Tr, p: &serde_json::Value) -> Result<Composed, String> {
         &lines,
         &link,
         "mail.password_reset.footer",
+    )
+}
+
+/// The invitation: who invites, the link to choose a password, how long it works.
+fn compose_invite(t: &Tr, p: &serde_json::Value) -> Result<Composed, String> {
+    let days = p.get("days").and_then(|v| v.as_i64()).unwrap_or(7);
+    let lines = vec![
+        t.n("admin.users.mail.body", param(p, "organisation")),
+        t.n("admin.users.mail.expires", days),
+    ];
+    let link = Some((
+        t.t("admin.users.mail.link").to_string(),
+        param(p, "invite_url").to_string(),
+    ));
+    render(
+        t,
+        t.t("admin.users.mail.subject").to_string(),
+        &lines,
+        &link,
+        "admin.users.mail.footer",
     )
 }
 

@@ -48,6 +48,21 @@ pub async fn form(ctx: Ctx, Query(q): Query<LoginQuery>) -> Response {
 
 /// Where to go after signing in: the page asked for, else "Mitt arbete", the start page of
 /// every role.
+/// A redirect to `to` that sets the cookie of the new session `token`.
+pub(crate) fn signed_in(state: &AppState, to: &str, token: &str) -> Response {
+    let mut res = see_other(to);
+    let c = set_cookie(
+        SESSION_COOKIE,
+        token,
+        Some(state.app.config.session_ttl_secs),
+        state.settings.secure_cookies,
+    );
+    if let Ok(v) = HeaderValue::from_str(&c) {
+        res.headers_mut().append(SET_COOKIE, v);
+    }
+    res
+}
+
 fn landing(next: &str) -> &str {
     match next {
         "/" => "/mitt-arbete",
@@ -85,19 +100,7 @@ pub async fn submit(
     };
     let next = safe_next(form.next.as_deref());
     match app::auth::login(&state.app, &form.email, &form.password).await {
-        Ok(token) => {
-            let mut res = see_other(landing(&next));
-            let c = set_cookie(
-                SESSION_COOKIE,
-                &token,
-                Some(state.app.config.session_ttl_secs),
-                state.settings.secure_cookies,
-            );
-            if let Ok(v) = HeaderValue::from_str(&c) {
-                res.headers_mut().append(SET_COOKIE, v);
-            }
-            Ok(res)
-        }
+        Ok(token) => Ok(signed_in(&state, landing(&next), &token)),
         Err(AppError::Unauthenticated) => Ok(render_status(
             StatusCode::UNAUTHORIZED,
             &LoginPage {

@@ -67,9 +67,14 @@ pub async fn show(
         .into_iter()
         .map(|m| {
             let (subject, text) = match crate::mail::compose(&m) {
-                // A reset link is the recipient's alone: an administrator reading it
+                // A reset or invitation link is the recipient's alone: an administrator reading it
                 // could take over the account.
-                Ok(c) if m.kind == domain::jobs::MailKind::PasswordReset => {
+                Ok(c)
+                    if matches!(
+                        m.kind,
+                        domain::jobs::MailKind::PasswordReset | domain::jobs::MailKind::Invite
+                    ) =>
+                {
                     (c.subject, hide_links(&c.text))
                 }
                 Ok(c) => (c.subject, c.text),

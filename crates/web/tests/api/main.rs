@@ -5,6 +5,7 @@ mod support;
 
 mod accounts;
 mod admin_units;
+mod admin_users;
 mod also;
 mod bad_input;
 mod branding;

@@ -6,11 +6,19 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 
 use super::super::error::{Failing, PageResult};
-use super::super::form::TypedForm;
-use super::super::{render_status, see_other};
+use super::super::form::{TypedForm, Values};
+use super::super::{FormErrors, render_status, see_other};
+use super::Refused;
 use crate::AppState;
 use crate::ctx::Ctx;
+use app::AppError;
 use app::admin::units::{Region, Unit};
+
+const LABELS: &[(&str, &str)] = &[
+    ("parent", "admin.units.parent"),
+    ("name", "admin.units.name"),
+    ("slug", "admin.units.slug"),
+];
 
 /// A unit as shown, with where it may be moved (units of its region outside its subtree).
 struct Shown {
@@ -28,6 +36,8 @@ struct Page<'a> {
     /// Every organisation a unit may be added under: (id, indented name).
     parents: Vec<(String, String)>,
     done: String,
+    /// A refused form ("add", or the id of the unit whose form it was), shown again.
+    refused: Refused,
 }
 
 fn label(u: &Unit) -> String {
@@ -75,9 +85,19 @@ pub async fn show(
     ctx: Ctx,
     Query(q): Query<DoneQuery>,
 ) -> PageResult {
+    page(&state, &ctx, &q.klart, Refused::default(), StatusCode::OK).await
+}
+
+async fn page(
+    state: &AppState,
+    ctx: &Ctx,
+    done: &str,
+    refused: Refused,
+    status: StatusCode,
+) -> PageResult {
     let regions = app::admin::units::regions(&state.app, &ctx.caller)
         .await
-        .or_page(&ctx)?;
+        .or_page(ctx)?;
     let parents = regions
         .iter()
         .flat_map(|r| r.units.iter().map(|u| (u.org.id.clone(), label(u))))
@@ -93,19 +113,49 @@ pub async fn show(
             (name, shown(r))
         })
         .collect();
-    let done = match q.klart.as_str() {
+    let done = match done {
         d @ ("added" | "changed") => d.to_string(),
         _ => String::new(),
     };
     Ok(render_status(
-        StatusCode::OK,
+        status,
         &Page {
-            ctx: &ctx,
+            ctx,
             regions,
             parents,
             done,
+            refused,
         },
     ))
+}
+
+/// The answer to a form of this page: done, or the form shown again with its errors and
+/// what was typed (a slug taken is an error at the slug).
+async fn answer(
+    state: &AppState,
+    ctx: &Ctx,
+    form: &str,
+    values: Values,
+    result: Result<(), AppError>,
+    done: &str,
+) -> PageResult {
+    let errors = match result {
+        Ok(()) => return Ok(see_other(&format!("/admin/organisationer?klart={done}"))),
+        Err(AppError::Validation(e)) => FormErrors::in_form(&ctx.t, LABELS, &e),
+        Err(AppError::Conflict(app::Conflict::OrganisationExists)) => {
+            let mut errors = FormErrors::default();
+            errors.push("slug", ctx.t.t("conflict.organisation_exists"));
+            errors
+        }
+        Err(e) => return Err(e).or_page(ctx),
+    };
+    let anchor = if form == "add" {
+        "f-".to_string()
+    } else {
+        format!("u{form}-")
+    };
+    let refused = Refused::new(form, values, errors).anchored(&anchor);
+    page(state, ctx, "", refused, StatusCode::UNPROCESSABLE_ENTITY).await
 }
 
 #[derive(serde::Deserialize, Default)]
@@ -117,11 +167,13 @@ pub struct AddForm {
 }
 
 pub async fn add(State(state): State<AppState>, ctx: Ctx, form: TypedForm<AddForm>) -> PageResult {
-    let f = form.or_page(&ctx)?;
-    app::admin::units::add_unit(&state.app, &ctx.caller, &f.parent, &f.slug, &f.name)
-        .await
-        .or_page(&ctx)?;
-    Ok(see_other("/admin/organisationer?klart=added"))
+    let result = match form.input {
+        Ok(f) => app::admin::units::add_unit(&state.app, &ctx.caller, &f.parent, &f.slug, &f.name)
+            .await
+            .map(|_| ()),
+        Err(e) => Err(AppError::Validation(e)),
+    };
+    answer(&state, &ctx, "add", form.values, result, "added").await
 }
 
 #[derive(serde::Deserialize, Default)]
@@ -138,9 +190,11 @@ pub async fn change(
     Path(id): Path<String>,
     form: TypedForm<ChangeForm>,
 ) -> PageResult {
-    let f = form.or_page(&ctx)?;
-    app::admin::units::change(&state.app, &ctx.caller, &id, &f.name, Some(&f.parent))
-        .await
-        .or_page(&ctx)?;
-    Ok(see_other("/admin/organisationer?klart=changed"))
+    let result = match form.input {
+        Ok(f) => app::admin::units::change(&state.app, &ctx.caller, &id, &f.name, Some(&f.parent))
+            .await
+            .map(|_| ()),
+        Err(e) => Err(AppError::Validation(e)),
+    };
+    answer(&state, &ctx, &id, form.values, result, "changed").await
 }

@@ -1,0 +1,61 @@
+//! Invitations to an account created by an administrator without a password: a
+//! single-use token lasting days, of which only the hash is stored (as for resets).
+
+use crate::db::{Tx, sql};
+
+pub async fn insert(
+    tx: &mut Tx,
+    token_hash: &str,
+    user_id: &str,
+    created_at: &str,
+    expires_at: &str,
+) -> crate::Result<()> {
+    tx.execute(
+        sql(
+            "INSERT INTO invites (token_hash, user_id, created_at, expires_at) VALUES (?, ?, ?, ?)",
+        )
+        .bind(token_hash)
+        .bind(user_id)
+        .bind(created_at)
+        .bind(expires_at),
+    )
+    .await?;
+    Ok(())
+}
+
+/// Uses a live, unused invitation: marks it used and returns its user, or None when it is
+/// unknown, used or expired. The update decides, so two uses at once cannot both win.
+pub async fn take(tx: &mut Tx, token_hash: &str, now: &str) -> crate::Result<Option<String>> {
+    let n = tx
+        .execute(
+            sql("UPDATE invites SET used_at = ? WHERE token_hash = ? AND used_at IS NULL AND expires_at > ?")
+                .bind(now)
+                .bind(token_hash)
+                .bind(now),
+        )
+        .await?;
+    if n != 1 {
+        return Ok(None);
+    }
+    let row: Option<(String,)> = tx
+        .fetch_optional(sql("SELECT user_id FROM invites WHERE token_hash = ?").bind(token_hash))
+        .await?;
+    Ok(row.map(|r| r.0))
+}
+
+/// Ends a user's open invitations (a new one was sent, or one was used).
+pub async fn end_for_user(tx: &mut Tx, user_id: &str) -> crate::Result<u64> {
+    tx.execute(sql("DELETE FROM invites WHERE user_id = ? AND used_at IS NULL").bind(user_id))
+        .await
+}
+
+/// When the user's newest open invitation expires, if there is one.
+pub async fn open_until(tx: &mut Tx, user_id: &str) -> crate::Result<Option<String>> {
+    let row: Option<(String,)> = tx
+        .fetch_optional(
+            sql("SELECT expires_at FROM invites WHERE user_id = ? AND used_at IS NULL ORDER BY expires_at DESC LIMIT 1")
+                .bind(user_id),
+        )
+        .await?;
+    Ok(row.map(|r| r.0))
+}
