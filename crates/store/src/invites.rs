@@ -26,21 +26,7 @@ pub async fn insert(
 /// Uses a live, unused invitation: marks it used and returns its user, or None when it is
 /// unknown, used or expired. The update decides, so two uses at once cannot both win.
 pub async fn take(tx: &mut Tx, token_hash: &str, now: &str) -> crate::Result<Option<String>> {
-    let n = tx
-        .execute(
-            sql("UPDATE invites SET used_at = ? WHERE token_hash = ? AND used_at IS NULL AND expires_at > ?")
-                .bind(now)
-                .bind(token_hash)
-                .bind(now),
-        )
-        .await?;
-    if n != 1 {
-        return Ok(None);
-    }
-    let row: Option<(String,)> = tx
-        .fetch_optional(sql("SELECT user_id FROM invites WHERE token_hash = ?").bind(token_hash))
-        .await?;
-    Ok(row.map(|r| r.0))
+    crate::password_resets::take_from(tx, "invites", token_hash, now).await
 }
 
 /// Ends a user's open invitations (a new one was sent, or one was used).

@@ -24,21 +24,31 @@ pub async fn insert(
 /// Uses a live, unused token: marks it used and returns its user, or None when the token
 /// is unknown, used or expired. The update decides, so two uses at once cannot both win.
 pub async fn take(tx: &mut Tx, token_hash: &str, now: &str) -> crate::Result<Option<String>> {
+    take_from(tx, "password_resets", token_hash, now).await
+}
+
+/// Uses a live, unused single-use token of `table` (`password_resets`, `invites`: a
+/// `token_hash`, its `user_id`, `expires_at` and `used_at`) as [`take`] does.
+pub(crate) async fn take_from(
+    tx: &mut Tx,
+    table: &'static str,
+    token_hash: &str,
+    now: &str,
+) -> crate::Result<Option<String>> {
     let n = tx
-        .execute(
-            sql("UPDATE password_resets SET used_at = ? WHERE token_hash = ? AND used_at IS NULL AND expires_at > ?")
-                .bind(now)
-                .bind(token_hash)
-                .bind(now),
-        )
+        .execute(crate::Sql::dynamic(
+            format!("UPDATE {table} SET used_at = ? WHERE token_hash = ? AND used_at IS NULL AND expires_at > ?"),
+            vec![now.into(), token_hash.into(), now.into()],
+        ))
         .await?;
     if n != 1 {
         return Ok(None);
     }
     let row: Option<(String,)> = tx
-        .fetch_optional(
-            sql("SELECT user_id FROM password_resets WHERE token_hash = ?").bind(token_hash),
-        )
+        .fetch_optional(crate::Sql::dynamic(
+            format!("SELECT user_id FROM {table} WHERE token_hash = ?"),
+            vec![token_hash.into()],
+        ))
         .await?;
     Ok(row.map(|r| r.0))
 }

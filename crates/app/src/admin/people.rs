@@ -30,6 +30,8 @@ pub const INVITE_DAYS: i64 = 7;
 pub const USERS_PAGE: i64 = 50;
 
 const NAME: TextRule = TextRule::line("name", 2, 120);
+/// The longest search that could match: an e-mail address.
+const SEARCH_CHARS: usize = 254;
 
 /// The organisations of the regions the caller administers.
 pub(crate) fn region_orgs(tree: &Tree, caller: &Caller) -> Result<Vec<String>> {
@@ -79,14 +81,16 @@ pub async fn list(
 ) -> Result<UsersPage> {
     let tree = app.tree().await?;
     let orgs = region_orgs(&tree, caller)?;
-    let search = if may_name_something(search) {
-        search
+    // A search longer than any name or address matches nobody (and SQLite refuses a LIKE
+    // pattern of over 50 000 bytes): it is cut to what could match.
+    let search: String = if may_name_something(search) {
+        search.chars().take(SEARCH_CHARS).collect()
     } else {
-        ""
+        String::new()
     };
     let after = after.filter(|(n, i)| may_name_something(n) && may_name_something(i));
     let mut tx = app.db.read().await?;
-    let mut rows = users::in_orgs(&mut tx, &orgs, search, after, USERS_PAGE + 1).await?;
+    let mut rows = users::in_orgs(&mut tx, &orgs, &search, after, USERS_PAGE + 1).await?;
     let next = if rows.len() > USERS_PAGE as usize {
         rows.truncate(USERS_PAGE as usize);
         rows.last().map(|u| (u.name.clone(), u.id.clone()))

@@ -634,7 +634,11 @@ async fn the_audit_view_filters_by_actor_and_kind(backend: Backend) {
     // Region B's administrator sees none of it, only their region's own.
     assert!(list(&b, "", "user.invited").await.is_empty());
     assert!(list(&b, &admin_id, "").await.is_empty());
-    let own: Vec<String> = list(&b, "", "user").await.into_iter().map(|(k, _)| k).collect();
+    let own: Vec<String> = list(&b, "", "user")
+        .await
+        .into_iter()
+        .map(|(k, _)| k)
+        .collect();
     assert_eq!(own, ["user.role_granted", "user.created"]);
     // A bad filter is a field error; the page shows it at the field.
     let bad = app::admin::audit::AuditFilter {

@@ -44,7 +44,13 @@ impl Shown {
             t.token.revoked_at.is_none() && t.token.expires_at.as_deref().is_none_or(|e| e > now);
         Shown {
             id: t.token.id.clone(),
-            name: t.token.name.clone().unwrap_or_default(),
+            // A token made on the command line has no name: the start of its id, which
+            // `sluss token revoke` takes.
+            name: t
+                .token
+                .name
+                .clone()
+                .unwrap_or_else(|| t.token.id.chars().take(8).collect()),
             user_name: t.user_name,
             created: when(Some(&t.token.created_at)),
             expires: when(t.token.expires_at.as_deref()),
