@@ -70,6 +70,18 @@ impl BoardPage<'_> {
             .iter()
             .any(|v| !v.is_empty())
     }
+
+    /// How many of the filters folded under "Fler filter" on a phone narrow the board
+    /// (the status "active" is the default, not a choice), as on the inbox.
+    fn more_filters(&self) -> usize {
+        let q = &self.q;
+        let status = usize::from(!q.status.is_empty() && q.status != "active");
+        status
+            + [&q.unit, &q.handler, &q.vagval, &q.overdue]
+                .iter()
+                .filter(|v| !v.is_empty())
+                .count()
+    }
 }
 
 async fn board_page(state: &AppState, ctx: &Ctx, q: BoardQuery, mine: bool) -> PageResult {
