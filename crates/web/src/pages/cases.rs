@@ -409,7 +409,7 @@ impl CasePage<'_> {
         self.c
             .events
             .iter()
-            .find(|e| e.actor_id.as_deref() == Some(user_id))
+            .find(|e| e.actor_id.as_ref().is_some_and(|a| a == user_id))
             .and_then(|e| e.actor_name.clone())
             .or_else(|| {
                 self.c
@@ -422,7 +422,7 @@ impl CasePage<'_> {
                 self.c
                     .members
                     .iter()
-                    .find(|m| m.user_id.as_deref() == Some(user_id))
+                    .find(|m| m.user_id.as_ref().is_some_and(|u| u == user_id))
                     .map(|m| m.name.clone())
             })
             .or_else(|| {
