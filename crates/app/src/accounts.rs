@@ -7,6 +7,7 @@
 use crate::error::Result;
 use crate::{App, AppError, Caller};
 use domain::ErrorCode;
+use domain::id::UserId;
 use domain::org::{OrgNode, root_of};
 use domain::role::Role;
 use domain::time::Timestamp;
@@ -37,10 +38,10 @@ impl Administrator<'_> {
 pub(crate) async fn administered(
     tx: &mut Tx,
     who: Administrator<'_>,
-    user_id: &str,
+    user_id: &UserId,
 ) -> Result<UserRow> {
     // An id that could name nobody is not looked up (PostgreSQL refuses NUL in text).
-    let target = if domain::text::may_name_something(user_id) {
+    let target = if domain::text::may_name_something(user_id.as_str()) {
         users::by_id(tx, user_id).await?
     } else {
         None
@@ -75,7 +76,7 @@ pub(crate) async fn administered(
 
 /// The organisation an event about a user is filed under (so that the audit view of its
 /// region shows it): the first they hold a role in.
-pub(crate) async fn home_org(tx: &mut Tx, user_id: &str) -> Result<Option<String>> {
+pub(crate) async fn home_org(tx: &mut Tx, user_id: &UserId) -> Result<Option<String>> {
     Ok(users::memberships(tx, user_id)
         .await?
         .into_iter()
@@ -96,7 +97,11 @@ pub async fn tokens_by_email(app: &App, email: &str) -> Result<(UserRow, Vec<Tok
 
 /// A user's tokens, for whoever may administer them.
 #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
-pub async fn tokens_of(app: &App, who: Administrator<'_>, user_id: &str) -> Result<Vec<TokenRow>> {
+pub async fn tokens_of(
+    app: &App,
+    who: Administrator<'_>,
+    user_id: &UserId,
+) -> Result<Vec<TokenRow>> {
     let mut tx = app.db.read().await?;
     let user = administered(&mut tx, who, user_id).await?;
     Ok(users::tokens_of(&mut tx, &user.id).await?)
@@ -129,7 +134,7 @@ pub async fn revoke_token(app: &App, who: Administrator<'_>, id: &str) -> Result
                 actor: &who.actor(),
                 kind: "api_token.revoked",
                 subject_type: "user",
-                subject_id: &user.id,
+                subject_id: user.id.as_str(),
                 org_id: org.as_deref(),
                 payload: serde_json::json!({ "token_id": token.id }),
             },
@@ -153,7 +158,11 @@ pub struct Deactivated {
 /// Deactivates a user: they can no longer sign in, and their sessions and tokens end at
 /// once. Their name stays on what they did.
 #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
-pub async fn deactivate(app: &App, who: Administrator<'_>, user_id: &str) -> Result<Deactivated> {
+pub async fn deactivate(
+    app: &App,
+    who: Administrator<'_>,
+    user_id: &UserId,
+) -> Result<Deactivated> {
     let mut tx = app.db.write().await?;
     let user = administered(&mut tx, who, user_id).await?;
     let changed = users::deactivate(&mut tx, &user.id).await?;
@@ -168,7 +177,7 @@ pub async fn deactivate(app: &App, who: Administrator<'_>, user_id: &str) -> Res
                 actor: &who.actor(),
                 kind: "user.deactivated",
                 subject_type: "user",
-                subject_id: &user.id,
+                subject_id: user.id.as_str(),
                 org_id: org.as_deref(),
                 payload: serde_json::json!({ "sessions_ended": sessions_ended, "tokens_revoked": tokens_revoked }),
             },

@@ -7,6 +7,7 @@ use crate::{App, AppError, Caller, CurrentUser};
 use anyhow::Context;
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHasher, PasswordVerifier, phc::PasswordHash};
+use domain::id::UserId;
 use domain::text::may_name_something;
 use domain::time::Timestamp;
 use store::events::{self, Actor, NewEvent};
@@ -91,7 +92,7 @@ pub async fn login(app: &App, email: &str, password: &str) -> Result<String> {
             actor: &Actor::User(user.id.clone()),
             kind: "user.signed_in",
             subject_type: "user",
-            subject_id: &user.id,
+            subject_id: user.id.as_str(),
             org_id: None,
             payload: serde_json::json!({}),
         },
@@ -102,7 +103,11 @@ pub async fn login(app: &App, email: &str, password: &str) -> Result<String> {
 }
 
 /// Writes a new session for the user in `tx` and returns its token, for the cookie.
-pub(crate) async fn start_session(app: &App, tx: &mut store::Tx, user_id: &str) -> Result<String> {
+pub(crate) async fn start_session(
+    app: &App,
+    tx: &mut store::Tx,
+    user_id: &UserId,
+) -> Result<String> {
     let token = new_token(32)?;
     let now = Timestamp::now();
     let expires = now.plus_seconds(app.config.session_ttl_secs);
@@ -130,7 +135,7 @@ pub async fn logout(app: &App, session_token: &str) -> Result<()> {
                 actor: &Actor::User(user_id.clone()),
                 kind: "user.signed_out",
                 subject_type: "user",
-                subject_id: &user_id,
+                subject_id: user_id.as_str(),
                 org_id: None,
                 payload: serde_json::json!({}),
             },
@@ -269,7 +274,7 @@ pub async fn create_api_token_for(app: &App, email: &str, days: u32) -> Result<S
 pub(crate) async fn insert_api_token(
     tx: &mut store::Tx,
     actor: &Actor,
-    user_id: &str,
+    user_id: &UserId,
     name: Option<&str>,
     days: u32,
     org_id: Option<&str>,
@@ -283,7 +288,7 @@ pub(crate) async fn insert_api_token(
             actor,
             kind: "api_token.created",
             subject_type: "user",
-            subject_id: user_id,
+            subject_id: user_id.as_str(),
             org_id,
             payload: serde_json::json!({ "token_id": id, "expires_at": expires_at }),
         },

@@ -8,6 +8,7 @@
 
 use domain::ErrorCode;
 use domain::FieldErrors;
+use domain::id::UserId;
 use domain::jobs::MailKind;
 use domain::role::Role;
 use domain::text::{TextRule, may_name_something};
@@ -93,11 +94,12 @@ pub async fn list(
     let mut rows = users::in_orgs(&mut tx, &orgs, &search, after, USERS_PAGE + 1).await?;
     let next = if rows.len() > USERS_PAGE as usize {
         rows.truncate(USERS_PAGE as usize);
-        rows.last().map(|u| (u.name.clone(), u.id.clone()))
+        rows.last()
+            .map(|u| (u.name.clone(), u.id.as_str().to_string()))
     } else {
         None
     };
-    let ids: Vec<String> = rows.iter().map(|u| u.id.clone()).collect();
+    let ids: Vec<UserId> = rows.iter().map(|u| u.id.clone()).collect();
     let memberships = users::memberships_of(&mut tx, &ids).await?;
     tx.commit().await?;
     let users = rows
@@ -129,7 +131,7 @@ pub struct UserView {
 }
 
 #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
-pub async fn view(app: &App, caller: &Caller, user_id: &str) -> Result<UserView> {
+pub async fn view(app: &App, caller: &Caller, user_id: &UserId) -> Result<UserView> {
     let tree = app.tree().await?;
     let orgs = region_orgs(&tree, caller)?;
     let mut tx = app.db.read().await?;
@@ -224,7 +226,7 @@ async fn send_invite(
             lang: if lang == "en" { "en" } else { "sv" },
             recipient: &user.email,
             subject_type: "user",
-            subject_id: &user.id,
+            subject_id: user.id.as_str(),
             params: &params,
         },
         &now,
@@ -236,7 +238,7 @@ async fn send_invite(
 fn user_event<'a>(
     actor: &'a Actor,
     kind: &'a str,
-    user_id: &'a str,
+    user_id: &'a UserId,
     org_id: Option<&'a str>,
     payload: serde_json::Value,
 ) -> NewEvent<'a> {
@@ -244,7 +246,7 @@ fn user_event<'a>(
         actor,
         kind,
         subject_type: "user",
-        subject_id: user_id,
+        subject_id: user_id.as_str(),
         org_id,
         payload,
     }
@@ -301,7 +303,7 @@ pub async fn invite(app: &App, caller: &Caller, i: &Invitation<'_>) -> Result<Us
 /// Sends a new invitation to a user who has not yet set a password; the earlier link stops
 /// working.
 #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
-pub async fn resend(app: &App, caller: &Caller, user_id: &str, lang: &str) -> Result<()> {
+pub async fn resend(app: &App, caller: &Caller, user_id: &UserId, lang: &str) -> Result<()> {
     let mut tx = app.db.write().await?;
     let user = administered(&mut tx, Administrator::Caller(caller), user_id).await?;
     if !is_pending(&user) || !user.active {
@@ -367,7 +369,7 @@ pub async fn accept(app: &App, token: &str, password: &str) -> Result<String> {
 pub async fn grant(
     app: &App,
     caller: &Caller,
-    user_id: &str,
+    user_id: &UserId,
     org_id: &str,
     role: &str,
 ) -> Result<bool> {
@@ -404,7 +406,7 @@ pub async fn grant(
 pub async fn remove(
     app: &App,
     caller: &Caller,
-    user_id: &str,
+    user_id: &UserId,
     org_id: &str,
     role: &str,
 ) -> Result<()> {
@@ -437,14 +439,14 @@ pub async fn remove(
 }
 
 /// Turns a user's account off (their sessions and tokens end): see [`crate::accounts::deactivate`].
-pub async fn deactivate(app: &App, caller: &Caller, user_id: &str) -> Result<()> {
+pub async fn deactivate(app: &App, caller: &Caller, user_id: &UserId) -> Result<()> {
     crate::accounts::deactivate(app, Administrator::Caller(caller), user_id).await?;
     Ok(())
 }
 
 /// Turns a user's account on again; they sign in with their password as before.
 #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
-pub async fn reactivate(app: &App, caller: &Caller, user_id: &str) -> Result<()> {
+pub async fn reactivate(app: &App, caller: &Caller, user_id: &UserId) -> Result<()> {
     let mut tx = app.db.write().await?;
     let user = administered(&mut tx, Administrator::Caller(caller), user_id).await?;
     if users::reactivate(&mut tx, &user.id).await? {

@@ -7,6 +7,7 @@ use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
+use domain::id::UserId;
 use domain::role::Role;
 
 use super::super::error::{Failing, PageResult};
@@ -191,7 +192,7 @@ pub struct DoneQuery {
 async fn user_page(
     state: &AppState,
     ctx: &Ctx,
-    id: &str,
+    id: &UserId,
     done: &str,
     refused: Refused,
     status: StatusCode,
@@ -228,7 +229,7 @@ async fn user_page(
 pub async fn show(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(id): Path<String>,
+    Path(id): Path<UserId>,
     Query(q): Query<DoneQuery>,
 ) -> PageResult {
     user_page(
@@ -249,14 +250,17 @@ pub struct RoleForm {
     role: String,
 }
 
-fn back(id: &str, done: &str) -> Response {
-    see_other(&format!("/admin/anvandare/{}?klart={done}", url_encode(id)))
+fn back(id: &UserId, done: &str) -> Response {
+    see_other(&format!(
+        "/admin/anvandare/{}?klart={done}",
+        url_encode(id.as_str())
+    ))
 }
 
 pub async fn grant(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(id): Path<String>,
+    Path(id): Path<UserId>,
     form: TypedForm<RoleForm>,
 ) -> PageResult {
     let values = form.values;
@@ -285,7 +289,7 @@ pub async fn grant(
 pub async fn remove(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(id): Path<String>,
+    Path(id): Path<UserId>,
     form: TypedForm<RoleForm>,
 ) -> PageResult {
     let f = form.or_page(&ctx)?;
@@ -302,7 +306,7 @@ pub struct Buttons {}
 pub async fn resend(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(id): Path<String>,
+    Path(id): Path<UserId>,
     form: TypedForm<Buttons>,
 ) -> PageResult {
     form.or_page(&ctx)?;
@@ -315,7 +319,7 @@ pub async fn resend(
 pub async fn deactivate(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(id): Path<String>,
+    Path(id): Path<UserId>,
     form: TypedForm<Buttons>,
 ) -> PageResult {
     form.or_page(&ctx)?;
@@ -328,7 +332,7 @@ pub async fn deactivate(
 pub async fn reactivate(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(id): Path<String>,
+    Path(id): Path<UserId>,
     form: TypedForm<Buttons>,
 ) -> PageResult {
     form.or_page(&ctx)?;
