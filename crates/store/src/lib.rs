@@ -12,6 +12,7 @@ pub mod db;
 pub mod events;
 pub mod jobs;
 pub mod migrate;
+pub mod notify;
 pub mod nullable;
 pub mod orgs;
 pub mod outbox;

@@ -80,8 +80,9 @@ pub async fn decide(
             override_reason.as_deref().unwrap_or(""),
         )
         .map_err(case_error)?;
-    let s = record(&mut tx, caller, &l, e).await?;
+    let s = record(app, &mut tx, caller, &l, e).await?;
     tx.commit().await?;
+    app.wake_jobs();
     Ok(s)
 }
 
@@ -117,8 +118,9 @@ pub async fn choose_path(
         .state
         .choose_path(&l.template, vagval, &user.id, &l.mandate, &rationale)
         .map_err(case_error)?;
-    let s = record(&mut tx, caller, &l, e).await?;
+    let s = record(app, &mut tx, caller, &l, e).await?;
     tx.commit().await?;
+    app.wake_jobs();
     Ok(s)
 }
 
@@ -193,7 +195,8 @@ pub async fn record_result(
         }
     }
     .map_err(case_error)?;
-    let s = record(&mut tx, caller, &l, e).await?;
+    let s = record(app, &mut tx, caller, &l, e).await?;
     tx.commit().await?;
+    app.wake_jobs();
     Ok(s)
 }

@@ -35,6 +35,8 @@ pub use register::{
 pub(crate) use replay::load as load_for_list;
 pub use view::{CaseView, events_of, view};
 pub use work::{DetailsInput, MemberInput, TickInput, edit, member, tick};
+pub(crate) use board::overdue_steps;
+pub(crate) use replay::replay_for_system;
 
 use crate::AppError;
 use crate::access::TRIAGE_ROLES;
