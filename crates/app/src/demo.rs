@@ -184,7 +184,29 @@ pub async fn load(app: &App) -> Result<Vec<DemoUser>> {
     }
     load_cases(app, &people).await?;
     load_campaigns(app, &people).await?;
+    load_notify_choices(app, &people[1].email).await?;
     Ok(people)
+}
+
+/// The demo advisor's notification choices, so that /konto shows choices made: mentions at
+/// once (the default), assignments and overdue steps in the daily digest, workshop results
+/// never.
+async fn load_notify_choices(app: &App, email: &str) -> Result<()> {
+    use domain::jobs::{MailKind, NotifyMode};
+    let mut tx = app.db.write().await?;
+    let address = crate::notify::address_key(email);
+    if store::notify::prefs_of(&mut tx, &address).await?.is_empty() {
+        let now = domain::time::Timestamp::now().to_db();
+        for (kind, mode) in [
+            (MailKind::Assigned, NotifyMode::Daily),
+            (MailKind::StepsOverdue, NotifyMode::Daily),
+            (MailKind::WorkshopClosed, NotifyMode::Never),
+        ] {
+            store::notify::set_mode(&mut tx, &address, kind, mode, &now).await?;
+        }
+    }
+    tx.commit().await?;
+    Ok(())
 }
 
 /// A demo campaign a newcomer can join: its title, join code and kind.

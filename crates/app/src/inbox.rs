@@ -514,8 +514,16 @@ async fn notify_staff(
                 && let Some(staff) = staff_by_id(tx, to).await?
             {
                 let params = serde_json::json!({ "by": user.name });
-                mailed |=
-                    to_staff(tx, public, &staff, MailKind::Assigned, subject, about, params).await?;
+                mailed |= to_staff(
+                    tx,
+                    public,
+                    &staff,
+                    MailKind::Assigned,
+                    subject,
+                    about,
+                    params,
+                )
+                .await?;
             }
         }
         TriageAction::Comment { note } => {
@@ -528,14 +536,21 @@ async fn notify_staff(
             let colleagues = store::notify::staff_with_roles_in(tx, &above, &readers).await?;
             for staff in mentioned(note, &colleagues, &user.id) {
                 let params = serde_json::json!({ "author": user.name, "note": note });
-                mailed |=
-                    to_staff(tx, public, staff, MailKind::Mentioned, subject, about, params).await?;
+                mailed |= to_staff(
+                    tx,
+                    public,
+                    staff,
+                    MailKind::Mentioned,
+                    subject,
+                    about,
+                    params,
+                )
+                .await?;
             }
         }
         TriageAction::RequestInfo { message } => {
             let params = serde_json::json!({ "message": message });
-            mailed |=
-                crate::notify::to_submitter(tx, &row.id, MailKind::Question, params).await?;
+            mailed |= crate::notify::to_submitter(tx, &row.id, MailKind::Question, params).await?;
         }
         _ => {}
     }

@@ -42,7 +42,9 @@ pub async fn export(app: &App, email: &str) -> Result<serde_json::Value> {
         .into_iter()
         .map(|p| serde_json::json!({ "kind": p.kind.as_str(), "mode": p.mode.as_str() }))
         .collect::<Vec<_>>();
-    Ok(serde_json::json!({ "email": email.as_str(), "submissions": out, "notification_choices": choices }))
+    Ok(
+        serde_json::json!({ "email": email.as_str(), "submissions": out, "notification_choices": choices }),
+    )
 }
 
 /// Removes the name and e-mail address from every submission made with this address;

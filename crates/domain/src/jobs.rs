@@ -85,8 +85,8 @@ pub const DAILY_HOUR_UTC: u8 = 5;
 /// When a daily job next runs after `now`: the next [`DAILY_HOUR_UTC`] o'clock.
 pub fn next_daily(now: crate::time::Timestamp) -> crate::time::Timestamp {
     let t = now.inner();
-    let today = t
-        .replace_time(time::Time::from_hms(DAILY_HOUR_UTC, 0, 0).unwrap_or(time::Time::MIDNIGHT));
+    let today =
+        t.replace_time(time::Time::from_hms(DAILY_HOUR_UTC, 0, 0).unwrap_or(time::Time::MIDNIGHT));
     let next = if today > t {
         today
     } else {

@@ -90,7 +90,10 @@ pub fn compose_with(mail: &OutboxRow, choices_url: Option<&str>) -> Result<Compo
                 param(&p, "case_reference"),
             ),
         ),
-        MailKind::Question => ("notify.question.subject", t.n("notify.question.body", reference)),
+        MailKind::Question => (
+            "notify.question.subject",
+            t.n("notify.question.body", reference),
+        ),
         MailKind::CaseImplemented => (
             "notify.case_implemented.subject",
             t.ab(

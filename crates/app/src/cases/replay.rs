@@ -96,10 +96,7 @@ async fn replay_events(
 
 /// A case's template and state, read for the system's own work (the daily reminder of
 /// overdue steps), not for a caller.
-pub(crate) async fn replay_for_system(
-    tx: &mut Tx,
-    row: &CaseRow,
-) -> Result<(Template, CaseState)> {
+pub(crate) async fn replay_for_system(tx: &mut Tx, row: &CaseRow) -> Result<(Template, CaseState)> {
     let trow = processes::by_id(tx, &row.template_id)
         .await?
         .ok_or(AppError::NotFound)?;

@@ -186,5 +186,8 @@ pub(crate) async fn mint_link(
     )
     .await?;
     tx.commit().await?;
-    Ok(Some(format!("{}/aviseringar/{token}", app.config.public_url)))
+    Ok(Some(format!(
+        "{}/aviseringar/{token}",
+        app.config.public_url
+    )))
 }

@@ -19,13 +19,18 @@ use crate::jobs::{Handler, JobFuture};
 /// Schedules the next run of both daily jobs, unless it is scheduled.
 pub async fn schedule_daily(app: &App) -> Result<()> {
     let mut tx = app.db.write().await?;
-    schedule_next(&mut tx, Timestamp::now()).await?;
+    schedule_next(&mut tx, Timestamp::now(), None).await?;
     tx.commit().await?;
     Ok(())
 }
 
-async fn schedule_next(tx: &mut store::Tx, now: Timestamp) -> Result<()> {
-    let at = next_daily(now);
+/// Schedules both daily jobs at the next five o'clock after `now`, or the one after that
+/// when `ran` (the job id just run) already names that day (a run brought forward).
+async fn schedule_next(tx: &mut store::Tx, now: Timestamp, ran: Option<&str>) -> Result<()> {
+    let mut at = next_daily(now);
+    if ran.is_some_and(|id| id.ends_with(&format!("@{}", at.date_string()))) {
+        at = at.plus_days(1);
+    }
     for kind in [DIGEST, OVERDUE] {
         let id = format!("{kind}@{}", at.date_string());
         store::jobs::enqueue_once(tx, &id, kind, &at.to_db(), &now.to_db()).await?;
@@ -45,9 +50,9 @@ impl Handler for Digest {
         DIGEST
     }
 
-    fn run<'a>(&'a self, app: &'a App, _job: &'a JobRow) -> JobFuture<'a> {
+    fn run<'a>(&'a self, app: &'a App, job: &'a JobRow) -> JobFuture<'a> {
         Box::pin(async move {
-            let n = send_digests(app).await.map_err(failed)?;
+            let n = send_digests(app, &job.id).await.map_err(failed)?;
             if n > 0 {
                 app.wake_jobs();
             }
@@ -58,7 +63,7 @@ impl Handler for Digest {
 
 /// Gathers what waits for a digest into one mail per address, in one transaction with the
 /// next day's job (a repeated run finds nothing left). Returns how many were queued.
-async fn send_digests(app: &App) -> Result<usize> {
+async fn send_digests(app: &App, job_id: &str) -> Result<usize> {
     let now = Timestamp::now();
     let mut tx = app.db.write().await?;
     let due = prefs::digest_due(&mut tx, &now.to_db()).await?;
@@ -95,7 +100,7 @@ async fn send_digests(app: &App) -> Result<usize> {
             prefs::remove_digest(&mut tx, &r.id).await?;
         }
     }
-    schedule_next(&mut tx, now).await?;
+    schedule_next(&mut tx, now, Some(job_id)).await?;
     tx.commit().await?;
     Ok(by_address.len())
 }
@@ -108,9 +113,9 @@ impl Handler for Overdue {
         OVERDUE
     }
 
-    fn run<'a>(&'a self, app: &'a App, _job: &'a JobRow) -> JobFuture<'a> {
+    fn run<'a>(&'a self, app: &'a App, job: &'a JobRow) -> JobFuture<'a> {
         Box::pin(async move {
-            if remind_overdue(app).await.map_err(failed)? {
+            if remind_overdue(app, &job.id).await.map_err(failed)? {
                 app.wake_jobs();
             }
             Ok(())
@@ -120,7 +125,7 @@ impl Handler for Overdue {
 
 /// One mail per person (a case's handler, the working group's members with an account)
 /// listing the overdue steps of their active cases. Returns whether a mail was queued.
-async fn remind_overdue(app: &App) -> Result<bool> {
+async fn remind_overdue(app: &App, job_id: &str) -> Result<bool> {
     let now = Timestamp::now();
     let tree = app.tree().await?;
     let mut tx = app.db.write().await?;
@@ -186,7 +191,7 @@ async fn remind_overdue(app: &App) -> Result<bool> {
         )
         .await?;
     }
-    schedule_next(&mut tx, now).await?;
+    schedule_next(&mut tx, now, Some(job_id)).await?;
     tx.commit().await?;
     Ok(queued)
 }

@@ -22,11 +22,11 @@ use crate::error::Result;
 mod choices;
 mod daily;
 
+pub(crate) use choices::mint_link;
 pub use choices::{
     Choices, choices_by_link, my_choices, set_choices_by_link, set_my_choices, unsubscribe,
 };
 pub use daily::{Digest, Overdue, schedule_daily};
-pub(crate) use choices::mint_link;
 
 /// The languages mail is written in; another asked for gets Swedish.
 fn language(lang: Option<&str>) -> &'static str {
@@ -50,7 +50,11 @@ pub fn default_mode(_kind: MailKind) -> NotifyMode {
 /// A notification as its recipient chose: queued at once, kept for the day's digest, or
 /// dropped. Kinds that are not notifications (a receipt, a reset link) are always queued.
 /// Returns whether a mail was queued (wake the job runner after the commit).
-pub(crate) async fn deliver(tx: &mut store::Tx, mail: &NewMail<'_>, now: &Timestamp) -> Result<bool> {
+pub(crate) async fn deliver(
+    tx: &mut store::Tx,
+    mail: &NewMail<'_>,
+    now: &Timestamp,
+) -> Result<bool> {
     let address = address_key(mail.recipient);
     let mode = if mail.kind.is_chosen() {
         prefs::mode_of(tx, &address, mail.kind)
@@ -216,7 +220,11 @@ mod tests {
             staff("b", "bo@region.se"),
             staff("c", "carl@region.se"),
         ];
-        let found = mentioned("Kan @Anna.Berg och @bo, titta? (@carl) Mejla anna@x.se", &all, "c");
+        let found = mentioned(
+            "Kan @Anna.Berg och @bo, titta? (@carl) Mejla anna@x.se",
+            &all,
+            "c",
+        );
         let ids: Vec<&str> = found.iter().map(|s| s.id.as_str()).collect();
         assert_eq!(ids, ["a", "b"]);
         assert!(mentioned("ingen här: anna.berg@region.se", &all, "c").is_empty());

@@ -94,7 +94,10 @@ pub(super) fn compose(
                 };
                 let row = OutboxRow {
                     kind,
-                    params: item.get("params").map(|v| v.to_string()).unwrap_or_default(),
+                    params: item
+                        .get("params")
+                        .map(|v| v.to_string())
+                        .unwrap_or_default(),
                     ..mail.clone()
                 };
                 let one = super::compose(&row)?;
@@ -115,7 +118,10 @@ pub(super) fn compose(
         }
         _ => return Ok(None),
     };
-    if !matches!(mail.kind, MailKind::Digest | MailKind::StepsOverdue | MailKind::WorkshopClosed) {
+    if !matches!(
+        mail.kind,
+        MailKind::Digest | MailKind::StepsOverdue | MailKind::WorkshopClosed
+    ) {
         lines.push(t.n("mail.title", param(p, "title")));
     }
     render(t, subject, &lines, &link, footer, choices).map(Some)

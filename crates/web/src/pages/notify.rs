@@ -200,6 +200,9 @@ pub async fn save_mine(
     ctx: Ctx,
     form: TypedForm<ChoicesForm>,
 ) -> PageResult {
+    if ctx.caller.user().is_none() {
+        return Err(app::AppError::Unauthenticated).or_page(&ctx);
+    }
     let f = form.or_page(&ctx)?;
     app::notify::set_my_choices(&state.app, &ctx.caller, &f.modes())
         .await
