@@ -75,6 +75,8 @@ pub async fn erase(app: &App, actor: &Actor, email: &str) -> Result<usize> {
     store::outbox::erase_recipient(&mut tx, email.as_str()).await?;
     // And the notification choices, links and waiting digest of the address.
     store::notify::erase_address(&mut tx, &crate::notify::address_key(email.as_str())).await?;
+    store::notify::erase_participant_email(&mut tx, &crate::notify::address_key(email.as_str()))
+        .await?;
     tx.commit().await?;
     Ok(rows.len())
 }

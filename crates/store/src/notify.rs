@@ -202,3 +202,35 @@ pub async fn submissions_of_case(tx: &mut Tx, case_id: &str) -> crate::Result<Ve
         .await?;
     Ok(rows.into_iter().map(|(id,)| id).collect())
 }
+
+/// Records the address a workshop participant left for the results.
+pub async fn set_participant_email(
+    tx: &mut Tx,
+    participant_id: &str,
+    address: &str,
+) -> crate::Result<()> {
+    tx.execute(
+        sql("UPDATE participants SET email = ? WHERE id = ?")
+            .bind(address)
+            .bind(participant_id),
+    )
+    .await?;
+    Ok(())
+}
+
+/// The addresses a campaign's participants left, each once.
+pub async fn participant_emails(tx: &mut Tx, campaign_id: &str) -> crate::Result<Vec<String>> {
+    let rows: Vec<(String,)> = tx
+        .fetch_all(
+            sql("SELECT DISTINCT email FROM participants WHERE campaign_id = ? AND email IS NOT NULL ORDER BY email")
+                .bind(campaign_id),
+        )
+        .await?;
+    Ok(rows.into_iter().map(|(e,)| e).collect())
+}
+
+/// Removes an address from every workshop it was left in; returns in how many.
+pub async fn erase_participant_email(tx: &mut Tx, address: &str) -> crate::Result<u64> {
+    tx.execute(sql("UPDATE participants SET email = NULL WHERE email = ?").bind(address))
+        .await
+}

@@ -72,10 +72,13 @@ pub(super) fn compose(
             {
                 lines.push(format!("{}. {}", i + 1, idea.as_str().unwrap_or_default()));
             }
-            let next = param(p, "next_steps");
-            if !next.is_empty() {
+            let forwarded = p.get("forwarded").and_then(|v| v.as_array());
+            if forwarded.is_some_and(|f| !f.is_empty()) {
                 lines.push(t.t("notify.workshop_closed.next").to_string());
-                lines.push(next.to_string());
+                for r in forwarded.into_iter().flatten() {
+                    let reference = r.as_str().unwrap_or_default();
+                    lines.push(t.n("notify.workshop_closed.forwarded", reference));
+                }
             }
             (
                 t.n("notify.workshop_closed.subject", param(p, "title")),

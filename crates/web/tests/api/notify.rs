@@ -496,3 +496,132 @@ async fn the_overdue_reminder_lists_the_steps(backend: Backend) {
     t.finish().await;
 }
 both!(the_overdue_reminder_lists_the_steps);
+
+async fn workshop_participants_who_left_an_address_hear_the_top_five(backend: Backend) {
+    use crate::campaigns::facilitate;
+    let t = spawn(backend).await;
+    t.org("region-a", None).await;
+    t.user("facilitator@x.se", "region-a", "advisor").await;
+    let fac = t.token("facilitator@x.se").await;
+    let body = json!({ "title": "Framtidens vård", "question": "Vilka idéer ska vi gå vidare med?", "mode": "workshop", "organisation": "region-a", "vote_quota": 6 });
+    let res = facilitate(&t, &fac, "/api/v1/campaigns", body).await;
+    assert_eq!(res.status(), 201);
+    let code = res.json::<Value>().await.unwrap()["code"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let phase = format!("/api/v1/campaigns/{code}/phase");
+    facilitate(&t, &fac, &phase, json!({ "phase": "concepts" })).await;
+    for i in 0..6 {
+        let res = facilitate(
+            &t,
+            &fac,
+            &format!("/api/v1/campaigns/{code}/ideas"),
+            json!({ "text": format!("Koncept {i}: digital vårdcentral") }),
+        )
+        .await;
+        assert_eq!(res.status(), 201, "{:?}", res.text().await);
+    }
+    // Three join through the page: one leaves an address, one a wrong one (refused at
+    // the field, what was typed kept), one none.
+    let join = async |email: &str| {
+        let c = client();
+        let csrf = t.csrf(&c, "/workshop").await;
+        c.post(t.url("/workshop"))
+            .form(&[
+                ("_csrf", csrf.as_str()),
+                ("code", code.as_str()),
+                ("email", email),
+            ])
+            .send()
+            .await
+            .unwrap()
+    };
+    assert_eq!(join("Deltagare@Example.org").await.status(), 303);
+    let wrong = join("inte en adress").await;
+    assert_eq!(wrong.status(), 422);
+    let html = wrong.text().await.unwrap();
+    assert!(
+        html.contains("id=\"e-email\"") && html.contains("value=\"inte en adress\""),
+        "{html}"
+    );
+    assert_eq!(join("").await.status(), 303);
+    facilitate(&t, &fac, &phase, json!({ "phase": "voting" })).await;
+    facilitate(&t, &fac, &phase, json!({ "phase": "results" })).await;
+    let res = facilitate(
+        &t,
+        &fac,
+        &format!("/api/v1/campaigns/{code}/next-steps"),
+        json!({ "n": 2 }),
+    )
+    .await;
+    assert_eq!(res.status(), 200, "{:?}", res.text().await);
+    let forwarded: Value = res.json().await.unwrap();
+    let mut tx = t.app.db.read().await.unwrap();
+    let rows: Vec<(String,)> = tx
+        .fetch_all(store::sql(
+            "SELECT id FROM outbox WHERE kind = 'workshop_closed' ORDER BY recipient",
+        ))
+        .await
+        .unwrap();
+    assert_eq!(rows.len(), 1, "the one who left an address");
+    let row = store::outbox::by_id(&mut tx, &rows[0].0)
+        .await
+        .unwrap()
+        .unwrap();
+    drop(tx);
+    assert_eq!(row.recipient, "deltagare@example.org");
+    let mail = web::mail::compose(&row).unwrap();
+    assert_eq!(mail.subject, "Resultatet av workshoppen Framtidens vård");
+    assert_eq!(
+        mail.text.matches(": digital vårdcentral").count(),
+        5,
+        "{}",
+        mail.text
+    );
+    let first = forwarded["items"][0]["reference"].as_str().unwrap();
+    assert!(mail.text.contains(first), "{}", mail.text);
+    // Erasure takes the address out of the workshop.
+    app::personal_data::erase(
+        &t.app,
+        &store::events::Actor::System,
+        "deltagare@example.org",
+    )
+    .await
+    .unwrap();
+    let mut tx = t.app.db.read().await.unwrap();
+    let (n,): (i64,) = tx
+        .fetch_one(store::sql(
+            "SELECT COUNT(*) FROM participants WHERE email IS NOT NULL",
+        ))
+        .await
+        .unwrap();
+    assert_eq!(n, 0);
+    drop(tx);
+    t.finish().await;
+}
+both!(workshop_participants_who_left_an_address_hear_the_top_five);
+
+async fn a_question_from_the_handler_reaches_the_submitter(backend: Backend) {
+    let t = spawn(backend).await;
+    t.org("region-a", None).await;
+    t.user("advisor@region.example", "region-a", "advisor")
+        .await;
+    let token = t.token("advisor@region.example").await;
+    let s = submit(&t, "eva@example.org", "Digital check-in").await;
+    act(
+        &t,
+        &token,
+        &s,
+        json!({ "action": "request_info", "message": "Which clinic do you mean?" }),
+    )
+    .await;
+    let subjects = subjects_to(&t, "eva@example.org").await;
+    let reference = s["reference"].as_str().unwrap();
+    assert_eq!(
+        subjects[1],
+        format!("A question about your submission {reference}")
+    );
+    t.finish().await;
+}
+both!(a_question_from_the_handler_reaches_the_submitter);
