@@ -509,8 +509,8 @@ async fn notify_staff(
     let mut mailed = false;
     match action {
         TriageAction::Assign { user_id } => {
-            let to = user_id.as_deref().unwrap_or(&user.id);
-            if to != user.id
+            let to = user_id.as_ref().unwrap_or(&user.id);
+            if *to != user.id
                 && let Some(staff) = staff_by_id(tx, to).await?
             {
                 let params = serde_json::json!({ "by": user.name });

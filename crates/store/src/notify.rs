@@ -167,7 +167,8 @@ pub async fn erase_digest_subject(tx: &mut Tx, subject_id: &str) -> crate::Resul
 /// A colleague a notification may go to.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct Staff {
-    pub id: String,
+    #[sqlx(try_from = "String")]
+    pub id: domain::id::UserId,
     pub name: String,
     pub email: String,
 }

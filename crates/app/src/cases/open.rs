@@ -8,7 +8,7 @@ use crate::error::Result;
 use crate::inbox::opt;
 use crate::{App, AppError, Caller};
 use domain::case::CaseState;
-use domain::id::CaseId;
+use domain::id::{CaseId, UserId};
 use domain::org::{descendants, root_of};
 use domain::reference::ReferenceFormat;
 use domain::role::Role;
@@ -186,8 +186,8 @@ pub async fn open(app: &App, caller: &Caller, input: &OpenInput) -> Result<(Case
     let opened = open_in(&mut tx, caller, input).await?;
     // A handler named by someone else hears of it (the handler was checked by `open_in`).
     if let (Some(user), Some(h)) = (caller.user(), opt(&input.handler))
-        && h != user.id
-        && let Some(staff) = crate::notify::staff_by_id(&mut tx, &h).await?
+        && h != user.id.as_str()
+        && let Some(staff) = crate::notify::staff_by_id(&mut tx, &UserId::from(h)).await?
         && let Some(row) = cases::by_id(&mut tx, &opened.0).await?
     {
         let page = format!("/arenden/{}", opened.0.as_str());

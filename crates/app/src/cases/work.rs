@@ -296,7 +296,7 @@ pub async fn edit(app: &App, caller: &Caller, id: &CaseId, input: &DetailsInput)
     if handler != l.row.handler_id {
         changed.push("handler");
         // The new handler hears of it, unless they made themselves the handler.
-        if let Some(to) = handler.as_deref().filter(|h| *h != user.id)
+        if let Some(to) = handler.as_ref().filter(|h| **h != user.id)
             && let Some(staff) = crate::notify::staff_by_id(&mut tx, to).await?
         {
             let page = format!("/arenden/{}", l.row.id.as_str());

@@ -6,6 +6,7 @@
 
 use std::collections::BTreeMap;
 
+use domain::id::UserId;
 use domain::jobs::{DIGEST, MailKind, OVERDUE, next_daily};
 use domain::time::Timestamp;
 use store::jobs::JobRow;
@@ -141,7 +142,7 @@ async fn remind_overdue(app: &App, job_id: &str) -> Result<bool> {
     )
     .await?;
     // Per person: the org of their first case (the mail's region) and the steps' lines.
-    let mut people: BTreeMap<String, (String, Vec<serde_json::Value>)> = BTreeMap::new();
+    let mut people: BTreeMap<UserId, (String, Vec<serde_json::Value>)> = BTreeMap::new();
     for row in &rows {
         let (template, state) = crate::cases::replay_for_system(&mut tx, row).await?;
         let steps = crate::cases::overdue_steps(row, &template, &state, now);
@@ -149,7 +150,7 @@ async fn remind_overdue(app: &App, job_id: &str) -> Result<bool> {
             continue;
         }
         let members = store::cases::members(&mut tx, &row.id).await?;
-        let mut whom: Vec<String> = row.handler_id.iter().cloned().collect();
+        let mut whom: Vec<UserId> = row.handler_id.iter().cloned().collect();
         whom.extend(members.into_iter().filter_map(|m| m.user_id));
         whom.sort();
         whom.dedup();
@@ -181,7 +182,7 @@ async fn remind_overdue(app: &App, job_id: &str) -> Result<bool> {
                 lang: "sv",
                 recipient: &to.email,
                 subject_type: "user",
-                subject_id: &to.id,
+                subject_id: to.id.as_str(),
                 params: &serde_json::json!({
                     "steps": steps,
                     "url": format!("{}/arenden/forsenade", app.config.public_url),

@@ -10,7 +10,7 @@
 //! by address, so that people without an account have them too; they are opened by a link
 //! in every mail ([`choices_by_link`]) or, for staff, on their account page.
 
-use domain::id::SubmissionId;
+use domain::id::{SubmissionId, UserId};
 use domain::jobs::{MailKind, NotifyMode};
 use domain::role::Role;
 use domain::time::Timestamp;
@@ -155,7 +155,7 @@ pub(crate) async fn to_staff(
 }
 
 /// A colleague's account with its address, when it is active.
-pub(crate) async fn staff_by_id(tx: &mut store::Tx, user_id: &str) -> Result<Option<Staff>> {
+pub(crate) async fn staff_by_id(tx: &mut store::Tx, user_id: &UserId) -> Result<Option<Staff>> {
     Ok(store::users::by_id(tx, user_id)
         .await?
         .filter(|u| u.active)
@@ -170,7 +170,7 @@ pub(crate) async fn staff_by_id(tx: &mut store::Tx, user_id: &str) -> Result<Opt
 /// address before the `@` (`@anna.berg` for anna.berg@region.se), among `colleagues`
 /// (those who may read what is commented on), without the author. Case and the
 /// punctuation after a name do not matter.
-pub fn mentioned<'a>(text: &str, colleagues: &'a [Staff], author_id: &str) -> Vec<&'a Staff> {
+pub fn mentioned<'a>(text: &str, colleagues: &'a [Staff], author_id: &UserId) -> Vec<&'a Staff> {
     let names: Vec<String> = text
         .split(|c: char| c.is_whitespace() || c == ',' || c == ';' || c == '(' || c == ')')
         .filter_map(|w| w.strip_prefix('@'))
@@ -182,7 +182,7 @@ pub fn mentioned<'a>(text: &str, colleagues: &'a [Staff], author_id: &str) -> Ve
         .collect();
     colleagues
         .iter()
-        .filter(|c| c.id != author_id)
+        .filter(|c| &c.id != author_id)
         .filter(|c| {
             let local = c.email.split('@').next().unwrap_or_default().to_lowercase();
             names.contains(&local)
@@ -207,7 +207,7 @@ mod tests {
 
     fn staff(id: &str, email: &str) -> Staff {
         Staff {
-            id: id.into(),
+            id: UserId::from(id),
             name: id.into(),
             email: email.into(),
         }
@@ -220,14 +220,15 @@ mod tests {
             staff("b", "bo@region.se"),
             staff("c", "carl@region.se"),
         ];
+        let carl = UserId::from("c");
         let found = mentioned(
             "Kan @Anna.Berg och @bo, titta? (@carl) Mejla anna@x.se",
             &all,
-            "c",
+            &carl,
         );
         let ids: Vec<&str> = found.iter().map(|s| s.id.as_str()).collect();
         assert_eq!(ids, ["a", "b"]);
-        assert!(mentioned("ingen här: anna.berg@region.se", &all, "c").is_empty());
-        assert!(mentioned("@nobody", &all, "c").is_empty());
+        assert!(mentioned("ingen här: anna.berg@region.se", &all, &carl).is_empty());
+        assert!(mentioned("@nobody", &all, &carl).is_empty());
     }
 }

@@ -117,6 +117,7 @@ async fn user_id(t: &TestApp, email: &str) -> String {
         .unwrap()
         .unwrap()
         .id
+        .into_string()
 }
 
 async fn digest_and_never_follow_the_choices_made_through_the_link(backend: Backend) {
