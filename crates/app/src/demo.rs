@@ -185,6 +185,7 @@ pub async fn load(app: &App) -> Result<Vec<DemoUser>> {
     load_cases(app, &people).await?;
     load_campaigns(app, &people).await?;
     load_invitation(app, &people).await?;
+    load_notify_choices(app, &people[1].email).await?;
     Ok(people)
 }
 
@@ -216,6 +217,27 @@ async fn load_invitation(app: &App, people: &[DemoUser]) -> Result<()> {
         lang: "sv",
     };
     crate::admin::people::invite(app, &caller, &invitation).await?;
+    Ok(())
+}
+
+/// The demo advisor's notification choices, so that /konto shows choices made: mentions at
+/// once (the default), assignments and overdue steps in the daily digest, workshop results
+/// never.
+async fn load_notify_choices(app: &App, email: &str) -> Result<()> {
+    use domain::jobs::{MailKind, NotifyMode};
+    let mut tx = app.db.write().await?;
+    let address = crate::notify::address_key(email);
+    if store::notify::prefs_of(&mut tx, &address).await?.is_empty() {
+        let now = domain::time::Timestamp::now().to_db();
+        for (kind, mode) in [
+            (MailKind::Assigned, NotifyMode::Daily),
+            (MailKind::StepsOverdue, NotifyMode::Daily),
+            (MailKind::WorkshopClosed, NotifyMode::Never),
+        ] {
+            store::notify::set_mode(&mut tx, &address, kind, mode, &now).await?;
+        }
+    }
+    tx.commit().await?;
     Ok(())
 }
 

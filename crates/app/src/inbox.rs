@@ -452,6 +452,7 @@ pub async fn act(
             // The event records that it happened, never what was removed.
             submissions::erase_contact(&mut tx, &row.id, &now).await?;
             store::outbox::erase_subject(&mut tx, row.id.as_str()).await?;
+            store::notify::erase_digest_subject(&mut tx, row.id.as_str()).await?;
         }
         TriageAction::Accept { note } | TriageAction::Reopen { note } => {
             if let Some(n) = note {
@@ -476,15 +477,84 @@ pub async fn act(
         },
     )
     .await?;
-    let mailed = match decision_mail(&action, update.org_id, all) {
+    let mut mailed = match decision_mail(&action, update.org_id, all) {
         Some((kind, params)) => crate::notify::to_submitter(&mut tx, &row.id, kind, params).await?,
         None => false,
     };
+    mailed |= notify_staff(app, &mut tx, &tree, user, &row, &action).await?;
     tx.commit().await?;
     if mailed {
         app.wake_jobs();
     }
     Ok(to)
+}
+
+/// The mails a triage action sends colleagues: the one assigned (unless they assigned it
+/// to themselves), and those an internal comment mentions (`@` and the start of their
+/// address) among the colleagues who may read the submission.
+async fn notify_staff(
+    app: &App,
+    tx: &mut store::Tx,
+    tree: &Tree,
+    user: &CurrentUser,
+    row: &SubmissionRow,
+    action: &TriageAction,
+) -> Result<bool> {
+    use crate::notify::{mentioned, staff_by_id, to_staff};
+    use domain::jobs::MailKind;
+    let subject = ("submission", row.id.as_str(), row.org_id.as_str());
+    let page = format!("/inkorg/{}", row.id.as_str());
+    let about = (row.reference.as_str(), row.title.as_str(), page.as_str());
+    let public = app.config.public_url.as_str();
+    let mut mailed = false;
+    match action {
+        TriageAction::Assign { user_id } => {
+            let to = user_id.as_ref().unwrap_or(&user.id);
+            if *to != user.id
+                && let Some(staff) = staff_by_id(tx, to).await?
+            {
+                let params = serde_json::json!({ "by": user.name });
+                mailed |= to_staff(
+                    tx,
+                    public,
+                    &staff,
+                    MailKind::Assigned,
+                    subject,
+                    about,
+                    params,
+                )
+                .await?;
+            }
+        }
+        TriageAction::Comment { note } => {
+            let readers: Vec<&str> = Role::ALL
+                .iter()
+                .filter(|r| r.can_read_inbox())
+                .map(|r| r.as_str())
+                .collect();
+            let above = ancestors(&tree.nodes, &row.org_id);
+            let colleagues = store::notify::staff_with_roles_in(tx, &above, &readers).await?;
+            for staff in mentioned(note, &colleagues, &user.id) {
+                let params = serde_json::json!({ "author": user.name, "note": note });
+                mailed |= to_staff(
+                    tx,
+                    public,
+                    staff,
+                    MailKind::Mentioned,
+                    subject,
+                    about,
+                    params,
+                )
+                .await?;
+            }
+        }
+        TriageAction::RequestInfo { message } => {
+            let params = serde_json::json!({ "message": message });
+            mailed |= crate::notify::to_submitter(tx, &row.id, MailKind::Question, params).await?;
+        }
+        _ => {}
+    }
+    Ok(mailed)
 }
 
 /// The mail a decision sends the submitter: accepted, rejected (with the reason and the

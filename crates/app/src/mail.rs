@@ -13,6 +13,7 @@ use std::time::Duration;
 use domain::jobs::{MailState, SEND_MAIL};
 use domain::role::Role;
 use domain::time::Timestamp;
+use lettre::message::header::{HeaderName, HeaderValue};
 use lettre::message::{Mailbox, MultiPart};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use store::jobs::JobRow;
@@ -30,9 +31,14 @@ pub struct Composed {
     pub html: String,
 }
 
-/// Renders an outbox row in its language.
+/// Renders an outbox row in its language; `choices_url`, when given, is the page where its
+/// recipient changes which mails they get (a notification's footer links to it).
 pub trait Compose: Send + Sync {
-    fn compose(&self, mail: &OutboxRow) -> std::result::Result<Composed, String>;
+    fn compose(
+        &self,
+        mail: &OutboxRow,
+        choices_url: Option<&str>,
+    ) -> std::result::Result<Composed, String>;
 }
 
 /// Writes a mail and its send job in the caller's transaction; wake the job runner after
@@ -98,7 +104,11 @@ impl Handler for Sender {
                 return Ok(());
             };
             let hide = |e: String| e.replace(&row.recipient, "[recipient]");
-            let composed = self.compose.compose(&row)?;
+            // A notification links to its recipient's choices: a new link for each send.
+            let choices = crate::notify::mint_link(app, &row.recipient, row.kind, &row.lang)
+                .await
+                .map_err(|e| hide(e.to_string()))?;
+            let composed = self.compose.compose(&row, choices.as_deref())?;
             let to: Mailbox = row
                 .recipient
                 .parse()
@@ -109,7 +119,22 @@ impl Handler for Sender {
                 .to(to)
                 .subject(composed.subject)
                 // The same id on every try, so a receiver can tell a repeat (below).
-                .message_id(Some(format!("<{}@{}>", row.id, domain)))
+                .message_id(Some(format!("<{}@{}>", row.id, domain)));
+            // RFC 2369 and 8058: a mail program offers "unsubscribe", which posts
+            // `List-Unsubscribe=One-Click` to the link and turns this kind of mail off.
+            let message = match &choices {
+                Some(url) => message
+                    .raw_header(HeaderValue::new(
+                        HeaderName::new_from_ascii_str("List-Unsubscribe"),
+                        format!("<{url}/av>"),
+                    ))
+                    .raw_header(HeaderValue::new(
+                        HeaderName::new_from_ascii_str("List-Unsubscribe-Post"),
+                        "List-Unsubscribe=One-Click".into(),
+                    )),
+                None => message,
+            };
+            let message = message
                 .multipart(MultiPart::alternative_plain_html(
                     composed.text,
                     composed.html,

@@ -37,7 +37,14 @@ pub async fn export(app: &App, email: &str) -> Result<serde_json::Value> {
             "messages": messages.iter().map(|m| serde_json::json!({ "direction": m.direction, "kind": m.kind, "body": m.body, "at": m.created_at })).collect::<Vec<_>>(),
         }));
     }
-    Ok(serde_json::json!({ "email": email.as_str(), "submissions": out }))
+    let choices = store::notify::prefs_of(&mut tx, &crate::notify::address_key(email.as_str()))
+        .await?
+        .into_iter()
+        .map(|p| serde_json::json!({ "kind": p.kind.as_str(), "mode": p.mode.as_str() }))
+        .collect::<Vec<_>>();
+    Ok(
+        serde_json::json!({ "email": email.as_str(), "submissions": out, "notification_choices": choices }),
+    )
 }
 
 /// Removes the name and e-mail address from every submission made with this address;
@@ -66,6 +73,10 @@ pub async fn erase(app: &App, actor: &Actor, email: &str) -> Result<usize> {
     }
     // The mails to this address go too, sent or waiting (a waiting one is then never sent).
     store::outbox::erase_recipient(&mut tx, email.as_str()).await?;
+    // And the notification choices, links and waiting digest of the address.
+    store::notify::erase_address(&mut tx, &crate::notify::address_key(email.as_str())).await?;
+    store::notify::erase_participant_email(&mut tx, &crate::notify::address_key(email.as_str()))
+        .await?;
     tx.commit().await?;
     Ok(rows.len())
 }

@@ -29,8 +29,72 @@ string_enum!(
         CaseOpened => "case_opened",
         PasswordReset => "password_reset",
         Invite => "invite",
+        // Notifications (issue 20, item 3): to the submitter, to staff, to participants.
+        Question => "question",
+        CaseImplemented => "case_implemented",
+        Assigned => "assigned",
+        GateWaiting => "gate_waiting",
+        StepsOverdue => "steps_overdue",
+        Mentioned => "mentioned",
+        WorkshopClosed => "workshop_closed",
+        Digest => "digest",
     }
 );
+
+string_enum!(
+    /// How a person wants one kind of notification: at once, gathered into one mail a
+    /// day, or not at all.
+    NotifyMode {
+        Immediate => "immediate",
+        Daily => "daily",
+        Never => "never",
+    }
+);
+
+impl MailKind {
+    /// The kinds a person chooses how to get, in the order the choices are shown. The
+    /// others are not notifications: a receipt (it carries the follow-up link), a reset
+    /// link asked for, the digest itself.
+    pub const CHOSEN: &'static [MailKind] = &[
+        MailKind::Accepted,
+        MailKind::Rejected,
+        MailKind::Forwarded,
+        MailKind::CaseOpened,
+        MailKind::Question,
+        MailKind::CaseImplemented,
+        MailKind::Assigned,
+        MailKind::GateWaiting,
+        MailKind::StepsOverdue,
+        MailKind::Mentioned,
+        MailKind::WorkshopClosed,
+    ];
+
+    pub fn is_chosen(self) -> bool {
+        Self::CHOSEN.contains(&self)
+    }
+}
+
+/// The daily job that sends each person the notifications they chose as a digest.
+pub const DIGEST: &str = "notify.digest";
+/// The daily job that reminds each person of the checklist steps overdue on their cases.
+pub const OVERDUE: &str = "notify.overdue";
+
+/// The hour (UTC) the daily jobs run: 05:00 UTC is 06:00 or 07:00 in Sweden, before the
+/// working day.
+pub const DAILY_HOUR_UTC: u8 = 5;
+
+/// When a daily job next runs after `now`: the next [`DAILY_HOUR_UTC`] o'clock.
+pub fn next_daily(now: crate::time::Timestamp) -> crate::time::Timestamp {
+    let t = now.inner();
+    let today =
+        t.replace_time(time::Time::from_hms(DAILY_HOUR_UTC, 0, 0).unwrap_or(time::Time::MIDNIGHT));
+    let next = if today > t {
+        today
+    } else {
+        today + time::Duration::days(1)
+    };
+    crate::time::Timestamp::from_offset(next)
+}
 
 /// The job kind that sends one mail of the outbox.
 pub const SEND_MAIL: &str = "mail.send";
@@ -70,6 +134,17 @@ mod tests {
         for s in JobState::ALL {
             assert_eq!(JobState::parse(s.as_str()), Some(*s));
         }
-        assert!(MailKind::parse("digest").is_none());
+        assert!(MailKind::parse("nonsense").is_none());
+    }
+
+    #[test]
+    fn the_daily_jobs_run_at_five_utc() {
+        use crate::time::Timestamp;
+        let at = |s: &str| Timestamp::parse_db(s).unwrap();
+        let before = next_daily(at("2026-11-30T04:59:59.000Z"));
+        assert_eq!(before.to_db(), at("2026-11-30T05:00:00.000Z").to_db());
+        let after = next_daily(at("2026-11-30T05:00:00.000Z"));
+        assert_eq!(after.to_db(), at("2026-12-01T05:00:00.000Z").to_db());
+        assert!(!MailKind::Receipt.is_chosen() && MailKind::Assigned.is_chosen());
     }
 }

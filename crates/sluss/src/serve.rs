@@ -108,6 +108,7 @@ pub async fn run(
     let state = web::AppState::new(app.clone(), settings);
     // Background jobs: stopped with the server, after the job under way (if any) ends.
     let (stop_jobs, jobs_stopped) = tokio::sync::watch::channel(false);
+    app::notify::schedule_daily(&app).await.map_err(explain)?;
     let jobs = tokio::spawn(app::jobs::Runner::new(handlers).work(app.clone(), jobs_stopped));
     let served = web::serve(state, listener, shutdown_signal()).await;
     let _ = stop_jobs.send(true);
@@ -117,12 +118,16 @@ pub async fn run(
     Ok(())
 }
 
-/// The jobs this node runs: sending mail when an SMTP server is configured (else mail waits
-/// in the outbox).
+/// The jobs this node runs: the daily digest and overdue reminder (which only queue mail),
+/// and sending mail when an SMTP server is configured (else mail waits in the outbox).
 fn job_handlers(mail: &MailArgs) -> Result<Vec<std::sync::Arc<dyn app::jobs::Handler>>> {
+    let daily: Vec<std::sync::Arc<dyn app::jobs::Handler>> = vec![
+        std::sync::Arc::new(app::notify::Digest),
+        std::sync::Arc::new(app::notify::Overdue),
+    ];
     let Some(url) = mail.smtp_url.as_deref().filter(|u| !u.trim().is_empty()) else {
         tracing::info!("no --smtp-url: mail stays in the outbox (/admin/utkorg)");
-        return Ok(vec![]);
+        return Ok(daily);
     };
     let from = mail
         .mail_from
@@ -130,8 +135,10 @@ fn job_handlers(mail: &MailArgs) -> Result<Vec<std::sync::Arc<dyn app::jobs::Han
         .context("--smtp-url needs --mail-from (SLUSS_MAIL_FROM): the sender's address")?;
     let smtp = app::mail::Smtp::new(url, from)?;
     tracing::info!(smtp = %store::db::redact(url), "mail is sent through SMTP");
-    Ok(vec![std::sync::Arc::new(app::mail::Sender {
+    let mut handlers = daily;
+    handlers.push(std::sync::Arc::new(app::mail::Sender {
         smtp,
         compose: std::sync::Arc::new(web::mail::Mails),
-    })])
+    }));
+    Ok(handlers)
 }

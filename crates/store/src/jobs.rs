@@ -46,6 +46,30 @@ pub async fn enqueue(
     Ok(id)
 }
 
+/// Adds a job under an id that names it (`notify.digest@2026-12-01`) unless that job
+/// exists: a daily job is scheduled by every node that starts and by its own run, and
+/// exists once.
+pub async fn enqueue_once(
+    tx: &mut Tx,
+    id: &str,
+    kind: &str,
+    run_at: &str,
+    now: &str,
+) -> crate::Result<bool> {
+    let n = tx
+        .execute(
+            sql("INSERT INTO jobs (id, kind, subject_id, state, attempts, max_attempts, run_at, created_at, updated_at) VALUES (?, ?, NULL, 'pending', 0, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING")
+                .bind(id)
+                .bind(kind)
+                .bind(domain::jobs::MAX_ATTEMPTS)
+                .bind(run_at)
+                .bind(now)
+                .bind(now),
+        )
+        .await?;
+    Ok(n == 1)
+}
+
 /// Takes the job of one of `kinds` that has been due longest, if any, and marks it running
 /// under `claim` until `lease_until` (its `run_at`, so that it falls due again if this node
 /// stops before finishing it); counts the try. Returns the row as it was before the claim,

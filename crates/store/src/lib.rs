@@ -13,6 +13,7 @@ pub mod events;
 pub mod invites;
 pub mod jobs;
 pub mod migrate;
+pub mod notify;
 pub mod nullable;
 pub mod orgs;
 pub mod outbox;

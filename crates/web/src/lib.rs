@@ -211,6 +211,13 @@ pub fn router(state: AppState) -> Router {
             post(pages::account::sign_out_everywhere),
         )
         .route("/tillganglighet", get(pages::account::statement))
+        // Notification choices: by the link in a mail, or on the account page.
+        .route(
+            "/aviseringar/{token}",
+            get(pages::notify::show).post(pages::notify::save),
+        )
+        .route("/aviseringar/{token}/av", get(pages::notify::off_form))
+        .route("/konto/aviseringar", post(pages::notify::save_mine))
         .route("/mitt-arbete", get(pages::work::show))
         .route("/inkorg", get(pages::inbox::list))
         .route("/inkorg/{id}", get(pages::inbox::detail))
@@ -413,6 +420,9 @@ pub fn router(state: AppState) -> Router {
         .route("/livez", get(api::livez))
         .route("/static/{file}", get(pages::static_file))
         .nest("/api/v1", api)
+        // The one-click unsubscribe (RFC 8058) is posted by mail programs without cookies,
+        // so outside the CSRF check: its token authorises it (docs/security.md).
+        .route("/aviseringar/{token}/av", post(pages::notify::off))
         .merge(pages)
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),

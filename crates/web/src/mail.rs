@@ -10,6 +10,8 @@ use store::outbox::OutboxRow;
 
 use crate::i18n::{Lang, Tr};
 
+mod notify;
+
 #[derive(Template)]
 #[template(path = "mail.txt")]
 struct Text<'a> {
@@ -17,6 +19,7 @@ struct Text<'a> {
     lines: &'a [String],
     link: &'a Option<(String, String)>,
     footer: &'a str,
+    choices: &'a Option<(String, String)>,
 }
 
 #[derive(Template)]
@@ -28,6 +31,7 @@ struct Html<'a> {
     lines: &'a [String],
     link: &'a Option<(String, String)>,
     footer: &'a str,
+    choices: &'a Option<(String, String)>,
 }
 
 /// Renders the outbox's mails ([`Compose`]).
@@ -35,25 +39,35 @@ struct Html<'a> {
 pub struct Mails;
 
 impl Compose for Mails {
-    fn compose(&self, mail: &OutboxRow) -> Result<Composed, String> {
-        compose(mail)
+    fn compose(&self, mail: &OutboxRow, choices_url: Option<&str>) -> Result<Composed, String> {
+        compose_with(mail, choices_url)
     }
 }
 
-fn param<'a>(params: &'a serde_json::Value, key: &str) -> &'a str {
+pub(crate) fn param<'a>(params: &'a serde_json::Value, key: &str) -> &'a str {
     params.get(key).and_then(|v| v.as_str()).unwrap_or_default()
 }
 
-/// The subject, text and HTML of one mail.
+/// The subject, text and HTML of one mail, as the outbox shows it (without the link to
+/// its recipient's choices, which is made when it is sent).
 pub fn compose(mail: &OutboxRow) -> Result<Composed, String> {
+    compose_with(mail, None)
+}
+
+/// The subject, text and HTML of one mail; a notification's footer links to `choices_url`.
+pub fn compose_with(mail: &OutboxRow, choices_url: Option<&str>) -> Result<Composed, String> {
     let t = Tr::new(Lang::parse(&mail.lang).unwrap_or(Lang::Sv));
     let p: serde_json::Value =
         serde_json::from_str(&mail.params).map_err(|e| format!("the mail's parameters: {e}"))?;
     let reference = param(&p, "reference");
+    let choices = choices_url.map(|url| (t.t("notify.mail.choices").to_string(), url.to_string()));
     match mail.kind {
         MailKind::PasswordReset => return compose_reset(&t, &p),
         MailKind::Invite => return compose_invite(&t, &p),
         _ => {}
+    }
+    if let Some(c) = notify::compose(&t, mail, &p, &choices)? {
+        return Ok(c);
     }
     let (subject_key, body) = match mail.kind {
         MailKind::PasswordReset | MailKind::Invite => {
@@ -80,6 +94,20 @@ pub fn compose(mail: &OutboxRow) -> Result<Composed, String> {
                 param(&p, "case_reference"),
             ),
         ),
+        MailKind::Question => (
+            "notify.question.subject",
+            t.n("notify.question.body", reference),
+        ),
+        MailKind::CaseImplemented => (
+            "notify.case_implemented.subject",
+            t.ab(
+                "notify.case_implemented.body",
+                reference,
+                param(&p, "case_reference"),
+            ),
+        ),
+        // Written by `notify::compose` above.
+        other => return Err(format!("no template for {}", other.as_str())),
     };
     let subject = t.n(subject_key, reference);
     let mut lines = vec![body, t.n("mail.title", param(&p, "title"))];
@@ -102,9 +130,13 @@ pub fn compose(mail: &OutboxRow) -> Result<Composed, String> {
             }
             lines.push(t.t("mail.follow_up_hint").to_string());
         }
+        MailKind::Question => {
+            lines.push(param(&p, "message").to_string());
+            lines.push(t.t("notify.question.answer").to_string());
+        }
         _ => lines.push(t.t("mail.follow_up_hint").to_string()),
     }
-    render(&t, subject, &lines, &link, "mail.footer")
+    render(&t, subject, &lines, &link, "mail.footer", &choices)
 }
 
 /// The reset link, how long it works, and what to do when it was not asked for.
@@ -125,6 +157,7 @@ fn compose_reset(t: &Tr, p: &serde_json::Value) -> Result<Composed, String> {
         &lines,
         &link,
         "mail.password_reset.footer",
+        &None,
     )
 }
 
@@ -145,15 +178,17 @@ fn compose_invite(t: &Tr, p: &serde_json::Value) -> Result<Composed, String> {
         &lines,
         &link,
         "admin.users.mail.footer",
+        &None,
     )
 }
 
-fn render(
+pub(crate) fn render(
     t: &Tr,
     subject: String,
     lines: &[String],
     link: &Option<(String, String)>,
     footer_key: &str,
+    choices: &Option<(String, String)>,
 ) -> Result<Composed, String> {
     let greeting = t.t("mail.greeting");
     let footer = t.t(footer_key);
@@ -162,6 +197,7 @@ fn render(
         lines,
         link,
         footer,
+        choices,
     }
     .render()
     .map_err(|e| e.to_string())?;
@@ -172,6 +208,7 @@ fn render(
         lines,
         link,
         footer,
+        choices,
     }
     .render()
     .map_err(|e| e.to_string())?;

@@ -43,6 +43,7 @@ pub async fn take_forward(
         .ok_or(AppError::NotFound)?;
     let done = campaigns::outcomes(&mut tx, &c.id).await?;
     let now = Timestamp::now().to_db();
+    let mut forwarded: Vec<String> = Vec::new();
     for (place, x) in r.ranked.iter().enumerate().take(n as usize) {
         if done.iter().any(|o| o.idea_id == x.idea.id) {
             continue;
@@ -124,8 +125,46 @@ pub async fn take_forward(
             },
         )
         .await?;
+        forwarded.push(reference);
     }
+    // The participants who left an address hear the top five and what goes on, once per
+    // step taken forward.
+    let mailed = !forwarded.is_empty() && {
+        let top: Vec<String> = r
+            .ranked
+            .iter()
+            .take(5)
+            .map(|x| x.idea.body.chars().take(200).collect())
+            .collect();
+        let params = serde_json::json!({
+            "title": c.title,
+            "top": top,
+            "forwarded": forwarded,
+            "url": format!("{}/workshop/{}", app.config.public_url, c.code),
+        });
+        let mut any = false;
+        for address in store::notify::participant_emails(&mut tx, c.id.as_str()).await? {
+            any |= crate::notify::deliver(
+                &mut tx,
+                &store::outbox::NewMail {
+                    org_id: &c.org_id,
+                    kind: domain::jobs::MailKind::WorkshopClosed,
+                    lang: "sv",
+                    recipient: &address,
+                    subject_type: "campaign",
+                    subject_id: c.id.as_str(),
+                    params: &params,
+                },
+                &Timestamp::now(),
+            )
+            .await?;
+        }
+        any
+    };
     let out = campaigns::outcomes(&mut tx, &c.id).await?;
     tx.commit().await?;
+    if mailed {
+        app.wake_jobs();
+    }
     Ok(out)
 }

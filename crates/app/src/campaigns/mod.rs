@@ -28,7 +28,9 @@ pub use fitting::{Fitted, warm_up};
 pub use forwarding::take_forward;
 pub use lifecycle::{NewCampaignInput, create, may_run_any, mine, set_phase};
 pub use moderation::{flag, set_idea_status};
-pub use participation::{IdeaInput, Joined, Overview, add_idea, exists, join, overview};
+pub use participation::{
+    IdeaInput, Joined, Overview, add_idea, exists, join, join_with_email, overview,
+};
 pub use research::{Question, add_question, answer, research};
 pub use results::{
     Lead, Ranked, Results, export, fingerprint, fingerprint_since, lead, results, results_visible,

@@ -36,6 +36,25 @@ pub struct Joined {
 /// Joins a campaign with its code; an account is optional.
 #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
 pub async fn join(app: &App, caller: &Caller, code: &str) -> Result<Joined> {
+    join_with_email(app, caller, code, "").await
+}
+
+/// Joins a campaign, leaving an address for the results when `email` is not empty (kept
+/// for that mail only, never shown to anyone, erased with the person's data).
+#[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
+pub async fn join_with_email(
+    app: &App,
+    caller: &Caller,
+    code: &str,
+    email: &str,
+) -> Result<Joined> {
+    let email = match email.trim() {
+        "" => None,
+        e => Some(
+            domain::submission::Email::parse("email", e)
+                .map_err(|e| AppError::Validation(domain::FieldErrors(vec![e])))?,
+        ),
+    };
     for _ in 0..5 {
         let mut tx = app.db.write().await?;
         let c = campaign(&mut tx, code).await?;
@@ -49,6 +68,11 @@ pub async fn join(app: &App, caller: &Caller, code: &str) -> Result<Joined> {
             .await
         {
             Ok(participant) => {
+                if let Some(e) = &email {
+                    let address = crate::notify::address_key(e.as_str());
+                    store::notify::set_participant_email(&mut tx, &participant.id, &address)
+                        .await?;
+                }
                 tx.commit().await?;
                 return Ok(Joined { participant, token });
             }

@@ -208,26 +208,37 @@ pub async fn overdue(app: &App, caller: &Caller) -> Result<Vec<OverdueStep>> {
     let mut out = Vec::new();
     for row in rows {
         let l = load(&mut tx, &tree, user, &row.id).await?;
-        let started = Timestamp::parse_db(&row.phase_started_at).unwrap_or(now);
-        let phase = &l.template.phases[l.state.phase];
-        for (step_key, due, done) in due_list(&l.template, &l.state, started) {
-            if !done && due < now {
-                let step = l
-                    .state
-                    .steps(&l.template, l.state.phase)
-                    .into_iter()
-                    .find(|s| s.key == step_key);
-                out.push(OverdueStep {
-                    case: row.clone(),
-                    phase_name: phase.name.clone(),
-                    phase_name_en: phase.name_en.clone(),
-                    step_name: step.map(|s| s.name.clone()).unwrap_or(step_key),
-                    step_name_en: step.and_then(|s| s.name_en.clone()),
-                    due,
-                });
-            }
-        }
+        out.extend(overdue_steps(&row, &l.template, &l.state, now));
     }
     out.sort_by_key(|o| o.due);
     Ok(out)
+}
+
+/// The steps of a case's current phase past their due date at `now`.
+pub(crate) fn overdue_steps(
+    row: &CaseRow,
+    template: &domain::process::Template,
+    state: &domain::case::CaseState,
+    now: Timestamp,
+) -> Vec<OverdueStep> {
+    let started = Timestamp::parse_db(&row.phase_started_at).unwrap_or(now);
+    let phase = &template.phases[state.phase];
+    due_list(template, state, started)
+        .into_iter()
+        .filter(|(_, due, done)| !done && *due < now)
+        .map(|(step_key, due, _)| {
+            let step = state
+                .steps(template, state.phase)
+                .into_iter()
+                .find(|s| s.key == step_key);
+            OverdueStep {
+                case: row.clone(),
+                phase_name: phase.name.clone(),
+                phase_name_en: phase.name_en.clone(),
+                step_name: step.map(|s| s.name.clone()).unwrap_or(step_key),
+                step_name_en: step.and_then(|s| s.name_en.clone()),
+                due,
+            }
+        })
+        .collect()
 }

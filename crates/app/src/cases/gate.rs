@@ -80,8 +80,9 @@ pub async fn decide(
             override_reason.as_deref().unwrap_or(""),
         )
         .map_err(case_error)?;
-    let s = record(&mut tx, caller, &l, e).await?;
+    let s = record(app, &mut tx, caller, &l, e).await?;
     tx.commit().await?;
+    app.wake_jobs();
     Ok(s)
 }
 
@@ -123,8 +124,9 @@ pub async fn choose_path(
             &rationale,
         )
         .map_err(case_error)?;
-    let s = record(&mut tx, caller, &l, e).await?;
+    let s = record(app, &mut tx, caller, &l, e).await?;
     tx.commit().await?;
+    app.wake_jobs();
     Ok(s)
 }
 
@@ -199,7 +201,8 @@ pub async fn record_result(
         }
     }
     .map_err(case_error)?;
-    let s = record(&mut tx, caller, &l, e).await?;
+    let s = record(app, &mut tx, caller, &l, e).await?;
     tx.commit().await?;
+    app.wake_jobs();
     Ok(s)
 }

@@ -24,6 +24,7 @@ mod replay;
 mod view;
 mod work;
 
+pub(crate) use board::overdue_steps;
 pub use board::{Board, BoardQuery, Column, Lane, OverdueStep, board, overdue};
 pub use gate::{DecideInput, PathInput, ResultInput, choose_path, decide, record_result};
 pub(crate) use open::open_in;
@@ -33,6 +34,7 @@ pub use register::{
     public_status_of_submission,
 };
 pub(crate) use replay::load as load_for_list;
+pub(crate) use replay::replay_for_system;
 pub use view::{CaseView, events_of, view};
 pub use work::{DetailsInput, MemberInput, TickInput, edit, member, tick};
 

@@ -8,7 +8,7 @@ use crate::error::Result;
 use crate::inbox::opt;
 use crate::{App, AppError, Caller};
 use domain::case::CaseState;
-use domain::id::CaseId;
+use domain::id::{CaseId, UserId};
 use domain::org::{descendants, root_of};
 use domain::reference::ReferenceFormat;
 use domain::role::Role;
@@ -184,6 +184,24 @@ pub async fn prefill(app: &App, caller: &Caller, reference: &str) -> Result<Opti
 pub async fn open(app: &App, caller: &Caller, input: &OpenInput) -> Result<(CaseId, String)> {
     let mut tx = app.db.write().await?;
     let opened = open_in(&mut tx, caller, input).await?;
+    // A handler named by someone else hears of it (the handler was checked by `open_in`).
+    if let (Some(user), Some(h)) = (caller.user(), opt(&input.handler))
+        && h != user.id.as_str()
+        && let Some(staff) = crate::notify::staff_by_id(&mut tx, &UserId::from(h)).await?
+        && let Some(row) = cases::by_id(&mut tx, &opened.0).await?
+    {
+        let page = format!("/arenden/{}", opened.0.as_str());
+        crate::notify::to_staff(
+            &mut tx,
+            &app.config.public_url,
+            &staff,
+            domain::jobs::MailKind::Assigned,
+            ("case", opened.0.as_str(), row.org_id.as_str()),
+            (&opened.1, &row.title, &page),
+            serde_json::json!({ "by": user.name }),
+        )
+        .await?;
+    }
     tx.commit().await?;
     // The submitters who left an address have a mail waiting (`open_in`).
     app.wake_jobs();

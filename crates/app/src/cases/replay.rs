@@ -78,6 +78,33 @@ fn process_events(events: &[EventRow]) -> Result<Vec<CaseEvent>> {
     Ok(out.into_iter().map(|(_, e)| e).collect())
 }
 
+/// A case's events and the state they replay to.
+async fn replay_events(
+    tx: &mut Tx,
+    template: &Template,
+    row: &CaseRow,
+) -> Result<(Vec<EventRow>, CaseState)> {
+    let events = events::for_subject(tx, "case", row.id.as_str()).await?;
+    let state = CaseState::replay(template, process_events(&events)?.iter()).map_err(|e| {
+        AppError::Internal(anyhow::anyhow!(
+            "case {} does not replay: {e:?}",
+            row.reference
+        ))
+    })?;
+    Ok((events, state))
+}
+
+/// A case's template and state, read for the system's own work (the daily reminder of
+/// overdue steps), not for a caller.
+pub(crate) async fn replay_for_system(tx: &mut Tx, row: &CaseRow) -> Result<(Template, CaseState)> {
+    let trow = processes::by_id(tx, &row.template_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let template = parse_stored(&trow)?;
+    let (_, state) = replay_events(tx, &template, row).await?;
+    Ok((template, state))
+}
+
 pub(crate) async fn load(
     tx: &mut Tx,
     tree: &Arc<Tree>,
@@ -106,13 +133,7 @@ pub(crate) async fn load(
     let can_handle = handles || tree.reach(user, Role::can_triage).contains(&row.org_id);
     let can_work = can_handle || member;
     let mandate = tree.mandate(user, &row.org_id);
-    let events = events::for_subject(tx, "case", row.id.as_str()).await?;
-    let state = CaseState::replay(&template, process_events(&events)?.iter()).map_err(|e| {
-        AppError::Internal(anyhow::anyhow!(
-            "case {} does not replay: {e:?}",
-            row.reference
-        ))
-    })?;
+    let (events, state) = replay_events(tx, &template, &row).await?;
     Ok(Loaded {
         row,
         template,
@@ -155,6 +176,7 @@ pub(super) fn case_error(e: CaseError) -> AppError {
 /// Writes one process event: the projection moves from the version read to the next (or
 /// the change is refused as stale), and the event is appended, in the caller's transaction.
 pub(super) async fn record(
+    app: &crate::App,
     tx: &mut Tx,
     caller: &Caller,
     l: &Loaded,
@@ -200,7 +222,43 @@ pub(super) async fn record(
         },
     )
     .await?;
+    notify_moved(app, tx, l, &next).await?;
     Ok(next)
+}
+
+/// The mails a step of a case sends: to those who decide the phase's gate when its last
+/// required item was just ticked, and to the submitters it grew from when it is completed
+/// (the solution implemented).
+async fn notify_moved(app: &crate::App, tx: &mut Tx, l: &Loaded, next: &CaseState) -> Result<()> {
+    use domain::jobs::MailKind;
+    if next.status == CaseStatus::Completed && l.state.status != CaseStatus::Completed {
+        for id in store::notify::submissions_of_case(tx, l.row.id.as_str()).await? {
+            let params = serde_json::json!({ "case_reference": l.row.reference });
+            let id = domain::id::SubmissionId::from(id);
+            crate::notify::to_submitter(tx, &id, MailKind::CaseImplemented, params).await?;
+        }
+    }
+    let ready = next.status == CaseStatus::Active
+        && next.phase == l.state.phase
+        && !l.state.open_required(&l.template).is_empty()
+        && next.open_required(&l.template).is_empty();
+    if ready {
+        let gate = &l.template.phases[next.phase].gate;
+        let page = format!("/arenden/{}", l.row.id.as_str());
+        for staff in crate::notify::deciders(tx, &l.tree, &l.row.org_id, gate.role).await? {
+            crate::notify::to_staff(
+                tx,
+                &app.config.public_url,
+                &staff,
+                MailKind::GateWaiting,
+                ("case", l.row.id.as_str(), l.row.org_id.as_str()),
+                (&l.row.reference, &l.row.title, &page),
+                serde_json::json!({ "gate": gate.name }),
+            )
+            .await?;
+        }
+    }
+    Ok(())
 }
 
 /// Loads a case for a change to its checklist, by the handler or a working-group member.

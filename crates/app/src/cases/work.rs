@@ -51,8 +51,9 @@ pub async fn tick(app: &App, caller: &Caller, id: &CaseId, input: &TickInput) ->
         )
     }
     .map_err(case_error)?;
-    let s = record(&mut tx, caller, &l, e).await?;
+    let s = record(app, &mut tx, caller, &l, e).await?;
     tx.commit().await?;
+    app.wake_jobs();
     Ok(s)
 }
 
@@ -152,6 +153,7 @@ pub async fn member(app: &App, caller: &Caller, id: &CaseId, input: &MemberInput
     )
     .await?;
     tx.commit().await?;
+    app.wake_jobs();
     Ok(())
 }
 
@@ -293,6 +295,22 @@ pub async fn edit(app: &App, caller: &Caller, id: &CaseId, input: &DetailsInput)
     }
     if handler != l.row.handler_id {
         changed.push("handler");
+        // The new handler hears of it, unless they made themselves the handler.
+        if let Some(to) = handler.as_ref().filter(|h| **h != user.id)
+            && let Some(staff) = crate::notify::staff_by_id(&mut tx, to).await?
+        {
+            let page = format!("/arenden/{}", l.row.id.as_str());
+            crate::notify::to_staff(
+                &mut tx,
+                &app.config.public_url,
+                &staff,
+                domain::jobs::MailKind::Assigned,
+                ("case", l.row.id.as_str(), unit.id.as_str()),
+                (&l.row.reference, &title, &page),
+                serde_json::json!({ "by": user.name }),
+            )
+            .await?;
+        }
     }
     if confidential != l.row.confidential
         || (confidential && Some(legal_ground.as_str()) != l.row.legal_ground.as_deref())
@@ -318,5 +336,6 @@ pub async fn edit(app: &App, caller: &Caller, id: &CaseId, input: &DetailsInput)
     )
     .await?;
     tx.commit().await?;
+    app.wake_jobs();
     Ok(())
 }

@@ -165,18 +165,31 @@ struct AccountPage<'a> {
     email: String,
     errors: FormErrors,
     changed: bool,
+    /// The person's notification choices (`pages::notify`), and whether they were just saved.
+    shown: super::notify::Shown,
+    notify_saved: bool,
 }
 
 #[derive(serde::Deserialize, Default)]
 #[serde(default)]
 pub struct AccountQuery {
     andrat: Option<String>,
+    aviseringar: Option<String>,
 }
 
-fn account_page(ctx: &Ctx, status: StatusCode, errors: FormErrors, changed: bool) -> PageResult {
+async fn account_page(
+    state: &AppState,
+    ctx: &Ctx,
+    status: StatusCode,
+    errors: FormErrors,
+    (changed, notify_saved): (bool, bool),
+) -> PageResult {
     let Some(me) = ctx.caller.user() else {
         return Err(AppError::Unauthenticated).or_page(ctx);
     };
+    let choices = app::notify::my_choices(&state.app, &ctx.caller)
+        .await
+        .or_page(ctx)?;
     Ok(render_status(
         status,
         &AccountPage {
@@ -184,17 +197,25 @@ fn account_page(ctx: &Ctx, status: StatusCode, errors: FormErrors, changed: bool
             email: me.email.clone(),
             errors,
             changed,
+            shown: super::notify::Shown::of(&choices),
+            notify_saved,
         },
     ))
 }
 
-pub async fn show(ctx: Ctx, Query(q): Query<AccountQuery>) -> PageResult {
+pub async fn show(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(q): Query<AccountQuery>,
+) -> PageResult {
     account_page(
+        &state,
         &ctx,
         StatusCode::OK,
         FormErrors::default(),
-        q.andrat.is_some(),
+        (q.andrat.is_some(), q.aviseringar.is_some()),
     )
+    .await
 }
 
 #[derive(serde::Deserialize, Default)]
@@ -222,7 +243,14 @@ pub async fn change(
         Ok(f) => f,
         Err(e) => {
             let errors = FormErrors::in_form(&ctx.t, &labels(), &e);
-            return account_page(&ctx, StatusCode::UNPROCESSABLE_ENTITY, errors, false);
+            return account_page(
+                &state,
+                &ctx,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                errors,
+                (false, false),
+            )
+            .await;
         }
     };
     let errors = typed_twice(&ctx, &form.password, &form.password_again);
@@ -244,7 +272,14 @@ pub async fn change(
         Err(AppError::Validation(e)) => {
             let mut all = FormErrors::in_form(&ctx.t, &labels(), &e);
             all.0.extend(errors.0);
-            account_page(&ctx, StatusCode::UNPROCESSABLE_ENTITY, all, false)
+            account_page(
+                &state,
+                &ctx,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                all,
+                (false, false),
+            )
+            .await
         }
         Err(e) => Err(e).or_page(&ctx),
     }

@@ -21,6 +21,7 @@ mod limits;
 mod mail;
 mod matrix;
 mod my_work;
+mod notify;
 mod pages;
 mod password;
 mod permissions;

@@ -399,6 +399,19 @@ pub fn table() -> Vec<Row> {
             "L 422 422 422 422 422 422 422 422 422 422 422 422 422 L"),
         row("GET", "/tillganglighet", "/tillganglighet", Nothing,
             "200 200 200 200 200 200 200 200 200 200 200 200 200 200 200"),
+        // Notification choices: a mail's link opens them for anyone who holds it (an
+        // unknown link is not found, for everyone alike; the one-click unsubscribe takes no
+        // CSRF token); the account page's section is a signed-in person's own.
+        row("GET", "/aviseringar/{token}", "/aviseringar/nej", Nothing,
+            "404 404 404 404 404 404 404 404 404 404 404 404 404 404 404"),
+        row("POST", "/aviseringar/{token}", "/aviseringar/nej", Form(vec![("accepted", "daily")]),
+            "404 404 404 404 404 404 404 404 404 404 404 404 404 404 404"),
+        row("GET", "/aviseringar/{token}/av", "/aviseringar/nej/av", Nothing,
+            "404 404 404 404 404 404 404 404 404 404 404 404 404 404 404"),
+        row("POST", "/aviseringar/{token}/av", "/aviseringar/nej/av", Form(vec![("List-Unsubscribe", "One-Click")]),
+            "404 404 404 404 404 404 404 404 404 404 404 404 404 404 404"),
+        row("POST", "/konto/aviseringar", "/konto/aviseringar", Form(vec![("mentioned", "hourly")]),
+            "L 422 422 422 422 422 422 422 422 422 422 422 422 422 L"),
         // Last: it ends the session.
         row("POST", "/logga-ut", "/logga-ut", Form(vec![]),
             "303 303 303 303 303 303 303 303 303 303 303 303 303 303 303"),

@@ -20,6 +20,8 @@ use app::AppError;
 struct JoinPage<'a> {
     ctx: &'a Ctx,
     code: String,
+    /// The address a participant may leave for the results (notifications).
+    email: String,
     errors: FormErrors,
     may_run: bool,
 }
@@ -28,7 +30,13 @@ struct JoinPage<'a> {
 #[serde(default)]
 pub struct JoinForm {
     code: String,
+    email: String,
 }
+
+const LABELS: [(&str, &str); 2] = [
+    ("code", "workshop.join.code"),
+    ("email", "notify.join.email"),
+];
 
 pub async fn join_form(ctx: Ctx, Query(q): Query<JoinForm>) -> Response {
     let may_run = app::campaigns::may_run_any(&ctx.caller);
@@ -37,6 +45,7 @@ pub async fn join_form(ctx: Ctx, Query(q): Query<JoinForm>) -> Response {
         &JoinPage {
             ctx: &ctx,
             code: q.code,
+            email: q.email,
             errors: FormErrors::default(),
             may_run,
         },
@@ -51,11 +60,13 @@ pub async fn join(
     form: TypedForm<JoinForm>,
 ) -> PageResult {
     let typed = form.values.get("code").cloned().unwrap_or_default();
+    let typed_email = form.values.get("email").cloned().unwrap_or_default();
     let refused = |errors: FormErrors| {
         let may_run = app::campaigns::may_run_any(&ctx.caller);
         let page = JoinPage {
             ctx: &ctx,
             code: typed.clone(),
+            email: typed_email.clone(),
             errors,
             may_run,
         };
@@ -64,11 +75,7 @@ pub async fn join(
     let f = match form.input {
         Ok(f) => f,
         Err(e) => {
-            return refused(FormErrors::in_form(
-                &ctx.t,
-                &[("code", "workshop.join.code")],
-                &e,
-            ));
+            return refused(FormErrors::in_form(&ctx.t, &LABELS, &e));
         }
     };
     let code = upper(&f.code);
@@ -83,7 +90,7 @@ pub async fn join(
     if !state.join_limiter.allow(ip) {
         return Ok(ctx.too_many());
     }
-    match app::campaigns::join(&state.app, &ctx.caller, &code).await {
+    match app::campaigns::join_with_email(&state.app, &ctx.caller, &code, &f.email).await {
         Ok(j) => {
             let mut res = see_other(&format!("/workshop/{}", url_encode(&code)));
             if let Ok(v) = HeaderValue::from_str(&set_cookie(
@@ -96,6 +103,7 @@ pub async fn join(
             }
             Ok(res)
         }
+        Err(AppError::Validation(e)) => refused(FormErrors::in_form(&ctx.t, &LABELS, &e)),
         Err(AppError::NotFound) => {
             let mut errors = FormErrors::default();
             errors.push("code", ctx.t.t("workshop.join.unknown_code"));
