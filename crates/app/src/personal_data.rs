@@ -37,7 +37,16 @@ pub async fn export(app: &App, email: &str) -> Result<serde_json::Value> {
             "messages": messages.iter().map(|m| serde_json::json!({ "direction": m.direction, "kind": m.kind, "body": m.body, "at": m.created_at })).collect::<Vec<_>>(),
         }));
     }
-    Ok(serde_json::json!({ "email": email.as_str(), "submissions": out }))
+    // Reports of accessibility problems that left this address for an answer.
+    let reports: Vec<_> = store::outbox::reports_from(&mut tx, email.as_str())
+        .await?
+        .into_iter()
+        .map(|m| {
+            let p: serde_json::Value = serde_json::from_str(&m.params).unwrap_or_default();
+            serde_json::json!({ "at": m.created_at, "page": p["page"], "problem": p["problem"] })
+        })
+        .collect();
+    Ok(serde_json::json!({ "email": email.as_str(), "submissions": out, "accessibility_reports": reports }))
 }
 
 /// Removes the name and e-mail address from every submission made with this address;
@@ -66,6 +75,7 @@ pub async fn erase(app: &App, actor: &Actor, email: &str) -> Result<usize> {
     }
     // The mails to this address go too, sent or waiting (a waiting one is then never sent).
     store::outbox::erase_recipient(&mut tx, email.as_str()).await?;
+    store::outbox::erase_reports_from(&mut tx, email.as_str()).await?;
     tx.commit().await?;
     Ok(rows.len())
 }

@@ -28,6 +28,9 @@ string_enum!(
         Forwarded => "forwarded",
         CaseOpened => "case_opened",
         PasswordReset => "password_reset",
+        // Retention and accessibility (issue 20, items 7 and 8): a report of an
+        // accessibility problem, to the address of `--accessibility-contact`.
+        AccessibilityReport => "accessibility_report",
     }
 );
 

@@ -46,6 +46,31 @@ pub async fn enqueue(
     Ok(id)
 }
 
+/// Adds a job under an id of the caller's choosing unless one has it already; true when
+/// this call added it. A scheduled job (the day's retention run) is named by its day, so
+/// that several nodes scheduling it at once make one job.
+pub async fn enqueue_once(
+    tx: &mut Tx,
+    id: &str,
+    kind: &str,
+    max_attempts: i64,
+    run_at: &str,
+    now: &str,
+) -> crate::Result<bool> {
+    let n = tx
+        .execute(
+            sql("INSERT INTO jobs (id, kind, subject_id, state, attempts, max_attempts, run_at, created_at, updated_at) VALUES (?, ?, NULL, 'pending', 0, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING")
+                .bind(id)
+                .bind(kind)
+                .bind(max_attempts)
+                .bind(run_at)
+                .bind(now)
+                .bind(now),
+        )
+        .await?;
+    Ok(n == 1)
+}
+
 /// Takes the job of one of `kinds` that has been due longest, if any, and marks it running
 /// under `claim` until `lease_until` (its `run_at`, so that it falls due again if this node
 /// stops before finishing it); counts the try. Returns the row as it was before the claim,
