@@ -14,6 +14,7 @@ pub mod intake;
 pub mod jobs;
 pub mod login;
 pub mod outbox;
+pub mod privacy;
 pub mod processes;
 pub mod work;
 pub mod workshop;

@@ -11,6 +11,7 @@ use super::render_status;
 use crate::AppState;
 use crate::ctx::Ctx;
 
+pub mod retention;
 pub mod units;
 
 #[derive(Template)]
