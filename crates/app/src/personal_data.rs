@@ -46,7 +46,9 @@ pub async fn export(app: &App, email: &str) -> Result<serde_json::Value> {
             serde_json::json!({ "at": m.created_at, "page": p["page"], "problem": p["problem"] })
         })
         .collect();
-    Ok(serde_json::json!({ "email": email.as_str(), "submissions": out, "accessibility_reports": reports }))
+    Ok(
+        serde_json::json!({ "email": email.as_str(), "submissions": out, "accessibility_reports": reports }),
+    )
 }
 
 /// Removes the name and e-mail address from every submission made with this address;

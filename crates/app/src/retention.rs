@@ -57,12 +57,12 @@ async fn rules_in_force(
         .iter()
         .map(|region| {
             let rules = RetentionKind::regional()
-                .map(|kind| {
-                    match rows.iter().find(|r| r.org_id == *region && r.kind == kind) {
+                .map(
+                    |kind| match rows.iter().find(|r| r.org_id == *region && r.kind == kind) {
                         Some(r) => (kind, Keep::from_months(r.months), true),
                         None => (kind, kind.default_keep(), false),
-                    }
-                })
+                    },
+                )
                 .collect();
             (region.clone(), rules)
         })

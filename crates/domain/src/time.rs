@@ -83,8 +83,8 @@ impl Timestamp {
     /// becomes its last (31 March less a month is 28 or 29 February).
     pub fn minus_months(&self, months: u32) -> Self {
         let date = self.0.date();
-        let total = i64::from(date.year()) * 12 + i64::from(u8::from(date.month())) - 1
-            - i64::from(months);
+        let total =
+            i64::from(date.year()) * 12 + i64::from(u8::from(date.month())) - 1 - i64::from(months);
         let year = i32::try_from(total.div_euclid(12)).unwrap_or(date.year());
         let month = u8::try_from(total.rem_euclid(12) + 1)
             .ok()
