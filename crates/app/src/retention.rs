@@ -440,9 +440,16 @@ impl Handler for RunNow {
     }
 }
 
-/// The rules of every region, for the page on personal data: (region's name, rules).
+/// A region's name and the rules in force there, for the page on personal data.
+#[derive(Debug, Clone)]
+pub struct PublicRules {
+    pub region: String,
+    pub rules: Vec<(RetentionKind, Keep)>,
+}
+
+/// The rules of every region, for the page on personal data.
 #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
-pub async fn public_rules(app: &App) -> Result<Vec<(String, Vec<(RetentionKind, Keep)>)>> {
+pub async fn public_rules(app: &App) -> Result<Vec<PublicRules>> {
     let tree = app.tree().await?;
     let regions: Vec<String> = tree
         .all
@@ -456,10 +463,10 @@ pub async fn public_rules(app: &App) -> Result<Vec<(String, Vec<(RetentionKind, 
     rules
         .into_iter()
         .map(|(region, rules)| {
-            Ok((
-                org(&tree, &region)?.name.clone(),
-                rules.into_iter().map(|(k, keep, _)| (k, keep)).collect(),
-            ))
+            Ok(PublicRules {
+                region: org(&tree, &region)?.name.clone(),
+                rules: rules.into_iter().map(|(k, keep, _)| (k, keep)).collect(),
+            })
         })
         .collect()
 }

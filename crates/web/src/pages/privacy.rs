@@ -30,12 +30,13 @@ pub async fn privacy(State(state): State<AppState>, ctx: Ctx) -> PageResult {
         .await
         .or_page(&ctx)?
         .into_iter()
-        .map(|(name, rules)| {
-            let rules = rules
+        .map(|r| {
+            let rules = r
+                .rules
                 .into_iter()
                 .map(|(kind, keep)| (kind, period(&ctx, keep)))
                 .collect();
-            (name, rules)
+            (r.region, rules)
         })
         .collect();
     Ok(render_status(
