@@ -186,6 +186,7 @@ pub async fn load(app: &App) -> Result<Vec<DemoUser>> {
     load_campaigns(app, &people).await?;
     load_invitation(app, &people).await?;
     load_notify_choices(app, &people[1].email).await?;
+    load_retention(app).await?;
     Ok(people)
 }
 
@@ -235,6 +236,42 @@ async fn load_notify_choices(app: &App, email: &str) -> Result<()> {
             (MailKind::WorkshopClosed, NotifyMode::Never),
         ] {
             store::notify::set_mode(&mut tx, &address, kind, mode, &now).await?;
+        }
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+/// The demo region's retention rules, set as a region would: rejected submissions' contact
+/// details for a year, answered ones' for three, workshop participants' links for two.
+async fn load_retention(app: &App) -> Result<()> {
+    use domain::retention::{Keep, RetentionKind};
+    let mut tx = app.db.write().await?;
+    let region = orgs::by_slug(&mut tx, REGION)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let set = store::retention::rules_of(&mut tx, std::slice::from_ref(&region.id)).await?;
+    if set.is_empty() {
+        let now = domain::time::Timestamp::now().to_db();
+        for (kind, keep) in [
+            (RetentionKind::RejectedContact, Keep::Months(12)),
+            (RetentionKind::AnsweredContact, Keep::Months(36)),
+            (RetentionKind::WorkshopParticipants, Keep::Months(24)),
+        ] {
+            store::retention::set_rule(&mut tx, &region.id, kind, keep.months(), None, &now)
+                .await?;
+            store::events::append(
+                &mut tx,
+                store::events::NewEvent {
+                    actor: &Actor::System,
+                    kind: "retention.rule_set",
+                    subject_type: "organisation",
+                    subject_id: &region.id,
+                    org_id: Some(&region.id),
+                    payload: serde_json::json!({ "rule": kind.as_str(), "months": keep.months() }),
+                },
+            )
+            .await?;
         }
     }
     tx.commit().await?;

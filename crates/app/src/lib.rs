@@ -3,6 +3,7 @@
 //! Nothing here knows HTTP; the web layer and the command line are two faces of this.
 
 pub mod access;
+pub mod accessibility;
 pub mod accounts;
 pub mod admin;
 pub mod auth;
@@ -19,6 +20,7 @@ pub mod notify;
 pub mod password;
 pub mod personal_data;
 pub mod processes;
+pub mod retention;
 pub mod scale;
 pub mod secret;
 pub mod vote_cache;

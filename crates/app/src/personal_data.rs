@@ -42,9 +42,21 @@ pub async fn export(app: &App, email: &str) -> Result<serde_json::Value> {
         .into_iter()
         .map(|p| serde_json::json!({ "kind": p.kind.as_str(), "mode": p.mode.as_str() }))
         .collect::<Vec<_>>();
-    Ok(
-        serde_json::json!({ "email": email.as_str(), "submissions": out, "notification_choices": choices }),
-    )
+    // Reports of accessibility problems that left this address for an answer.
+    let reports: Vec<_> = store::outbox::reports_from(&mut tx, email.as_str())
+        .await?
+        .into_iter()
+        .map(|m| {
+            let p: serde_json::Value = serde_json::from_str(&m.params).unwrap_or_default();
+            serde_json::json!({ "at": m.created_at, "page": p["page"], "problem": p["problem"] })
+        })
+        .collect();
+    Ok(serde_json::json!({
+        "email": email.as_str(),
+        "submissions": out,
+        "notification_choices": choices,
+        "accessibility_reports": reports,
+    }))
 }
 
 /// Removes the name and e-mail address from every submission made with this address;
@@ -77,6 +89,7 @@ pub async fn erase(app: &App, actor: &Actor, email: &str) -> Result<usize> {
     store::notify::erase_address(&mut tx, &crate::notify::address_key(email.as_str())).await?;
     store::notify::erase_participant_email(&mut tx, &crate::notify::address_key(email.as_str()))
         .await?;
+    store::outbox::erase_reports_from(&mut tx, email.as_str()).await?;
     tx.commit().await?;
     Ok(rows.len())
 }

@@ -38,6 +38,9 @@ string_enum!(
         Mentioned => "mentioned",
         WorkshopClosed => "workshop_closed",
         Digest => "digest",
+        // Retention and accessibility (issue 20, items 7 and 8): a report of an
+        // accessibility problem, to the address of `--accessibility-contact`.
+        AccessibilityReport => "accessibility_report",
     }
 );
 

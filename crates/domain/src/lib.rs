@@ -2,6 +2,7 @@
 //! edge of the system is parsed into one of these types first, so an invalid title, an
 //! unknown role or a malformed e-mail address cannot exist further in.
 
+pub mod accessibility;
 pub mod campaign;
 pub mod case;
 pub mod error;
@@ -12,6 +13,7 @@ pub mod org;
 pub mod process;
 pub mod ranking;
 pub mod reference;
+pub mod retention;
 pub mod role;
 pub mod submission;
 pub mod text;

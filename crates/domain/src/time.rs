@@ -78,6 +78,24 @@ impl Timestamp {
     pub fn plus_seconds(&self, secs: i64) -> Self {
         Self(self.0 + time::Duration::seconds(secs))
     }
+
+    /// The same time of day `months` calendar months earlier; a day the month lacks
+    /// becomes its last (31 March less a month is 28 or 29 February).
+    pub fn minus_months(&self, months: u32) -> Self {
+        let date = self.0.date();
+        let total =
+            i64::from(date.year()) * 12 + i64::from(u8::from(date.month())) - 1 - i64::from(months);
+        let year = i32::try_from(total.div_euclid(12)).unwrap_or(date.year());
+        let month = u8::try_from(total.rem_euclid(12) + 1)
+            .ok()
+            .and_then(|m| time::Month::try_from(m).ok())
+            .unwrap_or(date.month());
+        let day = date.day().min(month.length(year));
+        match time::Date::from_calendar_date(year, month, day) {
+            Ok(d) => Self(self.0.replace_date(d)),
+            Err(_) => *self,
+        }
+    }
 }
 
 /// Summer time runs from 01:00 UTC on the last Sunday of March to 01:00 UTC on the last

@@ -86,7 +86,8 @@ pub enum Command {
         #[arg(long, env = "SLUSS_LOGO")]
         logo: Option<std::path::PathBuf>,
         /// Where people report accessibility problems (an e-mail address, a web address or a
-        /// few words), shown on the accessibility statement (/tillganglighet).
+        /// few words), shown on the accessibility statement (/tillganglighet). An e-mail
+        /// address also gets the reports of the statement's form, through the outbox.
         #[arg(long, env = "SLUSS_ACCESSIBILITY_CONTACT")]
         accessibility_contact: Option<String>,
         #[command(flatten)]

@@ -105,6 +105,8 @@ pub async fn run(
     tracing::info!(database = %store::db::redact(&db.database_url), backend = ?app.db.backend(), "database ready");
     tracing::info!("listening on http://{local} (public address {public_url})");
     app::campaigns::warm_up(&app);
+    // Today's retention run (each run schedules the next day's).
+    app::retention::schedule(&app).await.map_err(explain)?;
     let state = web::AppState::new(app.clone(), settings);
     // Background jobs: stopped with the server, after the job under way (if any) ends.
     let (stop_jobs, jobs_stopped) = tokio::sync::watch::channel(false);
@@ -119,15 +121,18 @@ pub async fn run(
 }
 
 /// The jobs this node runs: the daily digest and overdue reminder (which only queue mail),
-/// and sending mail when an SMTP server is configured (else mail waits in the outbox).
+/// retention (daily, and when an administrator asks), and sending mail when an SMTP server
+/// is configured (else mail waits in the outbox).
 fn job_handlers(mail: &MailArgs) -> Result<Vec<std::sync::Arc<dyn app::jobs::Handler>>> {
-    let daily: Vec<std::sync::Arc<dyn app::jobs::Handler>> = vec![
+    let mut handlers: Vec<std::sync::Arc<dyn app::jobs::Handler>> = vec![
         std::sync::Arc::new(app::notify::Digest),
         std::sync::Arc::new(app::notify::Overdue),
+        std::sync::Arc::new(app::retention::Daily),
+        std::sync::Arc::new(app::retention::RunNow),
     ];
     let Some(url) = mail.smtp_url.as_deref().filter(|u| !u.trim().is_empty()) else {
         tracing::info!("no --smtp-url: mail stays in the outbox (/admin/utkorg)");
-        return Ok(daily);
+        return Ok(handlers);
     };
     let from = mail
         .mail_from
@@ -135,7 +140,6 @@ fn job_handlers(mail: &MailArgs) -> Result<Vec<std::sync::Arc<dyn app::jobs::Han
         .context("--smtp-url needs --mail-from (SLUSS_MAIL_FROM): the sender's address")?;
     let smtp = app::mail::Smtp::new(url, from)?;
     tracing::info!(smtp = %store::db::redact(url), "mail is sent through SMTP");
-    let mut handlers = daily;
     handlers.push(std::sync::Arc::new(app::mail::Sender {
         smtp,
         compose: std::sync::Arc::new(web::mail::Mails),

@@ -46,13 +46,14 @@ pub async fn enqueue(
     Ok(id)
 }
 
-/// Adds a job under an id that names it (`notify.digest@2026-12-01`) unless that job
-/// exists: a daily job is scheduled by every node that starts and by its own run, and
-/// exists once.
+/// Adds a job under an id of the caller's choosing unless one has it already; true when
+/// this call added it. A scheduled job (the day's retention run) is named by its day, so
+/// that several nodes scheduling it at once make one job.
 pub async fn enqueue_once(
     tx: &mut Tx,
     id: &str,
     kind: &str,
+    max_attempts: i64,
     run_at: &str,
     now: &str,
 ) -> crate::Result<bool> {
@@ -61,7 +62,7 @@ pub async fn enqueue_once(
             sql("INSERT INTO jobs (id, kind, subject_id, state, attempts, max_attempts, run_at, created_at, updated_at) VALUES (?, ?, NULL, 'pending', 0, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING")
                 .bind(id)
                 .bind(kind)
-                .bind(domain::jobs::MAX_ATTEMPTS)
+                .bind(max_attempts)
                 .bind(run_at)
                 .bind(now)
                 .bind(now),

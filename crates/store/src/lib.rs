@@ -20,6 +20,7 @@ pub mod outbox;
 pub mod password_resets;
 pub mod processes;
 pub mod references;
+pub mod retention;
 pub mod sessions;
 pub mod submissions;
 pub mod transfer;

@@ -56,7 +56,25 @@ pub const MIGRATIONS: &[(i64, &str, Script)] = &[
     (15, "password_resets", Script::Both(PASSWORD_RESETS)),
     (16, "administration", Script::Both(ADMINISTRATION)),
     (17, "notifications", Script::Both(NOTIFICATIONS)),
+    (19, "retention_rules", Script::Both(RETENTION_RULES)),
 ];
+
+/// Retention (gallring): a region's rule per kind of record (`months` NULL: keep, as the
+/// archive rules may say; no row: the kind's default), and when a workshop participant's
+/// token and account were removed (the pseudonym's number, votes and ideas stay). Closed
+/// workshops are found by phase and the time of their last change.
+const RETENTION_RULES: &str = r#"
+CREATE TABLE retention_rules (
+    org_id TEXT NOT NULL REFERENCES organisations (id),
+    kind TEXT NOT NULL,
+    months BIGINT,
+    updated_by TEXT REFERENCES users (id),
+    updated_at TEXT NOT NULL,
+    PRIMARY KEY (org_id, kind)
+);
+ALTER TABLE participants ADD COLUMN erased_at TEXT;
+CREATE INDEX campaigns_phase ON campaigns (phase, updated_at)
+"#;
 
 /// A migration's text. Tables and columns are defined once for both databases; only an
 /// index that the shared subset of SQL cannot express (text search) has one text each.

@@ -109,6 +109,39 @@ pub async fn erase_subject(tx: &mut Tx, subject_id: &str) -> crate::Result<u64> 
         .await
 }
 
+/// The `LIKE` pattern of an accessibility report's `params` that name this reply address.
+fn reply_to_pattern(email: &str) -> String {
+    let escaped: String = email
+        .chars()
+        .flat_map(|c| match c {
+            '\\' | '%' | '_' => vec!['\\', c],
+            c => vec![c],
+        })
+        .collect();
+    format!("%\"reply_to\":\"{escaped}\"%")
+}
+
+/// The accessibility reports that left this address for an answer.
+pub async fn reports_from(tx: &mut Tx, email: &str) -> crate::Result<Vec<OutboxRow>> {
+    tx.fetch_all(
+        Sql::dynamic(
+            format!("SELECT {COLUMNS} FROM outbox WHERE kind = 'accessibility_report' AND params LIKE ? ESCAPE '\\' ORDER BY created_at"),
+            vec![],
+        )
+        .bind(reply_to_pattern(email)),
+    )
+    .await
+}
+
+/// Removes the accessibility reports that left this address (erasure of the person).
+pub async fn erase_reports_from(tx: &mut Tx, email: &str) -> crate::Result<u64> {
+    tx.execute(
+        sql("DELETE FROM outbox WHERE kind = 'accessibility_report' AND params LIKE ? ESCAPE '\\'")
+            .bind(reply_to_pattern(email)),
+    )
+    .await
+}
+
 /// What a mail to a submitter needs of the submission: its contact address (None when
 /// none was left or it was erased), language, organisation, reference and title.
 #[derive(Debug, Clone, sqlx::FromRow)]

@@ -210,7 +210,6 @@ pub fn router(state: AppState) -> Router {
             "/konto/logga-ut-overallt",
             post(pages::account::sign_out_everywhere),
         )
-        .route("/tillganglighet", get(pages::account::statement))
         // Notification choices: by the link in a mail, or on the account page.
         .route(
             "/aviseringar/{token}",
@@ -218,6 +217,19 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/aviseringar/{token}/av", get(pages::notify::off_form))
         .route("/konto/aviseringar", post(pages::notify::save_mine))
+        // Retention and personal data; the accessibility statement and its report form
+        // (issue 20, items 7 and 8).
+        .route(
+            "/tillganglighet",
+            get(pages::privacy::statement).post(pages::privacy::report),
+        )
+        .route("/om-personuppgifter", get(pages::privacy::privacy))
+        .route("/admin/gallring", get(pages::admin::retention::show))
+        .route("/admin/gallring/kor", post(pages::admin::retention::run))
+        .route(
+            "/admin/gallring/{region}/{rule}",
+            get(pages::admin::retention::dry_run).post(pages::admin::retention::save),
+        )
         .route("/mitt-arbete", get(pages::work::show))
         .route("/inkorg", get(pages::inbox::list))
         .route("/inkorg/{id}", get(pages::inbox::detail))

@@ -69,10 +69,14 @@ pub fn compose_with(mail: &OutboxRow, choices_url: Option<&str>) -> Result<Compo
     if let Some(c) = notify::compose(&t, mail, &p, &choices)? {
         return Ok(c);
     }
+    if mail.kind == MailKind::AccessibilityReport {
+        return compose_accessibility_report(&t, &p);
+    }
     let (subject_key, body) = match mail.kind {
         MailKind::PasswordReset | MailKind::Invite => {
             ("mail.password_reset.subject", String::new())
         }
+        MailKind::AccessibilityReport => ("a11y_report.mail.subject", String::new()),
         MailKind::Receipt => ("mail.receipt.subject", t.n("mail.receipt.body", reference)),
         MailKind::Accepted => (
             "mail.accepted.subject",
@@ -178,6 +182,31 @@ fn compose_invite(t: &Tr, p: &serde_json::Value) -> Result<Composed, String> {
         &lines,
         &link,
         "admin.users.mail.footer",
+        &None,
+    )
+}
+
+/// A report of an accessibility problem, to the organisation: the page, the problem as
+/// written, and where to answer.
+fn compose_accessibility_report(t: &Tr, p: &serde_json::Value) -> Result<Composed, String> {
+    let reply_to = param(p, "reply_to");
+    let lines = vec![
+        t.t("a11y_report.mail.body").to_string(),
+        t.n("a11y_report.mail.page", param(p, "page")),
+        t.t("a11y_report.mail.problem").to_string(),
+        param(p, "problem").to_string(),
+        if reply_to.is_empty() {
+            t.t("a11y_report.mail.no_reply").to_string()
+        } else {
+            t.n("a11y_report.mail.reply_to", reply_to)
+        },
+    ];
+    render(
+        t,
+        t.t("a11y_report.mail.subject").to_string(),
+        &lines,
+        &None,
+        "a11y_report.mail.footer",
         &None,
     )
 }

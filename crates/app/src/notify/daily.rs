@@ -34,7 +34,15 @@ async fn schedule_next(tx: &mut store::Tx, now: Timestamp, ran: Option<&str>) ->
     }
     for kind in [DIGEST, OVERDUE] {
         let id = format!("{kind}@{}", at.date_string());
-        store::jobs::enqueue_once(tx, &id, kind, &at.to_db(), &now.to_db()).await?;
+        store::jobs::enqueue_once(
+            tx,
+            &id,
+            kind,
+            domain::jobs::MAX_ATTEMPTS,
+            &at.to_db(),
+            &now.to_db(),
+        )
+        .await?;
     }
     Ok(())
 }

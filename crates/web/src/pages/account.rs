@@ -301,21 +301,3 @@ pub async fn sign_out_everywhere(State(state): State<AppState>, ctx: Ctx) -> Pag
     }
     Ok(res)
 }
-
-#[derive(Template)]
-#[template(path = "accessibility.html")]
-struct StatementPage<'a> {
-    ctx: &'a Ctx,
-    contact: Option<&'a str>,
-}
-
-/// The accessibility statement (tillgänglighetsredogörelse) after DIGG's model.
-pub async fn statement(State(state): State<AppState>, ctx: Ctx) -> Response {
-    render_status(
-        StatusCode::OK,
-        &StatementPage {
-            ctx: &ctx,
-            contact: state.settings.accessibility_contact.as_deref(),
-        },
-    )
-}

@@ -15,6 +15,7 @@ pub mod jobs;
 pub mod login;
 pub mod notify;
 pub mod outbox;
+pub mod privacy;
 pub mod processes;
 pub mod work;
 pub mod workshop;

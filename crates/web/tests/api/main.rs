@@ -27,5 +27,6 @@ mod password;
 mod permissions;
 mod persistence;
 mod processes;
+mod retention;
 mod triage;
 mod typed_forms;

@@ -412,6 +412,21 @@ pub fn table() -> Vec<Row> {
             "404 404 404 404 404 404 404 404 404 404 404 404 404 404 404"),
         row("POST", "/konto/aviseringar", "/konto/aviseringar", Form(vec![("mentioned", "hourly")]),
             "L 422 422 422 422 422 422 422 422 422 422 422 422 422 L"),
+        // Retention, personal data and the accessibility report (issue 20, items 7 and 8):
+        // a region's rules are its administrators' (another region's answer 404); the page
+        // on personal data and the report form are everyone's (the form's empty fields 422).
+        row("GET", "/admin/gallring", "/admin/gallring", Nothing,
+            "L 403 403 403 403 403 403 403 403 403 200 403 200 403 L"),
+        row("GET", "/admin/gallring/{region}/{rule}", "/admin/gallring/region-a/rejected_contact", Nothing,
+            "L 403 403 403 403 403 403 403 403 403 200 403 404 403 L"),
+        row("POST", "/admin/gallring/{region}/{rule}", "/admin/gallring/region-a/rejected_contact", Form(vec![("months", "nej")]),
+            "L 403 403 403 403 403 403 403 403 403 422 403 404 403 L"),
+        row("POST", "/admin/gallring/kor", "/admin/gallring/kor", Form(vec![("region", "region-a")]),
+            "L 403 403 403 403 403 403 403 403 403 303 403 404 403 L"),
+        row("GET", "/om-personuppgifter", "/om-personuppgifter", Nothing,
+            "200 200 200 200 200 200 200 200 200 200 200 200 200 200 200"),
+        row("POST", "/tillganglighet", "/tillganglighet", Form(vec![("page", ""), ("problem", ""), ("email", "")]),
+            "422 422 422 422 422 422 422 422 422 422 422 422 422 422 422"),
         // Last: it ends the session.
         row("POST", "/logga-ut", "/logga-ut", Form(vec![]),
             "303 303 303 303 303 303 303 303 303 303 303 303 303 303 303"),

@@ -159,6 +159,8 @@ pub fn settings(limit: u32) -> Settings {
         header_read_timeout: Duration::from_secs(10),
         body_read_timeout: Duration::from_secs(30),
         live_stream_limit: limit,
+        // The report form on /tillganglighet sends to an e-mail address.
+        accessibility_contact: Some("tillganglighet@example.se".into()),
         ..Settings::for_public_url("http://127.0.0.1")
     }
 }

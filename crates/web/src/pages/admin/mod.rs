@@ -14,6 +14,7 @@ use crate::ctx::Ctx;
 
 pub mod audit;
 pub mod people;
+pub mod retention;
 pub mod tokens;
 pub mod units;
 
