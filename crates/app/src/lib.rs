@@ -4,6 +4,7 @@
 
 pub mod access;
 pub mod accounts;
+pub mod attachments;
 pub mod admin;
 pub mod auth;
 pub mod campaigns;
@@ -37,6 +38,8 @@ pub struct Config {
     pub public_url: String,
     /// How long a sign-in lasts, in seconds.
     pub session_ttl_secs: i64,
+    /// Where attachments are kept and how large one may be.
+    pub attachments: attachments::Settings,
 }
 
 impl Default for Config {
@@ -44,6 +47,7 @@ impl Default for Config {
         Self {
             public_url: "http://127.0.0.1:8080".into(),
             session_ttl_secs: 8 * 3600,
+            attachments: attachments::Settings::default(),
         }
     }
 }

@@ -114,6 +114,11 @@ id_type!(
     CampaignId
 );
 
+id_type!(
+    /// An attachment (bilaga): a file on a submission, a case or a challenge.
+    AttachmentId
+);
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -2,6 +2,7 @@
 //! edge of the system is parsed into one of these types first, so an invalid title, an
 //! unknown role or a malformed e-mail address cannot exist further in.
 
+pub mod attachment;
 pub mod campaign;
 pub mod case;
 pub mod error;

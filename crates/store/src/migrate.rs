@@ -54,6 +54,7 @@ pub const MIGRATIONS: &[(i64, &str, Script)] = &[
     (13, "my_work", Script::Both(MY_WORK)),
     (14, "jobs_and_outbox", Script::Both(JOBS_AND_OUTBOX)),
     (15, "password_resets", Script::Both(PASSWORD_RESETS)),
+    (18, "attachments", Script::Both(ATTACHMENTS)),
 ];
 
 /// A migration's text. Tables and columns are defined once for both databases; only an
@@ -195,6 +196,25 @@ CREATE TABLE password_resets (
     used_at TEXT
 );
 CREATE INDEX password_resets_by_user ON password_resets (user_id)
+"#;
+
+/// Attachments: a file on a submission, a case or a challenge (a campaign). The file
+/// itself is on disk under its id; the row says whose it is, its cleaned name, the type
+/// read from its content, its size and SHA-256, and whether it may be shown publicly.
+const ATTACHMENTS: &str = r#"
+CREATE TABLE attachments (
+    id TEXT PRIMARY KEY,
+    owner_kind TEXT NOT NULL,
+    owner_id TEXT NOT NULL,
+    file_name TEXT NOT NULL,
+    content_type TEXT NOT NULL,
+    size BIGINT NOT NULL,
+    sha256 TEXT NOT NULL,
+    public BOOLEAN NOT NULL,
+    created_at TEXT NOT NULL,
+    created_by TEXT
+);
+CREATE INDEX attachments_by_owner ON attachments (owner_kind, owner_id, created_at)
 "#;
 
 /// A mail is a row of `outbox`, written beside its event and its `mail.send` job. The

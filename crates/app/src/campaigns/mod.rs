@@ -16,6 +16,7 @@ mod forwarding;
 mod lifecycle;
 mod moderation;
 mod participation;
+mod attachments;
 mod research;
 mod results;
 mod voting;
@@ -29,6 +30,8 @@ pub use forwarding::take_forward;
 pub use lifecycle::{NewCampaignInput, create, may_run_any, mine, set_phase};
 pub use moderation::{flag, set_idea_status};
 pub use participation::{IdeaInput, Joined, Overview, add_idea, exists, join, overview};
+pub(crate) use attachments::facilitates;
+pub use attachments::{add_attachments, attachments_of, remove_attachment};
 pub use research::{Question, add_question, answer, research};
 pub use results::{
     Lead, Ranked, Results, export, fingerprint, fingerprint_since, lead, results, results_visible,
