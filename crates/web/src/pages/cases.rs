@@ -15,6 +15,7 @@ pub use forms::{
     RemoveMemberForm, TickForm, UntickForm, add_member, adopt, choose_path, decide, edit, handover,
     measure, remove_member, tick, untick,
 };
+pub(crate) use forms::attachment_answer;
 
 use super::error::{Failing, PageResult};
 use super::form::{TypedForm, Values};
@@ -283,6 +284,11 @@ impl CasePage<'_> {
         } else {
             ""
         }
+    }
+
+    /// A file's size for people.
+    fn size(&self, n: &i64) -> String {
+        crate::pages::attachments::size_text(self.ctx, *n)
     }
 
     fn err(&self, form: &str, field: &str) -> Option<&str> {
