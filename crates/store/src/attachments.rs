@@ -102,8 +102,8 @@ pub async fn set_public(tx: &mut Tx, id: &AttachmentId, public: bool) -> crate::
 
 /// Whether a row names this id (the sweep of files without a row asks).
 pub async fn exists(tx: &mut Tx, id: &str) -> crate::Result<bool> {
-    let row: Option<(i64,)> = tx
-        .fetch_optional(sql("SELECT 1 FROM attachments WHERE id = ?").bind(id))
+    let (n,): (i64,) = tx
+        .fetch_one(sql("SELECT COUNT(*) FROM attachments WHERE id = ?").bind(id))
         .await?;
-    Ok(row.is_some())
+    Ok(n > 0)
 }

@@ -6,6 +6,7 @@ mod support;
 mod accounts;
 mod admin_units;
 mod also;
+mod attachments;
 mod bad_input;
 mod branding;
 mod campaign_voting;
