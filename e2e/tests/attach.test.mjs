@@ -72,11 +72,29 @@ test("a citizen attaches a PDF and the advisor downloads it", async () => {
     const [download] = await Promise.all([advisor.waitForEvent("download"), link.click()]);
     assert.equal(download.suggestedFilename(), "Skiss över parkeringen.pdf");
     const saved = readFileSync(await download.path());
+    const fileHref = await link.getAttribute("href");
     assert.equal(createHash("sha256").update(saved).digest("hex"), createHash("sha256").update(pdf).digest("hex"));
+
+    // A case worker adds a file on a case page, and a facilitator one on a workshop.
+    await advisor.goto(`${server.base}/arenden`);
+    const caseHref = await advisor.locator('main a[href^="/arenden/"]').evaluateAll((as) => as.map((a) => a.getAttribute("href")).find((h) => /^\/arenden\/[0-9a-f-]{36}$/.test(h)));
+    await advisor.goto(`${server.base}${caseHref}`);
+    await advisor.locator("#f-bilagor-files").setInputFiles({ name: "Utredning.pdf", mimeType: "application/pdf", buffer: pdf });
+    await Promise.all([advisor.waitForURL(/klart=attached/), advisor.locator('form[action$="/bilagor"] button').click()]);
+    assert.equal((await advisor.locator('#attachments ~ ul a[href^="/bilagor/"]').first().textContent()).trim(), "Utredning.pdf");
+    await checkA11y(advisor, "case page with an attachment");
+    await advisor.goto(`${server.base}/workshop/ny`);
+    const leadHref = await advisor.locator('main a[href$="/leda"]').first().getAttribute("href");
+    await advisor.goto(`${server.base}${leadHref}`);
+    await advisor.locator("#f-files").setInputFiles({ name: "Bakgrund.pdf", mimeType: "application/pdf", buffer: pdf });
+    await advisor.locator("#f-public").check();
+    await Promise.all([advisor.waitForURL(/klart=attached/), advisor.locator('form[action$="/bilagor"] button').click()]);
+    assert.match(await advisor.locator("#h-attachments ~ ul").textContent(), /Bakgrund\.pdf/);
+    await checkA11y(advisor, "workshop lead page with an attachment");
 
     // Signed out, the same address asks to sign in.
     const anon = await newPage(browser);
-    const res = await anon.request.get(`${server.base}${await link.getAttribute("href")}`, { maxRedirects: 0 });
+    const res = await anon.request.get(`${server.base}${fileHref}`, { maxRedirects: 0 });
     assert.equal(res.status(), 303);
     assert.match(res.headers()["location"], /^\/logga-in/);
   } finally {

@@ -275,8 +275,7 @@ pub(crate) async fn erase_of_submission(
     actor: &store::events::Actor,
     submission: &store::submissions::SubmissionRow,
 ) -> Result<Vec<AttachmentId>> {
-    let rows =
-        attachments::of_owner(tx, OwnerKind::Submission, submission.id.as_str()).await?;
+    let rows = attachments::of_owner(tx, OwnerKind::Submission, submission.id.as_str()).await?;
     remove_rows(tx, actor, &rows, &submission.org_id, "erased").await
 }
 
@@ -359,7 +358,11 @@ pub async fn of_owner(app: &App, kind: OwnerKind, owner_id: &str) -> Result<Vec<
 /// public and otherwise for its facilitators. The bytes are checked against the stored
 /// SHA-256.
 #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
-pub async fn fetch(app: &App, caller: &Caller, id: &AttachmentId) -> Result<(AttachmentRow, Vec<u8>)> {
+pub async fn fetch(
+    app: &App,
+    caller: &Caller,
+    id: &AttachmentId,
+) -> Result<(AttachmentRow, Vec<u8>)> {
     if crate::inbox::uuid_like(id.as_str()).is_none() {
         return Err(AppError::NotFound);
     }
@@ -387,8 +390,7 @@ pub async fn fetch(app: &App, caller: &Caller, id: &AttachmentId) -> Result<(Att
 async fn may_read(app: &App, caller: &Caller, row: &AttachmentRow) -> Result<()> {
     match row.owner_kind {
         OwnerKind::Submission => {
-            crate::inbox::readable(app, caller, &SubmissionId::from(row.owner_id.as_str()))
-                .await
+            crate::inbox::readable(app, caller, &SubmissionId::from(row.owner_id.as_str())).await
         }
         OwnerKind::Case => {
             crate::cases::readable(app, caller, &CaseId::from(row.owner_id.as_str())).await

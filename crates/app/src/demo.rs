@@ -265,8 +265,15 @@ async fn load_submissions(
                 file_name: "Skiss över flödet.pdf".into(),
                 bytes: domain::attachment::tiny_pdf(),
             };
-            crate::intake::submit_with_files(app, &Caller::Public, &input, &[pdf], Channel::Form, "sv")
-                .await?
+            crate::intake::submit_with_files(
+                app,
+                &Caller::Public,
+                &input,
+                &[pdf],
+                Channel::Form,
+                "sv",
+            )
+            .await?
         } else {
             submit(app, &Caller::Public, &input, Channel::Form).await?
         };

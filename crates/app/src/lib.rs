@@ -4,8 +4,8 @@
 
 pub mod access;
 pub mod accounts;
-pub mod attachments;
 pub mod admin;
+pub mod attachments;
 pub mod auth;
 pub mod campaigns;
 pub mod cases;

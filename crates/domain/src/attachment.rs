@@ -126,7 +126,10 @@ pub fn check<'a>(
     max_bytes: u64,
 ) -> Result<Vec<CheckedFile<'a>>, FieldError> {
     if files.len() > room {
-        return Err(FieldError::new(field, ErrorCode::TooManyFiles { max: room }));
+        return Err(FieldError::new(
+            field,
+            ErrorCode::TooManyFiles { max: room },
+        ));
     }
     let mut out = Vec::with_capacity(files.len());
     for f in files {
@@ -159,7 +162,9 @@ pub fn tiny_pdf() -> Vec<u8> {
         out.extend_from_slice(format!("{} 0 obj\n{o}\nendobj\n", i + 1).as_bytes());
     }
     let xref = out.len();
-    out.extend_from_slice(format!("xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1).as_bytes());
+    out.extend_from_slice(
+        format!("xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1).as_bytes(),
+    );
     for o in offsets {
         out.extend_from_slice(format!("{o:010} 00000 n \n").as_bytes());
     }
@@ -212,7 +217,10 @@ mod tests {
         );
         assert_eq!(
             check("files", &files, 2, 10).map(|_| ()),
-            Err(FieldError::new("files", ErrorCode::FileTooLarge { max_mb: 0 }))
+            Err(FieldError::new(
+                "files",
+                ErrorCode::FileTooLarge { max_mb: 0 }
+            ))
         );
         let ok = check("files", &files, 2, 1 << 20).expect("two small PDFs");
         assert_eq!(ok[1].file_name, "b.pdf");
@@ -227,7 +235,10 @@ mod tests {
         );
         assert_eq!(sanitise_name("../../etc/passwd", FileType::Pdf), "passwd");
         assert_eq!(sanitise_name("..", FileType::Png), "bilaga.png");
-        assert_eq!(sanitise_name("a\u{202e}fdp.exe\n", FileType::Pdf), "afdp.exe");
+        assert_eq!(
+            sanitise_name("a\u{202e}fdp.exe\n", FileType::Pdf),
+            "afdp.exe"
+        );
         assert_eq!(sanitise_name("\"x\";.pdf", FileType::Pdf), "_x__.pdf");
         let long = format!("{}.docx", "å".repeat(300));
         let safe = sanitise_name(&long, FileType::Docx);

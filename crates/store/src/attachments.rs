@@ -51,7 +51,12 @@ pub async fn insert(tx: &mut Tx, row: &AttachmentRow) -> crate::Result<()> {
 
 pub async fn by_id(tx: &mut Tx, id: &AttachmentId) -> crate::Result<Option<AttachmentRow>> {
     tx.fetch_optional(
-        sql(concat!("SELECT ", columns!(), " FROM attachments WHERE id = ?")).bind(id.as_str()),
+        sql(concat!(
+            "SELECT ",
+            columns!(),
+            " FROM attachments WHERE id = ?"
+        ))
+        .bind(id.as_str()),
     )
     .await
 }

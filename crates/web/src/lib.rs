@@ -263,8 +263,7 @@ pub fn router(state: AppState) -> Router {
         .route("/bilagor/{id}", get(pages::attachments::download))
         .route(
             "/arenden/{id}/bilagor",
-            post(pages::attachments::add_to_case)
-                .layer(axum::extract::DefaultBodyLimit::disable()),
+            post(pages::attachments::add_to_case).layer(axum::extract::DefaultBodyLimit::disable()),
         )
         .route(
             "/arenden/{id}/bilagor/ta-bort",

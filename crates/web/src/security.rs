@@ -41,7 +41,10 @@ fn file_body_limit(state: &AppState, req: &Request) -> Option<usize> {
     if req.method() != Method::POST {
         return None;
     }
-    let route = req.extensions().get::<axum::extract::MatchedPath>()?.as_str();
+    let route = req
+        .extensions()
+        .get::<axum::extract::MatchedPath>()?
+        .as_str();
     FILE_ROUTES
         .iter()
         .find(|(r, _)| *r == route)
@@ -487,11 +490,23 @@ mod tests {
     #[test]
     fn the_csrf_field_of_a_multipart_body() {
         let body = b"--XyZ\r\nContent-Disposition: form-data; name=\"_csrf\"\r\n\r\nabc123\r\n--XyZ\r\nContent-Disposition: form-data; name=\"files\"; filename=\"a.pdf\"\r\nContent-Type: application/pdf\r\n\r\n%PDF\r\n--XyZ--\r\n";
-        assert_eq!(multipart_csrf("multipart/form-data; boundary=XyZ", body), "abc123");
-        assert_eq!(multipart_csrf("multipart/form-data; boundary=\"XyZ\"", body), "abc123");
-        assert_eq!(multipart_csrf("multipart/form-data; boundary=Other", body), "");
+        assert_eq!(
+            multipart_csrf("multipart/form-data; boundary=XyZ", body),
+            "abc123"
+        );
+        assert_eq!(
+            multipart_csrf("multipart/form-data; boundary=\"XyZ\"", body),
+            "abc123"
+        );
+        assert_eq!(
+            multipart_csrf("multipart/form-data; boundary=Other", body),
+            ""
+        );
         let file_only = b"--XyZ\r\nContent-Disposition: form-data; name=\"_csrf\"; filename=\"x\"\r\n\r\nabc123\r\n--XyZ--\r\n";
-        assert_eq!(multipart_csrf("multipart/form-data; boundary=XyZ", file_only), "");
+        assert_eq!(
+            multipart_csrf("multipart/form-data; boundary=XyZ", file_only),
+            ""
+        );
     }
 
     #[test]

@@ -34,7 +34,16 @@ pub async fn add_attachments(
     // megabytes reach the disk; removed again if the transaction fails.
     let written = write(app, &checked).await?;
     let mut tx = app.db.write().await?;
-    add_rows(&mut tx, caller, &written, OwnerKind::Campaign, c.id.as_str(), &c.org_id, public).await?;
+    add_rows(
+        &mut tx,
+        caller,
+        &written,
+        OwnerKind::Campaign,
+        c.id.as_str(),
+        &c.org_id,
+        public,
+    )
+    .await?;
     tx.commit().await?;
     written.keep();
     Ok(files.len())

@@ -10,17 +10,19 @@
 //! research. This file keeps what they share: the constants, the lookups of a campaign and a
 //! participant, and the facilitator's check.
 
+mod attachments;
 mod criteria;
 mod fitting;
 mod forwarding;
 mod lifecycle;
 mod moderation;
 mod participation;
-mod attachments;
 mod research;
 mod results;
 mod voting;
 
+pub(crate) use attachments::facilitates;
+pub use attachments::{add_attachments, attachments_of, remove_attachment};
 pub use criteria::{
     CriteriaInput, CriteriaResult, CriteriaResults, ScoreInput, criteria_of, criteria_results,
     score, set_criteria,
@@ -30,8 +32,6 @@ pub use forwarding::take_forward;
 pub use lifecycle::{NewCampaignInput, create, may_run_any, mine, set_phase};
 pub use moderation::{flag, set_idea_status};
 pub use participation::{IdeaInput, Joined, Overview, add_idea, exists, join, overview};
-pub(crate) use attachments::facilitates;
-pub use attachments::{add_attachments, attachments_of, remove_attachment};
 pub use research::{Question, add_question, answer, research};
 pub use results::{
     Lead, Ranked, Results, export, fingerprint, fingerprint_since, lead, results, results_visible,

@@ -47,7 +47,16 @@ pub async fn add_attachments(
     // Written before the write transaction opens (see `crate::attachments`).
     let written = write(app, &checked).await?;
     let mut tx = app.db.write().await?;
-    add_rows(&mut tx, caller, &written, OwnerKind::Case, id.as_str(), &org_id, false).await?;
+    add_rows(
+        &mut tx,
+        caller,
+        &written,
+        OwnerKind::Case,
+        id.as_str(),
+        &org_id,
+        false,
+    )
+    .await?;
     tx.commit().await?;
     written.keep();
     Ok(files.len())

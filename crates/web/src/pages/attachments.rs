@@ -4,7 +4,9 @@
 //! The intake takes its files in its own form (`pages::intake`).
 
 use axum::extract::{Path, State};
-use axum::http::header::{CACHE_CONTROL, CONTENT_DISPOSITION, CONTENT_TYPE, X_CONTENT_TYPE_OPTIONS};
+use axum::http::header::{
+    CACHE_CONTROL, CONTENT_DISPOSITION, CONTENT_TYPE, X_CONTENT_TYPE_OPTIONS,
+};
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::IntoResponse;
 
@@ -51,12 +53,19 @@ pub async fn download(
         .or_page(&ctx)?;
     let mut res = (StatusCode::OK, bytes).into_response();
     let h = res.headers_mut();
-    h.insert(CONTENT_TYPE, HeaderValue::from_static(row.content_type.as_str()));
+    h.insert(
+        CONTENT_TYPE,
+        HeaderValue::from_static(row.content_type.as_str()),
+    );
     h.insert(X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     // A public challenge's file may be kept by a browser; nobody else's.
     h.insert(
         CACHE_CONTROL,
-        HeaderValue::from_static(if row.public { "public, max-age=300" } else { "private, no-store" }),
+        HeaderValue::from_static(if row.public {
+            "public, max-age=300"
+        } else {
+            "private, no-store"
+        }),
     );
     if let Ok(v) = HeaderValue::from_str(&disposition(&row.file_name)) {
         h.insert(CONTENT_DISPOSITION, v);

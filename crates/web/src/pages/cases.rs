@@ -10,12 +10,12 @@ use axum::http::StatusCode;
 mod forms;
 
 use forms::CaseForm;
+pub(crate) use forms::attachment_answer;
 pub use forms::{
     AddMemberForm, AdoptForm, DecisionForm, DetailsForm, HandoverForm, MeasureForm, PathForm,
     RemoveMemberForm, TickForm, UntickForm, add_member, adopt, choose_path, decide, edit, handover,
     measure, remove_member, tick, untick,
 };
-pub(crate) use forms::attachment_answer;
 
 use super::error::{Failing, PageResult};
 use super::form::{TypedForm, Values};

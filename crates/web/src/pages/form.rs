@@ -170,8 +170,8 @@ impl<T: DeserializeOwned> FromRequest<AppState> for FilesForm<T> {
                     bytes: bytes.to_vec(),
                 }),
                 None => {
-                    let value =
-                        String::from_utf8(bytes.to_vec()).map_err(|_| unreadable(lang, "not UTF-8"))?;
+                    let value = String::from_utf8(bytes.to_vec())
+                        .map_err(|_| unreadable(lang, "not UTF-8"))?;
                     pairs.push((name, value));
                 }
             }

@@ -149,9 +149,15 @@ pub async fn submit(
         require_consent: true,
     };
     let lang = ctx.t.lang.code();
-    let submitted =
-        app::intake::submit_with_files(&state.app, &ctx.caller, &input, &files, Channel::Form, lang)
-            .await;
+    let submitted = app::intake::submit_with_files(
+        &state.app,
+        &ctx.caller,
+        &input,
+        &files,
+        Channel::Form,
+        lang,
+    )
+    .await;
     match submitted {
         Ok(receipt) => Ok(see_other(&format!(
             "/folj/{}?ny=1",

@@ -103,8 +103,15 @@ async fn a_citizen_attaches_a_pdf_and_the_advisor_downloads_it(backend: Backend)
         .text()
         .await
         .unwrap();
-    assert!(page.contains(&format!("href=\"/bilagor/{id}\"")), "a link on the submission");
-    let res = advisor.get(t.url(&format!("/bilagor/{id}"))).send().await.unwrap();
+    assert!(
+        page.contains(&format!("href=\"/bilagor/{id}\"")),
+        "a link on the submission"
+    );
+    let res = advisor
+        .get(t.url(&format!("/bilagor/{id}")))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 200);
     let h = res.headers().clone();
     assert_eq!(h["content-type"], "application/pdf");
@@ -128,12 +135,25 @@ async fn a_citizen_attaches_a_pdf_and_the_advisor_downloads_it(backend: Backend)
     assert!(payload.contains("application/pdf") && !payload.contains("Förslag"));
 
     // Anonymous is sent to sign in; another region's advisor is told it does not exist.
-    let res = client().get(t.url(&format!("/bilagor/{id}"))).send().await.unwrap();
+    let res = client()
+        .get(t.url(&format!("/bilagor/{id}")))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 303);
-    assert!(res.headers()["location"].to_str().unwrap().starts_with("/logga-in"));
+    assert!(
+        res.headers()["location"]
+            .to_str()
+            .unwrap()
+            .starts_with("/logga-in")
+    );
     let pw_b = t.user("reader@b.se", "region-b", "advisor").await;
     let b = t.browser_login("reader@b.se", &pw_b).await;
-    let res = b.get(t.url(&format!("/bilagor/{id}"))).send().await.unwrap();
+    let res = b
+        .get(t.url(&format!("/bilagor/{id}")))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 404);
     // Nor does the public page of the submission show the file.
     let follow = client()
@@ -160,10 +180,19 @@ async fn what_is_refused_is_said_at_the_field_and_nothing_is_written(backend: Ba
     let res = post_intake(&t, "Ett behov med fel fil", &[("faktura.pdf", &exe)]).await;
     assert_eq!(res.status(), 422);
     let html = res.text().await.unwrap();
-    assert!(html.contains("Filtypen är inte tillåten"), "the message at the field");
+    assert!(
+        html.contains("Filtypen är inte tillåten"),
+        "the message at the field"
+    );
     assert!(html.contains("id=\"e-files\""));
-    assert!(html.contains("value=\"Ett behov med fel fil\""), "the typed title is kept");
-    assert!(html.contains("Välj dem igen"), "the files must be chosen again");
+    assert!(
+        html.contains("value=\"Ett behov med fel fil\""),
+        "the typed title is kept"
+    );
+    assert!(
+        html.contains("Välj dem igen"),
+        "the files must be chosen again"
+    );
 
     // A file over the limit (10 MB).
     let max = t.app.config.attachments.max_bytes as usize;
@@ -172,14 +201,23 @@ async fn what_is_refused_is_said_at_the_field_and_nothing_is_written(backend: Ba
     let res = post_intake(&t, "Ett behov med stor fil", &[("stor.pdf", &big)]).await;
     assert_eq!(res.status(), 422);
     let html = res.text().await.unwrap();
-    assert!(html.contains("Filen är för stor. Den får vara högst 10 MB."), "{}", &html[..200]);
+    assert!(
+        html.contains("Filen är för stor. Den får vara högst 10 MB."),
+        "{}",
+        &html[..200]
+    );
 
     // Four files where three are allowed.
     let pdf = domain::attachment::tiny_pdf();
     let four: Vec<(&str, &[u8])> = (0..4).map(|_| ("a.pdf", pdf.as_slice())).collect();
     let res = post_intake(&t, "Ett behov med många filer", &four).await;
     assert_eq!(res.status(), 422);
-    assert!(res.text().await.unwrap().contains("För många filer. Du kan bifoga högst 3."));
+    assert!(
+        res.text()
+            .await
+            .unwrap()
+            .contains("För många filer. Du kan bifoga högst 3.")
+    );
 
     // A refused file with other fields wrong too: every error is shown at once.
     let c = client();
@@ -207,7 +245,11 @@ async fn what_is_refused_is_said_at_the_field_and_nothing_is_written(backend: Ba
     let res = client()
         .post(t.url("/lamna"))
         .header("content-type", MULTIPART)
-        .body(multipart_body("", &intake_fields("Utan token"), &[("a.pdf", &pdf)]))
+        .body(multipart_body(
+            "",
+            &intake_fields("Utan token"),
+            &[("a.pdf", &pdf)],
+        ))
         .send()
         .await
         .unwrap();
@@ -222,7 +264,11 @@ async fn what_is_refused_is_said_at_the_field_and_nothing_is_written(backend: Ba
     let res = c
         .post(t.url("/logga-in"))
         .header("content-type", MULTIPART)
-        .body(multipart_body(&csrf, &[], &[("a.pdf", &vec![b'a'; 300 * 1024])]))
+        .body(multipart_body(
+            &csrf,
+            &[],
+            &[("a.pdf", &vec![b'a'; 300 * 1024])],
+        ))
         .send()
         .await
         .unwrap();
@@ -237,8 +283,18 @@ async fn erasure_takes_the_files_off_the_disk(backend: Backend) {
     let (_, advisor) = setup(&t).await;
     let pdf = domain::attachment::tiny_pdf();
     let png = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x02\0\0\0".to_vec();
-    assert_eq!(post_intake(&t, "Med två filer", &[("a.pdf", &pdf), ("b.png", &png)]).await.status(), 303);
-    assert_eq!(post_intake(&t, "Med en fil", &[("c.pdf", &pdf)]).await.status(), 303);
+    assert_eq!(
+        post_intake(&t, "Med två filer", &[("a.pdf", &pdf), ("b.png", &png)])
+            .await
+            .status(),
+        303
+    );
+    assert_eq!(
+        post_intake(&t, "Med en fil", &[("c.pdf", &pdf)])
+            .await
+            .status(),
+        303
+    );
     let rows = attachment_rows(&t).await;
     assert_eq!(rows.len(), 3);
     assert_eq!(files_on_disk(&t).len(), 3);
@@ -246,7 +302,14 @@ async fn erasure_takes_the_files_off_the_disk(backend: Backend) {
     assert_eq!(rows[1].1, first);
 
     // The handler erases the contact details of the first: its two files go with them.
-    let page = advisor.get(t.url(&format!("/inkorg/{first}"))).send().await.unwrap().text().await.unwrap();
+    let page = advisor
+        .get(t.url(&format!("/inkorg/{first}")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     let csrf = csrf_in(&page).unwrap();
     let res = advisor
         .post(t.url(&format!("/inkorg/{first}/radera-kontakt")))
@@ -260,13 +323,19 @@ async fn erasure_takes_the_files_off_the_disk(backend: Backend) {
     assert_ne!(left[0].1, first);
     let mut tx = t.app.db.read().await.unwrap();
     let (with_contact,): (i64,) = tx
-        .fetch_one(store::sql("SELECT COUNT(*) FROM submissions WHERE contact_email IS NOT NULL"))
+        .fetch_one(store::sql(
+            "SELECT COUNT(*) FROM submissions WHERE contact_email IS NOT NULL",
+        ))
         .await
         .unwrap();
     drop(tx);
     assert_eq!(with_contact, 1, "the first's contact details are gone");
     assert_eq!(files_on_disk(&t), vec![left[0].0.clone()]);
-    let res = advisor.get(t.url(&format!("/bilagor/{}", rows[0].0))).send().await.unwrap();
+    let res = advisor
+        .get(t.url(&format!("/bilagor/{}", rows[0].0)))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 404);
 
     // Erasure by address (the submitter's right) takes the other.
@@ -280,7 +349,9 @@ async fn erasure_takes_the_files_off_the_disk(backend: Backend) {
 }
 both!(erasure_takes_the_files_off_the_disk);
 
-async fn a_case_worker_adds_and_removes_files_and_a_challenge_shows_its_public_ones(backend: Backend) {
+async fn a_case_worker_adds_and_removes_files_and_a_challenge_shows_its_public_ones(
+    backend: Backend,
+) {
     let t = spawn(backend).await;
     let (_, advisor) = setup(&t).await;
     let token = t.token("advisor@a.se").await;
@@ -295,7 +366,14 @@ async fn a_case_worker_adds_and_removes_files_and_a_challenge_shows_its_public_o
     assert_eq!(res.status(), 201);
     let case: serde_json::Value = res.json().await.unwrap();
     let case = case["id"].as_str().unwrap().to_string();
-    let page = advisor.get(t.url(&format!("/arenden/{case}"))).send().await.unwrap().text().await.unwrap();
+    let page = advisor
+        .get(t.url(&format!("/arenden/{case}")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert!(page.contains("enctype=\"multipart/form-data\""));
     let csrf = csrf_in(&page).unwrap();
     let pdf = domain::attachment::tiny_pdf();
@@ -307,7 +385,12 @@ async fn a_case_worker_adds_and_removes_files_and_a_challenge_shows_its_public_o
         .await
         .unwrap();
     assert_eq!(res.status(), 303);
-    assert!(res.headers()["location"].to_str().unwrap().contains("klart=attached"));
+    assert!(
+        res.headers()["location"]
+            .to_str()
+            .unwrap()
+            .contains("klart=attached")
+    );
     let rows = attachment_rows(&t).await;
     assert_eq!(rows.len(), 1);
     let id = rows[0].0.clone();
@@ -361,9 +444,17 @@ async fn a_case_worker_adds_and_removes_files_and_a_challenge_shows_its_public_o
     let rows = attachment_rows(&t).await;
     let id_of = |n: &str| rows.iter().find(|r| r.2 == n).unwrap().0.clone();
     let anon = client();
-    let res = anon.get(t.url(&format!("/bilagor/{}", id_of("offentlig.pdf")))).send().await.unwrap();
+    let res = anon
+        .get(t.url(&format!("/bilagor/{}", id_of("offentlig.pdf"))))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 200);
-    let res = anon.get(t.url(&format!("/bilagor/{}", id_of("intern.pdf")))).send().await.unwrap();
+    let res = anon
+        .get(t.url(&format!("/bilagor/{}", id_of("intern.pdf"))))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 303, "anonymous is asked to sign in");
     // A participant sees the public file only.
     let csrf = t.csrf(&anon, "/workshop").await;
@@ -374,7 +465,14 @@ async fn a_case_worker_adds_and_removes_files_and_a_challenge_shows_its_public_o
         .await
         .unwrap();
     assert_eq!(res.status(), 303);
-    let page = anon.get(t.url(&format!("/workshop/{code}"))).send().await.unwrap().text().await.unwrap();
+    let page = anon
+        .get(t.url(&format!("/workshop/{code}")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert!(page.contains("offentlig.pdf") && !page.contains("intern.pdf"));
     t.finish().await;
 }
@@ -384,16 +482,29 @@ async fn a_file_without_its_row_is_swept(backend: Backend) {
     let t = spawn(backend).await;
     setup(&t).await;
     let pdf = domain::attachment::tiny_pdf();
-    assert_eq!(post_intake(&t, "Med en fil", &[("a.pdf", &pdf)]).await.status(), 303);
+    assert_eq!(
+        post_intake(&t, "Med en fil", &[("a.pdf", &pdf)])
+            .await
+            .status(),
+        303
+    );
     let dir = t.app.config.attachments.dir.clone();
     // What a crash between the rename and the commit leaves, and a half-written file.
     std::fs::write(dir.join("0190b0a2-0000-7000-8000-000000000000"), b"orphan").unwrap();
-    std::fs::write(dir.join("0190b0a2-0000-7000-8000-000000000001.part"), b"half").unwrap();
+    std::fs::write(
+        dir.join("0190b0a2-0000-7000-8000-000000000001.part"),
+        b"half",
+    )
+    .unwrap();
     assert_eq!(files_on_disk(&t).len(), 3);
     // Young files are left to a write that may be under way.
-    let n = app::attachments::sweep(&t.app, std::time::Duration::from_secs(3600)).await.unwrap();
+    let n = app::attachments::sweep(&t.app, std::time::Duration::from_secs(3600))
+        .await
+        .unwrap();
     assert_eq!(n, 0);
-    let n = app::attachments::sweep(&t.app, std::time::Duration::ZERO).await.unwrap();
+    let n = app::attachments::sweep(&t.app, std::time::Duration::ZERO)
+        .await
+        .unwrap();
     assert_eq!(n, 2);
     let rows = attachment_rows(&t).await;
     assert_eq!(files_on_disk(&t), vec![rows[0].0.clone()]);

@@ -64,7 +64,10 @@ pub fn multipart_body(csrf: &str, fields: &[(String, String)], files: &[(&str, &
     let mut out = Vec::new();
     let mut text = |name: &str, value: &str| {
         out.extend_from_slice(
-            format!("--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n").as_bytes(),
+            format!(
+                "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
+            )
+            .as_bytes(),
         );
     };
     text("_csrf", csrf);
@@ -756,19 +759,36 @@ pub async fn setup(t: &TestApp) -> (Vec<Who>, Fixture) {
             .expect("a public file on the workshop");
         let mut tx = t.app.db.read().await.expect("read");
         let (s,): (String,) = tx
-            .fetch_one(store::sql("SELECT id FROM attachments WHERE owner_kind = 'submission' AND owner_id = ?").bind(receipt.id.as_str()))
+            .fetch_one(
+                store::sql(
+                    "SELECT id FROM attachments WHERE owner_kind = 'submission' AND owner_id = ?",
+                )
+                .bind(receipt.id.as_str()),
+            )
             .await
             .expect("the submission's file");
         let (c,): (String,) = tx
-            .fetch_one(store::sql("SELECT id FROM attachments WHERE owner_kind = 'case'"))
+            .fetch_one(store::sql(
+                "SELECT id FROM attachments WHERE owner_kind = 'case'",
+            ))
             .await
             .expect("the case's file");
         let (w,): (String,) = tx
-            .fetch_one(store::sql("SELECT id FROM attachments WHERE owner_kind = 'campaign' AND public = ?").bind(false))
+            .fetch_one(
+                store::sql(
+                    "SELECT id FROM attachments WHERE owner_kind = 'campaign' AND public = ?",
+                )
+                .bind(false),
+            )
             .await
             .expect("the internal file");
         let (p,): (String,) = tx
-            .fetch_one(store::sql("SELECT id FROM attachments WHERE owner_kind = 'campaign' AND public = ?").bind(true))
+            .fetch_one(
+                store::sql(
+                    "SELECT id FROM attachments WHERE owner_kind = 'campaign' AND public = ?",
+                )
+                .bind(true),
+            )
             .await
             .expect("the public file");
         (s, c, w, p)

@@ -218,7 +218,15 @@ pub async fn lead(
     Path(code): Path<String>,
     Query(q): Query<DoneQuery>,
 ) -> PageResult {
-    lead_page(&state, &ctx, &code, q.klart, FormErrors::default(), StatusCode::OK).await
+    lead_page(
+        &state,
+        &ctx,
+        &code,
+        q.klart,
+        FormErrors::default(),
+        StatusCode::OK,
+    )
+    .await
 }
 
 /// The facilitator's page, with a confirmation (`done`) or the errors of its file form.
