@@ -3,7 +3,7 @@
 //! by its id only.
 
 use domain::attachment::{FileType, OwnerKind};
-use domain::id::AttachmentId;
+use domain::id::{AttachmentId, UserId};
 
 use crate::db::{Tx, sql};
 
@@ -21,7 +21,9 @@ pub struct AttachmentRow {
     pub sha256: String,
     pub public: bool,
     pub created_at: String,
-    pub created_by: Option<String>,
+    /// Who added it; none for a visitor without an account (the intake).
+    #[sqlx(try_from = "crate::Nullable")]
+    pub created_by: Option<UserId>,
 }
 
 /// The columns of [`AttachmentRow`], for `concat!` into each query's one text.
@@ -43,7 +45,7 @@ pub async fn insert(tx: &mut Tx, row: &AttachmentRow) -> crate::Result<()> {
             .bind(row.sha256.as_str())
             .bind(row.public)
             .bind(row.created_at.as_str())
-            .bind(row.created_by.as_deref()),
+            .bind(row.created_by.as_ref().map(UserId::as_str)),
     )
     .await?;
     Ok(())
