@@ -140,7 +140,13 @@ impl<T: DeserializeOwned> FromRequest<AppState> for FilesForm<T> {
     async fn from_request(req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
         let lang = crate::ctx::lang_of(req.headers());
         if !is_multipart(req.headers()) {
-            let pairs = read_pairs(req, state, lang).await?;
+            // The file field of a form sent without its files (no file chosen, by a client
+            // that sends forms urlencoded) is empty: no file.
+            let pairs = read_pairs(req, state, lang)
+                .await?
+                .into_iter()
+                .filter(|(k, v)| !(k == FILE_FIELD && v.is_empty()))
+                .collect();
             let form = decode(pairs).map_err(|unknown| refuse_unknown(lang, &unknown))?;
             return Ok(FilesForm {
                 form,
@@ -180,6 +186,9 @@ impl<T: DeserializeOwned> FromRequest<AppState> for FilesForm<T> {
         Ok(FilesForm { form, files })
     }
 }
+
+/// The name of the file field of the forms that take files.
+pub const FILE_FIELD: &str = "files";
 
 /// Whether a request's body is `multipart/form-data`.
 pub fn is_multipart(headers: &axum::http::HeaderMap) -> bool {
