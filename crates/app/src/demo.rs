@@ -350,7 +350,24 @@ async fn load_submissions(
             require_consent: true,
             ..Default::default()
         };
-        let receipt = submit(app, &Caller::Public, &input, Channel::Form).await?;
+        // The first carries a small PDF, so that a newcomer sees an attachment in the inbox.
+        let receipt = if i == 1 {
+            let pdf = domain::attachment::Upload {
+                file_name: "Skiss över flödet.pdf".into(),
+                bytes: domain::attachment::tiny_pdf(),
+            };
+            crate::intake::submit_with_files(
+                app,
+                &Caller::Public,
+                &input,
+                &[pdf],
+                Channel::Form,
+                "sv",
+            )
+            .await?
+        } else {
+            submit(app, &Caller::Public, &input, Channel::Form).await?
+        };
         if i < TOPICS.len() {
             originals[i] = Some(receipt.reference.clone());
         }

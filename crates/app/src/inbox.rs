@@ -182,6 +182,8 @@ pub struct Detail {
     pub contact_hidden: bool,
     /// The cases opened from this submission.
     pub cases: Vec<store::cases::CaseRow>,
+    /// The files the submitter attached.
+    pub attachments: Vec<store::attachments::AttachmentRow>,
 }
 
 /// Loads a submission the caller may see; `NotFound` for one they may not, so that its
@@ -252,7 +254,14 @@ pub async fn detail(app: &App, caller: &Caller, id: &SubmissionId) -> Result<Det
         .collect();
     let status = row.status;
     let cases = store::cases::of_submission(&mut tx, &row.id).await?;
+    let attachments = store::attachments::of_owner(
+        &mut tx,
+        domain::attachment::OwnerKind::Submission,
+        row.id.as_str(),
+    )
+    .await?;
     Ok(Detail {
+        attachments,
         submission: row,
         status,
         events,
@@ -263,6 +272,16 @@ pub async fn detail(app: &App, caller: &Caller, id: &SubmissionId) -> Result<Det
         contact_hidden,
         cases,
     })
+}
+
+/// Whether the caller may read the submission in the inbox (and so its attachments).
+pub(crate) async fn readable(app: &App, caller: &Caller, id: &SubmissionId) -> Result<()> {
+    let user = require_user(caller)?;
+    let tree = app.tree().await?;
+    let mut tx = app.db.read().await?;
+    load_visible(&mut tx, &tree, user, id).await?;
+    tx.commit().await?;
+    Ok(())
 }
 
 /// How many submissions the duplicate form offers to pick from.
@@ -352,6 +371,7 @@ pub async fn act(
     let duplicate_id;
     let reason_str;
     let target_id;
+    let mut erased_files = Vec::new();
     match &action {
         TriageAction::Assign { user_id } => {
             let wanted = user_id.clone().unwrap_or_else(|| user.id.clone());
@@ -453,6 +473,9 @@ pub async fn act(
             submissions::erase_contact(&mut tx, &row.id, &now).await?;
             store::outbox::erase_subject(&mut tx, row.id.as_str()).await?;
             store::notify::erase_digest_subject(&mut tx, row.id.as_str()).await?;
+            // The submitter's files may carry what the contact details do: they go too.
+            erased_files =
+                crate::attachments::erase_of_submission(&mut tx, &caller.actor(), &row).await?;
         }
         TriageAction::Accept { note } | TriageAction::Reopen { note } => {
             if let Some(n) = note {
@@ -483,6 +506,7 @@ pub async fn act(
     };
     mailed |= notify_staff(app, &mut tx, &tree, user, &row, &action).await?;
     tx.commit().await?;
+    crate::attachments::remove_files(app, erased_files).await;
     if mailed {
         app.wake_jobs();
     }

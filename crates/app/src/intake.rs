@@ -20,6 +20,8 @@ pub struct Receipt {
     pub reference: String,
     pub follow_up_token: String,
     pub follow_up_url: String,
+    /// The organisation it was sent to.
+    pub org_id: String,
 }
 
 /// Where a channel came from; kept on the submission for the record.
@@ -66,7 +68,6 @@ pub async fn submit(
 /// Registers a submission written in `lang` (`sv` or `en`): a submitter who left an
 /// address gets the receipt with the follow-up link by mail, in that language, queued in
 /// the same transaction.
-#[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
 pub async fn submit_in(
     app: &App,
     caller: &Caller,
@@ -74,11 +75,50 @@ pub async fn submit_in(
     channel: Channel,
     lang: &str,
 ) -> Result<Receipt> {
+    submit_with_files(app, caller, input, &[], channel, lang).await
+}
+
+/// [`submit_in`] with files attached (the intake form takes up to three). The files are
+/// checked first (count, size, type by content; as the field `files`, beside the other
+/// fields' errors), written to disk before the transaction, and their rows and events
+/// written with the submission; a refused or failed submission leaves no file behind.
+#[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
+pub async fn submit_with_files(
+    app: &App,
+    caller: &Caller,
+    input: &SubmissionInput,
+    files: &[domain::attachment::Upload],
+    channel: Channel,
+    lang: &str,
+) -> Result<Receipt> {
+    let kind = domain::attachment::OwnerKind::Submission;
+    let checked = match crate::attachments::check(app, "files", kind, 0, files) {
+        Ok(c) => c,
+        Err(AppError::Validation(mut e)) => {
+            if let Err(more) = check(input) {
+                e.0.extend(more.0);
+            }
+            return Err(AppError::Validation(e));
+        }
+        Err(e) => return Err(e),
+    };
+    let written = crate::attachments::write(app, &checked).await?;
     let mut tx = app.db.write().await?;
     let receipt = register(&mut tx, app, caller, input, channel).await?;
+    crate::attachments::add_rows(
+        &mut tx,
+        caller,
+        &written,
+        kind,
+        receipt.id.as_str(),
+        &receipt.org_id,
+        false,
+    )
+    .await?;
     let mailed =
         crate::notify::submitted(&mut tx, &receipt.id, &receipt.follow_up_url, lang).await?;
     tx.commit().await?;
+    written.keep();
     if mailed {
         app.wake_jobs();
     }
@@ -170,6 +210,7 @@ pub(crate) async fn register(
         reference,
         follow_up_token: token,
         follow_up_url,
+        org_id: org.id.clone(),
     })
 }
 

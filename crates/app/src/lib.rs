@@ -6,6 +6,7 @@ pub mod access;
 pub mod accessibility;
 pub mod accounts;
 pub mod admin;
+pub mod attachments;
 pub mod auth;
 pub mod campaigns;
 pub mod cases;
@@ -40,6 +41,8 @@ pub struct Config {
     pub public_url: String,
     /// How long a sign-in lasts, in seconds.
     pub session_ttl_secs: i64,
+    /// Where attachments are kept and how large one may be.
+    pub attachments: attachments::Settings,
 }
 
 impl Default for Config {
@@ -47,6 +50,7 @@ impl Default for Config {
         Self {
             public_url: "http://127.0.0.1:8080".into(),
             session_ttl_secs: 8 * 3600,
+            attachments: attachments::Settings::default(),
         }
     }
 }

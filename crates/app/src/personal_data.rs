@@ -1,6 +1,7 @@
 //! The submitter's rights over their personal data: everything Sluss holds under an e-mail
 //! address can be exported, and erased. Erasing removes the name and address from each
-//! submission and records that it happened, never what was removed.
+//! submission, and the files attached to it, and records that it happened, never what was
+//! removed.
 
 use crate::error::Result;
 use crate::{App, AppError};
@@ -20,6 +21,12 @@ pub async fn export(app: &App, email: &str) -> Result<serde_json::Value> {
     let mut out = Vec::new();
     for s in rows {
         let messages = submissions::messages(&mut tx, &s.id).await?;
+        let files = store::attachments::of_owner(
+            &mut tx,
+            domain::attachment::OwnerKind::Submission,
+            s.id.as_str(),
+        )
+        .await?;
         out.push(serde_json::json!({
             "reference": s.reference,
             "received": s.created_at,
@@ -34,6 +41,7 @@ pub async fn export(app: &App, email: &str) -> Result<serde_json::Value> {
             "contact_name": s.contact_name,
             "contact_email": s.contact_email,
             "consent": s.consent,
+            "attachments": files.iter().map(|f| serde_json::json!({ "file_name": f.file_name, "content_type": f.content_type.as_str(), "size": f.size, "sha256": f.sha256, "at": f.created_at })).collect::<Vec<_>>(),
             "messages": messages.iter().map(|m| serde_json::json!({ "direction": m.direction, "kind": m.kind, "body": m.body, "at": m.created_at })).collect::<Vec<_>>(),
         }));
     }
@@ -68,8 +76,11 @@ pub async fn erase(app: &App, actor: &Actor, email: &str) -> Result<usize> {
     let mut tx = app.db.write().await?;
     let rows = submissions::by_contact_email(&mut tx, email.as_str()).await?;
     let now = Timestamp::now().to_db();
+    let mut files = Vec::new();
     for s in &rows {
         submissions::erase_contact(&mut tx, &s.id, &now).await?;
+        // The files the submitter attached may carry personal data too: they go with it.
+        files.extend(crate::attachments::erase_of_submission(&mut tx, actor, s).await?);
         events::append(
             &mut tx,
             NewEvent {
@@ -91,5 +102,6 @@ pub async fn erase(app: &App, actor: &Actor, email: &str) -> Result<usize> {
         .await?;
     store::outbox::erase_reports_from(&mut tx, email.as_str()).await?;
     tx.commit().await?;
+    crate::attachments::remove_files(app, files).await;
     Ok(rows.len())
 }

@@ -49,11 +49,21 @@ pub enum ErrorCode {
     HiddenCharacters,
     /// The current password given to change it is not the account's.
     WrongPassword,
+    /// A file larger than the limit, in megabytes.
+    FileTooLarge {
+        max_mb: usize,
+    },
+    /// More files than one item may carry.
+    TooManyFiles {
+        max: usize,
+    },
+    /// A file whose content is not one of the allowed types (whatever its name says).
+    FileTypeNotAllowed,
 }
 
 impl ErrorCode {
     /// Every code (with sample numbers), so catalogs can be checked against all of them.
-    pub const ALL: [ErrorCode; 23] = [
+    pub const ALL: [ErrorCode; 26] = [
         ErrorCode::Required,
         ErrorCode::TooShort { min: 1 },
         ErrorCode::TooLong { max: 1 },
@@ -77,6 +87,9 @@ impl ErrorCode {
         ErrorCode::NotOffered,
         ErrorCode::HiddenCharacters,
         ErrorCode::WrongPassword,
+        ErrorCode::FileTooLarge { max_mb: 1 },
+        ErrorCode::TooManyFiles { max: 1 },
+        ErrorCode::FileTypeNotAllowed,
     ];
 
     /// The message catalog key for this code.
@@ -105,6 +118,9 @@ impl ErrorCode {
             ErrorCode::NotOffered => "error.not_offered",
             ErrorCode::HiddenCharacters => "error.hidden_characters",
             ErrorCode::WrongPassword => "error.wrong_password",
+            ErrorCode::FileTooLarge { .. } => "attach.error.too_large",
+            ErrorCode::TooManyFiles { .. } => "attach.error.too_many",
+            ErrorCode::FileTypeNotAllowed => "attach.error.type",
         }
     }
 
@@ -114,6 +130,8 @@ impl ErrorCode {
             ErrorCode::TooShort { min } => Some(*min),
             ErrorCode::TooLong { max } => Some(*max),
             ErrorCode::TooLongWas { max, .. } => Some(*max),
+            ErrorCode::FileTooLarge { max_mb } => Some(*max_mb),
+            ErrorCode::TooManyFiles { max } => Some(*max),
             _ => None,
         }
     }
@@ -215,9 +233,12 @@ mod tests {
             ErrorCode::NotOffered => 20,
             ErrorCode::HiddenCharacters => 21,
             ErrorCode::WrongPassword => 22,
+            ErrorCode::FileTooLarge { .. } => 23,
+            ErrorCode::TooManyFiles { .. } => 24,
+            ErrorCode::FileTypeNotAllowed => 25,
         };
         let mut seen: Vec<usize> = ErrorCode::ALL.iter().map(index).collect();
         seen.sort();
-        assert_eq!(seen, (0..23).collect::<Vec<_>>());
+        assert_eq!(seen, (0..26).collect::<Vec<_>>());
     }
 }

@@ -126,6 +126,11 @@ id_type!(
     UserId
 );
 
+id_type!(
+    /// An attachment (bilaga): a file on a submission, a case or a challenge.
+    AttachmentId
+);
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -3,6 +3,7 @@
 //! unknown role or a malformed e-mail address cannot exist further in.
 
 pub mod accessibility;
+pub mod attachment;
 pub mod campaign;
 pub mod case;
 pub mod error;

@@ -26,6 +26,10 @@ pub struct DbArgs {
         default_value = "sqlite://./data/sluss.db"
     )]
     pub database_url: String,
+    /// Where attachments are kept (a directory; made when missing). Default: `bilagor`
+    /// beside the SQLite file, or ./data/bilagor with PostgreSQL.
+    #[arg(long, env = "SLUSS_ATTACHMENT_DIR")]
+    pub attachment_dir: Option<std::path::PathBuf>,
 }
 
 /// Where mail goes. Without `--smtp-url` mail waits in the outbox (readable by a region's
@@ -90,6 +94,9 @@ pub enum Command {
         /// address also gets the reports of the statement's form, through the outbox.
         #[arg(long, env = "SLUSS_ACCESSIBILITY_CONTACT")]
         accessibility_contact: Option<String>,
+        /// The largest attachment, in MB (a submission takes up to 3 files).
+        #[arg(long, env = "SLUSS_ATTACHMENT_MAX_MB", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=1024))]
+        attachment_max_mb: u64,
         #[command(flatten)]
         mail: MailArgs,
     },

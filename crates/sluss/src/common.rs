@@ -9,6 +9,10 @@ use crate::cli::DbArgs;
 
 pub async fn open(db: &DbArgs, public_url: Option<String>) -> Result<App> {
     let mut config = Config::default();
+    config.attachments.dir = db
+        .attachment_dir
+        .clone()
+        .unwrap_or_else(|| app::attachments::Settings::dir_for(&db.database_url));
     if let Some(url) = public_url {
         config.public_url = url.trim_end_matches('/').to_string();
     }

@@ -58,10 +58,12 @@ async fn run() -> Result<()> {
             org_name,
             logo,
             accessibility_contact,
+            attachment_max_mb,
             mail,
         } => {
             serve::run(
                 db,
+                attachment_max_mb,
                 mail,
                 bind,
                 public_url,

@@ -56,6 +56,7 @@ impl Branding {
 #[allow(clippy::too_many_arguments)]
 pub async fn run(
     db: DbArgs,
+    attachment_max_mb: u64,
     mail: MailArgs,
     bind: String,
     public_url: Option<String>,
@@ -77,7 +78,13 @@ pub async fn run(
         .local_addr()
         .context("Failed to read the bound address")?;
     let public_url = public_url.unwrap_or_else(|| format!("http://{local}"));
-    let app = open(&db, Some(public_url.clone())).await?;
+    let mut app = open(&db, Some(public_url.clone())).await?;
+    app.config.attachments.max_bytes = attachment_max_mb * 1024 * 1024;
+    // Files left without their row by a crash while one was written (see app::attachments).
+    let swept = app::attachments::sweep(&app, Duration::from_secs(3600))
+        .await
+        .map_err(explain)?;
+    tracing::info!(dir = %app.config.attachments.dir.display(), swept, "attachments");
     if demo {
         let users = app::demo::load(&app).await.map_err(explain)?;
         let campaigns = app::demo::campaigns(&app).await.map_err(explain)?;

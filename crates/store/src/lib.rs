@@ -5,6 +5,7 @@
 //!
 //! Every write happens in a [`Tx`] together with its [`events`] row.
 
+pub mod attachments;
 pub mod backup;
 pub mod campaigns;
 pub mod cases;

@@ -56,6 +56,7 @@ pub const MIGRATIONS: &[(i64, &str, Script)] = &[
     (15, "password_resets", Script::Both(PASSWORD_RESETS)),
     (16, "administration", Script::Both(ADMINISTRATION)),
     (17, "notifications", Script::Both(NOTIFICATIONS)),
+    (18, "attachments", Script::Both(ATTACHMENTS)),
     (19, "retention_rules", Script::Both(RETENTION_RULES)),
 ];
 
@@ -275,6 +276,25 @@ CREATE TABLE notify_digest (
 );
 CREATE INDEX notify_digest_by_address ON notify_digest (address, created_at);
 ALTER TABLE participants ADD COLUMN email TEXT
+"#;
+
+/// Attachments: a file on a submission, a case or a challenge (a campaign). The file
+/// itself is on disk under its id; the row says whose it is, its cleaned name, the type
+/// read from its content, its size and SHA-256, and whether it may be shown publicly.
+const ATTACHMENTS: &str = r#"
+CREATE TABLE attachments (
+    id TEXT PRIMARY KEY,
+    owner_kind TEXT NOT NULL,
+    owner_id TEXT NOT NULL,
+    file_name TEXT NOT NULL,
+    content_type TEXT NOT NULL,
+    size BIGINT NOT NULL,
+    sha256 TEXT NOT NULL,
+    public BOOLEAN NOT NULL,
+    created_at TEXT NOT NULL,
+    created_by TEXT
+);
+CREATE INDEX attachments_by_owner ON attachments (owner_kind, owner_id, created_at)
 "#;
 
 /// A mail is a row of `outbox`, written beside its event and its `mail.send` job. The

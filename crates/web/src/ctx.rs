@@ -76,6 +76,8 @@ pub struct Ctx {
     pub manages_processes: bool,
     /// The installation's organisation (`--org-name`), in the header and the page title.
     pub org_name: std::sync::Arc<str>,
+    /// The largest attachment, in MB (`--attachment-max-mb`), for the file forms' hints.
+    pub attachment_max_mb: u64,
 }
 
 impl Ctx {
@@ -174,6 +176,7 @@ impl FromRequestParts<AppState> for Ctx {
             has_inbox,
             manages_processes,
             org_name: state.settings.org_name.clone(),
+            attachment_max_mb: state.app.config.attachments.max_bytes / (1024 * 1024),
         })
     }
 }

@@ -186,7 +186,10 @@ pub fn router(state: AppState) -> Router {
         .route("/", get(pages::home::show))
         .route(
             "/lamna",
-            get(pages::intake::form).post(pages::intake::submit),
+            get(pages::intake::form)
+                .post(pages::intake::submit)
+                // The body's limit is `security::body_deadline`'s, by route.
+                .layer(axum::extract::DefaultBodyLimit::disable()),
         )
         .route("/folj/{token}", get(pages::follow_up::show))
         .route("/folj/{token}/svar", post(pages::follow_up::reply))
@@ -274,6 +277,26 @@ pub fn router(state: AppState) -> Router {
             post(pages::cases::remove_member),
         )
         .route("/arenden/{id}/uppgifter", post(pages::cases::edit))
+        // Attachments (issue 20 item 6): the download, and the case's and the
+        // challenge's files; the intake takes files at /lamna.
+        .route("/bilagor/{id}", get(pages::attachments::download))
+        .route(
+            "/arenden/{id}/bilagor",
+            post(pages::attachments::add_to_case).layer(axum::extract::DefaultBodyLimit::disable()),
+        )
+        .route(
+            "/arenden/{id}/bilagor/ta-bort",
+            post(pages::attachments::remove_from_case),
+        )
+        .route(
+            "/workshop/{code}/bilagor",
+            post(pages::attachments::add_to_challenge)
+                .layer(axum::extract::DefaultBodyLimit::disable()),
+        )
+        .route(
+            "/workshop/{code}/bilagor/ta-bort",
+            post(pages::attachments::remove_from_challenge),
+        )
         .route("/diarium", get(pages::diarium::show))
         // E-mail (issue 20): the outbox and the jobs, for a region's administrators.
         .route("/admin/utkorg", get(pages::outbox::show))

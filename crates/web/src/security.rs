@@ -27,6 +27,71 @@ pub struct CsrfToken(pub String);
 
 const MAX_FORM_BYTES: usize = 256 * 1024;
 
+/// The routes that take files, and how many files each takes at most in one post. Only
+/// their bodies may be larger than a form's (`--attachment-max-mb` per file, and 1 MiB for
+/// the rest of the form); every other route keeps its limit.
+pub const FILE_ROUTES: &[(&str, usize)] = &[
+    ("/lamna", 3),
+    ("/arenden/{id}/bilagor", 1),
+    ("/workshop/{code}/bilagor", 1),
+];
+
+/// The largest body this request may send, when it posts to a route that takes files.
+fn file_body_limit(state: &AppState, req: &Request) -> Option<usize> {
+    if req.method() != Method::POST {
+        return None;
+    }
+    let route = req
+        .extensions()
+        .get::<axum::extract::MatchedPath>()?
+        .as_str();
+    FILE_ROUTES
+        .iter()
+        .find(|(r, _)| *r == route)
+        .map(|(_, files)| state.app.config.attachments.body_limit(*files))
+}
+
+/// The `_csrf` field of a `multipart/form-data` body: the parts are split at the boundary
+/// the header names, and the value of the part named `_csrf` (not a file) is taken. Read
+/// by hand because axum's parser, outside a route, keeps the default 2 MiB limit.
+fn multipart_csrf(content_type: &str, body: &[u8]) -> String {
+    let Some(boundary) = content_type
+        .split(';')
+        .filter_map(|p| p.trim().strip_prefix("boundary="))
+        .map(|b| b.trim_matches('"'))
+        .next()
+        .filter(|b| !b.is_empty())
+    else {
+        return String::new();
+    };
+    let delimiter = format!("--{boundary}");
+    let delimiter = delimiter.as_bytes();
+    let mut rest = body;
+    while let Some(at) = find(rest, delimiter) {
+        rest = &rest[at + delimiter.len()..];
+        let Some(head_end) = find(rest, b"\r\n\r\n") else {
+            break;
+        };
+        let head = String::from_utf8_lossy(&rest[..head_end]);
+        let value = &rest[head_end + 4..];
+        let is_csrf = head.lines().any(|l| {
+            l.to_ascii_lowercase().starts_with("content-disposition:")
+                && l.contains("name=\"_csrf\"")
+                && !l.contains("filename")
+        });
+        if is_csrf {
+            let end = find(value, delimiter).unwrap_or(value.len());
+            let v = value[..end].strip_suffix(b"\r\n").unwrap_or(&value[..end]);
+            return String::from_utf8_lossy(v).into_owned();
+        }
+    }
+    String::new()
+}
+
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack.windows(needle.len()).position(|w| w == needle)
+}
+
 /// The token a page's forms carry: the visitor's CSRF secret (their cookie) bound to the
 /// session cookie they have, or to none. The message hashed has a fixed length (the
 /// secret, and a hash of the session or zeros), so no token is an extension of another.
@@ -58,8 +123,9 @@ pub async fn csrf(State(state): State<AppState>, req: Request, next: Next) -> Re
     let token = form_token(&secret, cookie(req.headers(), SESSION_COOKIE).as_deref());
     let lang = lang_of(req.headers());
     let mut req = if req.method() == Method::POST {
+        let limit = file_body_limit(&state, &req).unwrap_or(MAX_FORM_BYTES);
         let (parts, body) = req.into_parts();
-        let bytes = match axum::body::to_bytes(body, MAX_FORM_BYTES).await {
+        let bytes = match axum::body::to_bytes(body, limit).await {
             Ok(b) => b,
             Err(_) => {
                 return (
@@ -69,10 +135,18 @@ pub async fn csrf(State(state): State<AppState>, req: Request, next: Next) -> Re
                     .into_response();
             }
         };
-        let sent = form_urlencoded::parse(&bytes)
-            .find(|(k, _)| k == "_csrf")
-            .map(|(_, v)| v.into_owned())
-            .unwrap_or_default();
+        let multipart = parts
+            .headers
+            .get(axum::http::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .filter(|_| crate::pages::form::is_multipart(&parts.headers));
+        let sent = match multipart {
+            Some(content_type) => multipart_csrf(content_type, &bytes),
+            None => form_urlencoded::parse(&bytes)
+                .find(|(k, _)| k == "_csrf")
+                .map(|(_, v)| v.into_owned())
+                .unwrap_or_default(),
+        };
         if is_new || !constant_time_eq(&sent, &token) {
             tracing::warn!(path = %parts.uri.path(), "CSRF check failed");
             let page = crate::pages::plain_error_page(
@@ -184,18 +258,20 @@ const MAX_BODY_BYTES: usize = 2 * 1024 * 1024;
 /// Every request body arrives in full within the body timeout, or the request is answered
 /// 408 (and, its body unread, the connection closed): a client trickling a body, or never
 /// sending the bytes its Content-Length promised, holds a connection no longer than that.
-/// A body over 2 MiB is refused with 413, as the extractors would.
+/// A body over 2 MiB is refused with 413, as the extractors would; a route that takes
+/// files ([`FILE_ROUTES`]) allows its files' size.
 pub async fn body_deadline(State(state): State<AppState>, req: Request, next: Next) -> Response {
     use axum::body::HttpBody;
     if req.body().is_end_stream() {
         return next.run(req).await;
     }
+    let limit = file_body_limit(&state, &req).unwrap_or(MAX_BODY_BYTES);
     let lang = lang_of(req.headers());
     let api = req.uri().path().starts_with("/api/");
     let (parts, body) = req.into_parts();
     let read = tokio::time::timeout(
         state.settings.body_read_timeout,
-        axum::body::to_bytes(body, MAX_BODY_BYTES),
+        axum::body::to_bytes(body, limit),
     )
     .await;
     let bytes = match read {
@@ -409,6 +485,28 @@ mod tests {
         assert!(l.allow(a));
         assert!(!l.allow(a));
         assert!(l.allow(b));
+    }
+
+    #[test]
+    fn the_csrf_field_of_a_multipart_body() {
+        let body = b"--XyZ\r\nContent-Disposition: form-data; name=\"_csrf\"\r\n\r\nabc123\r\n--XyZ\r\nContent-Disposition: form-data; name=\"files\"; filename=\"a.pdf\"\r\nContent-Type: application/pdf\r\n\r\n%PDF\r\n--XyZ--\r\n";
+        assert_eq!(
+            multipart_csrf("multipart/form-data; boundary=XyZ", body),
+            "abc123"
+        );
+        assert_eq!(
+            multipart_csrf("multipart/form-data; boundary=\"XyZ\"", body),
+            "abc123"
+        );
+        assert_eq!(
+            multipart_csrf("multipart/form-data; boundary=Other", body),
+            ""
+        );
+        let file_only = b"--XyZ\r\nContent-Disposition: form-data; name=\"_csrf\"; filename=\"x\"\r\n\r\nabc123\r\n--XyZ--\r\n";
+        assert_eq!(
+            multipart_csrf("multipart/form-data; boundary=XyZ", file_only),
+            ""
+        );
     }
 
     #[test]

@@ -10,6 +10,7 @@
 //! research. This file keeps what they share: the constants, the lookups of a campaign and a
 //! participant, and the facilitator's check.
 
+mod attachments;
 mod criteria;
 mod fitting;
 mod forwarding;
@@ -20,6 +21,8 @@ mod research;
 mod results;
 mod voting;
 
+pub(crate) use attachments::facilitates;
+pub use attachments::{add_attachments, attachments_of, remove_attachment};
 pub use criteria::{
     CriteriaInput, CriteriaResult, CriteriaResults, ScoreInput, criteria_of, criteria_results,
     score, set_criteria,

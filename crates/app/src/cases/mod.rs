@@ -16,6 +16,7 @@
 //! (gate decisions, the vägval, the result), `board` (the board, my cases, overdue steps),
 //! `register` (the public diarium); `replay` and `view` hold the loaded case they share.
 
+mod attachments;
 mod board;
 mod gate;
 mod open;
@@ -24,6 +25,8 @@ mod replay;
 mod view;
 mod work;
 
+pub(crate) use attachments::readable;
+pub use attachments::{add_attachments, remove_attachment};
 pub(crate) use board::overdue_steps;
 pub use board::{Board, BoardQuery, Column, Lane, OverdueStep, board, overdue};
 pub use gate::{DecideInput, PathInput, ResultInput, choose_path, decide, record_result};

@@ -36,6 +36,8 @@ pub struct CaseView {
     pub units: Vec<OrgRow>,
     /// Due dates of the current phase's steps that have one: (step key, due, done).
     pub due: Vec<(String, Timestamp, bool)>,
+    /// The case's attachments, oldest first.
+    pub attachments: Vec<store::attachments::AttachmentRow>,
 }
 
 impl CaseView {
@@ -87,6 +89,12 @@ pub async fn view(app: &App, caller: &Caller, id: &CaseId) -> Result<CaseView> {
     let in_region = tree.region_of(&l.row.org_id);
     let colleagues = users::with_roles_in(&mut tx, &in_region, &TRIAGE_ROLES).await?;
     let submissions = cases::submissions_of(&mut tx, &l.row.id).await?;
+    let attachments = store::attachments::of_owner(
+        &mut tx,
+        domain::attachment::OwnerKind::Case,
+        l.row.id.as_str(),
+    )
+    .await?;
     let started = Timestamp::parse_db(&l.row.phase_started_at).unwrap_or_else(Timestamp::now);
     let due = due_list(&l.template, &l.state, started);
     let units = tree
@@ -96,6 +104,7 @@ pub async fn view(app: &App, caller: &Caller, id: &CaseId) -> Result<CaseView> {
         .cloned()
         .collect();
     Ok(CaseView {
+        attachments,
         case: l.row,
         template: l.template,
         state: l.state,

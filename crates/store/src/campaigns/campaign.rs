@@ -75,6 +75,15 @@ pub async fn by_code(tx: &mut Tx, code: &str) -> crate::Result<Option<CampaignRo
     .await
 }
 
+/// A campaign by its id (an attachment names its challenge so).
+pub async fn by_id(tx: &mut Tx, id: &CampaignId) -> crate::Result<Option<CampaignRow>> {
+    tx.fetch_optional(crate::Sql::dynamic(
+        format!("{CAMPAIGN} WHERE id = ?"),
+        vec![id.as_str().into()],
+    ))
+    .await
+}
+
 pub async fn in_org(tx: &mut Tx, org_id: &str) -> crate::Result<Vec<CampaignRow>> {
     tx.fetch_all(crate::Sql::dynamic(
         format!("{CAMPAIGN} WHERE org_id = ? ORDER BY created_at DESC"),

@@ -13,7 +13,7 @@ mod tally;
 mod votes;
 
 pub use campaign::{
-    CampaignRow, NewCampaign, by_code, in_org, insert, open_campaigns, run_by, set_phase,
+    CampaignRow, NewCampaign, by_code, by_id, in_org, insert, open_campaigns, run_by, set_phase,
 };
 pub use criteria::{
     CriterionRow, ScoreRow, criteria, insert_criterion, scores, set_score, set_weight,

@@ -10,6 +10,7 @@ use axum::http::StatusCode;
 mod forms;
 
 use forms::CaseForm;
+pub(crate) use forms::attachment_answer;
 pub use forms::{
     AddMemberForm, AdoptForm, DecisionForm, DetailsForm, HandoverForm, MeasureForm, PathForm,
     RemoveMemberForm, TickForm, UntickForm, add_member, adopt, choose_path, decide, edit, handover,
@@ -295,6 +296,11 @@ impl CasePage<'_> {
         } else {
             ""
         }
+    }
+
+    /// A file's size for people.
+    fn size(&self, n: &i64) -> String {
+        crate::pages::attachments::size_text(self.ctx, *n)
     }
 
     fn err(&self, form: &str, field: &str) -> Option<&str> {

@@ -124,6 +124,80 @@ impl<T: DeserializeOwned + KeyedFields> FromRequest<AppState> for KeyedForm<T> {
     }
 }
 
+/// A form that may carry files (`enctype="multipart/form-data"`): its text fields decoded
+/// into `T` as by [`TypedForm`], and the files chosen. A file input left empty (a part
+/// with no file name and no bytes) is no file. An `application/x-www-form-urlencoded` body
+/// is taken too, with no files. The body's size was bounded before (the route's limit in
+/// [`crate::security`]); each file's own limit, count and type are the app's to judge.
+pub struct FilesForm<T> {
+    pub form: TypedForm<T>,
+    pub files: Vec<domain::attachment::Upload>,
+}
+
+impl<T: DeserializeOwned> FromRequest<AppState> for FilesForm<T> {
+    type Rejection = Response;
+
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
+        let lang = crate::ctx::lang_of(req.headers());
+        if !is_multipart(req.headers()) {
+            // The file field of a form sent without its files (no file chosen, by a client
+            // that sends forms urlencoded) is empty: no file.
+            let pairs = read_pairs(req, state, lang)
+                .await?
+                .into_iter()
+                .filter(|(k, v)| !(k == FILE_FIELD && v.is_empty()))
+                .collect();
+            let form = decode(pairs).map_err(|unknown| refuse_unknown(lang, &unknown))?;
+            return Ok(FilesForm {
+                form,
+                files: Vec::new(),
+            });
+        }
+        let mut multipart = axum::extract::Multipart::from_request(req, state)
+            .await
+            .map_err(|e| unreadable(lang, &e.body_text()))?;
+        let mut pairs = Vec::new();
+        let mut files = Vec::new();
+        while let Some(field) = multipart
+            .next_field()
+            .await
+            .map_err(|e| unreadable(lang, &e.body_text()))?
+        {
+            let name = field.name().unwrap_or_default().to_string();
+            let file_name = field.file_name().map(str::to_string);
+            let bytes = field
+                .bytes()
+                .await
+                .map_err(|e| unreadable(lang, &e.body_text()))?;
+            match file_name {
+                Some(f) if f.is_empty() && bytes.is_empty() => {}
+                Some(file_name) => files.push(domain::attachment::Upload {
+                    file_name,
+                    bytes: bytes.to_vec(),
+                }),
+                None => {
+                    let value = String::from_utf8(bytes.to_vec())
+                        .map_err(|_| unreadable(lang, "not UTF-8"))?;
+                    pairs.push((name, value));
+                }
+            }
+        }
+        let form = decode(pairs).map_err(|unknown| refuse_unknown(lang, &unknown))?;
+        Ok(FilesForm { form, files })
+    }
+}
+
+/// The name of the file field of the forms that take files.
+pub const FILE_FIELD: &str = "files";
+
+/// Whether a request's body is `multipart/form-data`.
+pub fn is_multipart(headers: &axum::http::HeaderMap) -> bool {
+    headers
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("multipart/form-data"))
+}
+
 /// The pairs of a form body, or the page that refuses a body that is not a form.
 async fn read_pairs(
     req: Request,

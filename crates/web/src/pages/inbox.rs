@@ -201,6 +201,11 @@ struct DetailPage<'a> {
 }
 
 impl DetailPage<'_> {
+    /// A file's size for people.
+    fn size(&self, n: &i64) -> String {
+        super::attachments::size_text(self.ctx, *n)
+    }
+
     fn is_open(&self, action: &str) -> bool {
         self.open == action
     }

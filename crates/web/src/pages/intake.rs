@@ -5,7 +5,7 @@ use axum::extract::{Query, State};
 use axum::http::StatusCode;
 
 use super::error::{Failing, PageResult};
-use super::form::{Checkbox, TypedForm, Values};
+use super::form::{Checkbox, FilesForm, Values};
 use super::{FormErrors, render_status, see_other};
 use crate::AppState;
 use crate::ctx::Ctx;
@@ -43,6 +43,7 @@ const LABELS: &[(&str, &str)] = &[
     ("organisation", "intake.field.organisation"),
     ("contact_name", "intake.field.contact_name"),
     ("contact_email", "intake.field.contact_email"),
+    ("files", "attach.field.files"),
 ];
 
 #[derive(Template)]
@@ -109,7 +110,7 @@ pub async fn submit(
     State(state): State<AppState>,
     ctx: Ctx,
     ClientIp(ip): ClientIp,
-    form: TypedForm<IntakeForm>,
+    FilesForm { form, files }: FilesForm<IntakeForm>,
 ) -> PageResult {
     if !state.limiter.allow(ip) {
         return Ok(ctx.too_many());
@@ -148,7 +149,16 @@ pub async fn submit(
         require_consent: true,
     };
     let lang = ctx.t.lang.code();
-    match app::intake::submit_in(&state.app, &ctx.caller, &input, Channel::Form, lang).await {
+    let submitted = app::intake::submit_with_files(
+        &state.app,
+        &ctx.caller,
+        &input,
+        &files,
+        Channel::Form,
+        lang,
+    )
+    .await;
+    match submitted {
         Ok(receipt) => Ok(see_other(&format!(
             "/folj/{}?ny=1",
             receipt.follow_up_token

@@ -3,6 +3,7 @@
 
 pub mod account;
 pub mod admin;
+pub mod attachments;
 pub mod cases;
 pub mod diarium;
 pub mod error;
@@ -260,6 +261,7 @@ pub fn plain_error_page(lang: Lang, status: StatusCode, title: &str, body: &str)
         has_inbox: false,
         manages_processes: false,
         org_name: "Sluss".into(),
+        attachment_max_mb: app::attachments::DEFAULT_MAX_MB,
     };
     ctx.error_page(status, title, body)
 }

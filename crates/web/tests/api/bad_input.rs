@@ -336,6 +336,11 @@ fn probes_of(spec: &Value, fx: &Fixture, callers: &[Who], r: &Row) -> Vec<Probe>
         Body::Nothing => Sent::Nothing,
         Body::Json(v) => Sent::Json(fx.fill(&v.to_string())),
         Body::Form(f) => Sent::Form(f.iter().map(|(k, v)| (k.to_string(), fx.fill(v))).collect()),
+        Body::Multipart(f, name, bytes) => Sent::Multipart(
+            f.iter().map(|(k, v)| (k.to_string(), fx.fill(v))).collect(),
+            name.to_string(),
+            bytes.clone(),
+        ),
     };
     let mut out = Vec::new();
     let name = format!("{} {}", r.method, r.path);

@@ -7,6 +7,7 @@ mod accounts;
 mod admin_units;
 mod admin_users;
 mod also;
+mod attachments;
 mod bad_input;
 mod branding;
 mod campaign_voting;

@@ -49,6 +49,47 @@ pub enum Body {
     Nothing,
     Json(Value),
     Form(Vec<(&'static str, &'static str)>),
+    /// A `multipart/form-data` form: its text fields and one file (name, bytes) as `files`.
+    Multipart(Vec<(&'static str, &'static str)>, &'static str, Vec<u8>),
+}
+
+/// The boundary of the multipart bodies the tests send.
+pub const BOUNDARY: &str = "sluss-test-boundary-7MA4YWxkTrZu0gW";
+/// Their content type.
+pub const MULTIPART: &str = "multipart/form-data; boundary=sluss-test-boundary-7MA4YWxkTrZu0gW";
+
+/// A multipart body: the CSRF token first (as the pages' forms put it), the text fields,
+/// then the files, each as the field `files`.
+pub fn multipart_body(csrf: &str, fields: &[(String, String)], files: &[(&str, &[u8])]) -> Vec<u8> {
+    let mut out = Vec::new();
+    let mut text = |name: &str, value: &str| {
+        out.extend_from_slice(
+            format!(
+                "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
+            )
+            .as_bytes(),
+        );
+    };
+    text("_csrf", csrf);
+    for (k, v) in fields {
+        text(k, v);
+    }
+    for (name, bytes) in files {
+        out.extend_from_slice(
+            format!("--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"files\"; filename=\"{name}\"\r\nContent-Type: application/octet-stream\r\n\r\n").as_bytes(),
+        );
+        out.extend_from_slice(bytes);
+        out.extend_from_slice(b"\r\n");
+    }
+    out.extend_from_slice(format!("--{BOUNDARY}--\r\n").as_bytes());
+    out
+}
+
+/// A Windows program's first bytes, as a file named `.pdf` would carry them.
+pub fn exe_bytes() -> Vec<u8> {
+    let mut b = b"MZ\x90\0\x03\0\0\0\x04\0\0\0\xff\xff\0\0".to_vec();
+    b.resize(512, 0);
+    b
 }
 
 #[derive(Clone)]
@@ -86,7 +127,7 @@ fn row(
 /// coordinator admin unit_advisor admin_b member participant
 #[rustfmt::skip]
 pub fn table() -> Vec<Row> {
-    use Body::{Form, Json, Nothing};
+    use Body::{Form, Json, Multipart, Nothing};
     let submission = json!({
         "kind": "need", "title": "Ett behov i matrisen",
         "description": "Patienter står i kö vid receptionen varje morgon trots bokad tid.",
@@ -274,6 +315,34 @@ pub fn table() -> Vec<Row> {
             "L 404 404 403 404 403 404 404 404 404 404 404 404 403 L"),
         row("POST", "/arenden/{id}/uppgifter", "/arenden/{case}/uppgifter", Form(vec![("title", ""), ("unit", "unit-a2")]),
             "L 404 422 403 422 403 404 404 404 422 422 404 404 403 L"),
+        // Attachments (issue 20 item 6): a file is read by whoever may read its owner (a
+        // submission of unit A1, the case, the workshop's facilitators), a public one by
+        // anyone; files are added by who may work the case or run the workshop. A program
+        // renamed .pdf is refused (422) after the permission check; an attachment that is
+        // not the item's is not found.
+        row("GET", "/bilagor/{id}", "/bilagor/{att_sub}", Nothing,
+            "L 403 200 200 200 403 403 403 403 200 200 200 404 403 L"),
+        row("GET", "/bilagor/{id}", "/bilagor/{att_case}", Nothing,
+            "L 404 200 200 200 200 404 404 404 200 200 404 404 200 L"),
+        row("GET", "/bilagor/{id}", "/bilagor/{att_w}", Nothing,
+            "L 404 200 404 200 404 404 404 404 200 200 404 404 404 L"),
+        row("GET", "/bilagor/{id}", "/bilagor/{att_pub}", Nothing,
+            "200 200 200 200 200 200 200 200 200 200 200 200 200 200 200"),
+        row("POST", "/arenden/{id}/bilagor", "/arenden/{case}/bilagor", Multipart(vec![], "faktura.pdf", exe_bytes()),
+            "L 404 422 403 422 403 404 404 404 422 422 404 404 422 L"),
+        row("POST", "/arenden/{id}/bilagor/ta-bort", "/arenden/{case}/bilagor/ta-bort", Form(vec![("attachment", "nej")]),
+            "L 404 404 403 404 403 404 404 404 404 404 404 404 404 L"),
+        row("POST", "/workshop/{code}/bilagor", "/workshop/{W}/bilagor", Multipart(vec![("public", "on")], "faktura.pdf", exe_bytes()),
+            "L 403 422 403 422 403 403 403 403 422 422 403 403 403 L"),
+        row("POST", "/workshop/{code}/bilagor/ta-bort", "/workshop/{W}/bilagor/ta-bort", Form(vec![("attachment", "nej")]),
+            "L 403 404 403 404 403 403 403 403 404 404 403 403 403 L"),
+        // The intake as its page sends it (multipart, with a PDF): anyone.
+        row("POST", "/lamna", "/lamna",
+            Multipart(vec![("kind", "need"), ("title", "Ett behov med bilaga"),
+                ("description", "Patienter står i kö vid receptionen varje morgon."),
+                ("submitter_role", "patient"), ("organisation", "unit-a2"), ("consent", "on")],
+                "skiss.pdf", domain::attachment::tiny_pdf()),
+            "303 303 303 303 303 303 303 303 303 303 303 303 303 303 303"),
         row("GET", "/diarium", "/diarium", Nothing,
             "200 200 200 200 200 200 200 200 200 200 200 200 200 200 200"),
         // E-mail (issue 20): the outbox and the jobs are for administrators, each of their own region.
@@ -718,6 +787,83 @@ pub async fn setup(t: &TestApp) -> (Vec<Who>, Fixture) {
         )
     };
 
+    // Attachments: on a submission of unit A1 (the submitter's), on the case, and on the
+    // workshop, one internal and one public (the advisor runs it).
+    let (att_sub, att_case, att_w, att_pub) = {
+        let advisor = app::auth::caller_for_api_token(&t.app, &advisor)
+            .await
+            .expect("the advisor");
+        let pdf = || {
+            vec![domain::attachment::Upload {
+                file_name: "skiss.pdf".into(),
+                bytes: domain::attachment::tiny_pdf(),
+            }]
+        };
+        let input = domain::submission::SubmissionInput {
+            kind: "need".into(),
+            title: "Ett behov med bilaga".into(),
+            description: "Patienter står i kö vid receptionen varje morgon.".into(),
+            submitter_role: "patient".into(),
+            organisation: "unit-a1".into(),
+            ..Default::default()
+        };
+        let receipt = app::intake::submit_with_files(
+            &t.app,
+            &app::Caller::Public,
+            &input,
+            &pdf(),
+            app::intake::Channel::Api,
+            "sv",
+        )
+        .await
+        .expect("a submission with a file");
+        let case = domain::id::CaseId::from(case_id.clone());
+        app::cases::add_attachments(&t.app, &advisor, &case, &pdf())
+            .await
+            .expect("a file on the case");
+        app::campaigns::add_attachments(&t.app, &advisor, &w_code, &pdf(), false)
+            .await
+            .expect("an internal file on the workshop");
+        app::campaigns::add_attachments(&t.app, &advisor, &w_code, &pdf(), true)
+            .await
+            .expect("a public file on the workshop");
+        let mut tx = t.app.db.read().await.expect("read");
+        let (s,): (String,) = tx
+            .fetch_one(
+                store::sql(
+                    "SELECT id FROM attachments WHERE owner_kind = 'submission' AND owner_id = ?",
+                )
+                .bind(receipt.id.as_str()),
+            )
+            .await
+            .expect("the submission's file");
+        let (c,): (String,) = tx
+            .fetch_one(store::sql(
+                "SELECT id FROM attachments WHERE owner_kind = 'case'",
+            ))
+            .await
+            .expect("the case's file");
+        let (w,): (String,) = tx
+            .fetch_one(
+                store::sql(
+                    "SELECT id FROM attachments WHERE owner_kind = 'campaign' AND public = ?",
+                )
+                .bind(false),
+            )
+            .await
+            .expect("the internal file");
+        let (p,): (String,) = tx
+            .fetch_one(
+                store::sql(
+                    "SELECT id FROM attachments WHERE owner_kind = 'campaign' AND public = ?",
+                )
+                .bind(true),
+            )
+            .await
+            .expect("the public file");
+        (s, c, w, p)
+    };
+
     let unit_a2 = {
         let mut tx = t.app.db.read().await.expect("read");
         store::orgs::by_slug(&mut tx, "unit-a2")
@@ -741,6 +887,10 @@ pub async fn setup(t: &TestApp) -> (Vec<Who>, Fixture) {
         ("{oidea}", oidea),
         ("{follow}", follow),
         ("{upload}", upload),
+        ("{att_sub}", att_sub),
+        ("{att_case}", att_case),
+        ("{att_w}", att_w),
+        ("{att_pub}", att_pub),
     ] {
         values.insert(k, v);
     }
@@ -760,6 +910,8 @@ pub enum Sent {
     Form(Vec<(String, String)>),
     /// A body as it is, with its content type.
     Raw(Vec<u8>, &'static str),
+    /// Multipart form fields and one file (name, bytes), to which the CSRF token is added.
+    Multipart(Vec<(String, String)>, String, Vec<u8>),
 }
 
 /// Sends one row as one caller: to the API with the caller's bearer token (and participant
@@ -773,6 +925,14 @@ pub fn request(t: &TestApp, fx: &Fixture, who: &Who, r: &Row) -> reqwest::Reques
                 .iter()
                 .map(|(k, v)| (k.to_string(), fx.fill(v)))
                 .collect(),
+        ),
+        Body::Multipart(fields, name, bytes) => Sent::Multipart(
+            fields
+                .iter()
+                .map(|(k, v)| (k.to_string(), fx.fill(v)))
+                .collect(),
+            name.to_string(),
+            bytes.clone(),
         ),
     };
     request_to(t, who, r.method, &fx.fill(r.path), sent)
@@ -812,6 +972,9 @@ pub fn request_to(
             req.form(&form)
         }
         Sent::Raw(bytes, kind) => req.header("content-type", kind).body(bytes),
+        Sent::Multipart(fields, name, bytes) => req
+            .header("content-type", MULTIPART)
+            .body(multipart_body(&who.csrf, &fields, &[(&name, &bytes)])),
     }
 }
 

@@ -180,6 +180,10 @@ pub async fn spawn_on(db: TestDb, settings: Settings) -> TestApp {
         Config {
             public_url: base.clone(),
             session_ttl_secs: 3600,
+            attachments: app::attachments::Settings {
+                dir: std::env::temp_dir().join(format!("{}-bilagor", unique_name())),
+                ..Default::default()
+            },
         },
     )
     .await

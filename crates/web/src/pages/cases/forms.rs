@@ -34,6 +34,8 @@ pub(super) enum CaseForm {
     AddMember,
     RemoveMember,
     Details,
+    AddAttachment,
+    RemoveAttachment,
 }
 
 impl CaseForm {
@@ -47,6 +49,7 @@ impl CaseForm {
             CaseForm::Handover => "resultat-handover",
             CaseForm::AddMember | CaseForm::RemoveMember => "grupp",
             CaseForm::Details => "uppgifter",
+            CaseForm::AddAttachment | CaseForm::RemoveAttachment => "bilagor",
         }
     }
 
@@ -62,6 +65,8 @@ impl CaseForm {
             CaseForm::AddMember => "member_added",
             CaseForm::RemoveMember => "member_removed",
             CaseForm::Details => "updated",
+            CaseForm::AddAttachment => "attached",
+            CaseForm::RemoveAttachment => "attachment_removed",
         }
     }
 
@@ -75,6 +80,7 @@ impl CaseForm {
             CaseForm::Adopt | CaseForm::Measure | CaseForm::Handover => "result",
             CaseForm::AddMember | CaseForm::RemoveMember => "group",
             CaseForm::Details => "done",
+            CaseForm::AddAttachment | CaseForm::RemoveAttachment => "attachments",
         }
     }
 
@@ -111,7 +117,8 @@ impl CaseForm {
                 ("handler", "case.handler"),
                 ("legal_ground", "case.field.legal_ground"),
             ],
-            CaseForm::Untick | CaseForm::RemoveMember => &[],
+            CaseForm::AddAttachment => crate::pages::attachments::LABELS,
+            CaseForm::Untick | CaseForm::RemoveMember | CaseForm::RemoveAttachment => &[],
         }
     }
 
@@ -121,6 +128,7 @@ impl CaseForm {
         match self {
             CaseForm::Tick | CaseForm::Untick => &["step", "item"],
             CaseForm::RemoveMember => &["member"],
+            CaseForm::RemoveAttachment => &["attachment"],
             _ => &[],
         }
     }
@@ -409,6 +417,24 @@ async fn decoded<T>(
             Err(e) => Err(e),
         },
     }
+}
+
+/// The answer to the case page's file forms (`pages::attachments`): adding (the files
+/// must be chosen again after a refusal) or removing one.
+pub async fn attachment_answer(
+    state: &AppState,
+    ctx: &Ctx,
+    id: &CaseId,
+    remove: bool,
+    result: Result<(), AppError>,
+    v: Values,
+) -> PageResult {
+    let form = if remove {
+        CaseForm::RemoveAttachment
+    } else {
+        CaseForm::AddAttachment
+    };
+    answer(state, ctx, id, form, result, v).await
 }
 
 /// The answer to a case form: back to the case page, or the form again with its errors.

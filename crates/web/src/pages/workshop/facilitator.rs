@@ -152,6 +152,16 @@ struct LeadPage<'a> {
     done: String,
     chart: super::projector::ScoreChart,
     mode: &'static str,
+    /// The challenge's files, and the errors of the form that adds them.
+    attachments: Vec<store::attachments::AttachmentRow>,
+    errors: FormErrors,
+}
+
+impl LeadPage<'_> {
+    /// A file's size for people.
+    fn size(&self, n: &i64) -> String {
+        crate::pages::attachments::size_text(self.ctx, *n)
+    }
 }
 
 /// The join address as an SVG QR code (dark modules as one path), for the projector.
@@ -208,29 +218,52 @@ pub async fn lead(
     Path(code): Path<String>,
     Query(q): Query<DoneQuery>,
 ) -> PageResult {
-    let l = app::campaigns::lead(&state.app, &ctx.caller, &code)
+    lead_page(
+        &state,
+        &ctx,
+        &code,
+        q.klart,
+        FormErrors::default(),
+        StatusCode::OK,
+    )
+    .await
+}
+
+/// The facilitator's page, with a confirmation (`done`) or the errors of its file form.
+pub async fn lead_page(
+    state: &AppState,
+    ctx: &Ctx,
+    code: &str,
+    done: String,
+    errors: FormErrors,
+    status: StatusCode,
+) -> PageResult {
+    let l = app::campaigns::lead(&state.app, &ctx.caller, code)
         .await
-        .or_page(&ctx)?;
-    let criteria = app::campaigns::criteria_of(&state.app, &code)
+        .or_page(ctx)?;
+    let criteria = app::campaigns::criteria_of(&state.app, code)
         .await
-        .or_page(&ctx)?;
-    let questions = app::campaigns::research(&state.app, &code, None)
+        .or_page(ctx)?;
+    let questions = app::campaigns::research(&state.app, code, None)
         .await
-        .or_page(&ctx)?;
+        .or_page(ctx)?;
+    let attachments = app::campaigns::attachments_of(&state.app, &ctx.caller, code)
+        .await
+        .or_page(ctx)?;
     let mode = l.results.campaign.mode;
     let join_url = format!(
         "{}/workshop?code={}",
         state.app.config.public_url, l.results.campaign.code
     );
-    let done = if ctx.t.has(&format!("workshop.done.{}", q.klart)) {
-        q.klart
+    let done = if ctx.t.has(&format!("workshop.done.{done}")) {
+        done
     } else {
         String::new()
     };
     let chart = super::projector::ScoreChart::new(&l.results.ranked, l.results.campaign.top_n);
     let mode_words = super::projector::mode_key(&l.results.campaign.mode);
     let page = LeadPage {
-        ctx: &ctx,
+        ctx,
         chart,
         mode: mode_words,
         l,
@@ -239,8 +272,10 @@ pub async fn lead(
         phases: Phase::of(mode),
         join_url,
         done,
+        attachments,
+        errors,
     };
-    Ok(render_status(StatusCode::OK, &page))
+    Ok(render_status(status, &page))
 }
 
 #[derive(serde::Deserialize, Default)]

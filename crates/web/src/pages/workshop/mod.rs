@@ -15,7 +15,7 @@ mod projector;
 
 pub use facilitator::{
     CriteriaForm, ForwardForm, IdeaStatusForm, NewForm, PhaseForm, QuestionForm, add_question,
-    create, idea_status, lead, new_form, qr_svg, set_criteria, set_phase, take_forward,
+    create, idea_status, lead, lead_page, new_form, qr_svg, set_criteria, set_phase, take_forward,
 };
 pub use join::{JoinForm, join, join_form, showcase};
 pub use live::{export, live};

@@ -30,9 +30,16 @@ struct ParticipantPage<'a> {
     errors: FormErrors,
     text: String,
     done: String,
+    /// The challenge's public files.
+    attachments: Vec<store::attachments::AttachmentRow>,
 }
 
 impl ParticipantPage<'_> {
+    /// A file's size for people.
+    fn size(&self, n: &i64) -> String {
+        crate::pages::attachments::size_text(self.ctx, *n)
+    }
+
     fn is_research(&self) -> bool {
         self.o.campaign.phase == Phase::Research
     }
@@ -137,7 +144,12 @@ async fn participant_page(
     } else {
         String::new()
     };
+    // Only what the facilitator made public is shown here, to whoever looks.
+    let attachments = app::campaigns::attachments_of(&state.app, &app::Caller::Public, code)
+        .await
+        .or_page(ctx)?;
     let page = ParticipantPage {
+        attachments,
         ctx,
         o,
         pair,
