@@ -16,6 +16,7 @@ pub mod intake;
 pub mod jobs;
 pub mod mail;
 pub mod notify;
+pub mod oidc;
 pub mod password;
 pub mod personal_data;
 pub mod processes;
@@ -37,6 +38,11 @@ pub struct Config {
     pub public_url: String,
     /// How long a sign-in lasts, in seconds.
     pub session_ttl_secs: i64,
+    /// Whether people may sign in with a password kept by Sluss (`--local-passwords`);
+    /// when off, the password form, reset and change are refused.
+    pub local_passwords: bool,
+    /// The identity provider people sign in through, when one is configured.
+    pub oidc: Option<std::sync::Arc<oidc::Oidc>>,
 }
 
 impl Default for Config {
@@ -44,6 +50,8 @@ impl Default for Config {
         Self {
             public_url: "http://127.0.0.1:8080".into(),
             session_ttl_secs: 8 * 3600,
+            local_passwords: true,
+            oidc: None,
         }
     }
 }

@@ -10,6 +10,7 @@ pub mod campaigns;
 pub mod cases;
 pub mod db;
 pub mod events;
+pub mod identities;
 pub mod jobs;
 pub mod migrate;
 pub mod nullable;

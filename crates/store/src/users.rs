@@ -267,3 +267,21 @@ pub async fn set_password(tx: &mut Tx, user_id: &str, password_hash: &str) -> cr
     .await?;
     Ok(())
 }
+
+/// Takes a role in an organisation away from a user; false when they did not hold it.
+pub async fn remove_membership(
+    tx: &mut Tx,
+    user_id: &str,
+    org_id: &str,
+    role: &str,
+) -> crate::Result<bool> {
+    let n = tx
+        .execute(
+            sql("DELETE FROM memberships WHERE user_id = ? AND org_id = ? AND role = ?")
+                .bind(user_id)
+                .bind(org_id)
+                .bind(role),
+        )
+        .await?;
+    Ok(n > 0)
+}
