@@ -24,6 +24,7 @@ use setup::{init_logging, limit_malloc_arenas};
 async fn main() -> std::process::ExitCode {
     limit_malloc_arenas();
     init_logging();
+    app::oidc::install_tls();
     match run().await {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {
@@ -59,10 +60,12 @@ async fn run() -> Result<()> {
             logo,
             accessibility_contact,
             mail,
+            sign_in,
         } => {
             serve::run(
                 db,
                 mail,
+                sign_in,
                 bind,
                 public_url,
                 demo,

@@ -13,6 +13,7 @@ pub mod inbox;
 pub mod intake;
 pub mod jobs;
 pub mod login;
+pub mod oidc;
 pub mod outbox;
 pub mod processes;
 pub mod work;

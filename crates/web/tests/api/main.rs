@@ -20,6 +20,7 @@ mod limits;
 mod mail;
 mod matrix;
 mod my_work;
+mod oidc;
 mod pages;
 mod password;
 mod permissions;
