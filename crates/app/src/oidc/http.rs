@@ -15,10 +15,24 @@ pub fn install_tls() {
     let _ = rustls::crypto::ring::default_provider().install_default();
 }
 
-/// A failed request to the identity provider.
+/// A failed request to the identity provider, with the causes (reqwest's own message is
+/// only "error sending request").
 #[derive(Debug, thiserror::Error)]
 #[error("{0}")]
 pub struct HttpError(String);
+
+impl HttpError {
+    fn of(e: &dyn std::error::Error) -> Self {
+        let mut text = e.to_string();
+        let mut cause = e.source();
+        while let Some(c) = cause {
+            text.push_str(": ");
+            text.push_str(&c.to_string());
+            cause = c.source();
+        }
+        HttpError(text)
+    }
+}
 
 /// The HTTP client the OpenID Connect calls go through: no redirects followed (a token
 /// endpoint that redirects is refused, as the OAuth 2.0 security advice asks), short
@@ -47,6 +61,9 @@ impl Http {
         let client = reqwest::Client::builder()
             .tls_backend_preconfigured(tls)
             .redirect(reqwest::redirect::Policy::none())
+            // A new connection for each request: sign-ins are few and minutes apart, and a
+            // kept connection that the provider has closed meanwhile fails the token request.
+            .pool_max_idle_per_host(0)
             .connect_timeout(Duration::from_secs(5))
             .timeout(Duration::from_secs(15))
             .build()
@@ -55,28 +72,24 @@ impl Http {
     }
 
     async fn send(&self, request: HttpRequest) -> Result<HttpResponse, HttpError> {
-        let request = reqwest::Request::try_from(request).map_err(|e| HttpError(e.to_string()))?;
+        let request = reqwest::Request::try_from(request).map_err(|e| HttpError::of(&e))?;
         let mut response = self
             .client
             .execute(request)
             .await
-            .map_err(|e| HttpError(e.to_string()))?;
+            .map_err(|e| HttpError::of(&e))?;
         let mut out = openidconnect::http::Response::builder().status(response.status());
         for (name, value) in response.headers() {
             out = out.header(name, value);
         }
         let mut body = Vec::new();
-        while let Some(chunk) = response
-            .chunk()
-            .await
-            .map_err(|e| HttpError(e.to_string()))?
-        {
+        while let Some(chunk) = response.chunk().await.map_err(|e| HttpError::of(&e))? {
             if body.len() + chunk.len() > MAX_RESPONSE {
                 return Err(HttpError("the response is too large".into()));
             }
             body.extend_from_slice(&chunk);
         }
-        out.body(body).map_err(|e| HttpError(e.to_string()))
+        out.body(body).map_err(|e| HttpError::of(&e))
     }
 }
 

@@ -234,6 +234,17 @@ pub enum Refusal {
 }
 
 impl Refusal {
+    pub const ALL: [Refusal; 8] = [
+        Refusal::State,
+        Refusal::Provider,
+        Refusal::Unverified,
+        Refusal::Unreachable,
+        Refusal::NoEmail,
+        Refusal::EmailUnverified,
+        Refusal::NoMappedGroup,
+        Refusal::Deactivated,
+    ];
+
     pub fn key(&self) -> &'static str {
         match self {
             Refusal::State => "state",
@@ -318,7 +329,7 @@ async fn verified_claims(
         .set_pkce_verifier(PkceCodeVerifier::new(verifier))
         .request_async(&oidc.http)
         .await
-        .map_err(|e| anyhow::anyhow!("the code exchange failed: {e}"))?;
+        .map_err(|e| anyhow::anyhow!("the code exchange failed: {e}: {e:?}"))?;
     let id_token = tokens
         .id_token()
         .ok_or_else(|| anyhow::anyhow!("the token response has no ID token"))?;

@@ -104,3 +104,29 @@ pub async fn callback(
         Err(refusal) => Ok(refused(&ctx, refusal)),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::i18n::{Lang, Tr};
+
+    #[test]
+    fn every_refusal_has_its_message_in_both_languages() {
+        for lang in [Lang::Sv, Lang::En] {
+            let tr = Tr::new(lang);
+            for refusal in Refusal::ALL {
+                let key = format!("oidc.refused.{}", refusal.key());
+                assert!(tr.has(&key), "{key} in {lang:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_parameter_sent_twice_counts_once() {
+        let p = params(Some("state=a&code=b&state=c"));
+        assert_eq!(param(&p, "state"), Some("a"));
+        assert_eq!(param(&p, "code"), Some("b"));
+        assert_eq!(param(&p, "error"), None);
+        assert!(params(None).is_empty());
+    }
+}

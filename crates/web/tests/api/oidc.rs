@@ -45,6 +45,8 @@ fn provider_available() -> bool {
 /// A running oidc-provider; the people it knows are in a JSON file the test may rewrite.
 struct Provider {
     child: Child,
+    /// Kept open: the provider may write more after the issuer.
+    _out: BufReader<std::process::ChildStdout>,
     issuer: String,
     accounts: PathBuf,
 }
@@ -58,7 +60,7 @@ impl Provider {
             .arg(format!("{ROOT}/scripts/oidc_provider.mjs"))
             .args(["--redirect", redirect])
             .args(["--client-id", "sluss-test"])
-            .args(["--client-secret", "en hemlighet för testet"])
+            .args(["--client-secret", "test-client-secret-0123456789"])
             .arg("--accounts")
             .arg(&accounts)
             .stdin(Stdio::piped())
@@ -81,6 +83,7 @@ impl Provider {
         let issuer = issuer.expect("the OpenID Connect provider did not start");
         Provider {
             child,
+            _out: out,
             issuer,
             accounts,
         }
@@ -122,7 +125,7 @@ async fn spawn_with_provider(
             let oidc = Oidc::new(Settings {
                 issuer: p.issuer.clone(),
                 client_id: "sluss-test".into(),
-                client_secret: "en hemlighet för testet".into(),
+                client_secret: "test-client-secret-0123456789".into(),
                 name: "Testregionens inloggning".into(),
                 email_claim: "email".into(),
                 groups_claim: "groups".into(),
@@ -515,7 +518,8 @@ async fn local_passwords_off_refuses_the_password_form(backend: Backend) {
     assert!(!page.contains("/logga-in/glomt"), "no reset link");
 
     let c = client();
-    let csrf = t.csrf(&c, "/logga-in").await;
+    // The sign-in page has no form now; the intake's carries the same CSRF token.
+    let csrf = t.csrf(&c, "/lamna").await;
     let res = c
         .post(t.url("/logga-in"))
         .form(&[
