@@ -83,6 +83,8 @@ pub struct SignInArgs {
     pub local_passwords: String,
 }
 
+// Parsed once at start: the size of the serve variant's flags costs nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Subcommand)]
 pub enum Command {
     /// Serve the site and the API.
