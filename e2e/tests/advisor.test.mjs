@@ -44,6 +44,18 @@ async function rejectFlow({ javaScriptEnabled }) {
     assert.match(await advisor.locator("#results-heading").textContent(), /31 träffar/);
     await checkA11y(advisor, `inbox${label}`);
 
+    // On a phone the results start on the first screen: the filters other than the search
+    // fold under "Fler filter", which opens by keyboard (issue 19).
+    const wide = advisor.viewportSize();
+    await advisor.setViewportSize({ width: 360, height: 740 });
+    assert.equal(await advisor.locator("#f-status").isVisible(), false);
+    const heading = await advisor.locator("#results-heading").boundingBox();
+    assert.ok(heading.y < 740, `the results begin ${heading.y} px down a 740 px phone screen`);
+    await advisor.locator(".filter-more > summary").focus();
+    await advisor.keyboard.press("Enter");
+    assert.equal(await advisor.locator("#f-status").isVisible(), true);
+    await advisor.setViewportSize(wide);
+
     // Filter: status "Ny" and the title's words.
     await advisor.locator("#f-status").selectOption("new");
     await advisor.locator("#f-q").fill(title);

@@ -7,6 +7,7 @@
 use crate::error::Result;
 use crate::{App, AppError, Caller};
 use domain::ErrorCode;
+use domain::id::UserId;
 use domain::org::{OrgNode, root_of};
 use domain::role::Role;
 use domain::time::Timestamp;
@@ -34,9 +35,9 @@ impl Administrator<'_> {
 
 /// The user `user_id` if `who` may administer them; refusals for a user of another region
 /// and for one that does not exist are the same.
-async fn administered(tx: &mut Tx, who: Administrator<'_>, user_id: &str) -> Result<UserRow> {
+async fn administered(tx: &mut Tx, who: Administrator<'_>, user_id: &UserId) -> Result<UserRow> {
     // An id that could name nobody is not looked up (PostgreSQL refuses NUL in text).
-    let target = if domain::text::may_name_something(user_id) {
+    let target = if domain::text::may_name_something(user_id.as_str()) {
         users::by_id(tx, user_id).await?
     } else {
         None
@@ -82,7 +83,11 @@ pub async fn tokens_by_email(app: &App, email: &str) -> Result<(UserRow, Vec<Tok
 
 /// A user's tokens, for whoever may administer them.
 #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
-pub async fn tokens_of(app: &App, who: Administrator<'_>, user_id: &str) -> Result<Vec<TokenRow>> {
+pub async fn tokens_of(
+    app: &App,
+    who: Administrator<'_>,
+    user_id: &UserId,
+) -> Result<Vec<TokenRow>> {
     let mut tx = app.db.read().await?;
     let user = administered(&mut tx, who, user_id).await?;
     Ok(users::tokens_of(&mut tx, &user.id).await?)
@@ -114,7 +119,7 @@ pub async fn revoke_token(app: &App, who: Administrator<'_>, id: &str) -> Result
                 actor: &who.actor(),
                 kind: "api_token.revoked",
                 subject_type: "user",
-                subject_id: &user.id,
+                subject_id: user.id.as_str(),
                 org_id: None,
                 payload: serde_json::json!({ "token_id": token.id }),
             },
@@ -138,7 +143,11 @@ pub struct Deactivated {
 /// Deactivates a user: they can no longer sign in, and their sessions and tokens end at
 /// once. Their name stays on what they did.
 #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
-pub async fn deactivate(app: &App, who: Administrator<'_>, user_id: &str) -> Result<Deactivated> {
+pub async fn deactivate(
+    app: &App,
+    who: Administrator<'_>,
+    user_id: &UserId,
+) -> Result<Deactivated> {
     let mut tx = app.db.write().await?;
     let user = administered(&mut tx, who, user_id).await?;
     let changed = users::deactivate(&mut tx, &user.id).await?;
@@ -152,7 +161,7 @@ pub async fn deactivate(app: &App, who: Administrator<'_>, user_id: &str) -> Res
                 actor: &who.actor(),
                 kind: "user.deactivated",
                 subject_type: "user",
-                subject_id: &user.id,
+                subject_id: user.id.as_str(),
                 org_id: None,
                 payload: serde_json::json!({ "sessions_ended": sessions_ended, "tokens_revoked": tokens_revoked }),
             },

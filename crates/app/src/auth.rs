@@ -7,6 +7,7 @@ use crate::{App, AppError, Caller, CurrentUser};
 use anyhow::Context;
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHasher, PasswordVerifier, phc::PasswordHash};
+use domain::id::UserId;
 use domain::text::may_name_something;
 use domain::time::Timestamp;
 use store::events::{self, Actor, NewEvent};
@@ -96,7 +97,7 @@ pub async fn login(app: &App, email: &str, password: &str) -> Result<String> {
 pub(crate) async fn open_session(
     app: &App,
     tx: &mut store::Tx,
-    user_id: &str,
+    user_id: &UserId,
     payload: serde_json::Value,
 ) -> Result<String> {
     let token = new_token(32)?;
@@ -114,10 +115,10 @@ pub(crate) async fn open_session(
     events::append(
         tx,
         NewEvent {
-            actor: &Actor::User(user_id.to_string()),
+            actor: &Actor::User(user_id.clone()),
             kind: "user.signed_in",
             subject_type: "user",
-            subject_id: user_id,
+            subject_id: user_id.as_str(),
             org_id: None,
             payload,
         },
@@ -148,7 +149,7 @@ pub async fn logout(app: &App, session_token: &str) -> Result<()> {
                 actor: &Actor::User(user_id.clone()),
                 kind: "user.signed_out",
                 subject_type: "user",
-                subject_id: &user_id,
+                subject_id: user_id.as_str(),
                 org_id: None,
                 payload: serde_json::json!({}),
             },
@@ -286,7 +287,7 @@ pub async fn create_api_token_for(app: &App, email: &str, days: u32) -> Result<S
             actor: &Actor::System,
             kind: "api_token.created",
             subject_type: "user",
-            subject_id: &user.id,
+            subject_id: user.id.as_str(),
             org_id: None,
             payload: serde_json::json!({ "token_id": id, "expires_at": expires_at }),
         },

@@ -355,7 +355,7 @@ async fn load_cases(app: &App, people: &[DemoUser]) -> Result<()> {
     let owner = demo_caller(app, by_role(Role::ProcessOwner)?).await?;
     // The roles without an inbox work in cases' working groups, so that "Mitt arbete" has
     // something for each: (case in the plan below, role, function).
-    let mut in_groups: Vec<(usize, String, &str)> = Vec::new();
+    let mut in_groups: Vec<(usize, domain::id::UserId, &str)> = Vec::new();
     for (case, role, function) in [
         (0, Role::Staff, "verksamheten"),
         (3, Role::Company, "testa"),
@@ -528,7 +528,7 @@ async fn load_cases(app: &App, people: &[DemoUser]) -> Result<()> {
         for (_, user_id, function) in in_groups.iter().filter(|(case, _, _)| *case == i) {
             let m = cases::MemberInput {
                 function: (*function).into(),
-                user_id: user_id.clone(),
+                user_id: user_id.to_string(),
                 ..Default::default()
             };
             cases::member(app, &advisor, &id, &m).await?;

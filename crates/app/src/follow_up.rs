@@ -103,7 +103,7 @@ pub async fn reply(app: &App, token: &str, text: &str) -> Result<()> {
         &submissions::TriageUpdate {
             status: SubmissionStatus::InReview,
             org_id: &s.org_id,
-            assignee_id: s.assignee_id.as_deref(),
+            assignee_id: s.assignee_id.as_ref(),
             duplicate_of_id: s.duplicate_of_id.as_deref(),
             reject_reason: s.reject_reason.as_deref(),
             now: &now,

@@ -5,7 +5,7 @@
 use crate::access::{TRIAGE_ROLES, Tree, ancestors, require_user};
 use crate::error::Result;
 use crate::{App, AppError, Caller, CurrentUser};
-use domain::id::SubmissionId;
+use domain::id::{SubmissionId, UserId};
 use domain::org::{descendants, root_of};
 use domain::role::Role;
 use domain::submission::{SubmissionKind, SubmissionStatus, SubmitterRole};
@@ -125,7 +125,7 @@ pub async fn list(app: &App, caller: &Caller, q: &InboxQuery) -> Result<InboxPag
     let unit = unit_filter(&mut errors, &tree.all, &visible, &q.unit);
     let assignee_id = match errors.take(filter_text("assignee", &q.assignee)).flatten() {
         Some(me) if me == "me" => Some(user.id.clone()),
-        other => other,
+        other => other.map(UserId::from),
     };
     let search = errors
         .take(filter_text("q", &q.q))
@@ -341,7 +341,7 @@ pub async fn act(
     let mut update = TriageUpdate {
         status: to,
         org_id: &row.org_id,
-        assignee_id: row.assignee_id.as_deref(),
+        assignee_id: row.assignee_id.as_ref(),
         duplicate_of_id: row.duplicate_of_id.as_deref(),
         reject_reason: row.reject_reason.as_deref(),
         now: &now,
@@ -362,7 +362,7 @@ pub async fn act(
                 .into_iter()
                 .find(|c| c.id == wanted)
                 .ok_or(AppError::field("user_id", ErrorCode::UnknownUser))?;
-            payload["assignee_id"] = who.id.clone().into();
+            payload["assignee_id"] = who.id.as_str().into();
             payload["assignee_name"] = who.name.clone().into();
             assignee_id = who.id;
             update.assignee_id = Some(&assignee_id);

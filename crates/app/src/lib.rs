@@ -29,6 +29,7 @@ pub mod writer;
 pub use error::{AppError, Conflict};
 pub use store::Db;
 
+use domain::id::UserId;
 use domain::role::Role;
 
 /// Settings the use cases need.
@@ -170,7 +171,7 @@ impl App {
 /// A signed-in person and the roles they hold.
 #[derive(Debug, Clone)]
 pub struct CurrentUser {
-    pub id: String,
+    pub id: UserId,
     pub name: String,
     pub email: String,
     pub memberships: Vec<(String, Role)>,

@@ -3,6 +3,7 @@
 //! signed-in person, and signing out of every session. Events carry no personal data.
 
 use domain::ErrorCode;
+use domain::id::UserId;
 use domain::jobs::MailKind;
 use domain::text::may_name_something;
 use domain::time::Timestamp;
@@ -35,14 +36,14 @@ fn has_local_password(user: &users::UserRow) -> bool {
     user.password_hash.starts_with("$argon2")
 }
 
-async fn append(tx: &mut store::Tx, user_id: &str, kind: &str) -> Result<()> {
+async fn append(tx: &mut store::Tx, user_id: &UserId, kind: &str) -> Result<()> {
     events::append(
         tx,
         NewEvent {
-            actor: &Actor::User(user_id.to_string()),
+            actor: &Actor::User(user_id.clone()),
             kind,
             subject_type: "user",
-            subject_id: user_id,
+            subject_id: user_id.as_str(),
             org_id: None,
             payload: serde_json::json!({}),
         },
@@ -104,7 +105,7 @@ pub async fn request_reset(app: &App, email: &str, lang: &str) -> Result<()> {
             lang: if lang == "en" { "en" } else { "sv" },
             recipient: &user.email,
             subject_type: "user",
-            subject_id: &user.id,
+            subject_id: user.id.as_str(),
             params: &params,
         },
         &now,

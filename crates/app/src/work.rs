@@ -190,7 +190,7 @@ pub async fn my_work(app: &App, caller: &Caller) -> Result<MyWork> {
         let my_functions: Vec<&str> = l
             .members
             .iter()
-            .filter(|m| m.user_id.as_deref() == Some(user.id.as_str()))
+            .filter(|m| m.user_id.as_ref() == Some(&user.id))
             .map(|m| m.function_key.as_str())
             .collect();
         for s in assigned {

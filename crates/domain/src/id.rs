@@ -1,5 +1,5 @@
-//! Ids as types: a case's id is a [`CaseId`], a submission's a [`SubmissionId`], so that
-//! one cannot be passed where the other (or any other text) is meant. Each wraps the id's text (a UUID v7, made by
+//! Ids as types: a case's id is a [`CaseId`], a submission's a [`SubmissionId`], a user's a
+//! [`UserId`], so that one cannot be passed where the other (or any other text) is meant. Each wraps the id's text (a UUID v7, made by
 //! `store::new_id`, since making one reads the clock) and is written and read as that text:
 //! bound with `.bind(id.as_str())`, decoded from a row with `#[sqlx(try_from = "String")]`,
 //! and transparent in JSON and in a path (`Path<CaseId>`).
@@ -12,6 +12,13 @@
 //! fn view(case: &CaseId) -> &str { case.as_str() }
 //! let submission = SubmissionId::from("0190b0a2-0000-7000-8000-000000000000".to_string());
 //! view(&submission); // a submission's id where a case's is meant: error[E0308]
+//! ```
+//!
+//! ```compile_fail
+//! use domain::id::{CaseId, UserId};
+//! fn view(case: &CaseId) -> &str { case.as_str() }
+//! let user = UserId::from("0190b0a2-0000-7000-8000-000000000000".to_string());
+//! view(&user); // a user's id where a case's is meant: error[E0308]
 //! ```
 //!
 //! ```compile_fail
@@ -112,6 +119,11 @@ id_type!(
 id_type!(
     /// A campaign (a workshop or an open question); its public code is text of its own.
     CampaignId
+);
+
+id_type!(
+    /// A person with an account (a user); also an event's actor and an API token's owner.
+    UserId
 );
 
 #[cfg(test)]

@@ -43,7 +43,7 @@ crate::submission::string_enum!(
 pub enum TriageAction {
     /// Assign to a handler (`None` = the acting user).
     Assign {
-        user_id: Option<String>,
+        user_id: Option<crate::id::UserId>,
     },
     Comment {
         note: String,
@@ -97,7 +97,9 @@ impl TriageAction {
         let opt_note = || NOTE.optional().parse(&raw.note).map_err(one);
         match raw.action.trim() {
             "assign" => Ok(TriageAction::Assign {
-                user_id: Some(raw.user_id.trim().to_string()).filter(|s| !s.is_empty()),
+                user_id: Some(raw.user_id.trim().to_string())
+                    .filter(|s| !s.is_empty())
+                    .map(crate::id::UserId::from),
             }),
             "comment" => Ok(TriageAction::Comment {
                 note: NOTE.parse_required(&raw.note).map_err(one)?,

@@ -2,7 +2,7 @@
 //! grew from, and its working group. The case's history is in [`crate::events`].
 
 use domain::case::CaseStatus;
-use domain::id::{CaseId, SubmissionId};
+use domain::id::{CaseId, SubmissionId, UserId};
 use domain::process::Vagval;
 
 use crate::db::{Arg, Sql, Tx, sql};
@@ -22,7 +22,8 @@ pub struct CaseRow {
     pub title: String,
     pub public_title: String,
     pub description: String,
-    pub handler_id: Option<String>,
+    #[sqlx(try_from = "crate::Nullable")]
+    pub handler_id: Option<UserId>,
     pub handler_name: Option<String>,
     /// A key of the case's process template (templates define their own phases), so text.
     pub phase_key: String,
@@ -57,10 +58,10 @@ pub struct NewCase<'a> {
     pub title: &'a str,
     pub public_title: &'a str,
     pub description: &'a str,
-    pub handler_id: Option<&'a str>,
+    pub handler_id: Option<&'a UserId>,
     pub phase_key: &'a str,
     pub next_due_at: Option<&'a str>,
-    pub created_by: Option<&'a str>,
+    pub created_by: Option<&'a UserId>,
     pub now: &'a str,
 }
 
@@ -78,12 +79,12 @@ pub async fn insert(tx: &mut Tx, c: &NewCase<'_>) -> crate::Result<()> {
         .bind(c.title)
         .bind(c.public_title)
         .bind(c.description)
-        .bind(c.handler_id)
+        .bind(c.handler_id.map(UserId::as_str))
         .bind(c.phase_key)
         .bind(c.now)
         .bind(c.next_due_at)
         .bind(false)
-        .bind(c.created_by)
+        .bind(c.created_by.map(UserId::as_str))
         .bind(c.now)
         .bind(c.now),
     )
@@ -147,7 +148,7 @@ pub struct DetailsUpdate<'a> {
     pub public_title: &'a str,
     pub description: &'a str,
     pub org_id: &'a str,
-    pub handler_id: Option<&'a str>,
+    pub handler_id: Option<&'a UserId>,
     pub confidential: bool,
     pub legal_ground: Option<&'a str>,
     pub now: &'a str,
@@ -167,7 +168,7 @@ pub async fn update_details(
             .bind(u.public_title)
             .bind(u.description)
             .bind(u.org_id)
-            .bind(u.handler_id)
+            .bind(u.handler_id.map(UserId::as_str))
             .bind(u.confidential)
             .bind(u.legal_ground)
             .bind(u.now)
@@ -243,7 +244,8 @@ pub async fn of_submission(
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct MemberRow {
     pub id: String,
-    pub user_id: Option<String>,
+    #[sqlx(try_from = "crate::Nullable")]
+    pub user_id: Option<UserId>,
     pub name: String,
     pub function_key: String,
     pub added_at: String,
@@ -251,7 +253,7 @@ pub struct MemberRow {
 
 pub struct NewMember<'a> {
     pub case_id: &'a CaseId,
-    pub user_id: Option<&'a str>,
+    pub user_id: Option<&'a UserId>,
     pub name: &'a str,
     pub function_key: &'a str,
     pub now: &'a str,
@@ -263,7 +265,7 @@ pub async fn add_member(tx: &mut Tx, m: &NewMember<'_>) -> crate::Result<String>
         sql("INSERT INTO case_members (id, case_id, user_id, name, function_key, added_at) VALUES (?, ?, ?, ?, ?, ?)")
             .bind(id.as_str())
             .bind(m.case_id.as_str())
-            .bind(m.user_id)
+            .bind(m.user_id.map(UserId::as_str))
             .bind(m.name)
             .bind(m.function_key)
             .bind(m.now),
@@ -294,9 +296,9 @@ pub async fn members(tx: &mut Tx, case_id: &CaseId) -> crate::Result<Vec<MemberR
 pub struct Filter {
     pub org_ids: Vec<String>,
     pub unit: Option<String>,
-    pub handler_id: Option<String>,
+    pub handler_id: Option<UserId>,
     /// Cases where this user is the handler or in the working group.
-    pub involving: Option<String>,
+    pub involving: Option<UserId>,
     pub vagval: Option<String>,
     pub status: Option<String>,
     /// Active cases with a step due before this time.
@@ -312,16 +314,16 @@ pub async fn list(tx: &mut Tx, f: &Filter) -> crate::Result<Vec<CaseRow>> {
     }
     let mut clauses = vec![format!("c.org_id IN ({})", placeholders(f.org_ids.len()))];
     let mut args: Vec<Arg> = f.org_ids.iter().map(|o| o.as_str().into()).collect();
-    let mut eq = |col: &str, v: &Option<String>| {
+    let mut eq = |col: &str, v: Option<&str>| {
         if let Some(v) = v {
             clauses.push(format!("{col} = ?"));
-            args.push(v.as_str().into());
+            args.push(v.into());
         }
     };
-    eq("c.org_id", &f.unit);
-    eq("c.handler_id", &f.handler_id);
-    eq("c.vagval", &f.vagval);
-    eq("c.status", &f.status);
+    eq("c.org_id", f.unit.as_deref());
+    eq("c.handler_id", f.handler_id.as_ref().map(UserId::as_str));
+    eq("c.vagval", f.vagval.as_deref());
+    eq("c.status", f.status.as_deref());
     if let Some(u) = &f.involving {
         clauses.push(
             "(c.handler_id = ? OR c.id IN (SELECT case_id FROM case_members WHERE user_id = ?))"

@@ -3,13 +3,14 @@
 //! deletes an event.
 
 use crate::db::{Tx, sql};
+use domain::id::UserId;
 use domain::time::Timestamp;
 
 /// Who caused an event.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Actor {
     /// A signed-in person or an API token's owner.
-    User(String),
+    User(UserId),
     /// Someone without an account (the public intake, a follow-up reply).
     Public,
     /// The system itself (demo data, migrations, scheduled work).
@@ -19,7 +20,7 @@ pub enum Actor {
 impl Actor {
     fn parts(&self) -> (&'static str, Option<String>) {
         match self {
-            Actor::User(id) => ("user", Some(id.clone())),
+            Actor::User(id) => ("user", Some(id.to_string())),
             Actor::Public => ("public", None),
             Actor::System => ("system", None),
         }
@@ -59,7 +60,8 @@ pub struct EventRow {
     pub id: String,
     pub occurred_at: String,
     pub actor_kind: String,
-    pub actor_id: Option<String>,
+    #[sqlx(try_from = "crate::Nullable")]
+    pub actor_id: Option<UserId>,
     pub actor_name: Option<String>,
     pub kind: String,
     pub subject_type: String,

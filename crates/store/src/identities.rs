@@ -3,9 +3,10 @@
 //! redirect to the provider and its return (`oidc_logins`, single-use, minutes long).
 
 use crate::db::{Tx, sql};
+use domain::id::UserId;
 
 /// The account linked to a subject of an issuer.
-pub async fn user_for(tx: &mut Tx, issuer: &str, subject: &str) -> crate::Result<Option<String>> {
+pub async fn user_for(tx: &mut Tx, issuer: &str, subject: &str) -> crate::Result<Option<UserId>> {
     let row: Option<(String,)> = tx
         .fetch_optional(
             sql("SELECT user_id FROM user_identities WHERE issuer = ? AND subject = ?")
@@ -13,7 +14,7 @@ pub async fn user_for(tx: &mut Tx, issuer: &str, subject: &str) -> crate::Result
                 .bind(subject),
         )
         .await?;
-    Ok(row.map(|r| r.0))
+    Ok(row.map(|r| UserId::from(r.0)))
 }
 
 /// Links a subject of an issuer to an account.
@@ -21,14 +22,14 @@ pub async fn link(
     tx: &mut Tx,
     issuer: &str,
     subject: &str,
-    user_id: &str,
+    user_id: &UserId,
     now: &str,
 ) -> crate::Result<()> {
     tx.execute(
         sql("INSERT INTO user_identities (issuer, subject, user_id, created_at, last_seen_at) VALUES (?, ?, ?, ?, ?)")
             .bind(issuer)
             .bind(subject)
-            .bind(user_id)
+            .bind(user_id.as_str())
             .bind(now)
             .bind(now),
     )

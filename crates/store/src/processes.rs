@@ -2,6 +2,7 @@
 //! region has active.
 
 use crate::db::{Tx, sql};
+use domain::id::UserId;
 
 #[derive(Debug, Clone, sqlx::FromRow, PartialEq, Eq)]
 pub struct TemplateRow {
@@ -24,7 +25,7 @@ pub struct NewTemplate<'a> {
     pub name: &'a str,
     pub source: &'a str,
     pub built_in: bool,
-    pub created_by: Option<&'a str>,
+    pub created_by: Option<&'a UserId>,
     /// The region an upload is for; none for a built-in template.
     pub org_id: Option<&'a str>,
     pub now: &'a str,
@@ -40,7 +41,7 @@ pub async fn insert(tx: &mut Tx, t: &NewTemplate<'_>) -> crate::Result<String> {
             .bind(t.name)
             .bind(t.source)
             .bind(t.built_in)
-            .bind(t.created_by)
+            .bind(t.created_by.map(UserId::as_str))
             .bind(t.org_id)
             .bind(t.now),
     )
@@ -123,7 +124,7 @@ pub async fn activate(
     org_id: &str,
     key: &str,
     template_id: &str,
-    by: Option<&str>,
+    by: Option<&UserId>,
     now: &str,
 ) -> crate::Result<()> {
     tx.execute(
@@ -137,7 +138,7 @@ pub async fn activate(
             .bind(org_id)
             .bind(key)
             .bind(template_id)
-            .bind(by)
+            .bind(by.map(UserId::as_str))
             .bind(now),
     )
     .await?;

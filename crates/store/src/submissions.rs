@@ -1,6 +1,6 @@
 //! Submissions (needs, ideas, offers) and the messages exchanged with their submitters.
 
-use domain::id::SubmissionId;
+use domain::id::{SubmissionId, UserId};
 use domain::submission::{SubmissionKind, SubmissionStatus, SubmitterRole};
 use domain::triage::{MessageDirection, MessageKind};
 
@@ -29,7 +29,8 @@ pub struct SubmissionRow {
     pub channel: String,
     #[sqlx(try_from = "String")]
     pub status: SubmissionStatus,
-    pub assignee_id: Option<String>,
+    #[sqlx(try_from = "crate::Nullable")]
+    pub assignee_id: Option<UserId>,
     pub assignee_name: Option<String>,
     pub duplicate_of_id: Option<String>,
     pub duplicate_of_reference: Option<String>,
@@ -142,7 +143,7 @@ pub struct Filter {
     pub kind: Option<String>,
     pub submitter_role: Option<String>,
     pub unit: Option<String>,
-    pub assignee_id: Option<String>,
+    pub assignee_id: Option<UserId>,
     /// Inclusive lower bound on `created_at` (stored form).
     pub from: Option<String>,
     /// Exclusive upper bound on `created_at` (stored form).
@@ -156,17 +157,17 @@ pub struct Filter {
 fn where_clause(f: &Filter, backend: crate::Backend) -> (String, Vec<Arg>) {
     let mut clauses = vec![format!("s.org_id IN ({})", placeholders(f.org_ids.len()))];
     let mut args: Vec<Arg> = f.org_ids.iter().map(|o| o.as_str().into()).collect();
-    let mut eq = |col: &str, v: &Option<String>| {
+    let mut eq = |col: &str, v: Option<&str>| {
         if let Some(v) = v {
             clauses.push(format!("{col} = ?"));
-            args.push(v.as_str().into());
+            args.push(v.into());
         }
     };
-    eq("s.status", &f.status);
-    eq("s.kind", &f.kind);
-    eq("s.submitter_role", &f.submitter_role);
-    eq("s.org_id", &f.unit);
-    eq("s.assignee_id", &f.assignee_id);
+    eq("s.status", f.status.as_deref());
+    eq("s.kind", f.kind.as_deref());
+    eq("s.submitter_role", f.submitter_role.as_deref());
+    eq("s.org_id", f.unit.as_deref());
+    eq("s.assignee_id", f.assignee_id.as_ref().map(UserId::as_str));
     if let Some(from) = &f.from {
         clauses.push("s.created_at >= ?".into());
         args.push(from.as_str().into());
@@ -250,7 +251,7 @@ pub async fn list(tx: &mut Tx, f: &Filter) -> crate::Result<(Vec<SubmissionRow>,
 pub struct TriageUpdate<'a> {
     pub status: SubmissionStatus,
     pub org_id: &'a str,
-    pub assignee_id: Option<&'a str>,
+    pub assignee_id: Option<&'a UserId>,
     pub duplicate_of_id: Option<&'a str>,
     pub reject_reason: Option<&'a str>,
     pub now: &'a str,
@@ -265,7 +266,7 @@ pub async fn update_triage(
         sql("UPDATE submissions SET status = ?, org_id = ?, assignee_id = ?, duplicate_of_id = ?, reject_reason = ?, updated_at = ? WHERE id = ?")
             .bind(u.status.as_str())
             .bind(u.org_id)
-            .bind(u.assignee_id)
+            .bind(u.assignee_id.map(UserId::as_str))
             .bind(u.duplicate_of_id)
             .bind(u.reject_reason)
             .bind(u.now)
@@ -292,7 +293,7 @@ pub async fn add_message(
     direction: MessageDirection,
     kind: MessageKind,
     body: &str,
-    author_id: Option<&str>,
+    author_id: Option<&UserId>,
     now: &str,
 ) -> crate::Result<String> {
     let id = crate::new_id();
@@ -303,7 +304,7 @@ pub async fn add_message(
             .bind(direction.as_str())
             .bind(kind.as_str())
             .bind(body)
-            .bind(author_id)
+            .bind(author_id.map(UserId::as_str))
             .bind(now),
     )
     .await?;

@@ -1,11 +1,13 @@
 //! People, their roles per organisation, and their API tokens.
 
 use crate::db::{Tx, sql};
+use domain::id::UserId;
 use domain::time::Timestamp;
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct UserRow {
-    pub id: String,
+    #[sqlx(try_from = "String")]
+    pub id: UserId,
     pub email: String,
     pub name: String,
     pub password_hash: String,
@@ -27,7 +29,7 @@ pub async fn insert(
     password_hash: &str,
 ) -> crate::Result<UserRow> {
     let row = UserRow {
-        id: crate::new_id(),
+        id: UserId::from(crate::new_id()),
         email: email.to_lowercase(),
         name: name.to_string(),
         password_hash: password_hash.to_string(),
@@ -36,7 +38,7 @@ pub async fn insert(
     };
     tx.execute(
         sql("INSERT INTO users (id, email, name, password_hash, active, created_at) VALUES (?, ?, ?, ?, ?, ?)")
-            .bind(&row.id)
+            .bind(row.id.as_str())
             .bind(&row.email)
             .bind(&row.name)
             .bind(&row.password_hash)
@@ -55,24 +57,24 @@ pub async fn by_email(tx: &mut Tx, email: &str) -> crate::Result<Option<UserRow>
     .await
 }
 
-pub async fn by_id(tx: &mut Tx, id: &str) -> crate::Result<Option<UserRow>> {
+pub async fn by_id(tx: &mut Tx, id: &UserId) -> crate::Result<Option<UserRow>> {
     tx.fetch_optional(
         sql("SELECT id, email, name, password_hash, active, created_at FROM users WHERE id = ?")
-            .bind(id),
+            .bind(id.as_str()),
     )
     .await
 }
 
 pub async fn add_membership(
     tx: &mut Tx,
-    user_id: &str,
+    user_id: &UserId,
     org_id: &str,
     role: &str,
 ) -> crate::Result<bool> {
     let existing: Option<(String,)> = tx
         .fetch_optional(
             sql("SELECT role FROM memberships WHERE user_id = ? AND org_id = ? AND role = ?")
-                .bind(user_id)
+                .bind(user_id.as_str())
                 .bind(org_id)
                 .bind(role),
         )
@@ -82,7 +84,7 @@ pub async fn add_membership(
     }
     tx.execute(
         sql("INSERT INTO memberships (user_id, org_id, role, created_at) VALUES (?, ?, ?, ?)")
-            .bind(user_id)
+            .bind(user_id.as_str())
             .bind(org_id)
             .bind(role)
             .bind(Timestamp::now().to_db()),
@@ -91,17 +93,18 @@ pub async fn add_membership(
     Ok(true)
 }
 
-pub async fn memberships(tx: &mut Tx, user_id: &str) -> crate::Result<Vec<MembershipRow>> {
+pub async fn memberships(tx: &mut Tx, user_id: &UserId) -> crate::Result<Vec<MembershipRow>> {
     tx.fetch_all(
         sql("SELECT org_id, role FROM memberships WHERE user_id = ? ORDER BY org_id, role")
-            .bind(user_id),
+            .bind(user_id.as_str()),
     )
     .await
 }
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct Colleague {
-    pub id: String,
+    #[sqlx(try_from = "String")]
+    pub id: UserId,
     pub name: String,
 }
 
@@ -131,7 +134,7 @@ pub fn placeholders(n: usize) -> String {
 
 pub async fn insert_token(
     tx: &mut Tx,
-    user_id: &str,
+    user_id: &UserId,
     token_hash: &str,
     expires_at: &str,
 ) -> crate::Result<String> {
@@ -139,7 +142,7 @@ pub async fn insert_token(
     tx.execute(
         sql("INSERT INTO api_tokens (id, user_id, token_hash, created_at, expires_at) VALUES (?, ?, ?, ?, ?)")
             .bind(id.as_str())
-            .bind(user_id)
+            .bind(user_id.as_str())
             .bind(token_hash)
             .bind(Timestamp::now().to_db())
             .bind(expires_at),
@@ -186,7 +189,8 @@ pub async fn mark_token_used(tx: &mut Tx, token_id: &str, now: &str) -> crate::R
 #[derive(Debug, Clone, sqlx::FromRow, PartialEq, Eq)]
 pub struct TokenRow {
     pub id: String,
-    pub user_id: String,
+    #[sqlx(try_from = "String")]
+    pub user_id: UserId,
     pub created_at: String,
     pub expires_at: Option<String>,
     pub revoked_at: Option<String>,
@@ -196,10 +200,10 @@ pub struct TokenRow {
 const TOKEN_COLUMNS: &str = "id, user_id, created_at, expires_at, revoked_at, last_used_at";
 
 /// A user's tokens, oldest first.
-pub async fn tokens_of(tx: &mut Tx, user_id: &str) -> crate::Result<Vec<TokenRow>> {
+pub async fn tokens_of(tx: &mut Tx, user_id: &UserId) -> crate::Result<Vec<TokenRow>> {
     tx.fetch_all(crate::Sql::dynamic(
         format!("SELECT {TOKEN_COLUMNS} FROM api_tokens WHERE user_id = ? ORDER BY created_at, id"),
-        vec![user_id.into()],
+        vec![user_id.as_str().into()],
     ))
     .await
 }
@@ -235,22 +239,22 @@ pub async fn revoke_token(tx: &mut Tx, id: &str, now: &str) -> crate::Result<boo
 }
 
 /// Revokes every token of a user not yet revoked; returns how many.
-pub async fn revoke_tokens_of(tx: &mut Tx, user_id: &str, now: &str) -> crate::Result<u64> {
+pub async fn revoke_tokens_of(tx: &mut Tx, user_id: &UserId, now: &str) -> crate::Result<u64> {
     tx.execute(
         sql("UPDATE api_tokens SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL")
             .bind(now)
-            .bind(user_id),
+            .bind(user_id.as_str()),
     )
     .await
 }
 
 /// Turns an account off; false when it was off already.
-pub async fn deactivate(tx: &mut Tx, user_id: &str) -> crate::Result<bool> {
+pub async fn deactivate(tx: &mut Tx, user_id: &UserId) -> crate::Result<bool> {
     let n = tx
         .execute(
             sql("UPDATE users SET active = ? WHERE id = ? AND active = ?")
                 .bind(false)
-                .bind(user_id)
+                .bind(user_id.as_str())
                 .bind(true),
         )
         .await?;
@@ -258,11 +262,11 @@ pub async fn deactivate(tx: &mut Tx, user_id: &str) -> crate::Result<bool> {
 }
 
 /// Sets a user's password hash (argon2id, made by the caller).
-pub async fn set_password(tx: &mut Tx, user_id: &str, password_hash: &str) -> crate::Result<()> {
+pub async fn set_password(tx: &mut Tx, user_id: &UserId, password_hash: &str) -> crate::Result<()> {
     tx.execute(
         sql("UPDATE users SET password_hash = ? WHERE id = ?")
             .bind(password_hash)
-            .bind(user_id),
+            .bind(user_id.as_str()),
     )
     .await?;
     Ok(())
@@ -271,14 +275,14 @@ pub async fn set_password(tx: &mut Tx, user_id: &str, password_hash: &str) -> cr
 /// Takes a role in an organisation away from a user; false when they did not hold it.
 pub async fn remove_membership(
     tx: &mut Tx,
-    user_id: &str,
+    user_id: &UserId,
     org_id: &str,
     role: &str,
 ) -> crate::Result<bool> {
     let n = tx
         .execute(
             sql("DELETE FROM memberships WHERE user_id = ? AND org_id = ? AND role = ?")
-                .bind(user_id)
+                .bind(user_id.as_str())
                 .bind(org_id)
                 .bind(role),
         )

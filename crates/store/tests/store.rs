@@ -1102,7 +1102,7 @@ async fn tokens_made_before_expiry_expire_a_year_after_the_upgrade() {
 
         assert_eq!(store::migrate::run(&db).await.unwrap(), versions_from(12));
         let mut tx = db.read().await.unwrap();
-        let tokens = store::users::tokens_of(&mut tx, "u1").await.unwrap();
+        let tokens = store::users::tokens_of(&mut tx, &"u1".into()).await.unwrap();
         let expires = tokens[0].expires_at.clone().expect("an expiry");
         let parsed = domain::time::Timestamp::parse_db(&expires).expect("the stored form");
         assert_eq!(parsed.to_db().len(), expires.len(), "{expires}");

@@ -11,6 +11,7 @@ use crate::api::types::Error;
 use crate::api::types::accounts::{Deactivated, Revoked, TokenList};
 use crate::api::{ApiResult, Bearer};
 use app::accounts::Administrator;
+use domain::id::UserId;
 
 #[utoipa::path(get, path = "/api/v1/users/{id}/tokens", tag = "accounts",
     summary = "A user's API tokens (never the tokens themselves): for an administrator of every region the user holds a role in",
@@ -24,7 +25,7 @@ use app::accounts::Administrator;
     ))]
 pub async fn tokens(
     State(state): State<AppState>,
-    Path(user_id): Path<String>,
+    Path(user_id): Path<UserId>,
     Bearer(caller): Bearer,
 ) -> ApiResult<Json<TokenList>> {
     let list =
@@ -69,12 +70,12 @@ pub async fn revoke(
     ))]
 pub async fn deactivate(
     State(state): State<AppState>,
-    Path(user_id): Path<String>,
+    Path(user_id): Path<UserId>,
     Bearer(caller): Bearer,
 ) -> ApiResult<Json<Deactivated>> {
     let d = app::accounts::deactivate(&state.app, Administrator::Caller(&caller), &user_id).await?;
     Ok(Json(Deactivated {
-        id: d.user.id,
+        id: d.user.id.into(),
         active: false,
         sessions_ended: d.sessions_ended,
         tokens_revoked: d.tokens_revoked,

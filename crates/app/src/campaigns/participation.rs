@@ -44,7 +44,7 @@ pub async fn join(app: &App, caller: &Caller, code: &str) -> Result<Joined> {
         }
         let token = new_token(24)?;
         let now = Timestamp::now().to_db();
-        let user_id = caller.user().map(|u| u.id.as_str());
+        let user_id = caller.user().map(|u| &u.id);
         match campaigns::insert_participant(&mut tx, &c.id, &hash_token(&token), user_id, &now)
             .await
         {

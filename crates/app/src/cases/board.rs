@@ -8,6 +8,7 @@ use crate::error::Result;
 use crate::inbox::opt;
 use crate::{App, AppError, Caller};
 use domain::case::CaseStatus;
+use domain::id::UserId;
 use domain::process::Vagval;
 use domain::role::Role;
 use domain::text::filter_text;
@@ -109,7 +110,7 @@ pub async fn board(app: &App, caller: &Caller, q: &BoardQuery, mine: bool) -> Re
         unit,
         handler_id: match handler {
             Some(me) if me == "me" => Some(user.id.clone()),
-            h => h,
+            h => h.map(UserId::from),
         },
         involving: mine.then(|| user.id.clone()),
         vagval,

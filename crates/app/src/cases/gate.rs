@@ -74,7 +74,7 @@ pub async fn decide(
         .decide(
             &l.template,
             decision,
-            &user.id,
+            user.id.as_str(),
             &l.mandate,
             &rationale,
             override_reason.as_deref().unwrap_or(""),
@@ -115,7 +115,13 @@ pub async fn choose_path(
     }
     let e = l
         .state
-        .choose_path(&l.template, vagval, &user.id, &l.mandate, &rationale)
+        .choose_path(
+            &l.template,
+            vagval,
+            user.id.as_str(),
+            &l.mandate,
+            &rationale,
+        )
         .map_err(case_error)?;
     let s = record(&mut tx, caller, &l, e).await?;
     tx.commit().await?;
@@ -163,7 +169,7 @@ pub async fn record_result(
                 .iter()
                 .find(|o| o.slug == input.unit.trim() && region.contains(&o.id))
                 .ok_or_else(|| AppError::field("unit", ErrorCode::UnknownOrganisation))?;
-            l.state.adopt(&l.template, &unit.id, &user.id)
+            l.state.adopt(&l.template, &unit.id, user.id.as_str())
         }
         ResultKind::Measure => {
             let mut errors = FieldErrors::new();
@@ -178,7 +184,7 @@ pub async fn record_result(
                 &input.measure_unit,
                 &input.before,
                 &input.after,
-                &user.id,
+                user.id.as_str(),
             )
         }
         ResultKind::Handover => {
@@ -189,7 +195,7 @@ pub async fn record_result(
                 return Err(AppError::Validation(errors));
             }
             l.state
-                .hand_over(&l.template, &input.receiver, &input.note, &user.id)
+                .hand_over(&l.template, &input.receiver, &input.note, user.id.as_str())
         }
     }
     .map_err(case_error)?;

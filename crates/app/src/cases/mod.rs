@@ -39,6 +39,7 @@ pub use work::{DetailsInput, MemberInput, TickInput, edit, member, tick};
 use crate::AppError;
 use crate::access::TRIAGE_ROLES;
 use crate::error::Result;
+use domain::id::UserId;
 use domain::process::{Template, parse_template};
 use domain::text::TextRule;
 use domain::{ErrorCode, FieldErrors};
@@ -79,7 +80,7 @@ async fn handler_in(
     errors: &mut FieldErrors,
     org_ids: &[String],
     id: String,
-) -> Result<Option<String>> {
+) -> Result<Option<UserId>> {
     let known = users::with_roles_in(tx, org_ids, &TRIAGE_ROLES)
         .await?
         .iter()
@@ -87,7 +88,7 @@ async fn handler_in(
     if !known {
         errors.push("handler", ErrorCode::UnknownUser);
     }
-    Ok(known.then_some(id))
+    Ok(known.then(|| UserId::from(id)))
 }
 
 /// A choice among fixed values: `Required` when empty, `InvalidChoice` when unknown.

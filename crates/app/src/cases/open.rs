@@ -344,7 +344,7 @@ pub(crate) async fn open_in(
             title: &title,
             public_title: &public_title,
             description: &description,
-            handler_id: handler_id.as_deref(),
+            handler_id: handler_id.as_ref(),
             phase_key: &t.phases[0].key,
             next_due_at: due.as_deref(),
             created_by: Some(&user.id),

@@ -91,10 +91,8 @@ pub(crate) async fn load(
     let members = cases::members(tx, &row.id).await?;
     // Two lists: what the handler (or anyone who triages for the case's unit) may change,
     // and what a member of the working group may (the checklist, with notes).
-    let handles = row.handler_id.as_deref() == Some(user.id.as_str());
-    let member = members
-        .iter()
-        .any(|m| m.user_id.as_deref() == Some(user.id.as_str()));
+    let handles = row.handler_id.as_ref() == Some(&user.id);
+    let member = members.iter().any(|m| m.user_id.as_ref() == Some(&user.id));
     let trow = processes::by_id(tx, &row.template_id)
         .await?
         .ok_or(AppError::NotFound)?;

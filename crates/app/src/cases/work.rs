@@ -40,13 +40,13 @@ pub async fn tick(app: &App, caller: &Caller, id: &CaseId, input: &TickInput) ->
     let l = for_work(&mut tx, &tree, user, id).await?;
     let (step, item) = (input.step.trim(), input.item.trim());
     let e = if input.undo {
-        l.state.untick(&l.template, step, item, &user.id)
+        l.state.untick(&l.template, step, item, user.id.as_str())
     } else {
         l.state.tick(
             &l.template,
             step,
             item,
-            &user.id,
+            user.id.as_str(),
             note.as_deref().unwrap_or(""),
         )
     }
@@ -125,7 +125,7 @@ pub async fn member(app: &App, caller: &Caller, id: &CaseId, input: &MemberInput
             &mut tx,
             &cases::NewMember {
                 case_id: &l.row.id,
-                user_id: user_id.as_deref(),
+                user_id: user_id.as_ref(),
                 name: &name,
                 function_key: &function.key,
                 now: &now,
@@ -192,7 +192,7 @@ impl DetailsInput {
             public_title: c.public_title.clone(),
             description: c.description.clone(),
             unit: unit_slug.to_string(),
-            handler: c.handler_id.clone().unwrap_or_default(),
+            handler: c.handler_id.clone().map(String::from).unwrap_or_default(),
             confidential: if c.confidential {
                 "on".into()
             } else {
@@ -268,7 +268,7 @@ pub async fn edit(app: &App, caller: &Caller, id: &CaseId, input: &DetailsInput)
             public_title: &public_title,
             description: &description,
             org_id: &unit.id,
-            handler_id: handler.as_deref(),
+            handler_id: handler.as_ref(),
             confidential,
             legal_ground: confidential.then_some(legal_ground.as_str()),
             now: &now,

@@ -28,6 +28,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::Result;
 use crate::secret::hash_token;
 use crate::{App, AppError};
+use domain::id::UserId;
 use domain::role::Role;
 use domain::text::may_name_something;
 use domain::time::Timestamp;
@@ -515,7 +516,7 @@ async fn sign_in(
 
 async fn append(
     tx: &mut store::Tx,
-    user_id: &str,
+    user_id: &UserId,
     kind: &str,
     org_id: Option<&str>,
     payload: serde_json::Value,
@@ -523,10 +524,10 @@ async fn append(
     events::append(
         tx,
         NewEvent {
-            actor: &Actor::User(user_id.to_string()),
+            actor: &Actor::User(user_id.clone()),
             kind,
             subject_type: "user",
-            subject_id: user_id,
+            subject_id: user_id.as_str(),
             org_id,
             payload,
         },

@@ -2,7 +2,7 @@
 //! public showcase's, moving its phase, and the row lock that numbers participants and ideas.
 
 use domain::campaign::{Mode, Phase};
-use domain::id::CampaignId;
+use domain::id::{CampaignId, UserId};
 
 use crate::db::{Tx, sql};
 
@@ -40,7 +40,7 @@ pub struct NewCampaign<'a> {
     pub require_approval: bool,
     pub top_n: i64,
     pub seed: i64,
-    pub created_by: Option<&'a str>,
+    pub created_by: Option<&'a UserId>,
     pub now: &'a str,
 }
 
@@ -59,7 +59,7 @@ pub async fn insert(tx: &mut Tx, c: &NewCampaign<'_>) -> crate::Result<()> {
         .bind(c.require_approval)
         .bind(c.top_n)
         .bind(c.seed)
-        .bind(c.created_by)
+        .bind(c.created_by.map(UserId::as_str))
         .bind(c.now)
         .bind(c.now),
     )
@@ -108,12 +108,12 @@ pub(super) async fn lock_campaign(tx: &mut Tx, campaign_id: &CampaignId) -> crat
 }
 
 /// The campaigns someone created that have not closed, newest first: those they run.
-pub async fn run_by(tx: &mut Tx, user_id: &str, limit: i64) -> crate::Result<Vec<CampaignRow>> {
+pub async fn run_by(tx: &mut Tx, user_id: &UserId, limit: i64) -> crate::Result<Vec<CampaignRow>> {
     tx.fetch_all(crate::Sql::dynamic(
         format!(
             "{CAMPAIGN} WHERE created_by = ? AND phase <> 'closed' ORDER BY created_at DESC LIMIT ?"
         ),
-        vec![user_id.into(), limit.into()],
+        vec![user_id.as_str().into(), limit.into()],
     ))
     .await
 }

@@ -3,7 +3,7 @@
 
 use super::campaign::lock_campaign;
 use crate::db::{Tx, sql};
-use domain::id::CampaignId;
+use domain::id::{CampaignId, UserId};
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct ParticipantRow {
@@ -11,7 +11,8 @@ pub struct ParticipantRow {
     #[sqlx(try_from = "String")]
     pub campaign_id: CampaignId,
     pub number: i64,
-    pub user_id: Option<String>,
+    #[sqlx(try_from = "crate::Nullable")]
+    pub user_id: Option<UserId>,
     pub votes_cast: i64,
 }
 
@@ -19,7 +20,7 @@ pub async fn insert_participant(
     tx: &mut Tx,
     campaign_id: &CampaignId,
     token_hash: &str,
-    user_id: Option<&str>,
+    user_id: Option<&UserId>,
     now: &str,
 ) -> crate::Result<ParticipantRow> {
     lock_campaign(tx, campaign_id).await?;
@@ -30,7 +31,7 @@ pub async fn insert_participant(
         .bind(id.as_str())
         .bind(campaign_id.as_str())
         .bind(token_hash)
-        .bind(user_id)
+        .bind(user_id.map(UserId::as_str))
         .bind(now)
         .bind(campaign_id.as_str()),
     )

@@ -70,6 +70,18 @@ impl BoardPage<'_> {
             .iter()
             .any(|v| !v.is_empty())
     }
+
+    /// How many of the filters folded under "Fler filter" on a phone narrow the board
+    /// (the status "active" is the default, not a choice), as on the inbox.
+    fn more_filters(&self) -> usize {
+        let q = &self.q;
+        let status = usize::from(!q.status.is_empty() && q.status != "active");
+        status
+            + [&q.unit, &q.handler, &q.vagval, &q.overdue]
+                .iter()
+                .filter(|v| !v.is_empty())
+                .count()
+    }
 }
 
 async fn board_page(state: &AppState, ctx: &Ctx, q: BoardQuery, mine: bool) -> PageResult {
@@ -397,7 +409,7 @@ impl CasePage<'_> {
         self.c
             .events
             .iter()
-            .find(|e| e.actor_id.as_deref() == Some(user_id))
+            .find(|e| e.actor_id.as_ref().is_some_and(|a| a == user_id))
             .and_then(|e| e.actor_name.clone())
             .or_else(|| {
                 self.c
@@ -410,7 +422,7 @@ impl CasePage<'_> {
                 self.c
                     .members
                     .iter()
-                    .find(|m| m.user_id.as_deref() == Some(user_id))
+                    .find(|m| m.user_id.as_ref().is_some_and(|u| u == user_id))
                     .map(|m| m.name.clone())
             })
             .or_else(|| {

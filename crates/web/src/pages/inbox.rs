@@ -83,6 +83,12 @@ impl ListPage<'_> {
     }
 
     fn any_filter(&self) -> bool {
+        !self.q.q.is_empty() || self.more_filters() > 0
+    }
+
+    /// How many of the filters folded under "Fler filter" on a phone are set: the summary
+    /// says so, so a folded filter is never a hidden one.
+    fn more_filters(&self) -> usize {
         let q = &self.q;
         [
             &q.status,
@@ -92,10 +98,10 @@ impl ListPage<'_> {
             &q.assignee,
             &q.from,
             &q.to,
-            &q.q,
         ]
         .iter()
-        .any(|v| !v.is_empty())
+        .filter(|v| !v.is_empty())
+        .count()
     }
 }
 

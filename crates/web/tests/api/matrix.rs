@@ -651,7 +651,10 @@ pub async fn setup(t: &TestApp) -> (Vec<Who>, Fixture) {
         let tokens = store::users::tokens_of(&mut tx, &user.id)
             .await
             .expect("tokens");
-        (user.id, tokens.first().expect("a token").id.clone())
+        (
+            user.id.into_string(),
+            tokens.first().expect("a token").id.clone(),
+        )
     };
 
     let unit_a2 = {

@@ -213,7 +213,7 @@ async fn user_id(t: &TestApp, email: &str) -> Option<String> {
     store::users::by_email(&mut tx, email)
         .await
         .unwrap()
-        .map(|u| u.id)
+        .map(|u| u.id.as_str().to_string())
 }
 
 fn person(email: &str, verified: bool, groups: &[&str]) -> Value {

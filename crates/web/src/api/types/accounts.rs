@@ -22,7 +22,7 @@ impl From<&TokenRow> for Token {
     fn from(t: &TokenRow) -> Self {
         Token {
             id: t.id.clone(),
-            user_id: t.user_id.clone(),
+            user_id: t.user_id.as_str().into(),
             created_at: t.created_at.clone(),
             expires_at: t.expires_at.clone(),
             revoked_at: t.revoked_at.clone(),

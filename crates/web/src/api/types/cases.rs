@@ -200,7 +200,7 @@ impl From<&CaseRow> for CaseSummary {
                 version: c.template_version,
             },
             handler: c.handler_id.as_ref().map(|id| Handler {
-                id: id.clone(),
+                id: id.as_str().into(),
                 name: c.handler_name.clone(),
             }),
             phase: c.phase_key.clone(),
@@ -453,7 +453,7 @@ impl From<&CaseView> for Case {
                 .iter()
                 .map(|m| Member {
                     id: m.id.clone(),
-                    user_id: m.user_id.clone(),
+                    user_id: m.user_id.as_ref().map(|u| u.as_str().into()),
                     name: m.name.clone(),
                     function: m.function_key.clone(),
                 })

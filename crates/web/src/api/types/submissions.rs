@@ -211,7 +211,7 @@ impl From<&SubmissionRow> for Submission {
                 name: s.org_name.clone(),
             },
             assignee: s.assignee_id.as_ref().map(|id| Assignee {
-                id: id.clone(),
+                id: id.as_str().into(),
                 name: s.assignee_name.clone(),
             }),
             duplicate_of: s.duplicate_of_reference.clone(),
@@ -300,7 +300,7 @@ impl From<&EventRow> for Event {
             occurred_at: e.occurred_at.clone(),
             actor: Actor {
                 kind: e.actor_kind.clone(),
-                id: e.actor_id.clone(),
+                id: e.actor_id.as_ref().map(|u| u.as_str().into()),
                 name: e.actor_name.clone(),
             },
             kind: e.kind.clone(),
