@@ -76,6 +76,8 @@ fn options() -> Result<Options> {
 
 #[tokio::main]
 async fn main() -> Result<()> {
+    // reqwest has TLS through rustls with ring, which must be the process's provider.
+    app::oidc::install_tls();
     let o = options()?;
     let sizes = if o.quick {
         Sizes {

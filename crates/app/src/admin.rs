@@ -16,7 +16,7 @@ pub mod tokens;
 pub mod units;
 
 pub(crate) const ORG_NAME: TextRule = TextRule::line("name", 2, 120);
-const USER_NAME: TextRule = TextRule::line("name", 2, 120);
+pub(crate) const USER_NAME: TextRule = TextRule::line("name", 2, 120);
 
 pub struct NewOrg<'a> {
     pub slug: &'a str,

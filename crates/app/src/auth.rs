@@ -64,6 +64,7 @@ pub(crate) async fn verify_password(password: &str, hash: &str) -> bool {
 /// A new session for the right e-mail and password: the token for the cookie.
 #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
 pub async fn login(app: &App, email: &str, password: &str) -> Result<String> {
+    local_passwords_on(app)?;
     let mut tx = app.db.write().await?;
     // An address that could name nobody is not asked for (PostgreSQL refuses a NUL); it is
     // refused as any unknown address is, after the same effort.
@@ -85,28 +86,19 @@ pub async fn login(app: &App, email: &str, password: &str) -> Result<String> {
         (true, Some(u)) => u,
         _ => return Err(AppError::Unauthenticated),
     };
-    let token = start_session(app, &mut tx, &user.id).await?;
-    events::append(
-        &mut tx,
-        NewEvent {
-            actor: &Actor::User(user.id.clone()),
-            kind: "user.signed_in",
-            subject_type: "user",
-            subject_id: user.id.as_str(),
-            org_id: None,
-            payload: serde_json::json!({}),
-        },
-    )
-    .await?;
+    let token = open_session(app, &mut tx, &user.id, serde_json::json!({})).await?;
     tx.commit().await?;
     Ok(token)
 }
 
-/// Writes a new session for the user in `tx` and returns its token, for the cookie.
-pub(crate) async fn start_session(
+/// Opens a session for a user inside the caller's transaction, with its event (`payload`
+/// says how they signed in); returns the token for the cookie. Password and OpenID Connect
+/// sign-ins both end here.
+pub(crate) async fn open_session(
     app: &App,
     tx: &mut store::Tx,
     user_id: &UserId,
+    payload: serde_json::Value,
 ) -> Result<String> {
     let token = new_token(32)?;
     let now = Timestamp::now();
@@ -120,7 +112,29 @@ pub(crate) async fn start_session(
         &expires.to_db(),
     )
     .await?;
+    events::append(
+        tx,
+        NewEvent {
+            actor: &Actor::User(user_id.clone()),
+            kind: "user.signed_in",
+            subject_type: "user",
+            subject_id: user_id.as_str(),
+            org_id: None,
+            payload,
+        },
+    )
+    .await?;
     Ok(token)
+}
+
+/// Refuses what needs local passwords when they are turned off (`--local-passwords off`):
+/// people then sign in through the identity provider only.
+pub(crate) fn local_passwords_on(app: &App) -> Result<()> {
+    if app.config.local_passwords {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden)
+    }
 }
 
 #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]

@@ -18,6 +18,7 @@ pub mod intake;
 pub mod jobs;
 pub mod mail;
 pub mod notify;
+pub mod oidc;
 pub mod password;
 pub mod personal_data;
 pub mod processes;
@@ -43,6 +44,11 @@ pub struct Config {
     pub session_ttl_secs: i64,
     /// Where attachments are kept and how large one may be.
     pub attachments: attachments::Settings,
+    /// Whether people may sign in with a password kept by Sluss (`--local-passwords`);
+    /// when off, the password form, reset and change are refused.
+    pub local_passwords: bool,
+    /// The identity provider people sign in through, when one is configured.
+    pub oidc: Option<std::sync::Arc<oidc::Oidc>>,
 }
 
 impl Default for Config {
@@ -51,6 +57,8 @@ impl Default for Config {
             public_url: "http://127.0.0.1:8080".into(),
             session_ttl_secs: 8 * 3600,
             attachments: attachments::Settings::default(),
+            local_passwords: true,
+            oidc: None,
         }
     }
 }

@@ -57,6 +57,7 @@ async fn append(tx: &mut store::Tx, user_id: &UserId, kind: &str) -> Result<()> 
 /// organisation, in whose name the mail goes) gets a mail.
 #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
 pub async fn request_reset(app: &App, email: &str, lang: &str) -> Result<()> {
+    crate::auth::local_passwords_on(app)?;
     if !may_name_something(email) {
         return Ok(());
     }
@@ -119,6 +120,7 @@ pub async fn request_reset(app: &App, email: &str, lang: &str) -> Result<()> {
 /// account ends (whoever used the old password is out).
 #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
 pub async fn reset(app: &App, token: &str, password: &str) -> Result<()> {
+    crate::auth::local_passwords_on(app)?;
     check_new(password)?;
     // Hashed before the write transaction so the write lock is held only briefly.
     let hash = hash_password(password).await?;
@@ -153,6 +155,7 @@ pub async fn change(
     password: &str,
 ) -> Result<()> {
     let me = caller.user().ok_or(AppError::Unauthenticated)?;
+    crate::auth::local_passwords_on(app)?;
     let stored = {
         let mut tx = app.db.read().await?;
         let u = users::by_id(&mut tx, &me.id).await?;

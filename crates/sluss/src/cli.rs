@@ -46,6 +46,49 @@ pub struct MailArgs {
     pub mail_from: Option<String>,
 }
 
+/// How staff sign in: through the organisation's identity provider (OpenID Connect, when
+/// `--oidc-issuer` is given), with a password kept by Sluss, or both.
+#[derive(Args, Clone)]
+pub struct SignInArgs {
+    /// The identity provider's issuer URL, e.g. https://login.region.se/realms/sluss; its
+    /// discovery document is read from {issuer}/.well-known/openid-configuration. Register
+    /// {public-url}/logga-in/oidc/klar as the client's redirect URI.
+    #[arg(long, env = "SLUSS_OIDC_ISSUER")]
+    pub oidc_issuer: Option<String>,
+    /// The client id Sluss has at the identity provider.
+    #[arg(long, env = "SLUSS_OIDC_CLIENT_ID")]
+    pub oidc_client_id: Option<String>,
+    /// The client secret; give it in the environment (SLUSS_OIDC_CLIENT_SECRET), not on the
+    /// command line, where other users of the machine can read it. Never logged.
+    #[arg(long, env = "SLUSS_OIDC_CLIENT_SECRET", hide_env_values = true)]
+    pub oidc_client_secret: Option<String>,
+    /// The identity provider's name on the sign-in button ("Logga in med {name}"), e.g.
+    /// "Region Skånes inloggning".
+    #[arg(
+        long,
+        env = "SLUSS_OIDC_NAME",
+        default_value = "organisationens inloggning"
+    )]
+    pub oidc_name: String,
+    /// The ID token's claim holding the e-mail address.
+    #[arg(long, env = "SLUSS_OIDC_EMAIL_CLAIM", default_value = "email")]
+    pub oidc_email_claim: String,
+    /// The ID token's claim holding the person's groups (a list of strings).
+    #[arg(long, env = "SLUSS_OIDC_GROUPS_CLAIM", default_value = "groups")]
+    pub oidc_groups_claim: String,
+    /// A TOML file mapping a group to a role in an organisation: entries
+    /// `[[map]] group = "sluss-handlaggare" org = "region-skane" role = "advisor"` (org by
+    /// slug or id). A person none of whose groups is mapped is not let in.
+    #[arg(long, env = "SLUSS_OIDC_ROLE_MAP")]
+    pub oidc_role_map: Option<std::path::PathBuf>,
+    /// Whether people may sign in with a password kept by Sluss. Off: the password form,
+    /// reset and change are hidden and refused (the `user` command still adds accounts).
+    #[arg(long, env = "SLUSS_LOCAL_PASSWORDS", default_value = "on", value_parser = ["on", "off"])]
+    pub local_passwords: String,
+}
+
+// Parsed once at start: the size of the serve variant's flags costs nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Subcommand)]
 pub enum Command {
     /// Serve the site and the API.
@@ -99,6 +142,8 @@ pub enum Command {
         attachment_max_mb: u64,
         #[command(flatten)]
         mail: MailArgs,
+        #[command(flatten)]
+        sign_in: SignInArgs,
     },
     /// Apply database migrations and exit (`serve` applies them at start too).
     Migrate {

@@ -24,6 +24,7 @@ use setup::{init_logging, limit_malloc_arenas};
 async fn main() -> std::process::ExitCode {
     limit_malloc_arenas();
     init_logging();
+    app::oidc::install_tls();
     match run().await {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {
@@ -60,11 +61,13 @@ async fn run() -> Result<()> {
             accessibility_contact,
             attachment_max_mb,
             mail,
+            sign_in,
         } => {
             serve::run(
                 db,
                 attachment_max_mb,
                 mail,
+                sign_in,
                 bind,
                 public_url,
                 demo,

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use anyhow::{Context, Result};
 
-use crate::cli::{DbArgs, MailArgs};
+use crate::cli::{DbArgs, MailArgs, SignInArgs};
 use crate::common::{explain, open};
 use crate::demo::print_newcomers_start;
 
@@ -58,6 +58,7 @@ pub async fn run(
     db: DbArgs,
     attachment_max_mb: u64,
     mail: MailArgs,
+    sign_in: SignInArgs,
     bind: String,
     public_url: Option<String>,
     demo: bool,
@@ -78,6 +79,7 @@ pub async fn run(
         .local_addr()
         .context("Failed to read the bound address")?;
     let public_url = public_url.unwrap_or_else(|| format!("http://{local}"));
+    let oidc = oidc(&sign_in)?;
     let mut app = open(&db, Some(public_url.clone())).await?;
     app.config.attachments.max_bytes = attachment_max_mb * 1024 * 1024;
     // Files left without their row by a crash while one was written (see app::attachments).
@@ -85,6 +87,23 @@ pub async fn run(
         .await
         .map_err(explain)?;
     tracing::info!(dir = %app.config.attachments.dir.display(), swept, "attachments");
+    app.config.local_passwords = sign_in.local_passwords == "on";
+    if let Some(oidc) = oidc {
+        // Read now so that a wrong issuer shows at start; a provider down now is read
+        // again at the first sign-in.
+        match oidc.discover().await {
+            Ok(_) => {
+                tracing::info!(issuer = %oidc.settings.issuer, redirect_uri = %app::oidc::redirect_uri(&app.config.public_url), "sign-in through OpenID Connect")
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "the identity provider could not be read; trying again at the first sign-in")
+            }
+        }
+        app.config.oidc = Some(std::sync::Arc::new(oidc));
+    }
+    if !app.config.local_passwords {
+        tracing::info!("local passwords are off: staff sign in through the identity provider");
+    }
     if demo {
         let users = app::demo::load(&app).await.map_err(explain)?;
         let campaigns = app::demo::campaigns(&app).await.map_err(explain)?;
@@ -125,6 +144,57 @@ pub async fn run(
     served.context("The server failed")?;
     app.db.close().await;
     Ok(())
+}
+
+/// The identity provider of `--oidc-issuer`, with its client and role map; none without an
+/// issuer. A half configuration (an issuer without a client, a role map that does not
+/// read) stops the start with its reason.
+fn oidc(args: &SignInArgs) -> Result<Option<app::oidc::Oidc>> {
+    let Some(issuer) = args
+        .oidc_issuer
+        .as_deref()
+        .map(str::trim)
+        .filter(|i| !i.is_empty())
+    else {
+        if args.local_passwords == "off" {
+            anyhow::bail!("--local-passwords off needs --oidc-issuer: nobody could sign in");
+        }
+        return Ok(None);
+    };
+    let client_id = args
+        .oidc_client_id
+        .clone()
+        .filter(|c| !c.trim().is_empty())
+        .context("--oidc-issuer needs --oidc-client-id (SLUSS_OIDC_CLIENT_ID)")?;
+    let client_secret = args
+        .oidc_client_secret
+        .clone()
+        .filter(|c| !c.is_empty())
+        .context("--oidc-issuer needs the client secret in SLUSS_OIDC_CLIENT_SECRET")?;
+    let role_map = match &args.oidc_role_map {
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("Failed to read the role map {}", path.display()))?;
+            app::oidc::RoleMap::parse(&text)
+                .with_context(|| format!("The role map {}", path.display()))?
+        }
+        None => {
+            tracing::warn!(
+                "no --oidc-role-map: nobody signing in through the identity provider gets a role, so nobody is let in"
+            );
+            app::oidc::RoleMap::default()
+        }
+    };
+    let oidc = app::oidc::Oidc::new(app::oidc::Settings {
+        issuer: issuer.to_string(),
+        client_id,
+        client_secret,
+        name: args.oidc_name.trim().to_string(),
+        email_claim: args.oidc_email_claim.trim().to_string(),
+        groups_claim: args.oidc_groups_claim.trim().to_string(),
+        role_map,
+    })?;
+    Ok(Some(oidc))
 }
 
 /// The jobs this node runs: the daily digest and overdue reminder (which only queue mail),

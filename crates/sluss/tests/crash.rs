@@ -121,6 +121,7 @@ async fn acknowledged_votes_survive_sigkill(backend: &str) {
         .trim()
         .to_string();
     let (mut server, base) = serve(&db);
+    app::oidc::install_tls();
     let http = reqwest::Client::new();
     let c = post(
         &http,

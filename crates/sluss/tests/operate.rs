@@ -106,6 +106,7 @@ fn on(base: &str, link: &str) -> String {
 async fn a_backup_taken_while_serving_serves_the_same_register() {
     let db = fresh_database("backup", "sqlite").await.expect("sqlite");
     cli(&db, &["demo"]);
+    app::oidc::install_tls();
     let http = reqwest::Client::new();
     let (server, base) = serve(&db, &["--public-write-limit", "100000"]);
     let (_, link) = submit(&http, &base, "Omboka tider i appen").await;
@@ -213,6 +214,7 @@ async fn a_move_to_postgres_keeps_the_register_links_and_tokens() {
     .last()
     .expect("a token")
     .to_string();
+    app::oidc::install_tls();
     let http = reqwest::Client::new();
     let (server, base) = serve(&source, &[]);
     let (reference, link) = submit(&http, &base, "Omboka tider i appen").await;
@@ -449,6 +451,7 @@ async fn token_lifecycle_on(backend: &str) {
     ]);
     assert!(e.contains("expires-in-days"), "{e}");
 
+    app::oidc::install_tls();
     let http = reqwest::Client::new();
     let (server, base) = serve(&db, &[]);
     let status = |token: String| {

@@ -11,6 +11,7 @@ pub mod campaigns;
 pub mod cases;
 pub mod db;
 pub mod events;
+pub mod identities;
 pub mod invites;
 pub mod jobs;
 pub mod migrate;

@@ -58,6 +58,7 @@ pub const MIGRATIONS: &[(i64, &str, Script)] = &[
     (17, "notifications", Script::Both(NOTIFICATIONS)),
     (18, "attachments", Script::Both(ATTACHMENTS)),
     (19, "retention_rules", Script::Both(RETENTION_RULES)),
+    (20, "oidc", Script::Both(OIDC)),
 ];
 
 /// Retention (gallring): a region's rule per kind of record (`months` NULL: keep, as the
@@ -295,6 +296,33 @@ CREATE TABLE attachments (
     created_by TEXT
 );
 CREATE INDEX attachments_by_owner ON attachments (owner_kind, owner_id, created_at)
+"#;
+
+/// Sign-in through OpenID Connect. `user_identities` links an account to a person at an
+/// identity provider (issuer and subject, which never change, unlike an e-mail address).
+/// `oidc_logins` holds a sign-in under way between the redirect to the provider and its
+/// return: the hash of its `state`, the nonce and PKCE verifier, where to go after; it is
+/// taken (deleted) once, and lasts minutes. Kept here rather than in a signed cookie so that
+/// it is single-use on every node and needs no key shared between nodes.
+const OIDC: &str = r#"
+CREATE TABLE user_identities (
+    issuer TEXT NOT NULL,
+    subject TEXT NOT NULL,
+    user_id TEXT NOT NULL REFERENCES users (id),
+    created_at TEXT NOT NULL,
+    last_seen_at TEXT NOT NULL,
+    PRIMARY KEY (issuer, subject)
+);
+CREATE INDEX user_identities_by_user ON user_identities (user_id);
+CREATE TABLE oidc_logins (
+    state_hash TEXT PRIMARY KEY,
+    nonce TEXT NOT NULL,
+    pkce_verifier TEXT NOT NULL,
+    next TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    expires_at TEXT NOT NULL
+);
+CREATE INDEX oidc_logins_expiry ON oidc_logins (expires_at)
 "#;
 
 /// A mail is a row of `outbox`, written beside its event and its `mail.send` job. The

@@ -198,6 +198,9 @@ pub fn router(state: AppState) -> Router {
             get(pages::login::form).post(pages::login::submit),
         )
         .route("/logga-ut", post(pages::login::logout))
+        // Sign-in through the identity provider (OpenID Connect), when one is configured.
+        .route("/logga-in/oidc", get(pages::oidc::start))
+        .route("/logga-in/oidc/klar", get(pages::oidc::callback))
         // Password reset and change, sign out everywhere; the accessibility statement.
         .route(
             "/logga-in/glomt",

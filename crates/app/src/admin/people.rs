@@ -347,7 +347,13 @@ pub async fn accept(app: &App, token: &str, password: &str) -> Result<String> {
     }
     users::set_password(&mut tx, &user_id, &hash).await?;
     invites::end_for_user(&mut tx, &user_id).await?;
-    let session = crate::auth::start_session(app, &mut tx, &user_id).await?;
+    let session = crate::auth::open_session(
+        app,
+        &mut tx,
+        &user_id,
+        serde_json::json!({ "via": "invite" }),
+    )
+    .await?;
     let org = home_org(&mut tx, &user_id).await?;
     events::append(
         &mut tx,

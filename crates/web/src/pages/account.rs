@@ -24,7 +24,10 @@ struct ForgotPage<'a> {
     sent: bool,
 }
 
-pub async fn forgot_form(ctx: Ctx) -> Response {
+pub async fn forgot_form(State(state): State<AppState>, ctx: Ctx) -> Response {
+    if !state.app.config.local_passwords {
+        return super::not_found(ctx).await;
+    }
     render_status(
         StatusCode::OK,
         &ForgotPage {
@@ -73,7 +76,14 @@ struct ResetPage<'a> {
     done: bool,
 }
 
-pub async fn reset_form(ctx: Ctx, Path(token): Path<String>) -> Response {
+pub async fn reset_form(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(token): Path<String>,
+) -> Response {
+    if !state.app.config.local_passwords {
+        return super::not_found(ctx).await;
+    }
     render_status(
         StatusCode::OK,
         &ResetPage {

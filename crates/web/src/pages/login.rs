@@ -21,6 +21,36 @@ struct LoginPage<'a> {
     email: String,
     next: String,
     failed: bool,
+    /// The identity provider's name, for its button, when one is configured.
+    provider: Option<&'a str>,
+    /// Whether the password form is offered (`--local-passwords`).
+    passwords: bool,
+}
+
+impl<'a> LoginPage<'a> {
+    fn new(state: &'a AppState, ctx: &'a Ctx, email: String, next: String, failed: bool) -> Self {
+        Self {
+            ctx,
+            email,
+            next,
+            failed,
+            provider: state
+                .app
+                .config
+                .oidc
+                .as_ref()
+                .map(|o| o.settings.name.as_str()),
+            passwords: state.app.config.local_passwords,
+        }
+    }
+
+    /// The provider's button's target, keeping where to go after.
+    fn provider_href(&self) -> String {
+        match self.next.as_str() {
+            "/" => "/logga-in/oidc".to_string(),
+            next => format!("/logga-in/oidc?next={}", super::url_encode(next)),
+        }
+    }
 }
 
 #[derive(serde::Deserialize, Default)]
@@ -29,7 +59,11 @@ pub struct LoginQuery {
     next: Option<String>,
 }
 
-pub async fn form(ctx: Ctx, Query(q): Query<LoginQuery>) -> Response {
+pub async fn form(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(q): Query<LoginQuery>,
+) -> Response {
     let next = safe_next(q.next.as_deref());
     // Already signed in: go on to where the sign-in would have led.
     if ctx.user_name.is_some() {
@@ -37,20 +71,16 @@ pub async fn form(ctx: Ctx, Query(q): Query<LoginQuery>) -> Response {
     }
     render_status(
         StatusCode::OK,
-        &LoginPage {
-            ctx: &ctx,
-            email: String::new(),
-            next,
-            failed: false,
-        },
+        &LoginPage::new(&state, &ctx, String::new(), next, false),
     )
 }
 
 /// Where to go after signing in: the page asked for, else "Mitt arbete", the start page of
 /// every role.
-/// A redirect to `to` that sets the cookie of the new session `token`.
-pub(crate) fn signed_in(state: &AppState, to: &str, token: &str) -> Response {
-    let mut res = see_other(to);
+/// A redirect to `next` (Mitt arbete for the start page) that sets the cookie of the new
+/// session `token`.
+pub(crate) fn signed_in(state: &AppState, next: &str, token: &str) -> Response {
+    let mut res = see_other(landing(next));
     let c = set_cookie(
         SESSION_COOKIE,
         token,
@@ -63,7 +93,7 @@ pub(crate) fn signed_in(state: &AppState, to: &str, token: &str) -> Response {
     res
 }
 
-fn landing(next: &str) -> &str {
+pub(super) fn landing(next: &str) -> &str {
     match next {
         "/" => "/mitt-arbete",
         other => other,
@@ -90,25 +120,21 @@ pub async fn submit(
     // Two text boxes and a hidden path: only a crafted post fails to decode (a field sent
     // twice), and it is answered as a failed sign-in, with the address as typed.
     let Ok(form) = form.input else {
-        let page = LoginPage {
-            ctx: &ctx,
-            email: form.values.get("email").cloned().unwrap_or_default(),
-            next: safe_next(form.values.get("next").map(String::as_str)),
-            failed: true,
-        };
+        let page = LoginPage::new(
+            &state,
+            &ctx,
+            form.values.get("email").cloned().unwrap_or_default(),
+            safe_next(form.values.get("next").map(String::as_str)),
+            true,
+        );
         return Ok(render_status(StatusCode::UNPROCESSABLE_ENTITY, &page));
     };
     let next = safe_next(form.next.as_deref());
     match app::auth::login(&state.app, &form.email, &form.password).await {
-        Ok(token) => Ok(signed_in(&state, landing(&next), &token)),
+        Ok(token) => Ok(signed_in(&state, &next, &token)),
         Err(AppError::Unauthenticated) => Ok(render_status(
             StatusCode::UNAUTHORIZED,
-            &LoginPage {
-                ctx: &ctx,
-                email: form.email,
-                next,
-                failed: true,
-            },
+            &LoginPage::new(&state, &ctx, form.email, next, true),
         )),
         Err(e) => Err(e).or_page(&ctx),
     }

@@ -15,6 +15,7 @@ pub mod intake;
 pub mod jobs;
 pub mod login;
 pub mod notify;
+pub mod oidc;
 pub mod outbox;
 pub mod privacy;
 pub mod processes;

@@ -23,6 +23,7 @@ mod mail;
 mod matrix;
 mod my_work;
 mod notify;
+mod oidc;
 mod pages;
 mod password;
 mod permissions;

@@ -496,6 +496,12 @@ pub fn table() -> Vec<Row> {
             "200 200 200 200 200 200 200 200 200 200 200 200 200 200 200"),
         row("POST", "/tillganglighet", "/tillganglighet", Form(vec![("page", ""), ("problem", ""), ("email", "")]),
             "422 422 422 422 422 422 422 422 422 422 422 422 422 422 422"),
+        // Sign-in through an identity provider (issue 20): none is configured here, so both
+        // answer 404 to everyone; tests/api/oidc.rs signs in through a real one.
+        row("GET", "/logga-in/oidc", "/logga-in/oidc", Nothing,
+            "404 404 404 404 404 404 404 404 404 404 404 404 404 404 404"),
+        row("GET", "/logga-in/oidc/klar", "/logga-in/oidc/klar?state=nej&code=nej", Nothing,
+            "404 404 404 404 404 404 404 404 404 404 404 404 404 404 404"),
         // Last: it ends the session.
         row("POST", "/logga-ut", "/logga-ut", Form(vec![]),
             "303 303 303 303 303 303 303 303 303 303 303 303 303 303 303"),

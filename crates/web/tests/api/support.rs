@@ -140,6 +140,7 @@ pub struct TestApp {
 }
 
 pub fn client() -> reqwest::Client {
+    app::oidc::install_tls();
     reqwest::Client::builder()
         .cookie_store(true)
         .redirect(reqwest::redirect::Policy::none())
@@ -170,24 +171,32 @@ pub async fn spawn(backend: Backend) -> TestApp {
 }
 
 pub async fn spawn_on(db: TestDb, settings: Settings) -> TestApp {
+    spawn_configured(db, settings, |_, _| {}).await
+}
+
+/// Spawns with the app's configuration changed by `configure`, which is given the server's
+/// address (known once it listens) to build on.
+pub async fn spawn_configured(
+    db: TestDb,
+    settings: Settings,
+    configure: impl FnOnce(&str, &mut Config),
+) -> TestApp {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");
     let addr = listener.local_addr().expect("addr");
     let base = format!("http://{addr}");
-    let app = App::open(
-        &db.url,
-        Config {
-            public_url: base.clone(),
-            session_ttl_secs: 3600,
-            attachments: app::attachments::Settings {
-                dir: std::env::temp_dir().join(format!("{}-bilagor", unique_name())),
-                ..Default::default()
-            },
+    let mut config = Config {
+        public_url: base.clone(),
+        session_ttl_secs: 3600,
+        attachments: app::attachments::Settings {
+            dir: std::env::temp_dir().join(format!("{}-bilagor", unique_name())),
+            ..Default::default()
         },
-    )
-    .await
-    .expect("open app");
+        ..Config::default()
+    };
+    configure(&base, &mut config);
+    let app = App::open(&db.url, config).await.expect("open app");
     let state = AppState::new(app.clone(), settings);
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     let server = tokio::spawn(async move {
