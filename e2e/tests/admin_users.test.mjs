@@ -118,6 +118,25 @@ test("an invited person sets a password from the mail and signs in; a citizen ge
     await checkA11y(advisor, "submission rejected, mail on its way");
     const rejection = await sink.waitFor("cyklist@example.se", /fastighetsf/);
     assert.ok(rejection.includes(reference), `the rejection names ${reference}`);
+
+    // The mail's link opens the citizen's choices without signing in; a choice is saved,
+    // and the one-click page turns a kind off after asking.
+    assert.match(rejection, /List-Unsubscribe: <[^>]*\/aviseringar\/[A-Za-z0-9_-]+\/av>/);
+    const choicesPath = linkIn(rejection, "/aviseringar/");
+    const choices = await newPage(browser);
+    await choices.goto(`${server.base}${choicesPath}`);
+    await checkA11y(choices, "notification choices by the mail's link");
+    const select = choices.locator("main select").first();
+    const options = await select.locator("option").evaluateAll((os) => os.map((o) => o.value));
+    await select.selectOption(options[options.length - 1]);
+    await Promise.all([choices.waitForURL(/sparat=1/), choices.locator('main button[type="submit"]').click()]);
+    assert.equal(await select.inputValue(), options[options.length - 1]);
+    await checkA11y(choices, "notification choices saved");
+    await choices.goto(`${server.base}${choicesPath}/av`);
+    await checkA11y(choices, "turn a kind of mail off: the question");
+    await Promise.all([choices.waitForLoadState("load"), choices.locator('main button[type="submit"]').click()]);
+    await choices.waitForSelector('main [role="status"]');
+    await checkA11y(choices, "turn a kind of mail off: done");
   } finally {
     await browser.close();
     await server.stop();

@@ -352,6 +352,14 @@ async fn apply_one(
         .await?;
     }
     tx.commit().await?;
+    if kind == RetentionKind::CaseAttachments && removed.count > 0 {
+        let files = removed
+            .targets
+            .iter()
+            .map(|t| domain::id::AttachmentId::from(t.id.as_str()))
+            .collect();
+        crate::attachments::remove_files(app, files).await;
+    }
     if removed.count > 0 {
         tracing::info!(
             rule = kind.as_str(),

@@ -4,8 +4,8 @@
 //! rules say keep). The removal itself is `store::retention`, one function per kind; the
 //! daily job `app::retention`.
 //!
-//! A new kind (say the attachments of closed cases) is one more variant here, with its
-//! default, and one more arm in `store::retention::{count, page, remove}`.
+//! A new kind is one more variant here, with its default, and one more arm in
+//! `store::retention::{scope, erase}` (as `case_attachments` was added).
 
 use crate::error::{ErrorCode, FieldError};
 use crate::submission::string_enum;
@@ -18,11 +18,14 @@ string_enum!(
     /// workshop's pseudonymous participants to a person or a device (their token and
     /// account), months after the workshop closed; `housekeeping`: expired sign-in
     /// sessions and used or expired password-reset links, not set per region (they belong
-    /// to accounts, and nobody needs them once they have ended).
+    /// to accounts, and nobody needs them once they have ended); `case_attachments`: the
+    /// files of a completed or closed case, months after it ended — kept by default, as a
+    /// case's documents are the archive's to judge (arkivlagen), until a region sets a limit.
     RetentionKind {
         RejectedContact => "rejected_contact",
         AnsweredContact => "answered_contact",
         WorkshopParticipants => "workshop_participants",
+        CaseAttachments => "case_attachments",
         Housekeeping => "housekeeping",
     }
 );
@@ -58,6 +61,7 @@ impl RetentionKind {
             RetentionKind::RejectedContact => Keep::Months(12),
             RetentionKind::AnsweredContact => Keep::Months(24),
             RetentionKind::WorkshopParticipants => Keep::Months(24),
+            RetentionKind::CaseAttachments => Keep::Always,
             RetentionKind::Housekeeping => Keep::Ended,
         }
     }

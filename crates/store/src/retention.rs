@@ -99,6 +99,14 @@ fn scope(
             "p.id AS id, c.code || ' #' || CAST(p.number AS TEXT) AS reference",
             args,
         )),
+        RetentionKind::CaseAttachments => Some((
+            format!(
+                "FROM attachments a JOIN cases k ON k.id = a.owner_id WHERE a.owner_kind = 'case' \
+                 AND k.org_id IN ({orgs}) AND k.status IN ('completed', 'closed') AND k.updated_at < ?"
+            ),
+            "a.id AS id, k.reference AS reference",
+            args,
+        )),
         RetentionKind::Housekeeping => None,
     }
 }
@@ -145,10 +153,10 @@ pub async fn page(
     else {
         return Ok(Vec::new());
     };
-    let id = if kind == RetentionKind::WorkshopParticipants {
-        "p.id"
-    } else {
-        "s.id"
+    let id = match kind {
+        RetentionKind::WorkshopParticipants => "p.id",
+        RetentionKind::CaseAttachments => "a.id",
+        _ => "s.id",
     };
     let mut text = format!("SELECT {select} {from}");
     if let Some(after) = after {
@@ -225,6 +233,15 @@ async fn erase(tx: &mut Tx, kind: RetentionKind, ids: Vec<Arg>, now: &str) -> cr
             tx.execute(Sql::dynamic(
                 format!("UPDATE participants SET token_hash = 'erased:' || id, user_id = NULL, erased_at = ? WHERE id IN ({list})"),
                 args,
+            ))
+            .await?;
+        }
+        RetentionKind::CaseAttachments => {
+            // The rows go here; their files on disk after the commit
+            // (`app::retention` asks `app::attachments::remove_files`).
+            tx.execute(Sql::dynamic(
+                format!("DELETE FROM attachments WHERE id IN ({list})"),
+                ids,
             ))
             .await?;
         }

@@ -51,7 +51,7 @@ async fn post_intake(t: &TestApp, title: &str, files: &[(&str, &[u8])]) -> reqwe
 }
 
 /// The files in the attachment directory.
-fn files_on_disk(t: &TestApp) -> Vec<String> {
+pub(crate) fn files_on_disk(t: &TestApp) -> Vec<String> {
     match std::fs::read_dir(&t.app.config.attachments.dir) {
         Ok(d) => d
             .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())

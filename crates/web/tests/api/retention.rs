@@ -504,6 +504,105 @@ async fn another_regions_rules_are_out_of_reach(backend: Backend) {
 }
 both!(another_regions_rules_are_out_of_reach);
 
+async fn the_files_of_finished_cases_go_once_a_region_sets_a_limit(backend: Backend) {
+    use crate::matrix::{MULTIPART, multipart_body};
+    let t = spawn(backend).await;
+    let (admin_a, _) = two_regions(&t).await;
+    let pw = t.user("advisor@a.se", "region-a", "advisor").await;
+    let advisor = t.browser_login("advisor@a.se", &pw).await;
+    let token = t.token("advisor@a.se").await;
+    let template = t.template_id("spelplanen").await;
+    let mut cases = Vec::new();
+    for title in [
+        "Avslutat länge sedan",
+        "Stängt nyss",
+        "Pågående sedan länge",
+    ] {
+        let res = t
+            .api_post(
+                &token,
+                "/api/v1/cases",
+                json!({ "title": title, "description": "Köer.", "unit": "unit-a1", "template": template }),
+            )
+            .await;
+        assert_eq!(res.status(), 201);
+        let case: Value = res.json().await.unwrap();
+        let case = case["id"].as_str().unwrap().to_string();
+        let csrf = t.csrf(&advisor, &format!("/arenden/{case}")).await;
+        let pdf = domain::attachment::tiny_pdf();
+        let res = advisor
+            .post(t.url(&format!("/arenden/{case}/bilagor")))
+            .header("content-type", MULTIPART)
+            .body(multipart_body(&csrf, &[], &[("Utredning.pdf", &pdf)]))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 303);
+        cases.push(case);
+    }
+    // Completed 30 months ago, closed 6 months ago, and still going after 30 months.
+    for (case, status, months) in [
+        (&cases[0], "completed", 30),
+        (&cases[1], "closed", 6),
+        (&cases[2], "active", 30),
+    ] {
+        let at = Timestamp::now().minus_months(months).plus_days(-3).to_db();
+        exec(
+            &t,
+            "UPDATE cases SET status = ?, updated_at = ? WHERE id = ?".into(),
+            vec![status.into(), at.into(), case.as_str().into()],
+        )
+        .await;
+    }
+    let files = || crate::attachments::files_on_disk(&t).len();
+    assert_eq!(files(), 3);
+    let rule = "/admin/gallring/region-a/case_attachments";
+
+    // Kept until the region sets a limit: a case's documents are the archive's to judge.
+    let (_, html) = page(&t, &admin_a, rule).await;
+    assert!(html.contains("0 poster skulle gallras nu."), "{html}");
+    app::retention::apply(&t.app, None, &Timestamp::now())
+        .await
+        .unwrap();
+    assert_eq!(files(), 3);
+
+    // Twelve months: the dry-run names the case completed long ago, and the run takes its
+    // file off the disk and its row away; the others' stay.
+    let (status, _) = post(&t, &admin_a, rule, &[("months", "12")]).await;
+    assert_eq!(status, 303);
+    let (_, html) = page(&t, &admin_a, rule).await;
+    assert!(html.contains("1 post skulle gallras nu."), "{html}");
+    app::retention::apply(&t.app, None, &Timestamp::now())
+        .await
+        .unwrap();
+    assert_eq!(files(), 2);
+    let per_case = |case: &str| {
+        let case = case.to_string();
+        let t = &t;
+        async move {
+            let (n,): (i64,) = one(
+                t,
+                "SELECT COUNT(*) FROM attachments WHERE owner_id = ?",
+                vec![case.as_str().into()],
+            )
+            .await;
+            n
+        }
+    };
+    assert_eq!(per_case(&cases[0]).await, 0);
+    assert_eq!(per_case(&cases[1]).await, 1);
+    assert_eq!(per_case(&cases[2]).await, 1);
+    let applied = events_of(&t, "retention.applied").await;
+    let event = applied
+        .iter()
+        .find(|e| e["rule"] == "case_attachments")
+        .expect("an event of the rule");
+    assert_eq!(event["count"], 1);
+    assert!(!event.to_string().contains("Utredning"), "{event}");
+    t.finish().await;
+}
+both!(the_files_of_finished_cases_go_once_a_region_sets_a_limit);
+
 async fn the_report_form_queues_a_mail_to_the_contact(backend: Backend) {
     let mut s = settings(100_000);
     s.accessibility_contact = Some("tillganglighet@region.se".into());
