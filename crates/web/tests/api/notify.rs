@@ -626,3 +626,76 @@ async fn a_question_from_the_handler_reaches_the_submitter(backend: Backend) {
     t.finish().await;
 }
 both!(a_question_from_the_handler_reaches_the_submitter);
+
+async fn a_gate_waiting_reaches_those_who_decide_it_once_its_items_are_done(backend: Backend) {
+    let t = spawn(backend).await;
+    t.org("region-a", None).await;
+    t.org("unit-a", Some("region-a")).await;
+    t.org("region-b", None).await;
+    t.user("advisor@region.example", "region-a", "advisor")
+        .await;
+    t.user("decider@region.example", "region-a", "decision_maker")
+        .await;
+    // Who decides in another region hears nothing of this case.
+    t.user("decider@other.example", "region-b", "decision_maker")
+        .await;
+    let token = t.token("advisor@region.example").await;
+    let template = t.template_id("spelplanen").await;
+    let res = t
+        .api_post(
+            &token,
+            "/api/v1/cases",
+            json!({ "title": "Digital incheckning", "description": "Köer.", "unit": "unit-a", "template": template }),
+        )
+        .await;
+    assert_eq!(res.status(), 201);
+    let case: Value = res.json().await.unwrap();
+    let id = case["id"].as_str().unwrap();
+    let reference = case["reference"].as_str().unwrap();
+    let c: Value = t
+        .api_get(&token, &format!("/api/v1/cases/{id}"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let open = c["process"]["open_required_items"]
+        .as_array()
+        .unwrap()
+        .clone();
+    assert!(open.len() >= 2, "{c}");
+    // No mail while items remain; one when the last required item is ticked.
+    for (i, item) in open.iter().enumerate() {
+        let res = t
+            .api_post(
+                &token,
+                &format!("/api/v1/cases/{id}/checklist"),
+                json!({ "step": item["step"], "item": item["item"], "note": "Klart." }),
+            )
+            .await;
+        assert_eq!(res.status(), 200, "{:?}", res.text().await);
+        let mails = subjects_to(&t, "decider@region.example").await;
+        let last = i + 1 == open.len();
+        assert_eq!(
+            mails.len(),
+            usize::from(last),
+            "after {} of {}",
+            i + 1,
+            open.len()
+        );
+    }
+    let mut tx = t.app.db.read().await.unwrap();
+    let (kind, params): (String, String) = tx
+        .fetch_one(
+            store::sql("SELECT kind, params FROM outbox WHERE recipient = ?")
+                .bind("decider@region.example"),
+        )
+        .await
+        .unwrap();
+    drop(tx);
+    assert_eq!(kind, "gate_waiting");
+    assert!(params.contains(reference), "{params}");
+    assert!(subjects_to(&t, "decider@other.example").await.is_empty());
+    assert!(subjects_to(&t, "advisor@region.example").await.is_empty());
+    t.finish().await;
+}
+both!(a_gate_waiting_reaches_those_who_decide_it_once_its_items_are_done);
