@@ -175,6 +175,9 @@ struct AccountPage<'a> {
     email: String,
     errors: FormErrors,
     changed: bool,
+    /// Whether local passwords are on (`--local-passwords`): off, the password form is not
+    /// offered (the identity provider keeps the password).
+    passwords: bool,
     /// The person's notification choices (`pages::notify`), and whether they were just saved.
     shown: super::notify::Shown,
     notify_saved: bool,
@@ -207,6 +210,7 @@ async fn account_page(
             email: me.email.clone(),
             errors,
             changed,
+            passwords: state.app.config.local_passwords,
             shown: super::notify::Shown::of(&choices),
             notify_saved,
         },

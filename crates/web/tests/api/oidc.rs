@@ -562,6 +562,12 @@ async fn local_passwords_off_refuses_the_password_form(backend: Backend) {
     let (res, c) = sign_in(&t, "alice", "/").await;
     assert_eq!(res.status(), 303);
     assert_eq!(c.get(t.url("/inkorg")).send().await.unwrap().status(), 200);
+    // Mitt konto offers no password to change; the notification choices stay.
+    let account = c.get(t.url("/konto")).send().await.unwrap();
+    assert_eq!(account.status(), 200);
+    let account = account.text().await.unwrap();
+    assert!(!account.contains("/konto/losenord"), "{account}");
+    assert!(account.contains("/konto/aviseringar"), "{account}");
     t.finish().await;
 }
 both!(local_passwords_off_refuses_the_password_form);
