@@ -427,6 +427,18 @@ async fn a_case_walks_spelplanen_on_the_record(backend: Backend) {
     assert_eq!(res.status(), 200);
     let c: Value = res.json().await.unwrap();
     assert_eq!(c["status"], "completed");
+    // The submitter the case grew from hears that it was implemented (issue 20), once.
+    let mut tx = t.app.db.read().await.unwrap();
+    let implemented: Vec<(String, String)> = tx
+        .fetch_all(store::sql(
+            "SELECT recipient, params FROM outbox WHERE kind = 'case_implemented'",
+        ))
+        .await
+        .unwrap();
+    drop(tx);
+    assert_eq!(implemented.len(), 1, "{implemented:?}");
+    assert_eq!(implemented[0].0, "anna@example.se");
+    assert!(implemented[0].1.contains(c["reference"].as_str().unwrap()));
     let result = &c["process"]["result"];
     assert_eq!(result["adopted_by"][0]["name"], "Org unit-a");
     assert_eq!(result["measures"][0]["after"], "3.5");
