@@ -79,6 +79,7 @@ test("a citizen attaches a PDF and the advisor downloads it", async () => {
     await advisor.goto(`${server.base}/arenden`);
     const caseHref = await advisor.locator('main a[href^="/arenden/"]').evaluateAll((as) => as.map((a) => a.getAttribute("href")).find((h) => /^\/arenden\/[0-9a-f-]{36}$/.test(h)));
     await advisor.goto(`${server.base}${caseHref}`);
+    await advisor.locator('summary:has-text("Lägg till bilaga")').click();
     await advisor.locator("#f-bilagor-files").setInputFiles({ name: "Utredning.pdf", mimeType: "application/pdf", buffer: pdf });
     await Promise.all([advisor.waitForURL(/klart=attached/), advisor.locator('form[action$="/bilagor"] button').click()]);
     assert.equal((await advisor.locator('#attachments ~ ul a[href^="/bilagor/"]').first().textContent()).trim(), "Utredning.pdf");
