@@ -32,6 +32,7 @@ use std::time::{Duration, Instant};
 
 use crate::error::Result;
 use crate::{App, AppError, Caller, CurrentUser};
+use domain::id::OrgId;
 use domain::org::{OrgNode, descendants, root_of};
 use domain::role::Role;
 use store::orgs::OrgRow;
@@ -63,8 +64,8 @@ pub(crate) fn reach(
     user: &CurrentUser,
     nodes: &[OrgNode],
     allowed: impl Fn(&Role) -> bool,
-) -> Vec<String> {
-    let mut out: Vec<String> = Vec::new();
+) -> Vec<OrgId> {
+    let mut out: Vec<OrgId> = Vec::new();
     for (org_id, role) in &user.memberships {
         if allowed(role) {
             for id in descendants(nodes, org_id) {
@@ -78,7 +79,7 @@ pub(crate) fn reach(
 }
 
 /// Organisations whose roles reach `org_id`: itself and its ancestors.
-pub(crate) fn ancestors(nodes: &[OrgNode], org_id: &str) -> Vec<String> {
+pub(crate) fn ancestors(nodes: &[OrgNode], org_id: &OrgId) -> Vec<OrgId> {
     nodes
         .iter()
         .filter(|n| descendants(nodes, &n.id).iter().any(|d| d == org_id))
@@ -87,7 +88,7 @@ pub(crate) fn ancestors(nodes: &[OrgNode], org_id: &str) -> Vec<String> {
 }
 
 /// The roles that reach `org_id`: held there or above it.
-pub(crate) fn mandate_for(user: &CurrentUser, nodes: &[OrgNode], org_id: &str) -> Vec<Role> {
+pub(crate) fn mandate_for(user: &CurrentUser, nodes: &[OrgNode], org_id: &OrgId) -> Vec<Role> {
     let above = ancestors(nodes, org_id);
     let mut roles: Vec<Role> = Vec::new();
     for (o, r) in &user.memberships {
@@ -117,7 +118,12 @@ pub fn may_open_cases(caller: &Caller) -> bool {
 /// there: `roles` are the roles its template's steps (and its path) name
 /// ([`domain::process::Template::roles_on_steps`]): procurement follows the cases whose
 /// steps name the function that buys, and those on the innovation-procurement path.
-pub(crate) fn follows_case(tree: &Tree, user: &CurrentUser, org_id: &str, roles: &[Role]) -> bool {
+pub(crate) fn follows_case(
+    tree: &Tree,
+    user: &CurrentUser,
+    org_id: &OrgId,
+    roles: &[Role],
+) -> bool {
     !roles.is_empty()
         && tree
             .reach(user, |r| roles.contains(r))
@@ -164,17 +170,17 @@ impl Tree {
     }
 
     /// Organisation ids the user reaches with a role that passes `allowed`.
-    pub fn reach(&self, user: &CurrentUser, allowed: impl Fn(&Role) -> bool) -> Vec<String> {
+    pub fn reach(&self, user: &CurrentUser, allowed: impl Fn(&Role) -> bool) -> Vec<OrgId> {
         reach(user, &self.nodes, allowed)
     }
 
     /// The roles the user holds for `org_id`: there or above it.
-    pub fn mandate(&self, user: &CurrentUser, org_id: &str) -> Vec<Role> {
+    pub fn mandate(&self, user: &CurrentUser, org_id: &OrgId) -> Vec<Role> {
         mandate_for(user, &self.nodes, org_id)
     }
 
     /// The ids of the region `org_id` belongs to: its root and every unit below it.
-    pub fn region_of(&self, org_id: &str) -> Vec<String> {
+    pub fn region_of(&self, org_id: &OrgId) -> Vec<OrgId> {
         descendants(&self.nodes, &root_of(&self.nodes, org_id))
     }
 
@@ -266,7 +272,7 @@ mod tests {
             id: id.into(),
             slug: id.into(),
             name: id.into(),
-            parent_id: parent.map(str::to_string),
+            parent_id: parent.map(OrgId::from),
             reference_format: String::new(),
             created_at: String::new(),
         }
@@ -304,10 +310,13 @@ mod tests {
         };
         assert_eq!(tree.reach(&user, Role::can_triage), ["u", "s", "r"]);
         assert_eq!(tree.reach(&user, |r| *r == Role::Advisor), ["u", "s"]);
-        assert_eq!(tree.mandate(&user, "s"), [Role::Advisor, Role::Admin]);
-        assert_eq!(tree.mandate(&user, "r"), [Role::Admin]);
-        assert!(tree.mandate(&user, "other").is_empty());
-        assert_eq!(tree.region_of("s"), ["r", "u", "s"]);
+        assert_eq!(
+            tree.mandate(&user, &"s".into()),
+            [Role::Advisor, Role::Admin]
+        );
+        assert_eq!(tree.mandate(&user, &"r".into()), [Role::Admin]);
+        assert!(tree.mandate(&user, &"other".into()).is_empty());
+        assert_eq!(tree.region_of(&"s".into()), ["r", "u", "s"]);
         assert_eq!(tree.managed_regions(&user), [org("r", None)]);
     }
 
@@ -324,9 +333,19 @@ mod tests {
             email: "b@x.se".into(),
             memberships: vec![("r".into(), Role::Procurement)],
         };
-        assert!(follows_case(&tree, &buyer, "u", &[Role::Procurement]));
-        assert!(!follows_case(&tree, &buyer, "other", &[Role::Procurement]));
-        assert!(!follows_case(&tree, &buyer, "u", &[Role::Advisor]));
-        assert!(!follows_case(&tree, &buyer, "u", &[]));
+        assert!(follows_case(
+            &tree,
+            &buyer,
+            &"u".into(),
+            &[Role::Procurement]
+        ));
+        assert!(!follows_case(
+            &tree,
+            &buyer,
+            &"other".into(),
+            &[Role::Procurement]
+        ));
+        assert!(!follows_case(&tree, &buyer, &"u".into(), &[Role::Advisor]));
+        assert!(!follows_case(&tree, &buyer, &"u".into(), &[]));
     }
 }

@@ -7,7 +7,7 @@
 use crate::error::Result;
 use crate::{App, AppError, Caller};
 use domain::ErrorCode;
-use domain::id::UserId;
+use domain::id::{OrgId, UserId};
 use domain::org::{OrgNode, root_of};
 use domain::role::Role;
 use domain::time::Timestamp;
@@ -52,7 +52,7 @@ pub(crate) async fn administered(
     };
     let orgs = store::orgs::all(tx).await?;
     let nodes: Vec<OrgNode> = orgs.iter().map(store::orgs::OrgRow::node).collect();
-    let administers: Vec<&String> = caller
+    let administers: Vec<&OrgId> = caller
         .memberships
         .iter()
         .filter(|(org, role)| *role == Role::Admin && root_of(&nodes, org) == *org)
@@ -76,7 +76,7 @@ pub(crate) async fn administered(
 
 /// The organisation an event about a user is filed under (so that the audit view of its
 /// region shows it): the first they hold a role in.
-pub(crate) async fn home_org(tx: &mut Tx, user_id: &UserId) -> Result<Option<String>> {
+pub(crate) async fn home_org(tx: &mut Tx, user_id: &UserId) -> Result<Option<OrgId>> {
     Ok(users::memberships(tx, user_id)
         .await?
         .into_iter()
@@ -135,7 +135,7 @@ pub async fn revoke_token(app: &App, who: Administrator<'_>, id: &str) -> Result
                 kind: "api_token.revoked",
                 subject_type: "user",
                 subject_id: user.id.as_str(),
-                org_id: org.as_deref(),
+                org_id: org.as_ref(),
                 payload: serde_json::json!({ "token_id": token.id }),
             },
         )
@@ -178,7 +178,7 @@ pub async fn deactivate(
                 kind: "user.deactivated",
                 subject_type: "user",
                 subject_id: user.id.as_str(),
-                org_id: org.as_deref(),
+                org_id: org.as_ref(),
                 payload: serde_json::json!({ "sessions_ended": sessions_ended, "tokens_revoked": tokens_revoked }),
             },
         )

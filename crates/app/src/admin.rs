@@ -59,7 +59,7 @@ pub async fn add_org(app: &App, actor: &Actor, o: NewOrg<'_>) -> Result<orgs::Or
         &mut tx,
         slug.as_str(),
         &name,
-        parent.as_ref().map(|p| p.id.as_str()),
+        parent.as_ref().map(|p| &p.id),
         format.as_str(),
     )
     .await
@@ -76,7 +76,7 @@ pub async fn add_org(app: &App, actor: &Actor, o: NewOrg<'_>) -> Result<orgs::Or
             actor,
             kind: "organisation.created",
             subject_type: "organisation",
-            subject_id: &row.id,
+            subject_id: row.id.as_str(),
             org_id: Some(&row.id),
             payload: serde_json::json!({ "slug": row.slug, "name": row.name, "parent_id": row.parent_id }),
         },

@@ -22,7 +22,7 @@ use crate::access::require_user;
 use crate::error::Result;
 use crate::{App, AppError, Caller};
 use domain::attachment::{CheckedFile, FileType, OwnerKind, Upload};
-use domain::id::{AttachmentId, CaseId, SubmissionId};
+use domain::id::{AttachmentId, CaseId, OrgId, SubmissionId};
 use domain::time::Timestamp;
 use store::attachments::{self, AttachmentRow};
 use store::events::{self, NewEvent};
@@ -194,7 +194,7 @@ pub(crate) async fn add_rows(
     written: &Written,
     kind: OwnerKind,
     owner_id: &str,
-    org_id: &str,
+    org_id: &OrgId,
     public: bool,
 ) -> Result<()> {
     let now = Timestamp::now().to_db();
@@ -244,7 +244,7 @@ pub(crate) async fn remove_rows(
     tx: &mut store::Tx,
     caller_actor: &store::events::Actor,
     rows: &[AttachmentRow],
-    org_id: &str,
+    org_id: &OrgId,
     why: &str,
 ) -> Result<Vec<AttachmentId>> {
     let mut out = Vec::new();

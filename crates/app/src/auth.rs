@@ -7,7 +7,7 @@ use crate::{App, AppError, Caller, CurrentUser};
 use anyhow::Context;
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHasher, PasswordVerifier, phc::PasswordHash};
-use domain::id::UserId;
+use domain::id::{OrgId, TokenId, UserId};
 use domain::text::may_name_something;
 use domain::time::Timestamp;
 use store::events::{self, Actor, NewEvent};
@@ -225,7 +225,7 @@ pub async fn caller_for_api_token(app: &App, token: &str) -> Result<Caller> {
         .as_deref()
         .and_then(Timestamp::parse_db)
         .is_none_or(|t| t.inner() + time::Duration::hours(1) <= now.inner());
-    if stale && first_mark_this_hour(&found.token_id) {
+    if stale && first_mark_this_hour(found.token_id.as_str()) {
         let mut tx = app.db.write().await?;
         users::mark_token_used(&mut tx, &found.token_id, &now.to_db()).await?;
         tx.commit().await?;
@@ -291,8 +291,8 @@ pub(crate) async fn insert_api_token(
     user_id: &UserId,
     name: Option<&str>,
     days: u32,
-    org_id: Option<&str>,
-) -> Result<(String, String)> {
+    org_id: Option<&OrgId>,
+) -> Result<(TokenId, String)> {
     let token = format!("sluss_{}", new_token(32)?);
     let expires_at = Timestamp::now().plus_days(i64::from(days)).to_db();
     let id = users::insert_token(tx, user_id, name, &hash_token(&token), &expires_at).await?;

@@ -7,6 +7,7 @@ use crate::error::Result;
 use crate::intake::{Channel, submit};
 use crate::{App, AppError, Caller, auth};
 use domain::case::ResultKind;
+use domain::id::OrgId;
 use domain::process::Vagval;
 use domain::role::Role;
 use domain::submission::SubmissionInput;
@@ -213,7 +214,7 @@ async fn load_invitation(app: &App, people: &[DemoUser]) -> Result<()> {
     let invitation = crate::admin::people::Invitation {
         name: "Iris Inbjuden",
         email: INVITED,
-        org_id: &unit.id,
+        org_id: unit.id.as_str(),
         role: Role::Staff.as_str(),
         lang: "sv",
     };
@@ -266,7 +267,7 @@ async fn load_retention(app: &App) -> Result<()> {
                     actor: &Actor::System,
                     kind: "retention.rule_set",
                     subject_type: "organisation",
-                    subject_id: &region.id,
+                    subject_id: region.id.as_str(),
                     org_id: Some(&region.id),
                     payload: serde_json::json!({ "rule": kind.as_str(), "months": keep.months() }),
                 },
@@ -429,7 +430,7 @@ async fn load_cases(app: &App, people: &[DemoUser]) -> Result<()> {
         .await?
         .ok_or(AppError::NotFound)?;
     let existing = store::cases::count_in(&mut tx, &region.id).await?;
-    let org_ids: Vec<String> = orgs::all(&mut tx)
+    let org_ids: Vec<OrgId> = orgs::all(&mut tx)
         .await?
         .into_iter()
         .map(|o| o.id)
@@ -480,7 +481,7 @@ async fn load_cases(app: &App, people: &[DemoUser]) -> Result<()> {
         .iter()
         .filter(|t| t.built_in)
     {
-        crate::processes::activate(app, &owner, REGION, &t.id).await?;
+        crate::processes::activate(app, &owner, REGION, t.id.as_str()).await?;
     }
     let templates = crate::processes::active_in(app, REGION).await?;
     // (template key, phases to pass, path, finish: none / "close" / "complete", title)
@@ -608,7 +609,7 @@ async fn load_cases(app: &App, people: &[DemoUser]) -> Result<()> {
                 "{title}. Behovet är beskrivet av verksamheten och ärendet drivs enligt processen."
             ),
             unit: [UNIT_CARE, REGION, UNIT_SERVICE][i % 3].into(),
-            template: template.id.clone(),
+            template: template.id.to_string(),
             submissions: References(accepted.get(i).cloned().into_iter().collect()),
             ..Default::default()
         };

@@ -5,7 +5,7 @@
 use crate::access::{TRIAGE_ROLES, Tree, ancestors, require_user};
 use crate::error::Result;
 use crate::{App, AppError, Caller, CurrentUser};
-use domain::id::{SubmissionId, UserId};
+use domain::id::{OrgId, SubmissionId, UserId};
 use domain::org::{descendants, root_of};
 use domain::role::Role;
 use domain::submission::{SubmissionKind, SubmissionStatus, SubmitterRole};
@@ -27,9 +27,9 @@ pub const PER_PAGE: i64 = 25;
 pub(crate) fn unit_filter(
     errors: &mut FieldErrors,
     all: &[OrgRow],
-    visible: &[String],
+    visible: &[OrgId],
     slug: &str,
-) -> Option<String> {
+) -> Option<OrgId> {
     let slug = opt(slug)?;
     let found = all
         .iter()
@@ -435,7 +435,7 @@ pub async fn act(
             }
             payload["from_org"] = row.org_name.clone().into();
             payload["to_org"] = target.name.clone().into();
-            payload["to_org_id"] = target.id.clone().into();
+            payload["to_org_id"] = target.id.as_str().into();
             if let Some(n) = note {
                 payload["note"] = n.clone().into();
             }
@@ -446,7 +446,7 @@ pub async fn act(
         TriageAction::MarkDuplicate { of_reference } => {
             // Among the submissions the caller may see: another is unknown, as a missing one.
             let readable = tree.reach(user, Role::can_read_inbox);
-            let visible: Vec<String> = region
+            let visible: Vec<OrgId> = region
                 .iter()
                 .filter(|o| readable.contains(o))
                 .cloned()
@@ -526,7 +526,7 @@ async fn notify_staff(
 ) -> Result<bool> {
     use crate::notify::{mentioned, staff_by_id, to_staff};
     use domain::jobs::MailKind;
-    let subject = ("submission", row.id.as_str(), row.org_id.as_str());
+    let subject = ("submission", row.id.as_str(), &row.org_id);
     let page = format!("/inkorg/{}", row.id.as_str());
     let about = (row.reference.as_str(), row.title.as_str(), page.as_str());
     let public = app.config.public_url.as_str();
@@ -585,7 +585,7 @@ async fn notify_staff(
 /// handler's message) or forwarded (to which organisation).
 fn decision_mail(
     action: &TriageAction,
-    org_id: &str,
+    org_id: &OrgId,
     all: &[store::orgs::OrgRow],
 ) -> Option<(domain::jobs::MailKind, serde_json::Value)> {
     use domain::jobs::MailKind;

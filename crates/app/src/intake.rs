@@ -6,6 +6,7 @@
 use crate::error::Result;
 use crate::secret::{hash_token, new_token};
 use crate::{App, AppError, Caller};
+use domain::id::OrgId;
 use domain::reference::ReferenceFormat;
 use domain::submission::{NewSubmission, SubmissionInput};
 use domain::time::Timestamp;
@@ -21,7 +22,7 @@ pub struct Receipt {
     pub follow_up_token: String,
     pub follow_up_url: String,
     /// The organisation it was sent to.
-    pub org_id: String,
+    pub org_id: OrgId,
 }
 
 /// Where a channel came from; kept on the submission for the record.

@@ -180,7 +180,7 @@ pub struct CurrentUser {
     pub id: UserId,
     pub name: String,
     pub email: String,
-    pub memberships: Vec<(String, Role)>,
+    pub memberships: Vec<(domain::id::OrgId, Role)>,
 }
 
 /// Who is asking.

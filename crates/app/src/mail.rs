@@ -7,6 +7,7 @@
 //! Words and layout are the web layer's (templates and catalogs): it implements
 //! [`Compose`], which the sender is given.
 
+use domain::id::OrgId;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -189,7 +190,7 @@ pub async fn jobs(app: &App, caller: &Caller) -> Result<JobsOverview> {
 }
 
 /// The organisations the caller administers; refused to anyone who administers none.
-async fn admin_reach(app: &App, caller: &Caller) -> Result<Vec<String>> {
+async fn admin_reach(app: &App, caller: &Caller) -> Result<Vec<OrgId>> {
     let user = caller.user().ok_or(AppError::Unauthenticated)?;
     let tree = app.tree().await?;
     let reach = tree.reach(user, |r| *r == Role::Admin);

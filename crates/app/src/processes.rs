@@ -10,6 +10,7 @@ use crate::access::may_manage_processes;
 use crate::error::Result;
 use crate::{App, AppError, Caller};
 use domain::ErrorCode;
+use domain::id::TemplateId;
 use domain::org::root_of;
 use domain::process::{BUILT_IN, parse_template};
 use domain::text::may_name_something;
@@ -54,7 +55,7 @@ pub async fn install_built_ins(app: &App) -> Result<usize> {
         };
         events::append(
             &mut tx,
-            NewEvent { actor: &Actor::System, kind: "process_template.stored", subject_type: "process_template", subject_id: &id, org_id: None, payload: serde_json::json!({ "key": t.key, "version": t.version, "built_in": true }) },
+            NewEvent { actor: &Actor::System, kind: "process_template.stored", subject_type: "process_template", subject_id: id.as_str(), org_id: None, payload: serde_json::json!({ "key": t.key, "version": t.version, "built_in": true }) },
         )
         .await?;
         tx.commit().await?;
@@ -120,7 +121,7 @@ pub async fn upload(app: &App, caller: &Caller, region: &str, source: &str) -> R
             actor: &caller.actor(),
             kind: "process_template.stored",
             subject_type: "process_template",
-            subject_id: &id,
+            subject_id: id.as_str(),
             org_id: Some(&org.id),
             payload: serde_json::json!({ "key": t.key, "version": t.version, "built_in": false }),
         },
@@ -163,7 +164,7 @@ pub async fn activate(app: &App, caller: &Caller, region: &str, template_id: &st
     }
     // A built-in version, or one of the region's own: another region's upload is not found.
     let t = if may_name_something(template_id) {
-        processes::by_id(&mut tx, template_id.trim()).await?
+        processes::by_id(&mut tx, &TemplateId::from(template_id.trim())).await?
     } else {
         None
     };
@@ -189,7 +190,7 @@ pub async fn activate(app: &App, caller: &Caller, region: &str, template_id: &st
             actor: &caller.actor(),
             kind: "process_template.activated",
             subject_type: "process_template",
-            subject_id: &t.id,
+            subject_id: t.id.as_str(),
             org_id: Some(&org.id),
             payload: serde_json::json!({ "key": t.template_key, "version": t.version }),
         },

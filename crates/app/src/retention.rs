@@ -6,6 +6,7 @@
 //! in one transaction with an event naming what it removed (ids and references), never
 //! the removed data itself.
 
+use domain::id::OrgId;
 use domain::retention::{Keep, RetentionKind};
 use domain::time::Timestamp;
 use store::events::{self, Actor, NewEvent};
@@ -50,8 +51,8 @@ pub struct RegionRules {
 /// The rules in force for each region given (its own rows, else the defaults).
 async fn rules_in_force(
     tx: &mut store::Tx,
-    regions: &[String],
-) -> Result<Vec<(String, Vec<(RetentionKind, Keep, bool)>)>> {
+    regions: &[OrgId],
+) -> Result<Vec<(OrgId, Vec<(RetentionKind, Keep, bool)>)>> {
     let rows = retention::rules_of(tx, regions).await?;
     Ok(regions
         .iter()
@@ -100,7 +101,7 @@ pub async fn overview(app: &App, caller: &Caller) -> Result<Vec<RegionRules>> {
             });
         }
         out.push(RegionRules {
-            region: org(&tree, &region)?.clone(),
+            region: org(&tree, region.as_str())?.clone(),
             rules: shown,
         });
     }
@@ -155,7 +156,7 @@ pub async fn set_rule(
             actor: &caller.actor(),
             kind: "retention.rule_set",
             subject_type: "organisation",
-            subject_id: &region.id,
+            subject_id: region.id.as_str(),
             org_id: Some(&region.id),
             payload: serde_json::json!({
                 "rule": kind.as_str(),
@@ -238,14 +239,14 @@ pub async fn run_now(app: &App, caller: &Caller, region_slug: &str) -> Result<()
     let region = administered(&tree, caller, region_slug)?;
     let now = Timestamp::now();
     let mut tx = app.db.write().await?;
-    let job = crate::jobs::enqueue(&mut tx, RUN, &region.id, &now).await?;
+    let job = crate::jobs::enqueue(&mut tx, RUN, region.id.as_str(), &now).await?;
     events::append(
         &mut tx,
         NewEvent {
             actor: &caller.actor(),
             kind: "retention.run_requested",
             subject_type: "organisation",
-            subject_id: &region.id,
+            subject_id: region.id.as_str(),
             org_id: Some(&region.id),
             payload: serde_json::json!({ "job": job }),
         },
@@ -259,7 +260,7 @@ pub async fn run_now(app: &App, caller: &Caller, region_slug: &str) -> Result<()
 /// What one rule removed in one region (or everywhere, for housekeeping).
 #[derive(Debug, Clone)]
 pub struct Applied {
-    pub region: Option<String>,
+    pub region: Option<OrgId>,
     pub kind: RetentionKind,
     pub count: i64,
 }
@@ -268,7 +269,7 @@ pub struct Applied {
 /// One transaction per rule and region, each with its event when it removed anything.
 pub async fn apply(app: &App, region: Option<&str>, now: &Timestamp) -> Result<Vec<Applied>> {
     let tree = app.tree().await?;
-    let regions: Vec<String> = match region {
+    let regions: Vec<OrgId> = match region {
         Some(id) => vec![org(&tree, id)?.id.clone()],
         None => tree
             .all
@@ -312,8 +313,8 @@ pub async fn apply(app: &App, region: Option<&str>, now: &Timestamp) -> Result<V
 
 async fn apply_one(
     app: &App,
-    region: Option<&str>,
-    units: &[String],
+    region: Option<&OrgId>,
+    units: &[OrgId],
     kind: RetentionKind,
     keep: Keep,
     limit: &Timestamp,
@@ -337,7 +338,7 @@ async fn apply_one(
                 } else {
                     "installation"
                 },
-                subject_id: region.unwrap_or("housekeeping"),
+                subject_id: region.map_or("housekeeping", OrgId::as_str),
                 org_id: region,
                 payload: serde_json::json!({
                     "rule": kind.as_str(),
@@ -363,7 +364,7 @@ async fn apply_one(
     if removed.count > 0 {
         tracing::info!(
             rule = kind.as_str(),
-            region,
+            region = region.map(OrgId::as_str),
             count = removed.count,
             "retention removed records"
         );
@@ -459,7 +460,7 @@ pub struct PublicRules {
 #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
 pub async fn public_rules(app: &App) -> Result<Vec<PublicRules>> {
     let tree = app.tree().await?;
-    let regions: Vec<String> = tree
+    let regions: Vec<OrgId> = tree
         .all
         .iter()
         .filter(|o| o.parent_id.is_none())
@@ -472,7 +473,7 @@ pub async fn public_rules(app: &App) -> Result<Vec<PublicRules>> {
         .into_iter()
         .map(|(region, rules)| {
             Ok(PublicRules {
-                region: org(&tree, &region)?.name.clone(),
+                region: org(&tree, region.as_str())?.name.clone(),
                 rules: rules.into_iter().map(|(k, keep, _)| (k, keep)).collect(),
             })
         })

@@ -19,6 +19,7 @@ use crate::error::Result;
 use crate::intake::{Channel, submit};
 use crate::{App, AppError, Caller};
 use domain::campaign::VoteChoice;
+use domain::id::{IdeaId, TemplateId};
 use domain::ranking::{Rng, sigmoid};
 use domain::role::Role;
 use domain::submission::SubmissionInput;
@@ -174,7 +175,7 @@ pub async fn load(app: &App, scale: Scale, progress: Arc<Progress>) -> Result<()
                     title: format!("Storskaligt ärende enligt {}", t.name),
                     description: "Ett ärende i den storskaliga demon.".into(),
                     unit: UNIT_CARE.into(),
-                    template: t.id.clone(),
+                    template: t.id.to_string(),
                     ..Default::default()
                 },
             )
@@ -253,7 +254,7 @@ async fn one_submission(app: &App, advisor: &Caller, i: u64) -> Result<()> {
 async fn one_case(
     app: &App,
     advisor: &Caller,
-    plans: &[(String, Vec<(String, String)>)],
+    plans: &[(TemplateId, Vec<(String, String)>)],
     i: u64,
 ) -> Result<()> {
     let (template, items) = &plans[(i % plans.len() as u64) as usize];
@@ -265,7 +266,7 @@ async fn one_case(
             title: format!("{title} — ärende {}", i + 1),
             description: description.into(),
             unit: [UNIT_CARE, REGION, UNIT_SERVICE][(i % 3) as usize].into(),
-            template: template.clone(),
+            template: template.to_string(),
             ..Default::default()
         },
     )
@@ -329,7 +330,7 @@ async fn load_votes(
     .await?;
     campaigns::set_phase(app, advisor, &code, "open").await?;
     let mut tx = app.db.read().await?;
-    let ideas: Vec<String> = store::campaigns::ideas(&mut tx, &c.id)
+    let ideas: Vec<IdeaId> = store::campaigns::ideas(&mut tx, &c.id)
         .await?
         .into_iter()
         .map(|i| i.id)

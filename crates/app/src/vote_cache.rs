@@ -12,7 +12,7 @@
 //! writer's conditional statements. A node that remembers wrongly (another node served the
 //! same participant in between) has its write refused and reads the database again.
 
-use domain::id::CampaignId;
+use domain::id::{CampaignId, IdeaId};
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -34,14 +34,14 @@ pub struct CampaignView {
     /// Every idea, by sequence number (the ranking engine's index).
     pub ideas: Vec<IdeaRow>,
     /// The ideas' ids in the same order (compared with a cached fit's).
-    pub ids: Vec<String>,
-    index: HashMap<String, usize>,
+    pub ids: Vec<IdeaId>,
+    index: HashMap<IdeaId, usize>,
     read_at: Instant,
 }
 
 impl CampaignView {
     pub fn new(row: CampaignRow, ideas: Vec<IdeaRow>) -> Self {
-        let ids: Vec<String> = ideas.iter().map(|i| i.id.clone()).collect();
+        let ids: Vec<IdeaId> = ideas.iter().map(|i| i.id.clone()).collect();
         let index = ids
             .iter()
             .enumerate()
@@ -62,8 +62,8 @@ impl CampaignView {
     }
 
     /// The engine's index of an idea that is active.
-    pub fn active(&self, id: &str) -> Option<usize> {
-        self.index_of(id)
+    pub fn active(&self, id: &IdeaId) -> Option<usize> {
+        self.index_of(id.as_str())
             .filter(|&k| self.ideas[k].status == domain::campaign::IdeaStatus::Active)
     }
 
@@ -246,8 +246,8 @@ mod tests {
         );
         let seen = v.seen_of(&["a:c".into(), "b:c".into(), "x:a".into(), "bad".into()]);
         assert_eq!(seen, HashSet::from([(0, 2), (1, 2)]));
-        assert_eq!(v.active("a"), Some(0));
-        assert_eq!(v.active("b"), None);
+        assert_eq!(v.active(&"a".into()), Some(0));
+        assert_eq!(v.active(&"b".into()), None);
         assert_eq!(v.index_of("b"), Some(1));
     }
 

@@ -6,6 +6,7 @@
 //! Every list is bounded: the candidates are the newest active cases the caller reaches
 //! ([`CANDIDATES`]), and only those with a step for the caller are replayed.
 
+use domain::id::{OrgId, TemplateId};
 use std::collections::HashMap;
 
 use crate::access::{follows_case, require_user};
@@ -97,7 +98,7 @@ pub async fn my_work(app: &App, caller: &Caller) -> Result<MyWork> {
     };
 
     // The cases the caller works: handled by them or in their working group.
-    let everywhere: Vec<String> = tree.all.iter().map(|o| o.id.clone()).collect();
+    let everywhere: Vec<OrgId> = tree.all.iter().map(|o| o.id.clone()).collect();
     let mine = cases::list(
         &mut tx,
         &cases::Filter {
@@ -128,7 +129,7 @@ pub async fn my_work(app: &App, caller: &Caller) -> Result<MyWork> {
         }
     }
 
-    let mut templates: HashMap<String, Template> = HashMap::new();
+    let mut templates: HashMap<TemplateId, Template> = HashMap::new();
     let mut gates = Vec::new();
     let mut steps = Vec::new();
     let mut following = Vec::new();

@@ -12,6 +12,7 @@
 use std::collections::{HashSet, VecDeque};
 use std::sync::Arc;
 
+use domain::id::ParticipantId;
 use store::Db;
 use store::campaigns::{self, BatchOffer, BatchOutcome, OfferRow, VoteAndNext, VoteWritten};
 use tokio::sync::{mpsc, oneshot};
@@ -155,7 +156,7 @@ async fn run(db: Db, nodes: Nodes, queue: Queue) {
         }
         let mut batch = Vec::with_capacity(waiting.len().min(MAX_BATCH));
         let mut later = VecDeque::new();
-        let mut voters: HashSet<String> = HashSet::new();
+        let mut voters: HashSet<ParticipantId> = HashSet::new();
         while let Some(j) = waiting.pop_front() {
             let clash = match &j.0 {
                 Job::Vote(v) => !voters.insert(v.vote.participant_id.clone()),

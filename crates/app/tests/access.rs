@@ -89,7 +89,7 @@ impl TestDb {
     }
 }
 
-async fn add_org(app: &App, slug: &str, parent: Option<&str>) -> String {
+async fn add_org(app: &App, slug: &str, parent: Option<&str>) -> domain::id::OrgId {
     admin::add_org(
         app,
         &Actor::System,
@@ -106,12 +106,12 @@ async fn add_org(app: &App, slug: &str, parent: Option<&str>) -> String {
 }
 
 /// An advisor in `org_id` (the use cases take the caller as the web layer builds it).
-fn advisor_in(org_id: &str) -> Caller {
+fn advisor_in(org_id: &domain::id::OrgId) -> Caller {
     Caller::User(CurrentUser {
         id: "00000000-0000-0000-0000-000000000001".into(),
         name: "Rådgivare".into(),
         email: "advisor@x.se".into(),
-        memberships: vec![(org_id.to_string(), Role::Advisor)],
+        memberships: vec![(org_id.clone(), Role::Advisor)],
     })
 }
 

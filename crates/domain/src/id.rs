@@ -22,6 +22,13 @@
 //! ```
 //!
 //! ```compile_fail
+//! use domain::id::{OrgId, UserId};
+//! fn roles(org: &OrgId) -> &str { org.as_str() }
+//! let user = UserId::from("0190b0a2-0000-7000-8000-000000000000".to_string());
+//! roles(&user); // a user's id where an organisation's is meant: error[E0308]
+//! ```
+//!
+//! ```compile_fail
 //! use domain::id::CaseId;
 //! fn view(case: &CaseId) -> &str { case.as_str() }
 //! let text: String = "0190b0a2-0000-7000-8000-000000000000".into();
@@ -54,9 +61,10 @@ macro_rules! id_type {
             }
         }
 
+        /// The id's text; a width (`{:<36}`) pads it, as it would the text.
         impl std::fmt::Display for $name {
             fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(&self.0)
+                f.pad(&self.0)
             }
         }
 
@@ -80,6 +88,13 @@ macro_rules! id_type {
             }
         }
 
+        /// A map keyed by ids is looked up by text too (the hash is the text's).
+        impl std::borrow::Borrow<str> for $name {
+            fn borrow(&self) -> &str {
+                &self.0
+            }
+        }
+
         impl AsRef<str> for $name {
             fn as_ref(&self) -> &str {
                 &self.0
@@ -95,6 +110,12 @@ macro_rules! id_type {
         impl PartialEq<&str> for $name {
             fn eq(&self, other: &&str) -> bool {
                 self.0 == *other
+            }
+        }
+
+        impl PartialEq<&$name> for $name {
+            fn eq(&self, other: &&$name) -> bool {
+                self == *other
             }
         }
 
@@ -127,6 +148,32 @@ id_type!(
 );
 
 id_type!(
+    /// An organisation: a region (the root of a tree) or a unit below it.
+    OrgId
+);
+
+id_type!(
+    /// An idea (or concept) in a campaign.
+    IdeaId
+);
+
+id_type!(
+    /// A participant in a campaign: a numbered, anonymous place, not a person's account.
+    ParticipantId
+);
+
+id_type!(
+    /// A stored version of a process template (a case follows the version it was opened
+    /// on).
+    TemplateId
+);
+
+id_type!(
+    /// An API token (its row, not its secret).
+    TokenId
+);
+
+id_type!(
     /// An attachment (bilaga): a file on a submission, a case or a challenge.
     AttachmentId
 );
@@ -149,5 +196,12 @@ mod tests {
             T::try_from(s.to_string()).ok()
         }
         assert_eq!(decoded::<CaseId>(text), Some(id));
+    }
+
+    #[test]
+    fn a_width_pads_an_id_as_it_would_its_text() {
+        let id = TokenId::from("ab");
+        assert_eq!(format!("[{id:<4}]"), "[ab  ]");
+        assert_eq!(format!("[{id}]"), "[ab]");
     }
 }

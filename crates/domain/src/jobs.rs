@@ -75,6 +75,18 @@ impl MailKind {
     pub fn is_chosen(self) -> bool {
         Self::CHOSEN.contains(&self)
     }
+
+    /// Whether only staff get this kind (work handed to them, gates, steps, mentions): a
+    /// submitter or participant without an account is not offered a choice of it.
+    pub fn is_for_staff(self) -> bool {
+        matches!(
+            self,
+            MailKind::Assigned
+                | MailKind::GateWaiting
+                | MailKind::StepsOverdue
+                | MailKind::Mentioned
+        )
+    }
 }
 
 /// The daily job that sends each person the notifications they chose as a digest.

@@ -2,6 +2,7 @@
 //! downwards: a role held in a region reaches every unit below it.
 
 use crate::error::{ErrorCode, FieldError};
+use crate::id::OrgId;
 
 /// A URL-safe organisation name: lowercase ASCII letters, digits and dashes.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -38,18 +39,18 @@ impl std::fmt::Display for Slug {
 /// The part of an organisation the tree rules need.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OrgNode {
-    pub id: String,
-    pub parent_id: Option<String>,
+    pub id: OrgId,
+    pub parent_id: Option<OrgId>,
 }
 
 /// The ids of `root` and every organisation below it, root first.
-pub fn descendants(nodes: &[OrgNode], root: &str) -> Vec<String> {
-    let mut out = vec![root.to_string()];
+pub fn descendants(nodes: &[OrgNode], root: &OrgId) -> Vec<OrgId> {
+    let mut out = vec![root.clone()];
     let mut i = 0;
     while i < out.len() {
         let current = out[i].clone();
         for n in nodes {
-            if n.parent_id.as_deref() == Some(current.as_str()) && !out.contains(&n.id) {
+            if n.parent_id.as_ref() == Some(&current) && !out.contains(&n.id) {
                 out.push(n.id.clone());
             }
         }
@@ -59,8 +60,8 @@ pub fn descendants(nodes: &[OrgNode], root: &str) -> Vec<String> {
 }
 
 /// The top of the tree `id` belongs to (its region).
-pub fn root_of(nodes: &[OrgNode], id: &str) -> String {
-    let mut current = id.to_string();
+pub fn root_of(nodes: &[OrgNode], id: &OrgId) -> OrgId {
+    let mut current = id.clone();
     for _ in 0..nodes.len() {
         match nodes
             .iter()
@@ -103,9 +104,13 @@ mod tests {
             n("a1", Some("a")),
             n("x", None),
         ];
-        assert_eq!(descendants(&nodes, "r"), vec!["r", "a", "b", "a1"]);
-        assert_eq!(descendants(&nodes, "a"), vec!["a", "a1"]);
-        assert_eq!(root_of(&nodes, "a1"), "r");
-        assert_eq!(root_of(&nodes, "x"), "x");
+        let id = OrgId::from;
+        assert_eq!(
+            descendants(&nodes, &id("r")),
+            vec![id("r"), id("a"), id("b"), id("a1")]
+        );
+        assert_eq!(descendants(&nodes, &id("a")), vec![id("a"), id("a1")]);
+        assert_eq!(root_of(&nodes, &id("a1")), "r");
+        assert_eq!(root_of(&nodes, &id("x")), "x");
     }
 }

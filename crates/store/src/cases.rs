@@ -2,7 +2,7 @@
 //! grew from, and its working group. The case's history is in [`crate::events`].
 
 use domain::case::CaseStatus;
-use domain::id::{CaseId, SubmissionId, UserId};
+use domain::id::{CaseId, OrgId, SubmissionId, TemplateId, UserId};
 use domain::process::Vagval;
 
 use crate::db::{Arg, Sql, Tx, sql};
@@ -13,10 +13,13 @@ pub struct CaseRow {
     #[sqlx(try_from = "String")]
     pub id: CaseId,
     pub reference: String,
-    pub registered_org_id: String,
-    pub org_id: String,
+    #[sqlx(try_from = "String")]
+    pub registered_org_id: OrgId,
+    #[sqlx(try_from = "String")]
+    pub org_id: OrgId,
     pub org_name: String,
-    pub template_id: String,
+    #[sqlx(try_from = "String")]
+    pub template_id: TemplateId,
     pub template_key: String,
     pub template_version: i64,
     pub title: String,
@@ -52,9 +55,9 @@ const SELECT: &str = "SELECT c.id, c.reference, c.registered_org_id, c.org_id, o
 pub struct NewCase<'a> {
     pub id: &'a CaseId,
     pub reference: &'a str,
-    pub registered_org_id: &'a str,
-    pub org_id: &'a str,
-    pub template_id: &'a str,
+    pub registered_org_id: &'a OrgId,
+    pub org_id: &'a OrgId,
+    pub template_id: &'a TemplateId,
     pub title: &'a str,
     pub public_title: &'a str,
     pub description: &'a str,
@@ -93,7 +96,7 @@ pub async fn insert(tx: &mut Tx, c: &NewCase<'_>) -> crate::Result<()> {
 }
 
 /// How many cases a region has registered.
-pub async fn count_in(tx: &mut Tx, region_id: &str) -> crate::Result<i64> {
+pub async fn count_in(tx: &mut Tx, region_id: &OrgId) -> crate::Result<i64> {
     let (n,): (i64,) = tx
         .fetch_one(sql("SELECT COUNT(*) FROM cases WHERE registered_org_id = ?").bind(region_id))
         .await?;
@@ -147,7 +150,7 @@ pub struct DetailsUpdate<'a> {
     pub title: &'a str,
     pub public_title: &'a str,
     pub description: &'a str,
-    pub org_id: &'a str,
+    pub org_id: &'a OrgId,
     pub handler_id: Option<&'a UserId>,
     pub confidential: bool,
     pub legal_ground: Option<&'a str>,
@@ -294,8 +297,8 @@ pub async fn members(tx: &mut Tx, case_id: &CaseId) -> crate::Result<Vec<MemberR
 /// Case filters. `org_ids` is what the caller may see; the rest narrows it.
 #[derive(Debug, Clone, Default)]
 pub struct Filter {
-    pub org_ids: Vec<String>,
-    pub unit: Option<String>,
+    pub org_ids: Vec<OrgId>,
+    pub unit: Option<OrgId>,
     pub handler_id: Option<UserId>,
     /// Cases where this user is the handler or in the working group.
     pub involving: Option<UserId>,
@@ -320,7 +323,7 @@ pub async fn list(tx: &mut Tx, f: &Filter) -> crate::Result<Vec<CaseRow>> {
             args.push(v.into());
         }
     };
-    eq("c.org_id", f.unit.as_deref());
+    eq("c.org_id", f.unit.as_ref().map(OrgId::as_str));
     eq("c.handler_id", f.handler_id.as_ref().map(UserId::as_str));
     eq("c.vagval", f.vagval.as_deref());
     eq("c.status", f.status.as_deref());
@@ -380,7 +383,8 @@ pub struct DiariumRow {
     pub heading: String,
     pub status: String,
     pub phase_key: Option<String>,
-    pub template_id: Option<String>,
+    #[sqlx(try_from = "crate::Nullable")]
+    pub template_id: Option<TemplateId>,
     pub confidential: bool,
     pub legal_ground: Option<String>,
 }

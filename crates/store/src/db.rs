@@ -118,6 +118,40 @@ impl From<bool> for Arg {
     }
 }
 
+/// An id binds as its text (`.bind(&org_id)`, `.bind(parent.as_ref())`).
+macro_rules! id_args {
+    ($($id:ty),*) => {$(
+        impl From<&$id> for Arg {
+            fn from(v: &$id) -> Self {
+                Arg::Text(Some(v.as_str().to_string()))
+            }
+        }
+        impl From<$id> for Arg {
+            fn from(v: $id) -> Self {
+                Arg::Text(Some(v.into_string()))
+            }
+        }
+        impl From<Option<&$id>> for Arg {
+            fn from(v: Option<&$id>) -> Self {
+                Arg::Text(v.map(|id| id.as_str().to_string()))
+            }
+        }
+    )*};
+}
+
+id_args!(
+    domain::id::CaseId,
+    domain::id::SubmissionId,
+    domain::id::CampaignId,
+    domain::id::UserId,
+    domain::id::OrgId,
+    domain::id::TokenId,
+    domain::id::TemplateId,
+    domain::id::IdeaId,
+    domain::id::ParticipantId,
+    domain::id::AttachmentId
+);
+
 /// One statement: its text in the shared dialect and its arguments.
 #[derive(Debug, Clone)]
 pub struct Sql {

@@ -3,7 +3,7 @@
 //! deletes an event.
 
 use crate::db::{Tx, sql};
-use domain::id::UserId;
+use domain::id::{OrgId, UserId};
 use domain::time::Timestamp;
 
 /// Who caused an event.
@@ -32,7 +32,7 @@ pub struct NewEvent<'a> {
     pub kind: &'a str,
     pub subject_type: &'a str,
     pub subject_id: &'a str,
-    pub org_id: Option<&'a str>,
+    pub org_id: Option<&'a OrgId>,
     pub payload: serde_json::Value,
 }
 
@@ -66,7 +66,8 @@ pub struct EventRow {
     pub kind: String,
     pub subject_type: String,
     pub subject_id: String,
-    pub org_id: Option<String>,
+    #[sqlx(try_from = "crate::Nullable")]
+    pub org_id: Option<OrgId>,
     pub payload: String,
 }
 
@@ -94,7 +95,7 @@ pub async fn count(tx: &mut Tx) -> crate::Result<i64> {
 /// What the audit view asks of the event log: the events of `org_ids`, newest first.
 #[derive(Debug, Clone, Default)]
 pub struct AuditQuery<'a> {
-    pub org_ids: &'a [String],
+    pub org_ids: &'a [OrgId],
     /// Only this user's events.
     pub actor_id: Option<&'a str>,
     /// Only this kind (`user.invited`), or this family of kinds when it has no dot (`user`).

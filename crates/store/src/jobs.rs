@@ -2,6 +2,7 @@
 //! put it back with its error. Claiming is the one statement here that differs by backend.
 
 use crate::db::{Arg, Backend, Sql, Tx, sql};
+use domain::id::OrgId;
 use domain::jobs::JobState;
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -185,7 +186,7 @@ pub async fn by_id(tx: &mut Tx, id: &str) -> crate::Result<Option<JobRow>> {
 /// first: what a region's administrators see of the jobs (a mail belongs to a region).
 pub async fn of_mail_in_orgs(
     tx: &mut Tx,
-    org_ids: &[String],
+    org_ids: &[OrgId],
     states: &[JobState],
     limit: i64,
 ) -> crate::Result<Vec<JobRow>> {

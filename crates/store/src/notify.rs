@@ -3,6 +3,7 @@
 //! caller) and erased with it ([`erase_address`]).
 
 use crate::db::{Tx, sql};
+use domain::id::{OrgId, ParticipantId};
 use domain::jobs::{MailKind, NotifyMode};
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -97,7 +98,8 @@ pub async fn link(tx: &mut Tx, token_hash: &str) -> crate::Result<Option<LinkRow
 pub struct DigestRow {
     pub id: String,
     pub address: String,
-    pub org_id: String,
+    #[sqlx(try_from = "String")]
+    pub org_id: OrgId,
     pub lang: String,
     #[sqlx(try_from = "String")]
     pub kind: MailKind,
@@ -176,7 +178,7 @@ pub struct Staff {
 /// Active users holding one of `roles` in one of `org_ids`, with their addresses.
 pub async fn staff_with_roles_in(
     tx: &mut Tx,
-    org_ids: &[String],
+    org_ids: &[OrgId],
     roles: &[&str],
 ) -> crate::Result<Vec<Staff>> {
     if org_ids.is_empty() || roles.is_empty() {
@@ -207,7 +209,7 @@ pub async fn submissions_of_case(tx: &mut Tx, case_id: &str) -> crate::Result<Ve
 /// Records the address a workshop participant left for the results.
 pub async fn set_participant_email(
     tx: &mut Tx,
-    participant_id: &str,
+    participant_id: &ParticipantId,
     address: &str,
 ) -> crate::Result<()> {
     tx.execute(

@@ -2,14 +2,17 @@
 //! tree, and the insert tells every node (see `app::access`).
 
 use crate::db::{Tx, sql};
+use domain::id::OrgId;
 use domain::time::Timestamp;
 
 #[derive(Debug, Clone, sqlx::FromRow, PartialEq, Eq)]
 pub struct OrgRow {
-    pub id: String,
+    #[sqlx(try_from = "String")]
+    pub id: OrgId,
     pub slug: String,
     pub name: String,
-    pub parent_id: Option<String>,
+    #[sqlx(try_from = "crate::Nullable")]
+    pub parent_id: Option<OrgId>,
     pub reference_format: String,
     pub created_at: String,
 }
@@ -34,23 +37,23 @@ pub async fn insert(
     tx: &mut Tx,
     slug: &str,
     name: &str,
-    parent_id: Option<&str>,
+    parent_id: Option<&OrgId>,
     reference_format: &str,
 ) -> crate::Result<OrgRow> {
     let row = OrgRow {
-        id: crate::new_id(),
+        id: OrgId::from(crate::new_id()),
         slug: slug.to_string(),
         name: name.to_string(),
-        parent_id: parent_id.map(str::to_string),
+        parent_id: parent_id.cloned(),
         reference_format: reference_format.to_string(),
         created_at: Timestamp::now().to_db(),
     };
     tx.execute(
         sql("INSERT INTO organisations (id, slug, name, parent_id, reference_format, created_at) VALUES (?, ?, ?, ?, ?, ?)")
-            .bind(&row.id)
+            .bind(row.id.as_str())
             .bind(&row.slug)
             .bind(&row.name)
-            .bind(row.parent_id.clone())
+            .bind(row.parent_id.as_ref().map(OrgId::as_str))
             .bind(&row.reference_format)
             .bind(&row.created_at),
     )
@@ -84,10 +87,10 @@ pub async fn by_slug(tx: &mut Tx, slug: &str) -> crate::Result<Option<OrgRow>> {
     .await
 }
 
-pub async fn by_id(tx: &mut Tx, id: &str) -> crate::Result<Option<OrgRow>> {
+pub async fn by_id(tx: &mut Tx, id: &OrgId) -> crate::Result<Option<OrgRow>> {
     tx.fetch_optional(crate::Sql::dynamic(
         format!("SELECT {COLUMNS} FROM organisations WHERE id = ?"),
-        vec![id.into()],
+        vec![id.as_str().into()],
     ))
     .await
 }
@@ -96,15 +99,15 @@ pub async fn by_id(tx: &mut Tx, id: &str) -> crate::Result<Option<OrgRow>> {
 /// caller has checked it is no cycle). Every node hears of it as of an insert.
 pub async fn update(
     tx: &mut Tx,
-    id: &str,
+    id: &OrgId,
     name: &str,
-    parent_id: Option<&str>,
+    parent_id: Option<&OrgId>,
 ) -> crate::Result<()> {
     tx.execute(
         sql("UPDATE organisations SET name = ?, parent_id = ? WHERE id = ?")
             .bind(name)
-            .bind(parent_id.map(str::to_string))
-            .bind(id),
+            .bind(parent_id.map(OrgId::as_str))
+            .bind(id.as_str()),
     )
     .await?;
     if tx.backend() == crate::Backend::Postgres {

@@ -3,12 +3,14 @@
 //! the person ([`erase_recipient`], [`erase_subject`]).
 
 use crate::db::{Arg, Sql, Tx, sql};
+use domain::id::OrgId;
 use domain::jobs::{MailKind, MailState};
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct OutboxRow {
     pub id: String,
-    pub org_id: String,
+    #[sqlx(try_from = "String")]
+    pub org_id: OrgId,
     #[sqlx(try_from = "String")]
     pub kind: MailKind,
     pub lang: String,
@@ -26,7 +28,7 @@ pub struct OutboxRow {
 const COLUMNS: &str = "id, org_id, kind, lang, recipient, subject_type, subject_id, params, state, created_at, sent_at";
 
 pub struct NewMail<'a> {
-    pub org_id: &'a str,
+    pub org_id: &'a OrgId,
     pub kind: MailKind,
     pub lang: &'a str,
     pub recipient: &'a str,
@@ -75,7 +77,7 @@ pub async fn mark_sent(tx: &mut Tx, id: &str, now: &str) -> crate::Result<bool> 
 /// The newest mails of the organisations given, newest first (keyset by creation time and id).
 pub async fn of_orgs(
     tx: &mut Tx,
-    org_ids: &[String],
+    org_ids: &[OrgId],
     before: Option<(&str, &str)>,
     limit: i64,
 ) -> crate::Result<Vec<OutboxRow>> {
@@ -149,7 +151,8 @@ pub struct Contact {
     pub id: String,
     pub contact_email: Option<String>,
     pub contact_lang: Option<String>,
-    pub org_id: String,
+    #[sqlx(try_from = "String")]
+    pub org_id: OrgId,
     pub reference: String,
     pub title: String,
 }

@@ -2,11 +2,12 @@
 //! region has active.
 
 use crate::db::{Tx, sql};
-use domain::id::UserId;
+use domain::id::{OrgId, TemplateId, UserId};
 
 #[derive(Debug, Clone, sqlx::FromRow, PartialEq, Eq)]
 pub struct TemplateRow {
-    pub id: String,
+    #[sqlx(try_from = "String")]
+    pub id: TemplateId,
     pub template_key: String,
     pub version: i64,
     pub name: String,
@@ -14,7 +15,8 @@ pub struct TemplateRow {
     pub built_in: bool,
     pub created_at: String,
     /// The region an upload belongs to; none for a built-in template.
-    pub org_id: Option<String>,
+    #[sqlx(try_from = "crate::Nullable")]
+    pub org_id: Option<OrgId>,
 }
 
 const COLUMNS: &str = "SELECT id, template_key, version, name, source, built_in, created_at, org_id FROM process_templates";
@@ -27,12 +29,12 @@ pub struct NewTemplate<'a> {
     pub built_in: bool,
     pub created_by: Option<&'a UserId>,
     /// The region an upload is for; none for a built-in template.
-    pub org_id: Option<&'a str>,
+    pub org_id: Option<&'a OrgId>,
     pub now: &'a str,
 }
 
-pub async fn insert(tx: &mut Tx, t: &NewTemplate<'_>) -> crate::Result<String> {
-    let id = crate::new_id();
+pub async fn insert(tx: &mut Tx, t: &NewTemplate<'_>) -> crate::Result<TemplateId> {
+    let id = TemplateId::from(crate::new_id());
     tx.execute(
         sql("INSERT INTO process_templates (id, template_key, version, name, source, built_in, created_by, org_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")
             .bind(id.as_str())
@@ -67,7 +69,7 @@ pub async fn built_in_version(
 /// A version of `key` that a region may not store again: a built-in one, or its own.
 pub async fn version_in(
     tx: &mut Tx,
-    org_id: &str,
+    org_id: &OrgId,
     key: &str,
     version: i64,
 ) -> crate::Result<Option<TemplateRow>> {
@@ -80,7 +82,7 @@ pub async fn version_in(
     .await
 }
 
-pub async fn by_id(tx: &mut Tx, id: &str) -> crate::Result<Option<TemplateRow>> {
+pub async fn by_id(tx: &mut Tx, id: &TemplateId) -> crate::Result<Option<TemplateRow>> {
     tx.fetch_optional(crate::Sql::dynamic(
         format!("{COLUMNS} WHERE id = ?"),
         vec![id.into()],
@@ -110,7 +112,7 @@ pub async fn built_in(tx: &mut Tx) -> crate::Result<Vec<TemplateRow>> {
 
 /// The versions a region may use: the built-in ones and its own uploads, by key and newest
 /// version first.
-pub async fn usable_in(tx: &mut Tx, org_id: &str) -> crate::Result<Vec<TemplateRow>> {
+pub async fn usable_in(tx: &mut Tx, org_id: &OrgId) -> crate::Result<Vec<TemplateRow>> {
     tx.fetch_all(crate::Sql::dynamic(
         format!("{COLUMNS} WHERE (org_id IS NULL AND built_in = ?) OR org_id = ? ORDER BY template_key, version DESC"),
         vec![true.into(), org_id.into()],
@@ -121,9 +123,9 @@ pub async fn usable_in(tx: &mut Tx, org_id: &str) -> crate::Result<Vec<TemplateR
 /// Makes `template_id` the active version of its key for one organisation.
 pub async fn activate(
     tx: &mut Tx,
-    org_id: &str,
+    org_id: &OrgId,
     key: &str,
-    template_id: &str,
+    template_id: &TemplateId,
     by: Option<&UserId>,
     now: &str,
 ) -> crate::Result<()> {
@@ -146,7 +148,7 @@ pub async fn activate(
 }
 
 /// The versions active in one organisation.
-pub async fn active_in(tx: &mut Tx, org_id: &str) -> crate::Result<Vec<TemplateRow>> {
+pub async fn active_in(tx: &mut Tx, org_id: &OrgId) -> crate::Result<Vec<TemplateRow>> {
     tx.fetch_all(
         sql(
             "SELECT t.id, t.template_key, t.version, t.name, t.source, t.built_in, t.created_at, t.org_id

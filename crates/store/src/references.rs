@@ -4,9 +4,10 @@
 //! rolled-back registration gives its number back, so numbers have no gaps.
 
 use crate::db::{Tx, sql};
+use domain::id::OrgId;
 
 /// Takes the next number for `org_id` in `year` (1 for the first).
-pub async fn next(tx: &mut Tx, org_id: &str, year: i32) -> crate::Result<i64> {
+pub async fn next(tx: &mut Tx, org_id: &OrgId, year: i32) -> crate::Result<i64> {
     let (n,): (i64,) = tx
         .fetch_one(
             sql("INSERT INTO reference_counters (org_id, year, last_value) VALUES (?, ?, 1)

@@ -4,12 +4,14 @@
 //! one arm to each. Nothing here reads the clock: the caller gives the limit.
 
 use crate::db::{Arg, Sql, Tx, sql};
+use domain::id::OrgId;
 use domain::retention::RetentionKind;
 
 /// A region's rule for one kind; `months` none: keep.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct RuleRow {
-    pub org_id: String,
+    #[sqlx(try_from = "String")]
+    pub org_id: OrgId,
     #[sqlx(try_from = "String")]
     pub kind: RetentionKind,
     pub months: Option<i64>,
@@ -17,7 +19,7 @@ pub struct RuleRow {
 }
 
 /// The rules set for these organisations (a kind without a row has its default).
-pub async fn rules_of(tx: &mut Tx, org_ids: &[String]) -> crate::Result<Vec<RuleRow>> {
+pub async fn rules_of(tx: &mut Tx, org_ids: &[OrgId]) -> crate::Result<Vec<RuleRow>> {
     if org_ids.is_empty() {
         return Ok(Vec::new());
     }
@@ -32,7 +34,7 @@ pub async fn rules_of(tx: &mut Tx, org_ids: &[String]) -> crate::Result<Vec<Rule
 /// Sets a region's rule for one kind.
 pub async fn set_rule(
     tx: &mut Tx,
-    org_id: &str,
+    org_id: &OrgId,
     kind: RetentionKind,
     months: Option<i64>,
     by: Option<&str>,
@@ -68,7 +70,7 @@ fn marks(n: usize) -> String {
 /// list of a [`Target`]. None for housekeeping, which is not per organisation.
 fn scope(
     kind: RetentionKind,
-    org_ids: &[String],
+    org_ids: &[OrgId],
     limit: &str,
 ) -> Option<(String, &'static str, Vec<Arg>)> {
     let mut args: Vec<Arg> = org_ids.iter().map(Arg::from).collect();
@@ -115,7 +117,7 @@ fn scope(
 pub async fn count(
     tx: &mut Tx,
     kind: RetentionKind,
-    org_ids: &[String],
+    org_ids: &[OrgId],
     limit: &str,
 ) -> crate::Result<i64> {
     if kind == RetentionKind::Housekeeping {
@@ -143,7 +145,7 @@ pub async fn count(
 pub async fn page(
     tx: &mut Tx,
     kind: RetentionKind,
-    org_ids: &[String],
+    org_ids: &[OrgId],
     limit: &str,
     after: Option<&str>,
     n: i64,
@@ -180,7 +182,7 @@ pub struct Removed {
 pub async fn remove(
     tx: &mut Tx,
     kind: RetentionKind,
-    org_ids: &[String],
+    org_ids: &[OrgId],
     limit: &str,
     now: &str,
 ) -> crate::Result<Removed> {

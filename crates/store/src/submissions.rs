@@ -1,6 +1,6 @@
 //! Submissions (needs, ideas, offers) and the messages exchanged with their submitters.
 
-use domain::id::{SubmissionId, UserId};
+use domain::id::{OrgId, SubmissionId, UserId};
 use domain::submission::{SubmissionKind, SubmissionStatus, SubmitterRole};
 use domain::triage::{MessageDirection, MessageKind};
 
@@ -12,8 +12,10 @@ pub struct SubmissionRow {
     #[sqlx(try_from = "String")]
     pub id: SubmissionId,
     pub reference: String,
-    pub registered_org_id: String,
-    pub org_id: String,
+    #[sqlx(try_from = "String")]
+    pub registered_org_id: OrgId,
+    #[sqlx(try_from = "String")]
+    pub org_id: OrgId,
     pub org_name: String,
     #[sqlx(try_from = "String")]
     pub kind: SubmissionKind,
@@ -54,9 +56,9 @@ pub struct InsertSubmission<'a> {
     pub id: &'a SubmissionId,
     pub reference: &'a str,
     /// The organisation whose series the reference belongs to (the region).
-    pub registered_org_id: &'a str,
+    pub registered_org_id: &'a OrgId,
     /// The receiving organisation (the region or one of its units).
-    pub org_id: &'a str,
+    pub org_id: &'a OrgId,
     pub kind: SubmissionKind,
     pub title: &'a str,
     pub description: &'a str,
@@ -121,7 +123,7 @@ pub async fn by_follow_up_hash(tx: &mut Tx, hash: &str) -> crate::Result<Option<
 pub async fn by_reference(
     tx: &mut Tx,
     reference: &str,
-    visible: &[String],
+    visible: &[OrgId],
 ) -> crate::Result<Option<SubmissionRow>> {
     if visible.is_empty() {
         return Ok(None);
@@ -138,11 +140,11 @@ pub async fn by_reference(
 /// Inbox filters. `org_ids` is what the caller may see; the rest narrows it.
 #[derive(Debug, Clone, Default)]
 pub struct Filter {
-    pub org_ids: Vec<String>,
+    pub org_ids: Vec<OrgId>,
     pub status: Option<String>,
     pub kind: Option<String>,
     pub submitter_role: Option<String>,
-    pub unit: Option<String>,
+    pub unit: Option<OrgId>,
     pub assignee_id: Option<UserId>,
     /// Inclusive lower bound on `created_at` (stored form).
     pub from: Option<String>,
@@ -166,7 +168,7 @@ fn where_clause(f: &Filter, backend: crate::Backend) -> (String, Vec<Arg>) {
     eq("s.status", f.status.as_deref());
     eq("s.kind", f.kind.as_deref());
     eq("s.submitter_role", f.submitter_role.as_deref());
-    eq("s.org_id", f.unit.as_deref());
+    eq("s.org_id", f.unit.as_ref().map(OrgId::as_str));
     eq("s.assignee_id", f.assignee_id.as_ref().map(UserId::as_str));
     if let Some(from) = &f.from {
         clauses.push("s.created_at >= ?".into());
@@ -250,7 +252,7 @@ pub async fn list(tx: &mut Tx, f: &Filter) -> crate::Result<(Vec<SubmissionRow>,
 #[derive(Debug, Clone)]
 pub struct TriageUpdate<'a> {
     pub status: SubmissionStatus,
-    pub org_id: &'a str,
+    pub org_id: &'a OrgId,
     pub assignee_id: Option<&'a UserId>,
     pub duplicate_of_id: Option<&'a str>,
     pub reject_reason: Option<&'a str>,
@@ -318,7 +320,7 @@ pub async fn messages(tx: &mut Tx, submission_id: &SubmissionId) -> crate::Resul
     .await
 }
 
-pub async fn count_in(tx: &mut Tx, org_id: &str) -> crate::Result<i64> {
+pub async fn count_in(tx: &mut Tx, org_id: &OrgId) -> crate::Result<i64> {
     let (n,): (i64,) = tx
         .fetch_one(sql("SELECT COUNT(*) FROM submissions WHERE registered_org_id = ?").bind(org_id))
         .await?;

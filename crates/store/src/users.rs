@@ -1,7 +1,7 @@
 //! People, their roles per organisation, and their API tokens.
 
 use crate::db::{Tx, sql};
-use domain::id::UserId;
+use domain::id::{OrgId, TokenId, UserId};
 use domain::time::Timestamp;
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -17,7 +17,8 @@ pub struct UserRow {
 
 #[derive(Debug, Clone, sqlx::FromRow, PartialEq, Eq)]
 pub struct MembershipRow {
-    pub org_id: String,
+    #[sqlx(try_from = "String")]
+    pub org_id: OrgId,
     #[sqlx(try_from = "String")]
     pub role: domain::role::Role,
 }
@@ -68,7 +69,7 @@ pub async fn by_id(tx: &mut Tx, id: &UserId) -> crate::Result<Option<UserRow>> {
 pub async fn add_membership(
     tx: &mut Tx,
     user_id: &UserId,
-    org_id: &str,
+    org_id: &OrgId,
     role: &str,
 ) -> crate::Result<bool> {
     let existing: Option<(String,)> = tx
@@ -111,7 +112,7 @@ pub struct Colleague {
 /// Active users holding one of `roles` in one of `org_ids`.
 pub async fn with_roles_in(
     tx: &mut Tx,
-    org_ids: &[String],
+    org_ids: &[OrgId],
     roles: &[&str],
 ) -> crate::Result<Vec<Colleague>> {
     if org_ids.is_empty() || roles.is_empty() {
@@ -138,8 +139,8 @@ pub async fn insert_token(
     name: Option<&str>,
     token_hash: &str,
     expires_at: &str,
-) -> crate::Result<String> {
-    let id = crate::new_id();
+) -> crate::Result<TokenId> {
+    let id = TokenId::from(crate::new_id());
     tx.execute(
         sql("INSERT INTO api_tokens (id, user_id, name, token_hash, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)")
             .bind(id.as_str())
@@ -158,7 +159,8 @@ pub async fn insert_token(
 pub struct TokenUser {
     #[sqlx(flatten)]
     pub user: UserRow,
-    pub token_id: String,
+    #[sqlx(try_from = "String")]
+    pub token_id: TokenId,
     pub last_used_at: Option<String>,
 }
 
@@ -177,7 +179,7 @@ pub async fn user_by_token(
 }
 
 /// Marks a token as used at `now`.
-pub async fn mark_token_used(tx: &mut Tx, token_id: &str, now: &str) -> crate::Result<()> {
+pub async fn mark_token_used(tx: &mut Tx, token_id: &TokenId, now: &str) -> crate::Result<()> {
     tx.execute(
         sql("UPDATE api_tokens SET last_used_at = ? WHERE id = ?")
             .bind(now)
@@ -190,7 +192,8 @@ pub async fn mark_token_used(tx: &mut Tx, token_id: &str, now: &str) -> crate::R
 /// An API token as its owner's administrators see it: never its hash.
 #[derive(Debug, Clone, sqlx::FromRow, PartialEq, Eq)]
 pub struct TokenRow {
-    pub id: String,
+    #[sqlx(try_from = "String")]
+    pub id: TokenId,
     #[sqlx(try_from = "String")]
     pub user_id: UserId,
     /// What its administrator named it (tokens made on the command line have none).
@@ -231,7 +234,7 @@ pub async fn tokens_by_id_prefix(tx: &mut Tx, prefix: &str) -> crate::Result<Vec
 }
 
 /// Revokes one token; false when it was revoked already.
-pub async fn revoke_token(tx: &mut Tx, id: &str, now: &str) -> crate::Result<bool> {
+pub async fn revoke_token(tx: &mut Tx, id: &TokenId, now: &str) -> crate::Result<bool> {
     let n = tx
         .execute(
             sql("UPDATE api_tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL")
@@ -293,7 +296,7 @@ pub async fn reactivate(tx: &mut Tx, user_id: &UserId) -> crate::Result<bool> {
 pub async fn remove_membership(
     tx: &mut Tx,
     user_id: &UserId,
-    org_id: &str,
+    org_id: &OrgId,
     role: &str,
 ) -> crate::Result<bool> {
     let n = tx
@@ -333,7 +336,7 @@ fn only_in(n: usize) -> String {
     )
 }
 
-fn org_args(org_ids: &[String]) -> Vec<crate::Arg> {
+fn org_args(org_ids: &[OrgId]) -> Vec<crate::Arg> {
     let mut args: Vec<crate::Arg> = org_ids.iter().map(|o| o.as_str().into()).collect();
     args.extend(org_ids.iter().map(|o| crate::Arg::from(o.as_str())));
     args
@@ -343,7 +346,7 @@ fn org_args(org_ids: &[String]) -> Vec<crate::Arg> {
 /// after the key `after` (name, id); `search` a part of the name or the e-mail address.
 pub async fn in_orgs(
     tx: &mut Tx,
-    org_ids: &[String],
+    org_ids: &[OrgId],
     search: &str,
     after: Option<(&str, &str)>,
     limit: i64,
@@ -376,7 +379,8 @@ pub async fn in_orgs(
 pub struct UserMembership {
     #[sqlx(try_from = "String")]
     pub user_id: UserId,
-    pub org_id: String,
+    #[sqlx(try_from = "String")]
+    pub org_id: OrgId,
     #[sqlx(try_from = "String")]
     pub role: domain::role::Role,
 }
@@ -412,7 +416,7 @@ pub struct OwnedToken {
 /// the key `before` (creation time, id).
 pub async fn tokens_in_orgs(
     tx: &mut Tx,
-    org_ids: &[String],
+    org_ids: &[OrgId],
     before: Option<(&str, &str)>,
     limit: i64,
 ) -> crate::Result<Vec<OwnedToken>> {

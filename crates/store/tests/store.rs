@@ -340,7 +340,7 @@ async fn org_with_event(tx: &mut store::Tx) -> orgs::OrgRow {
         actor: &store::events::Actor::System,
         kind: "organisation.created",
         subject_type: "organisation",
-        subject_id: &org.id,
+        subject_id: org.id.as_str(),
         org_id: Some(&org.id),
         payload: serde_json::json!({ "slug": "region-a" }),
     };
@@ -363,7 +363,7 @@ async fn events_are_appended_with_their_change() {
         let org = org_with_event(&mut tx).await;
         tx.commit().await.unwrap();
         let mut tx = db.read().await.unwrap();
-        let timeline = store::events::for_subject(&mut tx, "organisation", &org.id)
+        let timeline = store::events::for_subject(&mut tx, "organisation", org.id.as_str())
             .await
             .unwrap();
         assert_eq!(timeline.len(), 1);
@@ -384,7 +384,7 @@ struct Column {
 struct OpenCampaign {
     id: domain::id::CampaignId,
     participant: store::campaigns::ParticipantRow,
-    ideas: Vec<String>,
+    ideas: Vec<domain::id::IdeaId>,
 }
 
 impl OpenCampaign {
@@ -576,8 +576,8 @@ async fn votes_move_onto_their_offers_when_migrating() {
                     .bind(&p.id)
                     .bind(offer)
                     .bind(choice)
-                    .bind(winner.cloned())
-                    .bind(loser.cloned())
+                    .bind(winner)
+                    .bind(loser)
                     .bind(reason.map(str::to_string))
                     .bind(ms)
                     .bind(at),
@@ -822,7 +822,7 @@ async fn offers_are_written_only_within_their_campaign() {
         let mut participant_elsewhere = a.offer(0, 2);
         participant_elsewhere.participant_id = b.participant.id.clone();
         let mut no_such_idea = a.offer(0, 3);
-        no_such_idea.left_idea_id = store::new_id();
+        no_such_idea.left_idea_id = store::new_id().into();
         let written = campaigns::insert_offers(
             &mut tx,
             &[
@@ -1041,13 +1041,13 @@ async fn uploads_go_to_a_region_when_migrating() {
         let rows = store::processes::all(&mut tx).await.unwrap();
         let owners: Vec<(&str, Option<&str>)> = rows
             .iter()
-            .map(|r| (r.id.as_str(), r.org_id.as_deref()))
+            .map(|r| (r.id.as_str(), r.org_id.as_ref().map(domain::id::OrgId::as_str)))
             .collect();
         assert_eq!(
             owners,
             vec![("t3", Some("org-b")), ("t2", Some("org-a")), ("t1", None)]
         );
-        let active = store::processes::active_in(&mut tx, "org-a").await.unwrap();
+        let active = store::processes::active_in(&mut tx, &"org-a".into()).await.unwrap();
         assert_eq!(active.len(), 1);
         assert_eq!(active[0].id, "t2");
         // The activations' key still points at the templates.

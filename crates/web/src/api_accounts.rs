@@ -53,7 +53,7 @@ pub async fn revoke(
 ) -> ApiResult<Json<Revoked>> {
     let t = app::accounts::revoke_token(&state.app, Administrator::Caller(&caller), &id).await?;
     Ok(Json(Revoked {
-        id: t.id,
+        id: t.id.into_string(),
         revoked: true,
     }))
 }

@@ -8,7 +8,7 @@
 
 use domain::ErrorCode;
 use domain::FieldErrors;
-use domain::id::UserId;
+use domain::id::{OrgId, UserId};
 use domain::jobs::MailKind;
 use domain::role::Role;
 use domain::text::{TextRule, may_name_something};
@@ -35,7 +35,7 @@ const NAME: TextRule = TextRule::line("name", 2, 120);
 const SEARCH_CHARS: usize = 254;
 
 /// The organisations of the regions the caller administers.
-pub(crate) fn region_orgs(tree: &Tree, caller: &Caller) -> Result<Vec<String>> {
+pub(crate) fn region_orgs(tree: &Tree, caller: &Caller) -> Result<Vec<OrgId>> {
     Ok(require_admin(tree, caller)?
         .iter()
         .flat_map(|r| domain::org::descendants(&tree.nodes, r))
@@ -64,10 +64,10 @@ pub struct UsersPage {
     pub next: Option<(String, String)>,
 }
 
-fn org_name(tree: &Tree, id: &str) -> String {
+fn org_name(tree: &Tree, id: &OrgId) -> String {
     tree.all
         .iter()
-        .find(|o| o.id == id)
+        .find(|o| o.id == *id)
         .map(|o| o.name.clone())
         .unwrap_or_default()
 }
@@ -127,7 +127,7 @@ pub struct UserView {
     /// (membership, organisation's name).
     pub roles: Vec<(MembershipRow, String)>,
     /// The organisations a role may be given in: (id, name), the region first.
-    pub orgs: Vec<(String, String)>,
+    pub orgs: Vec<(OrgId, String)>,
 }
 
 #[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
@@ -164,10 +164,10 @@ fn org_in_reach(
     caller: &Caller,
     org_id: &str,
     errors: &mut FieldErrors,
-) -> Result<Option<String>> {
+) -> Result<Option<OrgId>> {
     let orgs = region_orgs(tree, caller)?;
-    if orgs.iter().any(|o| o == org_id) {
-        Ok(Some(org_id.to_string()))
+    if let Some(org) = orgs.into_iter().find(|o| o == org_id) {
+        Ok(Some(org))
     } else {
         errors.push("org", ErrorCode::InvalidChoice);
         Ok(None)
@@ -198,7 +198,7 @@ async fn send_invite(
     app: &App,
     tx: &mut Tx,
     user: &UserRow,
-    org_id: &str,
+    org_id: &OrgId,
     lang: &str,
 ) -> Result<()> {
     let token = new_token(32)?;
@@ -239,7 +239,7 @@ fn user_event<'a>(
     actor: &'a Actor,
     kind: &'a str,
     user_id: &'a UserId,
-    org_id: Option<&'a str>,
+    org_id: Option<&'a OrgId>,
     payload: serde_json::Value,
 ) -> NewEvent<'a> {
     NewEvent {
@@ -361,7 +361,7 @@ pub async fn accept(app: &App, token: &str, password: &str) -> Result<String> {
             &Actor::User(user_id.clone()),
             "user.joined",
             &user_id,
-            org.as_deref(),
+            org.as_ref(),
             serde_json::json!({}),
         ),
     )
@@ -413,7 +413,7 @@ pub async fn remove(
     app: &App,
     caller: &Caller,
     user_id: &UserId,
-    org_id: &str,
+    org_id: &OrgId,
     role: &str,
 ) -> Result<()> {
     let mut tx = app.db.write().await?;
@@ -463,7 +463,7 @@ pub async fn reactivate(app: &App, caller: &Caller, user_id: &UserId) -> Result<
                 &caller.actor(),
                 "user.reactivated",
                 &user.id,
-                org.as_deref(),
+                org.as_ref(),
                 serde_json::json!({}),
             ),
         )

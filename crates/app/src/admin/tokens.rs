@@ -3,6 +3,7 @@
 //! lasting a number of days, whose secret is shown once; revoking one (see
 //! [`crate::accounts::revoke_token`]).
 
+use domain::id::TokenId;
 use domain::text::{TextRule, may_name_something};
 use domain::{ErrorCode, FieldErrors};
 use store::users::{self, OwnedToken, TokenRow};
@@ -38,7 +39,7 @@ pub async fn list(app: &App, caller: &Caller, before: Option<(&str, &str)>) -> R
         tokens.truncate(TOKENS_PAGE as usize);
         tokens
             .last()
-            .map(|t| (t.token.created_at.clone(), t.token.id.clone()))
+            .map(|t| (t.token.created_at.clone(), t.token.id.to_string()))
     } else {
         None
     };
@@ -54,7 +55,7 @@ pub async fn create(
     email: &str,
     name: &str,
     days: Option<u32>,
-) -> Result<(String, String)> {
+) -> Result<(TokenId, String)> {
     let tree = app.tree().await?;
     region_orgs(&tree, caller)?;
     let mut errors = FieldErrors::new();
@@ -90,7 +91,7 @@ pub async fn create(
         &user.id,
         Some(&name),
         days,
-        org.as_deref(),
+        org.as_ref(),
     )
     .await?;
     tx.commit().await?;

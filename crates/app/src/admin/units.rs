@@ -6,6 +6,7 @@
 use crate::access::Tree;
 use crate::error::Result;
 use crate::{App, AppError, Caller, CurrentUser};
+use domain::id::OrgId;
 use domain::org::{Slug, descendants, root_of};
 use domain::role::Role;
 use domain::{ErrorCode, FieldErrors};
@@ -27,7 +28,7 @@ pub struct Region {
 }
 
 /// The ids of the regions `user` administers (the admin role held on a region itself).
-pub(crate) fn administered_regions(tree: &Tree, user: &CurrentUser) -> Vec<String> {
+pub(crate) fn administered_regions(tree: &Tree, user: &CurrentUser) -> Vec<OrgId> {
     user.memberships
         .iter()
         .filter(|(org, role)| *role == Role::Admin && root_of(&tree.nodes, org) == *org)
@@ -36,7 +37,7 @@ pub(crate) fn administered_regions(tree: &Tree, user: &CurrentUser) -> Vec<Strin
 }
 
 /// The regions the caller administers; refused to anyone who administers none.
-pub(crate) fn require_admin(tree: &Tree, caller: &Caller) -> Result<Vec<String>> {
+pub(crate) fn require_admin(tree: &Tree, caller: &Caller) -> Result<Vec<OrgId>> {
     let user = caller.user().ok_or(AppError::Unauthenticated)?;
     let regions = administered_regions(tree, user);
     if regions.is_empty() {
@@ -45,8 +46,8 @@ pub(crate) fn require_admin(tree: &Tree, caller: &Caller) -> Result<Vec<String>>
     Ok(regions)
 }
 
-fn walk(tree: &Tree, id: &str, depth: usize, out: &mut Vec<Unit>) {
-    let Some(org) = tree.all.iter().find(|o| o.id == id) else {
+fn walk(tree: &Tree, id: &OrgId, depth: usize, out: &mut Vec<Unit>) {
+    let Some(org) = tree.all.iter().find(|o| o.id == *id) else {
         return;
     };
     out.push(Unit {
@@ -54,11 +55,7 @@ fn walk(tree: &Tree, id: &str, depth: usize, out: &mut Vec<Unit>) {
         depth,
     });
     // `all` is ordered by name, so the children are too.
-    for child in tree
-        .all
-        .iter()
-        .filter(|o| o.parent_id.as_deref() == Some(id))
-    {
+    for child in tree.all.iter().filter(|o| o.parent_id.as_ref() == Some(id)) {
         // A cycle cannot be stored (moves refuse it); the depth bound is a guard anyway.
         if depth < tree.all.len() {
             walk(tree, &child.id, depth + 1, out);
@@ -83,16 +80,16 @@ pub async fn regions(app: &App, caller: &Caller) -> Result<Vec<Region>> {
 
 /// The organisation `id` if it lies in a region the caller administers, read in `tx`;
 /// `NotFound` otherwise (another region's and a missing one alike).
-async fn administered(tx: &mut Tx, caller: &Caller, id: &str) -> Result<(Tree, OrgRow)> {
+async fn administered(tx: &mut Tx, caller: &Caller, id: &OrgId) -> Result<(Tree, OrgRow)> {
     let tree = Tree::read(tx).await?;
     let regions = require_admin(&tree, caller)?;
-    if !domain::text::may_name_something(id) {
+    if !domain::text::may_name_something(id.as_str()) {
         return Err(AppError::NotFound);
     }
     let org = tree
         .all
         .iter()
-        .find(|o| o.id == id)
+        .find(|o| o.id == *id)
         .cloned()
         .ok_or(AppError::NotFound)?;
     if !regions.contains(&root_of(&tree.nodes, &org.id)) {
@@ -106,7 +103,7 @@ async fn administered(tx: &mut Tx, caller: &Caller, id: &str) -> Result<(Tree, O
 pub async fn add_unit(
     app: &App,
     caller: &Caller,
-    parent_id: &str,
+    parent_id: &OrgId,
     slug: &str,
     name: &str,
 ) -> Result<OrgRow> {
@@ -140,7 +137,7 @@ pub async fn add_unit(
             actor: &caller.actor(),
             kind: "organisation.created",
             subject_type: "organisation",
-            subject_id: &row.id,
+            subject_id: row.id.as_str(),
             org_id: Some(&row.id),
             payload: serde_json::json!({ "slug": row.slug, "name": row.name, "parent_id": row.parent_id }),
         },
@@ -157,7 +154,7 @@ pub async fn add_unit(
 pub async fn change(
     app: &App,
     caller: &Caller,
-    id: &str,
+    id: &OrgId,
     name: &str,
     parent_id: Option<&str>,
 ) -> Result<OrgRow> {
@@ -174,14 +171,17 @@ pub async fn change(
                 // A region stays a region.
                 errors.push("parent", ErrorCode::OnlyForRegions);
                 None
-            } else if !tree.all.iter().any(|o| o.id == p)
-                || root_of(&tree.nodes, p) != region
-                || below.iter().any(|d| d == p)
-            {
-                errors.push("parent", ErrorCode::InvalidChoice);
-                None
             } else {
-                Some(p.to_string())
+                let moved_under = tree
+                    .all
+                    .iter()
+                    .map(|o| &o.id)
+                    .find(|o| *o == p)
+                    .filter(|o| root_of(&tree.nodes, o) == region && !below.contains(o));
+                if moved_under.is_none() {
+                    errors.push("parent", ErrorCode::InvalidChoice);
+                }
+                moved_under.cloned()
             }
         }
     };
@@ -191,14 +191,14 @@ pub async fn change(
     if !errors.is_empty() {
         return Err(AppError::Validation(errors));
     }
-    orgs::update(&mut tx, &org.id, &name, parent.as_deref()).await?;
+    orgs::update(&mut tx, &org.id, &name, parent.as_ref()).await?;
     events::append(
         &mut tx,
         NewEvent {
             actor: &caller.actor(),
             kind: "organisation.changed",
             subject_type: "organisation",
-            subject_id: &org.id,
+            subject_id: org.id.as_str(),
             org_id: Some(&org.id),
             payload: serde_json::json!({ "name": name, "parent_id": parent }),
         },

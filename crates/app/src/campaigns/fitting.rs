@@ -5,7 +5,7 @@ use super::{ALPHA, view};
 use crate::error::Result;
 use crate::vote_cache::CampaignView;
 use crate::{App, AppError};
-use domain::id::CampaignId;
+use domain::id::{CampaignId, IdeaId};
 use domain::ranking::{Comparisons, Ranker, fit};
 use std::sync::Arc;
 use store::campaigns::{self, CampaignRow, IdeaRow};
@@ -27,7 +27,7 @@ const PAIR_FULL_READ_AGE: std::time::Duration = std::time::Duration::from_secs(3
 #[derive(Debug, Clone)]
 pub struct Fitted {
     /// The ideas fitted, by id (shared: compared on every pair choice, never copied).
-    pub idea_ids: Arc<Vec<String>>,
+    pub idea_ids: Arc<Vec<IdeaId>>,
     pub votes: i64,
     pub at: std::time::Instant,
     pub comparisons: Arc<Comparisons>,
@@ -73,7 +73,7 @@ pub(super) async fn fitted(
     ideas: &[IdeaRow],
     for_pairs: bool,
 ) -> Result<Fitted> {
-    let ids: Vec<String> = ideas.iter().map(|i| i.id.clone()).collect();
+    let ids: Vec<IdeaId> = ideas.iter().map(|i| i.id.clone()).collect();
     let cached = cached_fit(app, &c.id)?;
     let young = |f: &Fitted| f.at.elapsed() < PAIR_FIT_AGE;
     if let Some(f) = &cached
@@ -125,7 +125,7 @@ async fn refit(
     cached: Option<Fitted>,
     since: Since,
 ) -> Result<Fitted> {
-    let ids: Vec<String> = ideas.iter().map(|i| i.id.clone()).collect();
+    let ids: Vec<IdeaId> = ideas.iter().map(|i| i.id.clone()).collect();
     let last_vote = campaigns::last_vote_at(tx, campaign_id).await?;
     let cached = cached.filter(|f| ids.starts_with(&f.idea_ids));
     // For choosing pairs, the last fit's comparisons with the votes cast since it began.

@@ -77,7 +77,7 @@ pub async fn take_forward(
                     let choices = crate::cases::open_choices(app, caller).await?;
                     let first = choices.templates.first().ok_or(AppError::Validation(e))?;
                     let input = crate::cases::OpenInput {
-                        template: first.id.clone(),
+                        template: first.id.to_string(),
                         ..input
                     };
                     crate::cases::open_in(&mut tx, caller, &input).await?

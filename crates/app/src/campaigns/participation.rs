@@ -135,8 +135,7 @@ pub async fn add_idea(
         }
     };
     let now = Timestamp::now().to_db();
-    let idea =
-        campaigns::insert_idea(&mut tx, &c.id, &text, author.as_deref(), status, &now).await?;
+    let idea = campaigns::insert_idea(&mut tx, &c.id, &text, author.as_ref(), status, &now).await?;
     events::append(
         &mut tx,
         NewEvent {

@@ -9,6 +9,7 @@ use crate::{App, AppError, Caller};
 use domain::campaign::Phase;
 use domain::campaign::VoteChoice;
 use domain::export::{BOM, cell};
+use domain::id::IdeaId;
 use domain::ranking::standings;
 use store::campaigns::{self, CampaignRow, IdeaRow};
 
@@ -159,7 +160,7 @@ pub async fn export(app: &App, caller: &Caller, code: &str, kind: &str) -> Resul
     let c = campaign(&mut tx, code).await?;
     facilitator(&mut tx, caller, &c).await?;
     let ideas = campaigns::ideas(&mut tx, &c.id).await?;
-    let seq = |id: &str| {
+    let seq = |id: &IdeaId| {
         ideas
             .iter()
             .find(|i| i.id == id)

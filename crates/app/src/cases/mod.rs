@@ -44,7 +44,7 @@ pub use work::{DetailsInput, MemberInput, TickInput, edit, member, tick};
 use crate::AppError;
 use crate::access::TRIAGE_ROLES;
 use crate::error::Result;
-use domain::id::UserId;
+use domain::id::{OrgId, UserId};
 use domain::process::{Template, parse_template};
 use domain::text::TextRule;
 use domain::{ErrorCode, FieldErrors};
@@ -83,7 +83,7 @@ fn parse_stored(row: &TemplateRow) -> Result<Template> {
 async fn handler_in(
     tx: &mut Tx,
     errors: &mut FieldErrors,
-    org_ids: &[String],
+    org_ids: &[OrgId],
     id: String,
 ) -> Result<Option<UserId>> {
     let known = users::with_roles_in(tx, org_ids, &TRIAGE_ROLES)

@@ -8,7 +8,7 @@ use crate::error::Result;
 use crate::inbox::opt;
 use crate::{App, AppError, Caller};
 use domain::case::CaseState;
-use domain::id::{CaseId, UserId};
+use domain::id::{CaseId, OrgId, UserId};
 use domain::org::{descendants, root_of};
 use domain::reference::ReferenceFormat;
 use domain::role::Role;
@@ -82,7 +82,7 @@ pub struct OpenChoices {
 /// The templates a case in this region may follow: the region's active versions, or, when
 /// none is active yet, the newest built-in version of each template (never an upload, which
 /// belongs to one region and is used there only once activated).
-async fn template_choices(tx: &mut Tx, region_id: &str) -> Result<Vec<TemplateRow>> {
+async fn template_choices(tx: &mut Tx, region_id: &OrgId) -> Result<Vec<TemplateRow>> {
     let active = processes::active_in(tx, region_id).await?;
     if !active.is_empty() {
         return Ok(active);
@@ -115,7 +115,7 @@ pub async fn open_choices(app: &App, caller: &Caller) -> Result<OpenChoices> {
         .cloned()
         .collect();
     let mut templates = Vec::new();
-    let mut regions: Vec<String> = units.iter().map(|u| root_of(&tree.nodes, &u.id)).collect();
+    let mut regions: Vec<OrgId> = units.iter().map(|u| root_of(&tree.nodes, &u.id)).collect();
     regions.dedup();
     for r in &regions {
         for t in template_choices(&mut tx, r).await? {
@@ -170,7 +170,7 @@ pub async fn prefill(app: &App, caller: &Caller, reference: &str) -> Result<Opti
         .await?
         .into_iter()
         .next()
-        .map(|t| t.id);
+        .map(|t| t.id.into_string());
     Ok(Some(Prefill {
         title: s.title,
         description: s.description,
@@ -196,7 +196,7 @@ pub async fn open(app: &App, caller: &Caller, input: &OpenInput) -> Result<(Case
             &app.config.public_url,
             &staff,
             domain::jobs::MailKind::Assigned,
-            ("case", opened.0.as_str(), row.org_id.as_str()),
+            ("case", opened.0.as_str(), &row.org_id),
             (&opened.1, &row.title, &page),
             serde_json::json!({ "by": user.name }),
         )
@@ -243,7 +243,7 @@ pub(crate) async fn open_in(
     }
     let region_id = unit.map(|u| root_of(&nodes, &u.id));
     let region_ids = region_id
-        .as_deref()
+        .as_ref()
         .map(|r| descendants(&nodes, r))
         .unwrap_or_default();
     // The template: the one named, among those the region may use.
@@ -276,7 +276,7 @@ pub(crate) async fn open_in(
     // The submissions: accepted ones in the same region, among those the caller may see. A
     // reference the caller may not see is unknown, as one that does not exist.
     let readable = reach(user, &nodes, Role::can_read_inbox);
-    let visible: Vec<String> = region_ids
+    let visible: Vec<OrgId> = region_ids
         .iter()
         .filter(|o| readable.contains(o))
         .cloned()

@@ -5,6 +5,7 @@ use super::parse_stored;
 use crate::error::Result;
 use crate::{App, AppError};
 use domain::FieldErrors;
+use domain::id::TemplateId;
 use domain::process::Template;
 use domain::text::filter_text;
 use serde::Deserialize;
@@ -101,7 +102,7 @@ pub async fn diarium(app: &App, q: &DiariumQuery) -> Result<DiariumPage> {
         },
     )
     .await?;
-    let mut templates: Vec<(String, Template)> = Vec::new();
+    let mut templates: Vec<(TemplateId, Template)> = Vec::new();
     let mut entries = Vec::new();
     for row in rows {
         let phase = match (&row.phase_key, &row.template_id) {

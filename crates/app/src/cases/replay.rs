@@ -251,7 +251,7 @@ async fn notify_moved(app: &crate::App, tx: &mut Tx, l: &Loaded, next: &CaseStat
                 &app.config.public_url,
                 &staff,
                 MailKind::GateWaiting,
-                ("case", l.row.id.as_str(), l.row.org_id.as_str()),
+                ("case", l.row.id.as_str(), &l.row.org_id),
                 (&l.row.reference, &l.row.title, &page),
                 serde_json::json!({ "gate": gate.name }),
             )

@@ -6,7 +6,7 @@ use crate::access::{TRIAGE_ROLES, require_user};
 use crate::error::Result;
 use crate::{App, Caller};
 use domain::case::{CaseState, CaseStatus};
-use domain::id::CaseId;
+use domain::id::{CaseId, OrgId};
 use domain::process::Template;
 use domain::role::Role;
 use domain::time::Timestamp;
@@ -62,10 +62,10 @@ impl CaseView {
                     .map(|p| p.key.as_str())
     }
 
-    pub fn unit_name(&self, id: &str) -> String {
+    pub fn unit_name(&self, id: &OrgId) -> String {
         self.units
             .iter()
-            .find(|o| o.id == id)
+            .find(|o| o.id == *id)
             .map(|o| o.name.clone())
             .unwrap_or_default()
     }

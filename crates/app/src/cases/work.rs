@@ -305,7 +305,7 @@ pub async fn edit(app: &App, caller: &Caller, id: &CaseId, input: &DetailsInput)
                 &app.config.public_url,
                 &staff,
                 domain::jobs::MailKind::Assigned,
-                ("case", l.row.id.as_str(), unit.id.as_str()),
+                ("case", l.row.id.as_str(), &unit.id),
                 (&l.row.reference, &title, &page),
                 serde_json::json!({ "by": user.name }),
             )

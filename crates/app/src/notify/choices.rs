@@ -41,6 +41,22 @@ async fn read(tx: &mut store::Tx, address: &str) -> Result<Vec<(MailKind, Notify
         .collect())
 }
 
+/// Whether an address is an active account's: staff choose every kind, others (a
+/// submitter, a workshop participant) only the kinds that can reach them.
+async fn is_staff(tx: &mut store::Tx, address: &str) -> Result<bool> {
+    Ok(store::users::by_email(tx, address)
+        .await?
+        .is_some_and(|u| u.active))
+}
+
+/// The choices a link's address may make: every kind for staff, else those not for staff.
+fn offered(modes: Vec<(MailKind, NotifyMode)>, staff: bool) -> Vec<(MailKind, NotifyMode)> {
+    modes
+        .into_iter()
+        .filter(|(k, _)| staff || !k.is_for_staff())
+        .collect()
+}
+
 /// Writes the changed choices and their event (which kinds changed, never whose).
 async fn write(
     tx: &mut store::Tx,
@@ -93,7 +109,8 @@ async fn link_of(tx: &mut store::Tx, token: &str) -> Result<prefs::LinkRow> {
 pub async fn choices_by_link(app: &App, token: &str) -> Result<Choices> {
     let mut tx = app.db.read().await?;
     let link = link_of(&mut tx, token).await?;
-    let modes = read(&mut tx, &link.address).await?;
+    let staff = is_staff(&mut tx, &link.address).await?;
+    let modes = offered(read(&mut tx, &link.address).await?, staff);
     tx.commit().await?;
     Ok(Choices {
         modes,
@@ -110,6 +127,9 @@ pub async fn set_choices_by_link(
 ) -> Result<()> {
     let mut tx = app.db.write().await?;
     let link = link_of(&mut tx, token).await?;
+    if !is_staff(&mut tx, &link.address).await? && modes.iter().any(|(k, _)| k.is_for_staff()) {
+        return Err(AppError::field("kind", domain::ErrorCode::InvalidChoice));
+    }
     write(&mut tx, &Actor::Public, &link.address, modes).await?;
     tx.commit().await?;
     Ok(())

@@ -6,7 +6,7 @@
 
 use std::collections::BTreeMap;
 
-use domain::id::UserId;
+use domain::id::{OrgId, UserId};
 use domain::jobs::{DIGEST, MailKind, OVERDUE, next_daily};
 use domain::time::Timestamp;
 use store::jobs::JobRow;
@@ -150,7 +150,7 @@ async fn remind_overdue(app: &App, job_id: &str) -> Result<bool> {
     )
     .await?;
     // Per person: the org of their first case (the mail's region) and the steps' lines.
-    let mut people: BTreeMap<UserId, (String, Vec<serde_json::Value>)> = BTreeMap::new();
+    let mut people: BTreeMap<UserId, (OrgId, Vec<serde_json::Value>)> = BTreeMap::new();
     for row in &rows {
         let (template, state) = crate::cases::replay_for_system(&mut tx, row).await?;
         let steps = crate::cases::overdue_steps(row, &template, &state, now);

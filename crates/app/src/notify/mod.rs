@@ -10,7 +10,7 @@
 //! by address, so that people without an account have them too; they are opened by a link
 //! in every mail ([`choices_by_link`]) or, for staff, on their account page.
 
-use domain::id::{SubmissionId, UserId};
+use domain::id::{OrgId, SubmissionId, UserId};
 use domain::jobs::{MailKind, NotifyMode};
 use domain::role::Role;
 use domain::time::Timestamp;
@@ -131,7 +131,7 @@ pub(crate) async fn to_staff(
     public_url: &str,
     to: &Staff,
     kind: MailKind,
-    (subject_type, subject_id, org_id): (&str, &str, &str),
+    (subject_type, subject_id, org_id): (&str, &str, &OrgId),
     (reference, title, path): (&str, &str, &str),
     mut params: serde_json::Value,
 ) -> Result<bool> {
@@ -182,7 +182,7 @@ pub fn mentioned<'a>(text: &str, colleagues: &'a [Staff], author_id: &UserId) ->
         .collect();
     colleagues
         .iter()
-        .filter(|c| &c.id != author_id)
+        .filter(|c| c.id != author_id)
         .filter(|c| {
             let local = c.email.split('@').next().unwrap_or_default().to_lowercase();
             names.contains(&local)
@@ -194,7 +194,7 @@ pub fn mentioned<'a>(text: &str, colleagues: &'a [Staff], author_id: &UserId) ->
 pub(crate) async fn deciders(
     tx: &mut store::Tx,
     tree: &crate::access::Tree,
-    org_id: &str,
+    org_id: &OrgId,
     role: Role,
 ) -> Result<Vec<Staff>> {
     let above = crate::access::ancestors(&tree.nodes, org_id);

@@ -28,7 +28,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::Result;
 use crate::secret::hash_token;
 use crate::{App, AppError};
-use domain::id::UserId;
+use domain::id::{OrgId, UserId};
 use domain::role::Role;
 use domain::text::may_name_something;
 use domain::time::Timestamp;
@@ -410,14 +410,14 @@ async fn sign_in(
         }
         org.map(|o| (o.id.clone(), e.role))
     };
-    let managed: Vec<(String, Role)> = oidc
+    let managed: Vec<(OrgId, Role)> = oidc
         .settings
         .role_map
         .entries
         .iter()
         .filter_map(resolve)
         .collect();
-    let wanted: Vec<(String, Role)> = oidc
+    let wanted: Vec<(OrgId, Role)> = oidc
         .settings
         .role_map
         .matching(&person.groups)
@@ -518,7 +518,7 @@ async fn append(
     tx: &mut store::Tx,
     user_id: &UserId,
     kind: &str,
-    org_id: Option<&str>,
+    org_id: Option<&OrgId>,
     payload: serde_json::Value,
 ) -> Result<()> {
     events::append(

@@ -3,6 +3,7 @@
 //! is not yet applied.
 
 use super::{CaseError, CaseEvent, CaseState, GateDecision};
+use crate::id::OrgId;
 use crate::process::{Template, Vagval};
 use crate::role::Role;
 
@@ -126,9 +127,9 @@ impl CaseState {
     }
 
     /// Records that a unit adopted the solution; the caller checks the unit exists.
-    pub fn adopt(&self, t: &Template, org_id: &str, by: &str) -> Result<CaseEvent, CaseError> {
+    pub fn adopt(&self, t: &Template, org_id: &OrgId, by: &str) -> Result<CaseEvent, CaseError> {
         let e = CaseEvent::Adopted {
-            org_id: org_id.into(),
+            org_id: org_id.clone(),
             by: by.into(),
         };
         self.check(t, &e)?;

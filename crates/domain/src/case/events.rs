@@ -3,6 +3,7 @@
 //! [`CaseState::replay`] a whole log.
 
 use super::{CaseError, CaseState, CaseStatus, Handover, Measure, Tick};
+use crate::id::OrgId;
 use crate::process::{Template, Vagval};
 use crate::role::Role;
 
@@ -43,7 +44,7 @@ pub enum CaseEvent {
         open_items: Vec<(String, String)>,
     },
     /// A unit took the solution into use.
-    Adopted { org_id: String, by: String },
+    Adopted { org_id: OrgId, by: String },
     /// A benefit measure: what is measured, in which unit, before and after.
     MeasureRecorded {
         name: String,

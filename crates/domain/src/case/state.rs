@@ -5,6 +5,7 @@
 use std::collections::BTreeMap;
 
 use super::CaseEvent;
+use crate::id::OrgId;
 use crate::process::{Step, Template, Vagval};
 
 crate::submission::string_enum!(
@@ -49,7 +50,7 @@ pub struct CaseState {
     /// Gate decisions in order, overrides included.
     pub decisions: Vec<CaseEvent>,
     /// Units that adopted the solution, by organisation id.
-    pub adopted: Vec<String>,
+    pub adopted: Vec<OrgId>,
     pub measures: Vec<Measure>,
     pub handover: Option<Handover>,
 }

@@ -209,10 +209,10 @@ fn the_last_gate_needs_the_handover() {
         .unwrap();
     s.apply(&t, &e).unwrap();
     assert_eq!(s.measures[0].after, "4.5");
-    let e = s.adopt(&t, "unit-1", "a1").unwrap();
+    let e = s.adopt(&t, &"unit-1".into(), "a1").unwrap();
     s.apply(&t, &e).unwrap();
     assert_eq!(
-        s.adopt(&t, "unit-1", "a1").unwrap_err(),
+        s.adopt(&t, &"unit-1".into(), "a1").unwrap_err(),
         CaseError::AlreadyAdopted
     );
     assert_eq!(
@@ -230,7 +230,7 @@ fn the_last_gate_needs_the_handover() {
     assert_eq!(s.status, CaseStatus::Completed);
     // Nothing more is recorded on a finished case.
     assert_eq!(
-        s.adopt(&t, "unit-2", "a1").unwrap_err(),
+        s.adopt(&t, &"unit-2".into(), "a1").unwrap_err(),
         CaseError::NotActive
     );
 }
@@ -394,7 +394,7 @@ fn property_rules_hold_and_the_log_replays() {
             let attempt = match rng.below(12) {
                 10 => s.hand_over(&t, "Linjen", rng.pick::<&str>(&["överlämnad", ""]), "u"),
                 11 => match rng.below(3) {
-                    0 => s.adopt(&t, rng.pick::<&str>(&["a", "b"]), "u"),
+                    0 => s.adopt(&t, &(*rng.pick::<&str>(&["a", "b"])).into(), "u"),
                     1 => s.measure(&t, "Väntetid", "dagar", "12", "4,5", "u"),
                     _ => s.measure(&t, "Väntetid", "dagar", "tolv", "4", "u"),
                 },

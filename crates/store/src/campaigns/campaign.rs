@@ -2,7 +2,7 @@
 //! public showcase's, moving its phase, and the row lock that numbers participants and ideas.
 
 use domain::campaign::{Mode, Phase};
-use domain::id::{CampaignId, UserId};
+use domain::id::{CampaignId, OrgId, UserId};
 
 use crate::db::{Tx, sql};
 
@@ -10,7 +10,8 @@ use crate::db::{Tx, sql};
 pub struct CampaignRow {
     #[sqlx(try_from = "String")]
     pub id: CampaignId,
-    pub org_id: String,
+    #[sqlx(try_from = "String")]
+    pub org_id: OrgId,
     pub code: String,
     #[sqlx(try_from = "String")]
     pub mode: Mode,
@@ -30,7 +31,7 @@ const CAMPAIGN: &str = "SELECT id, org_id, code, mode, title, question, phase, v
 
 pub struct NewCampaign<'a> {
     pub id: &'a CampaignId,
-    pub org_id: &'a str,
+    pub org_id: &'a OrgId,
     pub code: &'a str,
     pub mode: Mode,
     pub title: &'a str,
@@ -84,7 +85,7 @@ pub async fn by_id(tx: &mut Tx, id: &CampaignId) -> crate::Result<Option<Campaig
     .await
 }
 
-pub async fn in_org(tx: &mut Tx, org_id: &str) -> crate::Result<Vec<CampaignRow>> {
+pub async fn in_org(tx: &mut Tx, org_id: &OrgId) -> crate::Result<Vec<CampaignRow>> {
     tx.fetch_all(crate::Sql::dynamic(
         format!("{CAMPAIGN} WHERE org_id = ? ORDER BY created_at DESC"),
         vec![org_id.into()],

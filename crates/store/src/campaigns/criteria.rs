@@ -2,7 +2,7 @@
 //! scores of ideas on them, 1–5, a second score replacing the first.
 
 use crate::db::{Tx, sql};
-use domain::id::CampaignId;
+use domain::id::{CampaignId, IdeaId, ParticipantId};
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct CriterionRow {
@@ -58,8 +58,8 @@ pub async fn criteria(tx: &mut Tx, campaign_id: &CampaignId) -> crate::Result<Ve
 pub async fn set_score(
     tx: &mut Tx,
     campaign_id: &CampaignId,
-    participant_id: &str,
-    idea_id: &str,
+    participant_id: &ParticipantId,
+    idea_id: &IdeaId,
     criterion_id: &str,
     score: i64,
     now: &str,
@@ -80,8 +80,10 @@ pub async fn set_score(
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct ScoreRow {
-    pub participant_id: String,
-    pub idea_id: String,
+    #[sqlx(try_from = "String")]
+    pub participant_id: ParticipantId,
+    #[sqlx(try_from = "String")]
+    pub idea_id: IdeaId,
     pub criterion_id: String,
     pub score: i64,
 }

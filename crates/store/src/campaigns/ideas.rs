@@ -3,16 +3,18 @@
 
 use super::campaign::lock_campaign;
 use domain::campaign::IdeaStatus;
-use domain::id::CampaignId;
+use domain::id::{CampaignId, IdeaId, ParticipantId};
 
 use crate::db::{Tx, sql};
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct IdeaRow {
-    pub id: String,
+    #[sqlx(try_from = "String")]
+    pub id: IdeaId,
     pub seq: i64,
     pub body: String,
-    pub participant_id: Option<String>,
+    #[sqlx(try_from = "crate::Nullable")]
+    pub participant_id: Option<ParticipantId>,
     #[sqlx(try_from = "String")]
     pub status: IdeaStatus,
     pub flags: i64,
@@ -23,7 +25,7 @@ pub async fn insert_idea(
     tx: &mut Tx,
     campaign_id: &CampaignId,
     body: &str,
-    participant_id: Option<&str>,
+    participant_id: Option<&ParticipantId>,
     status: IdeaStatus,
     now: &str,
 ) -> crate::Result<IdeaRow> {
@@ -61,8 +63,8 @@ pub async fn ideas(tx: &mut Tx, campaign_id: &CampaignId) -> crate::Result<Vec<I
 pub async fn active_of_pair(
     tx: &mut Tx,
     campaign_id: &CampaignId,
-    left: &str,
-    right: &str,
+    left: &IdeaId,
+    right: &IdeaId,
 ) -> crate::Result<i64> {
     let (n,): (i64,) = tx
         .fetch_one(
@@ -75,7 +77,7 @@ pub async fn active_of_pair(
     Ok(n)
 }
 
-pub async fn set_idea_status(tx: &mut Tx, id: &str, status: IdeaStatus) -> crate::Result<()> {
+pub async fn set_idea_status(tx: &mut Tx, id: &IdeaId, status: IdeaStatus) -> crate::Result<()> {
     tx.execute(
         sql("UPDATE ideas SET status = ? WHERE id = ?")
             .bind(status.as_str())
@@ -88,8 +90,8 @@ pub async fn set_idea_status(tx: &mut Tx, id: &str, status: IdeaStatus) -> crate
 /// Flags an idea once per participant; returns the idea's flag count after.
 pub async fn flag_idea(
     tx: &mut Tx,
-    idea_id: &str,
-    participant_id: &str,
+    idea_id: &IdeaId,
+    participant_id: &ParticipantId,
     now: &str,
 ) -> crate::Result<i64> {
     let inserted = tx

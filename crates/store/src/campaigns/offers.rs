@@ -3,14 +3,17 @@
 
 use super::padded;
 use crate::db::{Arg, Backend, Tx, sql};
-use domain::id::CampaignId;
+use domain::id::{CampaignId, IdeaId, ParticipantId};
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct OfferRow {
     pub id: String,
-    pub participant_id: String,
-    pub left_idea_id: String,
-    pub right_idea_id: String,
+    #[sqlx(try_from = "String")]
+    pub participant_id: ParticipantId,
+    #[sqlx(try_from = "String")]
+    pub left_idea_id: IdeaId,
+    #[sqlx(try_from = "String")]
+    pub right_idea_id: IdeaId,
     pub answered: bool,
     pub offered_at: String,
 }
@@ -20,7 +23,10 @@ const OFFER: &str =
 
 /// The pair shown to a participant and not yet answered, if any. (An open offer has no
 /// vote either: the condition is the open offers' index's, which it is read by.)
-pub async fn open_offer(tx: &mut Tx, participant_id: &str) -> crate::Result<Option<OfferRow>> {
+pub async fn open_offer(
+    tx: &mut Tx,
+    participant_id: &ParticipantId,
+) -> crate::Result<Option<OfferRow>> {
     tx.fetch_optional(crate::Sql::dynamic(
         format!(
             "{OFFER} WHERE participant_id = ? AND answered = FALSE AND voted_at IS NULL ORDER BY offered_at LIMIT 1"
@@ -39,7 +45,10 @@ pub async fn offer(tx: &mut Tx, id: &str) -> crate::Result<Option<OfferRow>> {
 }
 
 /// The pairs already shown to a participant, as `smaller-id:larger-id` keys.
-pub async fn offered_keys(tx: &mut Tx, participant_id: &str) -> crate::Result<Vec<String>> {
+pub async fn offered_keys(
+    tx: &mut Tx,
+    participant_id: &ParticipantId,
+) -> crate::Result<Vec<String>> {
     let rows: Vec<(String,)> = tx
         .fetch_all(
             sql("SELECT pair_key FROM pair_offers WHERE participant_id = ?").bind(participant_id),
@@ -60,9 +69,9 @@ pub fn pair_key(a: &str, b: &str) -> String {
 #[derive(Debug, Clone)]
 pub struct BatchOffer {
     pub campaign_id: CampaignId,
-    pub participant_id: String,
-    pub left_idea_id: String,
-    pub right_idea_id: String,
+    pub participant_id: ParticipantId,
+    pub left_idea_id: IdeaId,
+    pub right_idea_id: IdeaId,
 }
 
 /// Records a batch of offers in one statement. An offer of a pair this participant was
@@ -81,7 +90,7 @@ pub async fn insert_offers(
     let keys = || {
         batch
             .iter()
-            .map(|o| pair_key(&o.left_idea_id, &o.right_idea_id))
+            .map(|o| pair_key(o.left_idea_id.as_str(), o.right_idea_id.as_str()))
     };
     let (offers, mut args) = match tx.backend() {
         Backend::Postgres => {
@@ -95,9 +104,9 @@ pub async fn insert_offers(
                 vec![
                     Arg::TextList(ids.iter().cloned().map(Some).collect()),
                     list(|o| o.campaign_id.as_str()),
-                    list(|o| &o.participant_id),
-                    list(|o| &o.left_idea_id),
-                    list(|o| &o.right_idea_id),
+                    list(|o| o.participant_id.as_str()),
+                    list(|o| o.left_idea_id.as_str()),
+                    list(|o| o.right_idea_id.as_str()),
                     Arg::TextList(keys().map(Some).collect()),
                 ],
             )

@@ -2,14 +2,15 @@
 //! became and that one's reference.
 
 use domain::id::CampaignId;
-use domain::id::{CaseId, SubmissionId};
+use domain::id::{CaseId, IdeaId, SubmissionId};
 
 use crate::db::{Tx, sql};
 
 /// A concept taken forward: the submission or the case it became.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct OutcomeRow {
-    pub idea_id: String,
+    #[sqlx(try_from = "String")]
+    pub idea_id: IdeaId,
     #[sqlx(try_from = "crate::Nullable")]
     pub submission_id: Option<SubmissionId>,
     #[sqlx(try_from = "crate::Nullable")]
@@ -30,7 +31,7 @@ pub async fn outcomes(tx: &mut Tx, campaign_id: &CampaignId) -> crate::Result<Ve
 pub async fn insert_outcome(
     tx: &mut Tx,
     campaign_id: &CampaignId,
-    idea_id: &str,
+    idea_id: &IdeaId,
     submission_id: Option<&SubmissionId>,
     case_id: Option<&CaseId>,
     now: &str,

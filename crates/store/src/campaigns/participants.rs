@@ -3,11 +3,12 @@
 
 use super::campaign::lock_campaign;
 use crate::db::{Tx, sql};
-use domain::id::{CampaignId, UserId};
+use domain::id::{CampaignId, ParticipantId, UserId};
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct ParticipantRow {
-    pub id: String,
+    #[sqlx(try_from = "String")]
+    pub id: ParticipantId,
     #[sqlx(try_from = "String")]
     pub campaign_id: CampaignId,
     pub number: i64,

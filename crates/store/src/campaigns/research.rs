@@ -2,7 +2,7 @@
 //! per participant and question (answering again replaces it).
 
 use crate::db::{Tx, sql};
-use domain::id::CampaignId;
+use domain::id::{CampaignId, ParticipantId};
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct QuestionRow {
@@ -35,7 +35,8 @@ pub async fn questions(tx: &mut Tx, campaign_id: &CampaignId) -> crate::Result<V
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct AnswerRow {
     pub question_id: String,
-    pub participant_id: String,
+    #[sqlx(try_from = "String")]
+    pub participant_id: ParticipantId,
     pub participant: i64,
     pub body: String,
 }
@@ -54,7 +55,7 @@ pub async fn answers(tx: &mut Tx, campaign_id: &CampaignId) -> crate::Result<Vec
 pub async fn set_answer(
     tx: &mut Tx,
     question_id: &str,
-    participant_id: &str,
+    participant_id: &ParticipantId,
     body: &str,
     now: &str,
 ) -> crate::Result<()> {

@@ -3,7 +3,7 @@
 
 use crate::db::{Tx, sql};
 use domain::campaign::VoteChoice;
-use domain::id::CampaignId;
+use domain::id::{CampaignId, IdeaId};
 
 /// The decided votes of a campaign cast after `after` and up to `until` (votes'
 /// `voted_at`; `after` "" for every one) as (winner, loser) idea numbers (`seq`), in no
@@ -62,8 +62,10 @@ pub async fn vote_counts(tx: &mut Tx, campaign_id: &CampaignId) -> crate::Result
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct VoteExportRow {
     pub participant: i64,
-    pub left_idea_id: String,
-    pub right_idea_id: String,
+    #[sqlx(try_from = "String")]
+    pub left_idea_id: IdeaId,
+    #[sqlx(try_from = "String")]
+    pub right_idea_id: IdeaId,
     #[sqlx(try_from = "String")]
     pub choice: VoteChoice,
     pub skip_reason: Option<String>,

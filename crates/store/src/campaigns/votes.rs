@@ -7,7 +7,7 @@ use super::offers::{BatchOffer, OfferRow, insert_offers, pair_key};
 use super::padded;
 use crate::db::{Arg, Backend, Tx, sql};
 use domain::campaign::VoteChoice;
-use domain::id::CampaignId;
+use domain::id::{CampaignId, IdeaId, ParticipantId};
 
 /// Marks an offer answered; false when it already was (a second vote for the same pair).
 pub async fn answer_offer(tx: &mut Tx, id: &str) -> crate::Result<bool> {
@@ -27,7 +27,7 @@ pub async fn answer_offer(tx: &mut Tx, id: &str) -> crate::Result<bool> {
 /// `skip`: the winner and the loser follow from it and the pair as offered.
 #[derive(Debug, Clone)]
 pub struct BatchVote {
-    pub participant_id: String,
+    pub participant_id: ParticipantId,
     pub offer_id: String,
     pub choice: VoteChoice,
     pub skip_reason: Option<String>,
@@ -101,7 +101,7 @@ async fn record_votes_sqlite(
         .iter()
         .filter(|v| v.choice.decides() && answered.contains(&v.offer_id))
         .collect();
-    let mut took: HashMap<String, i64> = HashMap::new();
+    let mut took: HashMap<ParticipantId, i64> = HashMap::new();
     if !decided.is_empty() {
         let n = padded(decided.len());
         let mut args: Vec<Arg> = decided
@@ -120,7 +120,10 @@ async fn record_votes_sqlite(
                 args,
             ))
             .await?;
-        took = rows.into_iter().collect();
+        took = rows
+            .into_iter()
+            .map(|(id, n)| (ParticipantId::from(id), n))
+            .collect();
     }
     let outcomes: Vec<BatchOutcome> = batch
         .iter()
@@ -303,7 +306,7 @@ async fn record_votes_and_next_postgres(
         .fetch_all(
             sql(BATCH)
                 .bind(list(&|b| Some(b.vote.offer_id.clone())))
-                .bind(list(&|b| Some(b.vote.participant_id.clone())))
+                .bind(list(&|b| Some(b.vote.participant_id.to_string())))
                 .bind(list(&|b| Some(b.vote.choice.as_str().to_string())))
                 .bind(list(&|b| b.vote.skip_reason.clone()))
                 .bind(Arg::IntList(
@@ -311,26 +314,26 @@ async fn record_votes_and_next_postgres(
                 ))
                 .bind(Arg::TextList(next_ids.clone()))
                 .bind(next(|o| o.campaign_id.as_str()))
-                .bind(next(|o| &o.left_idea_id))
-                .bind(next(|o| &o.right_idea_id))
+                .bind(next(|o| o.left_idea_id.as_str()))
+                .bind(next(|o| o.right_idea_id.as_str()))
                 .bind(list(&|b| {
                     b.next
                         .as_ref()
-                        .map(|o| pair_key(&o.left_idea_id, &o.right_idea_id))
+                        .map(|o| pair_key(o.left_idea_id.as_str(), o.right_idea_id.as_str()))
                 }))
                 .bind(now)
                 .bind(now),
         )
         .await?;
     let (mut open, mut answered, mut offered) = (HashSet::new(), HashSet::new(), HashSet::new());
-    let mut took: HashMap<String, i64> = HashMap::new();
+    let mut took: HashMap<ParticipantId, i64> = HashMap::new();
     for (kind, id, n) in rows {
         match kind.as_str() {
             "open" => {
                 open.insert(id);
             }
             "quota" => {
-                took.insert(id, n.unwrap_or_default());
+                took.insert(ParticipantId::from(id), n.unwrap_or_default());
             }
             "answered" => {
                 answered.insert(id);
@@ -387,8 +390,8 @@ async fn record_votes_and_next_postgres(
 /// `right` or `skip`), the response time and when it was cast.
 #[derive(Debug, Clone)]
 pub struct BulkVote {
-    pub left_idea_id: String,
-    pub right_idea_id: String,
+    pub left_idea_id: IdeaId,
+    pub right_idea_id: IdeaId,
     pub choice: VoteChoice,
     pub response_ms: Option<i64>,
     pub at: String,
@@ -405,7 +408,7 @@ const BULK_ROWS: usize = 500;
 pub async fn bulk_votes(
     tx: &mut Tx,
     campaign_id: &CampaignId,
-    participant_id: &str,
+    participant_id: &ParticipantId,
     votes: &[BulkVote],
 ) -> crate::Result<()> {
     for chunk in votes.chunks(BULK_ROWS) {
@@ -416,7 +419,7 @@ pub async fn bulk_votes(
             args.push(participant_id.into());
             args.push(v.left_idea_id.as_str().into());
             args.push(v.right_idea_id.as_str().into());
-            args.push(pair_key(&v.left_idea_id, &v.right_idea_id).into());
+            args.push(pair_key(v.left_idea_id.as_str(), v.right_idea_id.as_str()).into());
             args.push(true.into());
             args.push(v.at.as_str().into());
             args.push(v.choice.as_str().into());

@@ -14,6 +14,7 @@ use crate::ctx::Ctx;
 use crate::i18n::Tr;
 use app::AppError;
 use app::processes::Overview;
+use domain::id::TemplateId;
 use domain::process::{Problem, TemplateError, Vagval, parse_template};
 
 /// A template problem in the reader's language, with where it is.
@@ -81,16 +82,16 @@ impl Page<'_> {
         self.o
             .regions
             .iter()
-            .find(|(r, _)| t.org_id.as_deref() == Some(r.id.as_str()))
+            .find(|(r, _)| t.org_id.as_ref() == Some(&r.id))
             .map(|(r, _)| r.name.clone())
             .unwrap_or_default()
     }
 
-    fn active_in(&self, template_id: &str) -> Vec<String> {
+    fn active_in(&self, template_id: &TemplateId) -> Vec<String> {
         self.o
             .regions
             .iter()
-            .filter(|(_, active)| active.iter().any(|t| t.id == template_id))
+            .filter(|(_, active)| active.iter().any(|t| t.id == *template_id))
             .map(|(r, _)| r.name.clone())
             .collect()
     }

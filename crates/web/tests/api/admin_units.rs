@@ -14,7 +14,7 @@ async fn caller(t: &TestApp, email: &str) -> Caller {
     app::auth::caller_for_session(&t.app, &token).await.unwrap()
 }
 
-async fn id_of(t: &TestApp, slug: &str) -> String {
+async fn id_of(t: &TestApp, slug: &str) -> domain::id::OrgId {
     let mut tx = t.app.db.read().await.unwrap();
     store::orgs::by_slug(&mut tx, slug)
         .await
@@ -56,7 +56,7 @@ async fn units_are_added_renamed_and_moved_within_the_region(backend: Backend) {
     let added = app::admin::units::add_unit(&t.app, &a, &ra1, "ra-1-x", "Enhet X")
         .await
         .unwrap();
-    assert_eq!(added.parent_id.as_deref(), Some(ra1.as_str()));
+    assert_eq!(added.parent_id.as_ref(), Some(&ra1));
     assert_eq!(t.event_count().await, events + 1);
     let tree = t.app.tree().await.unwrap();
     assert!(
@@ -73,23 +73,23 @@ async fn units_are_added_renamed_and_moved_within_the_region(backend: Backend) {
         Err(AppError::NotFound)
     ));
     assert!(matches!(
-        app::admin::units::add_unit(&t.app, &b, "no-such-id", "rb-x", "Annan").await,
+        app::admin::units::add_unit(&t.app, &b, &"no-such-id".into(), "rb-x", "Annan").await,
         Err(AppError::NotFound)
     ));
 
     // Rename, and move X up under the region.
-    let moved = app::admin::units::change(&t.app, &a, &added.id, "Enhet Y", Some(&ra))
+    let moved = app::admin::units::change(&t.app, &a, &added.id, "Enhet Y", Some(ra.as_str()))
         .await
         .unwrap();
     assert_eq!(moved.name, "Enhet Y");
-    assert_eq!(moved.parent_id.as_deref(), Some(ra.as_str()));
+    assert_eq!(moved.parent_id.as_ref(), Some(&ra));
     let tree = t.app.tree().await.unwrap();
     let row = tree.all.iter().find(|o| o.id == added.id).unwrap();
     assert_eq!(row.name, "Enhet Y");
-    assert_eq!(row.parent_id.as_deref(), Some(ra.as_str()));
+    assert_eq!(row.parent_id.as_ref(), Some(&ra));
 
     // Move the unit under itself, under its own child, or into another region: refused.
-    app::admin::units::change(&t.app, &a, &added.id, "Enhet Y", Some(&ra1))
+    app::admin::units::change(&t.app, &a, &added.id, "Enhet Y", Some(ra1.as_str()))
         .await
         .unwrap();
     for target in [ra1.as_str(), added.id.as_str()] {
@@ -100,12 +100,12 @@ async fn units_are_added_renamed_and_moved_within_the_region(backend: Backend) {
     }
     let rb = id_of(&t, "rb").await;
     assert!(matches!(
-        app::admin::units::change(&t.app, &a, &ra1, "Enhet 1", Some(&rb)).await,
+        app::admin::units::change(&t.app, &a, &ra1, "Enhet 1", Some(rb.as_str())).await,
         Err(AppError::Validation(_))
     ));
     // A region is not moved; another region's administrator does not find it.
     assert!(matches!(
-        app::admin::units::change(&t.app, &a, &ra, "Region", Some(&ra1)).await,
+        app::admin::units::change(&t.app, &a, &ra, "Region", Some(ra1.as_str())).await,
         Err(AppError::Validation(_))
     ));
     assert!(matches!(

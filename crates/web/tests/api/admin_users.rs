@@ -19,7 +19,7 @@ async fn count(t: &TestApp, q: &str) -> i64 {
     n
 }
 
-async fn org_id(t: &TestApp, slug: &str) -> String {
+async fn org_id(t: &TestApp, slug: &str) -> domain::id::OrgId {
     let mut tx = t.app.db.read().await.unwrap();
     store::orgs::by_slug(&mut tx, slug)
         .await
@@ -125,7 +125,7 @@ async fn an_invitation_sets_a_password_once_and_signs_in(backend: Backend) {
         &[
             ("name", "Ines Inbjuden"),
             ("email", "Ines@Region.example"),
-            ("org", &unit),
+            ("org", unit.as_str()),
             ("role", "advisor"),
         ],
     )
@@ -290,7 +290,7 @@ async fn an_expired_or_replaced_invitation_is_refused(backend: Backend) {
     let invite = |email: &'static str| app::admin::people::Invitation {
         name: "Ines Inbjuden",
         email,
-        org_id: &region,
+        org_id: region.as_str(),
         role: "staff",
         lang: "sv",
     };
@@ -427,13 +427,13 @@ async fn another_regions_administrator_finds_nobody(backend: Backend) {
     );
     // A may not give a role in B's region, nor invite into it.
     assert!(matches!(
-        app::admin::people::grant(&t.app, &a, &anna, &region_b, "staff").await,
+        app::admin::people::grant(&t.app, &a, &anna, region_b.as_str(), "staff").await,
         Err(AppError::Validation(_))
     ));
     let invitation = app::admin::people::Invitation {
         name: "Bo Bortom",
         email: "bo@b.se",
-        org_id: &region_b,
+        org_id: region_b.as_str(),
         role: "staff",
         lang: "sv",
     };
@@ -443,7 +443,7 @@ async fn another_regions_administrator_finds_nobody(backend: Backend) {
     ));
     // Roles: given and taken within the region; the last one stays.
     assert!(
-        app::admin::people::grant(&t.app, &a, &anna, &unit_a1, "staff")
+        app::admin::people::grant(&t.app, &a, &anna, unit_a1.as_str(), "staff")
             .await
             .unwrap()
     );
@@ -587,7 +587,7 @@ async fn the_audit_view_filters_by_actor_and_kind(backend: Backend) {
     let invite = |email: &'static str| app::admin::people::Invitation {
         name: "En Inbjuden",
         email,
-        org_id: &unit,
+        org_id: unit.as_str(),
         role: "staff",
         lang: "sv",
     };
@@ -689,7 +689,7 @@ async fn the_audit_view_filters_by_actor_and_kind(backend: Backend) {
             &app::admin::people::Invitation {
                 name: "Många Inbjudna",
                 email: Box::leak(format!("m{i}@a.se").into_boxed_str()),
-                org_id: &unit,
+                org_id: unit.as_str(),
                 role: "staff",
                 lang: "sv",
             },
@@ -732,7 +732,7 @@ async fn refused_admin_forms_keep_what_was_typed(backend: Backend) {
         "/admin/organisationer",
         "/admin/organisationer",
         &[
-            ("parent", &region),
+            ("parent", region.as_str()),
             ("slug", "Inte OK!"),
             ("name", "Mitt nya namn"),
         ],
@@ -751,7 +751,7 @@ async fn refused_admin_forms_keep_what_was_typed(backend: Backend) {
         "/admin/organisationer",
         "/admin/organisationer",
         &[
-            ("parent", &region),
+            ("parent", region.as_str()),
             ("slug", "unit-a1"),
             ("name", "Dubbletten"),
         ],
@@ -767,7 +767,7 @@ async fn refused_admin_forms_keep_what_was_typed(backend: Backend) {
         &admin,
         "/admin/organisationer",
         &format!("/admin/organisationer/{unit}"),
-        &[("name", "x"), ("parent", &region)],
+        &[("name", "x"), ("parent", region.as_str())],
     )
     .await;
     assert_eq!(status, 422);
@@ -785,7 +785,7 @@ async fn refused_admin_forms_keep_what_was_typed(backend: Backend) {
         &[
             ("name", "Ines Inbjuden"),
             ("email", "inte en adress"),
-            ("org", &unit),
+            ("org", unit.as_str()),
             ("role", "kung"),
         ],
     )
@@ -808,7 +808,7 @@ async fn refused_admin_forms_keep_what_was_typed(backend: Backend) {
         &[
             ("name", "Igen"),
             ("email", "admin@a.se"),
-            ("org", &unit),
+            ("org", unit.as_str()),
             ("role", "staff"),
         ],
     )
@@ -843,7 +843,7 @@ async fn refused_admin_forms_keep_what_was_typed(backend: Backend) {
         &admin,
         &format!("/admin/anvandare/{me}"),
         &format!("/admin/anvandare/{me}/roller"),
-        &[("org", &unit), ("role", "kung")],
+        &[("org", unit.as_str()), ("role", "kung")],
     )
     .await;
     assert_eq!(status, 422);

@@ -356,7 +356,7 @@ async fn decisions_queue_their_mails(backend: Backend) {
         let res = t.act(&token, id["id"].as_str().unwrap(), action).await;
         assert_eq!(res.status(), 200, "{:?}", res.text().await);
     }
-    let orgs: Vec<String> = t
+    let orgs: Vec<domain::id::OrgId> = t
         .app
         .tree()
         .await

@@ -881,8 +881,8 @@ pub async fn setup(t: &TestApp) -> (Vec<Who>, Fixture) {
 
     for (k, v) in [
         ("{victim}", victim),
-        ("{unit_a2}", unit_a2),
-        ("{victim_token}", victim_token),
+        ("{unit_a2}", unit_a2.into_string()),
+        ("{victim_token}", victim_token.into_string()),
         ("{sub}", sub_id),
         ("{sub1}", sub1),
         ("{case}", case_id),
@@ -892,7 +892,7 @@ pub async fn setup(t: &TestApp) -> (Vec<Who>, Fixture) {
         ("{idea}", idea),
         ("{oidea}", oidea),
         ("{follow}", follow),
-        ("{upload}", upload),
+        ("{upload}", upload.into_string()),
         ("{att_sub}", att_sub),
         ("{att_case}", att_case),
         ("{att_w}", att_w),

@@ -142,6 +142,10 @@ async fn digest_and_never_follow_the_choices_made_through_the_link(backend: Back
     assert_eq!(page.status(), 200);
     let html = page.text().await.unwrap();
     assert!(html.contains("name=\"accepted\""), "{html}");
+    // A submitter without an account is offered only the kinds that can reach them.
+    for staff_kind in ["assigned", "gate_waiting", "steps_overdue", "mentioned"] {
+        assert!(!html.contains(&format!("name=\"{staff_kind}\"")), "{html}");
+    }
     let wrong = format!("/aviseringar/{}", "0".repeat(64));
     assert_eq!(
         visitor.get(t.url(&wrong)).send().await.unwrap().status(),
@@ -172,6 +176,14 @@ async fn digest_and_never_follow_the_choices_made_through_the_link(backend: Back
     let res = visitor
         .post(t.url(&path))
         .form(&[("_csrf", csrf.as_str()), ("accepted", "hourly")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 422);
+    // Nor can a kind only staff get be chosen through the link.
+    let res = visitor
+        .post(t.url(&path))
+        .form(&[("_csrf", csrf.as_str()), ("mentioned", "never")])
         .send()
         .await
         .unwrap();
@@ -378,6 +390,17 @@ async fn assignment_and_mention_reach_the_right_colleague(backend: Backend) {
         "{assigned}"
     );
     assert!(assigned.contains(&format!("/inkorg/{}", s["id"].as_str().unwrap())));
+    // A colleague's link offers every kind, the staff kinds too.
+    let own = client()
+        .get(t.url(&choices_path(&assigned)))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(own.contains("name=\"mentioned\""), "{own}");
+    assert!(own.contains("name=\"accepted\""), "{own}");
     let mention = decoded(&mails[1]);
     assert!(mention.contains("Kan @Anna.Berg titta"), "{mention}");
     // Anna turns mentions off on her account page; the next mention sends nothing.

@@ -82,18 +82,18 @@ async fn templates_are_stored_validated_and_activated(backend: Backend) {
 
     // Activation is per region, by that region's process owner.
     assert!(matches!(
-        app::processes::activate(&t.app, &owner, "unit-a", &stored.id).await,
+        app::processes::activate(&t.app, &owner, "unit-a", stored.id.as_str()).await,
         Err(AppError::Validation(_))
     ));
     assert!(matches!(
-        app::processes::activate(&t.app, &owner_b, "region-a", &stored.id).await,
+        app::processes::activate(&t.app, &owner_b, "region-a", stored.id.as_str()).await,
         Err(AppError::Forbidden)
     ));
     assert!(matches!(
         app::processes::activate(&t.app, &owner, "region-a", "no-such-id").await,
         Err(AppError::NotFound)
     ));
-    app::processes::activate(&t.app, &owner, "region-a", &stored.id)
+    app::processes::activate(&t.app, &owner, "region-a", stored.id.as_str())
         .await
         .unwrap();
     let active = app::processes::active_in(&t.app, "region-a").await.unwrap();
@@ -108,7 +108,7 @@ async fn templates_are_stored_validated_and_activated(backend: Backend) {
         .into_iter()
         .find(|r| r.template_key == "spelplanen" && r.version == 1)
         .unwrap();
-    app::processes::activate(&t.app, &owner, "region-a", &v1.id)
+    app::processes::activate(&t.app, &owner, "region-a", v1.id.as_str())
         .await
         .unwrap();
     assert_eq!(
@@ -199,7 +199,7 @@ async fn one_region_never_sets_another_regions_process(backend: Backend) {
         .await
         .unwrap();
     assert!(
-        html.contains(&v2_id) && html.contains("Uppladdad (Org region-a)"),
+        html.contains(v2_id.as_str()) && html.contains("Uppladdad (Org region-a)"),
         "{html}"
     );
 
@@ -263,7 +263,7 @@ async fn one_region_never_sets_another_regions_process(backend: Backend) {
         .await
         .unwrap();
     assert!(
-        !html.contains(&v2_id),
+        !html.contains(v2_id.as_str()),
         "region A's upload is not listed for B"
     );
     // Region B may upload a version 2 of its own: versions are counted per region.

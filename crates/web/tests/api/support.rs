@@ -319,6 +319,7 @@ impl TestApp {
             .find(|x| x.template_key == key)
             .expect("a built-in template")
             .id
+            .into_string()
     }
 
     pub async fn api_get(&self, token: &str, path: &str) -> reqwest::Response {

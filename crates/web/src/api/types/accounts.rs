@@ -21,7 +21,7 @@ pub struct Token {
 impl From<&TokenRow> for Token {
     fn from(t: &TokenRow) -> Self {
         Token {
-            id: t.id.clone(),
+            id: t.id.to_string(),
             user_id: t.user_id.as_str().into(),
             created_at: t.created_at.clone(),
             expires_at: t.expires_at.clone(),

@@ -188,7 +188,7 @@ pub struct Idea {
 impl From<&IdeaRow> for Idea {
     fn from(i: &IdeaRow) -> Self {
         Idea {
-            id: i.id.clone(),
+            id: i.id.to_string(),
             text: i.body.clone(),
             status: i.status.as_str().into(),
             created_at: i.created_at.clone(),
@@ -397,7 +397,7 @@ impl Results {
                     .rows
                     .iter()
                     .map(|x| CriteriaResult {
-                        id: x.idea.id.clone(),
+                        id: x.idea.id.to_string(),
                         weighted_mean: two_places(x.weighted_mean),
                         spread: two_places(x.spread),
                         raters: x.raters,
@@ -412,7 +412,7 @@ impl Results {
                 r.ranked
                     .iter()
                     .map(|x| RankedIdea {
-                        id: x.idea.id.clone(),
+                        id: x.idea.id.to_string(),
                         text: x.idea.body.clone(),
                         score: two_places(x.score),
                         low: two_places(x.low),
@@ -483,7 +483,7 @@ pub struct Outcome {
 impl From<&OutcomeRow> for Outcome {
     fn from(o: &OutcomeRow) -> Self {
         Outcome {
-            idea_id: o.idea_id.clone(),
+            idea_id: o.idea_id.to_string(),
             submission_id: o.submission_id.as_ref().map(|s| s.as_str().into()),
             case_id: o.case_id.as_ref().map(|c| c.as_str().into()),
             reference: o.reference.clone(),

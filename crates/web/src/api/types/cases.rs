@@ -191,11 +191,11 @@ impl From<&CaseRow> for CaseSummary {
             title: c.title.clone(),
             public_title: c.public_title.clone(),
             organisation: Named {
-                id: c.org_id.clone(),
+                id: c.org_id.to_string(),
                 name: c.org_name.clone(),
             },
             template: TemplateRef {
-                id: c.template_id.clone(),
+                id: c.template_id.to_string(),
                 key: c.template_key.clone(),
                 version: c.template_version,
             },
@@ -418,7 +418,7 @@ impl Process {
                     .adopted
                     .iter()
                     .map(|o| Named {
-                        id: o.clone(),
+                        id: o.to_string(),
                         name: v.unit_name(o),
                     })
                     .collect(),

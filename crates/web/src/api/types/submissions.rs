@@ -207,7 +207,7 @@ impl From<&SubmissionRow> for Submission {
             status: s.status.as_str().into(),
             submitter_role: s.submitter_role.as_str().into(),
             organisation: Named {
-                id: s.org_id.clone(),
+                id: s.org_id.to_string(),
                 name: s.org_name.clone(),
             },
             assignee: s.assignee_id.as_ref().map(|id| Assignee {

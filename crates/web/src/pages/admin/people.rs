@@ -7,7 +7,7 @@ use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use domain::id::UserId;
+use domain::id::{OrgId, UserId};
 use domain::role::Role;
 
 use super::super::error::{Failing, PageResult};
@@ -36,7 +36,7 @@ struct ListPage<'a> {
     search: String,
     next: Option<String>,
     /// (id, name) of the organisations of the caller's regions.
-    orgs: Vec<(String, String)>,
+    orgs: Vec<(OrgId, String)>,
     roles: [Role; 10],
     refused: Refused,
 }
@@ -293,9 +293,15 @@ pub async fn remove(
     form: TypedForm<RoleForm>,
 ) -> PageResult {
     let f = form.or_page(&ctx)?;
-    app::admin::people::remove(&state.app, &ctx.caller, &id, &f.org, &f.role)
-        .await
-        .or_page(&ctx)?;
+    app::admin::people::remove(
+        &state.app,
+        &ctx.caller,
+        &id,
+        &OrgId::from(f.org.as_str()),
+        &f.role,
+    )
+    .await
+    .or_page(&ctx)?;
     Ok(back(&id, "removed"))
 }
 

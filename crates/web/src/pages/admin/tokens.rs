@@ -43,14 +43,14 @@ impl Shown {
         let live =
             t.token.revoked_at.is_none() && t.token.expires_at.as_deref().is_none_or(|e| e > now);
         Shown {
-            id: t.token.id.clone(),
+            id: t.token.id.to_string(),
             // A token made on the command line has no name: the start of its id, which
             // `sluss token revoke` takes.
             name: t
                 .token
                 .name
                 .clone()
-                .unwrap_or_else(|| t.token.id.chars().take(8).collect()),
+                .unwrap_or_else(|| t.token.id.as_str().chars().take(8).collect()),
             user_name: t.user_name,
             created: when(Some(&t.token.created_at)),
             expires: when(t.token.expires_at.as_deref()),

@@ -4,6 +4,7 @@
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
+use domain::id::OrgId;
 
 use super::super::error::{Failing, PageResult};
 use super::super::form::{TypedForm, Values};
@@ -25,7 +26,14 @@ struct Shown {
     unit: Unit,
     /// Indented name for a choice list.
     label: String,
-    targets: Vec<(String, String)>,
+    targets: Vec<(OrgId, String)>,
+}
+
+impl Shown {
+    /// The id of the organisation the unit is under, as its form's choice ("" for a region).
+    fn parent_id(&self) -> &str {
+        self.unit.org.parent_id.as_ref().map_or("", OrgId::as_str)
+    }
 }
 
 #[derive(Template)]
@@ -34,7 +42,7 @@ struct Page<'a> {
     ctx: &'a Ctx,
     regions: Vec<(String, Vec<Shown>)>,
     /// Every organisation a unit may be added under: (id, indented name).
-    parents: Vec<(String, String)>,
+    parents: Vec<(OrgId, String)>,
     done: String,
     /// A refused form ("add", or the id of the unit whose form it was), shown again.
     refused: Refused,
@@ -168,9 +176,15 @@ pub struct AddForm {
 
 pub async fn add(State(state): State<AppState>, ctx: Ctx, form: TypedForm<AddForm>) -> PageResult {
     let result = match form.input {
-        Ok(f) => app::admin::units::add_unit(&state.app, &ctx.caller, &f.parent, &f.slug, &f.name)
-            .await
-            .map(|_| ()),
+        Ok(f) => app::admin::units::add_unit(
+            &state.app,
+            &ctx.caller,
+            &OrgId::from(f.parent.as_str()),
+            &f.slug,
+            &f.name,
+        )
+        .await
+        .map(|_| ()),
         Err(e) => Err(AppError::Validation(e)),
     };
     answer(&state, &ctx, "add", form.values, result, "added").await
@@ -187,7 +201,7 @@ pub struct ChangeForm {
 pub async fn change(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(id): Path<String>,
+    Path(id): Path<OrgId>,
     form: TypedForm<ChangeForm>,
 ) -> PageResult {
     let result = match form.input {
@@ -196,5 +210,5 @@ pub async fn change(
             .map(|_| ()),
         Err(e) => Err(AppError::Validation(e)),
     };
-    answer(&state, &ctx, &id, form.values, result, "changed").await
+    answer(&state, &ctx, id.as_str(), form.values, result, "changed").await
 }
