@@ -209,3 +209,22 @@ pub async fn save_mine(
         .or_page(&ctx)?;
     Ok(see_other("/konto?aviseringar=1#notify-title"))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::pages::form::decode;
+
+    /// The form names every kind a person chooses, and nothing else: a kind added to
+    /// `MailKind::CHOSEN` without its field here would show a choice the form refuses.
+    #[test]
+    fn the_form_takes_every_chosen_kind() {
+        for kind in MailKind::CHOSEN {
+            let form = decode::<ChoicesForm>(vec![(kind.as_str().into(), "daily".into())])
+                .unwrap_or_else(|unknown| panic!("{unknown} is no field of the form"));
+            let f = form.input.expect("decodes");
+            assert_eq!(f.modes(), [(*kind, NotifyMode::Daily)]);
+        }
+        assert_eq!(ChoicesForm::default().modes().len(), 0);
+    }
+}
