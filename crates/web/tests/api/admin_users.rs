@@ -154,36 +154,15 @@ async fn an_invitation_sets_a_password_once_and_signs_in(backend: Backend) {
         "no address or link in an event"
     );
     // The user's page says the invitation is pending; the list shows the person.
-    let page = admin
-        .get(t.url(&location))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = t.html(&admin, &location).await;
     assert!(page.contains("Inbjuden, har inte valt lösenord"), "{page}");
-    let list = admin
-        .get(t.url("/admin/anvandare?q=ines"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let list = t.html(&admin, "/admin/anvandare?q=ines").await;
     assert!(
         list.contains("Ines Inbjuden") && list.contains("Innovationsrådgivare"),
         "{list}"
     );
     // The outbox shows the mail to the administrator without its link.
-    let outbox = admin
-        .get(t.url("/admin/utkorg"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let outbox = t.html(&admin, "/admin/utkorg").await;
     assert!(outbox.contains("Du är inbjuden till Sluss"), "{outbox}");
     assert!(
         !outbox.contains("/inbjudan/"),
@@ -517,14 +496,7 @@ async fn deactivation_ends_sessions_and_tokens(backend: Backend) {
         t.api_get(&secret, "/api/v1/submissions").await.status(),
         200
     );
-    let list = admin
-        .get(t.url("/admin/nycklar"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let list = t.html(&admin, "/admin/nycklar").await;
     assert!(
         list.contains("Ärendesystemet") && !list.contains(&secret),
         "shown once"

@@ -95,14 +95,7 @@ async fn a_citizen_attaches_a_pdf_and_the_advisor_downloads_it(backend: Backend)
     assert_eq!(files_on_disk(&t), vec![id.clone()]);
 
     // The advisor sees it on the submission and downloads it.
-    let page = advisor
-        .get(t.url(&format!("/inkorg/{submission}")))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = t.html(&advisor, &format!("/inkorg/{submission}")).await;
     assert!(
         page.contains(&format!("href=\"/bilagor/{id}\"")),
         "a link on the submission"
@@ -156,14 +149,7 @@ async fn a_citizen_attaches_a_pdf_and_the_advisor_downloads_it(backend: Backend)
         .unwrap();
     assert_eq!(res.status(), 404);
     // Nor does the public page of the submission show the file.
-    let follow = client()
-        .get(t.url("/diarium"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let follow = t.html(&client(), "/diarium").await;
     assert!(!follow.contains("/bilagor/"));
     t.finish().await;
 }
@@ -302,14 +288,7 @@ async fn erasure_takes_the_files_off_the_disk(backend: Backend) {
     assert_eq!(rows[1].1, first);
 
     // The handler erases the contact details of the first: its two files go with them.
-    let page = advisor
-        .get(t.url(&format!("/inkorg/{first}")))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = t.html(&advisor, &format!("/inkorg/{first}")).await;
     let csrf = csrf_in(&page).unwrap();
     let res = advisor
         .post(t.url(&format!("/inkorg/{first}/radera-kontakt")))
@@ -366,14 +345,7 @@ async fn a_case_worker_adds_and_removes_files_and_a_challenge_shows_its_public_o
     assert_eq!(res.status(), 201);
     let case: serde_json::Value = res.json().await.unwrap();
     let case = case["id"].as_str().unwrap().to_string();
-    let page = advisor
-        .get(t.url(&format!("/arenden/{case}")))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = t.html(&advisor, &format!("/arenden/{case}")).await;
     assert!(page.contains("enctype=\"multipart/form-data\""));
     let csrf = csrf_in(&page).unwrap();
     let pdf = domain::attachment::tiny_pdf();
@@ -465,14 +437,7 @@ async fn a_case_worker_adds_and_removes_files_and_a_challenge_shows_its_public_o
         .await
         .unwrap();
     assert_eq!(res.status(), 303);
-    let page = anon
-        .get(t.url(&format!("/workshop/{code}")))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = t.html(&anon, &format!("/workshop/{code}")).await;
     assert!(page.contains("offentlig.pdf") && !page.contains("intern.pdf"));
     t.finish().await;
 }

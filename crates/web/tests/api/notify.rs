@@ -163,14 +163,7 @@ async fn digest_and_never_follow_the_choices_made_through_the_link(backend: Back
         .await
         .unwrap();
     assert_eq!(res.status(), 303);
-    let html = visitor
-        .get(t.url(&format!("{path}?sparat=1")))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = t.html(&visitor, &format!("{path}?sparat=1")).await;
     assert!(html.contains("value=\"daily\" selected"), "{html}");
     // A value that is no choice is refused, and changes nothing.
     let res = visitor
@@ -391,28 +384,14 @@ async fn assignment_and_mention_reach_the_right_colleague(backend: Backend) {
     );
     assert!(assigned.contains(&format!("/inkorg/{}", s["id"].as_str().unwrap())));
     // A colleague's link offers every kind, the staff kinds too.
-    let own = client()
-        .get(t.url(&choices_path(&assigned)))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let own = t.html(&client(), &choices_path(&assigned)).await;
     assert!(own.contains("name=\"mentioned\""), "{own}");
     assert!(own.contains("name=\"accepted\""), "{own}");
     let mention = decoded(&mails[1]);
     assert!(mention.contains("Kan @Anna.Berg titta"), "{mention}");
     // Anna turns mentions off on her account page; the next mention sends nothing.
     let c = t.browser_login("anna.berg@region.example", &anna_pw).await;
-    let page = c
-        .get(t.url("/konto"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = t.html(&c, "/konto").await;
     assert!(page.contains("name=\"mentioned\""), "{page}");
     let csrf = csrf_in(&page).unwrap();
     let res = c

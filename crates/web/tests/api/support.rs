@@ -355,17 +355,21 @@ impl TestApp {
         n
     }
 
-    /// GETs a page with this client and returns its CSRF token.
-    pub async fn csrf(&self, client: &reqwest::Client, path: &str) -> String {
-        let html = client
+    /// GETs a page with this client and returns its text, whatever its status.
+    pub async fn html(&self, client: &reqwest::Client, path: &str) -> String {
+        client
             .get(self.url(path))
             .send()
             .await
             .expect("get")
             .text()
             .await
-            .expect("text");
-        csrf_in(&html).expect("a CSRF field on the page")
+            .expect("text")
+    }
+
+    /// GETs a page with this client and returns its CSRF token.
+    pub async fn csrf(&self, client: &reqwest::Client, path: &str) -> String {
+        csrf_in(&self.html(client, path).await).expect("a CSRF field on the page")
     }
 
     /// Signs in through the form; returns a client holding the session cookie.
