@@ -186,7 +186,10 @@ fn hex_sha256(bytes: &[u8]) -> String {
 
 /// Writes the rows of `written` for one item and an `attachment.added` event each, in the
 /// caller's transaction. The event names the type and size, never the file's name (it may
-/// name a person).
+/// name a person). The item's files are counted again under its lock: the count [`check`]
+/// was given was read before, and an upload at the same moment may have added files since
+/// (refused as `TooManyFiles` at `files`; the files written go with the dropped
+/// [`Written`]).
 #[allow(clippy::too_many_arguments)]
 pub(crate) async fn add_rows(
     tx: &mut store::Tx,
@@ -197,6 +200,18 @@ pub(crate) async fn add_rows(
     org_id: &OrgId,
     public: bool,
 ) -> Result<()> {
+    attachments::lock_owner(tx, kind, owner_id).await?;
+    let existing = attachments::count_of(tx, kind, owner_id).await?;
+    if existing + written.files.len() > kind.max_files() {
+        return Err(AppError::Validation(domain::FieldErrors(vec![
+            domain::FieldError::new(
+                "files",
+                domain::ErrorCode::TooManyFiles {
+                    max: kind.max_files().saturating_sub(existing),
+                },
+            ),
+        ])));
+    }
     let now = Timestamp::now().to_db();
     let created_by = caller.user().map(|u| u.id.clone());
     for f in &written.files {

@@ -82,6 +82,23 @@ pub async fn of_owner(
 }
 
 /// How many attachments an item has.
+/// Takes the row lock of the item files are added to until the transaction ends (on
+/// PostgreSQL; SQLite's write transaction is exclusive already), so that two uploads at
+/// the same moment count each other's files ([`count_of`]) and cannot both pass the limit.
+pub async fn lock_owner(tx: &mut Tx, kind: OwnerKind, owner_id: &str) -> crate::Result<()> {
+    let table = match kind {
+        OwnerKind::Submission => "submissions",
+        OwnerKind::Case => "cases",
+        OwnerKind::Campaign => "campaigns",
+    };
+    tx.execute(crate::Sql::dynamic(
+        format!("UPDATE {table} SET updated_at = updated_at WHERE id = ?"),
+        vec![owner_id.into()],
+    ))
+    .await?;
+    Ok(())
+}
+
 pub async fn count_of(tx: &mut Tx, kind: OwnerKind, owner_id: &str) -> crate::Result<usize> {
     let (n,): (i64,) = tx
         .fetch_one(

@@ -476,3 +476,59 @@ async fn a_file_without_its_row_is_swept(backend: Backend) {
     t.finish().await;
 }
 both!(a_file_without_its_row_is_swept);
+
+/// Two uploads to one case at the same moment each passed the count read before they
+/// wrote; under the case's lock the second counts the first's files and is refused, so a
+/// case never holds more than its 20 files, and the refused upload's files leave the disk.
+async fn two_uploads_at_once_cannot_pass_the_limit_together(backend: Backend) {
+    let t = spawn(backend).await;
+    let (pw, _) = setup(&t).await;
+    let token = t.token("advisor@a.se").await;
+    let template = t.template_id("spelplanen").await;
+    let res = t
+        .api_post(
+            &token,
+            "/api/v1/cases",
+            serde_json::json!({ "title": "Många filer", "description": "Underlag.", "unit": "unit-a", "template": template }),
+        )
+        .await;
+    assert_eq!(res.status(), 201);
+    let case: serde_json::Value = res.json().await.unwrap();
+    let case = domain::id::CaseId::from(case["id"].as_str().unwrap());
+    let session = app::auth::login(&t.app, "advisor@a.se", &pw).await.unwrap();
+    let caller = app::auth::caller_for_session(&t.app, &session)
+        .await
+        .unwrap();
+    let files = |n: usize, name: &str| -> Vec<domain::attachment::Upload> {
+        (0..n)
+            .map(|i| domain::attachment::Upload {
+                file_name: format!("{name}-{i}.pdf"),
+                bytes: domain::attachment::tiny_pdf(),
+            })
+            .collect()
+    };
+    let max = domain::attachment::OwnerKind::Case.max_files();
+    app::cases::add_attachments(&t.app, &caller, &case, &files(max - 3, "först"))
+        .await
+        .unwrap();
+    // Two uploads of two: either fits alone, both together do not.
+    let (a, b) = (files(2, "a"), files(2, "b"));
+    let (ra, rb) = tokio::join!(
+        app::cases::add_attachments(&t.app, &caller, &case, &a),
+        app::cases::add_attachments(&t.app, &caller, &case, &b),
+    );
+    let refused: Vec<_> = [ra, rb].into_iter().filter_map(Result::err).collect();
+    assert_eq!(refused.len(), 1, "exactly one of the two is refused");
+    match &refused[0] {
+        app::AppError::Validation(e) => assert!(
+            matches!(e.0[0].code, domain::ErrorCode::TooManyFiles { .. })
+                && e.0[0].field == "files",
+            "{e:?}"
+        ),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(attachment_rows(&t).await.len(), max - 1);
+    assert_eq!(files_on_disk(&t).len(), max - 1);
+    t.finish().await;
+}
+both!(two_uploads_at_once_cannot_pass_the_limit_together);
