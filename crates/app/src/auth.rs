@@ -104,6 +104,8 @@ pub(crate) async fn open_session(
     let now = Timestamp::now();
     let expires = now.plus_seconds(app.config.session_ttl_secs);
     sessions::delete_expired(tx, &now.to_db()).await?;
+    // Filed under the person's organisation, so that their region's audit view shows it.
+    let org = crate::accounts::home_org(tx, user_id).await?;
     sessions::insert(
         tx,
         &hash_token(&token),
@@ -119,7 +121,7 @@ pub(crate) async fn open_session(
             kind: "user.signed_in",
             subject_type: "user",
             subject_id: user_id.as_str(),
-            org_id: None,
+            org_id: org.as_ref(),
             payload,
         },
     )
@@ -143,6 +145,7 @@ pub async fn logout(app: &App, session_token: &str) -> Result<()> {
     let hash = hash_token(session_token);
     if let Some(user_id) = sessions::user_for(&mut tx, &hash, &Timestamp::now().to_db()).await? {
         sessions::delete(&mut tx, &hash).await?;
+        let org = crate::accounts::home_org(&mut tx, &user_id).await?;
         events::append(
             &mut tx,
             NewEvent {
@@ -150,7 +153,7 @@ pub async fn logout(app: &App, session_token: &str) -> Result<()> {
                 kind: "user.signed_out",
                 subject_type: "user",
                 subject_id: user_id.as_str(),
-                org_id: None,
+                org_id: org.as_ref(),
                 payload: serde_json::json!({}),
             },
         )
@@ -278,7 +281,9 @@ pub async fn create_api_token_for(app: &App, email: &str, days: u32) -> Result<S
         .await?
         .filter(|u| u.active)
         .ok_or(AppError::field("email", domain::ErrorCode::UnknownUser))?;
-    let (_, token) = insert_api_token(&mut tx, &Actor::System, &user.id, None, days, None).await?;
+    let org = crate::accounts::home_org(&mut tx, &user.id).await?;
+    let (_, token) =
+        insert_api_token(&mut tx, &Actor::System, &user.id, None, days, org.as_ref()).await?;
     tx.commit().await?;
     Ok(token)
 }

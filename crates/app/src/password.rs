@@ -37,6 +37,8 @@ fn has_local_password(user: &users::UserRow) -> bool {
 }
 
 async fn append(tx: &mut store::Tx, user_id: &UserId, kind: &str) -> Result<()> {
+    // Filed under the person's organisation, so that their region's audit view shows it.
+    let org = crate::accounts::home_org(tx, user_id).await?;
     events::append(
         tx,
         NewEvent {
@@ -44,7 +46,7 @@ async fn append(tx: &mut store::Tx, user_id: &UserId, kind: &str) -> Result<()> 
             kind,
             subject_type: "user",
             subject_id: user_id.as_str(),
-            org_id: None,
+            org_id: org.as_ref(),
             payload: serde_json::json!({}),
         },
     )

@@ -596,12 +596,18 @@ async fn the_audit_view_filters_by_actor_and_kind(backend: Backend) {
     );
     let by_a = list(&a, admin_id.as_str(), "").await;
     let kinds: Vec<&str> = by_a.iter().map(|(k, _)| k.as_str()).collect();
+    // Signing in is filed under the person's region too (it names no organisation itself).
     assert_eq!(
         kinds,
-        ["organisation.created", "user.role_granted", "user.invited"]
+        [
+            "organisation.created",
+            "user.role_granted",
+            "user.invited",
+            "user.signed_in"
+        ]
     );
     let family = list(&a, admin_id.as_str(), "user").await;
-    assert_eq!(family.len(), 2);
+    assert_eq!(family.len(), 3);
     assert!(list(&a, "", "user.nothing").await.is_empty());
     // Region B's administrator sees none of it, only their region's own.
     assert!(list(&b, "", "user.invited").await.is_empty());
@@ -611,7 +617,7 @@ async fn the_audit_view_filters_by_actor_and_kind(backend: Backend) {
         .into_iter()
         .map(|(k, _)| k)
         .collect();
-    assert_eq!(own, ["user.role_granted", "user.created"]);
+    assert_eq!(own, ["user.signed_in", "user.role_granted", "user.created"]);
     // A bad filter is a field error; the page shows it at the field.
     let bad = app::admin::audit::AuditFilter {
         from: "igår".into(),
