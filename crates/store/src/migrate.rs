@@ -59,7 +59,14 @@ pub const MIGRATIONS: &[(i64, &str, Script)] = &[
     (18, "attachments", Script::Both(ATTACHMENTS)),
     (19, "retention_rules", Script::Both(RETENTION_RULES)),
     (20, "oidc", Script::Both(OIDC)),
+    (21, "user_language", Script::Both(USER_LANGUAGE)),
 ];
+
+/// The language a person with an account gets mail in (notifications to staff), chosen on
+/// their account page; Swedish until they choose.
+const USER_LANGUAGE: &str = r#"
+ALTER TABLE users ADD COLUMN lang TEXT NOT NULL DEFAULT 'sv'
+"#;
 
 /// Retention (gallring): a region's rule per kind of record (`months` NULL: keep, as the
 /// archive rules may say; no row: the kind's default), and when a workshop participant's

@@ -173,6 +173,39 @@ pub struct Staff {
     pub id: domain::id::UserId,
     pub name: String,
     pub email: String,
+    /// The language they get mail in (`sv` or `en`).
+    pub lang: String,
+}
+
+/// An active colleague by id, with their address and mail language.
+pub async fn staff_by_id(tx: &mut Tx, id: &domain::id::UserId) -> crate::Result<Option<Staff>> {
+    tx.fetch_optional(
+        sql("SELECT id, name, email, lang FROM users WHERE id = ? AND active = ?")
+            .bind(id)
+            .bind(true),
+    )
+    .await
+}
+
+/// The language a person gets mail in.
+pub async fn lang_of(tx: &mut Tx, id: &domain::id::UserId) -> crate::Result<String> {
+    let row: Option<(String,)> = tx
+        .fetch_optional(sql("SELECT lang FROM users WHERE id = ?").bind(id))
+        .await?;
+    Ok(row.map_or_else(|| "sv".to_string(), |(l,)| l))
+}
+
+/// Sets the language a person gets mail in; false when it was that already.
+pub async fn set_lang(tx: &mut Tx, id: &domain::id::UserId, lang: &str) -> crate::Result<bool> {
+    let n = tx
+        .execute(
+            sql("UPDATE users SET lang = ? WHERE id = ? AND lang <> ?")
+                .bind(lang)
+                .bind(id)
+                .bind(lang),
+        )
+        .await?;
+    Ok(n > 0)
 }
 
 /// Active users holding one of `roles` in one of `org_ids`, with their addresses.
@@ -188,7 +221,7 @@ pub async fn staff_with_roles_in(
     args.extend(org_ids.iter().map(|o| o.as_str().into()));
     args.extend(roles.iter().map(|r| (*r).into()));
     let text = format!(
-        "SELECT DISTINCT u.id, u.name, u.email FROM users u JOIN memberships m ON m.user_id = u.id WHERE u.active = ? AND m.org_id IN ({}) AND m.role IN ({}) ORDER BY u.name, u.id",
+        "SELECT DISTINCT u.id, u.name, u.email, u.lang FROM users u JOIN memberships m ON m.user_id = u.id WHERE u.active = ? AND m.org_id IN ({}) AND m.role IN ({}) ORDER BY u.name, u.id",
         crate::users::placeholders(org_ids.len()),
         crate::users::placeholders(roles.len())
     );

@@ -162,10 +162,11 @@ pub async fn my_choices(app: &App, caller: &Caller) -> Result<Choices> {
     let user = caller.user().ok_or(AppError::Unauthenticated)?;
     let mut tx = app.db.read().await?;
     let modes = read(&mut tx, &address_key(&user.email)).await?;
+    let lang = prefs::lang_of(&mut tx, &user.id).await?;
     tx.commit().await?;
     Ok(Choices {
         modes,
-        lang: "sv".into(),
+        lang,
         kind: None,
     })
 }
@@ -175,10 +176,33 @@ pub async fn set_my_choices(
     app: &App,
     caller: &Caller,
     modes: &[(MailKind, NotifyMode)],
+    lang: Option<&str>,
 ) -> Result<()> {
     let user = caller.user().ok_or(AppError::Unauthenticated)?;
+    let lang = match lang {
+        None => None,
+        Some(l) if super::LANGUAGES.contains(&l) => Some(l),
+        Some(_) => return Err(AppError::field("lang", domain::ErrorCode::InvalidChoice)),
+    };
     let mut tx = app.db.write().await?;
     write(&mut tx, &caller.actor(), &address_key(&user.email), modes).await?;
+    if let Some(lang) = lang
+        && prefs::set_lang(&mut tx, &user.id, lang).await?
+    {
+        let org = crate::accounts::home_org(&mut tx, &user.id).await?;
+        events::append(
+            &mut tx,
+            NewEvent {
+                actor: &caller.actor(),
+                kind: "user.mail_language_set",
+                subject_type: "user",
+                subject_id: user.id.as_str(),
+                org_id: org.as_ref(),
+                payload: serde_json::json!({ "lang": lang }),
+            },
+        )
+        .await?;
+    }
     tx.commit().await?;
     Ok(())
 }

@@ -187,7 +187,7 @@ async fn remind_overdue(app: &App, job_id: &str) -> Result<bool> {
             &NewMail {
                 org_id,
                 kind: MailKind::StepsOverdue,
-                lang: "sv",
+                lang: super::language(Some(&to.lang)),
                 recipient: &to.email,
                 subject_type: "user",
                 subject_id: to.id.as_str(),

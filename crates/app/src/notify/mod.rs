@@ -28,6 +28,9 @@ pub use choices::{
 };
 pub use daily::{Digest, Overdue, schedule_daily};
 
+/// The languages mail is written in, Swedish first.
+pub const LANGUAGES: [&str; 2] = ["sv", "en"];
+
 /// The languages mail is written in; another asked for gets Swedish.
 fn language(lang: Option<&str>) -> &'static str {
     match lang {
@@ -123,8 +126,9 @@ pub(crate) async fn to_submitter(
 }
 
 /// Something for a colleague to look at: `params` gets the reference, title and the
-/// address of the page (`path` under the public address). Staff mail is in Swedish, the
-/// language staff pages default to. Returns whether a mail was queued.
+/// address of the page (`path` under the public address). Staff mail is in the language
+/// the colleague chose on their account page (Swedish until they choose). Returns whether
+/// a mail was queued.
 #[allow(clippy::too_many_arguments)]
 pub(crate) async fn to_staff(
     tx: &mut store::Tx,
@@ -143,7 +147,7 @@ pub(crate) async fn to_staff(
         &NewMail {
             org_id,
             kind,
-            lang: "sv",
+            lang: language(Some(&to.lang)),
             recipient: &to.email,
             subject_type,
             subject_id,
@@ -156,14 +160,7 @@ pub(crate) async fn to_staff(
 
 /// A colleague's account with its address, when it is active.
 pub(crate) async fn staff_by_id(tx: &mut store::Tx, user_id: &UserId) -> Result<Option<Staff>> {
-    Ok(store::users::by_id(tx, user_id)
-        .await?
-        .filter(|u| u.active)
-        .map(|u| Staff {
-            id: u.id,
-            name: u.name,
-            email: u.email,
-        }))
+    Ok(prefs::staff_by_id(tx, user_id).await?)
 }
 
 /// The colleagues an internal comment names: `@` followed by the part of a colleague's
@@ -210,6 +207,7 @@ mod tests {
             id: UserId::from(id),
             name: id.into(),
             email: email.into(),
+            lang: "sv".into(),
         }
     }
 

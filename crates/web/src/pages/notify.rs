@@ -29,6 +29,8 @@ pub struct ChoicesForm {
     steps_overdue: Option<NotifyMode>,
     mentioned: Option<NotifyMode>,
     workshop_closed: Option<NotifyMode>,
+    /// The language of the mails (the account page only: a link's mails keep theirs).
+    lang: Option<String>,
 }
 
 impl ChoicesForm {
@@ -53,9 +55,11 @@ impl ChoicesForm {
     }
 }
 
-/// The choices as the form shows them: kind and mode as their stored names.
+/// The choices as the form shows them: kind and mode as their stored names, and the
+/// language of the mails.
 pub struct Shown {
     pub modes: Vec<(&'static str, &'static str)>,
+    pub lang: String,
 }
 
 impl Shown {
@@ -66,7 +70,19 @@ impl Shown {
                 .iter()
                 .map(|(k, m)| (k.as_str(), m.as_str()))
                 .collect(),
+            lang: c.lang.clone(),
         }
+    }
+
+    /// The languages mail can be written in, the chosen one marked.
+    pub fn languages(&self) -> Vec<ModeOption> {
+        app::notify::LANGUAGES
+            .iter()
+            .map(|l| ModeOption {
+                value: l,
+                selected: *l == self.lang,
+            })
+            .collect()
     }
 
     /// The options of one kind's select, the chosen one marked.
@@ -131,6 +147,14 @@ pub async fn save(
     form: TypedForm<ChoicesForm>,
 ) -> PageResult {
     let f = form.or_page(&ctx)?;
+    if f.lang.is_some() {
+        // A link's mails keep the language they were sent in.
+        return Err(app::AppError::field(
+            "lang",
+            domain::ErrorCode::InvalidChoice,
+        ))
+        .or_page(&ctx);
+    }
     app::notify::set_choices_by_link(&state.app, &token, &f.modes())
         .await
         .or_page(&ctx)?;
@@ -204,7 +228,7 @@ pub async fn save_mine(
         return Err(app::AppError::Unauthenticated).or_page(&ctx);
     }
     let f = form.or_page(&ctx)?;
-    app::notify::set_my_choices(&state.app, &ctx.caller, &f.modes())
+    app::notify::set_my_choices(&state.app, &ctx.caller, &f.modes(), f.lang.as_deref())
         .await
         .or_page(&ctx)?;
     Ok(see_other("/konto?aviseringar=1#notify-title"))

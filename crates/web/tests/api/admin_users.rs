@@ -277,6 +277,24 @@ async fn an_expired_or_replaced_invitation_is_refused(backend: Backend) {
         .await
         .unwrap();
     let first = invite_token_in_outbox(&t, "ines@region.example").await;
+    // The language of the invitation is the one the person's mail comes in.
+    let english = app::admin::people::Invitation {
+        lang: "en",
+        ..invite("ian@region.example")
+    };
+    let ian = app::admin::people::invite(&t.app, &a, &english)
+        .await
+        .unwrap();
+    let mut tx = t.app.db.read().await.unwrap();
+    assert_eq!(
+        store::notify::lang_of(&mut tx, &ian.id).await.unwrap(),
+        "en"
+    );
+    assert_eq!(
+        store::notify::lang_of(&mut tx, &ines.id).await.unwrap(),
+        "sv"
+    );
+    drop(tx);
     // The same address again: refused, nothing written.
     let events = t.event_count().await;
     assert!(matches!(

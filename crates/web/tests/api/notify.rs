@@ -394,9 +394,33 @@ async fn assignment_and_mention_reach_the_right_colleague(backend: Backend) {
     let page = t.html(&c, "/konto").await;
     assert!(page.contains("name=\"mentioned\""), "{page}");
     let csrf = csrf_in(&page).unwrap();
+    assert!(
+        page.contains("<option value=\"sv\" lang=\"sv\" selected>"),
+        "{page}"
+    );
+    // A language that is no choice is refused; through a mail's link it is no choice.
     let res = c
         .post(t.url("/konto/aviseringar"))
-        .form(&[("_csrf", csrf.as_str()), ("mentioned", "never")])
+        .form(&[("_csrf", csrf.as_str()), ("lang", "de")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 422);
+    let res = c
+        .post(t.url(&choices_path(&assigned)))
+        .form(&[("_csrf", csrf.as_str()), ("lang", "en")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 422);
+    // She turns mentions off and chooses mail in English.
+    let res = c
+        .post(t.url("/konto/aviseringar"))
+        .form(&[
+            ("_csrf", csrf.as_str()),
+            ("mentioned", "never"),
+            ("lang", "en"),
+        ])
         .send()
         .await
         .unwrap();
@@ -415,6 +439,30 @@ async fn assignment_and_mention_reach_the_right_colleague(backend: Backend) {
         mails[2].starts_with("X-Envelope-To: bo@region.example"),
         "{}",
         mails[2]
+    );
+    // Bo's mail is in Swedish still; Anna's next one is in English.
+    assert!(decoded(&mails[2]).contains("nämnde dig"), "{}", mails[2]);
+    act(
+        &t,
+        &token,
+        &s,
+        json!({ "action": "assign", "user_id": anna }),
+    )
+    .await;
+    runner.run_due(&t.app).await.unwrap();
+    let mails = staff_mails();
+    assert_eq!(mails.len(), 4);
+    let english = decoded(&mails[3]);
+    assert!(
+        english.starts_with("X-Envelope-To: anna.berg@region.example")
+            && english.contains(&format!("You have been given {reference} to handle.")),
+        "{english}"
+    );
+    assert!(
+        t.html(&c, "/konto")
+            .await
+            .contains("<option value=\"en\" lang=\"en\" selected>"),
+        "the account page shows the choice"
     );
     t.finish().await;
 }
