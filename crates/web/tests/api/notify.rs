@@ -152,35 +152,41 @@ async fn digest_and_never_follow_the_choices_made_through_the_link(backend: Back
         404
     );
     let csrf = csrf_in(&html).unwrap();
-    let res = visitor
-        .post(t.url(&path))
-        .form(&[
-            ("_csrf", csrf.as_str()),
-            ("accepted", "daily"),
-            ("rejected", "never"),
-        ])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 303);
+    assert_eq!(
+        t.post_form(
+            &visitor,
+            &path,
+            &[
+                ("_csrf", csrf.as_str()),
+                ("accepted", "daily"),
+                ("rejected", "never"),
+            ]
+        )
+        .await,
+        303
+    );
     let html = t.html(&visitor, &format!("{path}?sparat=1")).await;
     assert!(html.contains("value=\"daily\" selected"), "{html}");
     // A value that is no choice is refused, and changes nothing.
-    let res = visitor
-        .post(t.url(&path))
-        .form(&[("_csrf", csrf.as_str()), ("accepted", "hourly")])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 422);
+    assert_eq!(
+        t.post_form(
+            &visitor,
+            &path,
+            &[("_csrf", csrf.as_str()), ("accepted", "hourly")]
+        )
+        .await,
+        422
+    );
     // Nor can a kind only staff get be chosen through the link.
-    let res = visitor
-        .post(t.url(&path))
-        .form(&[("_csrf", csrf.as_str()), ("mentioned", "never")])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 422);
+    assert_eq!(
+        t.post_form(
+            &visitor,
+            &path,
+            &[("_csrf", csrf.as_str()), ("mentioned", "never")]
+        )
+        .await,
+        422
+    );
     // An acceptance now waits for the digest; a rejection is not sent at all.
     let second = submit(&t, "eva@example.org", "Parking signs").await;
     let third = submit(&t, "Eva@Example.org", "Bike racks").await;
@@ -399,32 +405,38 @@ async fn assignment_and_mention_reach_the_right_colleague(backend: Backend) {
         "{page}"
     );
     // A language that is no choice is refused; through a mail's link it is no choice.
-    let res = c
-        .post(t.url("/konto/aviseringar"))
-        .form(&[("_csrf", csrf.as_str()), ("lang", "de")])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 422);
-    let res = c
-        .post(t.url(&choices_path(&assigned)))
-        .form(&[("_csrf", csrf.as_str()), ("lang", "en")])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 422);
+    assert_eq!(
+        t.post_form(
+            &c,
+            "/konto/aviseringar",
+            &[("_csrf", csrf.as_str()), ("lang", "de")]
+        )
+        .await,
+        422
+    );
+    assert_eq!(
+        t.post_form(
+            &c,
+            &choices_path(&assigned),
+            &[("_csrf", csrf.as_str()), ("lang", "en")]
+        )
+        .await,
+        422
+    );
     // She turns mentions off and chooses mail in English.
-    let res = c
-        .post(t.url("/konto/aviseringar"))
-        .form(&[
-            ("_csrf", csrf.as_str()),
-            ("mentioned", "never"),
-            ("lang", "en"),
-        ])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 303);
+    assert_eq!(
+        t.post_form(
+            &c,
+            "/konto/aviseringar",
+            &[
+                ("_csrf", csrf.as_str()),
+                ("mentioned", "never"),
+                ("lang", "en"),
+            ]
+        )
+        .await,
+        303
+    );
     act(
         &t,
         &token,

@@ -367,6 +367,22 @@ impl TestApp {
             .expect("text")
     }
 
+    /// POSTs a form with this client; the answer's status (a redirect is not followed).
+    pub async fn post_form(
+        &self,
+        client: &reqwest::Client,
+        path: &str,
+        fields: &[(&str, &str)],
+    ) -> reqwest::StatusCode {
+        client
+            .post(self.url(path))
+            .form(fields)
+            .send()
+            .await
+            .expect("post")
+            .status()
+    }
+
     /// GETs a page with this client and returns its CSRF token.
     pub async fn csrf(&self, client: &reqwest::Client, path: &str) -> String {
         csrf_in(&self.html(client, path).await).expect("a CSRF field on the page")
