@@ -295,7 +295,8 @@ pub(crate) async fn erase_of_submission(
 }
 
 /// Removes the files of removed rows (after their transaction committed). A file that
-/// cannot be removed now is logged, and [`sweep`] removes it at the next start.
+/// cannot be removed now is logged, and [`sweep`] removes it at the next start or the
+/// next daily retention run.
 pub async fn remove_files(app: &App, ids: Vec<AttachmentId>) {
     let dir = app.config.attachments.dir.clone();
     let _ = tokio::task::spawn_blocking(move || {
@@ -311,10 +312,15 @@ pub async fn remove_files(app: &App, ids: Vec<AttachmentId>) {
     .await;
 }
 
+/// How old a file without its row must be before [`sweep`] takes it: an upload writes its
+/// files before its transaction, and no upload takes an hour.
+pub const SWEEP_MIN_AGE: std::time::Duration = std::time::Duration::from_secs(3600);
+
 /// Removes every file in the directory that no row names (a crash between writing a file
 /// and committing its row, or a removal that failed), and every `.part` left. Returns how
 /// many were removed. Files younger than `min_age` are left alone: their write may still
-/// be under way on this or another node.
+/// be under way on this or another node. Runs at start and with the daily retention run
+/// ([`crate::retention::apply`]).
 pub async fn sweep(app: &App, min_age: std::time::Duration) -> Result<usize> {
     let dir = app.config.attachments.dir.clone();
     let names = tokio::task::spawn_blocking(move || -> std::io::Result<Vec<String>> {

@@ -307,6 +307,12 @@ pub async fn apply(app: &App, region: Option<&str>, now: &Timestamp) -> Result<V
             kind,
             count,
         });
+        // Files left without their row (a crash between a file and its commit, a removal
+        // that failed) go every day too, not only when a node starts.
+        let swept = crate::attachments::sweep(app, crate::attachments::SWEEP_MIN_AGE).await?;
+        if swept > 0 {
+            tracing::info!(files = swept, "attachment files without a row removed");
+        }
     }
     Ok(out)
 }

@@ -83,7 +83,7 @@ pub async fn run(
     let mut app = open(&db, Some(public_url.clone())).await?;
     app.config.attachments.max_bytes = attachment_max_mb * 1024 * 1024;
     // Files left without their row by a crash while one was written (see app::attachments).
-    let swept = app::attachments::sweep(&app, Duration::from_secs(3600))
+    let swept = app::attachments::sweep(&app, app::attachments::SWEEP_MIN_AGE)
         .await
         .map_err(explain)?;
     tracing::info!(dir = %app.config.attachments.dir.display(), swept, "attachments");

@@ -473,6 +473,29 @@ async fn a_file_without_its_row_is_swept(backend: Backend) {
     assert_eq!(n, 2);
     let rows = attachment_rows(&t).await;
     assert_eq!(files_on_disk(&t), vec![rows[0].0.clone()]);
+    // The daily retention run sweeps too: an orphan older than an hour goes, a young one
+    // and the file with its row stay.
+    let old = dir.join("0190b0a2-0000-7000-8000-000000000002");
+    std::fs::write(&old, b"orphan").unwrap();
+    std::fs::File::options()
+        .write(true)
+        .open(&old)
+        .unwrap()
+        .set_modified(std::time::SystemTime::now() - std::time::Duration::from_secs(7200))
+        .unwrap();
+    let young = dir.join("0190b0a2-0000-7000-8000-000000000003");
+    std::fs::write(&young, b"orphan").unwrap();
+    app::retention::apply(&t.app, None, &domain::time::Timestamp::now())
+        .await
+        .unwrap();
+    let mut left = files_on_disk(&t);
+    left.sort();
+    let mut expected = vec![
+        rows[0].0.clone(),
+        "0190b0a2-0000-7000-8000-000000000003".to_string(),
+    ];
+    expected.sort();
+    assert_eq!(left, expected);
     t.finish().await;
 }
 both!(a_file_without_its_row_is_swept);
