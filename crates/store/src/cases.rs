@@ -130,8 +130,14 @@ pub async fn update_state(
 ) -> crate::Result<bool> {
     let n = tx
         .execute(
-            sql("UPDATE cases SET phase_key = ?, phase_started_at = ?, status = ?, vagval = ?, next_due_at = ?,
-                 updated_at = ?, version = version + 1 WHERE id = ? AND version = ?")
+            // `status_at` changes with the status only (the old row's status is compared).
+            sql(
+                "UPDATE cases SET status_at = CASE WHEN status <> ? THEN ? ELSE status_at END,
+                 phase_key = ?, phase_started_at = ?, status = ?, vagval = ?, next_due_at = ?,
+                 updated_at = ?, version = version + 1 WHERE id = ? AND version = ?",
+            )
+            .bind(u.status.as_str())
+            .bind(u.now)
             .bind(u.phase_key)
             .bind(u.phase_started_at)
             .bind(u.status.as_str())

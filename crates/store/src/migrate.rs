@@ -60,7 +60,21 @@ pub const MIGRATIONS: &[(i64, &str, Script)] = &[
     (19, "retention_rules", Script::Both(RETENTION_RULES)),
     (20, "oidc", Script::Both(OIDC)),
     (21, "user_language", Script::Both(USER_LANGUAGE)),
+    (22, "status_times", Script::Both(STATUS_TIMES)),
 ];
+
+/// When a submission's or case's status, or a campaign's phase, last changed: what the
+/// retention rules count their months from ("months after the decision"), so that a later
+/// edit or comment does not postpone a removal as `updated_at` would. NULL until the first
+/// change; rows from before are given their last change, the best that is known.
+const STATUS_TIMES: &str = r#"
+ALTER TABLE submissions ADD COLUMN status_at TEXT;
+UPDATE submissions SET status_at = updated_at;
+ALTER TABLE cases ADD COLUMN status_at TEXT;
+UPDATE cases SET status_at = updated_at;
+ALTER TABLE campaigns ADD COLUMN phase_at TEXT;
+UPDATE campaigns SET phase_at = updated_at
+"#;
 
 /// The language a person with an account gets mail in (notifications to staff), chosen on
 /// their account page; Swedish until they choose.

@@ -78,7 +78,7 @@ fn scope(
     let orgs = marks(org_ids.len());
     let contact = |statuses: &str| {
         format!(
-            "FROM submissions s WHERE s.org_id IN ({orgs}) AND s.status IN ({statuses}) AND s.updated_at < ? \
+            "FROM submissions s WHERE s.org_id IN ({orgs}) AND s.status IN ({statuses}) AND s.status_at < ? \
              AND (s.contact_name IS NOT NULL OR s.contact_email IS NOT NULL)"
         )
     };
@@ -96,7 +96,7 @@ fn scope(
         RetentionKind::WorkshopParticipants => Some((
             format!(
                 "FROM participants p JOIN campaigns c ON c.id = p.campaign_id WHERE c.org_id IN ({orgs}) \
-                 AND c.phase = 'closed' AND c.updated_at < ? AND p.erased_at IS NULL"
+                 AND c.phase = 'closed' AND c.phase_at < ? AND p.erased_at IS NULL"
             ),
             "p.id AS id, c.code || ' #' || CAST(p.number AS TEXT) AS reference",
             args,
@@ -104,7 +104,7 @@ fn scope(
         RetentionKind::CaseAttachments => Some((
             format!(
                 "FROM attachments a JOIN cases k ON k.id = a.owner_id WHERE a.owner_kind = 'case' \
-                 AND k.org_id IN ({orgs}) AND k.status IN ('completed', 'closed') AND k.updated_at < ?"
+                 AND k.org_id IN ({orgs}) AND k.status IN ('completed', 'closed') AND k.status_at < ?"
             ),
             "a.id AS id, k.reference AS reference",
             args,

@@ -265,7 +265,10 @@ pub async fn update_triage(
     u: &TriageUpdate<'_>,
 ) -> crate::Result<()> {
     tx.execute(
-        sql("UPDATE submissions SET status = ?, org_id = ?, assignee_id = ?, duplicate_of_id = ?, reject_reason = ?, updated_at = ? WHERE id = ?")
+        // `status_at` changes with the status only (the old row's status is compared).
+        sql("UPDATE submissions SET status_at = CASE WHEN status <> ? THEN ? ELSE status_at END, status = ?, org_id = ?, assignee_id = ?, duplicate_of_id = ?, reject_reason = ?, updated_at = ? WHERE id = ?")
+            .bind(u.status.as_str())
+            .bind(u.now)
             .bind(u.status.as_str())
             .bind(u.org_id)
             .bind(u.assignee_id.map(UserId::as_str))

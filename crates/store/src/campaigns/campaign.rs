@@ -95,7 +95,9 @@ pub async fn in_org(tx: &mut Tx, org_id: &OrgId) -> crate::Result<Vec<CampaignRo
 
 pub async fn set_phase(tx: &mut Tx, id: &CampaignId, phase: Phase, now: &str) -> crate::Result<()> {
     tx.execute(
-        sql("UPDATE campaigns SET phase = ?, updated_at = ? WHERE id = ?")
+        sql("UPDATE campaigns SET phase_at = CASE WHEN phase <> ? THEN ? ELSE phase_at END, phase = ?, updated_at = ? WHERE id = ?")
+            .bind(phase.as_str())
+            .bind(now)
             .bind(phase.as_str())
             .bind(now)
             .bind(id.as_str()),

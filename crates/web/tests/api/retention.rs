@@ -54,8 +54,14 @@ async fn decided(
         .to_db();
     exec(
         t,
-        "UPDATE submissions SET status = ?, updated_at = ? WHERE id = ?".into(),
-        vec![status.into(), at.into(), id.as_str().into()],
+        // Decided long ago, edited just now: the months count from the decision.
+        "UPDATE submissions SET status = ?, status_at = ?, updated_at = ? WHERE id = ?".into(),
+        vec![
+            status.into(),
+            at.into(),
+            Timestamp::now().to_db().into(),
+            id.as_str().into(),
+        ],
     )
     .await;
     (id, r["reference"].as_str().unwrap().to_string())
@@ -93,8 +99,12 @@ async fn closed_workshop(t: &TestApp, fac: &str, org: &str, months_ago: u32) -> 
         .to_db();
     exec(
         t,
-        "UPDATE campaigns SET phase = 'closed', updated_at = ? WHERE code = ?".into(),
-        vec![at.into(), code.as_str().into()],
+        "UPDATE campaigns SET phase = 'closed', phase_at = ?, updated_at = ? WHERE code = ?".into(),
+        vec![
+            at.into(),
+            Timestamp::now().to_db().into(),
+            code.as_str().into(),
+        ],
     )
     .await;
     code
@@ -549,8 +559,13 @@ async fn the_files_of_finished_cases_go_once_a_region_sets_a_limit(backend: Back
         let at = Timestamp::now().minus_months(months).plus_days(-3).to_db();
         exec(
             &t,
-            "UPDATE cases SET status = ?, updated_at = ? WHERE id = ?".into(),
-            vec![status.into(), at.into(), case.as_str().into()],
+            "UPDATE cases SET status = ?, status_at = ?, updated_at = ? WHERE id = ?".into(),
+            vec![
+                status.into(),
+                at.into(),
+                Timestamp::now().to_db().into(),
+                case.as_str().into(),
+            ],
         )
         .await;
     }
@@ -739,3 +754,58 @@ async fn the_report_form_queues_a_mail_to_the_contact(backend: Backend) {
     t.finish().await;
 }
 both!(the_report_form_queues_a_mail_to_the_contact);
+
+/// The months count from the decision: a change of status records its time, and a later
+/// comment on the decided submission does not move it (it moves `updated_at`).
+async fn the_months_count_from_the_decision_not_the_last_edit(backend: Backend) {
+    let t = spawn(backend).await;
+    t.org("region-a", None).await;
+    t.user("advisor@a.se", "region-a", "advisor").await;
+    let token = t.token("advisor@a.se").await;
+    let s = t.submit_ok("region-a", "Parkeringsskyltar").await;
+    let id = s["id"].as_str().unwrap().to_string();
+    let times = async || -> (Option<String>, String) {
+        one(
+            &t,
+            "SELECT status_at, updated_at FROM submissions WHERE id = ?",
+            vec![id.as_str().into()],
+        )
+        .await
+    };
+    assert_eq!(times().await.0, None, "no decision yet");
+    let res = t
+        .act(
+            &token,
+            &id,
+            json!({ "action": "reject", "reason": "already_solved", "reason_text": "Skyltarna finns." }),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    let (decided_at, decided_updated) = times().await;
+    assert!(decided_at.is_some(), "the decision is recorded");
+    let long_ago = Timestamp::now().minus_months(30).to_db();
+    exec(
+        &t,
+        "UPDATE submissions SET status_at = ? WHERE id = ?".into(),
+        vec![long_ago.as_str().into(), id.as_str().into()],
+    )
+    .await;
+    let res = t
+        .act(
+            &token,
+            &id,
+            json!({ "action": "comment", "note": "Svarat i telefon." }),
+        )
+        .await;
+    assert_eq!(res.status(), 200, "{:?}", res.text().await);
+    let (status_at, updated_at) = times().await;
+    assert_eq!(status_at.as_deref(), Some(long_ago.as_str()));
+    assert!(updated_at > decided_updated, "the comment is an edit");
+    // So the rule (12 months by default) removes the contact details now.
+    app::retention::apply(&t.app, None, &Timestamp::now())
+        .await
+        .unwrap();
+    assert_eq!(contact_of(&t, &id).await, None);
+    t.finish().await;
+}
+both!(the_months_count_from_the_decision_not_the_last_edit);
