@@ -1,9 +1,11 @@
 // A real OpenID Connect provider for the tests (oidc-provider from npm, installed in e2e/):
 // one confidential client with the redirect URI given, PKCE required, the claims `email`,
 // `email_verified`, `name` and `groups` in the ID token, and people from a JSON file.
+// With --claims-in-userinfo the ID token carries `sub` only and the other claims are at the
+// userinfo endpoint, as many providers do for the code flow.
 //
 //   node scripts/oidc_provider.mjs --redirect URI --client-id ID --client-secret SECRET \
-//        --accounts FILE.json
+//        --accounts FILE.json [--claims-in-userinfo]
 //
 // The accounts file maps a login name to its claims: {"alice": {"email": "…",
 // "email_verified": true, "name": "…", "groups": ["…"]}}. It is read at every sign-in, so a
@@ -65,8 +67,8 @@ server.listen(0, '127.0.0.1', () => {
       email: ['email', 'email_verified'],
       profile: ['name'],
     },
-    // The claims in the ID token itself, not only from the userinfo endpoint.
-    conformIdTokenClaims: false,
+    // The claims in the ID token itself, not only from the userinfo endpoint (unless told).
+    conformIdTokenClaims: process.argv.includes('--claims-in-userinfo'),
     cookies: { keys: ['sluss-test-provider-cookie-key'] },
     features: { devInteractions: { enabled: false } },
     async findAccount(_ctx, id) {

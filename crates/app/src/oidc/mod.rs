@@ -18,10 +18,11 @@ use openidconnect::core::{
     CoreTokenIntrospectionResponse, CoreTokenType,
 };
 use openidconnect::{
-    AdditionalClaims, AuthorizationCode, ClientId, ClientSecret, CsrfToken, EmptyExtraTokenFields,
-    EndpointMaybeSet, EndpointNotSet, EndpointSet, IdTokenClaims, IdTokenFields, IssuerUrl, Nonce,
-    PkceCodeChallenge, PkceCodeVerifier, RedirectUrl, Scope, StandardErrorResponse,
-    StandardTokenResponse, TokenResponse,
+    AccessToken, AdditionalClaims, AuthorizationCode, ClientId, ClientSecret, CsrfToken,
+    EmptyExtraTokenFields, EndUserFamilyName, EndUserGivenName, EndUserName, EndpointMaybeSet,
+    EndpointNotSet, EndpointSet, IdTokenClaims, IdTokenFields, IssuerUrl, LocalizedClaim, Nonce,
+    OAuth2TokenResponse, PkceCodeChallenge, PkceCodeVerifier, RedirectUrl, Scope,
+    StandardErrorResponse, StandardTokenResponse, TokenResponse, UserInfoClaims,
 };
 use serde::{Deserialize, Serialize};
 
@@ -303,15 +304,33 @@ pub async fn finish(
             return Ok(Err(Refusal::Provider));
         }
     };
-    let claims = match verified_claims(oidc, app, code, pending.pkce_verifier, pending.nonce).await
+    let (claims, access_token) = match verified_claims(
+        oidc,
+        app,
+        code,
+        pending.pkce_verifier,
+        pending.nonce,
+    )
+    .await
     {
-        Ok(claims) => claims,
+        Ok(verified) => verified,
         Err(e) => {
             tracing::warn!(error = %e, "a sign-in through the identity provider failed its checks");
             return Ok(Err(Refusal::Unverified));
         }
     };
-    let person = Person::from_claims(&claims, &oidc.settings);
+    let mut person = Person::from_claims(&claims, &oidc.settings);
+    if person.email.is_none() || person.groups.is_empty() {
+        // Many providers put only `sub` in the ID token of the code flow and the rest at
+        // the userinfo endpoint: what the ID token lacks is read there.
+        match user_info(oidc, app, access_token, &claims).await {
+            Ok(Some(info)) => person.fill_from(info),
+            Ok(None) => {}
+            Err(e) => {
+                tracing::warn!(error = %e, "the identity provider's userinfo could not be read")
+            }
+        }
+    }
     sign_in(app, oidc, person, pending.next).await
 }
 
@@ -323,7 +342,7 @@ async fn verified_claims(
     code: &str,
     verifier: String,
     nonce: String,
-) -> anyhow::Result<Claims> {
+) -> anyhow::Result<(Claims, AccessToken)> {
     let client = oidc.client(app).await?;
     let tokens = client
         .exchange_code(AuthorizationCode::new(code.to_string()))?
@@ -335,10 +354,36 @@ async fn verified_claims(
         .id_token()
         .ok_or_else(|| anyhow::anyhow!("the token response has no ID token"))?;
     let claims = id_token.claims(&client.id_token_verifier(), &Nonce::new(nonce))?;
-    Ok(claims.clone())
+    Ok((claims.clone(), tokens.access_token().clone()))
 }
 
-/// What Sluss reads of the ID token.
+/// The person's claims at the provider's userinfo endpoint, for the same subject as the ID
+/// token (openidconnect checks it); None when the provider has no such endpoint.
+async fn user_info(
+    oidc: &Oidc,
+    app: &App,
+    access_token: AccessToken,
+    claims: &Claims,
+) -> anyhow::Result<Option<Person>> {
+    let client = oidc.client(app).await?;
+    let Ok(request) = client.user_info(access_token, Some(claims.subject().clone())) else {
+        return Ok(None);
+    };
+    let info: UserInfoClaims<OtherClaims, CoreGenderClaim> = request
+        .request_async(&oidc.http)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}: {e:?}"))?;
+    let s = info.standard_claims();
+    Ok(Some(Person::read(
+        (claims.issuer().to_string(), info.subject().to_string()),
+        &info.additional_claims().0,
+        (s.email().map(|e| e.to_string()), s.email_verified()),
+        Person::name_of(s.name(), s.given_name(), s.family_name()),
+        &oidc.settings,
+    )))
+}
+
+/// What Sluss reads of the ID token (and, for what it lacks, of the userinfo endpoint).
 struct Person {
     issuer: String,
     subject: String,
@@ -350,10 +395,30 @@ struct Person {
 
 impl Person {
     fn from_claims(claims: &Claims, settings: &Settings) -> Self {
-        let other = &claims.additional_claims().0;
+        Self::read(
+            (claims.issuer().to_string(), claims.subject().to_string()),
+            &claims.additional_claims().0,
+            (
+                claims.email().map(|e| e.to_string()),
+                claims.email_verified(),
+            ),
+            Self::name_of(claims.name(), claims.given_name(), claims.family_name()),
+            settings,
+        )
+    }
+
+    /// The person from one set of claims: the configured e-mail and groups claims by name
+    /// among `other` (the standard `email` when the e-mail claim is `email`).
+    fn read(
+        (issuer, subject): (String, String),
+        other: &serde_json::Map<String, serde_json::Value>,
+        (standard_email, email_verified): (Option<String>, Option<bool>),
+        name: Option<String>,
+        settings: &Settings,
+    ) -> Self {
         let email = match other.get(&settings.email_claim) {
             Some(serde_json::Value::String(s)) => Some(s.clone()),
-            _ if settings.email_claim == "email" => claims.email().map(|e| e.to_string()),
+            _ if settings.email_claim == "email" => standard_email,
             _ => None,
         };
         let groups = match other.get(&settings.groups_claim) {
@@ -364,22 +429,43 @@ impl Person {
             Some(serde_json::Value::String(one)) => vec![one.clone()],
             _ => Vec::new(),
         };
-        let name = claims
-            .name()
-            .and_then(|n| n.get(None))
-            .map(|n| n.to_string())
-            .or_else(|| {
-                let given = claims.given_name().and_then(|n| n.get(None))?;
-                let family = claims.family_name().and_then(|n| n.get(None))?;
-                Some(format!("{} {}", given.as_str(), family.as_str()))
-            });
         Self {
-            issuer: claims.issuer().to_string(),
-            subject: claims.subject().to_string(),
+            issuer,
+            subject,
             email,
-            email_verified: claims.email_verified().unwrap_or(false),
+            email_verified: email_verified.unwrap_or(false),
             name,
             groups,
+        }
+    }
+
+    /// The name, or the given and family names together.
+    fn name_of(
+        name: Option<&LocalizedClaim<EndUserName>>,
+        given: Option<&LocalizedClaim<EndUserGivenName>>,
+        family: Option<&LocalizedClaim<EndUserFamilyName>>,
+    ) -> Option<String> {
+        name.and_then(|n| n.get(None))
+            .map(|n| n.to_string())
+            .or_else(|| {
+                let given = given.and_then(|n| n.get(None))?;
+                let family = family.and_then(|n| n.get(None))?;
+                Some(format!("{} {}", given.as_str(), family.as_str()))
+            })
+    }
+
+    /// Takes from the userinfo claims what the ID token lacked: the address (with whether
+    /// it is verified), the name and the groups. The issuer and subject stay the ID token's.
+    fn fill_from(&mut self, info: Person) {
+        if self.email.is_none() {
+            self.email = info.email;
+            self.email_verified = info.email_verified;
+        }
+        if self.name.is_none() {
+            self.name = info.name;
+        }
+        if self.groups.is_empty() {
+            self.groups = info.groups;
         }
     }
 }

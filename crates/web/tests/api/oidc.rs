@@ -52,7 +52,7 @@ struct Provider {
 }
 
 impl Provider {
-    fn start(redirect: &str, people: &Value) -> Provider {
+    fn start(redirect: &str, people: &Value, claims_in_userinfo: bool) -> Provider {
         let accounts =
             std::env::temp_dir().join(format!("sluss-oidc-{}.json", uuid::Uuid::now_v7()));
         std::fs::write(&accounts, people.to_string()).unwrap();
@@ -63,6 +63,7 @@ impl Provider {
             .args(["--client-secret", "test-client-secret-0123456789"])
             .arg("--accounts")
             .arg(&accounts)
+            .args(claims_in_userinfo.then_some("--claims-in-userinfo"))
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
@@ -116,12 +117,27 @@ async fn spawn_with_provider(
     people: &Value,
     local_passwords: bool,
 ) -> (TestApp, Provider) {
+    spawn_with(backend, people, local_passwords, false).await
+}
+
+/// As [`spawn_with_provider`], the provider putting the claims in the ID token or (with
+/// `claims_in_userinfo`) at its userinfo endpoint only.
+async fn spawn_with(
+    backend: Backend,
+    people: &Value,
+    local_passwords: bool,
+    claims_in_userinfo: bool,
+) -> (TestApp, Provider) {
     let mut provider = None;
     let t = spawn_configured(
         TestDb::new(backend).await,
         settings(100_000),
         |base, config| {
-            let p = Provider::start(&format!("{base}/logga-in/oidc/klar"), people);
+            let p = Provider::start(
+                &format!("{base}/logga-in/oidc/klar"),
+                people,
+                claims_in_userinfo,
+            );
             let oidc = Oidc::new(Settings {
                 issuer: p.issuer.clone(),
                 client_id: "sluss-test".into(),
@@ -571,3 +587,49 @@ async fn local_passwords_off_refuses_the_password_form(backend: Backend) {
     t.finish().await;
 }
 both!(local_passwords_off_refuses_the_password_form);
+
+/// A provider that puts only `sub` in the ID token (the code flow's default in many): the
+/// address, name and groups are read at its userinfo endpoint, so the account is made with
+/// the mapped role; without a mapped group there either, nobody is let in.
+async fn oidc_claims_missing_from_the_id_token_are_read_at_userinfo(backend: Backend) {
+    if !provider_available() {
+        return;
+    }
+    let people = json!({
+        "alice": person("alice@region.example", true, &["sluss-handlaggare"]),
+        "bob": person("bob@region.example", true, &["annat"]),
+    });
+    let (t, _provider) = spawn_with(backend, &people, true, true).await;
+    let (res, c) = sign_in(&t, "alice", "/inkorg").await;
+    assert_eq!(res.status(), 303, "{}", res.text().await.unwrap());
+    assert_eq!(location(&res), "/inkorg");
+    let id = user_id(&t, "alice@region.example")
+        .await
+        .expect("the account is made from the userinfo claims");
+    assert_eq!(
+        count(
+            &t,
+            "SELECT COUNT(*) FROM memberships WHERE user_id = ? AND role = 'advisor'",
+            &id
+        )
+        .await,
+        1
+    );
+    let (name,): (String,) = {
+        let mut tx = t.app.db.read().await.unwrap();
+        tx.fetch_one(store::sql("SELECT name FROM users WHERE id = ?").bind(id.as_str()))
+            .await
+            .unwrap()
+    };
+    assert_eq!(name, "Test Person");
+    assert_eq!(
+        c.get(t.url("/inkorg")).send().await.unwrap().status(),
+        200,
+        "signed in"
+    );
+    let (res, _) = sign_in(&t, "bob", "/").await;
+    assert_eq!(res.status(), 403, "no mapped group at userinfo either");
+    assert!(user_id(&t, "bob@region.example").await.is_none());
+    t.finish().await;
+}
+both!(oidc_claims_missing_from_the_id_token_are_read_at_userinfo);
