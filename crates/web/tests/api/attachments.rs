@@ -79,6 +79,21 @@ async fn setup(t: &TestApp) -> (String, reqwest::Client) {
     (pw, advisor)
 }
 
+/// A Spelplanen case in unit A, opened through the API by the token's holder: its id.
+async fn open_case(t: &TestApp, token: &str, title: &str) -> String {
+    let template = t.template_id("spelplanen").await;
+    let res = t
+        .api_post(
+            token,
+            "/api/v1/cases",
+            serde_json::json!({ "title": title, "description": "Underlag.", "unit": "unit-a", "template": template }),
+        )
+        .await;
+    assert_eq!(res.status(), 201);
+    let case: serde_json::Value = res.json().await.unwrap();
+    case["id"].as_str().unwrap().to_string()
+}
+
 async fn a_citizen_attaches_a_pdf_and_the_advisor_downloads_it(backend: Backend) {
     let t = spawn(backend).await;
     let (_, advisor) = setup(&t).await;
@@ -334,17 +349,7 @@ async fn a_case_worker_adds_and_removes_files_and_a_challenge_shows_its_public_o
     let t = spawn(backend).await;
     let (_, advisor) = setup(&t).await;
     let token = t.token("advisor@a.se").await;
-    let template = t.template_id("spelplanen").await;
-    let res = t
-        .api_post(
-            &token,
-            "/api/v1/cases",
-            serde_json::json!({ "title": "Digital incheckning", "description": "Köer.", "unit": "unit-a", "template": template }),
-        )
-        .await;
-    assert_eq!(res.status(), 201);
-    let case: serde_json::Value = res.json().await.unwrap();
-    let case = case["id"].as_str().unwrap().to_string();
+    let case = open_case(&t, &token, "Digital incheckning").await;
     let page = t.html(&advisor, &format!("/arenden/{case}")).await;
     assert!(page.contains("enctype=\"multipart/form-data\""));
     let csrf = csrf_in(&page).unwrap();
@@ -507,17 +512,7 @@ async fn two_uploads_at_once_cannot_pass_the_limit_together(backend: Backend) {
     let t = spawn(backend).await;
     let (pw, _) = setup(&t).await;
     let token = t.token("advisor@a.se").await;
-    let template = t.template_id("spelplanen").await;
-    let res = t
-        .api_post(
-            &token,
-            "/api/v1/cases",
-            serde_json::json!({ "title": "Många filer", "description": "Underlag.", "unit": "unit-a", "template": template }),
-        )
-        .await;
-    assert_eq!(res.status(), 201);
-    let case: serde_json::Value = res.json().await.unwrap();
-    let case = domain::id::CaseId::from(case["id"].as_str().unwrap());
+    let case = domain::id::CaseId::from(open_case(&t, &token, "Många filer").await);
     let session = app::auth::login(&t.app, "advisor@a.se", &pw).await.unwrap();
     let caller = app::auth::caller_for_session(&t.app, &session)
         .await

@@ -311,15 +311,7 @@ async fn one_click_unsubscribe_turns_the_kind_off(backend: Backend) {
         "no acceptance after the unsubscribe"
     );
     // The change is an event, without the address.
-    let mut tx = t.app.db.read().await.unwrap();
-    let (n,): (i64,) = tx
-        .fetch_one(store::sql(
-            "SELECT COUNT(*) FROM events WHERE kind = 'notify.choices_changed' AND payload NOT LIKE '%eva@%'",
-        ))
-        .await
-        .unwrap();
-    assert_eq!(n, 1);
-    drop(tx);
+    assert_eq!(t.count("SELECT COUNT(*) FROM events WHERE kind = 'notify.choices_changed' AND payload NOT LIKE '%eva@%'", vec![]).await, 1);
     t.finish().await;
 }
 both!(one_click_unsubscribe_turns_the_kind_off);
@@ -547,15 +539,14 @@ async fn the_overdue_reminder_lists_the_steps(backend: Backend) {
     }
     assert!(m.contains("/arenden/forsenade"), "{m}");
     // The job scheduled its next day.
-    let mut tx = t.app.db.read().await.unwrap();
-    let (n,): (i64,) = tx
-        .fetch_one(store::sql(
+    assert_eq!(
+        t.count(
             "SELECT COUNT(*) FROM jobs WHERE kind = 'notify.overdue' AND state = 'pending'",
-        ))
-        .await
-        .unwrap();
-    assert_eq!(n, 1);
-    drop(tx);
+            vec![]
+        )
+        .await,
+        1
+    );
     t.finish().await;
 }
 both!(the_overdue_reminder_lists_the_steps);
@@ -652,15 +643,14 @@ async fn workshop_participants_who_left_an_address_hear_the_top_five(backend: Ba
     )
     .await
     .unwrap();
-    let mut tx = t.app.db.read().await.unwrap();
-    let (n,): (i64,) = tx
-        .fetch_one(store::sql(
+    assert_eq!(
+        t.count(
             "SELECT COUNT(*) FROM participants WHERE email IS NOT NULL",
-        ))
-        .await
-        .unwrap();
-    assert_eq!(n, 0);
-    drop(tx);
+            vec![]
+        )
+        .await,
+        0
+    );
     t.finish().await;
 }
 both!(workshop_participants_who_left_an_address_hear_the_top_five);

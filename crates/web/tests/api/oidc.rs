@@ -216,12 +216,7 @@ async fn sign_in(t: &TestApp, login: &str, next: &str) -> (reqwest::Response, re
 }
 
 async fn count(t: &TestApp, q: &str, arg: &str) -> i64 {
-    let mut tx = t.app.db.read().await.unwrap();
-    let (n,): (i64,) = tx
-        .fetch_one(store::Sql::dynamic(q.to_string(), vec![arg.into()]))
-        .await
-        .unwrap();
-    n
+    t.count(q, vec![arg.into()]).await
 }
 
 async fn user_id(t: &TestApp, email: &str) -> Option<String> {

@@ -347,9 +347,14 @@ impl TestApp {
     }
 
     pub async fn submission_count(&self) -> i64 {
+        self.count("SELECT COUNT(*) FROM submissions", vec![]).await
+    }
+
+    /// The number a `SELECT COUNT(*) …` answers, read in a transaction of its own.
+    pub async fn count(&self, text: &str, args: Vec<store::Arg>) -> i64 {
         let mut tx = self.app.db.read().await.expect("read");
         let (n,): (i64,) = tx
-            .fetch_one(store::sql("SELECT COUNT(*) FROM submissions"))
+            .fetch_one(store::Sql::dynamic(text.to_string(), args))
             .await
             .expect("count");
         n
