@@ -304,45 +304,29 @@ pub async fn finish(
             return Ok(Err(Refusal::Provider));
         }
     };
-    let (claims, access_token) = match verified_claims(
-        oidc,
-        app,
-        code,
-        pending.pkce_verifier,
-        pending.nonce,
-    )
-    .await
+    let person = match verified_person(oidc, app, code, pending.pkce_verifier, pending.nonce).await
     {
-        Ok(verified) => verified,
+        Ok(person) => person,
         Err(e) => {
             tracing::warn!(error = %e, "a sign-in through the identity provider failed its checks");
             return Ok(Err(Refusal::Unverified));
         }
     };
-    let mut person = Person::from_claims(&claims, &oidc.settings);
-    if person.email.is_none() || person.groups.is_empty() {
-        // Many providers put only `sub` in the ID token of the code flow and the rest at
-        // the userinfo endpoint: what the ID token lacks is read there.
-        match user_info(oidc, app, access_token, &claims).await {
-            Ok(Some(info)) => person.fill_from(info),
-            Ok(None) => {}
-            Err(e) => {
-                tracing::warn!(error = %e, "the identity provider's userinfo could not be read")
-            }
-        }
-    }
     sign_in(app, oidc, person, pending.next).await
 }
 
 /// Exchanges the code (with the PKCE verifier) and verifies the ID token: signature by the
-/// provider's keys, issuer, audience, expiry and nonce.
-async fn verified_claims(
+/// provider's keys, issuer, audience, expiry and nonce. What the ID token lacks (address,
+/// name, groups) is read at the userinfo endpoint: many providers put only `sub` in the ID
+/// token of the code flow. A userinfo that cannot be read is logged, and the ID token's
+/// claims decide alone.
+async fn verified_person(
     oidc: &Oidc,
     app: &App,
     code: &str,
     verifier: String,
     nonce: String,
-) -> anyhow::Result<(Claims, AccessToken)> {
+) -> anyhow::Result<Person> {
     let client = oidc.client(app).await?;
     let tokens = client
         .exchange_code(AuthorizationCode::new(code.to_string()))?
@@ -354,18 +338,27 @@ async fn verified_claims(
         .id_token()
         .ok_or_else(|| anyhow::anyhow!("the token response has no ID token"))?;
     let claims = id_token.claims(&client.id_token_verifier(), &Nonce::new(nonce))?;
-    Ok((claims.clone(), tokens.access_token().clone()))
+    let mut person = Person::from_claims(claims, &oidc.settings);
+    if person.email.is_none() || person.groups.is_empty() {
+        match user_info(oidc, &client, tokens.access_token().clone(), claims).await {
+            Ok(Some(info)) => person.fill_from(info),
+            Ok(None) => {}
+            Err(e) => {
+                tracing::warn!(error = %e, "the identity provider's userinfo could not be read")
+            }
+        }
+    }
+    Ok(person)
 }
 
 /// The person's claims at the provider's userinfo endpoint, for the same subject as the ID
 /// token (openidconnect checks it); None when the provider has no such endpoint.
 async fn user_info(
     oidc: &Oidc,
-    app: &App,
+    client: &Client,
     access_token: AccessToken,
     claims: &Claims,
 ) -> anyhow::Result<Option<Person>> {
-    let client = oidc.client(app).await?;
     let Ok(request) = client.user_info(access_token, Some(claims.subject().clone())) else {
         return Ok(None);
     };
