@@ -187,27 +187,6 @@ pub async fn staff_by_id(tx: &mut Tx, id: &domain::id::UserId) -> crate::Result<
     .await
 }
 
-/// The language a person gets mail in.
-pub async fn lang_of(tx: &mut Tx, id: &domain::id::UserId) -> crate::Result<String> {
-    let row: Option<(String,)> = tx
-        .fetch_optional(sql("SELECT lang FROM users WHERE id = ?").bind(id))
-        .await?;
-    Ok(row.map_or_else(|| "sv".to_string(), |(l,)| l))
-}
-
-/// Sets the language a person gets mail in; false when it was that already.
-pub async fn set_lang(tx: &mut Tx, id: &domain::id::UserId, lang: &str) -> crate::Result<bool> {
-    let n = tx
-        .execute(
-            sql("UPDATE users SET lang = ? WHERE id = ? AND lang <> ?")
-                .bind(lang)
-                .bind(id)
-                .bind(lang),
-        )
-        .await?;
-    Ok(n > 0)
-}
-
 /// Active users holding one of `roles` in one of `org_ids`, with their addresses.
 pub async fn staff_with_roles_in(
     tx: &mut Tx,

@@ -437,3 +437,24 @@ pub async fn tokens_in_orgs(
     args.push(limit.into());
     tx.fetch_all(crate::Sql::dynamic(text, args)).await
 }
+
+/// The language a person gets mail in.
+pub async fn lang_of(tx: &mut Tx, id: &UserId) -> crate::Result<String> {
+    let row: Option<(String,)> = tx
+        .fetch_optional(sql("SELECT lang FROM users WHERE id = ?").bind(id))
+        .await?;
+    Ok(row.map_or_else(|| "sv".to_string(), |(l,)| l))
+}
+
+/// Sets the language a person gets mail in; false when it was that already.
+pub async fn set_lang(tx: &mut Tx, id: &UserId, lang: &str) -> crate::Result<bool> {
+    let n = tx
+        .execute(
+            sql("UPDATE users SET lang = ? WHERE id = ? AND lang <> ?")
+                .bind(lang)
+                .bind(id)
+                .bind(lang),
+        )
+        .await?;
+    Ok(n > 0)
+}

@@ -273,7 +273,7 @@ pub async fn invite(app: &App, caller: &Caller, i: &Invitation<'_>) -> Result<Us
     let user = users::insert(&mut tx, email.as_str(), &name, users::NO_PASSWORD).await?;
     // The language the invitation is written in is the one their mail comes in, until they
     // choose another on their account page.
-    store::notify::set_lang(&mut tx, &user.id, if i.lang == "en" { "en" } else { "sv" }).await?;
+    users::set_lang(&mut tx, &user.id, if i.lang == "en" { "en" } else { "sv" }).await?;
     events::append(
         &mut tx,
         user_event(

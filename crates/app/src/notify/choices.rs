@@ -162,7 +162,7 @@ pub async fn my_choices(app: &App, caller: &Caller) -> Result<Choices> {
     let user = caller.user().ok_or(AppError::Unauthenticated)?;
     let mut tx = app.db.read().await?;
     let modes = read(&mut tx, &address_key(&user.email)).await?;
-    let lang = prefs::lang_of(&mut tx, &user.id).await?;
+    let lang = store::users::lang_of(&mut tx, &user.id).await?;
     tx.commit().await?;
     Ok(Choices {
         modes,
@@ -187,7 +187,7 @@ pub async fn set_my_choices(
     let mut tx = app.db.write().await?;
     write(&mut tx, &caller.actor(), &address_key(&user.email), modes).await?;
     if let Some(lang) = lang
-        && prefs::set_lang(&mut tx, &user.id, lang).await?
+        && store::users::set_lang(&mut tx, &user.id, lang).await?
     {
         let org = crate::accounts::home_org(&mut tx, &user.id).await?;
         events::append(

@@ -286,12 +286,9 @@ async fn an_expired_or_replaced_invitation_is_refused(backend: Backend) {
         .await
         .unwrap();
     let mut tx = t.app.db.read().await.unwrap();
+    assert_eq!(store::users::lang_of(&mut tx, &ian.id).await.unwrap(), "en");
     assert_eq!(
-        store::notify::lang_of(&mut tx, &ian.id).await.unwrap(),
-        "en"
-    );
-    assert_eq!(
-        store::notify::lang_of(&mut tx, &ines.id).await.unwrap(),
+        store::users::lang_of(&mut tx, &ines.id).await.unwrap(),
         "sv"
     );
     drop(tx);
